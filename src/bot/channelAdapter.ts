@@ -1,0 +1,34 @@
+import { CloudAdapter, type Activity, type TurnContext } from 'botbuilder';
+import { AuthenticationError } from 'botframework-connector';
+
+export type InboundOutcome =
+  | { kind: 'processed'; status: number; body?: unknown }
+  | { kind: 'unauthorized'; error: unknown }
+  | { kind: 'identity-unavailable'; error: unknown };
+
+/** Errors of the JWT library that mean "this caller's token is not good", as opposed to "we could not check it". */
+const TOKEN_REJECTIONS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
+
+/**
+ * The SDK's CloudAdapter, with authentication split from processing so the server can tell a caller with a bad
+ * token (401) from an identity service it cannot reach (503). The SDK's own `process` folds both into its reply
+ * and puts the internal error text in the body.
+ */
+export class ChannelAdapter extends CloudAdapter {
+  async handleInbound(activity: Activity, authorization: string, logic: (context: TurnContext) => Promise<void>): Promise<InboundOutcome> {
+    let authenticated;
+    try {
+      authenticated = await this.botFrameworkAuthentication.authenticateRequest(activity, authorization);
+    } catch (error) {
+      return isTokenRejection(error) ? { kind: 'unauthorized', error } : { kind: 'identity-unavailable', error };
+    }
+    const invokeResponse = await this.processActivity(authenticated, activity, logic);
+    return { kind: 'processed', status: invokeResponse?.status ?? 200, body: invokeResponse?.body };
+  }
+}
+
+function isTokenRejection(error: unknown): boolean {
+  // The SDK reports a metadata or key download failure as an AuthenticationError too, but with status 500.
+  if (error instanceof AuthenticationError) return error.statusCode === 401 || error.statusCode === 403;
+  return error instanceof Error && TOKEN_REJECTIONS.has(error.name);
+}

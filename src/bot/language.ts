@@ -1,0 +1,29 @@
+import type { TurnContext } from 'botbuilder';
+import type { i18n } from 'i18next';
+import { languageFromLocale, type Language, type Translate } from '../i18n';
+
+const TURN_LANGUAGE = Symbol('turnLanguage');
+
+/** The caller's language for this turn: what the channel says now, else what they had, else the default. */
+export function chooseLanguage(activityLocale: string | undefined, remembered: Language | undefined, fallback: Language): Language {
+  return languageFromLocale(activityLocale) ?? remembered ?? fallback;
+}
+
+export function setTurnLanguage(context: TurnContext, language: Language): void {
+  context.turnState.set(TURN_LANGUAGE, language);
+}
+
+export function turnLanguage(context: TurnContext): Language {
+  const language = context.turnState.get(TURN_LANGUAGE) as Language | undefined;
+  if (!language) throw new Error('turn language not set: the bot sets it before any dialog runs');
+  return language;
+}
+
+/** The turn's language if the bot got as far as choosing it (an error can strike before). */
+export function turnLanguageIfKnown(context: TurnContext): Language | undefined {
+  return context.turnState.get(TURN_LANGUAGE) as Language | undefined;
+}
+
+export function translatorFor(context: TurnContext, i18n: i18n): Translate {
+  return i18n.getFixedT(turnLanguage(context));
+}

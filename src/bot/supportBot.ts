@@ -1,0 +1,56 @@
+import { ActivityHandler, type ConversationState, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
+import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
+import type { Language } from '../i18n';
+import { chooseLanguage, setTurnLanguage } from './language';
+
+/** What the bot remembers about a caller across conversations. Deliberately small: no personal data. */
+export interface UserProfile {
+  language?: Language;
+}
+
+export interface SupportBotDeps {
+  conversationState: ConversationState;
+  userState: UserState;
+  mainDialog: Dialog;
+  defaultLanguage: Language;
+}
+
+/** Thin glue: picks the caller's language, runs the main dialog, saves state. Conversation logic lives in dialogs/. */
+export class SupportBot extends ActivityHandler {
+  private readonly dialogs: DialogSet;
+  private readonly profile: StatePropertyAccessor<UserProfile>;
+
+  constructor(private readonly deps: SupportBotDeps) {
+    super();
+    this.dialogs = new DialogSet(deps.conversationState.createProperty<DialogState>('dialogState')).add(deps.mainDialog);
+    this.profile = deps.userState.createProperty<UserProfile>('profile');
+
+    this.onMembersAdded(async (context, next) => {
+      const joined = (context.activity.membersAdded ?? []).some((member) => member.id !== context.activity.recipient?.id);
+      if (joined) await this.continueOrBegin(context);
+      await next();
+    });
+    this.onMessage(async (context, next) => {
+      await this.continueOrBegin(context);
+      await next();
+    });
+  }
+
+  /** Continues the conversation where it is, or starts the main dialog. (The SDK's runDialog also mirrors the whole
+   * state to Emulator as a trace; state may hold personal data, so it is not used.) */
+  private async continueOrBegin(context: TurnContext): Promise<void> {
+    const dc = await this.dialogs.createContext(context);
+    const result = await dc.continueDialog();
+    if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.deps.mainDialog.id);
+  }
+
+  async run(context: TurnContext): Promise<void> {
+    const profile = await this.profile.get(context, {});
+    const language = chooseLanguage(context.activity.locale, profile.language, this.deps.defaultLanguage);
+    profile.language = language;
+    setTurnLanguage(context, language);
+    await super.run(context);
+    await this.deps.conversationState.saveChanges(context);
+    await this.deps.userState.saveChanges(context);
+  }
+}

@@ -1,0 +1,26 @@
+import type { TurnContext } from 'botbuilder';
+import type { BotRuntime } from './runtime';
+import { chooseLanguage, turnLanguageIfKnown } from './language';
+import type { Language } from '../i18n';
+
+/**
+ * The adapter's last line of defence: log the detail (masked) and tell the caller in their language. The failed
+ * turn saved nothing, so the conversation is still where it was before it: the caller's answers are not lost and
+ * the next message picks up at the same question. The process stays up.
+ */
+export function createTurnErrorHandler(runtime: BotRuntime, defaultLanguage: Language) {
+  return async (context: TurnContext, error: Error): Promise<void> => {
+    runtime.logger.error('turn.error', {
+      error,
+      conversationId: context.activity.conversation?.id,
+      channelId: context.activity.channelId,
+      activityType: context.activity.type,
+    });
+    try {
+      const language = turnLanguageIfKnown(context) ?? chooseLanguage(context.activity.locale, undefined, defaultLanguage);
+      await context.sendActivity(runtime.i18n.getFixedT(language)('errors:turn'));
+    } catch (sendError) {
+      runtime.logger.error('turn.error.reply-failed', { error: sendError as Error });
+    }
+  };
+}

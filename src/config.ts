@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { policyConfigSchema, type PolicyConfig } from './policy/config';
+import { LANGUAGES } from './i18n';
+
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every environment variable the bot reads, in one place (documented in .env.example and the README). */
+const envSchema = z
+  .object({
+    MicrosoftAppId: z.string().default(''),
+    MicrosoftAppPassword: z.string().default(''),
+    MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    MicrosoftAppTenantId: z.string().default(''),
+    PORT: integer(0, 65535).default(3978),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    MAX_BODY_BYTES: integer(1024, 10 * 1024 * 1024).default(256 * 1024),
+    STORAGE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
+    SQLITE_PATH: z.string().min(1).default('./data/bot.sqlite'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DEFAULT_LOCALE: z.enum(LANGUAGES).default('sv'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    POLICY_LICENCE_THRESHOLD: integer(1, 100_000).optional(),
+    POLICY_RETENTION_DAYS: integer(1, 3650).optional(),
+    POLICY_FAST_REVOKE_DAYS: integer(0, 3650).optional(),
+    VERIFICATION_MAX_ATTEMPTS: integer(1, 100).optional(),
+    VERIFICATION_LOCKOUT_MINUTES: integer(1, 10_080).optional(),
+    VERIFICATION_IDLE_MINUTES: integer(1, 1440).optional(),
+  })
+  .superRefine((env, ctx) => {
+    if (env.STORAGE === 'postgres' && !env.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when STORAGE=postgres' });
+    }
+    if (env.MicrosoftAppType === 'SingleTenant' && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
+      ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: 'required when MicrosoftAppType=SingleTenant' });
+    }
+  });
+
+type Env = z.infer<typeof envSchema>;
+
+export interface AppConfig {
+  auth: {
+    MicrosoftAppId: string;
+    MicrosoftAppPassword: string;
+    MicrosoftAppType: Env['MicrosoftAppType'];
+    MicrosoftAppTenantId: string;
+  };
+  port: number;
+  host: string;
+  maxBodyBytes: number;
+  storage: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
+  defaultLanguage: Env['DEFAULT_LOCALE'];
+  logLevel: Env['LOG_LEVEL'];
+  policy: PolicyConfig;
+}
+
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
+
+/** Parses the environment; a bad value yields one line per bad variable, and never echoes a secret. */
+export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
+  // An empty assignment in .env (`PORT=`) means "not set", as it does for most tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) return { ok: false, problems: describe(parsed.error, present) };
+
+  const e = parsed.data;
+  const policy = policyConfigSchema.safeParse({
+    licenceThreshold: e.POLICY_LICENCE_THRESHOLD,
+    retentionDays: e.POLICY_RETENTION_DAYS,
+    fastRevokeDays: e.POLICY_FAST_REVOKE_DAYS,
+    maxVerificationAttempts: e.VERIFICATION_MAX_ATTEMPTS,
+    lockoutMinutes: e.VERIFICATION_LOCKOUT_MINUTES,
+    verificationIdleMinutes: e.VERIFICATION_IDLE_MINUTES,
+  });
+  if (!policy.success) {
+    return { ok: false, problems: policy.error.issues.map((issue) => `POLICY (${issue.path.join('.')}): ${issue.message}`) };
+  }
+  return {
+    ok: true,
+    config: {
+      auth: {
+        MicrosoftAppId: e.MicrosoftAppId,
+        MicrosoftAppPassword: e.MicrosoftAppPassword,
+        MicrosoftAppType: e.MicrosoftAppType,
+        MicrosoftAppTenantId: e.MicrosoftAppTenantId,
+      },
+      port: e.PORT,
+      host: e.HOST,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      storage:
+        e.STORAGE === 'postgres'
+          ? { kind: 'postgres', url: e.DATABASE_URL as string }
+          : e.STORAGE === 'sqlite'
+            ? { kind: 'sqlite', path: e.SQLITE_PATH }
+            : { kind: 'memory' },
+      defaultLanguage: e.DEFAULT_LOCALE,
+      logLevel: e.LOG_LEVEL,
+      policy: policy.data,
+    },
+  };
+}
+
+const SECRETS = new Set(['MicrosoftAppPassword', 'DATABASE_URL']);
+
+function describe(error: z.ZodError, env: Record<string, unknown>): string[] {
+  const byVariable = new Map<string, string>();
+  for (const issue of error.issues) {
+    const name = String(issue.path[0] ?? 'environment');
+    if (byVariable.has(name)) continue;
+    const value = env[name];
+    const shown = value === undefined ? '' : SECRETS.has(name) ? ' (value hidden)' : ` (got ${JSON.stringify(value)})`;
+    byVariable.set(name, `${name}: ${issue.message}${shown}`);
+  }
+  return [...byVariable.values()];
+}
+
+/** Reads `.env` from the working directory when there is one; real environment variables win. */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

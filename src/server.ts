@@ -1,0 +1,98 @@
+import restify, { type Request, type Response as RestifyResponse, type Server } from 'restify';
+import { ConfigurationBotFrameworkAuthentication, type Activity } from 'botbuilder';
+import { ChannelAdapter } from './bot/channelAdapter';
+import { z } from 'zod';
+import type { AppConfig } from './config';
+import type { Logger } from './log';
+import { createBotRuntime, type BotRuntime } from './bot/runtime';
+import { createTurnErrorHandler } from './bot/turnError';
+import type { StateStore } from './storage';
+
+/** The least an inbound activity must carry for the bot to answer it; the SDK checks the rest. */
+const inboundActivitySchema = z.looseObject({
+  type: z.string().min(1),
+  channelId: z.string().min(1),
+  serviceUrl: z.url({ protocol: /^https?$/ }),
+  conversation: z.looseObject({ id: z.string().min(1) }),
+});
+
+export interface App {
+  server: Server;
+  runtime: BotRuntime;
+  adapter: ChannelAdapter;
+  listen(): Promise<{ port: number; url: string }>;
+  close(): Promise<void>;
+}
+
+/** Builds the HTTP server around a bot runtime; does not listen until asked. */
+export async function createApp(config: AppConfig, logger: Logger, store?: StateStore): Promise<App> {
+  const runtime = await createBotRuntime(config, logger, store);
+  const adapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.auth));
+  adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
+
+  const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
+  server.use(restify.plugins.bodyParser({ maxBodySize: config.maxBodyBytes, mapParams: false, mapFiles: false }));
+
+  // restify's own errors (bad JSON, body too large, unknown route) carry parser details: answer with a code only.
+  server.on('restifyError', (req: Request, _res: RestifyResponse, err: any, callback: () => void) => {
+    logger.warn('http.error', { method: req.method, path: req.path(), status: err.statusCode, error: err });
+    const code = typeof err.name === 'string' ? err.name.replace(/Error$/, '') || 'Error' : 'Error';
+    err.toJSON = () => ({ error: code });
+    err.toString = () => code;
+    return callback();
+  });
+
+  server.post('/api/messages', async (req: Request, res: RestifyResponse) => {
+    const parsed = inboundActivitySchema.safeParse(req.body);
+    if (!parsed.success) {
+      res.send(400, { error: 'InvalidActivity' });
+      return;
+    }
+    const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
+    try {
+      const outcome = await adapter.handleInbound(parsed.data as unknown as Activity, authorization, (context) => runtime.bot.run(context));
+      if (outcome.kind === 'unauthorized') {
+        logger.warn('http.messages.unauthorized', { error: outcome.error as Error });
+        res.send(401, { error: 'Unauthorized' });
+      } else if (outcome.kind === 'identity-unavailable') {
+        logger.error('http.messages.identity-unavailable', { error: outcome.error as Error });
+        res.send(503, { error: 'ServiceUnavailable' });
+      } else if (outcome.body !== undefined) {
+        res.send(outcome.status, outcome.body); // invoke responses (cards, Teams) carry a body the channel needs
+      } else {
+        res.send(outcome.status);
+      }
+    } catch (error) {
+      logger.error('http.messages.failed', { error: error as Error });
+      res.send(500, { error: 'InternalError' });
+    }
+  });
+
+  server.get('/healthz', async (_req: Request, res: RestifyResponse) => {
+    try {
+      await runtime.store.ping();
+      res.send(200, { status: 'ok' });
+    } catch (error) {
+      logger.error('health.store-unavailable', { error: error as Error });
+      res.send(503, { status: 'unavailable' });
+    }
+  });
+
+  return {
+    server,
+    runtime,
+    adapter,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          const address = server.address();
+          resolve({ port: address.port, url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${address.port}` });
+        });
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import type { StoreItems } from 'botbuilder';
+import { ETagConflictError, expectedETag, withoutETag, type StateStore } from './stateStore';
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS bot_state (
+  key TEXT PRIMARY KEY,
+  doc JSONB NOT NULL,
+  etag TEXT NOT NULL,
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+)`;
+
+/** The scale-out store: several stateless bot instances share one PostgreSQL database. */
+export async function createPostgresStateStore(url: string): Promise<StateStore> {
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  await pool.query(SCHEMA);
+
+  return {
+    kind: 'postgres',
+    async read(keys) {
+      const items: StoreItems = {};
+      if (keys.length === 0) return items;
+      const { rows } = await pool.query<{ key: string; doc: Record<string, unknown>; etag: string }>(
+        'SELECT key, doc, etag FROM bot_state WHERE key = ANY($1)',
+        [keys],
+      );
+      for (const row of rows) items[row.key] = { ...row.doc, eTag: row.etag };
+      return items;
+    },
+    async write(changes) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        for (const [key, item] of Object.entries(changes)) {
+          const expected = expectedETag(item);
+          const doc = withoutETag(item);
+          if (expected === undefined) {
+            await client.query(
+              `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)
+               ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = now()`,
+              [key, doc, randomUUID()],
+            );
+            continue;
+          }
+          // Conditional: update only the version the caller read; a row that does not exist yet may be created.
+          const updated = await client.query('UPDATE bot_state SET doc = $2, etag = $3, updated_at = now() WHERE key = $1 AND etag = $4', [key, doc, randomUUID(), expected]);
+          if (updated.rowCount === 1) continue;
+          const inserted = await client.query('INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, doc, randomUUID()]);
+          if (inserted.rowCount !== 1) throw new ETagConflictError(key);
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async delete(keys) {
+      if (keys.length > 0) await pool.query('DELETE FROM bot_state WHERE key = ANY($1)', [keys]);
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

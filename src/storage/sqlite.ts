@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { StoreItems } from 'botbuilder';
+import { ETagConflictError, expectedETag, withoutETag, type StateStore } from './stateStore';
+
+export type SqliteDatabase = Database.Database;
+
+/** Schema changes in order; the file remembers how far it got (PRAGMA user_version). */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE bot_state (
+     key TEXT PRIMARY KEY,
+     doc TEXT NOT NULL,
+     etag TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   )`,
+];
+
+/** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */
+export function openSqliteDatabase(path: string): SqliteDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: SqliteDatabase): void {
+  const applied = db.pragma('user_version', { simple: true }) as number;
+  db.transaction(() => {
+    for (let version = applied; version < MIGRATIONS.length; version++) db.exec(MIGRATIONS[version]);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+}
+
+export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true): StateStore {
+  const select = db.prepare<[string], { doc: string; etag: string }>('SELECT doc, etag FROM bot_state WHERE key = ?');
+  const upsert = db.prepare(
+    `INSERT INTO bot_state (key, doc, etag, updated_at) VALUES (@key, @doc, @etag, @now)
+     ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = excluded.updated_at`,
+  );
+  const remove = db.prepare('DELETE FROM bot_state WHERE key = ?');
+  const ping = db.prepare('SELECT 1');
+
+  // All changes of one write land together or not at all.
+  const writeAll = db.transaction((changes: StoreItems) => {
+    for (const [key, item] of Object.entries(changes)) {
+      const expected = expectedETag(item);
+      if (expected !== undefined) {
+        const current = select.get(key);
+        if (current && current.etag !== expected) throw new ETagConflictError(key);
+      }
+      upsert.run({ key, doc: withoutETag(item), etag: randomUUID(), now: new Date().toISOString() });
+    }
+  });
+
+  return {
+    kind: 'sqlite',
+    async read(keys) {
+      const items: StoreItems = {};
+      for (const key of keys) {
+        const row = select.get(key);
+        if (row) items[key] = { ...JSON.parse(row.doc), eTag: row.etag };
+      }
+      return items;
+    },
+    async write(changes) {
+      writeAll(changes);
+    },
+    async delete(keys) {
+      for (const key of keys) remove.run(key);
+    },
+    async ping() {
+      ping.get();
+    },
+    async close() {
+      if (closeDatabase && db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('runs with no environment at all: SQLite, port 3978, Swedish, POLICY.md defaults, no authentication', () => {
+    const result = loadConfig({});
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({
+      port: 3978,
+      storage: { kind: 'sqlite', path: './data/bot.sqlite' },
+      defaultLanguage: 'sv',
+      logLevel: 'info',
+      maxBodyBytes: 262144,
+      auth: { MicrosoftAppId: '', MicrosoftAppType: 'MultiTenant' },
+      policy: { licenceThreshold: 25, retentionDays: 90, fastRevokeDays: 3, maxVerificationAttempts: 3, lockoutMinutes: 15, verificationIdleMinutes: 15 },
+    });
+  });
+
+  it('reads every variable', () => {
+    const result = loadConfig({
+      MicrosoftAppId: 'app', MicrosoftAppPassword: 'secret', MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: 'tenant',
+      PORT: '8080', STORAGE: 'postgres', DATABASE_URL: 'postgres://127.0.0.1:5432/test', DEFAULT_LOCALE: 'en', LOG_LEVEL: 'debug',
+      MAX_BODY_BYTES: '65536', POLICY_LICENCE_THRESHOLD: '30', POLICY_RETENTION_DAYS: '60', POLICY_FAST_REVOKE_DAYS: '2',
+      VERIFICATION_MAX_ATTEMPTS: '5', VERIFICATION_LOCKOUT_MINUTES: '30', VERIFICATION_IDLE_MINUTES: '10',
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      config: {
+        port: 8080, storage: { kind: 'postgres', url: 'postgres://127.0.0.1:5432/test' }, defaultLanguage: 'en', maxBodyBytes: 65536,
+        auth: { MicrosoftAppId: 'app', MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: 'tenant' },
+        policy: { licenceThreshold: 30, retentionDays: 60, fastRevokeDays: 2, maxVerificationAttempts: 5, lockoutMinutes: 30, verificationIdleMinutes: 10 },
+      },
+    });
+  });
+
+  it('treats an empty assignment as unset', () => {
+    expect(loadConfig({ PORT: '', STORAGE: '' })).toMatchObject({ ok: true, config: { port: 3978, storage: { kind: 'sqlite' } } });
+  });
+
+  it('gives one clear line per bad variable', () => {
+    const result = loadConfig({ PORT: 'eighty', STORAGE: 'mongo', DEFAULT_LOCALE: 'de', POLICY_LICENCE_THRESHOLD: '-1' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(4);
+    expect(result.problems.find((line) => line.startsWith('PORT:'))).toContain('"eighty"');
+    expect(result.problems.find((line) => line.startsWith('STORAGE:'))).toContain('"mongo"');
+    expect(result.problems.find((line) => line.startsWith('DEFAULT_LOCALE:'))).toContain('"de"');
+    expect(result.problems.some((line) => line.startsWith('POLICY_LICENCE_THRESHOLD:'))).toBe(true);
+  });
+
+  it('needs DATABASE_URL for postgres, and never prints a secret', () => {
+    expect(loadConfig({ STORAGE: 'postgres' })).toEqual({ ok: false, problems: ['DATABASE_URL: required when STORAGE=postgres'] });
+    const bad = loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses a policy whose fast revoke keeps data longer than a cancellation', () => {
+    const result = loadConfig({ POLICY_FAST_REVOKE_DAYS: '100' });
+    expect(result).toMatchObject({ ok: false });
+    if (!result.ok) expect(result.problems[0]).toContain('fastRevokeDays');
+  });
+});

@@ -1,0 +1,120 @@
+import { ComponentDialog, WaterfallDialog } from 'botbuilder-dialogs';
+import { DialogTestClient } from 'botbuilder-testing';
+import { describe, expect, it } from 'vitest';
+import { MainDialog } from '../../dialogs/mainDialog';
+import type { Language } from '../../src/i18n';
+import { i18n, languageFromActivity, message, policy, titles, vocabulary } from '../support/bot';
+
+function client(flows?: ConstructorParameters<typeof MainDialog>[0]['flows'], extraDialogs: ComponentDialog[] = []) {
+  const main = new MainDialog({ i18n, policy, vocabulary, flows });
+  for (const dialog of extraDialogs) main.addDialog(dialog);
+  return new DialogTestClient('test', main, undefined, [languageFromActivity]);
+}
+
+const expected = {
+  sv: {
+    greeting: 'Hej! Jag är prenumerationsassistenten.',
+    question: 'Vad vill du göra?',
+    options: ['Säga upp prenumerationen', 'Snabb återkallelse', 'Återaktivera', 'Allmänna frågor', 'Prata med en person'],
+    reprompt: 'Förlåt, det uppfattade jag inte.',
+    general: 'Allmänna frågor',
+    overview: 'Så här fungerar en uppsägning:',
+    whatElse: 'Finns det något mer jag kan hjälpa dig med?',
+    notYet: 'Det kan jag inte göra här i chatten än.',
+    fastRevoke: 'snabb återkallelse',
+  },
+  en: {
+    greeting: "Hi! I'm the subscription assistant.",
+    question: 'What would you like to do?',
+    options: ['Cancel subscription', 'Fast revoke', 'Reactivate', 'General questions', 'Talk to a person'],
+    reprompt: "Sorry, I didn't catch that.",
+    general: 'General questions',
+    overview: 'Here is how cancelling works:',
+    whatElse: 'Is there anything else I can help you with?',
+    notYet: "I can't do that here in the chat yet.",
+    fastRevoke: 'fast revoke',
+  },
+} as const;
+
+describe.each(['sv', 'en'] as const)('MainDialog in %s', (language: Language) => {
+  const say = expected[language];
+
+  it('greets, says what it can do with the numbers from the policy, and offers the menu', async () => {
+    const dialog = client();
+    const greeting = await dialog.sendActivity(message(language === 'sv' ? 'hej' : 'hello', language));
+    expect(greeting.text).toContain(say.greeting);
+    expect(greeting.text).toContain(language === 'sv' ? 'inom 3 dagar' : 'within 3 days');
+    expect(greeting.text).toContain(language === 'sv' ? 'inom 90 dagar' : 'within 90 days');
+    const menu = dialog.getNextReply();
+    expect(menu.text).toBe(say.question);
+    expect(titles(menu)).toEqual(say.options);
+  });
+
+  it('re-prompts in the same language when it does not understand', async () => {
+    const dialog = client();
+    await dialog.sendActivity(message('hej', language));
+    dialog.getNextReply();
+    const reply = await dialog.sendActivity(message('qwerty asdf', language));
+    expect(reply.text).toContain(say.reprompt);
+    expect(titles(reply)).toEqual(say.options);
+  });
+
+  it('answers general questions from the policy, citing rules, then offers more', async () => {
+    const dialog = client();
+    await dialog.sendActivity(message('hej', language));
+    dialog.getNextReply();
+    const overview = await dialog.sendActivity(message(say.general, language));
+    expect(overview.text).toContain(say.overview);
+    for (const rule of ['TR-1', 'END-3', 'EARLY-4', 'EARLY-5', 'RE-1', 'PK-1', 'FR-1']) expect(overview.text).toContain(rule);
+    expect(dialog.getNextReply().text).toBe(say.whatElse);
+  });
+
+  it('a first message that already names a choice skips the menu', async () => {
+    const dialog = client();
+    const greeting = await dialog.sendActivity(message(say.fastRevoke, language));
+    expect(greeting.text).toContain(say.greeting);
+    expect(dialog.getNextReply().text).toContain(say.notYet);
+    expect(dialog.getNextReply().text).toBe(say.whatElse);
+  });
+});
+
+describe('MainDialog routing', () => {
+  it('routes an intent to the dialog registered for it, and comes back to the menu afterwards', async () => {
+    const started: string[] = [];
+    const flow = new ComponentDialog('cancelFlow');
+    flow.addDialog(new WaterfallDialog('cancelFlow.steps', [async (step) => {
+      started.push(String(step.context.activity.text));
+      return step.endDialog();
+    }]));
+    const dialog = client({ cancel: 'cancelFlow' }, [flow]);
+    await dialog.sendActivity(message('hej', 'sv'));
+    dialog.getNextReply();
+    const next = await dialog.sendActivity(message('säga upp', 'sv'));
+    expect(started).toEqual(['säga upp']);
+    expect(next.text).toBe(expected.sv.whatElse);
+  });
+
+  it('understands either language whatever the caller’s language is', async () => {
+    const dialog = client();
+    await dialog.sendActivity(message('hej', 'sv'));
+    dialog.getNextReply();
+    const reply = await dialog.sendActivity(message('General questions', 'sv'));
+    expect(reply.text).toContain(expected.sv.overview);
+  });
+
+  it('an Adaptive Card submit (value, no text) answers the menu', async () => {
+    const dialog = client();
+    await dialog.sendActivity(message('hello', 'en'));
+    dialog.getNextReply();
+    const reply = await dialog.sendActivity({ type: 'message', locale: 'en-US', value: { intent: 'general' } });
+    expect(reply.text).toContain(expected.en.overview);
+  });
+
+  it('talk to a person is answered honestly while hand-off is not built', async () => {
+    const dialog = client();
+    await dialog.sendActivity(message('hello', 'en'));
+    dialog.getNextReply();
+    const reply = await dialog.sendActivity(message('Talk to a person', 'en'));
+    expect(reply.text).toContain('contact our support team');
+  });
+});

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/server';
+import { createLogger } from '../../src/log';
+import { testConfig } from '../support/bot';
+import { inbound, startConnectorStub } from '../support/connectorStub';
+
+describe('server over real HTTP (embedded SQLite, no credentials)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bot-e2e-'));
+  const logLines: string[] = [];
+  let app: App;
+  let base: string;
+  let connector: Awaited<ReturnType<typeof startConnectorStub>>;
+
+  const post = (body: string, contentType = 'application/json') =>
+    fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+  beforeAll(async () => {
+    connector = await startConnectorStub();
+    app = await createApp(
+      testConfig({ storage: { kind: 'sqlite', path: join(dir, 'bot.sqlite') }, maxBodyBytes: 64 * 1024 }),
+      createLogger('debug', (line) => logLines.push(line)),
+    );
+    base = (await app.listen()).url;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await connector.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GET /healthz answers once the store answers', async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('a Swedish caller who opens the chat is greeted in Swedish at the connector', async () => {
+    const res = await post(JSON.stringify(inbound(connector.url, 'conv-sv', {
+      type: 'conversationUpdate', locale: 'sv-SE', membersAdded: [{ id: 'user-conv-sv', name: 'Caller' }],
+    })));
+    expect(res.status).toBe(200);
+    const texts = connector.textsFor('conv-sv');
+    expect(texts[0]).toContain('Hej! Jag är prenumerationsassistenten.');
+    expect(texts[1]).toBe('Vad vill du göra?');
+  });
+
+  it('a Swedish message is answered in Swedish, in the same conversation', async () => {
+    const res = await post(JSON.stringify(inbound(connector.url, 'conv-sv', { type: 'message', text: 'Allmänna frågor', locale: 'sv-SE' })));
+    expect(res.status).toBe(200);
+    const texts = connector.textsFor('conv-sv');
+    expect(texts[2]).toContain('Så här fungerar en uppsägning:');
+    expect(texts[3]).toBe('Finns det något mer jag kan hjälpa dig med?');
+  });
+
+  it('an English message gets an English greeting and the suggested actions', async () => {
+    const res = await post(JSON.stringify(inbound(connector.url, 'conv-en', { type: 'message', text: 'hello', locale: 'en-US' })));
+    expect(res.status).toBe(200);
+    const replies = connector.replies.filter((r) => r.activity.conversation?.id === 'conv-en');
+    expect(replies[0].activity.text).toContain("Hi! I'm the subscription assistant.");
+    expect(replies[1].activity.suggestedActions?.actions.map((a) => a.title)).toEqual([
+      'Cancel subscription', 'Fast revoke', 'Reactivate', 'General questions', 'Talk to a person',
+    ]);
+    expect(replies[0].path).toMatch(/^\/v3\/conversations\/conv-en\/activities\//);
+    expect(replies[0].authorization).toBeUndefined(); // no app ID: nothing to sign with
+  });
+
+  it.each([
+    ['malformed JSON', '{"type":"message",', 'application/json', 400],
+    ['a JSON array', '[1,2,3]', 'application/json', 400],
+    ['a JSON string', '"hello"', 'application/json', 400],
+    ['plain text', 'hello', 'text/plain', 400],
+    ['an activity without a type', JSON.stringify({ text: 'hi', serviceUrl: 'http://127.0.0.1:1', channelId: 'x', conversation: { id: 'c' } }), 'application/json', 400],
+    ['an activity without a conversation', JSON.stringify({ type: 'message', text: 'hi', serviceUrl: 'http://127.0.0.1:1', channelId: 'x' }), 'application/json', 400],
+    ['a serviceUrl that is no URL', JSON.stringify({ type: 'message', serviceUrl: 'not a url', channelId: 'x', conversation: { id: 'c' } }), 'application/json', 400],
+  ])('%s → %i with a plain body, and the server stays up', async (_name, body, contentType, status) => {
+    const res = await post(body, contentType);
+    expect(res.status).toBe(status);
+    const text = await res.text();
+    expect(text).not.toMatch(/position|Unexpected|JSON at|stack|Error:/i);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('a body over the limit → 413', async () => {
+    const res = await post(JSON.stringify({ type: 'message', text: 'x'.repeat(70 * 1024) }));
+    expect(res.status).toBe(413);
+    expect(await res.json()).toEqual({ error: 'PayloadTooLarge' });
+  });
+
+  it('an unknown route → 404 without details', async () => {
+    const res = await fetch(`${base}/nothing-here`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain('nothing-here');
+  });
+
+  it('logs carry no parser internals to the caller but keep them for operators', () => {
+    expect(logLines.some((line) => line.includes('"event":"http.error"') && line.includes('Invalid JSON'))).toBe(true);
+  });
+});

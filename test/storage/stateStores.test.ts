@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { memoryStateStore, type StateStore } from '../../src/storage';
+import { createPostgresStateStore } from '../../src/storage/postgres';
+import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
+
+const dir = mkdtempSync(join(tmpdir(), 'bot-state-'));
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const stores: Array<[string, () => Promise<StateStore>]> = [
+  ['memory', async () => memoryStateStore()],
+  ['sqlite', async () => createSqliteStateStore(openSqliteDatabase(join(dir, `${randomUUID()}.sqlite`)))],
+  ['postgres', () => createPostgresStateStore(PG_URL)],
+];
+
+describe.each(stores)('%s state store', (_kind, open) => {
+  const key = () => `test/${randomUUID()}`;
+
+  it('answers a ping, reads back what it wrote with an eTag, and deletes', async () => {
+    const store = await open();
+    try {
+      await store.ping();
+      const k = key();
+      await store.write({ [k]: { language: 'sv', nested: { å: 'ö' } } });
+      const read = await store.read([k, key()]);
+      expect(Object.keys(read)).toEqual([k]);
+      expect(read[k]).toMatchObject({ language: 'sv', nested: { å: 'ö' } });
+      expect(typeof read[k].eTag).toBe('string');
+      await store.delete([k]);
+      expect(await store.read([k])).toEqual({});
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('refuses a write based on a stale eTag, accepts one based on the current eTag or *', async () => {
+    const store = await open();
+    try {
+      const k = key();
+      await store.write({ [k]: { turn: 1 } });
+      const first = (await store.read([k]))[k];
+      await store.write({ [k]: { ...first, turn: 2 } });
+      await expect(store.write({ [k]: { ...first, turn: 3 } })).rejects.toThrow(/eTag conflict/);
+      expect((await store.read([k]))[k]).toMatchObject({ turn: 2 });
+      const current = (await store.read([k]))[k];
+      await store.write({ [k]: { ...current, turn: 4 } });
+      await store.write({ [k]: { turn: 5, eTag: '*' } });
+      expect((await store.read([k]))[k]).toMatchObject({ turn: 5 });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('sqlite state store', () => {
+  it('keeps state across a reopened file', async () => {
+    const path = join(dir, 'reopen.sqlite');
+    const first = createSqliteStateStore(openSqliteDatabase(path));
+    await first.write({ 'user/1': { language: 'en' } });
+    await first.close();
+    const second = createSqliteStateStore(openSqliteDatabase(path));
+    expect((await second.read(['user/1']))['user/1']).toMatchObject({ language: 'en' });
+    await second.close();
+  });
+
+  it('a conflicting change rolls back the whole write', async () => {
+    const store = createSqliteStateStore(openSqliteDatabase(join(dir, 'atomic.sqlite')));
+    await store.write({ a: { v: 1 } });
+    const stale = (await store.read(['a'])).a;
+    await store.write({ a: { ...stale, v: 2 } });
+    await expect(store.write({ b: { v: 1 }, a: { ...stale, v: 3 } })).rejects.toThrow(/eTag conflict/);
+    expect(await store.read(['b'])).toEqual({});
+    await store.close();
+  });
+});
+
+describe('postgres state store', () => {
+  it('two instances on one database see each other and cannot overwrite each other blindly', async () => {
+    const [one, two] = [await createPostgresStateStore(PG_URL), await createPostgresStateStore(PG_URL)];
+    try {
+      const k = `test/${randomUUID()}`;
+      await one.write({ [k]: { by: 'one' } });
+      const seen = (await two.read([k]))[k];
+      expect(seen).toMatchObject({ by: 'one' });
+      await one.write({ [k]: { ...seen, by: 'one again' } });
+      await expect(two.write({ [k]: { ...seen, by: 'two' } })).rejects.toThrow(/eTag conflict/);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
+  afterAll(async () => {
+    const pool = new Pool({ connectionString: PG_URL });
+    await pool.query("DELETE FROM bot_state WHERE key LIKE 'test/%'").catch(() => undefined);
+    await pool.end();
+  });
+});

@@ -1,0 +1,54 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Activity } from 'botbuilder';
+
+export interface ReceivedReply {
+  path: string;
+  authorization?: string;
+  activity: Partial<Activity>;
+}
+
+/**
+ * A stand-in for the Bot Connector service on loopback: accepts the bot's replies the way the real one does
+ * (POST /v3/conversations/:id/activities[/:replyTo]) and keeps them for the test to read.
+ */
+export async function startConnectorStub() {
+  const replies: ReceivedReply[] = [];
+  const server: Server = createServer(async (req: IncomingMessage, res) => {
+    const body = await new Promise<string>((resolve) => {
+      let data = '';
+      req.on('data', (chunk) => (data += chunk));
+      req.on('end', () => resolve(data));
+    });
+    if (req.method === 'POST' && /^\/v3\/conversations\/[^/]+\/activities/.test(req.url ?? '')) {
+      replies.push({ path: req.url ?? '', authorization: req.headers.authorization, activity: JSON.parse(body) });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: `reply-${replies.length}` }));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    replies,
+    /** The text of the messages sent to one conversation, in order. */
+    textsFor: (conversationId: string) =>
+      replies.filter((r) => r.activity.conversation?.id === conversationId && r.activity.type === 'message').map((r) => r.activity.text ?? ''),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function inbound(serviceUrl: string, conversationId: string, fields: Partial<Activity>): Partial<Activity> {
+  return {
+    id: `in-${Math.random().toString(36).slice(2)}`,
+    channelId: 'webchat',
+    serviceUrl,
+    conversation: { id: conversationId } as Activity['conversation'],
+    from: { id: `user-${conversationId}`, name: 'Caller' },
+    recipient: { id: 'bot', name: 'Bot' },
+    timestamp: new Date(),
+    ...fields,
+  };
+}
