@@ -15,6 +15,17 @@ export function menuReply(t: Translate, questionKey: string): Partial<Activity> 
   return MessageFactory.suggestedActions(actions, t(questionKey));
 }
 
+/** A yes/no question with the two answers as buttons, in the caller's language. */
+export function yesNoReply(t: Translate, question: string): Partial<Activity> {
+  return MessageFactory.suggestedActions(
+    [
+      { type: ActionTypes.ImBack, title: t('common:yes'), value: t('common:yes') },
+      { type: ActionTypes.ImBack, title: t('common:no'), value: t('common:no') },
+    ],
+    question,
+  );
+}
+
 export function greetingReply(t: Translate, policy: Policy): Partial<Activity> {
   return MessageFactory.text(
     t('main:greeting', { fastRevokeDays: policy.config.fastRevokeDays, retentionDays: policy.config.retentionDays }),

@@ -20,6 +20,13 @@ const envSchema = z
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     DEFAULT_LOCALE: z.enum(LANGUAGES).default('sv'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    DIRECTORY: z.enum(['sqlite', 'http']).default('sqlite'),
+    SEED_DEMO_ACCOUNTS: z.enum(['true', 'false']).default('true'),
+    ACCOUNTS_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ACCOUNTS_API_KEY: z.string().min(1).optional(),
+    ACCOUNTS_API_TIMEOUT_MS: integer(100, 60_000).default(3000),
+    ACCOUNTS_API_RETRIES: integer(0, 5).default(2),
+    VERIFICATION_MIN_RESPONSE_MS: integer(0, 10_000).default(600),
     POLICY_LICENCE_THRESHOLD: integer(1, 100_000).optional(),
     POLICY_RETENTION_DAYS: integer(1, 3650).optional(),
     POLICY_FAST_REVOKE_DAYS: integer(0, 3650).optional(),
@@ -30,6 +37,9 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.STORAGE === 'postgres' && !env.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when STORAGE=postgres' });
+    }
+    if (env.DIRECTORY === 'http' && !env.ACCOUNTS_API_URL) {
+      ctx.addIssue({ code: 'custom', path: ['ACCOUNTS_API_URL'], message: 'required when DIRECTORY=http' });
     }
     if (env.MicrosoftAppType === 'SingleTenant' && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
       ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: 'required when MicrosoftAppType=SingleTenant' });
@@ -51,6 +61,11 @@ export interface AppConfig {
   storage: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
   defaultLanguage: Env['DEFAULT_LOCALE'];
   logLevel: Env['LOG_LEVEL'];
+  directory:
+    | { kind: 'sqlite'; seedDemoAccounts: boolean }
+    | { kind: 'http'; baseUrl: string; apiKey?: string; timeoutMs: number; retries: number };
+  /** ID-3: every verification verdict takes at least this long, whatever was wrong. */
+  verificationMinResponseMs: number;
   policy: PolicyConfig;
 }
 
@@ -95,12 +110,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
             : { kind: 'memory' },
       defaultLanguage: e.DEFAULT_LOCALE,
       logLevel: e.LOG_LEVEL,
+      directory:
+        e.DIRECTORY === 'http'
+          ? { kind: 'http', baseUrl: e.ACCOUNTS_API_URL as string, apiKey: e.ACCOUNTS_API_KEY, timeoutMs: e.ACCOUNTS_API_TIMEOUT_MS, retries: e.ACCOUNTS_API_RETRIES }
+          : { kind: 'sqlite', seedDemoAccounts: e.SEED_DEMO_ACCOUNTS === 'true' },
+      verificationMinResponseMs: e.VERIFICATION_MIN_RESPONSE_MS,
       policy: policy.data,
     },
   };
 }
 
-const SECRETS = new Set(['MicrosoftAppPassword', 'DATABASE_URL']);
+const SECRETS = new Set(['MicrosoftAppPassword', 'DATABASE_URL', 'ACCOUNTS_API_KEY']);
 
 function describe(error: z.ZodError, env: Record<string, unknown>): string[] {
   const byVariable = new Map<string, string>();

@@ -4,9 +4,8 @@ import { ChannelAdapter } from './bot/channelAdapter';
 import { z } from 'zod';
 import type { AppConfig } from './config';
 import type { Logger } from './log';
-import { createBotRuntime, type BotRuntime } from './bot/runtime';
+import { createBotRuntime, type BotRuntime, type RuntimeOverrides } from './bot/runtime';
 import { createTurnErrorHandler } from './bot/turnError';
-import type { StateStore } from './storage';
 
 /** The least an inbound activity must carry for the bot to answer it; the SDK checks the rest. */
 const inboundActivitySchema = z.looseObject({
@@ -25,8 +24,8 @@ export interface App {
 }
 
 /** Builds the HTTP server around a bot runtime; does not listen until asked. */
-export async function createApp(config: AppConfig, logger: Logger, store?: StateStore): Promise<App> {
-  const runtime = await createBotRuntime(config, logger, store);
+export async function createApp(config: AppConfig, logger: Logger, overrides?: RuntimeOverrides): Promise<App> {
+  const runtime = await createBotRuntime(config, logger, overrides);
   const adapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.auth));
   adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
 

@@ -1,27 +1,27 @@
-import { ConversationState, UserState } from 'botbuilder';
+import { ConversationState, TeamsInfo, UserState, type TurnContext } from 'botbuilder';
 import type { i18n } from 'i18next';
 import type { AppConfig } from '../config';
-import { createI18n, LANGUAGES } from '../i18n';
+import { createI18n } from '../i18n';
 import type { Logger } from '../log';
 import { createPolicy, type Policy } from '../policy';
 import { openStateStore, type StateStore } from '../storage';
-import { buildMenuVocabulary, type MenuVocabulary } from '../understanding/menuRecognizer';
+import { createSqliteStateStore, openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite';
+import type { AccountDirectory } from '../accounts/directory';
+import { createSqliteDirectory } from '../accounts/sqliteDirectory';
+import { createHttpDirectory } from '../accounts/httpDirectory';
+import { seedDemoAccounts } from '../accounts/demoAccounts';
+import { createAttemptLedger } from '../verification/attempts';
+import type { CallerSession } from '../verification/session';
+import { createCallerVerification } from '../verification/verifyCaller';
 import { MainDialog } from '../../dialogs/mainDialog';
+import { VerifyIdentityDialog } from '../../dialogs/verifyIdentityDialog';
 import { SupportBot } from './supportBot';
-
-/** Every language's menu titles and phrases, so a choice is understood whatever language the caller writes in. */
-export function menuVocabulary(i18n: i18n): MenuVocabulary {
-  return buildMenuVocabulary((intent) =>
-    LANGUAGES.flatMap((language) => {
-      const t = i18n.getFixedT(language);
-      return [t(`main:menu.${intent}.title`), ...(t(`main:menu.${intent}.synonyms`, { returnObjects: true }) as string[])];
-    }),
-  );
-}
+import { buildVocabulary } from './vocabulary';
 
 export interface BotRuntime {
   bot: SupportBot;
   store: StateStore;
+  directory: AccountDirectory;
   i18n: i18n;
   policy: Policy;
   conversationState: ConversationState;
@@ -29,15 +29,77 @@ export interface BotRuntime {
   close(): Promise<void>;
 }
 
+/** Seams for tests: real parts are built from the config unless one is handed in. */
+export interface RuntimeOverrides {
+  store?: StateStore;
+  directory?: AccountDirectory;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
+}
+
 /** Everything a turn needs, built once at start-up and shared by the HTTP server and the terminal chat. */
-export async function createBotRuntime(config: AppConfig, logger: Logger, store?: StateStore): Promise<BotRuntime> {
-  const stateStore = store ?? (await openStateStore(config.storage));
+export async function createBotRuntime(config: AppConfig, logger: Logger, overrides: RuntimeOverrides = {}): Promise<BotRuntime> {
+  const now = overrides.now ?? (() => new Date());
+  let sqlite: SqliteDatabase | undefined;
+  const embedded = () => (sqlite ??= openSqliteDatabase(config.storage.kind === 'sqlite' ? config.storage.path : sqlitePathFor(config)));
+
+  const store = overrides.store ?? (config.storage.kind === 'sqlite' ? createSqliteStateStore(embedded(), false) : await openStateStore(config.storage));
+  const directory = overrides.directory ?? openDirectory(config, embedded, now, logger);
+
   const i18n = createI18n(config.defaultLanguage);
   const policy = createPolicy(config.policy);
-  const vocabulary = menuVocabulary(i18n);
-  const conversationState = new ConversationState(stateStore);
-  const userState = new UserState(stateStore);
-  const mainDialog = new MainDialog({ i18n, policy, vocabulary });
-  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage });
-  return { bot, store: stateStore, i18n, policy, conversationState, logger, close: () => stateStore.close() };
+  const vocabulary = buildVocabulary(i18n);
+  const verification = createCallerVerification({
+    directory,
+    attempts: createAttemptLedger(store),
+    policy,
+    now,
+    minimumDurationMs: config.verificationMinResponseMs,
+    sleep: overrides.sleep,
+  });
+
+  const conversationState = new ConversationState(store);
+  const userState = new UserState(store);
+  const callerSession = conversationState.createProperty<CallerSession | undefined>('callerSession');
+  const verifyIdentity = new VerifyIdentityDialog({ i18n, vocabulary, verification, now, logger, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn });
+  const mainDialog = new MainDialog({ i18n, policy, vocabulary, callerSession, now, dialogs: [verifyIdentity] });
+  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now });
+
+  return {
+    bot,
+    store,
+    directory,
+    i18n,
+    policy,
+    conversationState,
+    logger,
+    close: async () => {
+      await directory.close();
+      await store.close();
+      if (sqlite?.open) sqlite.close();
+    },
+  };
+}
+
+function openDirectory(config: AppConfig, embedded: () => SqliteDatabase, now: () => Date, logger: Logger): AccountDirectory {
+  if (config.directory.kind === 'http') {
+    const { baseUrl, apiKey, timeoutMs, retries } = config.directory;
+    return createHttpDirectory({ baseUrl, apiKey, timeoutMs, retries, backoffMs: 200 });
+  }
+  const db = embedded();
+  if (config.directory.seedDemoAccounts && seedDemoAccounts(db, now())) logger.info('directory.seeded-demo-accounts');
+  return createSqliteDirectory(db);
+}
+
+/** With state elsewhere (postgres, memory), the embedded directory still needs its file. */
+function sqlitePathFor(config: AppConfig): string {
+  return config.storage.kind === 'memory' ? ':memory:' : './data/bot.sqlite';
+}
+
+/** Teams tells us who is signed in; the caller still confirms it is the account's user ID (ID-1). */
+async function teamsMemberUpn(context: TurnContext): Promise<string | undefined> {
+  if (context.activity.channelId !== 'msteams' || !context.activity.from?.id) return undefined;
+  const member = await TeamsInfo.getMember(context, context.activity.from.id);
+  return member.userPrincipalName ?? member.email ?? undefined;
 }

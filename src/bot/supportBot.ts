@@ -1,7 +1,9 @@
-import { ActivityHandler, type ConversationState, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { Language } from '../i18n';
 import { chooseLanguage, setTurnLanguage } from './language';
+import type { Policy } from '../policy';
+import { continueSession, type CallerSession } from '../verification/session';
 
 /** What the bot remembers about a caller across conversations. Deliberately small: no personal data. */
 export interface UserProfile {
@@ -13,6 +15,9 @@ export interface SupportBotDeps {
   userState: UserState;
   mainDialog: Dialog;
   defaultLanguage: Language;
+  callerSession: StatePropertyAccessor<CallerSession | undefined>;
+  policy: Policy;
+  now: () => Date;
 }
 
 /** Thin glue: picks the caller's language, runs the main dialog, saves state. Conversation logic lives in dialogs/. */
@@ -36,6 +41,16 @@ export class SupportBot extends ActivityHandler {
     });
   }
 
+  /** A verification lapses after idle minutes (ID-1); otherwise this message counts as activity. */
+  private async refreshCallerSession(context: TurnContext): Promise<void> {
+    if (context.activity.type !== ActivityTypes.Message) return;
+    const session = await this.deps.callerSession.get(context);
+    if (!session) return;
+    const next = continueSession(session, this.deps.now(), this.deps.policy);
+    if (next) await this.deps.callerSession.set(context, next);
+    else await this.deps.callerSession.delete(context);
+  }
+
   /** Continues the conversation where it is, or starts the main dialog. (The SDK's runDialog also mirrors the whole
    * state to Emulator as a trace; state may hold personal data, so it is not used.) */
   private async continueOrBegin(context: TurnContext): Promise<void> {
@@ -49,6 +64,7 @@ export class SupportBot extends ActivityHandler {
     const language = chooseLanguage(context.activity.locale, profile.language, this.deps.defaultLanguage);
     profile.language = language;
     setTurnLanguage(context, language);
+    await this.refreshCallerSession(context);
     await super.run(context);
     await this.deps.conversationState.saveChanges(context);
     await this.deps.userState.saveChanges(context);

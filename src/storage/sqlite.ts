@@ -15,6 +15,38 @@ const MIGRATIONS: string[] = [
      etag TEXT NOT NULL,
      updated_at TEXT NOT NULL
    )`,
+  `CREATE TABLE accounts (
+     id TEXT PRIMARY KEY,
+     organisation_name TEXT NOT NULL,
+     contact_name TEXT NOT NULL,
+     phone TEXT NOT NULL,
+     street TEXT NOT NULL,
+     postal_code TEXT NOT NULL,
+     town TEXT NOT NULL,
+     country TEXT
+   );
+   CREATE TABLE account_users (
+     user_id TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL REFERENCES accounts (id),
+     is_admin INTEGER NOT NULL CHECK (is_admin IN (0, 1))
+   );
+   CREATE TABLE subscriptions (
+     id TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL REFERENCES accounts (id),
+     plan TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     billing TEXT NOT NULL,
+     assigned_licenses INTEGER NOT NULL,
+     term_end TEXT NOT NULL,
+     auto_renew INTEGER NOT NULL,
+     has_payment_method INTEGER NOT NULL,
+     custom_domains TEXT NOT NULL,
+     status TEXT NOT NULL,
+     cancelled_at TEXT,
+     data_deletion_at TEXT
+   );
+   CREATE INDEX subscriptions_by_account ON subscriptions (account_id);`,
 ];
 
 /** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */

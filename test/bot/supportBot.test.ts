@@ -6,10 +6,10 @@ import { createTurnErrorHandler } from '../../src/bot/turnError';
 import { runTerminalChat } from '../../src/chat/terminalChat';
 import { createLogger, silentLogger } from '../../src/log';
 import { memoryStateStore } from '../../src/storage';
-import { testConfig } from '../support/bot';
+import { testConfig, testRuntime } from '../support/bot';
 
 async function botAdapter(runtime?: BotRuntime) {
-  const rt = runtime ?? (await createBotRuntime(testConfig(), silentLogger, memoryStateStore()));
+  const rt = runtime ?? (await testRuntime());
   const adapter = new TestAdapter((context) => rt.bot.run(context));
   adapter.onTurnError = createTurnErrorHandler(rt, 'sv');
   return { adapter, runtime: rt };
@@ -68,7 +68,7 @@ describe('SupportBot', () => {
   });
 
   it('uses DEFAULT_LOCALE when the channel never says', async () => {
-    const english = await createBotRuntime(testConfig({ defaultLanguage: 'en' }), silentLogger, memoryStateStore());
+    const english = await testRuntime({ defaultLanguage: 'en' });
     const adapter = new TestAdapter((context) => english.bot.run(context));
     adapter.locale = '';
     await adapter
@@ -79,7 +79,7 @@ describe('SupportBot', () => {
 
   it('a failing turn is logged masked, answered in the caller language, and the conversation keeps its place', async () => {
     const lines: string[] = [];
-    const runtime = await createBotRuntime(testConfig(), createLogger('error', (line) => lines.push(line)), memoryStateStore());
+    const runtime = await createBotRuntime(testConfig(), createLogger('error', (line) => lines.push(line)), { store: memoryStateStore() });
     let failNext = false;
     const adapter = new TestAdapter(async (context) => {
       if (failNext) {
@@ -108,9 +108,47 @@ describe('SupportBot', () => {
   });
 });
 
+describe('verified caller session', () => {
+  async function verifiedAdapter(clock: { now: Date }) {
+    const runtime = await testRuntime({}, { now: () => clock.now });
+    const adapter = new TestAdapter((context) => runtime.bot.run(context));
+    adapter.onTurnError = createTurnErrorHandler(runtime, 'sv');
+    const answers = ['anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm', 'ja'];
+    let flow = adapter.send({ type: 'message', text: 'Säga upp prenumerationen', locale: 'sv-SE' });
+    for (const answer of answers) flow = flow.send({ type: 'message', text: answer, locale: 'sv-SE' });
+    await flow.startTest();
+    return adapter;
+  }
+
+  const collect = async (adapter: TestAdapter, text: string) => {
+    const before = adapter.activeQueue.length;
+    await adapter.send({ type: 'message', text, locale: 'sv-SE' }).startTest().catch(() => undefined);
+    return adapter.activeQueue.slice(before).map((a) => a.text ?? '');
+  };
+
+  it('is not asked again within the idle limit (ID-1)', async () => {
+    const clock = { now: new Date('2026-11-22T10:00:00Z') };
+    const adapter = await verifiedAdapter(clock);
+    adapter.activeQueue.splice(0);
+    clock.now = new Date('2026-11-22T10:14:00Z');
+    const said = await collect(adapter, 'Återaktivera');
+    expect(said.length).toBeGreaterThan(0);
+    expect(said.join('\n')).not.toContain('Innan jag kan titta på ditt konto');
+  });
+
+  it('proves who they are again after 15 idle minutes (ID-1)', async () => {
+    const clock = { now: new Date('2026-11-22T10:00:00Z') };
+    const adapter = await verifiedAdapter(clock);
+    adapter.activeQueue.splice(0);
+    clock.now = new Date('2026-11-22T10:16:00Z');
+    const said = await collect(adapter, 'Återaktivera');
+    expect(said.join('\n')).toContain('Innan jag kan titta på ditt konto');
+  });
+});
+
 describe('terminal chat', () => {
   async function chat(input: string, locale?: string) {
-    const runtime = await createBotRuntime(testConfig(), silentLogger, memoryStateStore());
+    const runtime = await testRuntime();
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     let printed = '';
@@ -127,6 +165,19 @@ describe('terminal chat', () => {
     expect(printed).toContain('[1] Säga upp prenumerationen  [2] Snabb återkallelse');
     expect(printed).toContain('Så här fungerar en uppsägning:');
     expect(printed).toContain('Hej då!');
+  });
+
+  it('verifies a Swedish caller', async () => {
+    const printed = await chat('Säga upp prenumerationen\nanna.lindqvist@fjordfika.se\n070-123 45 67\nAnna Lindqvist\nFjordfika AB\nStorgatan 12, 114 55 Stockholm\n1\n');
+    expect(printed).toContain('Assistenten: Vilket användar-ID loggar du in med?');
+    expect(printed).toContain('[1] Ja  [2] Nej');
+    expect(printed).toContain('Assistenten: Tack, nu är du verifierad som administratör för Fjordfika AB.');
+  });
+
+  it('verifies an English caller', async () => {
+    const printed = await chat("Cancel subscription\nI'm james.carter@brightleaf.co.uk, phone +44 20 7946 0321\nJames Carter\nBrightleaf Ltd\n221 Baker Street, London NW1 6XE, United Kingdom\nyes\n", 'en');
+    expect(printed).toContain("Assistant: What are the first and last names of your organisation's contact person?");
+    expect(printed).toContain("Assistant: Thank you, you're verified as an administrator of Brightleaf Ltd.");
   });
 
   it('talks English with --locale en', async () => {

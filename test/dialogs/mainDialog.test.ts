@@ -1,14 +1,15 @@
 import { ComponentDialog, WaterfallDialog } from 'botbuilder-dialogs';
-import { DialogTestClient } from 'botbuilder-testing';
 import { describe, expect, it } from 'vitest';
 import { MainDialog } from '../../dialogs/mainDialog';
+import { VERIFY_IDENTITY_DIALOG } from '../../dialogs/verifyIdentityDialog';
 import type { Language } from '../../src/i18n';
-import { i18n, languageFromActivity, message, policy, titles, vocabulary } from '../support/bot';
+import { dialogClient, i18n, message, policy, titles, verificationRig, vocabulary } from '../support/bot';
+import { NOW } from '../support/facts';
 
-function client(flows?: ConstructorParameters<typeof MainDialog>[0]['flows'], extraDialogs: ComponentDialog[] = []) {
-  const main = new MainDialog({ i18n, policy, vocabulary, flows });
-  for (const dialog of extraDialogs) main.addDialog(dialog);
-  return new DialogTestClient('test', main, undefined, [languageFromActivity]);
+function client(flows?: ConstructorParameters<typeof MainDialog>[0]['flows'], dialogs: ComponentDialog[] = [verificationRig().dialog]) {
+  return dialogClient((conversationState) =>
+    new MainDialog({ i18n, policy, vocabulary, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession') }),
+  );
 }
 
 const expected = {
@@ -22,6 +23,8 @@ const expected = {
     whatElse: 'Finns det något mer jag kan hjälpa dig med?',
     notYet: 'Det kan jag inte göra här i chatten än.',
     fastRevoke: 'snabb återkallelse',
+    verifyIntro: 'Innan jag kan titta på ditt konto behöver jag kontrollera vem du är, på samma sätt som vår support gör i telefon. Det är sex korta frågor.',
+    askUserId: 'Vilket användar-ID loggar du in med? (Det ser ut som en e-postadress.)',
   },
   en: {
     greeting: "Hi! I'm the subscription assistant.",
@@ -33,6 +36,8 @@ const expected = {
     whatElse: 'Is there anything else I can help you with?',
     notYet: "I can't do that here in the chat yet.",
     fastRevoke: 'fast revoke',
+    verifyIntro: "Before I can look at your account I need to check who you are, the same way our support team does on the phone. It's six short questions.",
+    askUserId: 'What is the user ID you sign in with? (It looks like an e-mail address.)',
   },
 } as const;
 
@@ -71,26 +76,37 @@ describe.each(['sv', 'en'] as const)('MainDialog in %s', (language: Language) =>
 
   it('a first message that already names a choice skips the menu', async () => {
     const dialog = client();
-    const greeting = await dialog.sendActivity(message(say.fastRevoke, language));
+    const greeting = await dialog.sendActivity(message(say.general, language));
     expect(greeting.text).toContain(say.greeting);
-    expect(dialog.getNextReply().text).toContain(say.notYet);
+    expect(dialog.getNextReply().text).toContain(say.overview);
     expect(dialog.getNextReply().text).toBe(say.whatElse);
+  });
+
+  it('an account action starts identity verification first (ID-1)', async () => {
+    const dialog = client();
+    await dialog.sendActivity(message('hej', language));
+    dialog.getNextReply();
+    const reply = await dialog.sendActivity(message(say.fastRevoke, language));
+    expect(reply.text).toBe(say.verifyIntro);
+    expect(dialog.getNextReply().text).toBe(say.askUserId);
   });
 });
 
 describe('MainDialog routing', () => {
-  it('routes an intent to the dialog registered for it, and comes back to the menu afterwards', async () => {
-    const started: string[] = [];
+  it('after verification as an admin, routes the intent to its flow with the account, then back to the menu', async () => {
+    const started: unknown[] = [];
+    const verified = new ComponentDialog(VERIFY_IDENTITY_DIALOG);
+    verified.addDialog(new WaterfallDialog('verified.steps', [async (step) => step.endDialog({ status: 'verified', accountId: 'acc-fjordfika', organisationName: 'Fjordfika AB', isAdmin: true })]));
     const flow = new ComponentDialog('cancelFlow');
     flow.addDialog(new WaterfallDialog('cancelFlow.steps', [async (step) => {
-      started.push(String(step.context.activity.text));
+      started.push(step.options);
       return step.endDialog();
     }]));
-    const dialog = client({ cancel: 'cancelFlow' }, [flow]);
+    const dialog = client({ cancel: 'cancelFlow' }, [verified, flow]);
     await dialog.sendActivity(message('hej', 'sv'));
     dialog.getNextReply();
     const next = await dialog.sendActivity(message('säga upp', 'sv'));
-    expect(started).toEqual(['säga upp']);
+    expect(started).toEqual([{ accountId: 'acc-fjordfika' }]);
     expect(next.text).toBe(expected.sv.whatElse);
   });
 

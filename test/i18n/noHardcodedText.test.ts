@@ -17,6 +17,8 @@ function files(dir: string): string[] {
 
 /** Calls whose string arguments are not shown to callers: log events, thrown errors, imports, Symbol names. */
 const EXEMPT_CALLS = /^(?:(?:[\w.]*\.)?(?:debug|info|warn|error)|Error|TypeError|RangeError|Symbol|require)$/;
+/** `namespace:path.to.key`, possibly built from a template (`verify:ask.${item}`). */
+const LOCALE_KEY = /^[a-z]\w*:[\w.-]*(?:\$\{\}[\w.-]*)*$/i;
 const SENDERS = /(?:sendActivity|sendActivities|text|suggestedActions|attachment|carousel|heroCard|prompt|write)$/;
 
 interface Finding {
@@ -39,11 +41,11 @@ export function findUserFacingLiterals(file: string, source: string): Finding[] 
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) return;
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node)) {
       const text = ts.isTemplateExpression(node)
-        ? [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(' ')
+        ? [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join('${}')
         : node.text;
       const callee = calleeOf(node) ?? '';
-      const looksLikeProse = /\p{L}{2,}[,.!?:;]*\s+\p{L}{2,}/u.test(text) || /[^\x00-\x7F]/.test(text);
-      const handedToCaller = SENDERS.test(callee) && /\p{L}{2,}/u.test(text);
+      const looksLikeProse = /\p{L}{2,}[,.!?:;]*\s+\p{L}{2,}/u.test(text.replaceAll('${}', ' ')) || /[^\x00-\x7F]/.test(text);
+      const handedToCaller = SENDERS.test(callee) && /\p{L}{2,}/u.test(text) && !LOCALE_KEY.test(text);
       if ((looksLikeProse || handedToCaller) && !EXEMPT_CALLS.test(callee)) {
         findings.push({ file: relative(ROOT, file), line: sf.getLineAndCharacterOfPosition(node.getStart()).line + 1, text });
       }

@@ -1,13 +1,27 @@
-import type { Activity, Middleware, TurnContext } from 'botbuilder';
+import { ConversationState, MemoryStorage, type Activity, type Middleware, type TurnContext } from 'botbuilder';
+import type { Dialog } from 'botbuilder-dialogs';
+import { DialogTestClient } from 'botbuilder-testing';
 import { chooseLanguage, setTurnLanguage } from '../../src/bot/language';
-import { menuVocabulary } from '../../src/bot/runtime';
+import { createBotRuntime, type RuntimeOverrides } from '../../src/bot/runtime';
+import { buildVocabulary } from '../../src/bot/vocabulary';
 import { createI18n, type Language } from '../../src/i18n';
 import { createPolicy, DEFAULT_POLICY_CONFIG } from '../../src/policy';
 import type { AppConfig } from '../../src/config';
+import { createLogger, silentLogger } from '../../src/log';
+import type { StateStore } from '../../src/storage';
+import { openSqliteDatabase } from '../../src/storage/sqlite';
+import type { AccountDirectory } from '../../src/accounts/directory';
+import { createSqliteDirectory } from '../../src/accounts/sqliteDirectory';
+import { seedDemoAccounts } from '../../src/accounts/demoAccounts';
+import { createAttemptLedger } from '../../src/verification/attempts';
+import { createCallerVerification, type CallerVerification } from '../../src/verification/verifyCaller';
+import { VerifyIdentityDialog } from '../../dialogs/verifyIdentityDialog';
+import { memoryStateStore } from '../../src/storage';
+import { NOW } from './facts';
 
 export const i18n = createI18n('sv');
 export const policy = createPolicy(DEFAULT_POLICY_CONFIG);
-export const vocabulary = menuVocabulary(i18n);
+export const vocabulary = buildVocabulary(i18n);
 export const LOCALES: Record<Language, string> = { sv: 'sv-SE', en: 'en-US' };
 
 /** What the bot does before any dialog runs, for tests that drive a dialog without the bot around it. */
@@ -31,11 +45,49 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     storage: { kind: 'memory' },
     defaultLanguage: 'sv',
     logLevel: 'silent',
+    directory: { kind: 'sqlite', seedDemoAccounts: true },
+    verificationMinResponseMs: 0,
     policy: DEFAULT_POLICY_CONFIG,
     ...overrides,
   };
 }
 
+/** The whole bot on a memory store and a seeded in-memory directory, with the clock stopped at NOW. */
+export function testRuntime(config: Partial<AppConfig> = {}, overrides: RuntimeOverrides = {}) {
+  return createBotRuntime(testConfig(config), silentLogger, { store: memoryStateStore(), now: () => NOW, ...overrides });
+}
+
+/** A DialogTestClient whose conversation state is shared with the dialog's own accessors. */
+export function dialogClient(build: (conversationState: ConversationState) => Dialog, middlewares: Middleware[] = []) {
+  const conversationState = new ConversationState(new MemoryStorage());
+  return new DialogTestClient('test', build(conversationState), undefined, [languageFromActivity, ...middlewares], conversationState);
+}
+
 export function titles(activity: Partial<Activity> | undefined): string[] {
   return (activity?.suggestedActions?.actions ?? []).map((action) => String(action.title));
+}
+
+export interface VerificationRig {
+  store: StateStore;
+  directory: AccountDirectory;
+  verification: CallerVerification;
+  dialog: VerifyIdentityDialog;
+  logLines: string[];
+}
+
+/** The real verification dialog over a seeded in-memory SQLite directory and the given attempt store. */
+export function verificationRig(options: { store?: StateStore; directory?: AccountDirectory; teamsUserId?: (context: TurnContext) => Promise<string | undefined>; now?: () => Date } = {}): VerificationRig {
+  const now = options.now ?? (() => NOW);
+  const store = options.store ?? memoryStateStore();
+  const directory = options.directory ?? seededDirectory();
+  const logLines: string[] = [];
+  const verification = createCallerVerification({ directory, attempts: createAttemptLedger(store), policy, now, minimumDurationMs: 0 });
+  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, verification, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
+  return { store, directory, verification, dialog, logLines };
+}
+
+export function seededDirectory(path = ':memory:'): AccountDirectory {
+  const db = openSqliteDatabase(path);
+  seedDemoAccounts(db, NOW);
+  return createSqliteDirectory(db);
 }

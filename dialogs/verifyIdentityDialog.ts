@@ -1,0 +1,202 @@
+import { ActivityTypes, MessageFactory, type TurnContext } from 'botbuilder';
+import { DialogTurnStatus, WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { i18n } from 'i18next';
+import { DirectoryUnavailableError } from '../src/accounts/directory';
+import { translatorFor } from '../src/bot/language';
+import type { Vocabulary } from '../src/bot/vocabulary';
+import type { Logger } from '../src/log';
+import { VERIFICATION_ITEMS, type VerificationItem } from '../src/policy';
+import { extractAnswers, parseUserId, type PartialAnswers, type VerificationAnswers } from '../src/verification/answers';
+import type { CallerVerification, ConversationKey } from '../src/verification/verifyCaller';
+import { InterruptibleDialog } from './interruptibleDialog';
+import { AnswerPrompt, YesNoPrompt } from './prompts';
+import { yesNoReply } from './replies';
+
+export const VERIFY_IDENTITY_DIALOG = 'verifyIdentityDialog';
+const QUESTIONS = 'verifyIdentity.questions';
+const CHECK = 'verifyIdentity.check';
+const ANSWER_PROMPT = 'verifyIdentity.answer';
+const YES_NO_PROMPT = 'verifyIdentity.yesNo';
+
+export interface VerifyIdentityOptions {
+  /** The message that started the flow: it may already hold answers ("I'm anna@…, phone 070-…"). */
+  initialText?: string;
+}
+
+export type VerifyIdentityResult =
+  | { status: 'verified'; accountId: string; organisationName: string; isAdmin: boolean }
+  | { status: 'locked' }
+  | { status: 'gave-up' }
+  | { status: 'unavailable' };
+
+export interface VerifyIdentityDeps {
+  i18n: i18n;
+  vocabulary: Vocabulary;
+  verification: CallerVerification;
+  now: () => Date;
+  logger: Logger;
+  /** In Teams, the signed-in member's UPN, offered as the user ID for the caller to confirm. */
+  teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
+}
+
+interface QuestionValues {
+  answers: PartialAnswers;
+  teamsSuggestion?: string;
+}
+
+/**
+ * ID-1..ID-3: asks what support asks on the phone, one item at a time, skipping what the caller already said;
+ * checks each answer's form, then all of them together against the directory. The answers live only in this
+ * dialog's state and are gone when it ends; the result carries who the caller is, not what they said.
+ */
+export class VerifyIdentityDialog extends InterruptibleDialog {
+  constructor(private readonly deps: VerifyIdentityDeps) {
+    super(VERIFY_IDENTITY_DIALOG, deps);
+    this.addDialog(new AnswerPrompt(ANSWER_PROMPT));
+    this.addDialog(new YesNoPrompt(YES_NO_PROMPT, deps.vocabulary.yesNo));
+    const askAndRecord = VERIFICATION_ITEMS.flatMap((item): WaterfallStep[] => [(step) => this.ask(step, item), (step) => this.record(step, item)]);
+    this.addDialog(
+      new WaterfallDialog(QUESTIONS, [
+        this.start.bind(this),
+        this.confirmTeamsUserId.bind(this),
+        ...askAndRecord,
+        this.askAdmin.bind(this),
+        this.recordAdmin.bind(this),
+        this.afterCheck.bind(this),
+      ]),
+    );
+    this.addDialog(new WaterfallDialog(CHECK, [this.check.bind(this), this.afterRetryQuestion.bind(this)]));
+    this.initialDialogId = QUESTIONS;
+  }
+
+  private t(step: WaterfallStepContext) {
+    return translatorFor(step.context, this.deps.i18n);
+  }
+
+  private async start(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as QuestionValues;
+    const options = (step.options ?? {}) as VerifyIdentityOptions & { again?: boolean };
+    const lock = await this.deps.verification.lockout(conversationKey(step.context));
+    if (lock.locked) return this.endLocked(step, lock.until);
+
+    values.answers = options.initialText ? extractAnswers(options.initialText) : {};
+    if (!options.again) await step.context.sendActivity(this.t(step)('verify:intro'));
+
+    if (!values.answers.userId && this.deps.teamsUserId) {
+      const upn = await this.deps.teamsUserId(step.context).catch(() => undefined);
+      const suggestion = upn ? parseUserId(upn) : undefined;
+      if (suggestion) {
+        values.teamsSuggestion = suggestion;
+        const t = this.t(step);
+        return step.prompt(YES_NO_PROMPT, {
+          prompt: yesNoReply(t, t('verify:teamsUserId', { userId: suggestion })),
+          retryPrompt: yesNoReply(t, t('verify:retry.admin')),
+        });
+      }
+    }
+    return step.next();
+  }
+
+  private async confirmTeamsUserId(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as QuestionValues;
+    if (values.teamsSuggestion && step.result === true) values.answers.userId = values.teamsSuggestion;
+    return step.next();
+  }
+
+  private async ask(step: WaterfallStepContext, item: VerificationItem): Promise<DialogTurnResult> {
+    const values = step.values as QuestionValues;
+    if (values.answers[item] !== undefined) return step.next(values.answers[item]);
+    const t = this.t(step);
+    return step.prompt(ANSWER_PROMPT, {
+      prompt: MessageFactory.text(t(`verify:ask.${item}`)),
+      retryPrompt: MessageFactory.text(t(`verify:retry.${item}`)),
+      validations: { item, helpKey: `verify:help.${item}` },
+    });
+  }
+
+  private async record(step: WaterfallStepContext, item: VerificationItem): Promise<DialogTurnResult> {
+    const values = step.values as QuestionValues;
+    if (step.result === undefined) return this.endGaveUp(step);
+    values.answers[item] = step.result as string;
+    // One message may answer questions not yet asked; never overwrite an answer already given.
+    const text = step.context.activity.type === ActivityTypes.Message ? step.context.activity.text ?? '' : '';
+    values.answers = { ...extractAnswers(text), ...values.answers };
+    return step.next();
+  }
+
+  private async askAdmin(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const t = this.t(step);
+    return step.prompt(YES_NO_PROMPT, {
+      prompt: yesNoReply(t, t('verify:ask.admin')),
+      retryPrompt: yesNoReply(t, t('verify:retry.admin')),
+      validations: { helpKey: 'verify:help.admin' },
+    });
+  }
+
+  private async recordAdmin(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as QuestionValues;
+    if (step.result === undefined) return this.endGaveUp(step);
+    const answers = { ...values.answers, claimsAdmin: step.result as boolean } as VerificationAnswers;
+    return step.beginDialog(CHECK, answers);
+  }
+
+  private async afterCheck(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const result = step.result as VerifyIdentityResult | { status: 'rejected' };
+    // A rejection starts the questions over, with nothing kept from the wrong set; the attempt was counted (ID-3).
+    if (result.status === 'rejected') return step.replaceDialog(QUESTIONS, { again: true });
+    return step.endDialog(result);
+  }
+
+  /** All answers at once, server-side; a backend failure keeps the answers and offers a retry or a person. */
+  private async check(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const answers = step.options as VerificationAnswers;
+    const t = this.t(step);
+    await step.context.sendActivities([{ type: ActivityTypes.Typing }, MessageFactory.text(t('verify:checking'))]);
+    try {
+      const result = await this.deps.verification.verify(conversationKey(step.context), answers);
+      switch (result.status) {
+        case 'verified': {
+          const key = result.isAdmin ? 'verify:verifiedAdmin' : 'verify:verifiedNotAdmin';
+          await step.context.sendActivity(t(key, { organisation: result.account.organisationName }));
+          return step.endDialog({ status: 'verified', accountId: result.account.id, organisationName: result.account.organisationName, isAdmin: result.isAdmin });
+        }
+        case 'rejected':
+          await step.context.sendActivity(t('verify:rejected', { count: result.attemptsLeft }));
+          return step.endDialog({ status: 'rejected' });
+        case 'locked':
+          return this.endLocked(step, result.until);
+      }
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      this.deps.logger.error('verification.directory-unavailable', { error });
+      return step.prompt(YES_NO_PROMPT, { prompt: yesNoReply(t, t('verify:unavailable')), retryPrompt: yesNoReply(t, t('verify:unavailable')) });
+    }
+  }
+
+  private async afterRetryQuestion(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    if (step.result === true) return step.replaceDialog(CHECK, step.options);
+    return step.endDialog({ status: 'unavailable' } satisfies VerifyIdentityResult);
+  }
+
+  private async endLocked(step: WaterfallStepContext, until: Date): Promise<DialogTurnResult> {
+    const t = this.t(step);
+    const minutes = Math.max(1, Math.ceil((until.getTime() - this.deps.now().getTime()) / 60_000));
+    await step.context.sendActivity(t('verify:locked', { minutes: t('common:minutes', { count: minutes }) }));
+    return endAll(step, { status: 'locked' });
+  }
+
+  private async endGaveUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    await step.context.sendActivity(this.t(step)('verify:gaveUp'));
+    return endAll(step, { status: 'gave-up' });
+  }
+}
+
+/** Ends every dialog of this component with the result, whichever inner waterfall we are in. */
+async function endAll(step: WaterfallStepContext, result: VerifyIdentityResult): Promise<DialogTurnResult> {
+  await step.cancelAllDialogs();
+  return { status: DialogTurnStatus.complete, result };
+}
+
+function conversationKey(context: TurnContext): ConversationKey {
+  return { channelId: context.activity.channelId, conversationId: context.activity.conversation.id };
+}

@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import type { StateStore } from '../storage';
+import { NO_FAILED_ATTEMPTS, type AttemptHistory } from '../policy';
+import { normaliseUserId } from './normalise';
+
+/**
+ * Failed verification attempts (ID-3), kept in the state store so they survive a restart, a new conversation and a
+ * second instance. Keys are hashed: the store never holds a user ID in the clear.
+ */
+export interface AttemptLedger {
+  read(keys: string[]): Promise<AttemptHistory[]>;
+  update(keys: string[], change: (history: AttemptHistory) => AttemptHistory): Promise<AttemptHistory[]>;
+  clear(keys: string[]): Promise<void>;
+}
+
+export function accountAttemptKey(userId: string): string {
+  return `verification-attempts/account/${createHash('sha256').update(normaliseUserId(userId)).digest('hex')}`;
+}
+
+export function conversationAttemptKey(channelId: string, conversationId: string): string {
+  return `verification-attempts/conversation/${createHash('sha256').update(`${channelId}/${conversationId}`).digest('hex')}`;
+}
+
+interface StoredHistory {
+  failedAttempts: number;
+  lastFailureAt: string | null;
+  eTag?: string;
+}
+
+export function createAttemptLedger(store: StateStore): AttemptLedger {
+  const toHistory = (item: StoredHistory | undefined): AttemptHistory =>
+    item ? { failedAttempts: item.failedAttempts, lastFailureAt: item.lastFailureAt ? new Date(item.lastFailureAt) : null } : NO_FAILED_ATTEMPTS;
+
+  return {
+    async read(keys) {
+      const items = (await store.read(keys)) as Record<string, StoredHistory>;
+      return keys.map((key) => toHistory(items[key]));
+    },
+    async update(keys, change) {
+      // Optimistic: re-read and retry when another turn (or instance) counted a failure at the same moment.
+      for (let attempt = 0; ; attempt++) {
+        const items = (await store.read(keys)) as Record<string, StoredHistory>;
+        const next = keys.map((key) => change(toHistory(items[key])));
+        const changes = Object.fromEntries(
+          keys.map((key, i) => [key, { failedAttempts: next[i].failedAttempts, lastFailureAt: next[i].lastFailureAt?.toISOString() ?? null, eTag: items[key]?.eTag ?? '*' }]),
+        );
+        try {
+          await store.write(changes);
+          return next;
+        } catch (error) {
+          if (attempt >= 4 || !(error instanceof Error) || !/eTag/.test(error.message)) throw error;
+        }
+      }
+    },
+    async clear(keys) {
+      await store.delete(keys);
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { DEMO_ACCOUNTS } from '../../src/accounts/demoAccounts';
+import { judgeAnswers } from '../../src/accounts/directory';
+import { createSqliteDirectory } from '../../src/accounts/sqliteDirectory';
+import { seedDemoAccounts } from '../../src/accounts/demoAccounts';
+import { createPolicy, DEFAULT_POLICY_CONFIG } from '../../src/policy';
+import { openSqliteDatabase } from '../../src/storage/sqlite';
+import { NO_FAILED_ATTEMPTS } from '../../src/policy';
+import { createAttemptLedger } from '../../src/verification/attempts';
+import { createCallerVerification } from '../../src/verification/verifyCaller';
+import { memoryStateStore } from '../../src/storage';
+import { seededDirectory } from '../support/bot';
+import { normalisePhone } from '../../src/verification/normalise';
+import { DEMO_CALLERS } from '../support/demoCallers';
+import { NOW } from '../support/facts';
+
+const policy = createPolicy(DEFAULT_POLICY_CONFIG);
+const answers = (name: keyof typeof DEMO_CALLERS, claimsAdmin = true) => ({ ...DEMO_CALLERS[name], claimsAdmin });
+
+describe('SQLite directory with the demo accounts', () => {
+  const directory = seededDirectory();
+
+  it.each(Object.keys(DEMO_CALLERS) as Array<keyof typeof DEMO_CALLERS>)('%s verifies with the answers a caller would type', async (name) => {
+    const verdict = await directory.verify(answers(name));
+    expect(verdict.status).toBe('verified');
+    if (verdict.status === 'verified') expect(verdict.isAdmin).toBe(name !== 'sara');
+  });
+
+  it('seeds every branch relative to the day of seeding', async () => {
+    const subscription = async (name: keyof typeof DEMO_CALLERS) => {
+      const verdict = await directory.verify(answers(name));
+      if (verdict.status !== 'verified') throw new Error('not verified');
+      return verdict.account.subscriptions[0].facts;
+    };
+    expect(await subscription('anna')).toMatchObject({ plan: 'SMALL_BUSINESS', billing: 'MONTHLY', assignedLicenses: 12, autoRenew: true, customDomains: ['fjordfika.se'] });
+    expect(await subscription('erik')).toMatchObject({ plan: 'ENTERPRISE', billing: 'ANNUAL', assignedLicenses: 40, termEnd: '2027-06-22', customDomains: ['nordkust.se', 'nordkust.com'] });
+    expect(await subscription('ulf')).toMatchObject({ plan: 'MIDSIZE_BUSINESS', assignedLicenses: 25 });
+    expect(await subscription('james')).toMatchObject({ kind: 'TRIAL', hasPaymentMethod: false, termEnd: '2026-12-06' });
+    expect(await subscription('maria')).toMatchObject({ kind: 'PRODUCT_KEY', assignedLicenses: 8 });
+    expect(await subscription('olof')).toMatchObject({ channel: 'FPP', plan: 'MIDSIZE_BUSINESS', assignedLicenses: 20 });
+    expect(await subscription('lena')).toMatchObject({ status: 'CANCELLED', cancelledAt: '2026-10-23' });
+    expect(await subscription('peter')).toMatchObject({ status: 'CANCELLED', cancelledAt: '2026-07-25' });
+    expect(await subscription('karin')).toMatchObject({ status: 'FAST_REVOKED', cancelledAt: '2026-11-20' });
+  });
+
+  it('each seeded subscription lands on the policy branch it is there to show', async () => {
+    const facts = async (name: keyof typeof DEMO_CALLERS) => {
+      const verdict = await directory.verify(answers(name));
+      if (verdict.status !== 'verified') throw new Error('not verified');
+      return verdict.account.subscriptions[0].facts;
+    };
+    expect(policy.cancellation(await facts('anna'), NOW)).toMatchObject({ outcome: 'cancellable', early: { performedBy: 'assistant' } });
+    expect(policy.cancellation(await facts('erik'), NOW)).toMatchObject({ early: { performedBy: 'human-agent' } });
+    expect(policy.cancellation(await facts('ulf'), NOW)).toMatchObject({ early: { performedBy: 'human-agent', online: { usersToRemove: 1 } } });
+    expect(policy.cancellation(await facts('james'), NOW)).toMatchObject({ outcome: 'nothing-to-cancel' });
+    expect(policy.cancellation(await facts('maria'), NOW)).toMatchObject({ early: { refund: { kind: 'not-refundable' } } });
+    expect(policy.cancellation(await facts('olof'), NOW)).toMatchObject({ outcome: 'ends-by-itself' });
+    expect(policy.reactivation(await facts('lena'), NOW)).toMatchObject({ outcome: 'allowed' });
+    expect(policy.reactivation(await facts('peter'), NOW)).toMatchObject({ outcome: 'refused', reason: 'data-deleted' });
+    expect(policy.reactivation(await facts('karin'), NOW)).toMatchObject({ outcome: 'refused', reason: 'fast-revoked' });
+  });
+
+  it('Asa is not Åsa: a name that differs only by Å is rejected', async () => {
+    const record = { userId: 'asa@x.se', isAdmin: true, account: { ...DEMO_ACCOUNTS[0], id: 'a', contactName: 'Åsa Berg', phone: '+46701234567', postalAddress: { street: 'Storgatan 12', postalCode: '114 55', town: 'Stockholm' }, subscriptions: [] } };
+    const base = { userId: 'asa@x.se', phone: '0701234567', organisationName: 'Fjordfika AB', postalAddress: 'Storgatan 12, 11455 Stockholm', claimsAdmin: true };
+    expect(judgeAnswers({ ...base, contactName: 'Åsa Berg' }, record).status).toBe('verified');
+    expect(judgeAnswers({ ...base, contactName: 'Asa Berg' }, record).status).toBe('rejected');
+  });
+
+  it('a British address verifies with or without the country', async () => {
+    expect((await directory.verify({ ...answers('james'), postalAddress: '221 Baker Street, London NW1 6XE' })).status).toBe('verified');
+  });
+
+  it('every seeded phone number is a valid E.164 number', () => {
+    for (const account of DEMO_ACCOUNTS) expect(normalisePhone(account.phone), account.id).toBe(account.phone);
+  });
+
+  it('seeding happens once: a directory with accounts is left alone', () => {
+    const db = openSqliteDatabase(':memory:');
+    expect(seedDemoAccounts(db, NOW)).toBe(true);
+    expect(seedDemoAccounts(db, NOW)).toBe(false);
+    expect(createSqliteDirectory(db)).toBeDefined();
+  });
+});
+
+describe('caller verification timing (ID-3)', () => {
+  it('pads every verdict to the same minimum duration, whatever failed', async () => {
+    const directory = seededDirectory();
+    let clock = 0;
+    const slept: number[] = [];
+    const verification = createCallerVerification({
+      directory,
+      attempts: createAttemptLedger(memoryStateStore()),
+      policy,
+      now: () => NOW,
+      minimumDurationMs: 500,
+      elapsed: () => clock,
+      sleep: async (ms) => {
+        slept.push(ms);
+        clock += ms;
+      },
+    });
+    const key = { channelId: 'test', conversationId: 'c' };
+    clock = 0;
+    await verification.verify(key, answers('anna'));
+    await verification.verify({ ...key, conversationId: 'd' }, { ...answers('anna'), userId: 'nobody@nowhere.se' });
+    await verification.verify({ ...key, conversationId: 'e' }, { ...answers('anna'), postalAddress: 'Storgatan 1, 114 55 Stockholm' });
+    expect(slept).toEqual([500, 500, 500]);
+  });
+
+  it('an unknown user ID costs the same comparisons as a known one (no early exit)', () => {
+    const record = undefined;
+    expect(judgeAnswers({ ...answers('anna'), userId: 'nobody@x.se' }, record)).toEqual({ status: 'rejected' });
+  });
+
+  it('a success clears the failures counted so far', async () => {
+    const store = memoryStateStore();
+    const ledger = createAttemptLedger(store);
+    const verification = createCallerVerification({ directory: seededDirectory(), attempts: ledger, policy, now: () => NOW, minimumDurationMs: 0 });
+    const key = { channelId: 'test', conversationId: 'c' };
+    await verification.verify(key, { ...answers('anna'), phone: '070-000 00 00' });
+    await verification.verify(key, answers('anna'));
+    const { accountAttemptKey } = await import('../../src/verification/attempts');
+    expect(await ledger.read([accountAttemptKey('anna.lindqvist@fjordfika.se')])).toEqual([NO_FAILED_ATTEMPTS]);
+  });
+});
