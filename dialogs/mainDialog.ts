@@ -5,10 +5,11 @@ import { translatorFor } from '../src/bot/language';
 import type { Vocabulary } from '../src/bot/vocabulary';
 import type { Policy } from '../src/policy';
 import type { MenuIntent } from '../src/understanding/intents';
-import { recognizeMenuChoice } from '../src/understanding/menuRecognizer';
+import { recognizeChoice } from '../src/understanding/choices';
 import { standing, type CallerSession } from '../src/verification/session';
-import { MenuPrompt } from './menuPrompt';
+import { OptionPrompt } from './prompts';
 import { greetingReply, menuReply, policyOverviewReply } from './replies';
+import type { AccountFlowOptions } from './flowSupport';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
@@ -23,10 +24,6 @@ export interface MainDialogOptions {
   greeted?: boolean;
 }
 
-/** What a flow for an account intent receives. */
-export interface AccountFlowOptions {
-  accountId: string;
-}
 
 export interface MainDialogDeps {
   i18n: i18n;
@@ -36,8 +33,8 @@ export interface MainDialogDeps {
   now: () => Date;
   /** The dialogs main routes to: identity verification and the flows. */
   dialogs: Dialog[];
-  /** The dialog that carries out each account intent; one without a dialog gets an honest answer instead. */
-  flows?: Partial<Record<MenuIntent, string>>;
+  /** The dialog that carries out each account intent. */
+  flows: Partial<Record<MenuIntent, string>>;
 }
 
 interface MainValues {
@@ -48,7 +45,7 @@ interface MainValues {
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: MainDialogDeps) {
     super(MAIN_DIALOG);
-    this.addDialog(new MenuPrompt(MENU_PROMPT, deps.vocabulary.menu));
+    this.addDialog(new OptionPrompt(MENU_PROMPT, deps.vocabulary.menu));
     for (const dialog of deps.dialogs) this.addDialog(dialog);
     this.addDialog(
       new WaterfallDialog(MAIN_WATERFALL, [
@@ -68,7 +65,7 @@ export class MainDialog extends ComponentDialog {
 
     // A first message that already says what the caller wants goes straight there.
     const activity = step.context.activity;
-    const alreadyAsked = activity.type === ActivityTypes.Message ? recognizeMenuChoice(this.deps.vocabulary.menu, activity) : undefined;
+    const alreadyAsked = activity.type === ActivityTypes.Message ? (recognizeChoice(this.deps.vocabulary.menu, activity) as MenuIntent | undefined) : undefined;
     if (alreadyAsked && !options.greeted) return step.next(alreadyAsked);
 
     return step.prompt(MENU_PROMPT, {
@@ -94,7 +91,7 @@ export class MainDialog extends ComponentDialog {
       const options: VerifyIdentityOptions = { initialText: step.context.activity.text };
       return step.beginDialog(VERIFY_IDENTITY_DIALOG, options);
     }
-    return step.next({ status: 'verified', accountId: session.accountId, organisationName: session.organisationName, isAdmin: session.isAdmin, known: true });
+    return step.next({ ...session, status: 'verified', known: true });
   }
 
   private async afterVerification(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -106,18 +103,17 @@ export class MainDialog extends ComponentDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     if (!result.known) {
       const now = this.deps.now().toISOString();
-      const { accountId, organisationName, isAdmin } = result;
-      await this.deps.callerSession.set(step.context, { accountId, organisationName, isAdmin, verifiedAt: now, lastActiveAt: now });
+      const { accountId, organisationName, isAdmin, caller } = result;
+      await this.deps.callerSession.set(step.context, { accountId, organisationName, isAdmin, caller, verifiedAt: now, lastActiveAt: now });
     }
     if (!result.isAdmin) {
       // ID-2: a verified non-admin hears general information only, and how to reach their admin.
       if (result.known) await step.context.sendActivity(t('verify:verifiedNotAdmin', { organisation: result.organisationName }));
       return step.next();
     }
-    const flow = this.deps.flows?.[intent];
-    if (flow) return step.beginDialog(flow, { accountId: result.accountId } satisfies AccountFlowOptions);
-    await step.context.sendActivity(t('main:flowNotAvailable'));
-    return step.next();
+    const flow = this.deps.flows[intent];
+    if (!flow) throw new Error(`no flow registered for ${intent}`);
+    return step.beginDialog(flow, { accountId: result.accountId, organisationName: result.organisationName, caller: result.caller } satisfies AccountFlowOptions);
   }
 
   private async loop(step: WaterfallStepContext): Promise<DialogTurnResult> {

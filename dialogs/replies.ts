@@ -1,4 +1,5 @@
-import { ActionTypes, MessageFactory, type Activity, type CardAction } from 'botbuilder';
+import { ActionTypes, CardFactory, MessageFactory, type Activity, type CardAction } from 'botbuilder';
+import type { PromptOptions } from 'botbuilder-dialogs';
 import type { Translate } from '../src/i18n';
 import type { Policy } from '../src/policy';
 import { MENU_INTENTS } from '../src/understanding/intents';
@@ -26,6 +27,11 @@ export function yesNoReply(t: Translate, question: string): Partial<Activity> {
   );
 }
 
+/** Prompt options for a yes/no question: the question with Yes/No buttons, and a retry that says how to answer. */
+export function yesNoQuestion(t: Translate, question: string): PromptOptions {
+  return { prompt: yesNoReply(t, question), retryPrompt: yesNoReply(t, t('common:answerYesNo', { question })) };
+}
+
 export function greetingReply(t: Translate, policy: Policy): Partial<Activity> {
   return MessageFactory.text(
     t('main:greeting', { fastRevokeDays: policy.config.fastRevokeDays, retentionDays: policy.config.retentionDays }),
@@ -43,4 +49,60 @@ export function policyOverviewReply(t: Translate, policy: Policy): Partial<Activ
   };
   const lines = OVERVIEW_PARTS.map((part) => t('common:listItem', { item: t(`policy:overview.${part}`, numbers) }));
   return MessageFactory.text([t('policy:overview.intro'), ...lines].join('\n'));
+}
+
+/** Channels that render Adaptive Cards; everywhere else gets text with suggested actions. */
+const CARD_CHANNELS = new Set(['msteams', 'webchat', 'directline', 'emulator']);
+
+export function supportsCards(channelId: string | undefined): boolean {
+  return channelId !== undefined && CARD_CHANNELS.has(channelId);
+}
+
+export interface Option {
+  value: string;
+  title: string;
+}
+
+/** A question with options: an Adaptive Card of buttons where cards work (a submit carries `{ choice }`), else buttons as suggested actions. */
+export function choiceReply(question: string, options: Option[], channelId: string | undefined): Partial<Activity> {
+  if (!supportsCards(channelId)) {
+    return MessageFactory.suggestedActions(options.map((o) => ({ type: ActionTypes.ImBack, title: o.title, value: o.title })), question);
+  }
+  const card = CardFactory.adaptiveCard({
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.4',
+    body: [{ type: 'TextBlock', text: question, wrap: true }],
+    actions: options.map((o) => ({ type: 'Action.Submit', title: o.title, data: { choice: o.value } })),
+  });
+  return { ...MessageFactory.attachment(card), summary: question };
+}
+
+export interface ReceiptView {
+  title: string;
+  reference: string;
+  subscription?: string;
+  whatNext: string;
+}
+
+/** The end of every completed action or hand-off: a card where cards work, text otherwise, always with the case reference. */
+export function receiptReply(t: Translate, receipt: ReceiptView, channelId: string | undefined): Partial<Activity> {
+  const text = t('action:receipt.text', { title: receipt.title, reference: receipt.reference, whatNext: receipt.whatNext });
+  if (!supportsCards(channelId)) return MessageFactory.text(text);
+  const facts = [
+    { title: t('action:receipt.reference'), value: receipt.reference },
+    ...(receipt.subscription ? [{ title: t('action:receipt.subscription'), value: receipt.subscription }] : []),
+  ];
+  const card = CardFactory.adaptiveCard({
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.4',
+    body: [
+      { type: 'TextBlock', text: receipt.title, weight: 'Bolder', size: 'Medium', wrap: true },
+      { type: 'FactSet', facts },
+      { type: 'TextBlock', text: t('action:receipt.whatNext'), weight: 'Bolder', wrap: true, spacing: 'Medium' },
+      { type: 'TextBlock', text: receipt.whatNext, wrap: true },
+    ],
+  });
+  return { ...MessageFactory.attachment(card), summary: text };
 }

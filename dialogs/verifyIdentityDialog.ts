@@ -5,12 +5,13 @@ import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor } from '../src/bot/language';
 import type { Vocabulary } from '../src/bot/vocabulary';
 import type { Logger } from '../src/log';
+import { maskEmail } from '../src/privacy/mask';
 import { VERIFICATION_ITEMS, type VerificationItem } from '../src/policy';
 import { extractAnswers, parseUserId, type PartialAnswers, type VerificationAnswers } from '../src/verification/answers';
 import type { CallerVerification, ConversationKey } from '../src/verification/verifyCaller';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { AnswerPrompt, YesNoPrompt } from './prompts';
-import { yesNoReply } from './replies';
+import { yesNoQuestion, yesNoReply } from './replies';
 
 export const VERIFY_IDENTITY_DIALOG = 'verifyIdentityDialog';
 const QUESTIONS = 'verifyIdentity.questions';
@@ -24,7 +25,8 @@ export interface VerifyIdentityOptions {
 }
 
 export type VerifyIdentityResult =
-  | { status: 'verified'; accountId: string; organisationName: string; isAdmin: boolean }
+  /** `caller` is the user ID, masked, for audit records; the answers themselves stay behind. */
+  | { status: 'verified'; accountId: string; organisationName: string; isAdmin: boolean; caller: string }
   | { status: 'locked' }
   | { status: 'gave-up' }
   | { status: 'unavailable' };
@@ -88,10 +90,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
       if (suggestion) {
         values.teamsSuggestion = suggestion;
         const t = this.t(step);
-        return step.prompt(YES_NO_PROMPT, {
-          prompt: yesNoReply(t, t('verify:teamsUserId', { userId: suggestion })),
-          retryPrompt: yesNoReply(t, t('verify:retry.admin')),
-        });
+        return step.prompt(YES_NO_PROMPT, yesNoQuestion(t, t('verify:teamsUserId', { userId: suggestion })));
       }
     }
     return step.next();
@@ -158,7 +157,13 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
         case 'verified': {
           const key = result.isAdmin ? 'verify:verifiedAdmin' : 'verify:verifiedNotAdmin';
           await step.context.sendActivity(t(key, { organisation: result.account.organisationName }));
-          return step.endDialog({ status: 'verified', accountId: result.account.id, organisationName: result.account.organisationName, isAdmin: result.isAdmin });
+          return step.endDialog({
+            status: 'verified',
+            accountId: result.account.id,
+            organisationName: result.account.organisationName,
+            isAdmin: result.isAdmin,
+            caller: maskEmail(answers.userId),
+          } satisfies VerifyIdentityResult);
         }
         case 'rejected':
           await step.context.sendActivity(t('verify:rejected', { count: result.attemptsLeft }));
@@ -169,7 +174,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     } catch (error) {
       if (!(error instanceof DirectoryUnavailableError)) throw error;
       this.deps.logger.error('verification.directory-unavailable', { error });
-      return step.prompt(YES_NO_PROMPT, { prompt: yesNoReply(t, t('verify:unavailable')), retryPrompt: yesNoReply(t, t('verify:unavailable')) });
+      return step.prompt(YES_NO_PROMPT, yesNoQuestion(t, t('verify:unavailable')));
     }
   }
 

@@ -27,6 +27,15 @@ const envSchema = z
     ACCOUNTS_API_TIMEOUT_MS: integer(100, 60_000).default(3000),
     ACCOUNTS_API_RETRIES: integer(0, 5).default(2),
     VERIFICATION_MIN_RESPONSE_MS: integer(0, 10_000).default(600),
+    SUBSCRIPTIONS: z.enum(['sqlite', 'http']).default('sqlite'),
+    BILLING_API_URL: z.url({ protocol: /^https?$/ }).optional(),
+    BILLING_API_KEY: z.string().min(1).optional(),
+    BILLING_API_TIMEOUT_MS: integer(100, 60_000).default(5000),
+    BILLING_API_RETRIES: integer(0, 5).default(2),
+    OTP_SENDER: z.enum(['log', 'http']).default('log'),
+    SMS_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+    SMS_GATEWAY_KEY: z.string().min(1).optional(),
+    OTP_TTL_MINUTES: integer(1, 60).default(10),
     POLICY_LICENCE_THRESHOLD: integer(1, 100_000).optional(),
     POLICY_RETENTION_DAYS: integer(1, 3650).optional(),
     POLICY_FAST_REVOKE_DAYS: integer(0, 3650).optional(),
@@ -40,6 +49,12 @@ const envSchema = z
     }
     if (env.DIRECTORY === 'http' && !env.ACCOUNTS_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['ACCOUNTS_API_URL'], message: 'required when DIRECTORY=http' });
+    }
+    if (env.SUBSCRIPTIONS === 'http' && !env.BILLING_API_URL) {
+      ctx.addIssue({ code: 'custom', path: ['BILLING_API_URL'], message: 'required when SUBSCRIPTIONS=http' });
+    }
+    if (env.OTP_SENDER === 'http' && !env.SMS_GATEWAY_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SMS_GATEWAY_URL'], message: 'required when OTP_SENDER=http' });
     }
     if (env.MicrosoftAppType === 'SingleTenant' && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
       ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: 'required when MicrosoftAppType=SingleTenant' });
@@ -66,6 +81,8 @@ export interface AppConfig {
     | { kind: 'http'; baseUrl: string; apiKey?: string; timeoutMs: number; retries: number };
   /** ID-3: every verification verdict takes at least this long, whatever was wrong. */
   verificationMinResponseMs: number;
+  subscriptions: { kind: 'sqlite' } | { kind: 'http'; baseUrl: string; apiKey?: string; timeoutMs: number; retries: number };
+  otp: { sender: { kind: 'log' } | { kind: 'http'; baseUrl: string; apiKey?: string }; ttlMinutes: number };
   policy: PolicyConfig;
 }
 
@@ -115,12 +132,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
           ? { kind: 'http', baseUrl: e.ACCOUNTS_API_URL as string, apiKey: e.ACCOUNTS_API_KEY, timeoutMs: e.ACCOUNTS_API_TIMEOUT_MS, retries: e.ACCOUNTS_API_RETRIES }
           : { kind: 'sqlite', seedDemoAccounts: e.SEED_DEMO_ACCOUNTS === 'true' },
       verificationMinResponseMs: e.VERIFICATION_MIN_RESPONSE_MS,
+      subscriptions:
+        e.SUBSCRIPTIONS === 'http'
+          ? { kind: 'http', baseUrl: e.BILLING_API_URL as string, apiKey: e.BILLING_API_KEY, timeoutMs: e.BILLING_API_TIMEOUT_MS, retries: e.BILLING_API_RETRIES }
+          : { kind: 'sqlite' },
+      otp: {
+        sender: e.OTP_SENDER === 'http' ? { kind: 'http', baseUrl: e.SMS_GATEWAY_URL as string, apiKey: e.SMS_GATEWAY_KEY } : { kind: 'log' },
+        ttlMinutes: e.OTP_TTL_MINUTES,
+      },
       policy: policy.data,
     },
   };
 }
 
-const SECRETS = new Set(['MicrosoftAppPassword', 'DATABASE_URL', 'ACCOUNTS_API_KEY']);
+const SECRETS = new Set(['MicrosoftAppPassword', 'DATABASE_URL', 'ACCOUNTS_API_KEY', 'BILLING_API_KEY', 'SMS_GATEWAY_KEY']);
 
 function describe(error: z.ZodError, env: Record<string, unknown>): string[] {
   const byVariable = new Map<string, string>();

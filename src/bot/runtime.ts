@@ -13,7 +13,22 @@ import { seedDemoAccounts } from '../accounts/demoAccounts';
 import { createAttemptLedger } from '../verification/attempts';
 import type { CallerSession } from '../verification/session';
 import { createCallerVerification } from '../verification/verifyCaller';
+import { createAccountActions } from '../cases/accountActions';
+import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
+import type { CaseLog } from '../cases/caseLog';
+import { maskPersonalData } from '../privacy/mask';
+import { createHttpSubscriptions } from '../subscriptions/httpSubscriptions';
+import { createSqliteSubscriptions } from '../subscriptions/sqliteSubscriptions';
+import type { SubscriptionService } from '../subscriptions/subscriptionService';
+import { createHttpOtpSender, createLogOtpSender, type OtpSender } from '../verification/otp';
+import { CancelSubscriptionDialog, CANCEL_SUBSCRIPTION_DIALOG } from '../../dialogs/cancelSubscriptionDialog';
+import { FastRevokeDialog, FAST_REVOKE_DIALOG } from '../../dialogs/fastRevokeDialog';
+import { FeedbackDialog } from '../../dialogs/feedbackDialog';
+import type { FlowDeps } from '../../dialogs/flowSupport';
 import { MainDialog } from '../../dialogs/mainDialog';
+import { PerformActionDialog } from '../../dialogs/performActionDialog';
+import { ReactivateDialog, REACTIVATE_DIALOG } from '../../dialogs/reactivateDialog';
+import { SelectSubscriptionDialog } from '../../dialogs/selectSubscriptionDialog';
 import { VerifyIdentityDialog } from '../../dialogs/verifyIdentityDialog';
 import { SupportBot } from './supportBot';
 import { buildVocabulary } from './vocabulary';
@@ -22,6 +37,7 @@ export interface BotRuntime {
   bot: SupportBot;
   store: StateStore;
   directory: AccountDirectory;
+  cases: CaseLog;
   i18n: i18n;
   policy: Policy;
   conversationState: ConversationState;
@@ -33,6 +49,8 @@ export interface BotRuntime {
 export interface RuntimeOverrides {
   store?: StateStore;
   directory?: AccountDirectory;
+  subscriptions?: SubscriptionService;
+  otpSender?: OtpSender;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
@@ -46,6 +64,9 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
 
   const store = overrides.store ?? (config.storage.kind === 'sqlite' ? createSqliteStateStore(embedded(), false) : await openStateStore(config.storage));
   const directory = overrides.directory ?? openDirectory(config, embedded, now, logger);
+  const subscriptions = overrides.subscriptions ?? openSubscriptions(config, embedded, now);
+  const cases = createSqliteCaseLog(embedded());
+  const otpSender = overrides.otpSender ?? openOtpSender(config, logger);
 
   const i18n = createI18n(config.defaultLanguage);
   const policy = createPolicy(config.policy);
@@ -62,14 +83,32 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const conversationState = new ConversationState(store);
   const userState = new UserState(store);
   const callerSession = conversationState.createProperty<CallerSession | undefined>('callerSession');
-  const verifyIdentity = new VerifyIdentityDialog({ i18n, vocabulary, verification, now, logger, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn });
-  const mainDialog = new MainDialog({ i18n, policy, vocabulary, callerSession, now, dialogs: [verifyIdentity] });
+  const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskPersonalData });
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, now, logger };
+  const mainDialog = new MainDialog({
+    i18n,
+    policy,
+    vocabulary,
+    callerSession,
+    now,
+    dialogs: [
+      new VerifyIdentityDialog({ i18n, vocabulary, verification, now, logger, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
+      new CancelSubscriptionDialog(flowDeps),
+      new FastRevokeDialog(flowDeps),
+      new ReactivateDialog(flowDeps),
+      new SelectSubscriptionDialog(flowDeps),
+      new PerformActionDialog(flowDeps),
+      new FeedbackDialog(flowDeps),
+    ],
+    flows: { cancel: CANCEL_SUBSCRIPTION_DIALOG, fastRevoke: FAST_REVOKE_DIALOG, reactivate: REACTIVATE_DIALOG },
+  });
   const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now });
 
   return {
     bot,
     store,
     directory,
+    cases,
     i18n,
     policy,
     conversationState,
@@ -90,6 +129,19 @@ function openDirectory(config: AppConfig, embedded: () => SqliteDatabase, now: (
   const db = embedded();
   if (config.directory.seedDemoAccounts && seedDemoAccounts(db, now())) logger.info('directory.seeded-demo-accounts');
   return createSqliteDirectory(db);
+}
+
+function openSubscriptions(config: AppConfig, embedded: () => SqliteDatabase, now: () => Date): SubscriptionService {
+  if (config.subscriptions.kind === 'http') {
+    const { baseUrl, apiKey, timeoutMs, retries } = config.subscriptions;
+    return createHttpSubscriptions({ baseUrl, apiKey, timeoutMs, retries, backoffMs: 200 });
+  }
+  return createSqliteSubscriptions(embedded(), now);
+}
+
+function openOtpSender(config: AppConfig, logger: Logger): OtpSender {
+  const sender = config.otp.sender;
+  return sender.kind === 'http' ? createHttpOtpSender({ baseUrl: sender.baseUrl, apiKey: sender.apiKey, timeoutMs: 5000, retries: 1, backoffMs: 300 }) : createLogOtpSender(logger);
 }
 
 /** With state elsewhere (postgres, memory), the embedded directory still needs its file. */

@@ -5,6 +5,9 @@ import { chooseLanguage, setTurnLanguage } from './language';
 import type { Policy } from '../policy';
 import { continueSession, type CallerSession } from '../verification/session';
 
+/** How many recent message ids a conversation remembers to recognise a redelivery. */
+const RECENT_ACTIVITY_IDS = 20;
+
 /** What the bot remembers about a caller across conversations. Deliberately small: no personal data. */
 export interface UserProfile {
   language?: Language;
@@ -24,11 +27,13 @@ export interface SupportBotDeps {
 export class SupportBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
   private readonly profile: StatePropertyAccessor<UserProfile>;
+  private readonly handledIds: StatePropertyAccessor<string[]>;
 
   constructor(private readonly deps: SupportBotDeps) {
     super();
     this.dialogs = new DialogSet(deps.conversationState.createProperty<DialogState>('dialogState')).add(deps.mainDialog);
     this.profile = deps.userState.createProperty<UserProfile>('profile');
+    this.handledIds = deps.conversationState.createProperty<string[]>('handledActivityIds');
 
     this.onMembersAdded(async (context, next) => {
       const joined = (context.activity.membersAdded ?? []).some((member) => member.id !== context.activity.recipient?.id);
@@ -59,7 +64,21 @@ export class SupportBot extends ActivityHandler {
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.deps.mainDialog.id);
   }
 
+  /**
+   * Channels redeliver an activity when they did not see our answer in time. A message whose id this conversation
+   * has already handled is dropped, so a redelivered "yes" cannot confirm anything a second time.
+   */
+  private async alreadyHandled(context: TurnContext): Promise<boolean> {
+    const id = context.activity.id;
+    if (context.activity.type !== ActivityTypes.Message || !id) return false;
+    const handled = await this.handledIds.get(context, []);
+    if (handled.includes(id)) return true;
+    await this.handledIds.set(context, [...handled.slice(-(RECENT_ACTIVITY_IDS - 1)), id]);
+    return false;
+  }
+
   async run(context: TurnContext): Promise<void> {
+    if (await this.alreadyHandled(context)) return;
     const profile = await this.profile.get(context, {});
     const language = chooseLanguage(context.activity.locale, profile.language, this.deps.defaultLanguage);
     profile.language = language;

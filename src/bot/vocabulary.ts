@@ -1,12 +1,19 @@
 import type { i18n } from 'i18next';
 import { LANGUAGES } from '../i18n';
 import { buildInterruptionVocabulary, type InterruptionVocabulary } from '../understanding/interruptions';
-import { buildMenuVocabulary, type MenuVocabulary } from '../understanding/menuRecognizer';
+import { choice, type Choice } from '../understanding/choices';
+import { MENU_INTENTS } from '../understanding/intents';
 import { buildYesNoVocabulary, type YesNoVocabulary } from '../understanding/yesNo';
+
+export const CANCEL_OPTIONS = ['endOfTerm', 'now', 'keep'] as const;
+export const FEEDBACK_REASONS = ['price', 'features', 'switching', 'closing', 'temporary', 'other', 'skip'] as const;
 
 /** Every phrase the bot recognises, from both languages' locale files, built once at start-up. */
 export interface Vocabulary {
-  menu: MenuVocabulary;
+  /** The main menu: one choice per intent. */
+  menu: Choice[];
+  cancelOptions: Choice[];
+  feedbackReasons: Choice[];
   yesNo: YesNoVocabulary;
   interruptions: InterruptionVocabulary;
 }
@@ -14,8 +21,12 @@ export interface Vocabulary {
 export function buildVocabulary(i18n: i18n): Vocabulary {
   const list = (key: string) => LANGUAGES.flatMap((language) => i18n.getFixedT(language)(key, { returnObjects: true }) as string[]);
   const single = (key: string) => LANGUAGES.map((language) => i18n.getFixedT(language)(key));
+  const choicesFrom = (prefix: string, values: readonly string[]) =>
+    values.map((value) => choice(value, [...single(`${prefix}.${value}.title`), ...list(`${prefix}.${value}.synonyms`)]));
   return {
-    menu: buildMenuVocabulary((intent) => [...single(`main:menu.${intent}.title`), ...list(`main:menu.${intent}.synonyms`)]),
+    menu: choicesFrom('main:menu', MENU_INTENTS),
+    cancelOptions: choicesFrom('cancel:options', CANCEL_OPTIONS),
+    feedbackReasons: choicesFrom('feedback:reasons', FEEDBACK_REASONS),
     yesNo: buildYesNoVocabulary([...single('common:yes'), ...list('common:yesWords')], [...single('common:no'), ...list('common:noWords')]),
     interruptions: buildInterruptionVocabulary({ cancel: list('interruptions:cancelWords'), help: list('interruptions:helpWords') }),
   };

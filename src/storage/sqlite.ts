@@ -47,6 +47,48 @@ const MIGRATIONS: string[] = [
      data_deletion_at TEXT
    );
    CREATE INDEX subscriptions_by_account ON subscriptions (account_id);`,
+  `CREATE TABLE subscription_changes (
+     idempotency_key TEXT PRIMARY KEY,
+     subscription_id TEXT NOT NULL,
+     action TEXT NOT NULL,
+     result TEXT NOT NULL,
+     applied_at TEXT NOT NULL
+   );
+   CREATE TABLE cases (
+     reference TEXT PRIMARY KEY,
+     idempotency_key TEXT NOT NULL UNIQUE,
+     kind TEXT NOT NULL CHECK (kind IN ('action', 'handoff')),
+     status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'not-done', 'open')),
+     account_id TEXT NOT NULL,
+     subscription_id TEXT,
+     action TEXT NOT NULL,
+     rules TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     details TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE audit_log (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL,
+     case_reference TEXT,
+     account_id TEXT NOT NULL,
+     action TEXT NOT NULL,
+     rules TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     caller TEXT NOT NULL,
+     details TEXT NOT NULL
+   );
+   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+   CREATE TABLE feedback (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     case_reference TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     comment TEXT,
+     language TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );`,
 ];
 
 /** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */

@@ -2,6 +2,3 @@
 export const MENU_INTENTS = ['cancel', 'fastRevoke', 'reactivate', 'general', 'person'] as const;
 export type MenuIntent = (typeof MENU_INTENTS)[number];
 
-export function isMenuIntent(value: unknown): value is MenuIntent {
-  return typeof value === 'string' && (MENU_INTENTS as readonly string[]).includes(value);
-}

@@ -1,4 +1,4 @@
-import { normalisePhrase } from './menuRecognizer';
+import { normalisePhrase } from './phrases';
 
 export type Interruption = 'cancel' | 'help';
 

@@ -8,6 +8,8 @@ export interface CallerSession {
   accountId: string;
   organisationName: string;
   isAdmin: boolean;
+  /** The user ID, masked (`a***@fjordfika.se`): enough for an audit record, useless to anyone reading state. */
+  caller: string;
   verifiedAt: string;
   lastActiveAt: string;
 }

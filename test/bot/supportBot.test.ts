@@ -113,7 +113,8 @@ describe('verified caller session', () => {
     const runtime = await testRuntime({}, { now: () => clock.now });
     const adapter = new TestAdapter((context) => runtime.bot.run(context));
     adapter.onTurnError = createTurnErrorHandler(runtime, 'sv');
-    const answers = ['anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm', 'ja'];
+    // Verified, then the cancel flow asks how; keeping the subscription ends the flow.
+    const answers = ['anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm', 'ja', 'Behåll den'];
     let flow = adapter.send({ type: 'message', text: 'Säga upp prenumerationen', locale: 'sv-SE' });
     for (const answer of answers) flow = flow.send({ type: 'message', text: answer, locale: 'sv-SE' });
     await flow.startTest();

@@ -6,7 +6,7 @@ import type { Language } from '../../src/i18n';
 import { dialogClient, i18n, message, policy, titles, verificationRig, vocabulary } from '../support/bot';
 import { NOW } from '../support/facts';
 
-function client(flows?: ConstructorParameters<typeof MainDialog>[0]['flows'], dialogs: ComponentDialog[] = [verificationRig().dialog]) {
+function client(flows: ConstructorParameters<typeof MainDialog>[0]['flows'] = {}, dialogs: ComponentDialog[] = [verificationRig().dialog]) {
   return dialogClient((conversationState) =>
     new MainDialog({ i18n, policy, vocabulary, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession') }),
   );
@@ -96,7 +96,7 @@ describe('MainDialog routing', () => {
   it('after verification as an admin, routes the intent to its flow with the account, then back to the menu', async () => {
     const started: unknown[] = [];
     const verified = new ComponentDialog(VERIFY_IDENTITY_DIALOG);
-    verified.addDialog(new WaterfallDialog('verified.steps', [async (step) => step.endDialog({ status: 'verified', accountId: 'acc-fjordfika', organisationName: 'Fjordfika AB', isAdmin: true })]));
+    verified.addDialog(new WaterfallDialog('verified.steps', [async (step) => step.endDialog({ status: 'verified', accountId: 'acc-fjordfika', organisationName: 'Fjordfika AB', isAdmin: true, caller: 'a***@fjordfika.se' })]));
     const flow = new ComponentDialog('cancelFlow');
     flow.addDialog(new WaterfallDialog('cancelFlow.steps', [async (step) => {
       started.push(step.options);
@@ -106,7 +106,7 @@ describe('MainDialog routing', () => {
     await dialog.sendActivity(message('hej', 'sv'));
     dialog.getNextReply();
     const next = await dialog.sendActivity(message('säga upp', 'sv'));
-    expect(started).toEqual([{ accountId: 'acc-fjordfika' }]);
+    expect(started).toEqual([{ accountId: 'acc-fjordfika', organisationName: 'Fjordfika AB', caller: 'a***@fjordfika.se' }]);
     expect(next.text).toBe(expected.sv.whatElse);
   });
 
@@ -122,7 +122,7 @@ describe('MainDialog routing', () => {
     const dialog = client();
     await dialog.sendActivity(message('hello', 'en'));
     dialog.getNextReply();
-    const reply = await dialog.sendActivity({ type: 'message', locale: 'en-US', value: { intent: 'general' } });
+    const reply = await dialog.sendActivity({ type: 'message', locale: 'en-US', value: { choice: 'general' } });
     expect(reply.text).toContain(expected.en.overview);
   });
 

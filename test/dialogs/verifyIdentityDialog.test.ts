@@ -95,7 +95,7 @@ describe.each(['sv', 'en'] as const)('VerifyIdentityDialog in %s', (language) =>
     expect(said).toContain(say.checking);
     expect(said.at(-1)).toBe(say.verifiedAdmin);
     expect(titles(replies.find((r) => r.text === say.askAdmin))).toEqual(say.yesNo);
-    expect(dialog.dialogTurnResult.result).toEqual({ status: 'verified', accountId: 'acc-fjordfika', organisationName: 'Fjordfika AB', isAdmin: true });
+    expect(dialog.dialogTurnResult.result).toEqual({ status: 'verified', accountId: 'acc-fjordfika', organisationName: 'Fjordfika AB', isAdmin: true, caller: 'a***@fjordfika.se' });
   });
 
   it('a verified non-admin gets general information only, and how to reach their admin (ID-2)', async () => {

@@ -47,6 +47,8 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     logLevel: 'silent',
     directory: { kind: 'sqlite', seedDemoAccounts: true },
     verificationMinResponseMs: 0,
+    subscriptions: { kind: 'sqlite' },
+    otp: { sender: { kind: 'log' }, ttlMinutes: 10 },
     policy: DEFAULT_POLICY_CONFIG,
     ...overrides,
   };

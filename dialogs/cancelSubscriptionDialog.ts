@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import { MessageFactory } from 'botbuilder';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { DirectoryUnavailableError } from '../src/accounts/directory';
+import { translatorFor, turnLanguage } from '../src/bot/language';
+import { CANCEL_OPTIONS } from '../src/bot/vocabulary';
+import { formatDate, formatList } from '../src/format';
+import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
+import { FEEDBACK_DIALOG, type FeedbackOptions } from './feedbackDialog';
+import { idempotencyKey, subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { InterruptibleDialog } from './interruptibleDialog';
+import { PERFORM_ACTION_DIALOG, type PerformActionOptions, type PerformActionResult } from './performActionDialog';
+import { OptionPrompt, YesNoPrompt } from './prompts';
+import { choiceReply, receiptReply, yesNoQuestion } from './replies';
+import { SELECT_SUBSCRIPTION_DIALOG, type SelectedSubscription, type SelectSubscriptionOptions } from './selectSubscriptionDialog';
+
+export const CANCEL_SUBSCRIPTION_DIALOG = 'cancelSubscription';
+const STEPS = 'cancelSubscription.steps';
+const HOW = 'cancelSubscription.how';
+const YES_NO = 'cancelSubscription.yesNo';
+
+type How = (typeof CANCEL_OPTIONS)[number];
+
+interface CancelValues {
+  flowId: string;
+  subscriptionId: string;
+  label: string;
+  how?: How;
+}
+
+/**
+ * Cancelling, as the policy decides it: nothing to cancel for a trial (TR-1, TR-2), nothing for Open/FPP (END-3),
+ * otherwise at the end of the term (END-1, END-2) or now (EARLY-1..6, PK-1), which with 25 or more licences goes
+ * to a person (EARLY-5, AS-2). Every change is summarised and confirmed before it is made.
+ */
+export class CancelSubscriptionDialog extends InterruptibleDialog {
+  constructor(private readonly deps: FlowDeps) {
+    super(CANCEL_SUBSCRIPTION_DIALOG, deps);
+    this.addDialog(new OptionPrompt(HOW, deps.vocabulary.cancelOptions));
+    this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
+    this.addDialog(
+      new WaterfallDialog(STEPS, [
+        this.select.bind(this),
+        this.offer.bind(this),
+        this.explain.bind(this),
+        this.summarise.bind(this),
+        this.act.bind(this),
+        this.askFeedback.bind(this),
+      ]),
+    );
+    this.initialDialogId = STEPS;
+  }
+
+  private async select(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { accountId } = step.options as AccountFlowOptions;
+    return step.beginDialog(SELECT_SUBSCRIPTION_DIALOG, { accountId } satisfies SelectSubscriptionOptions);
+  }
+
+  /** Reads the subscription fresh and asks the policy what is possible. */
+  private async decision(step: WaterfallStepContext): Promise<{ facts: SubscriptionFacts; decision: CancellationDecision } | undefined> {
+    const { accountId } = step.options as AccountFlowOptions;
+    const { subscriptionId } = step.values as CancelValues;
+    try {
+      const account = await this.deps.directory.findAccount(accountId);
+      const facts = account?.subscriptions.find((s) => s.id === subscriptionId)?.facts;
+      return facts ? { facts, decision: this.deps.policy.cancellation(facts, this.deps.now()) } : undefined;
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      this.deps.logger.error('flow.directory-unavailable', { error });
+      return undefined;
+    }
+  }
+
+  private async offer(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const selected = step.result as SelectedSubscription | undefined;
+    if (!selected) return step.endDialog();
+    const t = translatorFor(step.context, this.deps.i18n);
+    const language = turnLanguage(step.context);
+    const values = step.values as CancelValues;
+    values.flowId = randomUUID();
+    values.subscriptionId = selected.subscriptionId;
+    const read = await this.decision(step);
+    if (!read) {
+      await step.context.sendActivity(t('account:unavailable'));
+      return step.endDialog();
+    }
+    const { facts, decision } = read;
+    const subscription = (values.label = subscriptionLabel(t, facts));
+
+    switch (decision.outcome) {
+      case 'nothing-to-cancel':
+        await step.context.sendActivity(
+          t(decision.afterTrial === 'continues-as-paid' ? 'cancel:trialContinues' : 'cancel:trialExpires', { subscription, date: formatDate(decision.trialEndsOn, language) }),
+        );
+        return step.endDialog();
+      case 'ends-by-itself':
+        await step.context.sendActivity(t('cancel:endsByItself', { subscription, date: formatDate(decision.endsOn, language) }));
+        return step.endDialog();
+      case 'already-ended':
+        await step.context.sendActivity(t('cancel:alreadyEnded', { subscription, status: t(`account:statuses.${decision.status}`) }));
+        return step.endDialog();
+      case 'cancellable': {
+        if (decision.endOfTerm.alreadyScheduled) {
+          await step.context.sendActivity(t('cancel:alreadyScheduled', { subscription, date: formatDate(decision.endOfTerm.endsOn, language) }));
+        }
+        const offered = CANCEL_OPTIONS.filter((how) => !(how === 'endOfTerm' && decision.endOfTerm.alreadyScheduled));
+        const options = offered.map((value) => ({ value, title: t(`cancel:options.${value}.title`) }));
+        return step.prompt(HOW, {
+          prompt: choiceReply(t('cancel:howToCancel', { subscription }), options, step.context.activity.channelId),
+          retryPrompt: choiceReply(t('cancel:howRetry'), options, step.context.activity.channelId),
+        });
+      }
+    }
+  }
+
+  private async explain(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as CancelValues;
+    const how = step.result as How | undefined;
+    const t = translatorFor(step.context, this.deps.i18n);
+    if (!how || how === 'keep') {
+      await step.context.sendActivity(t('cancel:kept', { subscription: values.label }));
+      return step.endDialog();
+    }
+    values.how = how;
+    const read = await this.decision(step);
+    if (!read || read.decision.outcome !== 'cancellable') {
+      await step.context.sendActivity(t('account:unavailable'));
+      return step.endDialog();
+    }
+    const { decision } = read;
+    const language = turnLanguage(step.context);
+
+    if (how === 'endOfTerm') {
+      await step.context.sendActivity(
+        t('cancel:endOfTermSummary', { subscription: values.label, date: formatDate(decision.endOfTerm.endsOn, language), term: t(`cancel:terms.${decision.endOfTerm.termLength}`) }),
+      );
+      return step.next(true); // no fees to acknowledge at the end of the term
+    }
+
+    const { early } = decision;
+    if (early.online.available === false && early.online.reason === 'too-many-licences') {
+      // EARLY-5, AS-2: explain what the caller can do themselves, and hand the cancellation to a person now.
+      await step.context.sendActivity(
+        t('cancel:tooManyLicences', { subscription: values.label, licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, remove: early.online.usersToRemove }),
+      );
+      return this.handOverForLicences(step, read.facts, early.rules);
+    }
+    return step.prompt(YES_NO, yesNoQuestion(t, t('cancel:feeWarning')));
+  }
+
+  private async summarise(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as CancelValues;
+    const t = translatorFor(step.context, this.deps.i18n);
+    if (step.result !== true) {
+      await step.context.sendActivity(t(values.how === 'now' ? 'cancel:feeDeclined' : 'cancel:declined'));
+      return step.endDialog();
+    }
+    if (values.how === 'endOfTerm') {
+      return step.prompt(YES_NO, yesNoQuestion(t, t('cancel:confirmEndOfTerm')));
+    }
+    const read = await this.decision(step);
+    if (!read || read.decision.outcome !== 'cancellable') {
+      await step.context.sendActivity(t('account:unavailable'));
+      return step.endDialog();
+    }
+    const { early } = read.decision;
+    const language = turnLanguage(step.context);
+    const lines = [
+      early.domainsToRemove.length > 0 ? t('cancel:domains', { domains: formatList(early.domainsToRemove, language) }) : t('cancel:noDomains'),
+      t('cancel:accessAndData', { date: formatDate(early.dataDeletedOn, language) }),
+      t(early.refund.kind === 'prorated-credit' ? 'cancel:refundProrated' : 'cancel:refundNone'),
+      ...(early.online.available ? [t('cancel:selfService', { threshold: this.deps.policy.config.licenceThreshold })] : []),
+    ];
+    await step.context.sendActivity(MessageFactory.text(lines.map((line) => t('common:listItem', { item: line })).join('\n')));
+    return step.prompt(YES_NO, yesNoQuestion(t, t('cancel:confirmNow', { subscription: values.label })));
+  }
+
+  private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as CancelValues;
+    const t = translatorFor(step.context, this.deps.i18n);
+    if (step.result !== true) {
+      await step.context.sendActivity(t('cancel:declined'));
+      return step.endDialog();
+    }
+    const flow = step.options as AccountFlowOptions;
+    return step.beginDialog(PERFORM_ACTION_DIALOG, {
+      ...flow,
+      action: values.how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now',
+      subscriptionId: values.subscriptionId,
+      subscriptionLabel: values.label,
+      flowId: values.flowId,
+    } satisfies PerformActionOptions);
+  }
+
+  private async askFeedback(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const result = step.result as PerformActionResult | undefined;
+    const action = (step.values as CancelValues).how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now';
+    if (result?.status !== 'done' || !this.deps.policy.feedback(action).ask) return step.endDialog(result);
+    const { accountId } = step.options as AccountFlowOptions;
+    return step.replaceDialog(FEEDBACK_DIALOG, { caseReference: result.caseReference, accountId } satisfies FeedbackOptions);
+  }
+
+  private async handOverForLicences(step: WaterfallStepContext, facts: SubscriptionFacts, rules: RuleId[]): Promise<DialogTurnResult> {
+    const flow = step.options as AccountFlowOptions;
+    const values = step.values as CancelValues;
+    const t = translatorFor(step.context, this.deps.i18n);
+    try {
+      const supportCase = await this.deps.actions.handOff('too-many-licences', {
+        accountId: flow.accountId,
+        subscriptionId: values.subscriptionId,
+        idempotencyKey: idempotencyKey(step.context, values.flowId, 'handoff', values.subscriptionId),
+        channel: step.context.activity.channelId,
+        caller: flow.caller,
+        organisationName: flow.organisationName,
+        requestedAction: 'cancel-now',
+        context: { verified: true, isAdmin: true, assignedLicenses: facts.assignedLicenses, plan: facts.plan, decisionRules: rules },
+      });
+      await step.context.sendActivity(
+        receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: values.label, whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
+      );
+    } catch (error) {
+      this.deps.logger.error('flow.handoff-failed', { error: error as Error });
+      await step.context.sendActivity(t('account:unavailable'));
+    }
+    return step.endDialog();
+  }
+}

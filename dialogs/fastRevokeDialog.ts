@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { MessageFactory } from 'botbuilder';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { DirectoryUnavailableError } from '../src/accounts/directory';
+import { translatorFor, turnLanguage } from '../src/bot/language';
+import { formatDate } from '../src/format';
+import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
+import { FEEDBACK_DIALOG, type FeedbackOptions } from './feedbackDialog';
+import { subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { InterruptibleDialog } from './interruptibleDialog';
+import { PERFORM_ACTION_DIALOG, type PerformActionOptions, type PerformActionResult } from './performActionDialog';
+import { CodePrompt, PhrasePrompt, YesNoPrompt } from './prompts';
+import { yesNoQuestion } from './replies';
+import { SELECT_SUBSCRIPTION_DIALOG, type SelectedSubscription, type SelectSubscriptionOptions } from './selectSubscriptionDialog';
+
+export const FAST_REVOKE_DIALOG = 'fastRevoke';
+const STEPS = 'fastRevoke.steps';
+const YES_NO = 'fastRevoke.yesNo';
+const CODE = 'fastRevoke.code';
+const NAME = 'fastRevoke.name';
+
+interface FastRevokeValues {
+  flowId: string;
+  subscriptionId: string;
+  label: string;
+  phoneEnding: string;
+}
+
+/**
+ * Fast revoke (FR-1, FR-2): what it means and that it cannot be undone (RE-2); a one-time code sent to the phone
+ * number on the account; the organisation's name typed as the last, explicit confirmation. Only then the action.
+ */
+export class FastRevokeDialog extends InterruptibleDialog {
+  constructor(private readonly deps: FlowDeps) {
+    super(FAST_REVOKE_DIALOG, deps);
+    this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
+    this.addDialog(new CodePrompt(CODE, deps.now));
+    this.addDialog(new PhrasePrompt(NAME));
+    this.addDialog(
+      new WaterfallDialog(STEPS, [
+        this.select.bind(this),
+        this.explain.bind(this),
+        this.sendCode.bind(this),
+        this.askName.bind(this),
+        this.act.bind(this),
+        this.askFeedback.bind(this),
+      ]),
+    );
+    this.initialDialogId = STEPS;
+  }
+
+  private async select(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { accountId } = step.options as AccountFlowOptions;
+    return step.beginDialog(SELECT_SUBSCRIPTION_DIALOG, { accountId } satisfies SelectSubscriptionOptions);
+  }
+
+  private async account(step: WaterfallStepContext) {
+    try {
+      return await this.deps.directory.findAccount((step.options as AccountFlowOptions).accountId);
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      this.deps.logger.error('flow.directory-unavailable', { error });
+      return undefined;
+    }
+  }
+
+  private async explain(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const selected = step.result as SelectedSubscription | undefined;
+    if (!selected) return step.endDialog();
+    const t = translatorFor(step.context, this.deps.i18n);
+    const values = step.values as FastRevokeValues;
+    const account = await this.account(step);
+    const facts = account?.subscriptions.find((s) => s.id === selected.subscriptionId)?.facts;
+    if (!account || !facts) {
+      await step.context.sendActivity(t('account:unavailable'));
+      return step.endDialog();
+    }
+    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, label: subscriptionLabel(t, facts), phoneEnding: account.phone.slice(-2) });
+
+    const decision = this.deps.policy.fastRevoke(facts, this.deps.now());
+    if (decision.outcome === 'refused') {
+      const key = { 'already-fast-revoked': 'fastRevoke:alreadyFastRevoked', trial: 'fastRevoke:trial', 'data-already-deleted': 'fastRevoke:dataGone' }[decision.reason];
+      await step.context.sendActivity(t(key, { subscription: values.label }));
+      return step.endDialog();
+    }
+    const retentionDays = decision.ordinaryRetentionDays;
+    await step.context.sendActivity(
+      MessageFactory.text(t('fastRevoke:explain', { subscription: values.label, date: formatDate(decision.dataDeletedBy, turnLanguage(step.context)), retentionDays })),
+    );
+    return step.prompt(YES_NO, yesNoQuestion(t, t('fastRevoke:continue', { last: values.phoneEnding })));
+  }
+
+  /** The step-up check: a code to the phone number on record, which only the account's people should hold. */
+  private async sendCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as FastRevokeValues;
+    const t = translatorFor(step.context, this.deps.i18n);
+    if (step.result !== true) {
+      await step.context.sendActivity(t('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
+      return step.endDialog();
+    }
+    const account = await this.account(step);
+    if (!account) {
+      await step.context.sendActivity(t('account:unavailable'));
+      return step.endDialog();
+    }
+    const { ttlMinutes } = this.deps.otp;
+    const { code, issued } = issueCode(this.deps.now(), ttlMinutes);
+    try {
+      await this.deps.otp.sender.send(account.phone, t('fastRevoke:sms', { code, minutes: ttlMinutes }));
+    } catch (error) {
+      if (!(error instanceof OtpDeliveryError)) throw error;
+      this.deps.logger.error('flow.otp-not-sent', { error });
+      await step.context.sendActivity(t('fastRevoke:smsFailed'));
+      return step.endDialog();
+    }
+    return step.prompt(CODE, {
+      prompt: MessageFactory.text(t('fastRevoke:codeSent', { last: values.phoneEnding })),
+      retryPrompt: MessageFactory.text(t('fastRevoke:codeRetry')),
+      validations: { issued } satisfies { issued: IssuedCode },
+    });
+  }
+
+  private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const t = translatorFor(step.context, this.deps.i18n);
+    if (step.result === undefined) {
+      await step.context.sendActivity(t('fastRevoke:codeFailed'));
+      return step.endDialog();
+    }
+    const { organisationName } = step.options as AccountFlowOptions;
+    return step.prompt(NAME, {
+      prompt: MessageFactory.text(t('fastRevoke:typeName', { organisation: organisationName })),
+      retryPrompt: MessageFactory.text(t('fastRevoke:nameRetry', { organisation: organisationName })),
+      validations: { phrase: organisationName },
+    });
+  }
+
+  private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as FastRevokeValues;
+    if (step.result === undefined) {
+      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:nameFailed'));
+      return step.endDialog();
+    }
+    return step.beginDialog(PERFORM_ACTION_DIALOG, {
+      ...(step.options as AccountFlowOptions),
+      action: 'fast-revoke',
+      subscriptionId: values.subscriptionId,
+      subscriptionLabel: values.label,
+      flowId: values.flowId,
+    } satisfies PerformActionOptions);
+  }
+
+  private async askFeedback(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const result = step.result as PerformActionResult | undefined;
+    if (result?.status !== 'done' || !this.deps.policy.feedback('fast-revoke').ask) return step.endDialog(result);
+    const { accountId } = step.options as AccountFlowOptions;
+    return step.replaceDialog(FEEDBACK_DIALOG, { caseReference: result.caseReference, accountId } satisfies FeedbackOptions);
+  }
+}

@@ -1,0 +1,65 @@
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { translatorFor, turnLanguage } from '../src/bot/language';
+import { FEEDBACK_REASONS } from '../src/bot/vocabulary';
+import { recognizeChoice } from '../src/understanding/choices';
+import type { FlowDeps } from './flowSupport';
+import { InterruptibleDialog } from './interruptibleDialog';
+import { FreeTextPrompt, OptionPrompt } from './prompts';
+import { choiceReply } from './replies';
+
+export const FEEDBACK_DIALOG = 'feedback';
+const STEPS = 'feedback.steps';
+const REASON = 'feedback.reason';
+const COMMENT = 'feedback.comment';
+
+export interface FeedbackOptions {
+  caseReference: string;
+  accountId: string;
+}
+
+/** FB-1: after a cancellation, optionally ask why (a reason from a list, then any words of their own), and store it. */
+export class FeedbackDialog extends InterruptibleDialog {
+  constructor(private readonly deps: FlowDeps) {
+    super(FEEDBACK_DIALOG, deps);
+    this.addDialog(new OptionPrompt(REASON, deps.vocabulary.feedbackReasons));
+    this.addDialog(new FreeTextPrompt(COMMENT));
+    this.addDialog(new WaterfallDialog(STEPS, [this.askReason.bind(this), this.askComment.bind(this), this.store.bind(this)]));
+    this.initialDialogId = STEPS;
+  }
+
+  private async askReason(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const t = translatorFor(step.context, this.deps.i18n);
+    const options = FEEDBACK_REASONS.map((value) => ({ value, title: t(`feedback:reasons.${value}.title`) }));
+    return step.prompt(REASON, {
+      prompt: choiceReply(t('feedback:ask'), options, step.context.activity.channelId),
+      retryPrompt: choiceReply(t('feedback:retry'), options, step.context.activity.channelId),
+    });
+  }
+
+  private async askComment(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const reason = step.result as string | undefined;
+    const t = translatorFor(step.context, this.deps.i18n);
+    if (!reason || reason === 'skip') {
+      await step.context.sendActivity(t('feedback:skipped'));
+      return step.endDialog();
+    }
+    (step.values as { reason?: string }).reason = reason;
+    const skip = [{ value: 'skip', title: t('feedback:reasons.skip.title') }];
+    return step.prompt(COMMENT, { prompt: choiceReply(t('feedback:comment'), skip, step.context.activity.channelId) });
+  }
+
+  private async store(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { caseReference, accountId } = step.options as FeedbackOptions;
+    const typed = step.result as string | undefined;
+    const skipped = typed === undefined || recognizeChoice(this.deps.vocabulary.feedbackReasons, { text: typed, value: step.context.activity.value }) === 'skip';
+    const t = translatorFor(step.context, this.deps.i18n);
+    try {
+      await this.deps.actions.recordFeedback(caseReference, accountId, (step.values as { reason: string }).reason, skipped ? null : typed, turnLanguage(step.context));
+    } catch (error) {
+      // Feedback is optional: losing it must not spoil a completed cancellation.
+      this.deps.logger.warn('feedback.not-stored', { error: error as Error });
+    }
+    await step.context.sendActivity(t('feedback:thanks'));
+    return step.endDialog();
+  }
+}

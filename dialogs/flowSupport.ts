@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { TurnContext } from 'botbuilder';
+import type { i18n } from 'i18next';
+import type { AccountDirectory } from '../src/accounts/directory';
+import type { Vocabulary } from '../src/bot/vocabulary';
+import type { AccountActions } from '../src/cases/accountActions';
+import type { Translate } from '../src/i18n';
+import type { Logger } from '../src/log';
+import type { AccountAction, Policy, SubscriptionFacts } from '../src/policy';
+import type { OtpSender } from '../src/verification/otp';
+
+/** What the account flows need, built once at start-up. */
+export interface FlowDeps {
+  i18n: i18n;
+  policy: Policy;
+  vocabulary: Vocabulary;
+  directory: AccountDirectory;
+  actions: AccountActions;
+  otp: { sender: OtpSender; ttlMinutes: number };
+  now: () => Date;
+  logger: Logger;
+}
+
+/** What MainDialog hands every account flow once the caller is verified as an admin. */
+export interface AccountFlowOptions {
+  accountId: string;
+  organisationName: string;
+  /** The caller's user ID, masked, for the audit log. */
+  caller: string;
+}
+
+/** "Office 365 Small Business (12 licences)" in the caller's language. */
+export function subscriptionLabel(t: Translate, facts: SubscriptionFacts): string {
+  return t('account:subscriptionLabel', { plan: t(`account:plans.${facts.plan}`), count: facts.assignedLicenses });
+}
+
+/**
+ * The same request in the same conversation always yields the same key: a retried turn or a double click finds
+ * the case the first one made instead of acting twice. `flowId` is fixed when the flow starts.
+ */
+export function idempotencyKey(context: TurnContext, flowId: string, action: AccountAction | 'handoff', subscriptionId: string): string {
+  const { channelId, conversation } = context.activity;
+  return createHash('sha256').update([channelId, conversation.id, flowId, action, subscriptionId].join('|')).digest('hex');
+}

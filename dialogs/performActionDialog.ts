@@ -1,0 +1,109 @@
+import { ActivityTypes } from 'botbuilder';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { DirectoryUnavailableError } from '../src/accounts/directory';
+import { translatorFor, turnLanguage } from '../src/bot/language';
+import type { ActionOutcome } from '../src/cases/accountActions';
+import { formatDate } from '../src/format';
+import type { AccountAction } from '../src/policy';
+import type { ActionDates } from '../src/subscriptions/effects';
+import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscriptionService';
+import { idempotencyKey, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { InterruptibleDialog } from './interruptibleDialog';
+import { YesNoPrompt } from './prompts';
+import { receiptReply, yesNoQuestion } from './replies';
+
+export const PERFORM_ACTION_DIALOG = 'performAction';
+const STEPS = 'performAction.steps';
+const RETRY = 'performAction.retry';
+
+export interface PerformActionOptions extends AccountFlowOptions {
+  action: AccountAction;
+  subscriptionId: string;
+  subscriptionLabel: string;
+  flowId: string;
+  /** Set on the one retry a caller gets after a backend failure. */
+  retried?: boolean;
+}
+
+export type PerformActionResult = { status: 'done'; caseReference: string } | { status: 'handed-over'; caseReference: string } | { status: 'not-done' };
+
+/**
+ * Carries out a confirmed action: once per idempotency key, with a receipt that carries the case reference. A backend
+ * that fails gets an apology and one retry; after that a person takes over (AS-2), with the context.
+ */
+export class PerformActionDialog extends InterruptibleDialog {
+  constructor(private readonly deps: FlowDeps) {
+    super(PERFORM_ACTION_DIALOG, deps);
+    this.addDialog(new YesNoPrompt(RETRY, deps.vocabulary.yesNo));
+    this.addDialog(new WaterfallDialog(STEPS, [this.attempt.bind(this), this.afterRetryAnswer.bind(this)]));
+    this.initialDialogId = STEPS;
+  }
+
+  private async attempt(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = step.options as PerformActionOptions;
+    const t = translatorFor(step.context, this.deps.i18n);
+    await step.context.sendActivity({ type: ActivityTypes.Typing });
+    let outcome: ActionOutcome;
+    try {
+      outcome = await this.deps.actions.perform(options.action, {
+        accountId: options.accountId,
+        subscriptionId: options.subscriptionId,
+        idempotencyKey: idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId),
+        channel: step.context.activity.channelId,
+        caller: options.caller,
+      });
+    } catch (error) {
+      if (!(error instanceof SubscriptionServiceUnavailableError || error instanceof DirectoryUnavailableError)) throw error;
+      this.deps.logger.error('flow.backend-unavailable', { action: options.action, error });
+      if (options.retried) return this.handOver(step);
+      return step.prompt(RETRY, yesNoQuestion(t, t('action:unavailable')));
+    }
+
+    if (outcome.status === 'done') {
+      const whatNext = t(`action:receipt.${options.action}`, { subscription: options.subscriptionLabel, ...this.formatDates(step, outcome.dates) });
+      await step.context.sendActivity(
+        receiptReply(t, { title: t('action:receipt.title'), reference: outcome.supportCase.reference, subscription: options.subscriptionLabel, whatNext }, step.context.activity.channelId),
+      );
+      return step.endDialog({ status: 'done', caseReference: outcome.supportCase.reference } satisfies PerformActionResult);
+    }
+    await step.context.sendActivity(t(outcome.status === 'changed' ? 'action:changed' : 'action:notAllowed', { subscription: options.subscriptionLabel }));
+    return step.endDialog({ status: 'not-done' } satisfies PerformActionResult);
+  }
+
+  private async afterRetryAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    if (step.result === true) return step.replaceDialog(STEPS, { ...(step.options as PerformActionOptions), retried: true });
+    return this.handOver(step);
+  }
+
+  /** AS-2: a backend failure goes to a person, with what the caller asked for and proved. */
+  private async handOver(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = step.options as PerformActionOptions;
+    const t = translatorFor(step.context, this.deps.i18n);
+    try {
+      const supportCase = await this.deps.actions.handOff('backend-failure', {
+        accountId: options.accountId,
+        subscriptionId: options.subscriptionId,
+        idempotencyKey: idempotencyKey(step.context, options.flowId, 'handoff', options.subscriptionId),
+        channel: step.context.activity.channelId,
+        caller: options.caller,
+        organisationName: options.organisationName,
+        requestedAction: options.action,
+        context: { verified: true, isAdmin: true },
+      });
+      await step.context.sendActivity(t('action:handedOver'));
+      await step.context.sendActivity(
+        receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: options.subscriptionLabel, whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
+      );
+      return step.endDialog({ status: 'handed-over', caseReference: supportCase.reference } satisfies PerformActionResult);
+    } catch (error) {
+      this.deps.logger.error('flow.handoff-failed', { error: error as Error });
+      await step.context.sendActivity(t('account:unavailable'));
+      return step.endDialog({ status: 'not-done' } satisfies PerformActionResult);
+    }
+  }
+
+  private formatDates(step: WaterfallStepContext, dates: ActionDates): Record<string, string> {
+    const language = turnLanguage(step.context);
+    return Object.fromEntries(Object.entries(dates).filter(([, v]) => v).map(([k, v]) => [k, formatDate(v as string, language)]));
+  }
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { DirectoryUnavailableError } from '../src/accounts/directory';
+import { translatorFor, turnLanguage } from '../src/bot/language';
+import { formatDate } from '../src/format';
+import { planAction } from '../src/subscriptions/effects';
+import { subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { InterruptibleDialog } from './interruptibleDialog';
+import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
+import { YesNoPrompt } from './prompts';
+import { yesNoQuestion } from './replies';
+import { SELECT_SUBSCRIPTION_DIALOG, type SelectedSubscription, type SelectSubscriptionOptions } from './selectSubscriptionDialog';
+
+export const REACTIVATE_DIALOG = 'reactivate';
+const STEPS = 'reactivate.steps';
+const YES_NO = 'reactivate.yesNo';
+
+interface ReactivateValues {
+  flowId: string;
+  subscriptionId: string;
+  label: string;
+  until: string;
+}
+
+/** Reactivation (RE-1..RE-3): possible until the retention period ends, never after a fast revoke; refused with the reason. */
+export class ReactivateDialog extends InterruptibleDialog {
+  constructor(private readonly deps: FlowDeps) {
+    super(REACTIVATE_DIALOG, deps);
+    this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
+    this.addDialog(new WaterfallDialog(STEPS, [this.select.bind(this), this.offer.bind(this), this.act.bind(this)]));
+    this.initialDialogId = STEPS;
+  }
+
+  private async select(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { accountId } = step.options as AccountFlowOptions;
+    return step.beginDialog(SELECT_SUBSCRIPTION_DIALOG, { accountId, only: 'ended' } satisfies SelectSubscriptionOptions);
+  }
+
+  private async offer(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const selected = step.result as SelectedSubscription | undefined;
+    if (!selected) return step.endDialog();
+    const t = translatorFor(step.context, this.deps.i18n);
+    const language = turnLanguage(step.context);
+    let facts;
+    try {
+      const account = await this.deps.directory.findAccount((step.options as AccountFlowOptions).accountId);
+      facts = account?.subscriptions.find((s) => s.id === selected.subscriptionId)?.facts;
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      this.deps.logger.error('flow.directory-unavailable', { error });
+    }
+    if (!facts) {
+      await step.context.sendActivity(t('account:unavailable'));
+      return step.endDialog();
+    }
+    const values = step.values as ReactivateValues;
+    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, label: subscriptionLabel(t, facts) });
+    const subscription = values.label;
+    const now = this.deps.now();
+    const decision = this.deps.policy.reactivation(facts, now);
+
+    switch (decision.outcome) {
+      case 'not-needed':
+        await step.context.sendActivity(t('account:nothingToReactivate', { subscription }));
+        return step.endDialog();
+      case 'refused': {
+        const endedOn = formatDate(decision.endedOn, language);
+        if (decision.reason === 'fast-revoked') await step.context.sendActivity(t('reactivate:fastRevoked', { subscription }));
+        else if (decision.reason === 'trial-expired') await step.context.sendActivity(t('reactivate:trialExpired', { subscription }));
+        else {
+          const deletedOn = formatDate(decision.dataDeletedOn, language);
+          await step.context.sendActivity(t('reactivate:dataDeleted', { subscription, endedOn, deletedOn, retentionDays: this.deps.policy.config.retentionDays }));
+        }
+        return step.endDialog();
+      }
+      case 'allowed': {
+        const plan = planAction('reactivate', facts, now, this.deps.policy);
+        const renewsOn = plan.allowed && plan.dates.renewsOn ? formatDate(plan.dates.renewsOn, language) : '';
+        values.until = formatDate(decision.possibleUntil, language);
+        await step.context.sendActivity(t('reactivate:allowed', { subscription, endedOn: formatDate(decision.endedOn, language), until: values.until, renewsOn }));
+        return step.prompt(YES_NO, yesNoQuestion(t, t('reactivate:confirm', { subscription })));
+      }
+    }
+  }
+
+  private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as ReactivateValues;
+    if (step.result !== true) {
+      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('reactivate:declined', { until: values.until }));
+      return step.endDialog();
+    }
+    return step.replaceDialog(PERFORM_ACTION_DIALOG, {
+      ...(step.options as AccountFlowOptions),
+      action: 'reactivate',
+      subscriptionId: values.subscriptionId,
+      subscriptionLabel: values.label,
+      flowId: values.flowId,
+    } satisfies PerformActionOptions);
+  }
+}

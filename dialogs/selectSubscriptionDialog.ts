@@ -1,0 +1,69 @@
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { DirectoryUnavailableError } from '../src/accounts/directory';
+import { translatorFor } from '../src/bot/language';
+import { choice } from '../src/understanding/choices';
+import { subscriptionLabel, type FlowDeps } from './flowSupport';
+import { InterruptibleDialog } from './interruptibleDialog';
+import { OptionPrompt } from './prompts';
+import { choiceReply } from './replies';
+
+export const SELECT_SUBSCRIPTION_DIALOG = 'selectSubscription';
+const STEPS = 'selectSubscription.steps';
+const PICK = 'selectSubscription.pick';
+
+export interface SelectSubscriptionOptions {
+  accountId: string;
+  /** Reactivation is about ended subscriptions; cancelling and fast revoke about any. */
+  only?: 'ended';
+}
+
+export interface SelectedSubscription {
+  subscriptionId: string;
+}
+
+/** The subscription a flow is about: the only one, or the one the caller picks from a list (a card where cards work). */
+export class SelectSubscriptionDialog extends InterruptibleDialog {
+  constructor(private readonly deps: FlowDeps) {
+    super(SELECT_SUBSCRIPTION_DIALOG, deps);
+    this.addDialog(new OptionPrompt(PICK));
+    this.addDialog(new WaterfallDialog(STEPS, [this.offer.bind(this), this.picked.bind(this)]));
+    this.initialDialogId = STEPS;
+  }
+
+  private async offer(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { accountId, only } = step.options as SelectSubscriptionOptions;
+    const t = translatorFor(step.context, this.deps.i18n);
+    let account;
+    try {
+      account = await this.deps.directory.findAccount(accountId);
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      this.deps.logger.error('flow.directory-unavailable', { error });
+      await step.context.sendActivity(t('account:unavailable'));
+      return step.endDialog();
+    }
+    const all = account?.subscriptions ?? [];
+    const ended = all.filter((s) => s.facts.status !== 'ACTIVE');
+    const candidates = only === 'ended' && ended.length > 0 ? ended : all;
+    if (candidates.length === 0) {
+      await step.context.sendActivity(t('account:noSubscriptions'));
+      return step.endDialog();
+    }
+    if (candidates.length === 1) return step.endDialog({ subscriptionId: candidates[0].id } satisfies SelectedSubscription);
+
+    const options = candidates.map((s) => ({
+      value: s.id,
+      title: t('account:option', { subscription: subscriptionLabel(t, s.facts), status: t(`account:statuses.${s.facts.status}`) }),
+    }));
+    return step.prompt(PICK, {
+      prompt: choiceReply(t('account:pickSubscription'), options, step.context.activity.channelId),
+      retryPrompt: choiceReply(t('account:pickRetry'), options, step.context.activity.channelId),
+      validations: { choices: options.map((o) => choice(o.value, [o.title])) },
+    });
+  }
+
+  private async picked(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    if (step.result === undefined) return step.endDialog();
+    return step.endDialog({ subscriptionId: step.result as string } satisfies SelectedSubscription);
+  }
+}

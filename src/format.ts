@@ -1,0 +1,19 @@
+import { FORMAT_LOCALE, type Language } from './i18n';
+import type { CalendarDate } from './policy';
+
+const dateFormats = new Map<Language, Intl.DateTimeFormat>();
+
+/** A calendar day as the caller writes it: `31 januari 2027`, `31 January 2027`. */
+export function formatDate(date: CalendarDate | string, language: Language): string {
+  let format = dateFormats.get(language);
+  if (!format) {
+    format = new Intl.DateTimeFormat(FORMAT_LOCALE[language], { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    dateFormats.set(language, format);
+  }
+  return format.format(new Date(`${date.slice(0, 10)}T00:00:00Z`));
+}
+
+/** A list joined the way each language does: "a, b and c" / "a, b och c". */
+export function formatList(items: string[], language: Language): string {
+  return new Intl.ListFormat(FORMAT_LOCALE[language], { style: 'long', type: 'conjunction' }).format(items);
+}
