@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import { CANCEL_OPTIONS } from '../src/bot/vocabulary';
 import { formatDate, formatList } from '../src/format';
 import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
 import { FEEDBACK_DIALOG, type FeedbackOptions } from './feedbackDialog';
-import { idempotencyKey, subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { idempotencyKey, readSubscription, subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions, type PerformActionResult } from './performActionDialog';
 import { OptionPrompt, YesNoPrompt } from './prompts';
@@ -58,17 +57,8 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
 
   /** Reads the subscription fresh and asks the policy what is possible. */
   private async decision(step: WaterfallStepContext): Promise<{ facts: SubscriptionFacts; decision: CancellationDecision } | undefined> {
-    const { accountId } = step.options as AccountFlowOptions;
-    const { subscriptionId } = step.values as CancelValues;
-    try {
-      const account = await this.deps.directory.findAccount(accountId);
-      const facts = account?.subscriptions.find((s) => s.id === subscriptionId)?.facts;
-      return facts ? { facts, decision: this.deps.policy.cancellation(facts, this.deps.now()) } : undefined;
-    } catch (error) {
-      if (!(error instanceof DirectoryUnavailableError)) throw error;
-      this.deps.logger.error('flow.directory-unavailable', { error });
-      return undefined;
-    }
+    const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, (step.values as CancelValues).subscriptionId);
+    return read && { facts: read.facts, decision: this.deps.policy.cancellation(read.facts, this.deps.now()) };
   }
 
   private async offer(step: WaterfallStepContext): Promise<DialogTurnResult> {

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import { formatDate } from '../src/format';
 import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
 import { FEEDBACK_DIALOG, type FeedbackOptions } from './feedbackDialog';
-import { subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { readSubscription, subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions, type PerformActionResult } from './performActionDialog';
 import { CodePrompt, PhrasePrompt, YesNoPrompt } from './prompts';
@@ -54,27 +53,17 @@ export class FastRevokeDialog extends InterruptibleDialog {
     return step.beginDialog(SELECT_SUBSCRIPTION_DIALOG, { accountId } satisfies SelectSubscriptionOptions);
   }
 
-  private async account(step: WaterfallStepContext) {
-    try {
-      return await this.deps.directory.findAccount((step.options as AccountFlowOptions).accountId);
-    } catch (error) {
-      if (!(error instanceof DirectoryUnavailableError)) throw error;
-      this.deps.logger.error('flow.directory-unavailable', { error });
-      return undefined;
-    }
-  }
-
   private async explain(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const selected = step.result as SelectedSubscription | undefined;
     if (!selected) return step.endDialog();
     const t = translatorFor(step.context, this.deps.i18n);
     const values = step.values as FastRevokeValues;
-    const account = await this.account(step);
-    const facts = account?.subscriptions.find((s) => s.id === selected.subscriptionId)?.facts;
-    if (!account || !facts) {
+    const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
+    if (!read) {
       await step.context.sendActivity(t('account:unavailable'));
       return step.endDialog();
     }
+    const { account, facts } = read;
     Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, label: subscriptionLabel(t, facts), phoneEnding: account.phone.slice(-2) });
 
     const decision = this.deps.policy.fastRevoke(facts, this.deps.now());
@@ -98,11 +87,12 @@ export class FastRevokeDialog extends InterruptibleDialog {
       await step.context.sendActivity(t('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
       return step.endDialog();
     }
-    const account = await this.account(step);
-    if (!account) {
+    const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, values.subscriptionId);
+    if (!read) {
       await step.context.sendActivity(t('account:unavailable'));
       return step.endDialog();
     }
+    const { account } = read;
     const { ttlMinutes } = this.deps.otp;
     const { code, issued } = issueCode(this.deps.now(), ttlMinutes);
     try {

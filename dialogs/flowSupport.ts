@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { TurnContext } from 'botbuilder';
 import type { i18n } from 'i18next';
-import type { AccountDirectory } from '../src/accounts/directory';
+import type { Account } from '../src/accounts/account';
+import { DirectoryUnavailableError, type AccountDirectory } from '../src/accounts/directory';
 import type { Vocabulary } from '../src/bot/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
 import type { Translate } from '../src/i18n';
@@ -41,4 +42,20 @@ export function subscriptionLabel(t: Translate, facts: SubscriptionFacts): strin
 export function idempotencyKey(context: TurnContext, flowId: string, action: AccountAction | 'handoff', subscriptionId: string): string {
   const { channelId, conversation } = context.activity;
   return createHash('sha256').update([channelId, conversation.id, flowId, action, subscriptionId].join('|')).digest('hex');
+}
+
+/**
+ * The account and one subscription, read fresh (the facts may have changed since the last turn). Undefined when the
+ * directory cannot answer or the subscription is gone; the flow then apologises without changing anything.
+ */
+export async function readSubscription(deps: FlowDeps, accountId: string, subscriptionId: string): Promise<{ account: Account; facts: SubscriptionFacts } | undefined> {
+  try {
+    const account = await deps.directory.findAccount(accountId);
+    const facts = account?.subscriptions.find((s) => s.id === subscriptionId)?.facts;
+    return account && facts ? { account, facts } : undefined;
+  } catch (error) {
+    if (!(error instanceof DirectoryUnavailableError)) throw error;
+    deps.logger.error('flow.directory-unavailable', { error });
+    return undefined;
+  }
 }

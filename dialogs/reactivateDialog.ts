@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import { formatDate } from '../src/format';
 import { planAction } from '../src/subscriptions/effects';
-import { subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { readSubscription, subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { YesNoPrompt } from './prompts';
@@ -41,18 +40,12 @@ export class ReactivateDialog extends InterruptibleDialog {
     if (!selected) return step.endDialog();
     const t = translatorFor(step.context, this.deps.i18n);
     const language = turnLanguage(step.context);
-    let facts;
-    try {
-      const account = await this.deps.directory.findAccount((step.options as AccountFlowOptions).accountId);
-      facts = account?.subscriptions.find((s) => s.id === selected.subscriptionId)?.facts;
-    } catch (error) {
-      if (!(error instanceof DirectoryUnavailableError)) throw error;
-      this.deps.logger.error('flow.directory-unavailable', { error });
-    }
-    if (!facts) {
+    const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
+    if (!read) {
       await step.context.sendActivity(t('account:unavailable'));
       return step.endDialog();
     }
+    const { facts } = read;
     const values = step.values as ReactivateValues;
     Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, label: subscriptionLabel(t, facts) });
     const subscription = values.label;

@@ -3,6 +3,12 @@ import { loadConfig, loadDotEnv } from './config';
 import { createLogger } from './log';
 import { createBotRuntime } from './bot/runtime';
 import { runTerminalChat } from './chat/terminalChat';
+import { chooseLanguage } from './bot/language';
+import { createI18n, type Language } from './i18n';
+import { maskPhone } from './privacy/mask';
+import type { OtpSender } from './verification/otp';
+
+const i18nForChat = (language: Language) => createI18n(language).getFixedT(language);
 
 /** `npm run chat [-- --locale en]`: the same bot and dialogs as the server, in this terminal. */
 async function main(): Promise<void> {
@@ -15,7 +21,13 @@ async function main(): Promise<void> {
   }
   // Log lines would interleave with the conversation: only warnings and errors, on stderr.
   const logger = createLogger(result.config.logLevel === 'debug' ? 'debug' : 'warn', (line) => process.stderr.write(`${line}\n`));
-  const runtime = await createBotRuntime(result.config, logger);
+  // The terminal plays the caller's phone too: one-time codes are printed here instead of the server log.
+  const language = chooseLanguage(values.locale, undefined, result.config.defaultLanguage);
+  const t = i18nForChat(language);
+  const otpSender: OtpSender = {
+    send: async (to, text) => void process.stdout.write(`${t('chat:sms', { to: maskPhone(to), text })}\n`),
+  };
+  const runtime = await createBotRuntime(result.config, logger, result.config.otp.sender.kind === 'log' ? { otpSender } : {});
   try {
     await runTerminalChat({ runtime, input: process.stdin, output: process.stdout, locale: values.locale, defaultLanguage: result.config.defaultLanguage });
   } finally {

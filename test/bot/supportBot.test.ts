@@ -181,6 +181,13 @@ describe('terminal chat', () => {
     expect(printed).toContain("Assistant: Thank you, you're verified as an administrator of Brightleaf Ltd.");
   });
 
+  it('walks a whole cancellation, with the receipt as text', async () => {
+    const printed = await chat('Säga upp prenumerationen\nanna.lindqvist@fjordfika.se\n070-123 45 67\nAnna Lindqvist\nFjordfika AB\nStorgatan 12, 114 55 Stockholm\nja\n1\nja\n7\n');
+    expect(printed).toContain('[1] Vid periodens slut  [2] Nu  [3] Behåll den');
+    expect(printed).toMatch(/Assistenten: Klart\. Ärendenummer: CX-[2-9A-Z]{4}-\d{2}\. Automatisk förnyelse är avstängd\./);
+    expect(printed).toContain('Inga problem.');
+  });
+
   it('talks English with --locale en', async () => {
     const printed = await chat('General questions\n', 'en');
     expect(printed).toContain("Assistant: Hi! I'm the subscription assistant.");

@@ -1,0 +1,232 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { SubscriptionService } from '../../src/subscriptions/subscriptionService';
+import { SubscriptionServiceUnavailableError } from '../../src/subscriptions/subscriptionService';
+import { memoryStateStore, type StateStore } from '../../src/storage';
+import { CASE_IN_TEXT, replyText, startConversation } from '../support/conversation';
+
+const count = (c: Awaited<ReturnType<typeof startConversation>>, sql: string) => (c.db().prepare(sql).get() as { n: number }).n;
+
+describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
+  const say = {
+    sv: { explain: 'raderar alla data som hör till den senast 25 november 2026 (FR-1)', never: 'kan aldrig återaktiveras (RE-2)', codeSent: 'sexsiffrig kod till numret som slutar på 67', codeRetry: 'Det är inte koden jag skickade.', typeName: 'skriva organisationens namn: Fjordfika AB', nameRetry: 'Det stämmer inte.', done: 'raderas senast 25 november 2026 (FR-1)' },
+    en: { explain: 'deletes all data associated with it by 25 November 2026 (FR-1)', never: 'can never be reactivated (RE-2)', codeSent: '6-digit code to the number ending in 67', codeRetry: 'That is not the code I sent.', typeName: 'type the name of the organisation: Fjordfika AB', nameRetry: "That doesn't match.", done: 'deleted by 25 November 2026 (FR-1)' },
+  }[language];
+
+  it('wrong code, then the right one; wrong name, then the right one: revoked once (FR-1, FR-2)', async () => {
+    const c = await startConversation({ language });
+    try {
+      const intro = (await c.verifyFor('fastRevoke', 'anna')).join('\n');
+      expect(intro).toContain(say.explain);
+      expect(intro).toContain(say.never);
+      expect((await c.say(c.words.yes)).join('\n')).toContain(say.codeSent);
+      expect(c.otp.sent).toHaveLength(1);
+      expect(c.otp.sent[0].to).toBe('+46701234567');
+      const code = c.otp.lastCode() as string;
+      const wrong = code === '000000' ? '111111' : '000000';
+      expect(await c.say(wrong)).toEqual([expect.stringContaining(say.codeRetry)]);
+      expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'FAST_REVOKED' AND id = 'sub-fjordfika-1'")).toBe(0);
+      expect((await c.say(code)).join('\n')).toContain(say.typeName);
+      expect((await c.say('Fjordfika')).join('\n')).toContain(say.nameRetry);
+      const done = (await c.say('fjordfika ab')).join('\n');
+      expect(done).toMatch(CASE_IN_TEXT);
+      expect(done).toContain(say.done);
+      const row = c.db().prepare("SELECT status, data_deletion_at AS deletion FROM subscriptions WHERE id = 'sub-fjordfika-1'").get();
+      expect(row).toEqual({ status: 'FAST_REVOKED', deletion: '2026-11-25' });
+      expect(count(c, 'SELECT COUNT(*) AS n FROM subscription_changes')).toBe(1);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('three wrong codes stop it; nothing is changed', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('fastRevoke', 'anna');
+      await c.say(c.words.yes);
+      const said = await c.say('123123', '234234', '345345', '456456');
+      expect(said.join('\n')).toContain(language === 'sv' ? 'Det gick inte, så jag har avbrutit. Ingenting har ändrats.' : "That didn't work, so I've stopped. Nothing has been changed.");
+      expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND id = 'sub-fjordfika-1'")).toBe(1);
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe.each(['sv', 'en'] as const)('confirmations in %s', (language) => {
+  it('a declined confirmation changes nothing', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      const said = await c.say(c.words.now, c.words.yes, c.words.no);
+      expect(said.at(-2)).toBe(language === 'sv' ? 'Okej, ingenting har ändrats.' : 'Fine, nothing has been changed.');
+      expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND auto_renew = 1 AND id = 'sub-fjordfika-1'")).toBe(1);
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
+      expect(count(c, 'SELECT COUNT(*) AS n FROM subscription_changes')).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('declining the early-termination fees changes nothing (EARLY-1)', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      const said = await c.say(c.words.now, c.words.no);
+      expect(said.join('\n')).toContain(language === 'sv' ? 'Ingenting har ändrats.' : 'Nothing has been changed.');
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it(`"${language === 'sv' ? 'avbryt' : 'cancel'}" at a confirmation stops and changes nothing`, async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say(c.words.now, c.words.yes);
+      const said = await c.say(language === 'sv' ? 'avbryt' : 'cancel');
+      expect(said[0]).toBe(language === 'sv' ? 'Okej, jag avbryter. Ingenting har ändrats.' : "OK, I've stopped. Nothing has been changed.");
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('the same confirmation delivered twice creates one case', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say(c.words.now, c.words.yes);
+      const confirm = { id: 'confirm-activity-1', text: c.words.yes };
+      const first = await c.send(confirm);
+      const second = await c.send(confirm);
+      expect(first.map(replyText).join('\n')).toMatch(CASE_IN_TEXT);
+      expect(second).toEqual([]);
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(1);
+      expect(count(c, 'SELECT COUNT(*) AS n FROM subscription_changes')).toBe(1);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+/** A state store whose next write of conversation state fails, as when a turn dies after acting but before saving. */
+function failingOnce(store: StateStore) {
+  let armed = false;
+  const wrapped: StateStore = {
+    ...store,
+    write: async (changes) => {
+      if (armed && Object.keys(changes).some((key) => key.includes('/conversations/'))) {
+        armed = false;
+        throw new Error('database went away');
+      }
+      return store.write(changes);
+    },
+  };
+  return { store: wrapped, arm: () => void (armed = true) };
+}
+
+describe('a turn that dies after acting', () => {
+  it('is retried by the caller and finds the same case: the subscription changes once', async () => {
+    const flaky = failingOnce(memoryStateStore());
+    const c = await startConversation({ language: 'sv', overrides: { store: flaky.store } });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say('Nu', 'ja');
+      flaky.arm();
+      const failed = await c.say('ja');
+      expect(failed.join('\n')).toContain('Förlåt, något gick fel hos mig.');
+      const retried = (await c.say('ja')).join('\n');
+      const reference = retried.match(CASE_IN_TEXT)?.[0];
+      expect(reference).toBeDefined();
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(1);
+      expect(count(c, 'SELECT COUNT(*) AS n FROM subscription_changes')).toBe(1);
+      const audit = await c.runtime.cases.auditFor(reference as string);
+      expect(audit.map((record) => record.action)).toEqual(['cancel-now:requested', 'cancel-now:done']);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('a billing backend that fails', () => {
+  function flakySubscriptions(failures: number, real: () => SubscriptionService): SubscriptionService {
+    let left = failures;
+    const call = (name: keyof SubscriptionService): SubscriptionService[typeof name] => async (request) => {
+      if (left-- > 0) throw new SubscriptionServiceUnavailableError('billing API: timeout');
+      return real()[name](request);
+    };
+    return { turnOffAutoRenew: call('turnOffAutoRenew'), cancelNow: call('cancelNow'), fastRevoke: call('fastRevoke'), reactivate: call('reactivate') };
+  }
+
+  it('gets an apology and one retry, which succeeds; the caller keeps their place', async () => {
+    let realService: SubscriptionService | undefined;
+    const c = await startConversation({ language: 'en', overrides: { subscriptions: flakySubscriptions(1, () => realService as SubscriptionService) } });
+    const { createSqliteSubscriptions } = await import('../../src/subscriptions/sqliteSubscriptions');
+    realService = createSqliteSubscriptions(new Database(c.db().name), () => new Date());
+    try {
+      await c.verifyFor('cancel', 'anna');
+      const failed = await c.say('Now', 'yes', 'yes');
+      expect(failed.at(-1)).toContain("I'm sorry, I couldn't reach our billing system just now, so nothing has been changed yet. Shall I try again?");
+      const retried = (await c.say('yes')).join('\n');
+      expect(retried).toContain('Done. Case reference: CX-');
+      expect(count(c, "SELECT COUNT(*) AS n FROM cases WHERE status = 'done'")).toBe(1);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('failing again goes to a person with the context (AS-2)', async () => {
+    const c = await startConversation({ language: 'sv', overrides: { subscriptions: flakySubscriptions(99, () => { throw new Error('unused'); }) } });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say('Nu', 'ja', 'ja');
+      const said = (await c.say('ja')).join('\n');
+      expect(said).toContain('Jag kunde inte slutföra det själv');
+      expect(said).toContain('Överlämnat till en kollega. Ärendenummer: CX-');
+      const cases = c.db().prepare('SELECT kind, status, action, details FROM cases ORDER BY created_at').all() as Array<{ kind: string; status: string; action: string; details: string }>;
+      expect(cases.map(({ kind, status, action }) => ({ kind, status, action }))).toEqual([
+        { kind: 'action', status: 'pending', action: 'cancel-now' },
+        { kind: 'handoff', status: 'open', action: 'cancel-now' },
+      ]);
+      expect(JSON.parse(cases[1].details)).toMatchObject({ reason: 'backend-failure', organisationName: 'Fjordfika AB', caller: 'a***@fjordfika.se' });
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('several subscriptions and cards', () => {
+  it('the caller picks one from an Adaptive Card in Web Chat, and the receipt is a card with the case reference', async () => {
+    const c = await startConversation({ language: 'sv', channelId: 'webchat' });
+    const db = new Database(c.db().name);
+    db.prepare(
+      `INSERT INTO subscriptions (id, account_id, plan, kind, channel, billing, assigned_licenses, term_end, auto_renew, has_payment_method, custom_domains, status, cancelled_at, data_deletion_at)
+       VALUES ('sub-fjordfika-2', 'acc-fjordfika', 'ENTERPRISE', 'PAID', 'DIRECT', 'ANNUAL', 3, '2027-05-01', 1, 1, '[]', 'ACTIVE', NULL, NULL)`,
+    ).run();
+    db.close();
+    try {
+      await c.say('Säga upp prenumerationen', 'anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm');
+      const verified = await c.send({ text: 'ja' });
+      const picker = verified.at(-1);
+      const card = picker?.attachments?.[0];
+      expect(card?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+      const actions = (card?.content as { actions: Array<{ title: string; data: { choice: string } }> }).actions;
+      expect(actions.map((a) => a.title)).toEqual(['Office 365 Small Business (12 licenser) – aktiv', 'Office 365 Enterprise (3 licenser) – aktiv']);
+      // The card's button sends its data and no text.
+      const how = await c.send({ value: actions[1].data });
+      expect(replyText(how.at(-1) ?? {})).toContain('Hur vill du säga upp Office 365 Enterprise (3 licenser)?');
+      await c.send({ value: { choice: 'endOfTerm' } });
+      const receipt = (await c.send({ text: 'ja' })).find((reply) => reply.attachments?.length);
+      const text = replyText(receipt ?? {});
+      expect(text).toMatch(/Ärendenummer: CX-/);
+      expect(text).toContain('Office 365 Enterprise (3 licenser)');
+      const changed = c.db().prepare("SELECT id FROM subscriptions WHERE auto_renew = 0 AND account_id = 'acc-fjordfika'").all();
+      expect(changed).toEqual([{ id: 'sub-fjordfika-2' }]);
+    } finally {
+      await c.close();
+    }
+  });
+});
