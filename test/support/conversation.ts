@@ -64,12 +64,18 @@ export async function startConversation(options: { language: Language; channelId
   }
 
   const db = () => new Database(path, { readonly: true });
-  return { runtime, adapter, send, say, verifyFor, otp, db, logLines, words: WORDS[options.language], close: () => runtime.close() };
+  const auditFor = (reference: string) => runtime.cases.auditFor(reference);
+  return { runtime, adapter, send, say, verifyFor, otp, db, auditFor, logLines, words: WORDS[options.language], close: () => runtime.close() };
 }
 
-/** A reply's words: its text, or for a card the text of its blocks and facts. */
+/** A reply's words: its text, or for a card its summary and the text of its blocks and facts. */
 export function replyText(reply: Partial<Activity>): string {
   if (reply.text) return reply.text;
+  if (reply.summary) return [reply.summary, cardText(reply)].join('\n');
+  return cardText(reply);
+}
+
+function cardText(reply: Partial<Activity>): string {
   const card = reply.attachments?.[0]?.content as { body?: Array<{ text?: string; facts?: Array<{ title: string; value: string }> }> } | undefined;
   return (card?.body ?? []).flatMap((block) => [block.text ?? '', ...(block.facts ?? []).map((f) => `${f.title}: ${f.value}`)]).filter(Boolean).join('\n');
 }
