@@ -6,11 +6,12 @@ import { CANCEL_OPTIONS } from '../src/bot/vocabulary';
 import { formatDate, formatList } from '../src/format';
 import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
 import { FEEDBACK_DIALOG, type FeedbackOptions } from './feedbackDialog';
-import { idempotencyKey, readSubscription, subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { idempotencyKey, readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions, type PerformActionResult } from './performActionDialog';
 import { OptionPrompt, YesNoPrompt } from './prompts';
-import { choiceReply, receiptReply, yesNoQuestion } from './replies';
+import { ask, render, type Phrase } from './questions';
+import { receiptReply } from './replies';
 import { SELECT_SUBSCRIPTION_DIALOG, type SelectedSubscription, type SelectSubscriptionOptions } from './selectSubscriptionDialog';
 
 export const CANCEL_SUBSCRIPTION_DIALOG = 'cancelSubscription';
@@ -23,7 +24,7 @@ type How = (typeof CANCEL_OPTIONS)[number];
 interface CancelValues {
   flowId: string;
   subscriptionId: string;
-  label: string;
+  subscription: Phrase;
   how?: How;
 }
 
@@ -75,7 +76,8 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     const { facts, decision } = read;
-    const subscription = (values.label = subscriptionLabel(t, facts));
+    values.subscription = subscriptionPhrase(facts);
+    const subscription = render(t, values.subscription);
 
     switch (decision.outcome) {
       case 'nothing-to-cancel':
@@ -94,11 +96,15 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
           await step.context.sendActivity(t('cancel:alreadyScheduled', { subscription, date: formatDate(decision.endOfTerm.endsOn, language) }));
         }
         const offered = CANCEL_OPTIONS.filter((how) => !(how === 'endOfTerm' && decision.endOfTerm.alreadyScheduled));
-        const options = offered.map((value) => ({ value, title: t(`cancel:options.${value}.title`) }));
-        return step.prompt(HOW, {
-          prompt: choiceReply(t('cancel:howToCancel', { subscription }), options, step.context.activity.channelId),
-          retryPrompt: choiceReply(t('cancel:howRetry'), options, step.context.activity.channelId),
-        });
+        return step.prompt(
+          HOW,
+          ask(step.context, this.deps.i18n, {
+            kind: 'choice',
+            ask: { key: 'cancel:howToCancel', params: { subscription: values.subscription } },
+            retry: { key: 'cancel:howRetry' },
+            options: offered.map((value) => ({ value, title: { key: `cancel:options.${value}.title` } })),
+          }),
+        );
       }
     }
   }
@@ -108,7 +114,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     const how = step.result as How | undefined;
     const t = translatorFor(step.context, this.deps.i18n);
     if (!how || how === 'keep') {
-      await step.context.sendActivity(t('cancel:kept', { subscription: values.label }));
+      await step.context.sendActivity(t('cancel:kept', { subscription: render(t, values.subscription) }));
       return step.endDialog();
     }
     values.how = how;
@@ -122,7 +128,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
 
     if (how === 'endOfTerm') {
       await step.context.sendActivity(
-        t('cancel:endOfTermSummary', { subscription: values.label, date: formatDate(decision.endOfTerm.endsOn, language), term: t(`cancel:terms.${decision.endOfTerm.termLength}`) }),
+        t('cancel:endOfTermSummary', { subscription: render(t, values.subscription), date: formatDate(decision.endOfTerm.endsOn, language), term: t(`cancel:terms.${decision.endOfTerm.termLength}`) }),
       );
       return step.next(true); // no fees to acknowledge at the end of the term
     }
@@ -131,11 +137,11 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     if (early.online.available === false && early.online.reason === 'too-many-licences') {
       // EARLY-5, AS-2: explain what the caller can do themselves, and hand the cancellation to a person now.
       await step.context.sendActivity(
-        t('cancel:tooManyLicences', { subscription: values.label, licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, remove: early.online.usersToRemove }),
+        t('cancel:tooManyLicences', { subscription: render(t, values.subscription), licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, remove: early.online.usersToRemove }),
       );
       return this.handOverForLicences(step, read.facts, early.rules);
     }
-    return step.prompt(YES_NO, yesNoQuestion(t, t('cancel:feeWarning')));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }));
   }
 
   private async summarise(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -146,7 +152,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     if (values.how === 'endOfTerm') {
-      return step.prompt(YES_NO, yesNoQuestion(t, t('cancel:confirmEndOfTerm')));
+      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:confirmEndOfTerm' } }));
     }
     const read = await this.decision(step);
     if (!read || read.decision.outcome !== 'cancellable') {
@@ -162,7 +168,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       ...(early.online.available ? [t('cancel:selfService', { threshold: this.deps.policy.config.licenceThreshold })] : []),
     ];
     await step.context.sendActivity(MessageFactory.text(lines.map((line) => t('common:listItem', { item: line })).join('\n')));
-    return step.prompt(YES_NO, yesNoQuestion(t, t('cancel:confirmNow', { subscription: values.label })));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:confirmNow', params: { subscription: values.subscription } } }));
   }
 
   private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -177,7 +183,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       ...flow,
       action: values.how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now',
       subscriptionId: values.subscriptionId,
-      subscriptionLabel: values.label,
+      subscription: values.subscription,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
   }
@@ -206,7 +212,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         context: { verified: true, isAdmin: true, assignedLicenses: facts.assignedLicenses, plan: facts.plan, decisionRules: rules },
       });
       await step.context.sendActivity(
-        receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: values.label, whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
+        receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: render(t, values.subscription), whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
       );
     } catch (error) {
       this.deps.logger.error('flow.handoff-failed', { error: error as Error });

@@ -5,11 +5,11 @@ import { translatorFor, turnLanguage } from '../src/bot/language';
 import { formatDate } from '../src/format';
 import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
 import { FEEDBACK_DIALOG, type FeedbackOptions } from './feedbackDialog';
-import { readSubscription, subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions, type PerformActionResult } from './performActionDialog';
 import { CodePrompt, PhrasePrompt, YesNoPrompt } from './prompts';
-import { yesNoQuestion } from './replies';
+import { ask, render, type Phrase } from './questions';
 import { SELECT_SUBSCRIPTION_DIALOG, type SelectedSubscription, type SelectSubscriptionOptions } from './selectSubscriptionDialog';
 
 export const FAST_REVOKE_DIALOG = 'fastRevoke';
@@ -21,7 +21,7 @@ const NAME = 'fastRevoke.name';
 interface FastRevokeValues {
   flowId: string;
   subscriptionId: string;
-  label: string;
+  subscription: Phrase;
   phoneEnding: string;
 }
 
@@ -64,19 +64,20 @@ export class FastRevokeDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     const { account, facts } = read;
-    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, label: subscriptionLabel(t, facts), phoneEnding: account.phone.slice(-2) });
+    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, subscription: subscriptionPhrase(facts), phoneEnding: account.phone.slice(-2) });
+    const subscription = render(t, values.subscription);
 
     const decision = this.deps.policy.fastRevoke(facts, this.deps.now());
     if (decision.outcome === 'refused') {
       const key = { 'already-fast-revoked': 'fastRevoke:alreadyFastRevoked', trial: 'fastRevoke:trial', 'data-already-deleted': 'fastRevoke:dataGone' }[decision.reason];
-      await step.context.sendActivity(t(key, { subscription: values.label }));
+      await step.context.sendActivity(t(key, { subscription }));
       return step.endDialog();
     }
     const retentionDays = decision.ordinaryRetentionDays;
     await step.context.sendActivity(
-      MessageFactory.text(t('fastRevoke:explain', { subscription: values.label, date: formatDate(decision.dataDeletedBy, turnLanguage(step.context)), retentionDays })),
+      MessageFactory.text(t('fastRevoke:explain', { subscription, date: formatDate(decision.dataDeletedBy, turnLanguage(step.context)), retentionDays })),
     );
-    return step.prompt(YES_NO, yesNoQuestion(t, t('fastRevoke:continue', { last: values.phoneEnding })));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }));
   }
 
   /** The step-up check: a code to the phone number on record, which only the account's people should hold. */
@@ -103,11 +104,10 @@ export class FastRevokeDialog extends InterruptibleDialog {
       await step.context.sendActivity(t('fastRevoke:smsFailed'));
       return step.endDialog();
     }
-    return step.prompt(CODE, {
-      prompt: MessageFactory.text(t('fastRevoke:codeSent', { last: values.phoneEnding })),
-      retryPrompt: MessageFactory.text(t('fastRevoke:codeRetry')),
-      validations: { issued } satisfies { issued: IssuedCode },
-    });
+    return step.prompt(
+      CODE,
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:codeSent', params: { last: values.phoneEnding } }, retry: { key: 'fastRevoke:codeRetry' } }, { issued } satisfies { issued: IssuedCode }),
+    );
   }
 
   private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -116,12 +116,11 @@ export class FastRevokeDialog extends InterruptibleDialog {
       await step.context.sendActivity(t('fastRevoke:codeFailed'));
       return step.endDialog();
     }
-    const { organisationName } = step.options as AccountFlowOptions;
-    return step.prompt(NAME, {
-      prompt: MessageFactory.text(t('fastRevoke:typeName', { organisation: organisationName })),
-      retryPrompt: MessageFactory.text(t('fastRevoke:nameRetry', { organisation: organisationName })),
-      validations: { phrase: organisationName },
-    });
+    const organisation = (step.options as AccountFlowOptions).organisationName;
+    return step.prompt(
+      NAME,
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeName', params: { organisation } }, retry: { key: 'fastRevoke:nameRetry', params: { organisation } } }, { phrase: organisation }),
+    );
   }
 
   private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -134,7 +133,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       ...(step.options as AccountFlowOptions),
       action: 'fast-revoke',
       subscriptionId: values.subscriptionId,
-      subscriptionLabel: values.label,
+      subscription: values.subscription,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
   }

@@ -5,7 +5,7 @@ import { recognizeChoice } from '../src/understanding/choices';
 import type { FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { FreeTextPrompt, OptionPrompt } from './prompts';
-import { choiceReply } from './replies';
+import { ask } from './questions';
 
 export const FEEDBACK_DIALOG = 'feedback';
 const STEPS = 'feedback.steps';
@@ -28,12 +28,8 @@ export class FeedbackDialog extends InterruptibleDialog {
   }
 
   private async askReason(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const t = translatorFor(step.context, this.deps.i18n);
-    const options = FEEDBACK_REASONS.map((value) => ({ value, title: t(`feedback:reasons.${value}.title`) }));
-    return step.prompt(REASON, {
-      prompt: choiceReply(t('feedback:ask'), options, step.context.activity.channelId),
-      retryPrompt: choiceReply(t('feedback:retry'), options, step.context.activity.channelId),
-    });
+    const options = FEEDBACK_REASONS.map((value) => ({ value, title: { key: `feedback:reasons.${value}.title` } }));
+    return step.prompt(REASON, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'feedback:ask' }, retry: { key: 'feedback:retry' }, options }));
   }
 
   private async askComment(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -44,8 +40,8 @@ export class FeedbackDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     (step.values as { reason?: string }).reason = reason;
-    const skip = [{ value: 'skip', title: t('feedback:reasons.skip.title') }];
-    return step.prompt(COMMENT, { prompt: choiceReply(t('feedback:comment'), skip, step.context.activity.channelId) });
+    const skip = [{ value: 'skip', title: { key: 'feedback:reasons.skip.title' } }];
+    return step.prompt(COMMENT, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'feedback:comment' }, retry: { key: 'feedback:comment' }, options: skip }));
   }
 
   private async store(step: WaterfallStepContext): Promise<DialogTurnResult> {

@@ -5,13 +5,14 @@ import type { Account } from '../src/accounts/account';
 import { DirectoryUnavailableError, type AccountDirectory } from '../src/accounts/directory';
 import type { Vocabulary } from '../src/bot/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
-import type { Translate } from '../src/i18n';
 import type { Logger } from '../src/log';
 import type { AccountAction, Policy, SubscriptionFacts } from '../src/policy';
 import type { OtpSender } from '../src/verification/otp';
+import type { Phrase } from './questions';
+import type { InterruptibleDeps } from './interruptibleDialog';
 
 /** What the account flows need, built once at start-up. */
-export interface FlowDeps {
+export interface FlowDeps extends InterruptibleDeps {
   i18n: i18n;
   policy: Policy;
   vocabulary: Vocabulary;
@@ -30,9 +31,9 @@ export interface AccountFlowOptions {
   caller: string;
 }
 
-/** "Office 365 Small Business (12 licences)" in the caller's language. */
-export function subscriptionLabel(t: Translate, facts: SubscriptionFacts): string {
-  return t('account:subscriptionLabel', { plan: t(`account:plans.${facts.plan}`), count: facts.assignedLicenses });
+/** "Office 365 Small Business (12 licences)", in whichever language it is rendered. */
+export function subscriptionPhrase(facts: SubscriptionFacts): Phrase {
+  return { key: 'account:subscriptionLabel', params: { plan: { key: `account:plans.${facts.plan}` }, count: facts.assignedLicenses } };
 }
 
 /**

@@ -1,36 +1,95 @@
 import { ActivityTypes } from 'botbuilder';
-import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult, type PromptOptions } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
-import { translatorFor } from '../src/bot/language';
+import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/bot/language';
 import type { Vocabulary } from '../src/bot/vocabulary';
-import { recognizeInterruption } from '../src/understanding/interruptions';
+import { freeTextInterruption, phraseInterruption, type Interruption } from '../src/understanding/interruptions';
+import type { IntentRecognizer } from '../src/understanding/nlu';
+import { askAgain } from './questions';
+
+export interface InterruptibleDeps {
+  i18n: i18n;
+  vocabulary: Vocabulary;
+  recognizer: IntentRecognizer;
+}
+
+/** How a flow ended when the caller interrupted it for something the main dialog handles. */
+export interface InterruptedResult {
+  interrupted: 'startOver' | 'person';
+}
+
+export function wasInterrupted(result: unknown): result is InterruptedResult {
+  return typeof result === 'object' && result !== null && 'interrupted' in result;
+}
+
+/** A prompt that can say whether a message would answer it, so a real answer is never mistaken for an interruption. */
+export interface AnswerCheck {
+  wouldAccept(dc: DialogContext, options: PromptOptions): Promise<boolean>;
+}
 
 /**
- * The base of every flow (after core-bot's CancelAndHelpDialog): at any prompt, "avbryt"/"cancel" stops the flow
- * without changing anything, and "hjälp"/"help" explains the current question and asks it again. A prompt names
- * its help text in `validations.helpKey`.
+ * The base of every flow (after core-bot's CancelAndHelpDialog). At any question the caller can: stop ("avbryt",
+ * "cancel"), ask for help (the current question explained, then asked again), start over, ask for a person, or
+ * switch language ("svenska", "English", or simply writing in the other language), which asks the current question
+ * again in the new language with every answer kept. The outermost flow handles it for everything inside it.
  */
 export abstract class InterruptibleDialog extends ComponentDialog {
-  constructor(dialogId: string, protected readonly base: { i18n: i18n; vocabulary: Vocabulary }) {
+  constructor(dialogId: string, protected readonly base: InterruptibleDeps) {
     super(dialogId);
   }
 
   protected async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
-    const activity = innerDc.context.activity;
-    const interruption = activity.type === ActivityTypes.Message ? recognizeInterruption(this.base.vocabulary.interruptions, activity.text) : undefined;
-    if (interruption) {
-      const t = translatorFor(innerDc.context, this.base.i18n);
-      if (interruption === 'cancel') {
-        await innerDc.context.sendActivity(t('interruptions:cancelled'));
+    const interruption = await this.interruption(innerDc);
+    if (!interruption) return super.onContinueDialog(innerDc);
+    const context = innerDc.context;
+    const leaf = leafOf(innerDc);
+
+    switch (interruption.kind) {
+      case 'cancel':
+        await context.sendActivity(translatorFor(context, this.base.i18n)('interruptions:cancelled'));
         return innerDc.cancelAllDialogs();
+      case 'startOver':
+      case 'person': {
+        if (interruption.kind === 'startOver') await context.sendActivity(translatorFor(context, this.base.i18n)('interruptions:startingOver'));
+        await innerDc.cancelAllDialogs();
+        return { status: DialogTurnStatus.complete, result: { interrupted: interruption.kind } satisfies InterruptedResult };
       }
-      const helpKey = (innerDc.activeDialog?.state?.options?.validations as { helpKey?: string } | undefined)?.helpKey;
-      if (helpKey) {
-        await innerDc.context.sendActivity(t(helpKey));
-        await innerDc.repromptDialog();
+      case 'help': {
+        const helpKey = (leaf.activeDialog?.state?.options?.validations as { helpKey?: string } | undefined)?.helpKey;
+        await context.sendActivity(translatorFor(context, this.base.i18n)(helpKey ?? 'interruptions:help'));
+        await leaf.repromptDialog();
+        return { status: DialogTurnStatus.waiting };
+      }
+      case 'switchLanguage': {
+        switchTurnLanguage(context, interruption.to);
+        await context.sendActivity(translatorFor(context, this.base.i18n)('interruptions:languageSwitched'));
+        const state = leaf.activeDialog?.state as { options?: PromptOptions } | undefined;
+        const again = askAgain(context, this.base.i18n, state?.options);
+        if (state && again) state.options = again;
+        await leaf.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       }
     }
-    return super.onContinueDialog(innerDc);
   }
+
+  private async interruption(innerDc: DialogContext): Promise<Interruption | undefined> {
+    const activity = innerDc.context.activity;
+    if (activity.type !== ActivityTypes.Message || !activity.text) return undefined;
+    const exact = phraseInterruption(this.base.vocabulary.interruptions, activity.text);
+    if (exact) return exact.kind === 'switchLanguage' && exact.to === turnLanguage(innerDc.context) ? undefined : exact;
+
+    // Free words only interrupt what is not an answer: "Kundtjänst AB" is an organisation, not a request for one.
+    const leaf = leafOf(innerDc);
+    const prompt = leaf.activeDialog ? (leaf.findDialog(leaf.activeDialog.id) as Partial<AnswerCheck> | undefined) : undefined;
+    const options = leaf.activeDialog?.state?.options as PromptOptions | undefined;
+    if (prompt?.wouldAccept && options && (await prompt.wouldAccept(leaf, options))) return undefined;
+    return freeTextInterruption(this.base.recognizer, this.base.vocabulary.interruptions, activity.text, turnLanguage(innerDc.context));
+  }
+}
+
+/** The innermost dialog context: where the question being answered lives. */
+function leafOf(dc: DialogContext): DialogContext {
+  let leaf = dc;
+  while (leaf.child) leaf = leaf.child;
+  return leaf;
 }

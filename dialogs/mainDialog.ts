@@ -1,36 +1,48 @@
-import { ActivityTypes, type StatePropertyAccessor } from 'botbuilder';
+import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type Dialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
-import { translatorFor } from '../src/bot/language';
+import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/bot/language';
 import type { Vocabulary } from '../src/bot/vocabulary';
+import type { AccountActions } from '../src/cases/accountActions';
+import type { Logger } from '../src/log';
 import type { Policy } from '../src/policy';
-import type { MenuIntent } from '../src/understanding/intents';
 import { recognizeChoice } from '../src/understanding/choices';
+import { MENU_INTENTS, type MenuIntent } from '../src/understanding/intents';
+import { languageNamedIn } from '../src/understanding/interruptions';
+import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
-import { OptionPrompt } from './prompts';
-import { greetingReply, menuReply, policyOverviewReply } from './replies';
-import type { AccountFlowOptions } from './flowSupport';
+import { idempotencyKey, type AccountFlowOptions } from './flowSupport';
+import { wasInterrupted } from './interruptibleDialog';
+import { WishPrompt, type Wish } from './prompts';
+import { ask } from './questions';
+import { greetingReply, policyOverviewReply, receiptReply } from './replies';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
-const MENU_PROMPT = 'menuPrompt';
+const WISH_PROMPT = 'wishPrompt';
 const MAIN_WATERFALL = 'mainWaterfall';
 
 /** What a caller may only do once verified as an administrator of the account (ID-1, ID-2). */
-const ACCOUNT_INTENTS: ReadonlySet<MenuIntent> = new Set(['cancel', 'fastRevoke', 'reactivate']);
+const ACCOUNT_INTENTS: ReadonlySet<Wish> = new Set(['cancel', 'fastRevoke', 'reactivate']);
+/** Policy questions answered for anyone, without verification, from the policy's own numbers. */
+const POLICY_QUESTIONS: ReadonlySet<Wish> = new Set(['refundQuestion', 'trialQuestion', 'dataRetentionQuestion', 'termLengthQuestion']);
 
 export interface MainDialogOptions {
   /** Set when the dialog loops back to the menu: the greeting is said once per conversation. */
   greeted?: boolean;
+  /** The question the menu asks this time (`main:whatElse` unless something else fits better). */
+  question?: string;
 }
-
 
 export interface MainDialogDeps {
   i18n: i18n;
   policy: Policy;
   vocabulary: Vocabulary;
+  recognizer: IntentRecognizer;
+  actions: AccountActions;
   callerSession: StatePropertyAccessor<CallerSession | undefined>;
   now: () => Date;
+  logger: Logger;
   /** The dialogs main routes to: identity verification and the flows. */
   dialogs: Dialog[];
   /** The dialog that carries out each account intent. */
@@ -38,67 +50,97 @@ export interface MainDialogDeps {
 }
 
 interface MainValues {
-  intent: MenuIntent;
+  wish: Wish;
 }
 
-/** Greets, offers what the assistant can do, makes sure the caller is who they say before account work, and routes. */
+/**
+ * Greets, asks what the caller wants (buttons or free text in either language), answers policy questions for
+ * anyone, makes sure the caller is who they say before account work, and routes to the flows.
+ */
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: MainDialogDeps) {
     super(MAIN_DIALOG);
-    this.addDialog(new OptionPrompt(MENU_PROMPT, deps.vocabulary.menu));
+    this.addDialog(new WishPrompt(WISH_PROMPT, deps.vocabulary.menu, deps.recognizer));
     for (const dialog of deps.dialogs) this.addDialog(dialog);
-    this.addDialog(
-      new WaterfallDialog(MAIN_WATERFALL, [
-        this.askWhatToDo.bind(this),
-        this.route.bind(this),
-        this.afterVerification.bind(this),
-        this.loop.bind(this),
-      ]),
-    );
+    this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.askWhatToDo.bind(this), this.route.bind(this), this.afterVerification.bind(this), this.loop.bind(this)]));
     this.initialDialogId = MAIN_WATERFALL;
   }
 
   private async askWhatToDo(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const t = translatorFor(step.context, this.deps.i18n);
     const options = (step.options ?? {}) as MainDialogOptions;
-    if (!options.greeted) await step.context.sendActivity(greetingReply(t, this.deps.policy));
+    if (!options.greeted) {
+      await step.context.sendActivity(greetingReply(t, this.deps.policy));
+      // A first message that already says what the caller wants goes straight there.
+      const activity = step.context.activity;
+      const asked = activity.type === ActivityTypes.Message ? await this.firstWish(step.context) : undefined;
+      if (asked && asked !== 'greeting') return step.next(asked);
+    }
+    const question = options.question ?? (options.greeted ? 'main:whatElse' : 'main:whatToDo');
+    const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: MENU_INTENTS.map((value) => ({ value, title: { key: `main:menu.${value}.title` } })) };
+    const confused = ask(step.context, this.deps.i18n, { ...menu, ask: { key: 'main:confused' } }).prompt;
+    return step.prompt(WISH_PROMPT, ask(step.context, this.deps.i18n, { ...menu, ask: { key: question } }, { confused }));
+  }
 
-    // A first message that already says what the caller wants goes straight there.
-    const activity = step.context.activity;
-    const alreadyAsked = activity.type === ActivityTypes.Message ? (recognizeChoice(this.deps.vocabulary.menu, activity) as MenuIntent | undefined) : undefined;
-    if (alreadyAsked && !options.greeted) return step.next(alreadyAsked);
-
-    return step.prompt(MENU_PROMPT, {
-      prompt: menuReply(t, options.greeted ? 'main:whatElse' : 'main:whatToDo'),
-      retryPrompt: menuReply(t, 'main:reprompt'),
-    });
+  private async firstWish(context: TurnContext): Promise<Wish | undefined> {
+    const choice = recognizeChoice(this.deps.vocabulary.menu, context.activity) as MenuIntent | undefined;
+    if (choice || !context.activity.text) return choice;
+    const result = await this.deps.recognizer.recognize(context.activity.text, turnLanguage(context));
+    return result.intent === 'none' ? undefined : result.intent;
   }
 
   private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const intent = step.result as MenuIntent;
-    (step.values as MainValues).intent = intent;
+    const wish = step.result as Wish;
+    (step.values as MainValues).wish = wish;
     const t = translatorFor(step.context, this.deps.i18n);
+    const numbers = { licenceThreshold: this.deps.policy.config.licenceThreshold, retentionDays: this.deps.policy.config.retentionDays, fastRevokeDays: this.deps.policy.config.fastRevokeDays };
 
-    if (!ACCOUNT_INTENTS.has(intent)) {
-      if (intent === 'general') await step.context.sendActivity(policyOverviewReply(t, this.deps.policy));
-      else await step.context.sendActivity(t('main:personNotAvailable'));
-      return step.next();
+    if (ACCOUNT_INTENTS.has(wish)) {
+      const session = await this.deps.callerSession.get(step.context);
+      const access = this.deps.policy.access(standing(session), this.deps.now());
+      if (access.level === 'none' || !session) return step.beginDialog(VERIFY_IDENTITY_DIALOG, { initialText: step.context.activity.text } satisfies VerifyIdentityOptions);
+      return step.next({ ...session, status: 'verified', known: true });
     }
-
-    const session = await this.deps.callerSession.get(step.context);
-    const access = this.deps.policy.access(standing(session), this.deps.now());
-    if (access.level === 'none' || !session) {
-      const options: VerifyIdentityOptions = { initialText: step.context.activity.text };
-      return step.beginDialog(VERIFY_IDENTITY_DIALOG, options);
+    if (POLICY_QUESTIONS.has(wish)) {
+      await step.context.sendActivity(t(`policy:answers.${wish}`, numbers));
+      return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:offerAccount' } satisfies MainDialogOptions);
     }
-    return step.next({ ...session, status: 'verified', known: true });
+    switch (wish) {
+      case 'general':
+        await step.context.sendActivity(policyOverviewReply(t, this.deps.policy));
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:offerAccount' } satisfies MainDialogOptions);
+      case 'person':
+        return this.toPerson(step);
+      case 'help':
+        await step.context.sendActivity(t('main:help'));
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
+      case 'startOver':
+        await step.context.sendActivity(t('interruptions:startingOver'));
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
+      case 'switchLanguage': {
+        const current = turnLanguage(step.context);
+        switchTurnLanguage(step.context, languageNamedIn(this.deps.vocabulary.interruptions, step.context.activity.text ?? '') ?? (current === 'sv' ? 'en' : 'sv'));
+        await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('interruptions:languageSwitched'));
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
+      }
+      case 'greeting':
+        await step.context.sendActivity(t('main:hiAgain'));
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
+      case 'thanksGoodbye':
+        await step.context.sendActivity(t('main:goodbye'));
+        return step.endDialog();
+      case 'outOfScope':
+      default:
+        await step.context.sendActivity(t('main:outOfScope'));
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatElse' } satisfies MainDialogOptions);
+    }
   }
 
   private async afterVerification(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { intent } = step.values as MainValues;
-    if (!ACCOUNT_INTENTS.has(intent)) return step.next();
+    const { wish } = step.values as MainValues;
     const result = step.result as (VerifyIdentityResult & { known?: boolean }) | undefined;
-    if (result?.status !== 'verified') return step.next(); // cancelled, locked, gave up or unavailable: already said
+    if (wasInterrupted(result)) return this.afterInterruption(step, result.interrupted);
+    if (!ACCOUNT_INTENTS.has(wish) || result?.status !== 'verified') return step.next(); // cancelled, locked, gave up or unavailable: already said
 
     const t = translatorFor(step.context, this.deps.i18n);
     if (!result.known) {
@@ -111,12 +153,45 @@ export class MainDialog extends ComponentDialog {
       if (result.known) await step.context.sendActivity(t('verify:verifiedNotAdmin', { organisation: result.organisationName }));
       return step.next();
     }
-    const flow = this.deps.flows[intent];
-    if (!flow) throw new Error(`no flow registered for ${intent}`);
+    const flow = this.deps.flows[wish as MenuIntent];
+    if (!flow) throw new Error(`no flow registered for ${wish}`);
     return step.beginDialog(flow, { accountId: result.accountId, organisationName: result.organisationName, caller: result.caller } satisfies AccountFlowOptions);
   }
 
   private async loop(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return step.replaceDialog(this.initialDialogId, { greeted: true } satisfies MainDialogOptions);
+    if (wasInterrupted(step.result)) return this.afterInterruption(step, step.result.interrupted);
+    return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
+  }
+
+  private async afterInterruption(step: WaterfallStepContext, interrupted: 'startOver' | 'person'): Promise<DialogTurnResult> {
+    if (interrupted === 'person') return this.toPerson(step);
+    return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
+  }
+
+  /** AS-2: a verified caller who asks for a person is handed over with what they proved; anyone else hears how to reach support. */
+  private async toPerson(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const t = translatorFor(step.context, this.deps.i18n);
+    const session = await this.deps.callerSession.get(step.context);
+    const verified = session && this.deps.policy.access(standing(session), this.deps.now()).level !== 'none';
+    if (!verified || !session) {
+      await step.context.sendActivity(t('main:personUnverified'));
+      return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
+    }
+    try {
+      const supportCase = await this.deps.actions.handOff('caller-asked', {
+        accountId: session.accountId,
+        idempotencyKey: idempotencyKey(step.context, session.verifiedAt, 'handoff', session.accountId),
+        channel: step.context.activity.channelId,
+        caller: session.caller,
+        organisationName: session.organisationName,
+        context: { verified: true, isAdmin: session.isAdmin },
+      });
+      await step.context.sendActivity(t('main:personHandedOver'));
+      await step.context.sendActivity(receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, whatNext: t('action:receipt.handoff') }, step.context.activity.channelId));
+    } catch (error) {
+      this.deps.logger.error('main.handoff-failed', { error: error as Error });
+      await step.context.sendActivity(t('main:personUnverified'));
+    }
+    return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
   }
 }

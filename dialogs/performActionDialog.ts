@@ -10,7 +10,8 @@ import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscr
 import { idempotencyKey, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { YesNoPrompt } from './prompts';
-import { receiptReply, yesNoQuestion } from './replies';
+import { ask, render, type Phrase } from './questions';
+import { receiptReply } from './replies';
 
 export const PERFORM_ACTION_DIALOG = 'performAction';
 const STEPS = 'performAction.steps';
@@ -19,7 +20,7 @@ const RETRY = 'performAction.retry';
 export interface PerformActionOptions extends AccountFlowOptions {
   action: AccountAction;
   subscriptionId: string;
-  subscriptionLabel: string;
+  subscription: Phrase;
   flowId: string;
   /** Set on the one retry a caller gets after a backend failure. */
   retried?: boolean;
@@ -56,17 +57,18 @@ export class PerformActionDialog extends InterruptibleDialog {
       if (!(error instanceof SubscriptionServiceUnavailableError || error instanceof DirectoryUnavailableError)) throw error;
       this.deps.logger.error('flow.backend-unavailable', { action: options.action, error });
       if (options.retried) return this.handOver(step);
-      return step.prompt(RETRY, yesNoQuestion(t, t('action:unavailable')));
+      return step.prompt(RETRY, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'action:unavailable' } }));
     }
 
+    const subscription = render(t, options.subscription);
     if (outcome.status === 'done') {
-      const whatNext = t(`action:receipt.${options.action}`, { subscription: options.subscriptionLabel, ...this.formatDates(step, outcome.dates) });
+      const whatNext = t(`action:receipt.${options.action}`, { subscription, ...this.formatDates(step, outcome.dates) });
       await step.context.sendActivity(
-        receiptReply(t, { title: t('action:receipt.title'), reference: outcome.supportCase.reference, subscription: options.subscriptionLabel, whatNext }, step.context.activity.channelId),
+        receiptReply(t, { title: t('action:receipt.title'), reference: outcome.supportCase.reference, subscription, whatNext }, step.context.activity.channelId),
       );
       return step.endDialog({ status: 'done', caseReference: outcome.supportCase.reference } satisfies PerformActionResult);
     }
-    await step.context.sendActivity(t(outcome.status === 'changed' ? 'action:changed' : 'action:notAllowed', { subscription: options.subscriptionLabel }));
+    await step.context.sendActivity(t(outcome.status === 'changed' ? 'action:changed' : 'action:notAllowed', { subscription }));
     return step.endDialog({ status: 'not-done' } satisfies PerformActionResult);
   }
 
@@ -92,7 +94,7 @@ export class PerformActionDialog extends InterruptibleDialog {
       });
       await step.context.sendActivity(t('action:handedOver'));
       await step.context.sendActivity(
-        receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: options.subscriptionLabel, whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
+        receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: render(t, options.subscription), whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
       );
       return step.endDialog({ status: 'handed-over', caseReference: supportCase.reference } satisfies PerformActionResult);
     } catch (error) {

@@ -1,7 +1,10 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
-import { Prompt, type PromptOptions, type PromptRecognizerResult, type PromptValidatorContext } from 'botbuilder-dialogs';
+import { Prompt, type DialogContext, type PromptOptions, type PromptRecognizerResult, type PromptValidator, type PromptValidatorContext } from 'botbuilder-dialogs';
 import type { VerificationItem } from '../src/policy';
 import { recognizeChoice, type Choice } from '../src/understanding/choices';
+import type { IntentRecognizer, NluIntent } from '../src/understanding/nlu';
+import type { MenuIntent } from '../src/understanding/intents';
+import { switchTurnLanguage, turnLanguage } from '../src/bot/language';
 import { recognizeYesNo, type YesNoVocabulary } from '../src/understanding/yesNo';
 import { ITEM_PARSERS } from '../src/verification/answers';
 import { normaliseText } from '../src/verification/normalise';
@@ -14,8 +17,13 @@ const giveUpAfterReprompts = async (prompt: PromptValidatorContext<unknown>) => 
 
 /** Sends the prompt or, on a retry, the retry prompt, exactly as the dialog built them. */
 abstract class PlainPrompt<T> extends Prompt<T> {
-  constructor(dialogId: string) {
-    super(dialogId, giveUpAfterReprompts);
+  constructor(dialogId: string, validator: PromptValidator<T> = giveUpAfterReprompts) {
+    super(dialogId, validator);
+  }
+
+  /** Whether the current message would answer this prompt (see InterruptibleDialog). */
+  async wouldAccept(dc: DialogContext, options: PromptOptions): Promise<boolean> {
+    return (await this.onRecognize(dc.context, {}, options)).succeeded;
   }
 
   protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
@@ -93,5 +101,38 @@ export class PhrasePrompt extends PlainPrompt<string> {
     const typed = context.activity.type === ActivityTypes.Message ? context.activity.text ?? '' : '';
     const expected = (options.validations as { phrase: string }).phrase;
     return typed && normaliseText(typed) === normaliseText(expected) ? { succeeded: true, value: expected } : { succeeded: false };
+  }
+}
+
+/** What the caller wants, as the main dialog routes it: a menu choice or an intent understood from free text. */
+export type Wish = MenuIntent | NluIntent;
+
+/**
+ * The main question, "what would you like to do?": a button or menu phrase first, then the intent recogniser on
+ * free text. A message clearly written in the other language switches the conversation to it. It never guesses:
+ * below the threshold the menu is shown again, and after two misunderstandings in a row the retry offers a person
+ * (`validations.confused` holds that retry).
+ */
+export class WishPrompt extends PlainPrompt<Wish> {
+  constructor(dialogId: string, private readonly menu: Choice[], private readonly recognizer: IntentRecognizer) {
+    super(dialogId, async (prompt) => prompt.recognized.succeeded);
+  }
+
+  protected async onPrompt(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions, isRetry: boolean): Promise<void> {
+    const confused = (options.validations as { confused?: PromptOptions['prompt'] } | undefined)?.confused;
+    if (isRetry && (state.attemptCount ?? 0) >= 2 && confused) await context.sendActivity(confused);
+    else await super.onPrompt(context, state, options, isRetry);
+  }
+
+  protected async onRecognize(context: TurnContext): Promise<PromptRecognizerResult<Wish>> {
+    if (context.activity.type !== ActivityTypes.Message) return { succeeded: false };
+    const choice = recognizeChoice(this.menu, context.activity) as MenuIntent | undefined;
+    if (choice) return { succeeded: true, value: choice };
+    const text = context.activity.text;
+    if (!text) return { succeeded: false };
+    const clear = this.recognizer.clearLanguage(text);
+    if (clear && clear !== turnLanguage(context)) switchTurnLanguage(context, clear);
+    const result = await this.recognizer.recognize(text, turnLanguage(context));
+    return result.intent === 'none' ? { succeeded: false } : { succeeded: true, value: result.intent };
   }
 }

@@ -3,11 +3,11 @@ import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } fro
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import { formatDate } from '../src/format';
 import { planAction } from '../src/subscriptions/effects';
-import { readSubscription, subscriptionLabel, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { YesNoPrompt } from './prompts';
-import { yesNoQuestion } from './replies';
+import { ask, render, type Phrase } from './questions';
 import { SELECT_SUBSCRIPTION_DIALOG, type SelectedSubscription, type SelectSubscriptionOptions } from './selectSubscriptionDialog';
 
 export const REACTIVATE_DIALOG = 'reactivate';
@@ -17,7 +17,7 @@ const YES_NO = 'reactivate.yesNo';
 interface ReactivateValues {
   flowId: string;
   subscriptionId: string;
-  label: string;
+  subscription: Phrase;
   until: string;
 }
 
@@ -47,8 +47,8 @@ export class ReactivateDialog extends InterruptibleDialog {
     }
     const { facts } = read;
     const values = step.values as ReactivateValues;
-    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, label: subscriptionLabel(t, facts) });
-    const subscription = values.label;
+    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, subscription: subscriptionPhrase(facts) });
+    const subscription = render(t, values.subscription);
     const now = this.deps.now();
     const decision = this.deps.policy.reactivation(facts, now);
 
@@ -71,7 +71,7 @@ export class ReactivateDialog extends InterruptibleDialog {
         const renewsOn = plan.allowed && plan.dates.renewsOn ? formatDate(plan.dates.renewsOn, language) : '';
         values.until = formatDate(decision.possibleUntil, language);
         await step.context.sendActivity(t('reactivate:allowed', { subscription, endedOn: formatDate(decision.endedOn, language), until: values.until, renewsOn }));
-        return step.prompt(YES_NO, yesNoQuestion(t, t('reactivate:confirm', { subscription })));
+        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'reactivate:confirm', params: { subscription: values.subscription } } }));
       }
     }
   }
@@ -86,7 +86,7 @@ export class ReactivateDialog extends InterruptibleDialog {
       ...(step.options as AccountFlowOptions),
       action: 'reactivate',
       subscriptionId: values.subscriptionId,
-      subscriptionLabel: values.label,
+      subscription: values.subscription,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
   }

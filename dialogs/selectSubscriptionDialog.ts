@@ -2,10 +2,11 @@ import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } fro
 import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor } from '../src/bot/language';
 import { choice } from '../src/understanding/choices';
-import { subscriptionLabel, type FlowDeps } from './flowSupport';
+import { subscriptionPhrase, type FlowDeps } from './flowSupport';
+import { LANGUAGES } from '../src/i18n';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { OptionPrompt } from './prompts';
-import { choiceReply } from './replies';
+import { ask, render, type Phrase } from './questions';
 
 export const SELECT_SUBSCRIPTION_DIALOG = 'selectSubscription';
 const STEPS = 'selectSubscription.steps';
@@ -53,13 +54,11 @@ export class SelectSubscriptionDialog extends InterruptibleDialog {
 
     const options = candidates.map((s) => ({
       value: s.id,
-      title: t('account:option', { subscription: subscriptionLabel(t, s.facts), status: t(`account:statuses.${s.facts.status}`) }),
+      title: { key: 'account:option', params: { subscription: subscriptionPhrase(s.facts), status: { key: `account:statuses.${s.facts.status}` } } } satisfies Phrase,
     }));
-    return step.prompt(PICK, {
-      prompt: choiceReply(t('account:pickSubscription'), options, step.context.activity.channelId),
-      retryPrompt: choiceReply(t('account:pickRetry'), options, step.context.activity.channelId),
-      validations: { choices: options.map((o) => choice(o.value, [o.title])) },
-    });
+    // A title picks its option in either language, so a caller who switched language mid-question is understood.
+    const choices = options.map((o) => choice(o.value, LANGUAGES.map((language) => render(this.deps.i18n.getFixedT(language), o.title))));
+    return step.prompt(PICK, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'account:pickSubscription' }, retry: { key: 'account:pickRetry' }, options }, { choices }));
   }
 
   private async picked(step: WaterfallStepContext): Promise<DialogTurnResult> {

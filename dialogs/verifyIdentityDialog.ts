@@ -9,9 +9,9 @@ import { maskEmail } from '../src/privacy/mask';
 import { VERIFICATION_ITEMS, type VerificationItem } from '../src/policy';
 import { extractAnswers, parseUserId, type PartialAnswers, type VerificationAnswers } from '../src/verification/answers';
 import type { CallerVerification, ConversationKey } from '../src/verification/verifyCaller';
-import { InterruptibleDialog } from './interruptibleDialog';
+import { InterruptibleDialog, type InterruptibleDeps } from './interruptibleDialog';
 import { AnswerPrompt, YesNoPrompt } from './prompts';
-import { yesNoQuestion, yesNoReply } from './replies';
+import { ask } from './questions';
 
 export const VERIFY_IDENTITY_DIALOG = 'verifyIdentityDialog';
 const QUESTIONS = 'verifyIdentity.questions';
@@ -31,7 +31,7 @@ export type VerifyIdentityResult =
   | { status: 'gave-up' }
   | { status: 'unavailable' };
 
-export interface VerifyIdentityDeps {
+export interface VerifyIdentityDeps extends InterruptibleDeps {
   i18n: i18n;
   vocabulary: Vocabulary;
   verification: CallerVerification;
@@ -89,8 +89,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
       const suggestion = upn ? parseUserId(upn) : undefined;
       if (suggestion) {
         values.teamsSuggestion = suggestion;
-        const t = this.t(step);
-        return step.prompt(YES_NO_PROMPT, yesNoQuestion(t, t('verify:teamsUserId', { userId: suggestion })));
+        return step.prompt(YES_NO_PROMPT, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'verify:teamsUserId', params: { userId: suggestion } } }));
       }
     }
     return step.next();
@@ -105,12 +104,10 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   private async ask(step: WaterfallStepContext, item: VerificationItem): Promise<DialogTurnResult> {
     const values = step.values as QuestionValues;
     if (values.answers[item] !== undefined) return step.next(values.answers[item]);
-    const t = this.t(step);
-    return step.prompt(ANSWER_PROMPT, {
-      prompt: MessageFactory.text(t(`verify:ask.${item}`)),
-      retryPrompt: MessageFactory.text(t(`verify:retry.${item}`)),
-      validations: { item, helpKey: `verify:help.${item}` },
-    });
+    return step.prompt(
+      ANSWER_PROMPT,
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: `verify:ask.${item}` }, retry: { key: `verify:retry.${item}` } }, { item, helpKey: `verify:help.${item}` }),
+    );
   }
 
   private async record(step: WaterfallStepContext, item: VerificationItem): Promise<DialogTurnResult> {
@@ -124,12 +121,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   }
 
   private async askAdmin(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const t = this.t(step);
-    return step.prompt(YES_NO_PROMPT, {
-      prompt: yesNoReply(t, t('verify:ask.admin')),
-      retryPrompt: yesNoReply(t, t('verify:retry.admin')),
-      validations: { helpKey: 'verify:help.admin' },
-    });
+    return step.prompt(YES_NO_PROMPT, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'verify:ask.admin' } }, { helpKey: 'verify:help.admin' }));
   }
 
   private async recordAdmin(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -174,7 +166,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     } catch (error) {
       if (!(error instanceof DirectoryUnavailableError)) throw error;
       this.deps.logger.error('verification.directory-unavailable', { error });
-      return step.prompt(YES_NO_PROMPT, yesNoQuestion(t, t('verify:unavailable')));
+      return step.prompt(YES_NO_PROMPT, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'verify:unavailable' } }));
     }
   }
 

@@ -36,6 +36,7 @@ const envSchema = z
     SMS_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
     SMS_GATEWAY_KEY: z.string().min(1).optional(),
     OTP_TTL_MINUTES: integer(1, 60).default(10),
+    NLU_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
     POLICY_LICENCE_THRESHOLD: integer(1, 100_000).optional(),
     POLICY_RETENTION_DAYS: integer(1, 3650).optional(),
     POLICY_FAST_REVOKE_DAYS: integer(0, 3650).optional(),
@@ -83,6 +84,8 @@ export interface AppConfig {
   verificationMinResponseMs: number;
   subscriptions: { kind: 'sqlite' } | { kind: 'http'; baseUrl: string; apiKey?: string; timeoutMs: number; retries: number };
   otp: { sender: { kind: 'log' } | { kind: 'http'; baseUrl: string; apiKey?: string }; ttlMinutes: number };
+  /** Below this intent score the bot does not guess; it shows the menu. */
+  nluThreshold: number;
   policy: PolicyConfig;
 }
 
@@ -140,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         sender: e.OTP_SENDER === 'http' ? { kind: 'http', baseUrl: e.SMS_GATEWAY_URL as string, apiKey: e.SMS_GATEWAY_KEY } : { kind: 'log' },
         ttlMinutes: e.OTP_TTL_MINUTES,
       },
+      nluThreshold: e.NLU_THRESHOLD,
       policy: policy.data,
     },
   };

@@ -3,10 +3,25 @@ import type { i18n } from 'i18next';
 import { languageFromLocale, type Language, type Translate } from '../i18n';
 
 const TURN_LANGUAGE = Symbol('turnLanguage');
+const LANGUAGE_CHOSEN = Symbol('languageChosen');
 
-/** The caller's language for this turn: what the channel says now, else what they had, else the default. */
-export function chooseLanguage(activityLocale: string | undefined, remembered: Language | undefined, fallback: Language): Language {
+/**
+ * The caller's language for this turn: what they explicitly chose, else what the channel says now, else what they
+ * had, else the default.
+ */
+export function chooseLanguage(activityLocale: string | undefined, remembered: Language | undefined, fallback: Language, chosen = false): Language {
+  if (chosen && remembered) return remembered;
   return languageFromLocale(activityLocale) ?? remembered ?? fallback;
+}
+
+/** The caller asked for another language: this turn speaks it, and the bot remembers it over the channel's locale. */
+export function switchTurnLanguage(context: TurnContext, language: Language): void {
+  context.turnState.set(TURN_LANGUAGE, language);
+  context.turnState.set(LANGUAGE_CHOSEN, true);
+}
+
+export function languageWasChosen(context: TurnContext): boolean {
+  return context.turnState.get(LANGUAGE_CHOSEN) === true;
 }
 
 export function setTurnLanguage(context: TurnContext, language: Language): void {

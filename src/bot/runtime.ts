@@ -17,6 +17,7 @@ import { createAccountActions } from '../cases/accountActions';
 import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
 import type { CaseLog } from '../cases/caseLog';
 import { maskPersonalData } from '../privacy/mask';
+import { loadIntentRecognizer, type IntentRecognizer } from '../understanding/nlu';
 import { createHttpSubscriptions } from '../subscriptions/httpSubscriptions';
 import { createSqliteSubscriptions } from '../subscriptions/sqliteSubscriptions';
 import type { SubscriptionService } from '../subscriptions/subscriptionService';
@@ -51,6 +52,7 @@ export interface RuntimeOverrides {
   directory?: AccountDirectory;
   subscriptions?: SubscriptionService;
   otpSender?: OtpSender;
+  recognizer?: IntentRecognizer;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
@@ -84,15 +86,19 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const userState = new UserState(store);
   const callerSession = conversationState.createProperty<CallerSession | undefined>('callerSession');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskPersonalData });
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, now, logger };
+  const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, now, logger };
   const mainDialog = new MainDialog({
     i18n,
     policy,
     vocabulary,
+    recognizer,
+    actions,
     callerSession,
     now,
+    logger,
     dialogs: [
-      new VerifyIdentityDialog({ i18n, vocabulary, verification, now, logger, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
+      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, verification, now, logger, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
       new CancelSubscriptionDialog(flowDeps),
       new FastRevokeDialog(flowDeps),
       new ReactivateDialog(flowDeps),

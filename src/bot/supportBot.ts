@@ -1,7 +1,7 @@
 import { ActivityHandler, ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { Language } from '../i18n';
-import { chooseLanguage, setTurnLanguage } from './language';
+import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from './language';
 import type { Policy } from '../policy';
 import { continueSession, type CallerSession } from '../verification/session';
 
@@ -11,6 +11,8 @@ const RECENT_ACTIVITY_IDS = 20;
 /** What the bot remembers about a caller across conversations. Deliberately small: no personal data. */
 export interface UserProfile {
   language?: Language;
+  /** The caller asked for this language ("svenska", "English"): it wins over the channel's locale from then on. */
+  languageChosen?: boolean;
 }
 
 export interface SupportBotDeps {
@@ -80,11 +82,15 @@ export class SupportBot extends ActivityHandler {
   async run(context: TurnContext): Promise<void> {
     if (await this.alreadyHandled(context)) return;
     const profile = await this.profile.get(context, {});
-    const language = chooseLanguage(context.activity.locale, profile.language, this.deps.defaultLanguage);
+    const language = chooseLanguage(context.activity.locale, profile.language, this.deps.defaultLanguage, profile.languageChosen);
     profile.language = language;
     setTurnLanguage(context, language);
     await this.refreshCallerSession(context);
     await super.run(context);
+    if (languageWasChosen(context)) {
+      profile.language = turnLanguage(context);
+      profile.languageChosen = true;
+    }
     await this.deps.conversationState.saveChanges(context);
     await this.deps.userState.saveChanges(context);
   }

@@ -28,6 +28,13 @@ export function buildVocabulary(i18n: i18n): Vocabulary {
     cancelOptions: choicesFrom('cancel:options', CANCEL_OPTIONS),
     feedbackReasons: choicesFrom('feedback:reasons', FEEDBACK_REASONS),
     yesNo: buildYesNoVocabulary([...single('common:yes'), ...list('common:yesWords')], [...single('common:no'), ...list('common:noWords')]),
-    interruptions: buildInterruptionVocabulary({ cancel: list('interruptions:cancelWords'), help: list('interruptions:helpWords') }),
+    interruptions: buildInterruptionVocabulary({
+      cancel: list('interruptions:cancelWords'),
+      help: list('interruptions:helpWords'),
+      startOver: list('interruptions:startOverWords'),
+      person: list('interruptions:personWords'),
+      swedish: list('interruptions:swedishWords'),
+      english: list('interruptions:englishWords'),
+    }),
   };
 }

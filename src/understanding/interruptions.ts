@@ -1,19 +1,55 @@
+import type { Language } from '../i18n';
 import { normalisePhrase } from './phrases';
+import type { IntentRecognizer } from './nlu';
 
-export type Interruption = 'cancel' | 'help';
+/** What a caller can say at any question, instead of answering it. */
+export type Interruption = { kind: 'cancel' | 'help' | 'startOver' | 'person' } | { kind: 'switchLanguage'; to: Language };
 
-export type InterruptionVocabulary = ReadonlyMap<string, Interruption>;
+type PhraseKind = 'cancel' | 'help' | 'startOver' | 'person' | 'swedish' | 'english';
+export type InterruptionVocabulary = ReadonlyMap<string, PhraseKind>;
 
-export function buildInterruptionVocabulary(phrases: Record<Interruption, string[]>): InterruptionVocabulary {
-  const vocabulary = new Map<string, Interruption>();
-  for (const [interruption, list] of Object.entries(phrases) as Array<[Interruption, string[]]>) {
-    for (const phrase of list) vocabulary.set(normalisePhrase(phrase) || phrase.trim(), interruption);
+export function buildInterruptionVocabulary(phrases: Record<PhraseKind, string[]>): InterruptionVocabulary {
+  const vocabulary = new Map<string, PhraseKind>();
+  for (const [kind, list] of Object.entries(phrases) as Array<[PhraseKind, string[]]>) {
+    for (const phrase of list) vocabulary.set(normalisePhrase(phrase) || phrase.trim(), kind);
   }
   return vocabulary;
 }
 
-/** A whole message that asks to stop or for help, in either language; anything longer is an answer, not an interruption. */
-export function recognizeInterruption(vocabulary: InterruptionVocabulary, text: string | undefined): Interruption | undefined {
+const fromPhrase = (kind: PhraseKind): Interruption =>
+  kind === 'swedish' ? { kind: 'switchLanguage', to: 'sv' } : kind === 'english' ? { kind: 'switchLanguage', to: 'en' } : { kind };
+
+/** A whole message that is one of the interruption phrases, in either language. */
+export function phraseInterruption(vocabulary: InterruptionVocabulary, text: string | undefined): Interruption | undefined {
   if (!text) return undefined;
-  return vocabulary.get(normalisePhrase(text) || text.trim());
+  const kind = vocabulary.get(normalisePhrase(text) || text.trim());
+  return kind ? fromPhrase(kind) : undefined;
+}
+
+/** Below this the recogniser's guess does not interrupt a question: a wrong interruption costs the caller their place. */
+const INTERRUPT_CONFIDENCE = 0.8;
+
+/**
+ * An interruption said in the caller's own words ("kan jag få prata med en människa?", "can we do this in english"),
+ * or a message clearly written in the other language. Only asked when the text is not an answer to the question.
+ */
+export async function freeTextInterruption(recognizer: IntentRecognizer, vocabulary: InterruptionVocabulary, text: string, language: Language): Promise<Interruption | undefined> {
+  const clear = recognizer.clearLanguage(text);
+  const result = await recognizer.recognize(text, clear ?? language);
+  if (result.score >= INTERRUPT_CONFIDENCE) {
+    if (result.intent === 'person' || result.intent === 'help' || result.intent === 'startOver') return { kind: result.intent };
+    if (result.intent === 'switchLanguage') return { kind: 'switchLanguage', to: languageNamedIn(vocabulary, text) ?? (clear && clear !== language ? clear : language === 'sv' ? 'en' : 'sv') };
+  }
+  if (clear && clear !== language) return { kind: 'switchLanguage', to: clear };
+  return undefined;
+}
+
+/** "kan vi ta det på engelska" names English; "svenska tack" names Swedish. */
+export function languageNamedIn(vocabulary: InterruptionVocabulary, text: string): Language | undefined {
+  for (const word of normalisePhrase(text).split(' ')) {
+    const kind = vocabulary.get(word);
+    if (kind === 'swedish') return 'sv';
+    if (kind === 'english') return 'en';
+  }
+  return undefined;
 }

@@ -52,7 +52,7 @@ describe('SupportBot', () => {
       .assertReply('What would you like to do?')
       .send({ type: 'message', text: 'General questions', locale: 'en-US' })
       .assertReply((reply) => expect(reply.text).toContain('Here is how cancelling works:'))
-      .assertReply('Is there anything else I can help you with?')
+      .assertReply("Would you like me to look at your own subscription? Choose what to do, and I'll first check who you are.")
       .startTest();
   });
 

@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { MainDialog } from '../../dialogs/mainDialog';
 import { VERIFY_IDENTITY_DIALOG } from '../../dialogs/verifyIdentityDialog';
 import type { Language } from '../../src/i18n';
-import { dialogClient, i18n, message, policy, titles, verificationRig, vocabulary } from '../support/bot';
+import { dialogClient, i18n, message, policy, recognizer, seededActions, titles, verificationRig, vocabulary } from '../support/bot';
+import { silentLogger } from '../../src/log';
 import { NOW } from '../support/facts';
 
 function client(flows: ConstructorParameters<typeof MainDialog>[0]['flows'] = {}, dialogs: ComponentDialog[] = [verificationRig().dialog]) {
   return dialogClient((conversationState) =>
-    new MainDialog({ i18n, policy, vocabulary, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession') }),
+    new MainDialog({ i18n, policy, vocabulary, recognizer, actions: seededActions().actions, logger: silentLogger, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession') }),
   );
 }
 
@@ -21,6 +22,7 @@ const expected = {
     general: 'Allmänna frågor',
     overview: 'Så här fungerar en uppsägning:',
     whatElse: 'Finns det något mer jag kan hjälpa dig med?',
+    offerAccount: 'Vill du att jag tittar på din egen prenumeration? Välj vad du vill göra, så kontrollerar jag först vem du är.',
     notYet: 'Det kan jag inte göra här i chatten än.',
     fastRevoke: 'snabb återkallelse',
     verifyIntro: 'Innan jag kan titta på ditt konto behöver jag kontrollera vem du är, på samma sätt som vår support gör i telefon. Det är sex korta frågor.',
@@ -34,6 +36,7 @@ const expected = {
     general: 'General questions',
     overview: 'Here is how cancelling works:',
     whatElse: 'Is there anything else I can help you with?',
+    offerAccount: "Would you like me to look at your own subscription? Choose what to do, and I'll first check who you are.",
     notYet: "I can't do that here in the chat yet.",
     fastRevoke: 'fast revoke',
     verifyIntro: "Before I can look at your account I need to check who you are, the same way our support team does on the phone. It's six short questions.",
@@ -64,14 +67,14 @@ describe.each(['sv', 'en'] as const)('MainDialog in %s', (language: Language) =>
     expect(titles(reply)).toEqual(say.options);
   });
 
-  it('answers general questions from the policy, citing rules, then offers more', async () => {
+  it('answers general questions from the policy, citing rules, then offers to look at the account', async () => {
     const dialog = client();
     await dialog.sendActivity(message('hej', language));
     dialog.getNextReply();
     const overview = await dialog.sendActivity(message(say.general, language));
     expect(overview.text).toContain(say.overview);
     for (const rule of ['TR-1', 'END-3', 'EARLY-4', 'EARLY-5', 'RE-1', 'PK-1', 'FR-1']) expect(overview.text).toContain(rule);
-    expect(dialog.getNextReply().text).toBe(say.whatElse);
+    expect(dialog.getNextReply().text).toBe(say.offerAccount);
   });
 
   it('a first message that already names a choice skips the menu', async () => {
@@ -79,7 +82,7 @@ describe.each(['sv', 'en'] as const)('MainDialog in %s', (language: Language) =>
     const greeting = await dialog.sendActivity(message(say.general, language));
     expect(greeting.text).toContain(say.greeting);
     expect(dialog.getNextReply().text).toContain(say.overview);
-    expect(dialog.getNextReply().text).toBe(say.whatElse);
+    expect(dialog.getNextReply().text).toBe(say.offerAccount);
   });
 
   it('an account action starts identity verification first (ID-1)', async () => {
@@ -126,11 +129,12 @@ describe('MainDialog routing', () => {
     expect(reply.text).toContain(expected.en.overview);
   });
 
-  it('talk to a person is answered honestly while hand-off is not built', async () => {
+  it('talk to a person, unverified: how to reach support, and how verifying first helps', async () => {
     const dialog = client();
     await dialog.sendActivity(message('hello', 'en'));
     dialog.getNextReply();
     const reply = await dialog.sendActivity(message('Talk to a person', 'en'));
-    expect(reply.text).toContain('contact our support team');
+    expect(reply.text).toContain('Our support team can help you.');
+    expect(reply.text).toContain('If you verify here first');
   });
 });

@@ -53,7 +53,7 @@ describe('server over real HTTP (embedded SQLite, no credentials)', () => {
     expect(res.status).toBe(200);
     const texts = connector.textsFor('conv-sv');
     expect(texts[2]).toContain('Så här fungerar en uppsägning:');
-    expect(texts[3]).toBe('Finns det något mer jag kan hjälpa dig med?');
+    expect(texts[3]).toBe('Vill du att jag tittar på din egen prenumeration? Välj vad du vill göra, så kontrollerar jag först vem du är.');
   });
 
   it('an English message gets an English greeting and the suggested actions', async () => {

@@ -16,12 +16,19 @@ import { seedDemoAccounts } from '../../src/accounts/demoAccounts';
 import { createAttemptLedger } from '../../src/verification/attempts';
 import { createCallerVerification, type CallerVerification } from '../../src/verification/verifyCaller';
 import { VerifyIdentityDialog } from '../../dialogs/verifyIdentityDialog';
+import { loadIntentRecognizer } from '../../src/understanding/nlu';
+import { createAccountActions } from '../../src/cases/accountActions';
+import { createSqliteCaseLog } from '../../src/cases/sqliteCaseLog';
+import { createSqliteSubscriptions } from '../../src/subscriptions/sqliteSubscriptions';
+import { maskPersonalData } from '../../src/privacy/mask';
 import { memoryStateStore } from '../../src/storage';
 import { NOW } from './facts';
 
 export const i18n = createI18n('sv');
 export const policy = createPolicy(DEFAULT_POLICY_CONFIG);
 export const vocabulary = buildVocabulary(i18n);
+/** Trained once for the whole test file, as at start-up. */
+export const recognizer = await loadIntentRecognizer();
 export const LOCALES: Record<Language, string> = { sv: 'sv-SE', en: 'en-US' };
 
 /** What the bot does before any dialog runs, for tests that drive a dialog without the bot around it. */
@@ -49,6 +56,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     verificationMinResponseMs: 0,
     subscriptions: { kind: 'sqlite' },
     otp: { sender: { kind: 'log' }, ttlMinutes: 10 },
+    nluThreshold: 0.5,
     policy: DEFAULT_POLICY_CONFIG,
     ...overrides,
   };
@@ -84,7 +92,7 @@ export function verificationRig(options: { store?: StateStore; directory?: Accou
   const directory = options.directory ?? seededDirectory();
   const logLines: string[] = [];
   const verification = createCallerVerification({ directory, attempts: createAttemptLedger(store), policy, now, minimumDurationMs: 0 });
-  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, verification, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
+  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, recognizer, verification, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
   return { store, directory, verification, dialog, logLines };
 }
 
@@ -92,4 +100,13 @@ export function seededDirectory(path = ':memory:'): AccountDirectory {
   const db = openSqliteDatabase(path);
   seedDemoAccounts(db, NOW);
   return createSqliteDirectory(db);
+}
+
+/** Account actions over a seeded in-memory SQLite file: directory, subscriptions and cases. */
+export function seededActions() {
+  const db = openSqliteDatabase(':memory:');
+  seedDemoAccounts(db, NOW);
+  const cases = createSqliteCaseLog(db);
+  const actions = createAccountActions({ directory: createSqliteDirectory(db), subscriptions: createSqliteSubscriptions(db, () => NOW), cases, policy, now: () => NOW, mask: maskPersonalData });
+  return { db, cases, actions };
 }

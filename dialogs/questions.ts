@@ -1,0 +1,62 @@
+import { ActionTypes, MessageFactory, type TurnContext } from 'botbuilder';
+import type { PromptOptions } from 'botbuilder-dialogs';
+import type { i18n } from 'i18next';
+import { translatorFor } from '../src/bot/language';
+import type { Translate } from '../src/i18n';
+import { choiceReply } from './replies';
+
+/**
+ * A sentence not yet rendered: a locale key and its parameters, which may be phrases themselves
+ * (`{ key: 'account:subscriptionLabel', params: { plan: { key: 'account:plans.ENTERPRISE' }, count: 40 } }`).
+ * Prompts keep the phrase of their question, so a caller who switches language mid-question hears it again in
+ * the new language.
+ */
+export interface Phrase {
+  key: string;
+  params?: Record<string, string | number | Phrase>;
+}
+
+export type Question =
+  | { kind: 'text'; ask: Phrase; retry?: Phrase }
+  | { kind: 'yesNo'; ask: Phrase }
+  /** `buttons` keeps a short menu as suggested actions even where cards work. */
+  | { kind: 'choice'; ask: Phrase; retry: Phrase; options: Array<{ value: string; title: Phrase }>; style?: 'card' | 'buttons' };
+
+export function render(t: Translate, phrase: Phrase): string {
+  const params = Object.fromEntries(
+    Object.entries(phrase.params ?? {}).map(([name, value]) => [name, typeof value === 'object' ? render(t, value) : value]),
+  );
+  return t(phrase.key, params);
+}
+
+/** Prompt options for a question in the turn's language; `validations` carries what the prompt checks against. */
+export function ask(context: TurnContext, i18n: i18n, question: Question, validations: Record<string, unknown> = {}): PromptOptions {
+  return { ...renderQuestion(context, translatorFor(context, i18n), question), validations: { ...validations, question } };
+}
+
+/** The same prompt options rendered again, in whatever language the turn now has; undefined when they hold no question. */
+export function askAgain(context: TurnContext, i18n: i18n, options: PromptOptions | undefined): PromptOptions | undefined {
+  const question = (options?.validations as { question?: Question } | undefined)?.question;
+  return question ? { ...options, ...renderQuestion(context, translatorFor(context, i18n), question) } : undefined;
+}
+
+function renderQuestion(context: TurnContext, t: Translate, question: Question): Pick<PromptOptions, 'prompt' | 'retryPrompt'> {
+  const channelId = context.activity.channelId;
+  switch (question.kind) {
+    case 'text':
+      return { prompt: MessageFactory.text(render(t, question.ask)), retryPrompt: MessageFactory.text(render(t, question.retry ?? question.ask)) };
+    case 'yesNo': {
+      const text = render(t, question.ask);
+      const buttons = [t('common:yes'), t('common:no')].map((title) => ({ type: ActionTypes.ImBack, title, value: title }));
+      return {
+        prompt: MessageFactory.suggestedActions(buttons, text),
+        retryPrompt: MessageFactory.suggestedActions(buttons, t('common:answerYesNo', { question: text })),
+      };
+    }
+    case 'choice': {
+      const options = question.options.map((option) => ({ value: option.value, title: render(t, option.title) }));
+      const channel = question.style === 'buttons' ? undefined : channelId;
+      return { prompt: choiceReply(render(t, question.ask), options, channel), retryPrompt: choiceReply(render(t, question.retry), options, channel) };
+    }
+  }
+}

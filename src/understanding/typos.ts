@@ -1,0 +1,98 @@
+/**
+ * Typo handling in front of the classifier: NLP.js drops words it never saw, so "cancle" or "abonemang" would be
+ * lost. Each unknown word is replaced by the closest word of the training vocabulary (Damerau–Levenshtein, on words
+ * folded like NLP.js folds them: lower case, marks removed), if one is close enough for its length.
+ */
+export function foldWord(word: string): string {
+  return word.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+}
+
+/** Lower-case words; an apostrophe inside a word is dropped rather than splitting it ("don't" → "dont"). */
+export function words(text: string): string[] {
+  return text
+    .normalize('NFC')
+    .toLowerCase()
+    .replace(/(\p{L})['’](\p{L})/gu, '$1$2')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
+}
+
+export interface Vocabulary {
+  has(word: string): boolean;
+  /** The word itself when known, the nearest known word when it looks like a typo of one, else undefined. */
+  correct(word: string): string | undefined;
+}
+
+export function buildVocabulary(sentences: string[]): Vocabulary {
+  const known = new Set(sentences.flatMap((sentence) => words(sentence).map(foldWord)));
+  // Candidates by length, so a lookup compares only words that could be within the allowed distance.
+  const byLength = new Map<number, string[]>();
+  for (const word of known) byLength.set(word.length, [...(byLength.get(word.length) ?? []), word]);
+  const cache = new Map<string, string | undefined>();
+
+  /**
+   * The nearest known word within one edit (two for long words). Ties go to the word sharing the longer beginning,
+   * then to the longer word: a typed word more often lacks a letter than has one too many.
+   */
+  const closest = (folded: string): string | undefined => {
+    const allowed = folded.length >= 8 ? 2 : 1;
+    let best: { word: string; distance: number; prefix: number } | undefined;
+    for (let length = folded.length - allowed; length <= folded.length + allowed; length++) {
+      for (const candidate of byLength.get(length) ?? []) {
+        const distance = editDistance(folded, candidate, allowed);
+        if (distance > allowed) continue;
+        const prefix = commonPrefix(folded, candidate);
+        const better =
+          !best ||
+          distance < best.distance ||
+          (distance === best.distance && (prefix > best.prefix || (prefix === best.prefix && candidate.length > best.word.length)));
+        if (better) best = { word: candidate, distance, prefix };
+      }
+    }
+    return best?.word;
+  };
+
+  return {
+    has: (word) => known.has(foldWord(word)),
+    correct(word) {
+      const folded = foldWord(word);
+      if (known.has(folded)) return folded;
+      if (/\d/.test(folded)) return undefined;
+      if (cache.has(folded)) return cache.get(folded);
+      // Stretched words ("hiii", "pleeease") are also tried without their repeated letters.
+      const forms = [...new Set([folded, folded.replace(/(.)\1{2,}/g, '$1$1'), folded.replace(/(.)\1+/g, '$1')])];
+      const corrected = forms.find((form) => known.has(form)) ?? forms.filter((form) => form.length >= 4).map(closest).find(Boolean);
+      if (cache.size > 10_000) cache.clear();
+      cache.set(folded, corrected);
+      return corrected;
+    },
+  };
+}
+
+/** Optimal string alignment distance (adjacent swaps count as one edit), stopping early past `limit`. */
+export function editDistance(a: string, b: string, limit = Infinity): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let previousPrevious: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, previousPrevious[j - 2] + 1);
+      current.push(value);
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > limit) return limit + 1;
+    previousPrevious = previous;
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
+}

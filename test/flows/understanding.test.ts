@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { startConversation } from '../support/conversation';
+import { answersOf, DEMO_CALLERS } from '../support/demoCallers';
+
+const anna = answersOf(DEMO_CALLERS.anna);
+
+describe('free text is routed in both languages', () => {
+  it.each([
+    ['sv', 'jag vill säga upp vårt abonnemang', 'Innan jag kan titta på ditt konto'],
+    ['en', 'i need to cancel our subscription', 'Before I can look at your account'],
+    ['sv', 'vi vill radera all data direkt', 'Innan jag kan titta på ditt konto'],
+    ['en', 'we changed our mind, can we get the subscription back', 'Before I can look at your account'],
+    ['sv', 'hur länge sparas min data?', 'dina data sparas i 90 dagar och raderas sedan för gott (EARLY-3)'],
+    ['en', 'can I get my money back?', 'prorated credit is returned to you within the next billing cycle (EARLY-6)'],
+    ['en', 'can i cancel a trial?', "A trial can't be cancelled: there is nothing to cancel (TR-1)"],
+    ['sv', 'hur lång är bindningstiden', 'Small Business på ett år eller månad för månad (END-2)'],
+    ['sv', 'vad kostar en pizza', 'Tyvärr kan jag bara hjälpa till med prenumerationer'],
+    ['en', 'how do I change my e-mail', "I'm afraid I can only help with subscriptions"],
+    ['sv', 'jag vill prata med en människa', 'Vår support kan hjälpa dig.'],
+    ['en', 'what can you do', 'I can cancel your subscription'],
+  ] as const)('%s: "%s"', async (language, text, expected) => {
+    const c = await startConversation({ language });
+    try {
+      await c.say(language === 'sv' ? 'hej' : 'hello');
+      expect((await c.say(text)).join('\n')).toContain(expected);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a general question is answered without verification, then the bot offers to act on the account', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('hej');
+      const said = await c.say('får jag pengarna tillbaka om jag säger upp?');
+      expect(said[0]).toContain('(EARLY-6)');
+      expect(said[1]).toBe('Vill du att jag tittar på din egen prenumeration? Välj vad du vill göra, så kontrollerar jag först vem du är.');
+      expect((await c.say('Säga upp prenumerationen'))[0]).toContain('Innan jag kan titta på ditt konto');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('does not guess: nonsense shows the menu, and twice in a row offers a person', async () => {
+    const c = await startConversation({ language: 'en' });
+    try {
+      await c.say('hello');
+      expect((await c.say('qwfp zxcv'))[0]).toContain("Sorry, I didn't catch that.");
+      expect((await c.say('blorp glorp'))[0]).toContain('Would you rather talk to a person?');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a message clearly in the other language switches the conversation and is understood', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('hej');
+      const said = (await c.say('I want to cancel my subscription please')).join('\n');
+      expect(said).toContain('Before I can look at your account');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('"English" at the menu switches, and the choice outlives the channel locale', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('hej');
+      expect((await c.say('English')).join('\n')).toContain("Sure, let's continue in English.");
+      expect((await c.say('qwfp zxcv'))[0]).toContain("Sorry, I didn't catch that.");
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('interruptions at a verification question', () => {
+  it('switching language keeps the answers given so far and asks the same question again', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('Säga upp prenumerationen', anna[0], anna[1]);
+      const switched = await c.say('English');
+      expect(switched).toEqual(["Sure, let's continue in English.", "What are the first and last names of your organisation's contact person?"]);
+      const rest = await c.say(anna[2], anna[3], anna[4], 'yes');
+      expect(rest.join('\n')).toContain("Thank you, you're verified as an administrator of Fjordfika AB.");
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('writing in the other language switches too, and the question is asked again in it', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('Säga upp prenumerationen', anna[0]);
+      const said = await c.say('sorry can we do this in english please');
+      expect(said.at(-1)).toBe('What phone number is registered on the account?');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it.each([
+    ['sv', 'hjälp', 'Telefonnumret som din organisation har registrerat', 'Vilket telefonnummer är registrerat på kontot?'],
+    ['en', 'help', 'The phone number your organisation registered', 'What phone number is registered on the account?'],
+  ] as const)('%s: "%s" explains the question and asks it again', async (language, word, help, question) => {
+    const c = await startConversation({ language });
+    try {
+      await c.say(c.words.cancel, anna[0]);
+      expect(await c.say(word)).toEqual([expect.stringContaining(help), question]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it.each([
+    ['sv', 'börja om', 'Okej, vi börjar om. Ingenting har ändrats.', 'Vad vill du göra?'],
+    ['en', 'start over', "OK, let's start over. Nothing has been changed.", 'What would you like to do?'],
+  ] as const)('%s: "%s" goes back to the start', async (language, word, said0, said1) => {
+    const c = await startConversation({ language });
+    try {
+      await c.say(c.words.cancel, anna[0], anna[1]);
+      expect(await c.say(word)).toEqual([said0, said1]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it.each([
+    ['sv', 'avbryt', 'Okej, jag avbryter. Ingenting har ändrats.'],
+    ['en', 'cancel', "OK, I've stopped. Nothing has been changed."],
+  ] as const)('%s: "%s" stops the flow', async (language, word, said0) => {
+    const c = await startConversation({ language });
+    try {
+      await c.say(c.words.cancel, anna[0]);
+      expect((await c.say(word))[0]).toBe(said0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('asking for a person mid-verification stops the questions and says how to reach one', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('Säga upp prenumerationen', anna[0]);
+      expect((await c.say('kan jag få prata med en riktig människa'))[0]).toContain('Vår support kan hjälpa dig.');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('an answer that contains a trigger word is still an answer ("Kundtjänst" is a name here)', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('Säga upp prenumerationen', anna[0], anna[1], anna[2]);
+      expect((await c.say('Kundtjänst Norden AB'))[0]).toContain('Vilken är organisationens fullständiga postadress?');
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('interruptions at a confirmation', () => {
+  async function atConfirmation(language: 'sv' | 'en') {
+    const c = await startConversation({ language });
+    await c.verifyFor('cancel', 'anna');
+    await c.say(c.words.now, c.words.yes);
+    return c;
+  }
+
+  it('switching language asks the confirmation again in the new language; the flow goes on', async () => {
+    const c = await atConfirmation('sv');
+    try {
+      const said = await c.say('English');
+      expect(said).toEqual(["Sure, let's continue in English.", 'Shall I cancel Office 365 Small Business (12 licences) now?']);
+      expect((await c.say('yes')).join('\n')).toContain('Done. Case reference: CX-');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('help at a yes/no question explains how to answer', async () => {
+    const c = await atConfirmation('en');
+    try {
+      const said = await c.say('help');
+      expect(said[0]).toContain('Answer the question above');
+      expect(said[1]).toBe('Shall I cancel Office 365 Small Business (12 licences) now?');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a verified caller who asks for a person is handed over with a case (AS-2)', async () => {
+    const c = await atConfirmation('en');
+    try {
+      const said = (await c.say('talk to a person')).join('\n');
+      expect(said).toContain("I've passed your case to a colleague");
+      expect(said).toMatch(/Passed to a colleague\. Case reference: CX-/);
+      expect(c.db().prepare("SELECT kind, status FROM cases WHERE kind = 'handoff'").all()).toEqual([{ kind: 'handoff', status: 'open' }]);
+      expect(c.db().prepare("SELECT status FROM subscriptions WHERE id = 'sub-fjordfika-1'").get()).toEqual({ status: 'ACTIVE' });
+    } finally {
+      await c.close();
+    }
+  });
+
+  it.each([
+    ['japp', true], ['nej tack', false], ['nej, inte ok', false],
+  ] as const)('Swedish "%s" answers the confirmation (%s)', async (answer, confirmed) => {
+    const c = await atConfirmation('sv');
+    try {
+      const said = (await c.say(answer)).join('\n');
+      if (confirmed) expect(said).toContain('Klart. Ärendenummer: CX-');
+      else expect(said).toContain('Okej, ingenting har ändrats.');
+    } finally {
+      await c.close();
+    }
+  });
+});

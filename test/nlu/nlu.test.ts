@@ -1,0 +1,144 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluate, readLabelled } from '../../src/understanding/evaluation';
+import { freeTextInterruption, phraseInterruption } from '../../src/understanding/interruptions';
+import { NLU_INTENTS, readCorpora } from '../../src/understanding/nlu';
+import { normalisePhrase } from '../../src/understanding/phrases';
+import { buildVocabulary, editDistance } from '../../src/understanding/typos';
+import { buildYesNoVocabulary, recognizeYesNo } from '../../src/understanding/yesNo';
+import { recognizer, vocabulary } from '../support/bot';
+
+const ROOT = join(__dirname, '..', '..');
+const corpora = readCorpora();
+
+describe('corpora', () => {
+  it('have every intent in both languages, with at least 20 utterances each', () => {
+    for (const language of ['sv', 'en'] as const) {
+      for (const intent of NLU_INTENTS) expect(corpora[language][intent].length, `${language} ${intent}`).toBeGreaterThanOrEqual(20);
+    }
+  });
+
+  it('never contain a held-out or development utterance', () => {
+    for (const set of ['heldout', 'dev'] as const) {
+      const labelled = readLabelled(ROOT, set);
+      for (const language of ['sv', 'en'] as const) {
+        const training = new Set(Object.values(corpora[language]).flat().map(normalisePhrase));
+        const leaked = labelled[language].filter(({ text }) => training.has(normalisePhrase(text)));
+        expect(leaked, `${set}.${language}`).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('intent recognition', () => {
+  it('reaches 90% per language on the blind held-out set (npm run eval:nlu prints the details)', async () => {
+    for (const score of await evaluate(recognizer, readLabelled(ROOT, 'heldout'))) {
+      expect(score.accuracy, `${score.language}: ${score.misses.map((m) => m.text).join(' | ')}`).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it.each([
+    ['sv', 'jag vill säga upp vårt abonnemang', 'cancel'],
+    ['sv', 'vill saga upp vart abonemang', 'cancel'],
+    ['sv', 'hur länge sparas min data?', 'dataRetentionQuestion'],
+    ['sv', 'kan jag prata med en människa', 'person'],
+    ['en', 'can I get my money back?', 'refundQuestion'],
+    ['en', 'can i cancle my trial', 'trialQuestion'],
+    ['en', 'i want to cancel my subscription', 'cancel'],
+  ] as const)('%s: "%s" → %s', async (language, text, intent) => {
+    expect((await recognizer.recognize(text, language)).intent).toBe(intent);
+  });
+
+  it.each([
+    ['sv', 'vad kostar en pizza'],
+    ['en', 'how do I change my e-mail'],
+  ] as const)('%s: "%s" is out of scope', async (language, text) => {
+    expect((await recognizer.recognize(text, language)).intent).toBe('outOfScope');
+  });
+
+  it.each(['asdf qwerty zxcv', 'xyzzy plugh', '🙂🙂🙂', ''])('does not guess at "%s"', async (text) => {
+    expect((await recognizer.recognize(text, 'en')).intent).toBe('none');
+  });
+
+  it('tells a message clearly in one language from one that could be either', () => {
+    expect(recognizer.clearLanguage('I want to cancel my subscription please')).toBe('en');
+    expect(recognizer.clearLanguage('jag vill säga upp vår prenumeration')).toBe('sv');
+    expect(recognizer.clearLanguage('ok')).toBeUndefined();
+    expect(recognizer.clearLanguage('Anna Lindqvist')).toBeUndefined();
+    expect(recognizer.clearLanguage('Storgatan 12, 114 55 Stockholm')).toBeUndefined();
+  });
+});
+
+describe('typo correction', () => {
+  const vocab = buildVocabulary(['cancel my subscription', 'hello there', 'help me', 'säga upp abonnemanget']);
+
+  it('corrects a word to its nearest known word', () => {
+    expect(vocab.correct('cancle')).toBe('cancel');
+    expect(vocab.correct('subscrption')).toBe('subscription');
+    expect(vocab.correct('abonemanget')).toBe('abonnemanget');
+    expect(vocab.correct('saga')).toBe('saga');
+  });
+
+  it('prefers a missing letter to a wrong one, and squeezes stretched words', () => {
+    expect(vocab.correct('helo')).toBe('hello');
+    expect(vocab.correct('hellooo')).toBe('hello');
+  });
+
+  it('leaves short, numeric and far-off words alone', () => {
+    expect(vocab.correct('xyz')).toBeUndefined();
+    expect(vocab.correct('12345')).toBeUndefined();
+    expect(vocab.correct('pizza')).toBeUndefined();
+  });
+
+  it('counts an adjacent swap as one edit', () => {
+    expect(editDistance('form', 'from')).toBe(1);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+  });
+});
+
+describe('Swedish and English yes/no', () => {
+  const yesNo = buildYesNoVocabulary(['ja', 'japp', 'jo', 'yes', 'ok', 'okej'], ['nej', 'nej tack', 'nä', 'no', 'inte']);
+  it.each([
+    ['ja', true], ['Ja!', true], ['japp', true], ['jo', true], ['yes', true], ['okej', true],
+    ['nej', false], ['nej tack', false], ['nä', false], ['no', false], ['nej, inte ok', false], ['ja... nej', false],
+  ] as const)('"%s" → %s', (text, answer) => {
+    expect(recognizeYesNo(yesNo, { text })).toBe(answer);
+  });
+
+  it('reads a card submit with no text', () => {
+    expect(recognizeYesNo(yesNo, { value: { answer: 'yes' } })).toBe(true);
+    expect(recognizeYesNo(yesNo, { value: { answer: 'no' } })).toBe(false);
+  });
+
+  it('does not read a yes into something else', () => {
+    expect(recognizeYesNo(yesNo, { text: 'kanske' })).toBeUndefined();
+  });
+});
+
+describe('interruptions', () => {
+  it.each([
+    ['avbryt', { kind: 'cancel' }],
+    ['Cancel', { kind: 'cancel' }],
+    ['hjälp', { kind: 'help' }],
+    ['börja om', { kind: 'startOver' }],
+    ['svenska', { kind: 'switchLanguage', to: 'sv' }],
+    ['English', { kind: 'switchLanguage', to: 'en' }],
+    ['prata med en person', { kind: 'person' }],
+  ] as const)('"%s" is an interruption', (text, expected) => {
+    expect(phraseInterruption(vocabulary.interruptions, text)).toEqual(expected);
+  });
+
+  it('a request in the caller’s own words interrupts too', async () => {
+    expect(await freeTextInterruption(recognizer, vocabulary.interruptions, 'kan jag få prata med en riktig människa', 'sv')).toEqual({ kind: 'person' });
+    expect(await freeTextInterruption(recognizer, vocabulary.interruptions, 'can we do this in swedish please', 'en')).toEqual({ kind: 'switchLanguage', to: 'sv' });
+  });
+
+  it('a message clearly in the other language switches to it', async () => {
+    expect(await freeTextInterruption(recognizer, vocabulary.interruptions, 'sorry I do not understand what you mean', 'sv')).toMatchObject({ kind: expect.stringMatching(/switchLanguage|help/) });
+  });
+
+  it('an answer is not an interruption', async () => {
+    expect(await freeTextInterruption(recognizer, vocabulary.interruptions, 'Anna Lindqvist', 'sv')).toBeUndefined();
+    expect(await freeTextInterruption(recognizer, vocabulary.interruptions, 'Storgatan 12, 114 55 Stockholm', 'sv')).toBeUndefined();
+  });
+});
