@@ -1,37 +1,11 @@
-import { ActionTypes, CardFactory, MessageFactory, type Activity, type CardAction } from 'botbuilder';
-import type { PromptOptions } from 'botbuilder-dialogs';
+import { ActionTypes, CardFactory, MessageFactory, type Activity } from 'botbuilder';
 import type { Translate } from '../src/i18n';
 import type { Policy } from '../src/policy';
-import { MENU_INTENTS } from '../src/understanding/intents';
 
 /**
  * Replies are built here, by functions, from locale keys: a dialog decides *what* to say, these decide *how* it
  * looks (text with suggested actions today; cards where a channel supports them later).
  */
-export function menuReply(t: Translate, questionKey: string): Partial<Activity> {
-  const actions: CardAction[] = MENU_INTENTS.map((intent) => {
-    const title = t(`main:menu.${intent}.title`);
-    return { type: ActionTypes.ImBack, title, value: title };
-  });
-  return MessageFactory.suggestedActions(actions, t(questionKey));
-}
-
-/** A yes/no question with the two answers as buttons, in the caller's language. */
-export function yesNoReply(t: Translate, question: string): Partial<Activity> {
-  return MessageFactory.suggestedActions(
-    [
-      { type: ActionTypes.ImBack, title: t('common:yes'), value: t('common:yes') },
-      { type: ActionTypes.ImBack, title: t('common:no'), value: t('common:no') },
-    ],
-    question,
-  );
-}
-
-/** Prompt options for a yes/no question: the question with Yes/No buttons, and a retry that says how to answer. */
-export function yesNoQuestion(t: Translate, question: string): PromptOptions {
-  return { prompt: yesNoReply(t, question), retryPrompt: yesNoReply(t, t('common:answerYesNo', { question })) };
-}
-
 export function greetingReply(t: Translate, policy: Policy): Partial<Activity> {
   return MessageFactory.text(
     t('main:greeting', { fastRevokeDays: policy.config.fastRevokeDays, retentionDays: policy.config.retentionDays }),
@@ -54,7 +28,7 @@ export function policyOverviewReply(t: Translate, policy: Policy): Partial<Activ
 /** Channels that render Adaptive Cards; everywhere else gets text with suggested actions. */
 const CARD_CHANNELS = new Set(['msteams', 'webchat', 'directline', 'emulator']);
 
-export function supportsCards(channelId: string | undefined): boolean {
+function supportsCards(channelId: string | undefined): boolean {
   return channelId !== undefined && CARD_CHANNELS.has(channelId);
 }
 

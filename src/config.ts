@@ -74,7 +74,13 @@ export interface AppConfig {
   port: number;
   host: string;
   maxBodyBytes: number;
+  /** Conversation and user state. */
   storage: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
+  /**
+   * The embedded database file of the directory, subscriptions, cases and audit when they are not behind an API
+   * (the state too with STORAGE=sqlite). With STORAGE=memory it is in memory as well: nothing survives a restart.
+   */
+  sqlitePath: string;
   defaultLanguage: Env['DEFAULT_LOCALE'];
   logLevel: Env['LOG_LEVEL'];
   directory:
@@ -128,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
           : e.STORAGE === 'sqlite'
             ? { kind: 'sqlite', path: e.SQLITE_PATH }
             : { kind: 'memory' },
+      sqlitePath: e.STORAGE === 'memory' ? ':memory:' : e.SQLITE_PATH,
       defaultLanguage: e.DEFAULT_LOCALE,
       logLevel: e.LOG_LEVEL,
       directory:

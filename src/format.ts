@@ -13,7 +13,14 @@ export function formatDate(date: CalendarDate | string, language: Language): str
   return format.format(new Date(`${date.slice(0, 10)}T00:00:00Z`));
 }
 
+const listFormats = new Map<Language, Intl.ListFormat>();
+
 /** A list joined the way each language does: "a, b and c" / "a, b och c". */
 export function formatList(items: string[], language: Language): string {
-  return new Intl.ListFormat(FORMAT_LOCALE[language], { style: 'long', type: 'conjunction' }).format(items);
+  let format = listFormats.get(language);
+  if (!format) {
+    format = new Intl.ListFormat(FORMAT_LOCALE[language], { style: 'long', type: 'conjunction' });
+    listFormats.set(language, format);
+  }
+  return format.format(items);
 }

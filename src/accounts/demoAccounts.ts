@@ -1,5 +1,5 @@
 import type { SqliteDatabase } from '../storage/sqlite';
-import { addDays, toCalendarDate, type CalendarDate, type SubscriptionFacts } from '../policy';
+import { addDays, addMonths, toCalendarDate, type CalendarDate, type SubscriptionFacts } from '../policy';
 
 /**
  * The demo accounts, one per policy branch, so every path can be tried on a fresh install. Dates are relative to
@@ -119,13 +119,6 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
     subscription: (today) => ended(today, 2, 'FAST_REVOKED', 3, { assignedLicenses: 15 }),
   },
 ];
-
-/** Same day of the month, n months on (the last day of the month when it has fewer days), in UTC. */
-function addMonths(date: CalendarDate, months: number): CalendarDate {
-  const [year, month, day] = date.split('-').map(Number);
-  const lastDay = new Date(Date.UTC(year, month - 1 + months + 1, 0)).getUTCDate();
-  return toCalendarDate(new Date(Date.UTC(year, month - 1 + months, Math.min(day, lastDay))));
-}
 
 /** Seeds the demo accounts into an empty directory; a directory that has accounts is left alone. */
 export function seedDemoAccounts(db: SqliteDatabase, now: Date): boolean {

@@ -62,7 +62,7 @@ export interface RuntimeOverrides {
 export async function createBotRuntime(config: AppConfig, logger: Logger, overrides: RuntimeOverrides = {}): Promise<BotRuntime> {
   const now = overrides.now ?? (() => new Date());
   let sqlite: SqliteDatabase | undefined;
-  const embedded = () => (sqlite ??= openSqliteDatabase(config.storage.kind === 'sqlite' ? config.storage.path : sqlitePathFor(config)));
+  const embedded = () => (sqlite ??= openSqliteDatabase(config.sqlitePath));
 
   const store = overrides.store ?? (config.storage.kind === 'sqlite' ? createSqliteStateStore(embedded(), false) : await openStateStore(config.storage));
   const directory = overrides.directory ?? openDirectory(config, embedded, now, logger);
@@ -148,11 +148,6 @@ function openSubscriptions(config: AppConfig, embedded: () => SqliteDatabase, no
 function openOtpSender(config: AppConfig, logger: Logger): OtpSender {
   const sender = config.otp.sender;
   return sender.kind === 'http' ? createHttpOtpSender({ baseUrl: sender.baseUrl, apiKey: sender.apiKey, timeoutMs: 5000, retries: 1, backoffMs: 300 }) : createLogOtpSender(logger);
-}
-
-/** With state elsewhere (postgres, memory), the embedded directory still needs its file. */
-function sqlitePathFor(config: AppConfig): string {
-  return config.storage.kind === 'memory' ? ':memory:' : './data/bot.sqlite';
 }
 
 /** Teams tells us who is signed in; the caller still confirms it is the account's user ID (ID-1). */

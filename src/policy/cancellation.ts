@@ -3,11 +3,11 @@ import { addDays, toCalendarDate, type CalendarDate } from './dates';
 import type { SubscriptionFacts } from './facts';
 import { decideReactivation, type ReactivationDecision } from './reactivation';
 import type { RuleId } from './rules';
+import { termLength, type TermLength } from './term';
 
 /** Who carries out an action: the assistant itself (AS-1) or a human agent (AS-2). */
 export type Performer = 'assistant' | 'human-agent';
 
-export type TermLength = 'year' | 'month';
 
 export interface EndOfTermOption {
   rules: RuleId[];
@@ -78,11 +78,6 @@ export function decideCancellation(facts: SubscriptionFacts, now: Date, config: 
   const endOfTerm = endOfTermOption(facts);
   const early = earlyCancellationOption(facts, now, config);
   return { outcome: 'cancellable', rules: unique([...endOfTerm.rules, ...early.rules]), endOfTerm, early };
-}
-
-/** END-2: Midsize Business and Enterprise run for a year; Small Business for a year or month to month. */
-export function termLength(facts: Pick<SubscriptionFacts, 'plan' | 'billing'>): TermLength {
-  return facts.plan === 'SMALL_BUSINESS' && facts.billing === 'MONTHLY' ? 'month' : 'year';
 }
 
 function endOfTermOption(facts: SubscriptionFacts): EndOfTermOption {

@@ -30,3 +30,10 @@ export function daysBetween(from: CalendarDate, to: CalendarDate): number {
 export function earliest(a: CalendarDate, b: CalendarDate): CalendarDate {
   return daysBetween(a, b) < 0 ? b : a;
 }
+
+/** The same day of the month, `months` later (the month's last day when it is shorter). */
+export function addMonths(date: CalendarDate, months: number): CalendarDate {
+  const [year, month, day] = date.split('-').map(Number);
+  const lastDay = new Date(Date.UTC(year, month - 1 + months + 1, 0)).getUTCDate();
+  return toCalendarDate(new Date(Date.UTC(year, month - 1 + months, Math.min(day, lastDay))));
+}

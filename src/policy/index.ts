@@ -37,4 +37,5 @@ export * from './feedback';
 export * from './handoff';
 export * from './reactivation';
 export * from './rules';
+export * from './term';
 export * from './verification';

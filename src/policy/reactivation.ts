@@ -1,5 +1,6 @@
 import type { PolicyConfig } from './config';
-import { addDays, daysBetween, toCalendarDate, type CalendarDate } from './dates';
+import { addDays, addMonths, daysBetween, toCalendarDate, type CalendarDate } from './dates';
+import { termLength } from './term';
 import type { SubscriptionFacts } from './facts';
 import type { RuleId } from './rules';
 
@@ -12,6 +13,8 @@ export type ReactivationDecision =
       /** Last calendar day on which reactivation is possible ("within 90 days" includes day 90). */
       possibleUntil: CalendarDate;
       daysLeft: number;
+      /** A reactivated subscription starts a new term today, as long as its plan's (END-2), renewing automatically. */
+      renewsOn: CalendarDate;
     }
   | { outcome: 'refused'; reason: 'fast-revoked'; rules: RuleId[]; endedOn: CalendarDate }
   | { outcome: 'refused'; reason: 'data-deleted'; rules: RuleId[]; endedOn: CalendarDate; dataDeletedOn: CalendarDate }
@@ -29,7 +32,9 @@ export function decideReactivation(facts: SubscriptionFacts, now: Date, config: 
   if (daysLeft < 0) {
     return { outcome: 'refused', reason: 'data-deleted', rules: ['RE-3', 'EARLY-3'], endedOn, dataDeletedOn: possibleUntil };
   }
-  return { outcome: 'allowed', rules: ['RE-1', 'AS-1'], endedOn, possibleUntil, daysLeft };
+  const today = toCalendarDate(now);
+  const renewsOn = addMonths(today, termLength(facts) === 'month' ? 1 : 12);
+  return { outcome: 'allowed', rules: ['RE-1', 'AS-1'], endedOn, possibleUntil, daysLeft, renewsOn };
 }
 
 /**

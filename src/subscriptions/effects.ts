@@ -1,6 +1,4 @@
 import {
-  addDays,
-  termLength,
   toCalendarDate,
   type AccountAction,
   type CalendarDate,
@@ -65,8 +63,7 @@ export function planAction(action: AccountAction, facts: SubscriptionFacts, now:
     case 'reactivate': {
       const decision = policy.reactivation(facts, now);
       if (decision.outcome !== 'allowed') return { allowed: false, action, rules: decision.rules, reason: decision.outcome === 'refused' ? decision.reason : decision.outcome };
-      // A new term starts today, as long as the plan's term (END-2); it renews automatically unless turned off again.
-      const renewsOn = termLength(facts) === 'month' ? addDays(today, 30) : addDays(today, 365);
+      const { renewsOn } = decision;
       return {
         allowed: true,
         action,

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(result.config).toMatchObject({
       port: 3978,
       storage: { kind: 'sqlite', path: './data/bot.sqlite' },
+      sqlitePath: './data/bot.sqlite',
       defaultLanguage: 'sv',
       logLevel: 'info',
       maxBodyBytes: 262144,
@@ -32,6 +33,11 @@ describe('loadConfig', () => {
         policy: { licenceThreshold: 30, retentionDays: 60, fastRevokeDays: 2, maxVerificationAttempts: 5, lockoutMinutes: 30, verificationIdleMinutes: 10 },
       },
     });
+  });
+
+  it('keeps the embedded file for directory and cases when state goes to PostgreSQL, and nothing on disk for memory', () => {
+    expect(loadConfig({ STORAGE: 'postgres', DATABASE_URL: 'postgres://postgres@127.0.0.1/test', SQLITE_PATH: '/srv/bot.sqlite' })).toMatchObject({ config: { sqlitePath: '/srv/bot.sqlite' } });
+    expect(loadConfig({ STORAGE: 'memory' })).toMatchObject({ config: { sqlitePath: ':memory:' } });
   });
 
   it('treats an empty assignment as unset', () => {

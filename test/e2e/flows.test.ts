@@ -22,7 +22,7 @@ describe('account flows over HTTP', () => {
 
   beforeAll(async () => {
     connector = await startConnectorStub();
-    app = await createApp(testConfig({ storage: { kind: 'sqlite', path } }), silentLogger, { now: () => NOW, otpSender: otp.sender });
+    app = await createApp(testConfig({ storage: { kind: 'sqlite', path: path }, sqlitePath: path }), silentLogger, { now: () => NOW, otpSender: otp.sender });
     base = (await app.listen()).url;
   });
 

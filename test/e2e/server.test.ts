@@ -20,7 +20,7 @@ describe('server over real HTTP (embedded SQLite, no credentials)', () => {
   beforeAll(async () => {
     connector = await startConnectorStub();
     app = await createApp(
-      testConfig({ storage: { kind: 'sqlite', path: join(dir, 'bot.sqlite') }, maxBodyBytes: 64 * 1024 }),
+      testConfig({ storage: { kind: 'sqlite', path: join(dir, 'bot.sqlite') }, sqlitePath: join(dir, 'bot.sqlite'), maxBodyBytes: 64 * 1024 }),
       createLogger('debug', (line) => logLines.push(line)),
     );
     base = (await app.listen()).url;

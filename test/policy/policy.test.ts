@@ -280,8 +280,16 @@ table('reactivation', [
     rule: 'RE-1',
     name: 'cancelled 30 days ago: possible until day 90',
     check: () => expect(policy.reactivation(facts({ status: 'CANCELLED', cancelledAt: daysAgo(30) }), NOW)).toEqual({
-      outcome: 'allowed', rules: ['RE-1', 'AS-1'], endedOn: '2026-10-23', possibleUntil: '2027-01-21', daysLeft: 60,
+      outcome: 'allowed', rules: ['RE-1', 'AS-1'], endedOn: '2026-10-23', possibleUntil: '2027-01-21', daysLeft: 60, renewsOn: '2026-12-22',
     }),
+  },
+  {
+    rule: 'RE-1',
+    name: 'a reactivated subscription starts a new term as long as its plan’s (END-2)',
+    check: () => {
+      expect(policy.reactivation(facts({ status: 'CANCELLED', cancelledAt: daysAgo(5), billing: 'ANNUAL' }), NOW)).toMatchObject({ renewsOn: '2027-11-22' });
+      expect(policy.reactivation(facts({ status: 'CANCELLED', cancelledAt: daysAgo(5), billing: 'MONTHLY' }), NOW)).toMatchObject({ renewsOn: '2026-12-22' });
+    },
   },
   {
     rule: 'RE-1',

@@ -50,6 +50,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     host: '127.0.0.1',
     maxBodyBytes: 256 * 1024,
     storage: { kind: 'memory' },
+    sqlitePath: ':memory:',
     defaultLanguage: 'sv',
     logLevel: 'silent',
     directory: { kind: 'sqlite', seedDemoAccounts: true },

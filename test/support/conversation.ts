@@ -37,7 +37,7 @@ export async function startConversation(options: { language: Language; channelId
   const otp = recordingOtpSender();
   const logLines: string[] = [];
   const runtime = await createBotRuntime(
-    testConfig({ storage: { kind: 'sqlite', path }, ...options.config }),
+    testConfig({ storage: { kind: 'sqlite', path: path }, sqlitePath: path, ...options.config }),
     createLogger('debug', (line) => logLines.push(line)),
     { now: () => NOW, otpSender: otp.sender, ...options.overrides },
   );

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
+import type { AppConfig } from '../../src/config';
 import type { Language } from '../../src/i18n';
 import { silentLogger } from '../../src/log';
 import { createApp } from '../../src/server';
@@ -14,12 +15,12 @@ import { answersOf, DEMO_CALLERS } from './demoCallers';
 import { NOW } from './facts';
 
 /** A conversation over real HTTP: the restify server on an ephemeral port, replies collected by a stub connector. */
-export async function startHttpConversation(language: Language, channelId = 'webchat'): Promise<Conversation> {
+export async function startHttpConversation(language: Language, channelId = 'webchat', config: Partial<AppConfig> = {}): Promise<Conversation> {
   const dir = mkdtempSync(join(tmpdir(), 'http-conv-'));
   const path = join(dir, 'bot.sqlite');
   const connector = await startConnectorStub();
   const otp = recordingOtpSender();
-  const app = await createApp(testConfig({ storage: { kind: 'sqlite', path } }), silentLogger, { now: () => NOW, otpSender: otp.sender });
+  const app = await createApp(testConfig({ storage: { kind: 'sqlite', path }, sqlitePath: path, ...config }), silentLogger, { now: () => NOW, otpSender: otp.sender });
   const { url } = await app.listen();
   const conversationId = `http-${randomUUID()}`;
   const locale = LOCALES[language];
