@@ -19,7 +19,8 @@ export interface Vocabulary {
 }
 
 export function buildVocabulary(i18n: i18n): Vocabulary {
-  const list = (key: string) => LANGUAGES.flatMap((language) => i18n.getFixedT(language)(key, { returnObjects: true }) as string[]);
+  // Phrase lists are one string per key ("cancel | stop | quit"), so both languages have the same keys.
+  const list = (key: string) => LANGUAGES.flatMap((language) => i18n.getFixedT(language)(key).split('|').map((phrase) => phrase.trim()).filter(Boolean));
   const single = (key: string) => LANGUAGES.map((language) => i18n.getFixedT(language)(key));
   const choicesFrom = (prefix: string, values: readonly string[]) =>
     values.map((value) => choice(value, [...single(`${prefix}.${value}.title`), ...list(`${prefix}.${value}.synonyms`)]));
