@@ -4,15 +4,14 @@ import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } fro
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import { CANCEL_OPTIONS } from '../src/bot/vocabulary';
 import { formatDate, formatList } from '../src/format';
-import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
-import { FEEDBACK_DIALOG, type FeedbackOptions } from './feedbackDialog';
-import { idempotencyKey, readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import type { CancellationDecision, SubscriptionFacts } from '../src/policy';
+import { feedbackStep } from './feedbackDialog';
+import { handOverToPerson, readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
-import { PERFORM_ACTION_DIALOG, type PerformActionOptions, type PerformActionResult } from './performActionDialog';
+import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { OptionPrompt, YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
-import { receiptReply } from './replies';
-import { SELECT_SUBSCRIPTION_DIALOG, type SelectedSubscription, type SelectSubscriptionOptions } from './selectSubscriptionDialog';
+import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
 export const CANCEL_SUBSCRIPTION_DIALOG = 'cancelSubscription';
 const STEPS = 'cancelSubscription.steps';
@@ -40,20 +39,15 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
     this.addDialog(
       new WaterfallDialog(STEPS, [
-        this.select.bind(this),
+        selectSubscriptionStep(),
         this.offer.bind(this),
         this.explain.bind(this),
         this.summarise.bind(this),
         this.act.bind(this),
-        this.askFeedback.bind(this),
+        feedbackStep(deps.policy, (step) => ((step.values as CancelValues).how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now')),
       ]),
     );
     this.initialDialogId = STEPS;
-  }
-
-  private async select(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { accountId } = step.options as AccountFlowOptions;
-    return step.beginDialog(SELECT_SUBSCRIPTION_DIALOG, { accountId } satisfies SelectSubscriptionOptions);
   }
 
   /** Reads the subscription fresh and asks the policy what is possible. */
@@ -139,7 +133,17 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       await step.context.sendActivity(
         t('cancel:tooManyLicences', { subscription: render(t, values.subscription), licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, remove: early.online.usersToRemove }),
       );
-      return this.handOverForLicences(step, read.facts, early.rules);
+      const flow = step.options as AccountFlowOptions;
+      await handOverToPerson(step, this.deps, {
+        ...flow,
+        reason: 'too-many-licences',
+        subscriptionId: values.subscriptionId,
+        subscription: values.subscription,
+        flowId: values.flowId,
+        requestedAction: 'cancel-now',
+        context: { isAdmin: true, assignedLicenses: read.facts.assignedLicenses, plan: read.facts.plan, decisionRules: early.rules },
+      });
+      return step.endDialog();
     }
     return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }));
   }
@@ -186,38 +190,5 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       subscription: values.subscription,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
-  }
-
-  private async askFeedback(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const result = step.result as PerformActionResult | undefined;
-    const action = (step.values as CancelValues).how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now';
-    if (result?.status !== 'done' || !this.deps.policy.feedback(action).ask) return step.endDialog(result);
-    const { accountId } = step.options as AccountFlowOptions;
-    return step.replaceDialog(FEEDBACK_DIALOG, { caseReference: result.caseReference, accountId } satisfies FeedbackOptions);
-  }
-
-  private async handOverForLicences(step: WaterfallStepContext, facts: SubscriptionFacts, rules: RuleId[]): Promise<DialogTurnResult> {
-    const flow = step.options as AccountFlowOptions;
-    const values = step.values as CancelValues;
-    const t = translatorFor(step.context, this.deps.i18n);
-    try {
-      const supportCase = await this.deps.actions.handOff('too-many-licences', {
-        accountId: flow.accountId,
-        subscriptionId: values.subscriptionId,
-        idempotencyKey: idempotencyKey(step.context, values.flowId, 'handoff', values.subscriptionId),
-        channel: step.context.activity.channelId,
-        caller: flow.caller,
-        organisationName: flow.organisationName,
-        requestedAction: 'cancel-now',
-        context: { verified: true, isAdmin: true, assignedLicenses: facts.assignedLicenses, plan: facts.plan, decisionRules: rules },
-      });
-      await step.context.sendActivity(
-        receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: render(t, values.subscription), whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
-      );
-    } catch (error) {
-      this.deps.logger.error('flow.handoff-failed', { error: error as Error });
-      await step.context.sendActivity(t('account:unavailable'));
-    }
-    return step.endDialog();
   }
 }

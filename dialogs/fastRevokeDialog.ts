@@ -4,13 +4,13 @@ import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } fro
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import { formatDate } from '../src/format';
 import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
-import { FEEDBACK_DIALOG, type FeedbackOptions } from './feedbackDialog';
+import { feedbackStep } from './feedbackDialog';
 import { readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
-import { PERFORM_ACTION_DIALOG, type PerformActionOptions, type PerformActionResult } from './performActionDialog';
+import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { CodePrompt, PhrasePrompt, YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
-import { SELECT_SUBSCRIPTION_DIALOG, type SelectedSubscription, type SelectSubscriptionOptions } from './selectSubscriptionDialog';
+import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
 export const FAST_REVOKE_DIALOG = 'fastRevoke';
 const STEPS = 'fastRevoke.steps';
@@ -37,20 +37,15 @@ export class FastRevokeDialog extends InterruptibleDialog {
     this.addDialog(new PhrasePrompt(NAME));
     this.addDialog(
       new WaterfallDialog(STEPS, [
-        this.select.bind(this),
+        selectSubscriptionStep(),
         this.explain.bind(this),
         this.sendCode.bind(this),
         this.askName.bind(this),
         this.act.bind(this),
-        this.askFeedback.bind(this),
+        feedbackStep(deps.policy, () => 'fast-revoke'),
       ]),
     );
     this.initialDialogId = STEPS;
-  }
-
-  private async select(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { accountId } = step.options as AccountFlowOptions;
-    return step.beginDialog(SELECT_SUBSCRIPTION_DIALOG, { accountId } satisfies SelectSubscriptionOptions);
   }
 
   private async explain(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -136,12 +131,5 @@ export class FastRevokeDialog extends InterruptibleDialog {
       subscription: values.subscription,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
-  }
-
-  private async askFeedback(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const result = step.result as PerformActionResult | undefined;
-    if (result?.status !== 'done' || !this.deps.policy.feedback('fast-revoke').ask) return step.endDialog(result);
-    const { accountId } = step.options as AccountFlowOptions;
-    return step.replaceDialog(FEEDBACK_DIALOG, { caseReference: result.caseReference, accountId } satisfies FeedbackOptions);
   }
 }

@@ -1,4 +1,6 @@
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { AccountAction, Policy } from '../src/policy';
+import type { PerformActionResult } from './performActionDialog';
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import { FEEDBACK_REASONS } from '../src/bot/vocabulary';
 import { recognizeChoice } from '../src/understanding/choices';
@@ -58,4 +60,17 @@ export class FeedbackDialog extends InterruptibleDialog {
     await step.context.sendActivity(t('feedback:thanks'));
     return step.endDialog();
   }
+}
+
+/**
+ * The last step of a cancelling flow: after a completed action the policy may ask for feedback (FB-1). The step
+ * result is the flow's PerformActionDialog result.
+ */
+export function feedbackStep(policy: Policy, actionOf: (step: WaterfallStepContext) => AccountAction): WaterfallStep {
+  return async (step) => {
+    const result = step.result as PerformActionResult | undefined;
+    if (result?.status !== 'done' || !policy.feedback(actionOf(step)).ask) return step.endDialog(result);
+    const { accountId } = step.options as { accountId: string };
+    return step.replaceDialog(FEEDBACK_DIALOG, { caseReference: result.caseReference, accountId } satisfies FeedbackOptions);
+  };
 }

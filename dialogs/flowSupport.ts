@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { TurnContext } from 'botbuilder';
+import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import { translatorFor } from '../src/bot/language';
 import type { i18n } from 'i18next';
 import type { Account } from '../src/accounts/account';
 import { DirectoryUnavailableError, type AccountDirectory } from '../src/accounts/directory';
 import type { Vocabulary } from '../src/bot/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
 import type { Logger } from '../src/log';
-import type { AccountAction, Policy, SubscriptionFacts } from '../src/policy';
+import type { AccountAction, HandoffReason, Policy, SubscriptionFacts } from '../src/policy';
 import type { OtpSender } from '../src/verification/otp';
-import type { Phrase } from './questions';
+import { render, type Phrase } from './questions';
+import { receiptReply } from './replies';
 import type { InterruptibleDeps } from './interruptibleDialog';
 
 /** What the account flows need, built once at start-up. */
@@ -57,6 +60,48 @@ export async function readSubscription(deps: FlowDeps, accountId: string, subscr
   } catch (error) {
     if (!(error instanceof DirectoryUnavailableError)) throw error;
     deps.logger.error('flow.directory-unavailable', { error });
+    return undefined;
+  }
+}
+
+export interface HandOverRequest extends AccountFlowOptions {
+  reason: HandoffReason;
+  subscriptionId?: string;
+  subscription?: Phrase;
+  /** Part of the idempotency key: the same hand-off asked twice opens one case. */
+  flowId: string;
+  requestedAction?: AccountAction;
+  context: Record<string, unknown>;
+  /** Said before the receipt, once the case exists. */
+  introKey?: string;
+}
+
+/**
+ * AS-2: opens a hand-off case with the verified context and shows its receipt. Returns the case reference, or
+ * undefined when the case could not be written (the caller then hears how to reach support instead).
+ */
+export async function handOverToPerson(step: WaterfallStepContext, deps: Pick<FlowDeps, 'i18n' | 'actions' | 'logger'>, request: HandOverRequest): Promise<string | undefined> {
+  const t = translatorFor(step.context, deps.i18n);
+  try {
+    const supportCase = await deps.actions.handOff(request.reason, {
+      accountId: request.accountId,
+      subscriptionId: request.subscriptionId,
+      idempotencyKey: idempotencyKey(step.context, request.flowId, 'handoff', request.subscriptionId ?? request.accountId),
+      channel: step.context.activity.channelId,
+      caller: request.caller,
+      organisationName: request.organisationName,
+      requestedAction: request.requestedAction,
+      context: { verified: true, ...request.context },
+    });
+    const subscription = request.subscription ? render(t, request.subscription) : undefined;
+    if (request.introKey) await step.context.sendActivity(t(request.introKey));
+    await step.context.sendActivity(
+      receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription, whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
+    );
+    return supportCase.reference;
+  } catch (error) {
+    deps.logger.error('flow.handoff-failed', { reason: request.reason, error: error as Error });
+    await step.context.sendActivity(t('main:personUnverified'));
     return undefined;
   }
 }

@@ -11,11 +11,11 @@ import { MENU_INTENTS, type MenuIntent } from '../src/understanding/intents';
 import { languageNamedIn } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
-import { idempotencyKey, type AccountFlowOptions } from './flowSupport';
+import { handOverToPerson, type AccountFlowOptions } from './flowSupport';
 import { wasInterrupted } from './interruptibleDialog';
 import { WishPrompt, type Wish } from './prompts';
 import { ask } from './questions';
-import { greetingReply, policyOverviewReply, receiptReply } from './replies';
+import { greetingReply, policyOverviewReply } from './replies';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
@@ -177,21 +177,15 @@ export class MainDialog extends ComponentDialog {
       await step.context.sendActivity(t('main:personUnverified'));
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
     }
-    try {
-      const supportCase = await this.deps.actions.handOff('caller-asked', {
-        accountId: session.accountId,
-        idempotencyKey: idempotencyKey(step.context, session.verifiedAt, 'handoff', session.accountId),
-        channel: step.context.activity.channelId,
-        caller: session.caller,
-        organisationName: session.organisationName,
-        context: { verified: true, isAdmin: session.isAdmin },
-      });
-      await step.context.sendActivity(t('main:personHandedOver'));
-      await step.context.sendActivity(receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, whatNext: t('action:receipt.handoff') }, step.context.activity.channelId));
-    } catch (error) {
-      this.deps.logger.error('main.handoff-failed', { error: error as Error });
-      await step.context.sendActivity(t('main:personUnverified'));
-    }
+    await handOverToPerson(step, this.deps, {
+      introKey: 'main:personHandedOver',
+      accountId: session.accountId,
+      organisationName: session.organisationName,
+      caller: session.caller,
+      reason: 'caller-asked',
+      flowId: session.verifiedAt,
+      context: { isAdmin: session.isAdmin },
+    });
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
   }
 }

@@ -7,7 +7,7 @@ import { formatDate } from '../src/format';
 import type { AccountAction } from '../src/policy';
 import type { ActionDates } from '../src/subscriptions/effects';
 import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscriptionService';
-import { idempotencyKey, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { handOverToPerson, idempotencyKey, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
@@ -80,28 +80,14 @@ export class PerformActionDialog extends InterruptibleDialog {
   /** AS-2: a backend failure goes to a person, with what the caller asked for and proved. */
   private async handOver(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as PerformActionOptions;
-    const t = translatorFor(step.context, this.deps.i18n);
-    try {
-      const supportCase = await this.deps.actions.handOff('backend-failure', {
-        accountId: options.accountId,
-        subscriptionId: options.subscriptionId,
-        idempotencyKey: idempotencyKey(step.context, options.flowId, 'handoff', options.subscriptionId),
-        channel: step.context.activity.channelId,
-        caller: options.caller,
-        organisationName: options.organisationName,
-        requestedAction: options.action,
-        context: { verified: true, isAdmin: true },
-      });
-      await step.context.sendActivity(t('action:handedOver'));
-      await step.context.sendActivity(
-        receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: render(t, options.subscription), whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
-      );
-      return step.endDialog({ status: 'handed-over', caseReference: supportCase.reference } satisfies PerformActionResult);
-    } catch (error) {
-      this.deps.logger.error('flow.handoff-failed', { error: error as Error });
-      await step.context.sendActivity(t('account:unavailable'));
-      return step.endDialog({ status: 'not-done' } satisfies PerformActionResult);
-    }
+    const reference = await handOverToPerson(step, this.deps, {
+      ...options,
+      introKey: 'action:handedOver',
+      reason: 'backend-failure',
+      requestedAction: options.action,
+      context: { isAdmin: true },
+    });
+    return step.endDialog((reference ? { status: 'handed-over', caseReference: reference } : { status: 'not-done' }) satisfies PerformActionResult);
   }
 
   private formatDates(step: WaterfallStepContext, dates: ActionDates): Record<string, string> {

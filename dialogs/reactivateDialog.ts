@@ -8,7 +8,7 @@ import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
-import { SELECT_SUBSCRIPTION_DIALOG, type SelectedSubscription, type SelectSubscriptionOptions } from './selectSubscriptionDialog';
+import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
 export const REACTIVATE_DIALOG = 'reactivate';
 const STEPS = 'reactivate.steps';
@@ -26,13 +26,8 @@ export class ReactivateDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(REACTIVATE_DIALOG, deps);
     this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
-    this.addDialog(new WaterfallDialog(STEPS, [this.select.bind(this), this.offer.bind(this), this.act.bind(this)]));
+    this.addDialog(new WaterfallDialog(STEPS, [selectSubscriptionStep('ended'), this.offer.bind(this), this.act.bind(this)]));
     this.initialDialogId = STEPS;
-  }
-
-  private async select(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { accountId } = step.options as AccountFlowOptions;
-    return step.beginDialog(SELECT_SUBSCRIPTION_DIALOG, { accountId, only: 'ended' } satisfies SelectSubscriptionOptions);
   }
 
   private async offer(step: WaterfallStepContext): Promise<DialogTurnResult> {

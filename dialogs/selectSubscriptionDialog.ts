@@ -1,4 +1,4 @@
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor } from '../src/bot/language';
 import { choice } from '../src/understanding/choices';
@@ -65,4 +65,12 @@ export class SelectSubscriptionDialog extends InterruptibleDialog {
     if (step.result === undefined) return step.endDialog();
     return step.endDialog({ subscriptionId: step.result as string } satisfies SelectedSubscription);
   }
+}
+
+/** The first step of every account flow: which subscription it is about. */
+export function selectSubscriptionStep(only?: SelectSubscriptionOptions['only']): WaterfallStep {
+  return async (step) => {
+    const { accountId } = step.options as { accountId: string };
+    return step.beginDialog(SELECT_SUBSCRIPTION_DIALOG, { accountId, only } satisfies SelectSubscriptionOptions);
+  };
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createBotRuntime, type BotRuntime } from '../../src/bot/runtime';
 import { createTurnErrorHandler } from '../../src/bot/turnError';
 import { runTerminalChat } from '../../src/chat/terminalChat';
-import { createLogger, silentLogger } from '../../src/log';
+import { createLogger } from '../../src/log';
 import { memoryStateStore } from '../../src/storage';
 import { testConfig, testRuntime } from '../support/bot';
 

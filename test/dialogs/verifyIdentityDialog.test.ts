@@ -6,7 +6,6 @@ import { DialogTestClient } from 'botbuilder-testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryUnavailableError, type AccountDirectory } from '../../src/accounts/directory';
 import type { Language } from '../../src/i18n';
-import { memoryStateStore } from '../../src/storage';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
 import { languageFromActivity, message, seededDirectory, titles, verificationRig, type VerificationRig } from '../support/bot';
 import { answersOf, DEMO_CALLERS, type DemoCaller } from '../support/demoCallers';
