@@ -131,7 +131,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     if (early.online.available === false && early.online.reason === 'too-many-licences') {
       // EARLY-5, AS-2: explain what the caller can do themselves, and hand the cancellation to a person now.
       await step.context.sendActivity(
-        t('cancel:tooManyLicences', { subscription: render(t, values.subscription), licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, remove: early.online.usersToRemove }),
+        t('cancel:tooManyLicences', { plan: t(`account:plans.${read.facts.plan}`), licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, remove: early.online.usersToRemove }),
       );
       const flow = step.options as AccountFlowOptions;
       await handOverToPerson(step, this.deps, {

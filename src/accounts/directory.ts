@@ -1,5 +1,5 @@
 import type { VerificationAnswers } from '../verification/answers';
-import { normalisePhone, normaliseText, normaliseUserId } from '../verification/normalise';
+import { normaliseAddress, normalisePhone, normaliseText, normaliseUserId } from '../verification/normalise';
 import type { Account, DirectoryEntry } from './account';
 
 export type DirectoryVerdict = { status: 'verified'; account: Account; isAdmin: boolean } | { status: 'rejected' };
@@ -41,8 +41,8 @@ const NOBODY: DirectoryEntry = {
  */
 function acceptedAddressForms(address: Account['postalAddress']): string[] {
   const { street, postalCode, town, country } = address;
-  const forms = [`${street}${postalCode}${town}`, `${street}${town}${postalCode}`];
-  return [...forms, ...(country ? forms.map((form) => form + country) : [])].map(normaliseText);
+  const forms = [`${street} ${postalCode} ${town}`, `${street} ${town} ${postalCode}`];
+  return [...forms, ...(country ? forms.map((form) => `${form} ${country}`) : [])].map(normaliseAddress);
 }
 
 /**
@@ -52,7 +52,7 @@ function acceptedAddressForms(address: Account['postalAddress']): string[] {
 export function judgeAnswers(answers: VerificationAnswers, entry: DirectoryEntry | undefined): DirectoryVerdict {
   const record = entry ?? NOBODY;
   const { account } = record;
-  const given = normaliseText(answers.postalAddress);
+  const given = normaliseAddress(answers.postalAddress);
   const checks = [
     entry !== undefined,
     normaliseUserId(answers.userId) === normaliseUserId(record.userId),

@@ -19,3 +19,18 @@ export function normalisePhone(text: string, defaultCountry: 'SE' = 'SE'): strin
 export function normaliseUserId(text: string): string {
   return text.normalize('NFC').trim().toLowerCase();
 }
+
+// Abbreviations people write in addresses: "221 Baker St", "Storg. 12", "Skogsv. 5".
+const ADDRESS_WORDS: Record<string, string> = { st: 'street', rd: 'road', ave: 'avenue', av: 'avenue', ln: 'lane', dr: 'drive', sq: 'square', pl: 'place' };
+
+/** An address compared like any text, after the usual abbreviations are written out. */
+export function normaliseAddress(text: string): string {
+  const expanded = text
+    .normalize('NFC')
+    .replace(/(\p{L}{2,})g\.(?=\s|\d|$)/gu, '$1gatan')
+    .replace(/(\p{L}{2,})v\.(?=\s|\d|$)/gu, '$1vägen')
+    .split(/(\s+|,)/u)
+    .map((word) => ADDRESS_WORDS[word.toLowerCase().replace(/\.$/, '')] ?? word)
+    .join('');
+  return normaliseText(expanded);
+}

@@ -69,6 +69,8 @@ describe('SQLite directory with the demo accounts', () => {
 
   it('a British address verifies with or without the country', async () => {
     expect((await directory.verify({ ...answers('james'), postalAddress: '221 Baker Street, London NW1 6XE' })).status).toBe('verified');
+    expect((await directory.verify({ ...answers('james'), postalAddress: '221 Baker St, London NW1 6XE' })).status).toBe('verified');
+    expect((await directory.verify({ ...answers('anna'), postalAddress: 'Storg. 12, 11455 Stockholm' })).status).toBe('verified');
   });
 
   it('every seeded phone number is a valid E.164 number', () => {

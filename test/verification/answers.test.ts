@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractAnswers, parseOrganisationName, parsePersonName, parsePhone, parsePostalAddress, parseUserId } from '../../src/verification/answers';
-import { normalisePhone, normaliseText } from '../../src/verification/normalise';
+import { normaliseAddress, normalisePhone, normaliseText } from '../../src/verification/normalise';
 
 describe('normalisation (ID-1 comparisons)', () => {
   it('070-123 45 67 = +46701234567', () => {
@@ -25,6 +25,13 @@ describe('normalisation (ID-1 comparisons)', () => {
 
   it('composed and decomposed Å are the same letter (NFC)', () => {
     expect(normaliseText('A\u030Asa')).toBe(normaliseText('\u00C5sa'));
+  });
+
+  it('addresses: the usual abbreviations are written out', () => {
+    expect(normaliseAddress('221 Baker St, London NW1 6XE')).toBe(normaliseAddress('221 Baker Street, London NW1 6XE'));
+    expect(normaliseAddress('Storg. 12, 114 55 Stockholm')).toBe(normaliseAddress('Storgatan 12, 114 55 Stockholm'));
+    expect(normaliseAddress('Skogsv. 5, 852 30 Sundsvall')).toBe(normaliseAddress('Skogsvägen 5, 852 30 Sundsvall'));
+    expect(normaliseAddress('Storgatan 12')).not.toBe(normaliseAddress('Storvägen 12'));
   });
 
   it('case, spaces and punctuation do not matter in names', () => {
