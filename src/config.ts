@@ -3,7 +3,10 @@ import { z } from 'zod';
 import { policyConfigSchema, type PolicyConfig } from './policy/config';
 import { LANGUAGES } from './i18n';
 
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const integer = (min: number, max: number) => {
+  const error = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 
 /** Every environment variable the bot reads, in one place (documented in .env.example and the README). */
 const envSchema = z

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inbound, startConnectorStub } from '../support/connectorStub';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * What `npm start` runs (the built dist/src/index.js), as its own process: it reads the environment, seeds the
+ * SQLite file, answers over HTTP, and stops cleanly on SIGTERM. `npm test` builds dist/ before the tests run.
+ */
+describe('the server process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'process-'));
+  let child: ChildProcessWithoutNullStreams;
+  let output = '';
+  let base = '';
+  let connector: Awaited<ReturnType<typeof startConnectorStub>>;
+
+  beforeAll(async () => {
+    connector = await startConnectorStub();
+    child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'index.js')], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', SQLITE_PATH: join(dir, 'bot.sqlite'), LOG_LEVEL: 'info', VERIFICATION_MIN_RESPONSE_MS: '0' },
+    });
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    base = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no server.listening line in: ${output}`)), 15_000);
+      const poll = setInterval(() => {
+        const listening = output.split('\n').find((line) => line.includes('"server.listening"'));
+        if (listening) {
+          clearInterval(poll);
+          clearTimeout(timer);
+          resolve(JSON.parse(listening).url);
+        }
+      }, 50);
+    });
+  }, 30_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await connector.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers /healthz and greets a Swedish caller at the connector', async () => {
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
+    const res = await fetch(`${base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(inbound(connector.url, 'proc-sv', { type: 'message', text: 'hej', locale: 'sv-SE' })),
+    });
+    expect(res.status).toBe(200);
+    expect(connector.textsFor('proc-sv')[0]).toContain('Hej! Jag är prenumerationsassistenten.');
+    expect(output).toContain('"directory.seeded-demo-accounts"');
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('"server.stopping"');
+  });
+});
+
+describe('start-up with a bad configuration', () => {
+  it('stops with one clear line per bad variable', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'index.js')], { env: { PATH: process.env.PATH, PORT: 'eighty', STORAGE: 'mongo' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    const lines = stderr.split('\n').filter((line) => line.startsWith('Configuration error:'));
+    expect(lines).toEqual(['Configuration error: PORT: must be a whole number from 0 to 65535 (got "eighty")', expect.stringContaining('Configuration error: STORAGE:')]);
+  });
+});
