@@ -7,6 +7,7 @@ import { LangSv } from '@nlpjs/lang-sv';
 import { z } from 'zod';
 import { LANGUAGES, LOCALES_DIR, type Language } from '../i18n';
 import { buildVocabulary, foldWord, words, type Vocabulary } from './typos';
+import { extractAnswers, withoutContactDetails, type PartialAnswers } from '../verification/answers';
 
 export const NLU_INTENTS = [
   'cancel', 'fastRevoke', 'reactivate',
@@ -21,8 +22,10 @@ export type Corpus = Record<NluIntent, string[]>;
 export interface Recognition {
   intent: NluIntent | 'none';
   score: number;
-  /** The text as the classifier saw it, after typo correction. */
+  /** The text as the classifier saw it: contact details taken out, typos corrected. */
   understood: string;
+  /** E-mail (user ID) and phone number found in the message, for the verification to use. */
+  entities: PartialAnswers;
 }
 
 export interface IntentRecognizer {
@@ -76,20 +79,21 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
   return {
     async recognize(text, language) {
       const vocabulary = vocabularies[language];
-      const tokens = words(text).slice(0, 40);
+      const entities = extractAnswers(text);
+      const tokens = words(withoutContactDetails(text)).slice(0, 40);
       const corrected = tokens.map((token) => vocabulary.correct(token));
       const understood = corrected.map((word, i) => word ?? foldWord(tokens[i])).join(' ');
       // The network is confident about nonsense too: a message must be made mostly of words the corpus knows, and
       // a name that happens to be one edit from a corpus word ("Anna" → "annan") is not enough.
       const known = corrected.filter((word) => word !== undefined).length;
       const exact = tokens.filter((token) => vocabulary.has(token)).length;
-      if (known * 2 < tokens.length || (exact === 0 && known < Math.min(2, tokens.length))) return { intent: 'none', score: 0, understood };
+      if (known * 2 < tokens.length || (exact === 0 && known < Math.min(2, tokens.length))) return { intent: 'none', score: 0, understood, entities };
 
       const result = await nlp.process(language, understood);
       if (++processed % 500 === 0) forgetCachedInputs(nlp, cacheLimit);
       const best = (result.classifications as Array<{ intent: string; score: number }> | undefined)?.[0];
-      if (!best || best.intent === 'None' || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood };
-      return { intent: best.intent as NluIntent, score: best.score, understood };
+      if (!best || best.intent === 'None' || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood, entities };
+      return { intent: best.intent as NluIntent, score: best.score, understood, entities };
     },
 
     clearLanguage(text) {

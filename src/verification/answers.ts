@@ -74,6 +74,14 @@ export function extractAnswers(text: string): PartialAnswers {
   return found;
 }
 
+/** The message without its e-mail addresses and phone numbers: what is left is what the caller wants. */
+export function withoutContactDetails(text: string): string {
+  const phones = findPhoneNumbersInText(text.replace(EMAIL, ' '), 'SE').map((match) => text.replace(EMAIL, ' ').slice(match.startsAt, match.endsAt));
+  let rest = text.replace(new RegExp(EMAIL.source, 'gu'), ' ');
+  for (const phone of phones) rest = rest.replace(phone, ' ');
+  return rest;
+}
+
 export const ITEM_PARSERS: Record<VerificationItem, (text: string) => string | undefined> = {
   userId: parseUserId,
   phone: (text) => parsePhone(text.replace(EMAIL, ' ')),

@@ -28,6 +28,20 @@ describe('free text is routed in both languages', () => {
     }
   });
 
+  it.each([
+    ['sv', 'jag vill säga upp, jag är anna.lindqvist@fjordfika.se, telefon 070-123 45 67', 'Vad heter din organisations kontaktperson'],
+    ['en', "I want to cancel. I'm anna.lindqvist@fjordfika.se, phone 070-123 45 67", "What are the first and last names of your organisation's contact person?"],
+  ] as const)('%s: a request with contact details is understood, and the details are not asked for again', async (language, text, next) => {
+    const c = await startConversation({ language });
+    try {
+      await c.say(language === 'sv' ? 'hej' : 'hello');
+      const said = await c.say(text);
+      expect(said.at(-1)).toContain(next);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('a general question is answered without verification, then the bot offers to act on the account', async () => {
     const c = await startConversation({ language: 'sv' });
     try {
@@ -174,6 +188,16 @@ describe('interruptions at a confirmation', () => {
       const said = await c.say('English');
       expect(said).toEqual(["Sure, let's continue in English.", 'Shall I cancel Office 365 Small Business (12 licences) now?']);
       expect((await c.say('yes')).join('\n')).toContain('Done. Case reference: CX-');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('start over at a confirmation changes nothing and goes back to the menu', async () => {
+    const c = await atConfirmation('sv');
+    try {
+      expect(await c.say('börja om')).toEqual(['Okej, vi börjar om. Ingenting har ändrats.', 'Vad vill du göra?']);
+      expect(c.db().prepare('SELECT COUNT(*) AS n FROM cases').get()).toEqual({ n: 0 });
     } finally {
       await c.close();
     }

@@ -49,6 +49,12 @@ describe('intent recognition', () => {
     expect((await recognizer.recognize(text, language)).intent).toBe(intent);
   });
 
+  it('hands the verification the contact details it found, and classifies the rest', async () => {
+    const result = await recognizer.recognize("I'm anna.lindqvist@fjordfika.se, phone 070-123 45 67, and I want to cancel", 'en');
+    expect(result).toMatchObject({ intent: 'cancel', entities: { userId: 'anna.lindqvist@fjordfika.se', phone: '+46701234567' } });
+    expect(result.understood).not.toMatch(/anna|070/);
+  });
+
   it.each([
     ['sv', 'vad kostar en pizza'],
     ['en', 'how do I change my e-mail'],
