@@ -16,7 +16,7 @@ const envSchema = z
     MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
     MicrosoftAppTenantId: z.string().default(''),
     PORT: integer(0, 65535).default(3978),
-    HOST: z.string().min(1).default('0.0.0.0'),
+    HOST: z.string().min(1).optional(),
     MAX_BODY_BYTES: integer(1024, 10 * 1024 * 1024).default(256 * 1024),
     STORAGE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     SQLITE_PATH: z.string().min(1).default('./data/bot.sqlite'),
@@ -129,7 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         MicrosoftAppTenantId: e.MicrosoftAppTenantId,
       },
       port: e.PORT,
-      host: e.HOST,
+      // Without an app ID nobody is authenticated: then the server only listens on this machine unless told otherwise.
+      host: e.HOST ?? (e.MicrosoftAppId ? '0.0.0.0' : '127.0.0.1'),
       maxBodyBytes: e.MAX_BODY_BYTES,
       storage:
         e.STORAGE === 'postgres'

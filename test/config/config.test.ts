@@ -40,6 +40,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ STORAGE: 'memory' })).toMatchObject({ config: { sqlitePath: ':memory:' } });
   });
 
+  it('listens only on this machine while there is no app ID to authenticate with, everywhere once there is', () => {
+    expect(loadConfig({})).toMatchObject({ config: { host: '127.0.0.1' } });
+    expect(loadConfig({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'x' })).toMatchObject({ config: { host: '0.0.0.0' } });
+    expect(loadConfig({ HOST: '0.0.0.0' })).toMatchObject({ config: { host: '0.0.0.0' } });
+  });
+
   it('treats an empty assignment as unset', () => {
     expect(loadConfig({ PORT: '', STORAGE: '' })).toMatchObject({ ok: true, config: { port: 3978, storage: { kind: 'sqlite' } } });
   });

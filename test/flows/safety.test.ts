@@ -9,7 +9,7 @@ const count = (c: Awaited<ReturnType<typeof startConversation>>, sql: string) =>
 
 describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
   const say = {
-    sv: { explain: 'raderar alla data som hör till den senast 25 november 2026 (FR-1)', never: 'kan aldrig återaktiveras (RE-2)', codeSent: 'sexsiffrig kod till numret som slutar på 67', codeRetry: 'Det är inte koden jag skickade.', typeName: 'skriva organisationens namn: Fjordfika AB', nameRetry: 'Det stämmer inte.', done: 'raderas senast 25 november 2026 (FR-1)' },
+    sv: { explain: 'raderar alla data som hör till den, senast den 25 november 2026 (FR-1)', never: 'kan aldrig återaktiveras (RE-2)', codeSent: 'sexsiffrig kod till numret som slutar på 67', codeRetry: 'Det är inte koden jag skickade.', typeName: 'skriva organisationens namn: Fjordfika AB', nameRetry: 'Det stämmer inte.', done: 'raderas senast den 25 november 2026 (FR-1)' },
     en: { explain: 'deletes all data associated with it by 25 November 2026 (FR-1)', never: 'can never be reactivated (RE-2)', codeSent: '6-digit code to the number ending in 67', codeRetry: 'That is not the code I sent.', typeName: 'type the name of the organisation: Fjordfika AB', nameRetry: "That doesn't match.", done: 'deleted by 25 November 2026 (FR-1)' },
   }[language];
 

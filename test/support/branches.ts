@@ -36,7 +36,7 @@ export const BRANCHES: Branch[] = [
     intent: 'cancel',
     then: (c) => c.say(c.words.endOfTerm, c.words.yes, c.words.skip),
     expect: {
-      sv: ['Så här blir det: jag stänger av automatisk förnyelse', '12 december 2026', 'en månad i taget (END-2)', 'Klart. Ärendenummer: CX-', 'Automatisk förnyelse är avstängd'],
+      sv: ['Så här blir det: jag stänger av automatisk förnyelse', 'den 12 december 2026', 'en månad i taget (END-2)', 'Klart. Ärendenummer: CX-', 'Automatisk förnyelse är avstängd'],
       en: ['Here is what will happen: I turn off automatic renewal', '12 December 2026', 'one month at a time (END-2)', 'Done. Case reference: CX-', 'Automatic renewal is off'],
     },
     after: { status: 'ACTIVE', autoRenew: 0, cases: [{ kind: 'action', status: 'done', action: 'turn-off-auto-renew' }] },
@@ -47,7 +47,7 @@ export const BRANCHES: Branch[] = [
     intent: 'cancel',
     then: (c) => c.say(c.words.now, c.words.yes, c.words.yes, c.words.price, c.words.skip),
     expect: {
-      sv: ['avgifter för förtida uppsägning (EARLY-1)', 'ta bort era egna domäner (fjordfika.se)', 'namnserverposten (NS)', 'raderas för gott 20 februari 2027 (EARLY-3)', 'proportionell kredit', 'Klart. Ärendenummer: CX-', 'Vill du berätta varför du lämnar oss?', 'Tack, det hjälper oss.'],
+      sv: ['avgifter för förtida uppsägning (EARLY-1)', 'ta bort era egna domäner (fjordfika.se)', 'namnserverposten (NS)', 'raderas för gott den 20 februari 2027 (EARLY-3)', 'proportionell kredit', 'Klart. Ärendenummer: CX-', 'Vill du berätta varför du lämnar oss?', 'Tack, det hjälper oss.'],
       en: ['early-termination fees (EARLY-1)', 'remove your custom domains (fjordfika.se)', 'NS record at your registrar', 'deleted for good on 20 February 2027 (EARLY-3)', 'prorated credit', 'Done. Case reference: CX-', "Would you tell us why you're leaving?", 'Thank you, that helps us.'],
     },
     after: { status: 'CANCELLED', cases: [{ kind: 'action', status: 'done', action: 'cancel-now' }] },
@@ -80,7 +80,7 @@ export const BRANCHES: Branch[] = [
     intent: 'cancel',
     then: async () => [],
     expect: {
-      sv: ['är en provperiod, så det finns inget att säga upp (TR-1)', 'Den upphör 6 december 2026', 'betalningsmetod', 'raderas alla dess data för gott (TR-2)'],
+      sv: ['är en provperiod, så det finns inget att säga upp (TR-1)', 'Den upphör den 6 december 2026', 'betalningsmetod', 'raderas alla dess data för gott (TR-2)'],
       en: ['is a trial, so there is nothing to cancel (TR-1)', 'It ends on 6 December 2026', 'payment method', 'all its data is deleted for good (TR-2)'],
     },
     after: { status: 'ACTIVE', cases: [] },
@@ -102,7 +102,7 @@ export const BRANCHES: Branch[] = [
     intent: 'cancel',
     then: async () => [],
     expect: {
-      sv: ['Open- eller FPP-kanalen', 'upphör av sig själv 22 februari 2027', '(END-3)'],
+      sv: ['Open- eller FPP-kanalen', 'upphör av sig själv den 22 februari 2027', '(END-3)'],
       en: ['Open or FPP channel', 'ends by itself on 22 February 2027', '(END-3)'],
     },
     after: { status: 'ACTIVE', cases: [] },
@@ -113,7 +113,7 @@ export const BRANCHES: Branch[] = [
     intent: 'reactivate',
     then: (c) => c.say(c.words.yes),
     expect: {
-      sv: ['upphörde 23 oktober 2026', 'till och med 21 januari 2027 (RE-1)', 'Klart. Ärendenummer: CX-', 'är aktiv igen'],
+      sv: ['upphörde den 23 oktober 2026', 'till och med den 21 januari 2027 (RE-1)', 'Klart. Ärendenummer: CX-', 'är aktiv igen'],
       en: ['ended on 23 October 2026', 'until 21 January 2027 (RE-1)', 'Done. Case reference: CX-', 'is active again'],
     },
     after: { status: 'ACTIVE', autoRenew: 1, cases: [{ kind: 'action', status: 'done', action: 'reactivate' }] },
@@ -124,7 +124,7 @@ export const BRANCHES: Branch[] = [
     intent: 'reactivate',
     then: async () => [],
     expect: {
-      sv: ['upphörde 25 juli 2026', 'raderades för gott 23 oktober 2026', '(RE-3)', 'ny prenumeration'],
+      sv: ['upphörde den 25 juli 2026', 'raderades för gott den 23 oktober 2026', '(RE-3)', 'ny prenumeration'],
       en: ['ended on 25 July 2026', 'deleted for good on 23 October 2026', '(RE-3)', 'new subscription'],
     },
     after: { status: 'CANCELLED', cases: [] },
