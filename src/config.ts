@@ -54,6 +54,9 @@ const envSchema = z
     if (env.DIRECTORY === 'http' && !env.ACCOUNTS_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['ACCOUNTS_API_URL'], message: 'required when DIRECTORY=http' });
     }
+    if (env.SUBSCRIPTIONS === 'sqlite' && env.DIRECTORY === 'http') {
+      ctx.addIssue({ code: 'custom', path: ['SUBSCRIPTIONS'], message: 'sqlite changes the embedded directory\'s subscriptions; with DIRECTORY=http use SUBSCRIPTIONS=http' });
+    }
     if (env.SUBSCRIPTIONS === 'http' && !env.BILLING_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['BILLING_API_URL'], message: 'required when SUBSCRIPTIONS=http' });
     }

@@ -46,6 +46,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '0.0.0.0' })).toMatchObject({ config: { host: '0.0.0.0' } });
   });
 
+  it('refuses to change embedded subscriptions of accounts that live in a CRM', () => {
+    const result = loadConfig({ DIRECTORY: 'http', ACCOUNTS_API_URL: 'https://crm.example.test' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]).toMatch(/^SUBSCRIPTIONS: /);
+    expect(loadConfig({ DIRECTORY: 'http', ACCOUNTS_API_URL: 'https://crm.example.test', SUBSCRIPTIONS: 'http', BILLING_API_URL: 'https://billing.example.test' }).ok).toBe(true);
+  });
+
   it('treats an empty assignment as unset', () => {
     expect(loadConfig({ PORT: '', STORAGE: '' })).toMatchObject({ ok: true, config: { port: 3978, storage: { kind: 'sqlite' } } });
   });
