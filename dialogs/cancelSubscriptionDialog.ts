@@ -25,6 +25,8 @@ interface CancelValues {
   subscriptionId: string;
   subscription: Phrase;
   how?: How;
+  /** With too many licences the yes/no after the explanation is "shall a colleague do it?", not the fee question. */
+  offeredColleague?: boolean;
 }
 
 /**
@@ -80,7 +82,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         );
         return step.endDialog();
       case 'ends-by-itself':
-        await step.context.sendActivity(t('cancel:endsByItself', { subscription, date: formatDate(decision.endsOn, language) }));
+        await step.context.sendActivity(t('cancel:endsByItself', { subscription, channel: facts.channel === 'OPEN' ? 'Open' : 'FPP', date: formatDate(decision.endsOn, language) }));
         return step.endDialog();
       case 'already-ended':
         await step.context.sendActivity(t('cancel:alreadyEnded', { subscription, status: t(`account:statuses.${decision.status}`) }));
@@ -94,7 +96,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
           HOW,
           ask(step.context, this.deps.i18n, {
             kind: 'choice',
-            ask: { key: 'cancel:howToCancel', params: { subscription: values.subscription } },
+            ask: { key: decision.endOfTerm.alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
             retry: { key: 'cancel:howRetry' },
             options: offered.map((value) => ({ value, title: { key: `cancel:options.${value}.title` } })),
           }),
@@ -131,19 +133,10 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     if (early.online.available === false && early.online.reason === 'too-many-licences') {
       // EARLY-5, AS-2: explain what the caller can do themselves, and hand the cancellation to a person now.
       await step.context.sendActivity(
-        t('cancel:tooManyLicences', { plan: t(`account:plans.${read.facts.plan}`), licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, remove: early.online.usersToRemove }),
+        t('cancel:tooManyLicences', { plan: t(`account:plans.${read.facts.plan}`), licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, users: t('cancel:users', { count: early.online.usersToRemove }) }),
       );
-      const flow = step.options as AccountFlowOptions;
-      await handOverToPerson(step, this.deps, {
-        ...flow,
-        reason: 'too-many-licences',
-        subscriptionId: values.subscriptionId,
-        subscription: values.subscription,
-        flowId: values.flowId,
-        requestedAction: 'cancel-now',
-        context: { isAdmin: true, assignedLicenses: read.facts.assignedLicenses, plan: read.facts.plan, decisionRules: early.rules },
-      });
-      return step.endDialog();
+      values.offeredColleague = true;
+      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerColleague' } }));
     }
     return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }));
   }
@@ -151,6 +144,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
   private async summarise(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as CancelValues;
     const t = translatorFor(step.context, this.deps.i18n);
+    if (values.offeredColleague) return this.toColleague(step);
     if (step.result !== true) {
       await step.context.sendActivity(t(values.how === 'now' ? 'cancel:feeDeclined' : 'cancel:declined'));
       return step.endDialog();
@@ -172,7 +166,8 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       ...(early.online.available ? [t('cancel:selfService', { threshold: this.deps.policy.config.licenceThreshold })] : []),
     ];
     await step.context.sendActivity(MessageFactory.text(lines.map((line) => t('common:listItem', { item: line })).join('\n')));
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:confirmNow', params: { subscription: values.subscription } } }));
+    const confirmKey = early.domainsToRemove.length > 0 ? 'cancel:confirmNowDomains' : 'cancel:confirmNow';
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: confirmKey, params: { subscription: values.subscription } } }));
   }
 
   private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -190,5 +185,26 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       subscription: values.subscription,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
+  }
+
+  /** EARLY-5, AS-2: with too many licences a colleague cancels, if the caller wants; the case carries the context. */
+  private async toColleague(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as CancelValues;
+    const t = translatorFor(step.context, this.deps.i18n);
+    if (step.result !== true) {
+      await step.context.sendActivity(t('cancel:colleagueDeclined', { threshold: this.deps.policy.config.licenceThreshold }));
+      return step.endDialog();
+    }
+    const read = await this.decision(step);
+    await handOverToPerson(step, this.deps, {
+      ...(step.options as AccountFlowOptions),
+      reason: 'too-many-licences',
+      subscriptionId: values.subscriptionId,
+      subscription: values.subscription,
+      flowId: values.flowId,
+      requestedAction: 'cancel-now',
+      context: { isAdmin: true, assignedLicenses: read?.facts.assignedLicenses, plan: read?.facts.plan, decisionRules: read?.decision.rules },
+    });
+    return step.endDialog();
   }
 }

@@ -178,7 +178,6 @@ export class MainDialog extends ComponentDialog {
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
     }
     await handOverToPerson(step, this.deps, {
-      introKey: 'main:personHandedOver',
       accountId: session.accountId,
       organisationName: session.organisationName,
       caller: session.caller,

@@ -114,6 +114,12 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     const values = step.values as QuestionValues;
     if (step.result === undefined) return this.endGaveUp(step);
     values.answers[item] = step.result as string;
+    if (item === 'userId') {
+      // A locked user ID is said at once, not after five more questions. Any user ID can be locked, so this tells
+      // nobody whether it exists.
+      const lock = await this.deps.verification.lockout(conversationKey(step.context), values.answers.userId);
+      if (lock.locked) return this.endLocked(step, lock.until);
+    }
     // One message may answer questions not yet asked; never overwrite an answer already given.
     const text = step.context.activity.type === ActivityTypes.Message ? step.context.activity.text ?? '' : '';
     values.answers = { ...extractAnswers(text), ...values.answers };

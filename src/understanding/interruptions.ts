@@ -35,12 +35,15 @@ const INTERRUPT_CONFIDENCE = 0.8;
  */
 export async function freeTextInterruption(recognizer: IntentRecognizer, vocabulary: InterruptionVocabulary, text: string, language: Language): Promise<Interruption | undefined> {
   const clear = recognizer.clearLanguage(text);
-  const result = await recognizer.recognize(text, clear ?? language);
-  if (result.score >= INTERRUPT_CONFIDENCE) {
-    if (result.intent === 'person' || result.intent === 'help' || result.intent === 'startOver') return { kind: result.intent };
-    if (result.intent === 'switchLanguage') return { kind: 'switchLanguage', to: languageNamedIn(vocabulary, text) ?? (clear && clear !== language ? clear : language === 'sv' ? 'en' : 'sv') };
-  }
   if (clear && clear !== language) return { kind: 'switchLanguage', to: clear };
+  const result = await recognizer.recognize(text, language);
+  // A guess built only from typo-corrected words ("anna" → "annan") never interrupts.
+  if (result.score < INTERRUPT_CONFIDENCE || result.exactWords === 0) return undefined;
+  if (result.intent === 'person' || result.intent === 'help' || result.intent === 'startOver') return { kind: result.intent };
+  if (result.intent === 'switchLanguage') {
+    const named = languageNamedIn(vocabulary, text);
+    return named && named !== language ? { kind: 'switchLanguage', to: named } : undefined;
+  }
   return undefined;
 }
 

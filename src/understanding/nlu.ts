@@ -26,6 +26,8 @@ export interface Recognition {
   understood: string;
   /** E-mail (user ID) and phone number found in the message, for the verification to use. */
   entities: PartialAnswers;
+  /** Words of the message the corpus knows as they are, without typo correction. */
+  exactWords: number;
 }
 
 export interface IntentRecognizer {
@@ -87,13 +89,13 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       // a name that happens to be one edit from a corpus word ("Anna" → "annan") is not enough.
       const known = corrected.filter((word) => word !== undefined).length;
       const exact = tokens.filter((token) => vocabulary.has(token)).length;
-      if (known * 2 < tokens.length || (exact === 0 && known < Math.min(2, tokens.length))) return { intent: 'none', score: 0, understood, entities };
+      if (known * 2 < tokens.length || (exact === 0 && known < Math.min(2, tokens.length))) return { intent: 'none', score: 0, understood, entities, exactWords: exact };
 
       const result = await nlp.process(language, understood);
       if (++processed % 500 === 0) forgetCachedInputs(nlp, cacheLimit);
       const best = (result.classifications as Array<{ intent: string; score: number }> | undefined)?.[0];
-      if (!best || best.intent === 'None' || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood, entities };
-      return { intent: best.intent as NluIntent, score: best.score, understood, entities };
+      if (!best || best.intent === 'None' || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood, entities, exactWords: exact };
+      return { intent: best.intent as NluIntent, score: best.score, understood, entities, exactWords: exact };
     },
 
     clearLanguage(text) {

@@ -38,10 +38,16 @@ export function parsePhone(text: string): string | undefined {
 
 const LEAD_IN = /^(?:(?:i am|i'm|im|my name is|it's|it is|the name is|jag heter|jag är|det är|namnet är|hon heter|han heter|kontaktpersonen är|our contact is|contact person is|the contact is)\s+)/iu;
 
-/** A person's first and last name: at least two words of letters (hyphens and apostrophes allowed). */
+// Words that make a phrase a courtesy or a reply, never a name ("tack så mycket", "thank you", "vet inte").
+const NOT_NAME_WORDS = new Set(
+  'tack så mycket bra hej hejsan ja nej okej ok vet inte jag du vi det är thanks thank you very much hello hi yes no okay dont know i we the is'.split(' '),
+);
+
+/** A person's first and last name: at least two words of letters (hyphens and apostrophes allowed), not a courtesy. */
 export function parsePersonName(text: string): string | undefined {
   const name = text.trim().replace(LEAD_IN, '').replace(/[.!]+$/u, '').replace(/\s+/gu, ' ');
-  return /^\p{L}+(?:['’-]\p{L}+)*(?: \p{L}+(?:['’-]\p{L}+)*)+$/u.test(name) && name.length <= 100 ? name : undefined;
+  if (!/^\p{L}+(?:['’-]\p{L}+)*(?: \p{L}+(?:['’-]\p{L}+)*)+$/u.test(name) || name.length > 100) return undefined;
+  return name.toLowerCase().split(' ').every((word) => NOT_NAME_WORDS.has(word)) ? undefined : name;
 }
 
 /** An organisation's name: letters, digits and the usual company punctuation, with at least two letters. */

@@ -143,8 +143,9 @@ describe.each(['sv', 'en'] as const)('VerifyIdentityDialog in %s', (language) =>
     expect(texts(replies).at(-1)).toBe(`${say.locked} ${language === 'sv' ? 'Vår support kan hjälpa dig under tiden; de ställer samma frågor.' : 'Our support team can help you in the meantime; they will ask you the same questions.'}`);
     expect(dialog.dialogTurnResult.result).toEqual({ status: 'locked' });
 
-    // A new conversation, right answers this time: the account is still locked.
-    const { said, dialog: second } = await verifyAs(DEMO_CALLERS.anna, language, verificationRig({ store: rig.store, directory: rig.directory }));
+    // A new conversation: the account is still locked, and it is said as soon as the user ID is given.
+    const second = client(verificationRig({ store: rig.store, directory: rig.directory }), 'conv-new');
+    const said = texts(await converse(second, language, ['start', DEMO_CALLERS.anna.userId]));
     expect(said.at(-1)).toContain(say.locked);
     expect(second.dialogTurnResult.result).toEqual({ status: 'locked' });
   });
@@ -221,7 +222,7 @@ describe('VerifyIdentityDialog security', () => {
     await first.close();
 
     const reopened = createSqliteStateStore(openSqliteDatabase(path));
-    const { said } = await verifyAs(DEMO_CALLERS.erik, 'sv', verificationRig({ store: reopened, directory: rig.directory }));
+    const said = texts(await converse(client(verificationRig({ store: reopened, directory: rig.directory }), 'conv-b'), 'sv', ['start', DEMO_CALLERS.erik.userId]));
     expect(said.at(-1)).toContain(TEXT.sv.locked);
     await reopened.close();
   });

@@ -186,7 +186,7 @@ describe('interruptions at a confirmation', () => {
     const c = await atConfirmation('sv');
     try {
       const said = await c.say('English');
-      expect(said).toEqual(["Sure, let's continue in English.", 'Shall I cancel Office 365 Small Business (12 licences) now?']);
+      expect(said).toEqual(["Sure, let's continue in English.", 'Have you removed the domains and saved what you want to keep? Shall I cancel Office 365 Small Business (12 licences) now?']);
       expect((await c.say('yes')).join('\n')).toContain('Done. Case reference: CX-');
     } finally {
       await c.close();
@@ -208,7 +208,7 @@ describe('interruptions at a confirmation', () => {
     try {
       const said = await c.say('help');
       expect(said[0]).toContain('Answer the question above');
-      expect(said[1]).toBe('Shall I cancel Office 365 Small Business (12 licences) now?');
+      expect(said[1]).toBe('Have you removed the domains and saved what you want to keep? Shall I cancel Office 365 Small Business (12 licences) now?');
     } finally {
       await c.close();
     }
@@ -218,7 +218,6 @@ describe('interruptions at a confirmation', () => {
     const c = await atConfirmation('en');
     try {
       const said = (await c.say('talk to a person')).join('\n');
-      expect(said).toContain("I've passed your case to a colleague");
       expect(said).toMatch(/Passed to a colleague\. Case reference: CX-/);
       expect(c.db().prepare("SELECT kind, status FROM cases WHERE kind = 'handoff'").all()).toEqual([{ kind: 'handoff', status: 'open' }]);
       expect(c.db().prepare("SELECT status FROM subscriptions WHERE id = 'sub-fjordfika-1'").get()).toEqual({ status: 'ACTIVE' });

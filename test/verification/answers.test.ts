@@ -70,6 +70,9 @@ describe('answer forms', () => {
     ['anna', undefined],
     ['Anna 123', undefined],
     ['', undefined],
+    ['tack så mycket', undefined],
+    ['thank you', undefined],
+    ['vet inte', undefined],
   ])('person name %j → %s', (text, expected) => {
     expect(parsePersonName(text)).toBe(expected);
   });
