@@ -17,6 +17,17 @@ const STEPS = 'fastRevoke.steps';
 const YES_NO = 'fastRevoke.yesNo';
 const CODE = 'fastRevoke.code';
 const NAME = 'fastRevoke.name';
+const STEP_UP = 'fastRevoke.stepUp';
+/** Codes a caller can have sent in one fast revoke. */
+const MAX_CODES = 3;
+
+interface StepUpOptions {
+  accountId: string;
+  subscriptionId: string;
+  phoneEnding: string;
+  /** How many codes have been sent, this one included. */
+  sends: number;
+}
 
 interface FastRevokeValues {
   flowId: string;
@@ -33,13 +44,14 @@ export class FastRevokeDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(FAST_REVOKE_DIALOG, deps);
     this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
-    this.addDialog(new CodePrompt(CODE, deps.now));
+    this.addDialog(new CodePrompt(CODE, deps.now, deps.vocabulary.resendCode));
+    this.addDialog(new WaterfallDialog(STEP_UP, [this.sendCode.bind(this), this.afterCode.bind(this)]));
     this.addDialog(new PhrasePrompt(NAME));
     this.addDialog(
       new WaterfallDialog(STEPS, [
         selectSubscriptionStep(),
         this.explain.bind(this),
-        this.sendCode.bind(this),
+        this.stepUp.bind(this),
         this.askName.bind(this),
         this.act.bind(this),
         feedbackStep(deps.policy, () => 'fast-revoke'),
@@ -68,41 +80,60 @@ export class FastRevokeDialog extends InterruptibleDialog {
       await step.context.sendActivity(t(key, { subscription }));
       return step.endDialog();
     }
-    const retentionDays = decision.ordinaryRetentionDays;
-    await step.context.sendActivity(
-      MessageFactory.text(t('fastRevoke:explain', { subscription, date: formatDate(decision.dataDeletedBy, turnLanguage(step.context)), retentionDays })),
-    );
+    const language = turnLanguage(step.context);
+    const date = formatDate(decision.dataDeletedBy, language);
+    const reactivation = this.deps.policy.reactivation(facts, this.deps.now());
+    // Already cancelled: nothing is cancelled now; the deletion comes forward from the day the data would have gone.
+    const explanation =
+      reactivation.outcome === 'allowed'
+        ? t('fastRevoke:explainCancelled', { subscription, date, until: formatDate(reactivation.possibleUntil, language) })
+        : t('fastRevoke:explain', { subscription, date, retentionDays: decision.ordinaryRetentionDays });
+    await step.context.sendActivity(MessageFactory.text(explanation));
     return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }));
   }
 
   /** The step-up check: a code to the phone number on record, which only the account's people should hold. */
-  private async sendCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
+  private async stepUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as FastRevokeValues;
-    const t = translatorFor(step.context, this.deps.i18n);
     if (step.result !== true) {
-      await step.context.sendActivity(t('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
+      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
       return step.endDialog();
     }
-    const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, values.subscriptionId);
+    const { accountId } = step.options as AccountFlowOptions;
+    return step.beginDialog(STEP_UP, { accountId, subscriptionId: values.subscriptionId, phoneEnding: values.phoneEnding, sends: 1 } satisfies StepUpOptions);
+  }
+
+  /** The step-up check: a code to the phone number on record, which only the account's people should hold. */
+  private async sendCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = step.options as StepUpOptions;
+    const t = translatorFor(step.context, this.deps.i18n);
+    const read = await readSubscription(this.deps, options.accountId, options.subscriptionId);
     if (!read) {
       await step.context.sendActivity(t('account:unavailable'));
       return step.endDialog();
     }
-    const { account } = read;
     const { ttlMinutes } = this.deps.otp;
     const { code, issued } = issueCode(this.deps.now(), ttlMinutes);
     try {
-      await this.deps.otp.sender.send(account.phone, t('fastRevoke:sms', { code, minutes: ttlMinutes }));
+      await this.deps.otp.sender.send(read.account.phone, t('fastRevoke:sms', { code, minutes: ttlMinutes }));
     } catch (error) {
       if (!(error instanceof OtpDeliveryError)) throw error;
       this.deps.logger.error('flow.otp-not-sent', { error });
       await step.context.sendActivity(t('fastRevoke:smsFailed'));
       return step.endDialog();
     }
+    const sent = options.sends > 1 ? 'fastRevoke:resent' : 'fastRevoke:codeSent';
     return step.prompt(
       CODE,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:codeSent', params: { last: values.phoneEnding } }, retry: { key: 'fastRevoke:codeRetry' } }, { issued } satisfies { issued: IssuedCode }),
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: sent, params: { last: options.phoneEnding } }, retry: { key: 'fastRevoke:codeRetry' } }, { issued } satisfies { issued: IssuedCode }),
     );
+  }
+
+  /** A caller who did not get the code may ask for a new one, a few times; a wrong code counts against them. */
+  private async afterCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = step.options as StepUpOptions;
+    if (step.result === 'resend' && options.sends < MAX_CODES) return step.replaceDialog(STEP_UP, { ...options, sends: options.sends + 1 });
+    return step.endDialog(step.result === 'confirmed' ? 'confirmed' : undefined);
   }
 
   private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {

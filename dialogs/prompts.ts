@@ -8,6 +8,7 @@ import { switchTurnLanguage, turnLanguage } from '../src/bot/language';
 import { recognizeYesNo, type YesNoVocabulary } from '../src/understanding/yesNo';
 import { ITEM_PARSERS } from '../src/verification/answers';
 import { normaliseText } from '../src/verification/normalise';
+import { normalisePhrase } from '../src/understanding/phrases';
 import { codeMatches, type IssuedCode } from '../src/verification/otp';
 
 /** After this many re-prompts a question gives up and ends with no value; the dialog then offers help or a person. */
@@ -82,14 +83,18 @@ export class FreeTextPrompt extends PlainPrompt<string> {
   }
 }
 
-/** The one-time code of a step-up check; the issued code (hashed) travels in `validations.issued`. */
-export class CodePrompt extends PlainPrompt<string> {
-  constructor(dialogId: string, private readonly now: () => Date) {
+/**
+ * The one-time code of a step-up check; the issued code (hashed) travels in `validations.issued`. Answers
+ * `confirmed`, or `resend` when the caller asks for a new code ("skicka igen", "I didn't get it").
+ */
+export class CodePrompt extends PlainPrompt<'confirmed' | 'resend'> {
+  constructor(dialogId: string, private readonly now: () => Date, private readonly resendPhrases: ReadonlySet<string>) {
     super(dialogId);
   }
 
-  protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<string>> {
+  protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<'confirmed' | 'resend'>> {
     const typed = context.activity.type === ActivityTypes.Message ? context.activity.text ?? '' : '';
+    if (this.resendPhrases.has(normalisePhrase(typed))) return { succeeded: true, value: 'resend' };
     const issued = (options.validations as { issued: IssuedCode }).issued;
     return codeMatches(issued, typed, this.now()) ? { succeeded: true, value: 'confirmed' } : { succeeded: false };
   }

@@ -2,6 +2,7 @@ import type { i18n } from 'i18next';
 import { LANGUAGES } from '../i18n';
 import { buildInterruptionVocabulary, type InterruptionVocabulary } from '../understanding/interruptions';
 import { choice, type Choice } from '../understanding/choices';
+import { normalisePhrase } from '../understanding/phrases';
 import { MENU_INTENTS } from '../understanding/intents';
 import { buildYesNoVocabulary, type YesNoVocabulary } from '../understanding/yesNo';
 
@@ -16,6 +17,8 @@ export interface Vocabulary {
   feedbackReasons: Choice[];
   yesNo: YesNoVocabulary;
   interruptions: InterruptionVocabulary;
+  /** "skicka igen", "send again": a new one-time code, please. */
+  resendCode: ReadonlySet<string>;
 }
 
 export function buildVocabulary(i18n: i18n): Vocabulary {
@@ -29,6 +32,7 @@ export function buildVocabulary(i18n: i18n): Vocabulary {
     cancelOptions: choicesFrom('cancel:options', CANCEL_OPTIONS),
     feedbackReasons: choicesFrom('feedback:reasons', FEEDBACK_REASONS),
     yesNo: buildYesNoVocabulary([...single('common:yes'), ...list('common:yesWords')], [...single('common:no'), ...list('common:noWords')]),
+    resendCode: new Set(list('fastRevoke:resendWords').map(normalisePhrase)),
     interruptions: buildInterruptionVocabulary({
       cancel: list('interruptions:cancelWords'),
       help: list('interruptions:helpWords'),

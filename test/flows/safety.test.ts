@@ -39,6 +39,33 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
     }
   });
 
+  it('a caller who did not get the code can have a new one; the old one stops working', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('fastRevoke', 'anna');
+      await c.say(c.words.yes);
+      const first = c.otp.lastCode() as string;
+      const resent = await c.say(language === 'sv' ? 'jag fick ingen kod' : "i didn't get the code");
+      expect(resent.at(-1)).toContain(language === 'sv' ? 'Jag har skickat en ny kod' : "I've sent a new code");
+      expect(c.otp.sent).toHaveLength(2);
+      const second = c.otp.lastCode() as string;
+      if (first !== second) expect((await c.say(first)).join('\n')).toContain(say.codeRetry);
+      expect((await c.say(second)).join('\n')).toContain(say.typeName);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('on an already cancelled subscription it brings the deletion forward, and says so', async () => {
+    const c = await startConversation({ language });
+    try {
+      const said = (await c.verifyFor('fastRevoke', 'lena')).join('\n');
+      expect(said).toContain(language === 'sv' ? 'är redan uppsagd och dess data sparas till och med den 21 januari 2027' : 'is already cancelled and its data is kept up to and including 21 January 2027');
+    } finally {
+      await c.close();
+    }
+  });
+
   it('three wrong codes stop it; nothing is changed', async () => {
     const c = await startConversation({ language });
     try {
