@@ -8,12 +8,12 @@ import type { Logger } from '../src/log';
 import type { Policy } from '../src/policy';
 import { recognizeChoice } from '../src/understanding/choices';
 import { MENU_INTENTS, type MenuIntent } from '../src/understanding/intents';
-import { languageNamedIn } from '../src/understanding/interruptions';
+import { languageNamedIn, phraseInterruption } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
 import { handOverToPerson, type AccountFlowOptions } from './flowSupport';
 import { wasInterrupted } from './interruptibleDialog';
-import { WishPrompt, type Wish } from './prompts';
+import { WishPrompt, type Wish, type YesNoMeaning } from './prompts';
 import { ask } from './questions';
 import { greetingReply, policyOverviewReply } from './replies';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
@@ -32,7 +32,16 @@ export interface MainDialogOptions {
   greeted?: boolean;
   /** The question the menu asks this time (`main:whatElse` unless something else fits better). */
   question?: string;
+  /** Wait for the caller without asking anything (after a goodbye). */
+  silent?: boolean;
 }
+
+/** What a bare yes or no means after each menu question. */
+const YES_NO_MEANING: Record<string, YesNoMeaning> = {
+  'main:whatElse': { yes: 'menu', no: 'thanksGoodbye' },
+  'main:offerAccount': { yes: 'menu', no: 'anythingElse' },
+  'main:offerAccountVerified': { yes: 'menu', no: 'anythingElse' },
+};
 
 export interface MainDialogDeps {
   i18n: i18n;
@@ -60,7 +69,7 @@ interface MainValues {
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: MainDialogDeps) {
     super(MAIN_DIALOG);
-    this.addDialog(new WishPrompt(WISH_PROMPT, deps.vocabulary.menu, deps.recognizer));
+    this.addDialog(new WishPrompt(WISH_PROMPT, deps.vocabulary, deps.recognizer));
     for (const dialog of deps.dialogs) this.addDialog(dialog);
     this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.askWhatToDo.bind(this), this.route.bind(this), this.afterVerification.bind(this), this.loop.bind(this)]));
     this.initialDialogId = MAIN_WATERFALL;
@@ -76,15 +85,26 @@ export class MainDialog extends ComponentDialog {
       const asked = activity.type === ActivityTypes.Message ? await this.firstWish(step.context) : undefined;
       if (asked && asked !== 'greeting') return step.next(asked);
     }
-    const question = options.question ?? (options.greeted ? 'main:whatElse' : 'main:whatToDo');
+    const question = await this.questionFor(step.context, options);
     const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: MENU_INTENTS.map((value) => ({ value, title: { key: `main:menu.${value}.title` } })) };
     const confused = ask(step.context, this.deps.i18n, { ...menu, ask: { key: 'main:confused' } }).prompt;
-    return step.prompt(WISH_PROMPT, ask(step.context, this.deps.i18n, { ...menu, ask: { key: question } }, { confused }));
+    const prompt = ask(step.context, this.deps.i18n, { ...menu, ask: { key: question } }, { confused, yesNo: YES_NO_MEANING[question] });
+    return step.prompt(WISH_PROMPT, options.silent ? { ...prompt, prompt: undefined } : prompt);
+  }
+
+  /** The menu's question; a caller who is already verified is not told they will be checked first. */
+  private async questionFor(context: TurnContext, options: MainDialogOptions): Promise<string> {
+    const question = options.question ?? (options.greeted ? 'main:whatElse' : 'main:whatToDo');
+    if (question !== 'main:offerAccount') return question;
+    const session = await this.deps.callerSession.get(context);
+    return this.deps.policy.access(standing(session), this.deps.now()).level === 'none' ? question : 'main:offerAccountVerified';
   }
 
   private async firstWish(context: TurnContext): Promise<Wish | undefined> {
     const choice = recognizeChoice(this.deps.vocabulary.menu, context.activity) as MenuIntent | undefined;
     if (choice || !context.activity.text) return choice;
+    const phrase = phraseInterruption(this.deps.vocabulary.interruptions, context.activity.text);
+    if (phrase) return phrase.kind === 'cancel' ? 'stop' : phrase.kind;
     const result = await this.deps.recognizer.recognize(context.activity.text, turnLanguage(context));
     return result.intent === 'none' ? undefined : result.intent;
   }
@@ -128,7 +148,14 @@ export class MainDialog extends ComponentDialog {
         return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
       case 'thanksGoodbye':
         await step.context.sendActivity(t('main:goodbye'));
-        return step.endDialog();
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, silent: true } satisfies MainDialogOptions);
+      case 'menu':
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
+      case 'anythingElse':
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
+      case 'stop':
+        await step.context.sendActivity(t('main:nothingToStop'));
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
       case 'outOfScope':
       default:
         await step.context.sendActivity(t('main:outOfScope'));

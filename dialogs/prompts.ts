@@ -5,6 +5,9 @@ import { recognizeChoice, type Choice } from '../src/understanding/choices';
 import type { IntentRecognizer, NluIntent } from '../src/understanding/nlu';
 import type { MenuIntent } from '../src/understanding/intents';
 import { switchTurnLanguage, turnLanguage } from '../src/bot/language';
+import type { Vocabulary } from '../src/bot/vocabulary';
+import { phraseInterruption } from '../src/understanding/interruptions';
+import { exactYesNo } from '../src/understanding/yesNo';
 import { recognizeYesNo, type YesNoVocabulary } from '../src/understanding/yesNo';
 import { ITEM_PARSERS } from '../src/verification/answers';
 import { normaliseText } from '../src/verification/normalise';
@@ -109,8 +112,17 @@ export class PhrasePrompt extends PlainPrompt<string> {
   }
 }
 
-/** What the caller wants, as the main dialog routes it: a menu choice or an intent understood from free text. */
-export type Wish = MenuIntent | NluIntent;
+/**
+ * What the caller wants, as the main dialog routes it: a menu choice, an intent understood from free text, or what a
+ * bare yes/no/stop means at the question asked: `menu` (show the choices), `anythingElse`, `stop` (nothing to stop).
+ */
+export type Wish = MenuIntent | NluIntent | 'menu' | 'anythingElse' | 'stop';
+
+/** What a bare "yes" or "no" means at a menu question. */
+export interface YesNoMeaning {
+  yes: Wish;
+  no: Wish;
+}
 
 /**
  * The main question, "what would you like to do?": a button or menu phrase first, then the intent recogniser on
@@ -119,7 +131,7 @@ export type Wish = MenuIntent | NluIntent;
  * (`validations.confused` holds that retry).
  */
 export class WishPrompt extends PlainPrompt<Wish> {
-  constructor(dialogId: string, private readonly menu: Choice[], private readonly recognizer: IntentRecognizer) {
+  constructor(dialogId: string, private readonly vocabulary: Vocabulary, private readonly recognizer: IntentRecognizer) {
     super(dialogId, async (prompt) => prompt.recognized.succeeded);
   }
 
@@ -129,12 +141,20 @@ export class WishPrompt extends PlainPrompt<Wish> {
     else await super.onPrompt(context, state, options, isRetry);
   }
 
-  protected async onRecognize(context: TurnContext): Promise<PromptRecognizerResult<Wish>> {
+  protected async onRecognize(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions): Promise<PromptRecognizerResult<Wish>> {
     if (context.activity.type !== ActivityTypes.Message) return { succeeded: false };
-    const choice = recognizeChoice(this.menu, context.activity) as MenuIntent | undefined;
+    const choice = recognizeChoice(this.vocabulary.menu, context.activity) as MenuIntent | undefined;
     if (choice) return { succeeded: true, value: choice };
     const text = context.activity.text;
     if (!text) return { succeeded: false };
+
+    const phrase = phraseInterruption(this.vocabulary.interruptions, text);
+    if (phrase) return { succeeded: true, value: phrase.kind === 'cancel' ? 'stop' : phrase.kind };
+    const yesNo = exactYesNo(this.vocabulary.yesNo, text);
+    // After "would you rather talk to a person?" a yes means exactly that.
+    const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : (options.validations as { yesNo?: YesNoMeaning } | undefined)?.yesNo;
+    if (yesNo !== undefined && meaning) return { succeeded: true, value: yesNo ? meaning.yes : meaning.no };
+
     const clear = this.recognizer.clearLanguage(text);
     if (clear && clear !== turnLanguage(context)) switchTurnLanguage(context, clear);
     const result = await this.recognizer.recognize(text, turnLanguage(context));

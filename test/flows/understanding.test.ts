@@ -89,6 +89,57 @@ describe('free text is routed in both languages', () => {
   });
 });
 
+describe('short answers at the menu', () => {
+  it('"avbryt" with nothing in progress says so, and shows how to cancel the subscription', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('hej');
+      const said = await c.say('avbryt');
+      expect(said[0]).toContain('Det pågår inget just nu som kan avbrytas.');
+      expect(said[1]).toBe('Vad vill du göra?');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('"nej" to "anything else?" says goodbye, and the next message is not greeted from scratch', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('hej', 'Allmänna frågor');
+      await c.say('nej');
+      const offered = await c.say('Allmänna frågor');
+      expect(offered.at(-1)).toBe('Vill du att jag tittar på din egen prenumeration? Välj vad du vill göra, så kontrollerar jag först vem du är.');
+      expect(await c.say('nej')).toEqual(['Finns det något mer jag kan hjälpa dig med?']);
+      expect(await c.say('nej')).toEqual(['Tack för att du hörde av dig. Ha en fin dag!']);
+      expect(await c.say('hej')).toEqual(['Hej igen!', 'Vad vill du göra?']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('"ja" after "would you rather talk to a person?" means exactly that', async () => {
+    const c = await startConversation({ language: 'en' });
+    try {
+      await c.say('hello', 'qwfp zxcv', 'blorp glorp');
+      expect((await c.say('yes'))[0]).toContain('Our support team can help you.');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a verified caller is not told they will be checked first', async () => {
+    const c = await startConversation({ language: 'en' });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say('Keep it');
+      const said = await c.say('can I get my money back?');
+      expect(said.at(-1)).toBe('Would you like me to do something with your subscription? Choose below.');
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('interruptions at a verification question', () => {
   it('switching language keeps the answers given so far and asks the same question again', async () => {
     const c = await startConversation({ language: 'sv' });
