@@ -30,6 +30,16 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
 
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
+  // restify would inflate a compressed body without a limit: 200 kB of gzip can become 200 MB. Channels send plain JSON.
+  server.pre((req: Request, res: RestifyResponse, next: () => void) => {
+    const encoding = req.headers['content-encoding'];
+    if (encoding && encoding.toLowerCase() !== 'identity') {
+      logger.warn('http.encoding-refused', { encoding: String(encoding) });
+      res.send(415, { error: 'UnsupportedMediaType' });
+      return;
+    }
+    next();
+  });
   server.use(restify.plugins.bodyParser({ maxBodySize: config.maxBodyBytes, mapParams: false, mapFiles: false }));
 
   // restify's own errors (bad JSON, body too large, unknown route) carry parser details: answer with a code only.

@@ -22,7 +22,7 @@ const emailSchema = z.email({ pattern: z.regexes.unicodeEmail });
 
 /** A user ID (UPN) written anywhere in the message: "I'm anna.lindqvist@fjordfika.se" → the address. */
 export function parseUserId(text: string): string | undefined {
-  const found = text.match(EMAIL)?.[0];
+  const found = text.normalize('NFC').match(EMAIL)?.[0];
   if (!found) return undefined;
   const candidate = normaliseUserId(found);
   return emailSchema.safeParse(candidate).success ? candidate : undefined;
@@ -30,7 +30,7 @@ export function parseUserId(text: string): string | undefined {
 
 /** A valid phone number anywhere in the message, in E.164. */
 export function parsePhone(text: string): string | undefined {
-  const whole = normalisePhone(text.replace(/^[^\d+(]+/u, ''));
+  const whole = normalisePhone(text.normalize('NFC').replace(/^[^\d+(]+/u, ''));
   if (whole) return whole;
   const found = findPhoneNumbersInText(text, 'SE').find((match) => match.number.isValid());
   return found?.number.number;
@@ -45,15 +45,15 @@ const NOT_NAME_WORDS = new Set(
 
 /** A person's first and last name: at least two words of letters (hyphens and apostrophes allowed), not a courtesy. */
 export function parsePersonName(text: string): string | undefined {
-  const name = text.trim().replace(LEAD_IN, '').replace(/[.!]+$/u, '').replace(/\s+/gu, ' ');
-  if (!/^\p{L}+(?:['’-]\p{L}+)*(?: \p{L}+(?:['’-]\p{L}+)*)+$/u.test(name) || name.length > 100) return undefined;
+  const name = text.normalize('NFC').trim().replace(LEAD_IN, '').replace(/[.!]+$/u, '').replace(/\s+/gu, ' ');
+  if (!/^[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*(?: [\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*)+$/u.test(name) || name.length > 100) return undefined;
   return name.toLowerCase().split(' ').every((word) => NOT_NAME_WORDS.has(word)) ? undefined : name;
 }
 
 /** An organisation's name: letters, digits and the usual company punctuation, with at least two letters. */
 export function parseOrganisationName(text: string): string | undefined {
-  const name = text.trim().replace(/\s+/gu, ' ');
-  const ok = name.length <= 160 && /^[\p{L}\p{N}][\p{L}\p{N} &.,'’()\/-]*$/u.test(name) && (name.match(/\p{L}/gu)?.length ?? 0) >= 2;
+  const name = text.normalize('NFC').trim().replace(/\s+/gu, ' ');
+  const ok = name.length <= 160 && /^[\p{L}\p{N}][\p{L}\p{M}\p{N} &.,'’()\/-]*$/u.test(name) && (name.match(/\p{L}/gu)?.length ?? 0) >= 2;
   return ok ? name : undefined;
 }
 
@@ -62,7 +62,7 @@ const POSTAL_CODE = /(?:^|[\s,])(?:\d{3}\s?\d{2}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{
 
 /** A full postal address: a street with its number, a postal code and a town, in any usual order. */
 export function parsePostalAddress(text: string): string | undefined {
-  const address = text.trim().replace(/\s+/gu, ' ');
+  const address = text.normalize('NFC').trim().replace(/\s+/gu, ' ');
   if (address.length > 200 || !POSTAL_CODE.test(address)) return undefined;
   const withoutCode = address.replace(POSTAL_CODE, ' ');
   const hasStreetNumber = /\p{L}{2,}\.?\s*\d+\s?\p{L}?\b|\b\d+\p{L}?\s+\p{L}{2,}/u.test(withoutCode);
@@ -70,13 +70,18 @@ export function parsePostalAddress(text: string): string | undefined {
   return hasStreetNumber && words.length >= 2 ? address : undefined;
 }
 
-/** Items that can be recognised wherever they appear, so one message can answer several questions. */
+/**
+ * Items that can be recognised wherever they appear, so one message can answer several questions. A number is taken
+ * as the phone number only when written as one (a leading + or 0): "kundnummer 123456789" or a date is not.
+ */
 export function extractAnswers(text: string): PartialAnswers {
   const found: PartialAnswers = {};
-  const userId = parseUserId(text);
+  const normalised = text.normalize('NFC');
+  const userId = parseUserId(normalised);
   if (userId) found.userId = userId;
-  const phone = parsePhone(text.replace(EMAIL, ' '));
-  if (phone) found.phone = phone;
+  const withoutEmail = normalised.replace(EMAIL, ' ');
+  const phone = findPhoneNumbersInText(withoutEmail, 'SE').find((match) => match.number.isValid() && /^[+0(]/.test(withoutEmail.slice(match.startsAt, match.endsAt)));
+  if (phone) found.phone = phone.number.number;
   return found;
 }
 

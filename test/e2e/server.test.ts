@@ -90,6 +90,17 @@ describe('server over real HTTP (embedded SQLite, no credentials)', () => {
     expect(await res.json()).toEqual({ error: 'PayloadTooLarge' });
   });
 
+  it('a compressed body is refused (415): it could inflate past any limit', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const res = await fetch(`${base}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync(Buffer.from(JSON.stringify({ type: 'message', text: 'x'.repeat(1_000_000) }))),
+    });
+    expect(res.status).toBe(415);
+    expect(await res.json()).toEqual({ error: 'UnsupportedMediaType' });
+  });
+
   it('an unknown route → 404 without details', async () => {
     const res = await fetch(`${base}/nothing-here`);
     expect(res.status).toBe(404);

@@ -98,6 +98,19 @@ describe('answer forms', () => {
     expect(parsePostalAddress(text) !== undefined).toBe(valid);
   });
 
+  it('decomposed (NFD) input reads like composed input', () => {
+    expect(parseUserId('åsa.öberg@exempel.se'.normalize('NFD'))).toBe('åsa.öberg@exempel.se');
+    expect(parsePersonName('Åsa Öberg'.normalize('NFD'))).toBe('Åsa Öberg');
+    expect(parseOrganisationName('Tallmo Trä AB'.normalize('NFD'))).toBe('Tallmo Trä AB');
+  });
+
+  it('a customer number or a date is not taken for the phone number', () => {
+    expect(extractAnswers('our customer number is 123456789')).toEqual({});
+    expect(extractAnswers('avtal 2024-11-05')).toEqual({});
+    expect(extractAnswers('ring 070-123 45 67')).toEqual({ phone: '+46701234567' });
+    expect(extractAnswers('phone +44 20 7946 0321')).toEqual({ phone: '+442079460321' });
+  });
+
   it('one message can answer several questions', () => {
     expect(extractAnswers("I'm anna.lindqvist@fjordfika.se, phone 070-123 45 67")).toEqual({ userId: 'anna.lindqvist@fjordfika.se', phone: '+46701234567' });
     expect(extractAnswers('Storgatan 12, 114 55 Stockholm')).toEqual({});
