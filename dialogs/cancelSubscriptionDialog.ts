@@ -99,7 +99,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
             ask: { key: decision.endOfTerm.alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
             retry: { key: 'cancel:howRetry' },
             options: offered.map((value) => ({ value, title: { key: `cancel:options.${value}.title` } })),
-          }),
+          }, { choices: this.deps.vocabulary.cancelOptions.filter((option) => (offered as string[]).includes(option.value)) }),
         );
       }
     }

@@ -60,8 +60,8 @@ export class YesNoPrompt extends PlainPrompt<boolean> {
 }
 
 /**
- * Picks one option of a list: a fixed list given at construction (menus), or one that travels with the prompt in
- * `validations.choices` (the caller's subscriptions). Answers with the option's value.
+ * Picks one option of a list: the options offered with the prompt (`validations.choices`), or else the fixed list
+ * given at construction. Answers with the option's value.
  */
 export class OptionPrompt extends PlainPrompt<string> {
   constructor(dialogId: string, private readonly fixed?: Choice[]) {
@@ -70,7 +70,8 @@ export class OptionPrompt extends PlainPrompt<string> {
 
   protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<string>> {
     if (context.activity.type !== ActivityTypes.Message) return { succeeded: false };
-    const choices = this.fixed ?? (options.validations as { choices: Choice[] }).choices;
+    // The options actually offered this time win over the full list: a typed "2" means the second button shown.
+    const choices = (options.validations as { choices?: Choice[] } | undefined)?.choices ?? this.fixed ?? [];
     const value = recognizeChoice(choices, context.activity);
     return value === undefined ? { succeeded: false } : { succeeded: true, value };
   }

@@ -75,8 +75,8 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
     const audit = { at: deps.now().toISOString(), accountId: context.accountId, rules: supportCase.rules, channel: context.channel, caller: context.caller };
     try {
       const result = await deps.subscriptions[SERVICE_CALL[action]](request);
-      const settled = await deps.cases.settleCase(supportCase.reference, 'done', { alreadyApplied: result.alreadyApplied }, { ...audit, action: `${action}:done`, details: { subscriptionId: context.subscriptionId, dates, alreadyApplied: result.alreadyApplied } });
-      return { status: 'done', supportCase: settled, dates, alreadyDone: false };
+      const { supportCase: settled, settled: byUs } = await deps.cases.settleCase(supportCase.reference, 'done', { alreadyApplied: result.alreadyApplied }, { ...audit, action: `${action}:done`, details: { subscriptionId: context.subscriptionId, dates, alreadyApplied: result.alreadyApplied } });
+      return { status: 'done', supportCase: settled, dates, alreadyDone: !byUs };
     } catch (error) {
       if (!(error instanceof SubscriptionChangedError)) throw error; // unavailable: the case stays pending for the retry
       await deps.cases.settleCase(supportCase.reference, 'not-done', {}, { ...audit, action: `${action}:not-done`, details: { reason: 'subscription-changed' } });

@@ -46,8 +46,11 @@ export interface FeedbackRecord {
 export interface CaseLog {
   /** Opens the case unless one with the same idempotency key exists; either way returns the case that stands. */
   openCase(supportCase: SupportCase, audit: Omit<AuditRecord, 'caseReference'>): Promise<{ supportCase: SupportCase; created: boolean }>;
-  /** Moves a case on (pending → done / not-done) and appends the audit record for it, together. */
-  settleCase(reference: string, status: Exclude<CaseStatus, 'pending' | 'open'>, details: Record<string, unknown>, audit: Omit<AuditRecord, 'caseReference'>): Promise<SupportCase>;
+  /**
+   * Moves a case on (pending → done / not-done) and appends the audit record for it, together; `settled` is false
+   * when someone else settled it first (then nothing is written).
+   */
+  settleCase(reference: string, status: Exclude<CaseStatus, 'pending' | 'open'>, details: Record<string, unknown>, audit: Omit<AuditRecord, 'caseReference'>): Promise<{ supportCase: SupportCase; settled: boolean }>;
   findByIdempotencyKey(key: string): Promise<SupportCase | undefined>;
   findCase(reference: string): Promise<SupportCase | undefined>;
   audit(record: AuditRecord): Promise<void>;

@@ -6,7 +6,10 @@ const DIGITS = '2346789';
 
 const pick = (alphabet: string, count: number) => Array.from({ length: count }, () => alphabet[randomInt(alphabet.length)]).join('');
 
-/** A case reference such as `CX-7K3F-92`: short, unambiguous, about 49 bits of randomness. */
+/**
+ * A case reference such as `CX-7K3F-92`: short and unambiguous to read aloud, about 25 bits of randomness, so the
+ * case log retries on the rare collision.
+ */
 export function newCaseReference(): string {
   return `CX-${pick(LETTERS_AND_DIGITS, 4)}-${pick(DIGITS, 2)}`;
 }

@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '../storage/sqlite';
 import type { AuditRecord, CaseLog, FeedbackRecord, SupportCase } from './caseLog';
+import { newCaseReference } from './caseReference';
 
 interface CaseRow {
   reference: string;
@@ -52,7 +53,7 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
     `INSERT INTO audit_log (at, case_reference, account_id, action, rules, channel, caller, details)
      VALUES (@at, @caseReference, @accountId, @action, @rules, @channel, @caller, @details)`,
   );
-  const updateCase = db.prepare('UPDATE cases SET status = ?, details = ? WHERE reference = ?');
+  const updateCase = db.prepare("UPDATE cases SET status = ?, details = ? WHERE reference = ? AND status IN ('pending', 'open')");
   const auditRows = db.prepare<[string], AuditRow>('SELECT * FROM audit_log WHERE case_reference = ? ORDER BY id');
   const insertFeedback = db.prepare(
     `INSERT INTO feedback (case_reference, account_id, reason, comment, language, created_at)
@@ -80,14 +81,23 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
     const row = byReference.get(reference);
     if (!row) throw new Error(`no case ${reference}`);
     const merged = { ...JSON.parse(row.details), ...details };
-    updateCase.run(status, JSON.stringify(merged), reference);
+    // Settled once: a second, simultaneous settle finds it done and writes no second audit record.
+    if (updateCase.run(status, JSON.stringify(merged), reference).changes === 0) return { supportCase: toCase(row), settled: false };
     appendAudit({ ...audit, caseReference: reference });
-    return toCase({ ...row, status, details: JSON.stringify(merged) });
+    return { supportCase: toCase({ ...row, status, details: JSON.stringify(merged) }), settled: true };
   });
 
   return {
     async openCase(supportCase, audit) {
-      return open.immediate(supportCase, audit);
+      // A reference is short; on the rare collision with another case, draw a new one.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return open.immediate(attempt === 0 ? supportCase : { ...supportCase, reference: newCaseReference() }, audit);
+        } catch (error) {
+          const collision = error instanceof Error && /UNIQUE constraint failed: cases\.reference/.test(error.message);
+          if (!collision || attempt >= 5) throw error;
+        }
+      }
     },
     async settleCase(reference, status, details, audit) {
       return settle.immediate(reference, status, details, audit);

@@ -121,6 +121,20 @@ describe.each(['sv', 'en'] as const)('confirmations in %s', (language) => {
     }
   });
 
+  it('a typed number picks among the options actually shown', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say(c.words.endOfTerm, c.words.yes, c.words.skip);
+      // Auto-renew is now off: only "Now" and "Keep it" are offered, so "2" means "Keep it".
+      const said = await c.say(c.words.cancel, '2');
+      expect(said.join('\n')).toContain(language === 'sv' ? 'Okej, jag låter' : "Fine, I've left");
+      expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND id = 'sub-fjordfika-1'")).toBe(1);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('the same confirmation delivered twice creates one case', async () => {
     const c = await startConversation({ language });
     try {

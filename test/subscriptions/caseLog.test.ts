@@ -44,6 +44,26 @@ describe('account actions', () => {
     expect(db.prepare("SELECT status FROM subscriptions WHERE id = 'sub-fjordfika-1'").get()).toEqual({ status: 'CANCELLED' });
   });
 
+  it('two simultaneous confirmations act once and write one "done" record', async () => {
+    const { db, cases, actions, context } = rig();
+    const [a, b] = await Promise.all([actions.perform('cancel-now', context), actions.perform('cancel-now', context)]);
+    if (a.status !== 'done' || b.status !== 'done') throw new Error('not done');
+    expect(a.supportCase.reference).toBe(b.supportCase.reference);
+    expect([a.alreadyDone, b.alreadyDone].sort()).toEqual([false, true]);
+    expect((await cases.auditFor(a.supportCase.reference)).map((r) => r.action)).toEqual(['cancel-now:requested', 'cancel-now:done']);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM subscription_changes').get()).toEqual({ n: 1 });
+  });
+
+  it('a case reference that collides with an existing one is drawn again', async () => {
+    const { cases } = rig();
+    const base = { kind: 'handoff' as const, status: 'open' as const, accountId: 'acc-fjordfika', subscriptionId: null, action: 'none' as const, rules: ['AS-2' as const], channel: 'test', details: {}, createdAt: NOW.toISOString() };
+    const audit = { at: NOW.toISOString(), accountId: 'acc-fjordfika', action: 'handoff:caller-asked', rules: ['AS-2' as const], channel: 'test', caller: 'a***@x.se', details: {} };
+    await cases.openCase({ ...base, reference: 'CX-AAAA-22', idempotencyKey: 'one' }, audit);
+    const { supportCase } = await cases.openCase({ ...base, reference: 'CX-AAAA-22', idempotencyKey: 'two' }, audit);
+    expect(supportCase.reference).not.toBe('CX-AAAA-22');
+    expect(supportCase.reference).toMatch(CASE_REFERENCE);
+  });
+
   it('a new key on a subscription the policy no longer allows is refused, not done', async () => {
     const { actions, context } = rig();
     await actions.perform('cancel-now', context);
