@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { TurnContext } from 'botbuilder';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { CallerSession } from '../src/verification/session';
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor } from '../src/bot/language';
 import type { i18n } from 'i18next';
@@ -22,6 +23,8 @@ export interface FlowDeps extends InterruptibleDeps {
   directory: AccountDirectory;
   actions: AccountActions;
   otp: { sender: OtpSender; ttlMinutes: number };
+  /** Who the conversation has verified; checked again right before any change (ID-1, ID-2). */
+  callerSession: StatePropertyAccessor<CallerSession | undefined>;
   now: () => Date;
   logger: Logger;
 }

@@ -7,6 +7,7 @@ import { formatDate } from '../src/format';
 import type { AccountAction } from '../src/policy';
 import type { ActionDates } from '../src/subscriptions/effects';
 import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscriptionService';
+import { standing } from '../src/verification/session';
 import { handOverToPerson, idempotencyKey, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { YesNoPrompt } from './prompts';
@@ -43,6 +44,12 @@ export class PerformActionDialog extends InterruptibleDialog {
   private async attempt(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as PerformActionOptions;
     const t = translatorFor(step.context, this.deps.i18n);
+    // The caller may have confirmed after the verification lapsed (ID-1): nothing changes without a fresh one.
+    const session = await this.deps.callerSession.get(step.context);
+    if (session?.accountId !== options.accountId || this.deps.policy.access(standing(session), this.deps.now()).level !== 'account-actions') {
+      await step.context.sendActivity(t('verify:lapsed'));
+      return step.endDialog({ status: 'not-done' } satisfies PerformActionResult);
+    }
     await step.context.sendActivity({ type: ActivityTypes.Typing });
     let outcome: ActionOutcome;
     try {

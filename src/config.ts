@@ -60,6 +60,9 @@ const envSchema = z
     if (env.SUBSCRIPTIONS === 'http' && !env.BILLING_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['BILLING_API_URL'], message: 'required when SUBSCRIPTIONS=http' });
     }
+    if (env.OTP_SENDER === 'log' && env.MicrosoftAppId) {
+      ctx.addIssue({ code: 'custom', path: ['OTP_SENDER'], message: 'log writes one-time codes to the server log; with MicrosoftAppId set (a real deployment) use http' });
+    }
     if (env.OTP_SENDER === 'http' && !env.SMS_GATEWAY_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMS_GATEWAY_URL'], message: 'required when OTP_SENDER=http' });
     }

@@ -87,7 +87,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const callerSession = conversationState.createProperty<CallerSession | undefined>('callerSession');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskPersonalData });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, now, logger };
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, callerSession, now, logger };
   const mainDialog = new MainDialog({
     i18n,
     policy,

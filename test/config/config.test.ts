@@ -18,8 +18,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('refuses one-time codes in the log for a real deployment', () => {
+    const result = loadConfig({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'secret' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems).toEqual([expect.stringMatching(/^OTP_SENDER: log writes one-time codes/)]);
+  });
+
   it('reads every variable', () => {
     const result = loadConfig({
+      OTP_SENDER: 'http', SMS_GATEWAY_URL: 'https://sms.example.test',
       MicrosoftAppId: 'app', MicrosoftAppPassword: 'secret', MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: 'tenant',
       PORT: '8080', STORAGE: 'postgres', DATABASE_URL: 'postgres://127.0.0.1:5432/test', DEFAULT_LOCALE: 'en', LOG_LEVEL: 'debug',
       MAX_BODY_BYTES: '65536', POLICY_LICENCE_THRESHOLD: '30', POLICY_RETENTION_DAYS: '60', POLICY_FAST_REVOKE_DAYS: '2',
@@ -42,7 +49,7 @@ describe('loadConfig', () => {
 
   it('listens only on this machine while there is no app ID to authenticate with, everywhere once there is', () => {
     expect(loadConfig({})).toMatchObject({ config: { host: '127.0.0.1' } });
-    expect(loadConfig({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'x' })).toMatchObject({ config: { host: '0.0.0.0' } });
+    expect(loadConfig({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'x', OTP_SENDER: 'http', SMS_GATEWAY_URL: 'https://sms.example.test' })).toMatchObject({ config: { host: '0.0.0.0' } });
     expect(loadConfig({ HOST: '0.0.0.0' })).toMatchObject({ config: { host: '0.0.0.0' } });
   });
 

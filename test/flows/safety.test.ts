@@ -169,6 +169,24 @@ function failingOnce(store: StateStore) {
   return { store: wrapped, arm: () => void (armed = true) };
 }
 
+describe('a verification that lapses before the confirmation', () => {
+  it('changes nothing: the caller must prove who they are again (ID-1)', async () => {
+    let now = new Date('2026-11-22T10:30:00Z');
+    const c = await startConversation({ language: 'en', overrides: { now: () => now } });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say('Now', 'yes');
+      now = new Date('2026-11-22T11:00:00Z');
+      const said = (await c.say('yes')).join('\n');
+      expect(said).toContain("It's been a while since you verified");
+      expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND id = 'sub-fjordfika-1'")).toBe(1);
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('a turn that dies after acting', () => {
   it('is retried by the caller and finds the same case: the subscription changes once', async () => {
     const flaky = failingOnce(memoryStateStore());
