@@ -2,7 +2,11 @@ import type { VerificationAnswers } from '../verification/answers';
 import { normaliseAddress, normalisePhone, normaliseText, normaliseUserId } from '../verification/normalise';
 import type { Account, DirectoryEntry } from './account';
 
-export type DirectoryVerdict = { status: 'verified'; account: Account; isAdmin: boolean } | { status: 'rejected' };
+/**
+ * `accountId` on a rejection is the account the user ID belongs to, when it exists: used only to count the failure
+ * against that account (ID-3), never told to the caller.
+ */
+export type DirectoryVerdict = { status: 'verified'; account: Account; isAdmin: boolean } | { status: 'rejected'; accountId?: string };
 
 /**
  * Where accounts live: the embedded SQLite file, or the customer's CRM/billing API. Both answer the same questions.
@@ -62,6 +66,6 @@ export function judgeAnswers(answers: VerificationAnswers, entry: DirectoryEntry
     acceptedAddressForms(account.postalAddress).includes(given),
   ];
   const allMatch = checks.reduce((all, check) => all && check, true);
-  if (!allMatch) return { status: 'rejected' };
+  if (!allMatch) return entry ? { status: 'rejected', accountId: entry.account.id } : { status: 'rejected' };
   return { status: 'verified', account, isAdmin: answers.claimsAdmin && record.isAdmin };
 }

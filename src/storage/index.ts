@@ -1,8 +1,9 @@
-import { MemoryStorage } from 'botbuilder';
+import { randomUUID } from 'node:crypto';
+import type { StoreItems } from 'botbuilder';
 import type { AppConfig } from '../config';
 import { createPostgresStateStore } from './postgres';
 import { createSqliteStateStore, openSqliteDatabase } from './sqlite';
-import type { StateStore } from './stateStore';
+import { ETagConflictError, expectedETag, withoutETag, writeAllowed, type StateStore } from './stateStore';
 
 export type { StateStore } from './stateStore';
 
@@ -18,14 +19,27 @@ export async function openStateStore(storage: AppConfig['storage']): Promise<Sta
   }
 }
 
-/** Process memory: for tests and throw-away demos only; a second instance would not see it. */
+/** Process memory: for tests and throw-away demos only; a second instance would not see it. Same eTag rules as the others. */
 export function memoryStateStore(): StateStore {
-  const memory = new MemoryStorage();
+  const memory = new Map<string, { doc: string; eTag: string }>();
   return {
     kind: 'memory',
-    read: (keys) => memory.read(keys),
-    write: (changes) => memory.write(changes),
-    delete: (keys) => memory.delete(keys),
+    async read(keys) {
+      const items: StoreItems = {};
+      for (const key of keys) {
+        const stored = memory.get(key);
+        if (stored) items[key] = { ...JSON.parse(stored.doc), eTag: stored.eTag };
+      }
+      return items;
+    },
+    async write(changes) {
+      const entries = Object.entries(changes);
+      for (const [key, item] of entries) if (!writeAllowed(expectedETag(item), memory.get(key)?.eTag)) throw new ETagConflictError(key);
+      for (const [key, item] of entries) memory.set(key, { doc: withoutETag(item), eTag: randomUUID() });
+    },
+    async delete(keys) {
+      for (const key of keys) memory.delete(key);
+    },
     ping: async () => undefined,
     close: async () => undefined,
   };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import type { StoreItems } from 'botbuilder';
-import { ETagConflictError, expectedETag, withoutETag, type StateStore } from './stateStore';
+import { ETagConflictError, expectedETag, ONLY_IF_ABSENT, withoutETag, type StateStore } from './stateStore';
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS bot_state (
   key TEXT PRIMARY KEY,
@@ -43,8 +43,10 @@ export async function createPostgresStateStore(url: string): Promise<StateStore>
             continue;
           }
           // Conditional: update only the version the caller read; a row that does not exist yet may be created.
-          const updated = await client.query('UPDATE bot_state SET doc = $2, etag = $3, updated_at = now() WHERE key = $1 AND etag = $4', [key, doc, randomUUID(), expected]);
-          if (updated.rowCount === 1) continue;
+          if (expected !== ONLY_IF_ABSENT) {
+            const updated = await client.query('UPDATE bot_state SET doc = $2, etag = $3, updated_at = now() WHERE key = $1 AND etag = $4', [key, doc, randomUUID(), expected]);
+            if (updated.rowCount === 1) continue;
+          }
           const inserted = await client.query('INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, doc, randomUUID()]);
           if (inserted.rowCount !== 1) throw new ETagConflictError(key);
         }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { StoreItems } from 'botbuilder';
-import { ETagConflictError, expectedETag, withoutETag, type StateStore } from './stateStore';
+import { ETagConflictError, expectedETag, withoutETag, writeAllowed, type StateStore } from './stateStore';
 
 export type SqliteDatabase = Database.Database;
 
@@ -122,11 +122,7 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
   // All changes of one write land together or not at all.
   const writeAll = db.transaction((changes: StoreItems) => {
     for (const [key, item] of Object.entries(changes)) {
-      const expected = expectedETag(item);
-      if (expected !== undefined) {
-        const current = select.get(key);
-        if (current && current.etag !== expected) throw new ETagConflictError(key);
-      }
+      if (!writeAllowed(expectedETag(item), select.get(key)?.etag)) throw new ETagConflictError(key);
       upsert.run({ key, doc: withoutETag(item), etag: randomUUID(), now: new Date().toISOString() });
     }
   });

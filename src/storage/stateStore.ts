@@ -18,10 +18,23 @@ export class ETagConflictError extends Error {
   }
 }
 
-/** An item's eTag that must match the stored one, or undefined when the write is unconditional (`*` or none). */
+/**
+ * The eTag of an item that may only be created, never overwritten: a counter's first write must fail if a parallel
+ * turn wrote it first (the SDK's `*` would overwrite).
+ */
+export const ONLY_IF_ABSENT = 'only-if-absent';
+
+/** An item's eTag that must match the stored one (or ONLY_IF_ABSENT), or undefined when the write is unconditional. */
 export function expectedETag(item: StoreItems[string]): string | undefined {
   const eTag = item?.eTag;
   return typeof eTag === 'string' && eTag !== '*' && eTag !== '' ? eTag : undefined;
+}
+
+/** Whether a write expecting `expected` may replace what is stored (its eTag, or undefined when nothing is). */
+export function writeAllowed(expected: string | undefined, stored: string | undefined): boolean {
+  if (expected === undefined) return true;
+  if (expected === ONLY_IF_ABSENT) return stored === undefined;
+  return stored === undefined || stored === expected;
 }
 
 export function withoutETag(item: StoreItems[string]): string {

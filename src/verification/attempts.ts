@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { StateStore } from '../storage';
+import { ONLY_IF_ABSENT } from '../storage/stateStore';
 import { NO_FAILED_ATTEMPTS, type AttemptHistory } from '../policy';
 import { normaliseUserId } from './normalise';
 
@@ -13,12 +14,20 @@ export interface AttemptLedger {
   clear(keys: string[]): Promise<void>;
 }
 
-export function accountAttemptKey(userId: string): string {
-  return `verification-attempts/account/${createHash('sha256').update(normaliseUserId(userId)).digest('hex')}`;
+const hashed = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** Failures for one user ID (whether or not it exists). */
+export function userAttemptKey(userId: string): string {
+  return `verification-attempts/user/${hashed(normaliseUserId(userId))}`;
+}
+
+/** Failures against one account, whichever of its user IDs was tried (ID-3 locks the account). */
+export function accountAttemptKey(accountId: string): string {
+  return `verification-attempts/account/${hashed(accountId)}`;
 }
 
 export function conversationAttemptKey(channelId: string, conversationId: string): string {
-  return `verification-attempts/conversation/${createHash('sha256').update(`${channelId}/${conversationId}`).digest('hex')}`;
+  return `verification-attempts/conversation/${hashed(`${channelId}/${conversationId}`)}`;
 }
 
 interface StoredHistory {
@@ -42,13 +51,13 @@ export function createAttemptLedger(store: StateStore): AttemptLedger {
         const items = (await store.read(keys)) as Record<string, StoredHistory>;
         const next = keys.map((key) => change(toHistory(items[key])));
         const changes = Object.fromEntries(
-          keys.map((key, i) => [key, { failedAttempts: next[i].failedAttempts, lastFailureAt: next[i].lastFailureAt?.toISOString() ?? null, eTag: items[key]?.eTag ?? '*' }]),
+          keys.map((key, i) => [key, { failedAttempts: next[i].failedAttempts, lastFailureAt: next[i].lastFailureAt?.toISOString() ?? null, eTag: items[key]?.eTag ?? ONLY_IF_ABSENT }]),
         );
         try {
           await store.write(changes);
           return next;
         } catch (error) {
-          if (attempt >= 4 || !(error instanceof Error) || !/eTag/.test(error.message)) throw error;
+          if (attempt >= 20 || !(error instanceof Error) || !/eTag/.test(error.message)) throw error;
         }
       }
     },

@@ -2,7 +2,8 @@ import type { Account } from '../accounts/account';
 import type { AccountDirectory } from '../accounts/directory';
 import type { Policy } from '../policy';
 import type { VerificationAnswers } from './answers';
-import { accountAttemptKey, conversationAttemptKey, type AttemptLedger } from './attempts';
+import { accountAttemptKey, conversationAttemptKey, userAttemptKey, type AttemptLedger } from './attempts';
+import type { AttemptHistory } from '../policy';
 
 export type VerificationResult =
   | { status: 'verified'; account: Account; isAdmin: boolean }
@@ -39,32 +40,55 @@ export function createCallerVerification(deps: CallerVerificationDeps): CallerVe
 
   const keysFor = (conversation: ConversationKey, userId?: string) => [
     conversationAttemptKey(conversation.channelId, conversation.conversationId),
-    ...(userId ? [accountAttemptKey(userId)] : []),
+    ...(userId ? [userAttemptKey(userId)] : []),
   ];
 
-  async function lockout(conversation: ConversationKey, userId?: string) {
-    const now = deps.now();
-    const decisions = (await deps.attempts.read(keysFor(conversation, userId))).map((history) => deps.policy.lockout(history, now));
-    const locks = decisions.flatMap((d) => (d.locked ? [d.until] : []));
+  const worstLock = (histories: AttemptHistory[], now: Date) => {
+    const locks = histories.map((history) => deps.policy.lockout(history, now)).flatMap((d) => (d.locked ? [d.until] : []));
     return locks.length > 0 ? { locked: true as const, until: new Date(Math.max(...locks.map((d) => d.getTime()))) } : { locked: false as const };
+  };
+
+  async function lockout(conversation: ConversationKey, userId?: string) {
+    return worstLock(await deps.attempts.read(keysFor(conversation, userId)), deps.now());
   }
 
   async function decide(conversation: ConversationKey, answers: VerificationAnswers): Promise<VerificationResult> {
+    const now = deps.now();
     const current = await lockout(conversation, answers.userId);
     if (current.locked) return { status: 'locked', until: current.until };
 
+    // The attempt is counted *before* the directory answers, atomically: guesses sent in parallel cannot all pass
+    // the check above, because each one sees the others' counts.
     const keys = keysFor(conversation, answers.userId);
-    const verdict = await deps.directory.verify(answers);
+    const counted = await deps.attempts.update(keys, (history) => deps.policy.recordFailedAttempt(history, now));
+    if (counted.some((history) => history.failedAttempts > deps.policy.config.maxVerificationAttempts)) {
+      const lock = worstLock(counted, now);
+      return { status: 'locked', until: lock.locked ? lock.until : now };
+    }
+
+    let verdict;
+    try {
+      verdict = await deps.directory.verify(answers);
+    } catch (error) {
+      // The directory could not answer: that was no attempt of the caller's, so it is not held against them.
+      await deps.attempts.update(keys, (history) => ({ ...history, failedAttempts: Math.max(0, history.failedAttempts - 1) }));
+      throw error;
+    }
+    const accountKey = verdict.status === 'verified' ? accountAttemptKey(verdict.account.id) : verdict.accountId ? accountAttemptKey(verdict.accountId) : undefined;
+    if (accountKey) {
+      // Another user ID of the same account may have used up the account's attempts (ID-3 locks the account).
+      const accountLock = worstLock(await deps.attempts.read([accountKey]), now);
+      if (accountLock.locked) return { status: 'locked', until: accountLock.until };
+    }
     if (verdict.status === 'verified') {
-      await deps.attempts.clear(keys);
+      await deps.attempts.clear([...keys, ...(accountKey ? [accountKey] : [])]);
       return verdict;
     }
-    const now = deps.now();
-    const histories = await deps.attempts.update(keys, (history) => deps.policy.recordFailedAttempt(history, now));
-    const decisions = histories.map((history) => deps.policy.lockout(history, now));
-    const locked = decisions.find((d) => d.locked);
-    if (locked?.locked) return { status: 'locked', until: locked.until };
-    return { status: 'rejected', attemptsLeft: Math.min(...decisions.map((d) => (d.locked ? 0 : d.attemptsLeft))) };
+    const histories = accountKey ? [...counted, ...(await deps.attempts.update([accountKey], (history) => deps.policy.recordFailedAttempt(history, now)))] : counted;
+    const lock = worstLock(histories, now);
+    if (lock.locked) return { status: 'locked', until: lock.until };
+    const attemptsLeft = Math.min(...histories.map((history) => deps.policy.config.maxVerificationAttempts - history.failedAttempts));
+    return { status: 'rejected', attemptsLeft };
   }
 
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_ACCOUNTS } from '../../src/accounts/demoAccounts';
-import { judgeAnswers } from '../../src/accounts/directory';
+import { DirectoryUnavailableError, judgeAnswers } from '../../src/accounts/directory';
 import { createSqliteDirectory } from '../../src/accounts/sqliteDirectory';
 import { seedDemoAccounts } from '../../src/accounts/demoAccounts';
 import { createPolicy, DEFAULT_POLICY_CONFIG } from '../../src/policy';
@@ -122,7 +122,32 @@ describe('caller verification timing (ID-3)', () => {
     const key = { channelId: 'test', conversationId: 'c' };
     await verification.verify(key, { ...answers('anna'), phone: '070-000 00 00' });
     await verification.verify(key, answers('anna'));
-    const { accountAttemptKey } = await import('../../src/verification/attempts');
-    expect(await ledger.read([accountAttemptKey('anna.lindqvist@fjordfika.se')])).toEqual([NO_FAILED_ATTEMPTS]);
+    const { userAttemptKey, accountAttemptKey } = await import('../../src/verification/attempts');
+    expect(await ledger.read([userAttemptKey('anna.lindqvist@fjordfika.se'), accountAttemptKey('acc-fjordfika')])).toEqual([NO_FAILED_ATTEMPTS, NO_FAILED_ATTEMPTS]);
+  });
+
+  it('guesses sent in parallel cannot get past the limit (ID-3)', async () => {
+    const verification = createCallerVerification({ directory: seededDirectory(), attempts: createAttemptLedger(memoryStateStore()), policy, now: () => NOW, minimumDurationMs: 0 });
+    const wrong = { ...answers('anna'), postalAddress: 'Storgatan 99, 114 55 Stockholm' };
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => verification.verify({ channelId: 'test', conversationId: `c${i}` }, wrong)));
+    expect(results.filter((r) => r.status === 'rejected').length).toBeLessThanOrEqual(3);
+    expect(await verification.lockout({ channelId: 'test', conversationId: 'fresh' }, 'anna.lindqvist@fjordfika.se')).toMatchObject({ locked: true });
+  });
+
+  it('failures through one user ID lock the whole account, also for its other user IDs (ID-3)', async () => {
+    const verification = createCallerVerification({ directory: seededDirectory(), attempts: createAttemptLedger(memoryStateStore()), policy, now: () => NOW, minimumDurationMs: 0 });
+    const wrongSara = { ...answers('sara'), phone: '070-000 00 00' };
+    for (let i = 0; i < 3; i++) await verification.verify({ channelId: 'test', conversationId: `s${i}` }, wrongSara);
+    // Anna, with every answer right, from a fresh conversation: the account is locked for now.
+    expect(await verification.verify({ channelId: 'test', conversationId: 'anna' }, answers('anna'))).toMatchObject({ status: 'locked' });
+  });
+
+  it('a directory that cannot answer does not use up an attempt', async () => {
+    const ledger = createAttemptLedger(memoryStateStore());
+    const failing = { ...seededDirectory(), verify: async () => { throw new DirectoryUnavailableError('down'); } };
+    const verification = createCallerVerification({ directory: failing, attempts: ledger, policy, now: () => NOW, minimumDurationMs: 0 });
+    for (let i = 0; i < 5; i++) await verification.verify({ channelId: 'test', conversationId: 'c' }, answers('anna')).catch(() => undefined);
+    const { userAttemptKey } = await import('../../src/verification/attempts');
+    expect(await ledger.read([userAttemptKey('anna.lindqvist@fjordfika.se')])).toMatchObject([{ failedAttempts: 0 }]);
   });
 });

@@ -50,7 +50,7 @@ describe('HTTP account directory (nock)', () => {
 
   it('200 with one answer different: rejected', async () => {
     nock(API).get(userPath).reply(200, annaRecord);
-    expect(await directory.verify({ ...anna, postalAddress: 'Storgatan 13, 114 55 Stockholm' })).toEqual({ status: 'rejected' });
+    expect(await directory.verify({ ...anna, postalAddress: 'Storgatan 13, 114 55 Stockholm' })).toEqual({ status: 'rejected', accountId: 'acc-fjordfika' });
   });
 
   it('404: an unknown user is rejected, not an error', async () => {

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { memoryStateStore, type StateStore } from '../../src/storage';
 import { createPostgresStateStore } from '../../src/storage/postgres';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
+import { ONLY_IF_ABSENT } from '../../src/storage/stateStore';
 
 const dir = mkdtempSync(join(tmpdir(), 'bot-state-'));
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -33,6 +34,18 @@ describe.each(stores)('%s state store', (_kind, open) => {
       expect(typeof read[k].eTag).toBe('string');
       await store.delete([k]);
       expect(await store.read([k])).toEqual({});
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a create-only write fails when the item exists (two first writes cannot both win)', async () => {
+    const store = await open();
+    try {
+      const k = key();
+      await store.write({ [k]: { n: 1, eTag: ONLY_IF_ABSENT } });
+      await expect(store.write({ [k]: { n: 2, eTag: ONLY_IF_ABSENT } })).rejects.toThrow(/eTag conflict/);
+      expect((await store.read([k]))[k]).toMatchObject({ n: 1 });
     } finally {
       await store.close();
     }
