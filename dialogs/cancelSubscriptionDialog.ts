@@ -27,6 +27,8 @@ interface CancelValues {
   how?: How;
   /** With too many licences the yes/no after the explanation is "shall a colleague do it?", not the fee question. */
   offeredColleague?: boolean;
+  /** The subscription as the last summary showed it. */
+  shown?: SubscriptionFacts;
 }
 
 /**
@@ -120,6 +122,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     const { decision } = read;
+    values.shown = read.facts;
     const language = turnLanguage(step.context);
 
     if (how === 'endOfTerm') {
@@ -158,6 +161,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     const { early } = read.decision;
+    values.shown = read.facts;
     const language = turnLanguage(step.context);
     const lines = [
       early.domainsToRemove.length > 0 ? t('cancel:domains', { domains: formatList(early.domainsToRemove, language) }) : t('cancel:noDomains'),
@@ -183,6 +187,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       action: values.how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now',
       subscriptionId: values.subscriptionId,
       subscription: values.subscription,
+      shown: values.shown as SubscriptionFacts,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
   }

@@ -3,6 +3,7 @@ import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import { formatDate } from '../src/format';
+import type { SubscriptionFacts } from '../src/policy';
 import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
 import { feedbackStep } from './feedbackDialog';
 import { readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
@@ -33,6 +34,8 @@ interface FastRevokeValues {
   flowId: string;
   subscriptionId: string;
   subscription: Phrase;
+  /** The subscription as the explanation showed it. */
+  shown: SubscriptionFacts;
   phoneEnding: string;
 }
 
@@ -71,7 +74,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     const { account, facts } = read;
-    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, subscription: subscriptionPhrase(facts), phoneEnding: account.phone.slice(-2) });
+    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, subscription: subscriptionPhrase(facts), phoneEnding: account.phone.slice(-2), shown: facts });
     const subscription = render(t, values.subscription);
 
     const decision = this.deps.policy.fastRevoke(facts, this.deps.now());
@@ -160,6 +163,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       action: 'fast-revoke',
       subscriptionId: values.subscriptionId,
       subscription: values.subscription,
+      shown: values.shown,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
   }

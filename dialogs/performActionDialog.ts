@@ -4,7 +4,7 @@ import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import type { ActionOutcome } from '../src/cases/accountActions';
 import { formatDate } from '../src/format';
-import type { AccountAction } from '../src/policy';
+import type { AccountAction, SubscriptionFacts } from '../src/policy';
 import type { ActionDates } from '../src/subscriptions/effects';
 import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscriptionService';
 import { standing } from '../src/verification/session';
@@ -22,6 +22,8 @@ export interface PerformActionOptions extends AccountFlowOptions {
   action: AccountAction;
   subscriptionId: string;
   subscription: Phrase;
+  /** The facts the caller confirmed (see ActionContext.shown). */
+  shown: SubscriptionFacts;
   flowId: string;
   /** Set on the one retry a caller gets after a backend failure. */
   retried?: boolean;
@@ -59,6 +61,7 @@ export class PerformActionDialog extends InterruptibleDialog {
         idempotencyKey: idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId),
         channel: step.context.activity.channelId,
         caller: options.caller,
+        shown: options.shown,
       });
     } catch (error) {
       if (!(error instanceof SubscriptionServiceUnavailableError || error instanceof DirectoryUnavailableError)) throw error;

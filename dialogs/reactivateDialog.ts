@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/bot/language';
 import { formatDate } from '../src/format';
+import type { SubscriptionFacts } from '../src/policy';
 import { planAction } from '../src/subscriptions/effects';
 import { readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
@@ -18,6 +19,8 @@ interface ReactivateValues {
   flowId: string;
   subscriptionId: string;
   subscription: Phrase;
+  /** The subscription as the explanation showed it. */
+  shown: SubscriptionFacts;
   until: string;
 }
 
@@ -42,7 +45,7 @@ export class ReactivateDialog extends InterruptibleDialog {
     }
     const { facts } = read;
     const values = step.values as ReactivateValues;
-    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, subscription: subscriptionPhrase(facts) });
+    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, subscription: subscriptionPhrase(facts), shown: facts });
     const subscription = render(t, values.subscription);
     const now = this.deps.now();
     const decision = this.deps.policy.reactivation(facts, now);
@@ -82,6 +85,7 @@ export class ReactivateDialog extends InterruptibleDialog {
       action: 'reactivate',
       subscriptionId: values.subscriptionId,
       subscription: values.subscription,
+      shown: values.shown,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
   }

@@ -39,14 +39,20 @@ const NOBODY: DirectoryEntry = {
   },
 };
 
+// A country at the end of an address is optional, and people name it in more than one way.
+const TRAILING_COUNTRY = /[\s,]+(?:sverige|sweden|swe|se|uk|united kingdom|great britain|gb|england|storbritannien)\s*\.?$/iu;
+
 /**
- * The ways people write the address on record: postal code before the town (Swedish) or after it (British), with or
- * without the country.
+ * The ways people write the address on record: postal code before the town (Swedish) or after it (British), or
+ * postal code and town first; the country left out.
  */
 function acceptedAddressForms(address: Account['postalAddress']): string[] {
-  const { street, postalCode, town, country } = address;
-  const forms = [`${street} ${postalCode} ${town}`, `${street} ${town} ${postalCode}`];
-  return [...forms, ...(country ? forms.map((form) => `${form} ${country}`) : [])].map(normaliseAddress);
+  const { street, postalCode, town } = address;
+  return [`${street} ${postalCode} ${town}`, `${street} ${town} ${postalCode}`, `${postalCode} ${town} ${street}`].map(normaliseAddress);
+}
+
+function givenAddress(text: string): string {
+  return normaliseAddress(text.trim().replace(TRAILING_COUNTRY, ''));
 }
 
 /**
@@ -56,7 +62,7 @@ function acceptedAddressForms(address: Account['postalAddress']): string[] {
 export function judgeAnswers(answers: VerificationAnswers, entry: DirectoryEntry | undefined): DirectoryVerdict {
   const record = entry ?? NOBODY;
   const { account } = record;
-  const given = normaliseAddress(answers.postalAddress);
+  const given = givenAddress(answers.postalAddress);
   const checks = [
     entry !== undefined,
     normaliseUserId(answers.userId) === normaliseUserId(record.userId),

@@ -14,6 +14,8 @@ export interface ActionContext {
   channel: string;
   /** The caller's user ID, masked (`a***@fjordfika.se`). */
   caller: string;
+  /** The subscription as the caller saw it in the summary they confirmed; if it differs now, nothing is done. */
+  shown?: SubscriptionFacts;
 }
 
 export type ActionOutcome =
@@ -93,6 +95,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
 
       const facts = await currentFacts(context.accountId, context.subscriptionId);
       if (!facts) return { status: 'not-allowed', rules: [], reason: 'no-such-subscription' };
+      if (context.shown && !sameFacts(context.shown, facts)) return { status: 'changed' };
       const now = deps.now();
       const plan = planAction(action, facts, now, deps.policy);
       if (!plan.allowed) return { status: 'not-allowed', rules: plan.rules, reason: plan.reason };
@@ -151,4 +154,10 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       });
     },
   };
+}
+
+/** Two readings of a subscription are the same for a caller's decision when every fact the policy reads agrees. */
+function sameFacts(a: SubscriptionFacts, b: SubscriptionFacts): boolean {
+  const fields = (facts: SubscriptionFacts) => JSON.stringify([facts.status, facts.autoRenew, facts.termEnd, facts.cancelledAt, facts.dataDeletionAt, facts.kind, facts.channel, facts.plan, facts.billing, facts.assignedLicenses, facts.hasPaymentMethod, [...facts.customDomains].sort()]);
+  return fields(a) === fields(b);
 }

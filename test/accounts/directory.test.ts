@@ -71,6 +71,10 @@ describe('SQLite directory with the demo accounts', () => {
     expect((await directory.verify({ ...answers('james'), postalAddress: '221 Baker Street, London NW1 6XE' })).status).toBe('verified');
     expect((await directory.verify({ ...answers('james'), postalAddress: '221 Baker St, London NW1 6XE' })).status).toBe('verified');
     expect((await directory.verify({ ...answers('anna'), postalAddress: 'Storg. 12, 11455 Stockholm' })).status).toBe('verified');
+    expect((await directory.verify({ ...answers('james'), postalAddress: '221 Baker St, London NW1 6XE, UK' })).status).toBe('verified');
+    expect((await directory.verify({ ...answers('anna'), postalAddress: 'Storgatan 12, 114 55 Stockholm, Sverige' })).status).toBe('verified');
+    expect((await directory.verify({ ...answers('anna'), postalAddress: '114 55 Stockholm, Storgatan 12' })).status).toBe('verified');
+    expect((await directory.verify({ ...answers('anna'), postalAddress: 'Storgatan 12, 114 55 Göteborg' })).status).toBe('rejected');
   });
 
   it('every seeded phone number is a valid E.164 number', () => {

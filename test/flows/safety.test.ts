@@ -169,6 +169,25 @@ function failingOnce(store: StateStore) {
   return { store: wrapped, arm: () => void (armed = true) };
 }
 
+describe('a subscription that changes between the summary and the "yes"', () => {
+  it('is not acted on: the caller is told and nothing is done', async () => {
+    const c = await startConversation({ language: 'en' });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say('Now', 'yes');
+      const db = new Database(c.db().name);
+      db.prepare("UPDATE subscriptions SET term_end = '2027-01-15' WHERE id = 'sub-fjordfika-1'").run();
+      db.close();
+      const said = (await c.say('yes')).join('\n');
+      expect(said).toContain('changed while we were talking');
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
+      expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND id = 'sub-fjordfika-1'")).toBe(1);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('a verification that lapses before the confirmation', () => {
   it('changes nothing: the caller must prove who they are again (ID-1)', async () => {
     let now = new Date('2026-11-22T10:30:00Z');
