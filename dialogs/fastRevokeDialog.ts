@@ -54,6 +54,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       new WaterfallDialog(STEPS, [
         selectSubscriptionStep(),
         this.explain.bind(this),
+        this.askToSendCode.bind(this),
         this.stepUp.bind(this),
         this.askName.bind(this),
         this.act.bind(this),
@@ -92,6 +93,18 @@ export class FastRevokeDialog extends InterruptibleDialog {
         ? t('fastRevoke:explainCancelled', { subscription, date, until: formatDate(reactivation.possibleUntil, language) })
         : t('fastRevoke:explain', { subscription, date, retentionDays: decision.ordinaryRetentionDays });
     await step.context.sendActivity(MessageFactory.text(explanation));
+    if (!decision.early) return step.next(true);
+    // An active subscription is also cancelled early: fees acknowledged first (EARLY-1), refund said (EARLY-6, PK-1).
+    const refund = { key: decision.early.refund === 'not-refundable' ? 'cancel:refundNone' : 'cancel:refundProrated' };
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:feeWarning', params: { refund } } }));
+  }
+
+  private async askToSendCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as FastRevokeValues;
+    if (step.result !== true) {
+      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
+      return step.endDialog();
+    }
     return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }));
   }
 

@@ -77,6 +77,8 @@ export interface HandOverRequest extends AccountFlowOptions {
   context: Record<string, unknown>;
   /** Said before the receipt, once the case exists. */
   introKey?: string;
+  /** See HandoffContext.unfinishedActionKey. */
+  unfinishedActionKey?: string;
 }
 
 /**
@@ -94,6 +96,7 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: Pick<Fl
       caller: request.caller,
       organisationName: request.organisationName,
       requestedAction: request.requestedAction,
+      unfinishedActionKey: request.unfinishedActionKey,
       context: { verified: true, ...request.context },
     });
     const subscription = request.subscription ? render(t, request.subscription) : undefined;

@@ -94,6 +94,7 @@ export class PerformActionDialog extends InterruptibleDialog {
       ...options,
       introKey: 'action:handedOver',
       reason: 'backend-failure',
+      unfinishedActionKey: idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId),
       requestedAction: options.action,
       context: { isAdmin: true },
     });

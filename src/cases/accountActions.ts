@@ -34,6 +34,8 @@ export interface HandoffContext {
   requestedAction?: AccountAction;
   /** What the agent needs so nobody asks twice (AS-2): the decision and its dates, never the raw answers. */
   context: Record<string, unknown>;
+  /** The key of an action that could not be finished: its (pending) case is named in the hand-off, for the agent to settle. */
+  unfinishedActionKey?: string;
 }
 
 export interface AccountActions {
@@ -124,6 +126,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
     async handOff(reason, context) {
       const decision = deps.policy.handoff(reason);
       const now = deps.now().toISOString();
+      const unfinished = context.unfinishedActionKey ? await deps.cases.findByIdempotencyKey(context.unfinishedActionKey) : undefined;
       const { supportCase } = await deps.cases.openCase(
         {
           reference: newCaseReference(),
@@ -135,7 +138,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
           action: context.requestedAction ?? 'none',
           rules: decision.rules,
           channel: context.channel,
-          details: { reason, organisationName: context.organisationName, caller: context.caller, ...context.context },
+          details: { reason, organisationName: context.organisationName, caller: context.caller, ...(unfinished ? { unfinishedCase: unfinished.reference, unfinishedCaseStatus: unfinished.status } : {}), ...context.context },
           createdAt: now,
         },
         { at: now, accountId: context.accountId, action: `handoff:${reason}`, rules: decision.rules, channel: context.channel, caller: context.caller, details: { requestedAction: context.requestedAction ?? null } },

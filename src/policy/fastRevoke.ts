@@ -14,6 +14,12 @@ export type FastRevokeDecision =
       ordinaryRetentionDays: number;
       /** FR-2: the caller confirms explicitly, knowing it cannot be undone (RE-2). */
       irreversibleConfirmationRequired: true;
+      /**
+       * On an active subscription a fast revoke is also a cancellation before the end of the term: possible fees to
+       * acknowledge (EARLY-1) and the refund that applies (EARLY-6, or none for a product key, PK-1). Null when the
+       * subscription was already cancelled.
+       */
+      early: { feeAcknowledgementRequired: true; refund: 'prorated-credit' | 'not-refundable' } | null;
       performedBy: 'assistant';
     }
   | { outcome: 'refused'; reason: 'already-fast-revoked' | 'trial' | 'data-already-deleted'; rules: RuleId[] };
@@ -30,12 +36,15 @@ export function decideFastRevoke(facts: SubscriptionFacts, now: Date, config: Po
     if (reactivation.outcome !== 'allowed') return { outcome: 'refused', reason: 'data-already-deleted', rules: ['RE-3'] };
     dataDeletedBy = earliest(dataDeletedBy, reactivation.possibleUntil);
   }
+  const early = facts.status === 'ACTIVE' ? { feeAcknowledgementRequired: true as const, refund: facts.kind === 'PRODUCT_KEY' ? ('not-refundable' as const) : ('prorated-credit' as const) } : null;
+  const earlyRules: RuleId[] = early ? ['EARLY-1', early.refund === 'not-refundable' ? 'PK-1' : 'EARLY-6'] : [];
   return {
     outcome: 'allowed',
-    rules: ['FR-1', 'FR-2', 'RE-2', 'AS-1'],
+    rules: ['FR-1', 'FR-2', 'RE-2', ...earlyRules, 'AS-1'],
     dataDeletedBy,
     ordinaryRetentionDays: config.retentionDays,
     irreversibleConfirmationRequired: true,
+    early,
     performedBy: 'assistant',
   };
 }

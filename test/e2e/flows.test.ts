@@ -70,7 +70,7 @@ describe('account flows over HTTP', () => {
   });
 
   it('English: Olof fast-revokes with the code from his phone', async () => {
-    await walk('e2e-en-olof', 'en-US', 'test', ['hello', 'Fast revoke', ...answersOf(DEMO_CALLERS.olof), 'yes', 'yes']);
+    await walk('e2e-en-olof', 'en-US', 'test', ['hello', 'Fast revoke', ...answersOf(DEMO_CALLERS.olof), 'yes', 'yes', 'yes']);
     const code = otp.lastCode() as string;
     const replies = await walk('e2e-en-olof', 'en-US', 'test', [code, 'Vintergatan Bygg AB', 'Skip']);
     expect(replies.map(replyText).join('\n')).toMatch(/Done\. Case reference: CX-.*deleted by 25 November 2026/s);

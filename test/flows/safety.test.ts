@@ -19,7 +19,8 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
       const intro = (await c.verifyFor('fastRevoke', 'anna')).join('\n');
       expect(intro).toContain(say.explain);
       expect(intro).toContain(say.never);
-      expect((await c.say(c.words.yes)).join('\n')).toContain(say.codeSent);
+      expect(intro).toContain('(EARLY-1)');
+      expect((await c.say(c.words.yes, c.words.yes)).join('\n')).toContain(say.codeSent);
       expect(c.otp.sent).toHaveLength(1);
       expect(c.otp.sent[0].to).toBe('+46701234567');
       const code = c.otp.lastCode() as string;
@@ -43,7 +44,7 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
     const c = await startConversation({ language });
     try {
       await c.verifyFor('fastRevoke', 'anna');
-      await c.say(c.words.yes);
+      await c.say(c.words.yes, c.words.yes);
       const first = c.otp.lastCode() as string;
       const resent = await c.say(language === 'sv' ? 'jag fick ingen kod' : "i didn't get the code");
       expect(resent.at(-1)).toContain(language === 'sv' ? 'Jag har skickat en ny kod' : "I've sent a new code");
@@ -70,7 +71,7 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
     const c = await startConversation({ language });
     try {
       await c.verifyFor('fastRevoke', 'anna');
-      await c.say(c.words.yes);
+      await c.say(c.words.yes, c.words.yes);
       const said = await c.say('123123', '234234', '345345', '456456');
       expect(said.join('\n')).toContain(language === 'sv' ? 'Det gick inte, så jag har avbrutit. Ingenting har ändrats.' : "That didn't work, so I've stopped. Nothing has been changed.");
       expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND id = 'sub-fjordfika-1'")).toBe(1);
@@ -269,7 +270,8 @@ describe('a billing backend that fails', () => {
         { kind: 'action', status: 'pending', action: 'cancel-now' },
         { kind: 'handoff', status: 'open', action: 'cancel-now' },
       ]);
-      expect(JSON.parse(cases[1].details)).toMatchObject({ reason: 'backend-failure', organisationName: 'Fjordfika AB', caller: 'a***@fjordfika.se' });
+      expect(JSON.parse(cases[1].details)).toMatchObject({ reason: 'backend-failure', organisationName: 'Fjordfika AB', caller: 'a***@fjordfika.se', unfinishedCaseStatus: 'pending' });
+      expect(JSON.parse(cases[1].details).unfinishedCase).toMatch(/^CX-/);
     } finally {
       await c.close();
     }

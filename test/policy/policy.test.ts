@@ -333,9 +333,17 @@ table('fast revoke', [
     rule: 'FR-1',
     name: 'all data is deleted within 3 days instead of 90',
     check: () => expect(policy.fastRevoke(facts(), NOW)).toEqual({
-      outcome: 'allowed', rules: ['FR-1', 'FR-2', 'RE-2', 'AS-1'], dataDeletedBy: '2026-11-25', ordinaryRetentionDays: 90,
-      irreversibleConfirmationRequired: true, performedBy: 'assistant',
+      outcome: 'allowed', rules: ['FR-1', 'FR-2', 'RE-2', 'EARLY-1', 'EARLY-6', 'AS-1'], dataDeletedBy: '2026-11-25', ordinaryRetentionDays: 90,
+      irreversibleConfirmationRequired: true, early: { feeAcknowledgementRequired: true, refund: 'prorated-credit' }, performedBy: 'assistant',
     }),
+  },
+  {
+    rule: 'EARLY-1',
+    name: 'fast-revoking an active subscription cancels it early: fees to acknowledge, refund as for any early cancellation',
+    check: () => {
+      expect(policy.fastRevoke(facts({ kind: 'PRODUCT_KEY' }), NOW)).toMatchObject({ early: { feeAcknowledgementRequired: true, refund: 'not-refundable' }, rules: expect.arrayContaining(['EARLY-1', 'PK-1']) });
+      expect(policy.fastRevoke(facts({ status: 'CANCELLED', cancelledAt: daysAgo(10) }), NOW)).toMatchObject({ early: null });
+    },
   },
   {
     rule: 'FR-1',
