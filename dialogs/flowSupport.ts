@@ -12,7 +12,7 @@ import type { Logger } from '../src/log';
 import type { AccountAction, HandoffReason, Policy, SubscriptionFacts } from '../src/policy';
 import type { OtpSender } from '../src/verification/otp';
 import { render, type Phrase } from './questions';
-import { receiptReply } from './replies';
+import { receiptReply, withSupportContact } from './replies';
 import type { InterruptibleDeps } from './interruptibleDialog';
 
 /** What the account flows need, built once at start-up. */
@@ -23,6 +23,8 @@ export interface FlowDeps extends InterruptibleDeps {
   directory: AccountDirectory;
   actions: AccountActions;
   otp: { sender: OtpSender; ttlMinutes: number };
+  /** How callers reach a person, when configured. */
+  supportContact?: string;
   /** Who the conversation has verified; checked again right before any change (ID-1, ID-2). */
   callerSession: StatePropertyAccessor<CallerSession | undefined>;
   now: () => Date;
@@ -85,7 +87,7 @@ export interface HandOverRequest extends AccountFlowOptions {
  * AS-2: opens a hand-off case with the verified context and shows its receipt. Returns the case reference, or
  * undefined when the case could not be written (the caller then hears how to reach support instead).
  */
-export async function handOverToPerson(step: WaterfallStepContext, deps: Pick<FlowDeps, 'i18n' | 'actions' | 'logger'>, request: HandOverRequest): Promise<string | undefined> {
+export async function handOverToPerson(step: WaterfallStepContext, deps: Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact'>, request: HandOverRequest): Promise<string | undefined> {
   const t = translatorFor(step.context, deps.i18n);
   try {
     const supportCase = await deps.actions.handOff(request.reason, {
@@ -107,7 +109,7 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: Pick<Fl
     return supportCase.reference;
   } catch (error) {
     deps.logger.error('flow.handoff-failed', { reason: request.reason, error: error as Error });
-    await step.context.sendActivity(t('main:personUnverified'));
+    await step.context.sendActivity(withSupportContact(t, t('main:personUnverified'), deps.supportContact));
     return undefined;
   }
 }

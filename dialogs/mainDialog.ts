@@ -15,7 +15,7 @@ import { handOverToPerson, type AccountFlowOptions } from './flowSupport';
 import { wasInterrupted } from './interruptibleDialog';
 import { WishPrompt, type Wish, type YesNoMeaning } from './prompts';
 import { ask } from './questions';
-import { greetingReply, policyOverviewReply } from './replies';
+import { greetingReply, policyOverviewReply, withSupportContact } from './replies';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
@@ -52,6 +52,8 @@ export interface MainDialogDeps {
   callerSession: StatePropertyAccessor<CallerSession | undefined>;
   now: () => Date;
   logger: Logger;
+  /** How callers reach a person, when configured. */
+  supportContact?: string;
   /** The dialogs main routes to: identity verification and the flows. */
   dialogs: Dialog[];
   /** The dialog that carries out each account intent. */
@@ -158,7 +160,7 @@ export class MainDialog extends ComponentDialog {
         return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
       case 'outOfScope':
       default:
-        await step.context.sendActivity(t('main:outOfScope'));
+        await step.context.sendActivity(withSupportContact(t, t('main:outOfScope'), this.deps.supportContact));
         return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatElse' } satisfies MainDialogOptions);
     }
   }
@@ -201,7 +203,7 @@ export class MainDialog extends ComponentDialog {
     const session = await this.deps.callerSession.get(step.context);
     const verified = session && this.deps.policy.access(standing(session), this.deps.now()).level !== 'none';
     if (!verified || !session) {
-      await step.context.sendActivity(t('main:personUnverified'));
+      await step.context.sendActivity(withSupportContact(t, t('main:personUnverified'), this.deps.supportContact));
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
     }
     await handOverToPerson(step, this.deps, {

@@ -6,6 +6,11 @@ import type { Policy } from '../src/policy';
  * Replies are built here, by functions, from locale keys: a dialog decides *what* to say, these decide *how* it
  * looks (text with suggested actions today; cards where a channel supports them later).
  */
+/** A message that sends the caller to support, with the support team's contact when one is configured. */
+export function withSupportContact(t: Translate, text: string, contact: string | undefined): string {
+  return contact ? `${text} ${t('common:supportContact', { contact })}` : text;
+}
+
 export function greetingReply(t: Translate, policy: Policy): Partial<Activity> {
   return MessageFactory.text(
     t('main:greeting', { fastRevokeDays: policy.config.fastRevokeDays, retentionDays: policy.config.retentionDays }),

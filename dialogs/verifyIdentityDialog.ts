@@ -12,6 +12,7 @@ import type { CallerVerification, ConversationKey } from '../src/verification/ve
 import { InterruptibleDialog, type InterruptibleDeps } from './interruptibleDialog';
 import { AnswerPrompt, YesNoPrompt } from './prompts';
 import { ask } from './questions';
+import { withSupportContact } from './replies';
 
 export const VERIFY_IDENTITY_DIALOG = 'verifyIdentityDialog';
 const QUESTIONS = 'verifyIdentity.questions';
@@ -37,6 +38,8 @@ export interface VerifyIdentityDeps extends InterruptibleDeps {
   verification: CallerVerification;
   now: () => Date;
   logger: Logger;
+  /** How callers reach a person, when configured. */
+  supportContact?: string;
   /** In Teams, the signed-in member's UPN, offered as the user ID for the caller to confirm. */
   teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
 }
@@ -184,7 +187,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   private async endLocked(step: WaterfallStepContext, until: Date): Promise<DialogTurnResult> {
     const t = this.t(step);
     const minutes = Math.max(1, Math.ceil((until.getTime() - this.deps.now().getTime()) / 60_000));
-    await step.context.sendActivity(t('verify:locked', { minutes: t('common:minutes', { count: minutes }) }));
+    await step.context.sendActivity(withSupportContact(t, t('verify:locked', { minutes: t('common:minutes', { count: minutes }) }), this.deps.supportContact));
     return endAll(step, { status: 'locked' });
   }
 

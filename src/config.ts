@@ -40,6 +40,7 @@ const envSchema = z
     SMS_GATEWAY_KEY: z.string().min(1).optional(),
     OTP_TTL_MINUTES: integer(1, 60).default(10),
     NLU_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+    SUPPORT_CONTACT: z.string().min(1).max(200).optional(),
     POLICY_LICENCE_THRESHOLD: integer(1, 100_000).optional(),
     POLICY_RETENTION_DAYS: integer(1, 3650).optional(),
     POLICY_FAST_REVOKE_DAYS: integer(0, 3650).optional(),
@@ -101,6 +102,8 @@ export interface AppConfig {
   otp: { sender: { kind: 'log' } | { kind: 'http'; baseUrl: string; apiKey?: string }; ttlMinutes: number };
   /** Below this intent score the bot does not guess; it shows the menu. */
   nluThreshold: number;
+  /** How callers reach a person ("08-123 45 67, vardagar 8–17"), added wherever the bot sends them to support. */
+  supportContact?: string;
   policy: PolicyConfig;
 }
 
@@ -161,6 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         ttlMinutes: e.OTP_TTL_MINUTES,
       },
       nluThreshold: e.NLU_THRESHOLD,
+      supportContact: e.SUPPORT_CONTACT,
       policy: policy.data,
     },
   };

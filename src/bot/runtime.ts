@@ -87,7 +87,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const callerSession = conversationState.createProperty<CallerSession | undefined>('callerSession');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskPersonalData });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, callerSession, now, logger };
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, callerSession, supportContact: config.supportContact, now, logger };
   const mainDialog = new MainDialog({
     i18n,
     policy,
@@ -97,8 +97,9 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     callerSession,
     now,
     logger,
+    supportContact: config.supportContact,
     dialogs: [
-      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, verification, now, logger, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
+      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, verification, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
       new CancelSubscriptionDialog(flowDeps),
       new FastRevokeDialog(flowDeps),
       new ReactivateDialog(flowDeps),

@@ -127,6 +127,16 @@ describe('short answers at the menu', () => {
     }
   });
 
+  it('with SUPPORT_CONTACT set, the way to a person names it', async () => {
+    const c = await startConversation({ language: 'sv', config: { supportContact: '08-123 45 67 (vardagar 8–17)' } });
+    try {
+      await c.say('hej');
+      expect((await c.say('jag vill prata med en människa'))[0]).toContain('Du når vår support på 08-123 45 67 (vardagar 8–17).');
+    } finally {
+      await c.close();
+    }
+  });
+
   it('a verified caller is not told they will be checked first', async () => {
     const c = await startConversation({ language: 'en' });
     try {
