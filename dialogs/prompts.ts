@@ -72,7 +72,7 @@ export class OptionPrompt extends PlainPrompt<string> {
     if (context.activity.type !== ActivityTypes.Message) return { succeeded: false };
     // The options actually offered this time win over the full list: a typed "2" means the second button shown.
     const choices = (options.validations as { choices?: Choice[] } | undefined)?.choices ?? this.fixed ?? [];
-    const value = recognizeChoice(choices, context.activity);
+    const value = recognizeChoice(choices, context.activity, { partial: true });
     return value === undefined ? { succeeded: false } : { succeeded: true, value };
   }
 }

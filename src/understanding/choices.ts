@@ -12,13 +12,19 @@ export function choice(value: string, phrases: string[]): Choice {
 
 /**
  * The option a message picks: a card submit (`{ choice }`), or a title or phrase of an option; a number picks by
- * position. Free-text understanding is a separate recogniser that can sit in front of this one.
+ * position. With `partial`, also a phrase said with a few more words, when only one option fits (for a question whose
+ * only answers are the options; the main menu leaves free text to the intent recogniser instead).
  */
-export function recognizeChoice(choices: Choice[], input: { text?: string; value?: unknown }): string | undefined {
+export function recognizeChoice(choices: Choice[], input: { text?: string; value?: unknown }, options: { partial?: boolean } = {}): string | undefined {
   const submitted = (input.value as { choice?: unknown } | undefined)?.choice;
   if (typeof submitted === 'string' && choices.some((c) => c.value === submitted)) return submitted;
   if (!input.text) return undefined;
   const phrase = normalisePhrase(input.text);
   if (/^\d+$/.test(phrase)) return choices[Number(phrase) - 1]?.value;
-  return choices.find((c) => c.phrases.includes(phrase))?.value;
+  const exact = choices.find((c) => c.phrases.includes(phrase))?.value;
+  if (exact || !options.partial) return exact;
+  // "vid periodens slut tack", "nu direkt": an option's phrase said with a few more words, when only one option fits.
+  const padded = ` ${phrase} `;
+  const containing = choices.filter((c) => c.phrases.some((p) => padded.includes(` ${p} `)));
+  return containing.length === 1 && phrase.split(' ').length <= 8 ? containing[0].value : undefined;
 }

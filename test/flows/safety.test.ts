@@ -264,7 +264,7 @@ describe('a billing backend that fails', () => {
       await c.say('Nu', 'ja', 'ja');
       const said = (await c.say('ja')).join('\n');
       expect(said).toContain('Jag kunde inte slutföra det själv');
-      expect(said).toContain('Överlämnat till en kollega. Ärendenummer: CX-');
+      expect(said).toContain('Ärendet är överlämnat till en kollega. Ärendenummer: CX-');
       const cases = c.db().prepare('SELECT kind, status, action, details FROM cases ORDER BY created_at').all() as Array<{ kind: string; status: string; action: string; details: string }>;
       expect(cases.map(({ kind, status, action }) => ({ kind, status, action }))).toEqual([
         { kind: 'action', status: 'pending', action: 'cancel-now' },

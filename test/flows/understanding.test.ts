@@ -279,7 +279,7 @@ describe('interruptions at a confirmation', () => {
     const c = await atConfirmation('en');
     try {
       const said = (await c.say('talk to a person')).join('\n');
-      expect(said).toMatch(/Passed to a colleague\. Case reference: CX-/);
+      expect(said).toMatch(/Your case is with a colleague\. Case reference: CX-/);
       expect(c.db().prepare("SELECT kind, status FROM cases WHERE kind = 'handoff'").all()).toEqual([{ kind: 'handoff', status: 'open' }]);
       expect(c.db().prepare("SELECT status FROM subscriptions WHERE id = 'sub-fjordfika-1'").get()).toEqual({ status: 'ACTIVE' });
     } finally {

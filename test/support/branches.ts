@@ -58,8 +58,8 @@ export const BRANCHES: Branch[] = [
     intent: 'cancel',
     then: (c) => c.say(c.words.now, c.words.yes),
     expect: {
-      sv: ['har 40 tilldelade licenser', 'färre än 25', 'ta bort minst 16 användare', 'EARLY-5', 'AS-2', 'Vill du att en kollega gör uppsägningen åt dig?', 'Överlämnat till en kollega. Ärendenummer: CX-'],
-      en: ['has 40 assigned licences', 'fewer than 25', 'remove at least 16 users', 'EARLY-5', 'AS-2', 'Would you like a colleague to do the cancellation for you?', 'Passed to a colleague. Case reference: CX-'],
+      sv: ['har 40 tilldelade licenser', 'färre än 25', 'ta bort minst 16 användare', 'EARLY-5', 'AS-2', 'Vill du att en kollega gör uppsägningen åt dig?', 'Ärendet är överlämnat till en kollega. Ärendenummer: CX-'],
+      en: ['has 40 assigned licences', 'fewer than 25', 'remove at least 16 users', 'EARLY-5', 'AS-2', 'Would you like a colleague to do the cancellation for you?', 'Your case is with a colleague. Case reference: CX-'],
     },
     after: { status: 'ACTIVE', autoRenew: 1, cases: [{ kind: 'handoff', status: 'open', action: 'cancel-now' }] },
   },
@@ -80,7 +80,7 @@ export const BRANCHES: Branch[] = [
     intent: 'cancel',
     then: async () => [],
     expect: {
-      sv: ['är en provperiod, så det finns inget att säga upp (TR-1)', 'Lägger du inte till en betalningsmetod upphör den den 6 december 2026', 'raderas alla dess data för gott (TR-2)'],
+      sv: ['är en provperiod, så det finns inget att säga upp (TR-1)', 'Lägger du inte till en betalningsmetod upphör provperioden den 6 december 2026', 'raderas alla dess data för gott (TR-2)'],
       en: ['is a trial, so there is nothing to cancel (TR-1)', "If you don't add a payment method, it ends on 6 December 2026", 'all its data is then deleted for good (TR-2)'],
     },
     after: { status: 'ACTIVE', cases: [] },
