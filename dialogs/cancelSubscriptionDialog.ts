@@ -112,7 +112,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     const how = step.result as How | undefined;
     const t = translatorFor(step.context, this.deps.i18n);
     if (!how || how === 'keep') {
-      await step.context.sendActivity(t('cancel:kept', { subscription: render(t, values.subscription) }));
+      await step.context.sendActivity(how ? t('cancel:kept', { subscription: render(t, values.subscription) }) : t('cancel:notUnderstood'));
       return step.endDialog();
     }
     values.how = how;

@@ -148,14 +148,18 @@ export class FastRevokeDialog extends InterruptibleDialog {
   /** A caller who did not get the code may ask for a new one, a few times; a wrong code counts against them. */
   private async afterCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as StepUpOptions;
-    if (step.result === 'resend' && options.sends < MAX_CODES) return step.replaceDialog(STEP_UP, { ...options, sends: options.sends + 1 });
+    if (step.result === 'resend') {
+      if (options.sends < MAX_CODES) return step.replaceDialog(STEP_UP, { ...options, sends: options.sends + 1 });
+      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:noMoreCodes'));
+      return step.endDialog('stopped');
+    }
     return step.endDialog(step.result === 'confirmed' ? 'confirmed' : undefined);
   }
 
   private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const t = translatorFor(step.context, this.deps.i18n);
-    if (step.result === undefined) {
-      await step.context.sendActivity(t('fastRevoke:codeFailed'));
+    if (step.result !== 'confirmed') {
+      if (step.result === undefined) await step.context.sendActivity(t('fastRevoke:codeFailed'));
       return step.endDialog();
     }
     const organisation = (step.options as AccountFlowOptions).organisationName;

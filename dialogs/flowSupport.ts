@@ -87,7 +87,7 @@ export interface HandOverRequest extends AccountFlowOptions {
  * AS-2: opens a hand-off case with the verified context and shows its receipt. Returns the case reference, or
  * undefined when the case could not be written (the caller then hears how to reach support instead).
  */
-export async function handOverToPerson(step: WaterfallStepContext, deps: Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact'>, request: HandOverRequest): Promise<string | undefined> {
+export async function handOverToPerson(step: WaterfallStepContext, deps: Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession'>, request: HandOverRequest): Promise<string | undefined> {
   const t = translatorFor(step.context, deps.i18n);
   try {
     const supportCase = await deps.actions.handOff(request.reason, {
@@ -101,6 +101,8 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: Pick<Fl
       unfinishedActionKey: request.unfinishedActionKey,
       context: { verified: true, ...request.context },
     });
+    const session = await deps.callerSession.get(step.context);
+    if (session) await deps.callerSession.set(step.context, { ...session, handoffReference: supportCase.reference });
     const subscription = request.subscription ? render(t, request.subscription) : undefined;
     if (request.introKey) await step.context.sendActivity(t(request.introKey));
     await step.context.sendActivity(

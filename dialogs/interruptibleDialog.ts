@@ -76,7 +76,7 @@ export abstract class InterruptibleDialog extends ComponentDialog {
     const activity = innerDc.context.activity;
     if (activity.type !== ActivityTypes.Message || !activity.text) return undefined;
     const exact = phraseInterruption(this.base.vocabulary.interruptions, activity.text);
-    if (exact) return exact.kind === 'switchLanguage' && exact.to === turnLanguage(innerDc.context) ? undefined : exact;
+    if (exact) return exact;
 
     // Free words only interrupt what is not an answer: "Kundtjänst AB" is an organisation, not a request for one.
     const leaf = leafOf(innerDc);

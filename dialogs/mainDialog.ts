@@ -9,8 +9,10 @@ import type { Policy } from '../src/policy';
 import { recognizeChoice } from '../src/understanding/choices';
 import { MENU_INTENTS, type MenuIntent } from '../src/understanding/intents';
 import { languageNamedIn, phraseInterruption } from '../src/understanding/interruptions';
+import { recognizeYesNo } from '../src/understanding/yesNo';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
+import type { CallerVerification } from '../src/verification/verifyCaller';
 import { handOverToPerson, type AccountFlowOptions } from './flowSupport';
 import { wasInterrupted } from './interruptibleDialog';
 import { WishPrompt, type Wish, type YesNoMeaning } from './prompts';
@@ -54,6 +56,8 @@ export interface MainDialogDeps {
   logger: Logger;
   /** How callers reach a person, when configured. */
   supportContact?: string;
+  /** To tell a locked-out caller asking for a person that verifying first is not possible now. */
+  verification: CallerVerification;
   /** The dialogs main routes to: identity verification and the flows. */
   dialogs: Dialog[];
   /** The dialog that carries out each account intent. */
@@ -107,6 +111,8 @@ export class MainDialog extends ComponentDialog {
     if (choice || !context.activity.text) return choice;
     const phrase = phraseInterruption(this.deps.vocabulary.interruptions, context.activity.text);
     if (phrase) return phrase.kind === 'cancel' ? 'stop' : phrase.kind;
+    // A bare yes or no as the first message answers nothing: greet and show the menu.
+    if (context.activity.text.trim().split(/\s+/).length <= 3 && recognizeYesNo(this.deps.vocabulary.yesNo, { text: context.activity.text }) !== undefined) return undefined;
     const result = await this.deps.recognizer.recognize(context.activity.text, turnLanguage(context));
     return result.intent === 'none' ? undefined : result.intent;
   }
@@ -203,8 +209,15 @@ export class MainDialog extends ComponentDialog {
     const session = await this.deps.callerSession.get(step.context);
     const verified = session && this.deps.policy.access(standing(session), this.deps.now()).level !== 'none';
     if (!verified || !session) {
-      await step.context.sendActivity(withSupportContact(t, t('main:personUnverified'), this.deps.supportContact));
+      // A caller locked out of verification (ID-3) cannot "verify here first": they are sent straight to a person.
+      const { channelId, conversation } = step.context.activity;
+      const locked = (await this.deps.verification.lockout({ channelId, conversationId: conversation.id })).locked;
+      await step.context.sendActivity(withSupportContact(t, t(locked ? 'main:personLocked' : 'main:personUnverified'), this.deps.supportContact));
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
+    }
+    if (session.handoffReference) {
+      await step.context.sendActivity(t('main:alreadyHandedOver', { reference: session.handoffReference }));
+      return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
     }
     await handOverToPerson(step, this.deps, {
       accountId: session.accountId,

@@ -7,7 +7,6 @@ import type { MenuIntent } from '../src/understanding/intents';
 import { switchTurnLanguage, turnLanguage } from '../src/bot/language';
 import type { Vocabulary } from '../src/bot/vocabulary';
 import { phraseInterruption } from '../src/understanding/interruptions';
-import { exactYesNo } from '../src/understanding/yesNo';
 import { recognizeYesNo, type YesNoVocabulary } from '../src/understanding/yesNo';
 import { ITEM_PARSERS } from '../src/verification/answers';
 import { normaliseText } from '../src/verification/normalise';
@@ -98,7 +97,8 @@ export class CodePrompt extends PlainPrompt<'confirmed' | 'resend'> {
 
   protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<'confirmed' | 'resend'>> {
     const typed = context.activity.type === ActivityTypes.Message ? context.activity.text ?? '' : '';
-    if (this.resendPhrases.has(normalisePhrase(typed))) return { succeeded: true, value: 'resend' };
+    const said = ` ${normalisePhrase(typed)} `;
+    if ([...this.resendPhrases].some((phrase) => said.includes(` ${phrase} `))) return { succeeded: true, value: 'resend' };
     const issued = (options.validations as { issued: IssuedCode }).issued;
     return codeMatches(issued, typed, this.now()) ? { succeeded: true, value: 'confirmed' } : { succeeded: false };
   }
@@ -144,18 +144,22 @@ export class WishPrompt extends PlainPrompt<Wish> {
 
   protected async onRecognize(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions): Promise<PromptRecognizerResult<Wish>> {
     if (context.activity.type !== ActivityTypes.Message) return { succeeded: false };
-    const choice = recognizeChoice(this.vocabulary.menu, context.activity) as MenuIntent | undefined;
-    if (choice) return { succeeded: true, value: choice };
     const text = context.activity.text;
-    if (!text) return { succeeded: false };
+    // After a goodbye no options are showing, so a typed number picks nothing.
+    const numberWithoutOptions = !options.prompt && /^\s*\d+\s*$/.test(text ?? '');
+    const choice = numberWithoutOptions ? undefined : (recognizeChoice(this.vocabulary.menu, context.activity) as MenuIntent | undefined);
+    if (choice) return { succeeded: true, value: choice };
+    if (!text || numberWithoutOptions) return { succeeded: false };
 
     const phrase = phraseInterruption(this.vocabulary.interruptions, text);
     if (phrase) return { succeeded: true, value: phrase.kind === 'cancel' ? 'stop' : phrase.kind };
-    const yesNo = exactYesNo(this.vocabulary.yesNo, text);
-    // After "would you rather talk to a person?" a yes means exactly that.
-    const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : (options.validations as { yesNo?: YesNoMeaning } | undefined)?.yesNo;
-    if (yesNo !== undefined && meaning) return { succeeded: true, value: yesNo ? meaning.yes : meaning.no };
-
+    // A short yes or no ("ja tack", "yes please", "nope") answers the question asked; with no yes/no question open it
+    // only brings the menu back. It is never sent to the intent recogniser, which would guess at it.
+    const yesNo = text.trim().split(/\s+/).length <= 3 ? recognizeYesNo(this.vocabulary.yesNo, { text }) : undefined;
+    if (yesNo !== undefined) {
+      const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : (options.validations as { yesNo?: YesNoMeaning } | undefined)?.yesNo;
+      return { succeeded: true, value: meaning ? (yesNo ? meaning.yes : meaning.no) : 'menu' };
+    }
     const clear = this.recognizer.clearLanguage(text);
     if (clear && clear !== turnLanguage(context)) switchTurnLanguage(context, clear);
     const result = await this.recognizer.recognize(text, turnLanguage(context));

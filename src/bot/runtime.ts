@@ -98,6 +98,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     now,
     logger,
     supportContact: config.supportContact,
+    verification,
     dialogs: [
       new VerifyIdentityDialog({ i18n, vocabulary, recognizer, verification, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
       new CancelSubscriptionDialog(flowDeps),

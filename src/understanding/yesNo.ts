@@ -26,10 +26,3 @@ export function recognizeYesNo(vocabulary: YesNoVocabulary, input: { text?: stri
   return undefined;
 }
 
-/** A message that is nothing but a yes or a no ("ja", "nej tack"); anything more is left to other recognisers. */
-export function exactYesNo(vocabulary: YesNoVocabulary, text: string | undefined): boolean | undefined {
-  const phrase = normalisePhrase(text ?? '');
-  if (vocabulary.no.has(phrase)) return false;
-  if (vocabulary.yes.has(phrase)) return true;
-  return undefined;
-}

@@ -12,6 +12,8 @@ export interface CallerSession {
   caller: string;
   verifiedAt: string;
   lastActiveAt: string;
+  /** The hand-off case opened for this caller, if any: asking again points to it instead of opening another. */
+  handoffReference?: string;
 }
 
 /** The session after one more message from the caller, or undefined when it lapsed while they were away (ID-1). */

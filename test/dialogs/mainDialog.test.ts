@@ -9,7 +9,7 @@ import { NOW } from '../support/facts';
 
 function client(flows: ConstructorParameters<typeof MainDialog>[0]['flows'] = {}, dialogs: ComponentDialog[] = [verificationRig().dialog]) {
   return dialogClient((conversationState) =>
-    new MainDialog({ i18n, policy, vocabulary, recognizer, actions: seededActions().actions, logger: silentLogger, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession') }),
+    new MainDialog({ i18n, policy, vocabulary, recognizer, actions: seededActions().actions, logger: silentLogger, verification: verificationRig().verification, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession') }),
   );
 }
 

@@ -57,6 +57,21 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
     }
   });
 
+  it('after three codes it says no more can be sent now, and changes nothing', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('fastRevoke', 'anna');
+      await c.say(c.words.yes, c.words.yes);
+      const resend = language === 'sv' ? 'skicka igen' : 'send it again';
+      await c.say(resend, resend);
+      expect(c.otp.sent).toHaveLength(3);
+      expect((await c.say(resend))[0]).toContain(language === 'sv' ? 'Jag kan inte skicka fler koder just nu.' : "I can't send any more codes right now.");
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('on an already cancelled subscription it brings the deletion forward, and says so', async () => {
     const c = await startConversation({ language });
     try {
@@ -119,6 +134,24 @@ describe.each(['sv', 'en'] as const)('confirmations in %s', (language) => {
       expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
     } finally {
       await c.close();
+    }
+  });
+
+  it('an option said with a few more words is understood; not understanding three times changes nothing', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      expect((await c.say('nu direkt tack')).join('\n')).toContain('(EARLY-1)');
+    } finally {
+      await c.close();
+    }
+    const d = await startConversation({ language: 'sv' });
+    try {
+      await d.verifyFor('cancel', 'anna');
+      const said = await d.say('kanske', 'tja', 'hmm', 'blä');
+      expect(said.join('\n')).toContain('Jag förstod inte om du vill säga upp nu eller vid periodens slut, så jag har inte ändrat något.');
+    } finally {
+      await d.close();
     }
   });
 

@@ -127,6 +127,49 @@ describe('short answers at the menu', () => {
     }
   });
 
+  it('a polite yes answers the question asked: "ja tack" to "anything else?" shows the menu', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('hej', 'Allmänna frågor', 'nej');
+      expect(await c.say('ja tack')).toEqual(['Vad vill du göra?']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a bare yes or no with no question open only brings the menu back', async () => {
+    const c = await startConversation({ language: 'en' });
+    try {
+      await c.say('hello');
+      expect(await c.say('yes')).toEqual(['What would you like to do?']);
+      expect(await c.say('no')).toEqual(['What would you like to do?']);
+      expect(await c.say('nope')).toEqual(['What would you like to do?']);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('after a goodbye no options are showing, so a number picks nothing', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.say('hej', 'tack hej då');
+      expect((await c.say('1'))[0]).toContain('Förlåt, det uppfattade jag inte.');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a caller locked out of verification who asks for a person is sent to support, not told to verify first', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      const wrong = [...answersOf(DEMO_CALLERS.anna).slice(0, 4), 'Storgatan 99, 114 55 Stockholm', 'ja'];
+      await c.say('Säga upp prenumerationen', ...wrong, ...wrong, ...wrong);
+      expect((await c.say('prata med en person'))[0]).toContain('Du kan inte verifiera dig här just nu');
+    } finally {
+      await c.close();
+    }
+  });
+
   it('with SUPPORT_CONTACT set, the way to a person names it', async () => {
     const c = await startConversation({ language: 'sv', config: { supportContact: '08-123 45 67 (vardagar 8–17)' } });
     try {
@@ -270,6 +313,17 @@ describe('interruptions at a confirmation', () => {
       const said = await c.say('help');
       expect(said[0]).toContain('Answer the question above');
       expect(said[1]).toBe('Have you removed the domains and saved what you want to keep? Shall I cancel Office 365 Small Business (12 licences) now?');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('asking for a person again points to the case already open', async () => {
+    const c = await atConfirmation('en');
+    try {
+      const first = (await c.say('talk to a person')).join('\n').match(/CX-[2-9A-Z]{4}-[2-9]{2}/)?.[0];
+      expect((await c.say('talk to a person'))[0]).toBe(`You already have a case with a colleague (${first}). They will contact you at the phone number on the account.`);
+      expect(c.db().prepare("SELECT COUNT(*) AS n FROM cases WHERE kind = 'handoff'").get()).toEqual({ n: 1 });
     } finally {
       await c.close();
     }
