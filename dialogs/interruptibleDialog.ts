@@ -5,12 +5,15 @@ import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/bot/lang
 import type { Vocabulary } from '../src/bot/vocabulary';
 import { freeTextInterruption, phraseInterruption, type Interruption } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
+import type { Policy } from '../src/policy';
 import { askAgain } from './questions';
 
 export interface InterruptibleDeps {
   i18n: i18n;
   vocabulary: Vocabulary;
   recognizer: IntentRecognizer;
+  /** For the numbers in answers to policy questions asked mid-flow. */
+  policy: Policy;
 }
 
 /** How a flow ended when the caller interrupted it for something the main dialog handles. */
@@ -57,6 +60,12 @@ export abstract class InterruptibleDialog extends ComponentDialog {
       case 'help': {
         const helpKey = (leaf.activeDialog?.state?.options?.validations as { helpKey?: string } | undefined)?.helpKey;
         await context.sendActivity(translatorFor(context, this.base.i18n)(helpKey ?? 'interruptions:help'));
+        await leaf.repromptDialog();
+        return { status: DialogTurnStatus.waiting };
+      }
+      case 'question': {
+        const { licenceThreshold, retentionDays, fastRevokeDays } = this.base.policy.config;
+        await context.sendActivity(translatorFor(context, this.base.i18n)(`policy:answers.${interruption.question}`, { licenceThreshold, retentionDays, fastRevokeDays }));
         await leaf.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       }

@@ -100,7 +100,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     supportContact: config.supportContact,
     verification,
     dialogs: [
-      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, verification, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
+      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
       new CancelSubscriptionDialog(flowDeps),
       new FastRevokeDialog(flowDeps),
       new ReactivateDialog(flowDeps),

@@ -2,8 +2,15 @@ import type { Language } from '../i18n';
 import { normalisePhrase } from './phrases';
 import type { IntentRecognizer } from './nlu';
 
+export const POLICY_QUESTIONS = ['refundQuestion', 'trialQuestion', 'dataRetentionQuestion', 'termLengthQuestion'] as const;
+export type PolicyQuestion = (typeof POLICY_QUESTIONS)[number];
+
 /** What a caller can say at any question, instead of answering it. */
-export type Interruption = { kind: 'cancel' | 'help' | 'startOver' | 'person' } | { kind: 'switchLanguage'; to: Language };
+export type Interruption =
+  | { kind: 'cancel' | 'help' | 'startOver' | 'person' }
+  | { kind: 'switchLanguage'; to: Language }
+  /** A policy question asked in the middle of a flow: answered, then the flow's question is asked again. */
+  | { kind: 'question'; question: PolicyQuestion };
 
 type PhraseKind = 'cancel' | 'help' | 'startOver' | 'person' | 'swedish' | 'english';
 export type InterruptionVocabulary = ReadonlyMap<string, PhraseKind>;
@@ -16,11 +23,14 @@ export function buildInterruptionVocabulary(phrases: Record<PhraseKind, string[]
   return vocabulary;
 }
 
-const fromPhrase = (kind: PhraseKind): Interruption =>
+/** What an exact phrase can mean: everything but a question. */
+export type PhraseInterruption = Exclude<Interruption, { kind: 'question' }>;
+
+const fromPhrase = (kind: PhraseKind): PhraseInterruption =>
   kind === 'swedish' ? { kind: 'switchLanguage', to: 'sv' } : kind === 'english' ? { kind: 'switchLanguage', to: 'en' } : { kind };
 
 /** A whole message that is one of the interruption phrases, in either language. */
-export function phraseInterruption(vocabulary: InterruptionVocabulary, text: string | undefined): Interruption | undefined {
+export function phraseInterruption(vocabulary: InterruptionVocabulary, text: string | undefined): PhraseInterruption | undefined {
   if (!text) return undefined;
   const kind = vocabulary.get(normalisePhrase(text) || text.trim());
   return kind ? fromPhrase(kind) : undefined;
@@ -40,6 +50,7 @@ export async function freeTextInterruption(recognizer: IntentRecognizer, vocabul
   // A guess built only from typo-corrected words ("anna" → "annan") never interrupts.
   if (result.score < INTERRUPT_CONFIDENCE || result.exactWords === 0) return undefined;
   if (result.intent === 'person' || result.intent === 'help' || result.intent === 'startOver') return { kind: result.intent };
+  if ((POLICY_QUESTIONS as readonly string[]).includes(result.intent)) return { kind: 'question', question: result.intent as PolicyQuestion };
   if (result.intent === 'switchLanguage') {
     const named = languageNamedIn(vocabulary, text);
     return named && named !== language ? { kind: 'switchLanguage', to: named } : undefined;

@@ -307,6 +307,19 @@ describe('interruptions at a confirmation', () => {
     }
   });
 
+  it('a policy question asked at the fee question is answered, then the question is asked again', async () => {
+    const c = await startConversation({ language: 'sv' });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say('Nu');
+      const said = await c.say('får jag pengarna tillbaka då?');
+      expect(said[0]).toContain('(EARLY-6)');
+      expect(said[1]).toContain('Godkänner du det?');
+    } finally {
+      await c.close();
+    }
+  });
+
   it('help at a yes/no question explains how to answer', async () => {
     const c = await atConfirmation('en');
     try {

@@ -93,7 +93,7 @@ export function verificationRig(options: { store?: StateStore; directory?: Accou
   const directory = options.directory ?? seededDirectory();
   const logLines: string[] = [];
   const verification = createCallerVerification({ directory, attempts: createAttemptLedger(store), policy, now, minimumDurationMs: 0 });
-  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, recognizer, verification, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
+  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
   return { store, directory, verification, dialog, logLines };
 }
 
