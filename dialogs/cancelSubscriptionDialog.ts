@@ -139,9 +139,9 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         t('cancel:tooManyLicences', { plan: t(`account:plans.${read.facts.plan}`), licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, users: t('cancel:users', { count: early.online.usersToRemove }) }),
       );
       values.offeredColleague = true;
-      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerColleague' } }));
+      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerColleague' } }, { helpKey: 'cancel:help.colleague' }));
     }
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }, { helpKey: 'cancel:help.fees' }));
   }
 
   private async summarise(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -153,7 +153,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     if (values.how === 'endOfTerm') {
-      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:confirmEndOfTerm' } }));
+      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:confirmEndOfTerm' } }, { helpKey: 'cancel:help.confirmEndOfTerm' }));
     }
     const read = await this.decision(step);
     if (!read || read.decision.outcome !== 'cancellable') {
@@ -171,7 +171,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     ];
     await step.context.sendActivity(MessageFactory.text(lines.map((line) => t('common:listItem', { item: line })).join('\n')));
     const confirmKey = early.domainsToRemove.length > 0 ? 'cancel:confirmNowDomains' : 'cancel:confirmNow';
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: confirmKey, params: { subscription: values.subscription } } }));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: confirmKey, params: { subscription: values.subscription } } }, { helpKey: 'cancel:help.confirmNow' }));
   }
 
   private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {

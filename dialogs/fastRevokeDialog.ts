@@ -96,7 +96,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     if (!decision.early) return step.next(true);
     // An active subscription is also cancelled early: fees acknowledged first (EARLY-1), refund said (EARLY-6, PK-1).
     const refund = { key: decision.early.refund === 'not-refundable' ? 'cancel:refundNone' : 'cancel:refundProrated' };
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:feeWarning', params: { refund } } }));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:feeWarning', params: { refund } } }, { helpKey: 'cancel:help.fees' }));
   }
 
   private async askToSendCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -105,7 +105,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
       return step.endDialog();
     }
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }, { helpKey: 'fastRevoke:help.continue' }));
   }
 
   /** The step-up check: a code to the phone number on record, which only the account's people should hold. */
@@ -165,7 +165,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     const organisation = (step.options as AccountFlowOptions).organisationName;
     return step.prompt(
       NAME,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeName', params: { organisation } }, retry: { key: 'fastRevoke:nameRetry', params: { organisation } } }, { phrase: organisation }),
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeName', params: { organisation } }, retry: { key: 'fastRevoke:nameRetry', params: { organisation } } }, { phrase: organisation, helpKey: 'fastRevoke:help.name' }),
     );
   }
 

@@ -69,7 +69,7 @@ export class ReactivateDialog extends InterruptibleDialog {
         const renewsOn = plan.allowed && plan.dates.renewsOn ? formatDate(plan.dates.renewsOn, language) : '';
         values.until = formatDate(decision.possibleUntil, language);
         await step.context.sendActivity(t('reactivate:allowed', { subscription, endedOn: formatDate(decision.endedOn, language), until: values.until, renewsOn }));
-        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'reactivate:confirm', params: { subscription: values.subscription } } }));
+        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'reactivate:confirm', params: { subscription: values.subscription } } }, { helpKey: 'reactivate:help.confirm' }));
       }
     }
   }

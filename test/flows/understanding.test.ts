@@ -320,11 +320,11 @@ describe('interruptions at a confirmation', () => {
     }
   });
 
-  it('help at a yes/no question explains how to answer', async () => {
+  it('help at a yes/no question explains what a yes does', async () => {
     const c = await atConfirmation('en');
     try {
       const said = await c.say('help');
-      expect(said[0]).toContain('Answer the question above');
+      expect(said[0]).toContain('If you answer yes, I cancel the subscription right away');
       expect(said[1]).toBe('Have you removed the domains and saved what you want to keep? Shall I cancel Office 365 Small Business (12 licences) now?');
     } finally {
       await c.close();
