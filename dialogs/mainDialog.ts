@@ -1,4 +1,4 @@
-import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type Dialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
 import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/bot/language';
@@ -6,16 +6,14 @@ import type { Vocabulary } from '../src/bot/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
 import type { Logger } from '../src/log';
 import type { Policy } from '../src/policy';
-import { recognizeChoice } from '../src/understanding/choices';
 import { MENU_INTENTS, type MenuIntent } from '../src/understanding/intents';
-import { languageNamedIn, phraseInterruption } from '../src/understanding/interruptions';
-import { recognizeYesNo } from '../src/understanding/yesNo';
+import { languageNamedIn } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
 import type { CallerVerification } from '../src/verification/verifyCaller';
 import { handOverToPerson, type AccountFlowOptions } from './flowSupport';
 import { wasInterrupted } from './interruptibleDialog';
-import { WishPrompt, type Wish, type YesNoMeaning } from './prompts';
+import { recognizeWish, WishPrompt, type Wish, type YesNoMeaning } from './prompts';
 import { ask } from './questions';
 import { greetingReply, policyOverviewReply, withSupportContact } from './replies';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
@@ -87,9 +85,8 @@ export class MainDialog extends ComponentDialog {
     if (!options.greeted) {
       await step.context.sendActivity(greetingReply(t, this.deps.policy));
       // A first message that already says what the caller wants goes straight there.
-      const activity = step.context.activity;
-      const asked = activity.type === ActivityTypes.Message ? await this.firstWish(step.context) : undefined;
-      if (asked && asked !== 'greeting') return step.next(asked);
+      const asked = await recognizeWish(step.context, this.deps.vocabulary, this.deps.recognizer, { optionsShowing: false });
+      if (asked && asked !== 'greeting' && asked !== 'menu') return step.next(asked);
     }
     const question = await this.questionFor(step.context, options);
     const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: MENU_INTENTS.map((value) => ({ value, title: { key: `main:menu.${value}.title` } })) };
@@ -106,16 +103,6 @@ export class MainDialog extends ComponentDialog {
     return this.deps.policy.access(standing(session), this.deps.now()).level === 'none' ? question : 'main:offerAccountVerified';
   }
 
-  private async firstWish(context: TurnContext): Promise<Wish | undefined> {
-    const choice = recognizeChoice(this.deps.vocabulary.menu, context.activity) as MenuIntent | undefined;
-    if (choice || !context.activity.text) return choice;
-    const phrase = phraseInterruption(this.deps.vocabulary.interruptions, context.activity.text);
-    if (phrase) return phrase.kind === 'cancel' ? 'stop' : phrase.kind;
-    // A bare yes or no as the first message answers nothing: greet and show the menu.
-    if (context.activity.text.trim().split(/\s+/).length <= 3 && recognizeYesNo(this.deps.vocabulary.yesNo, { text: context.activity.text }) !== undefined) return undefined;
-    const result = await this.deps.recognizer.recognize(context.activity.text, turnLanguage(context));
-    return result.intent === 'none' ? undefined : result.intent;
-  }
 
   private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const wish = step.result as Wish;

@@ -143,26 +143,40 @@ export class WishPrompt extends PlainPrompt<Wish> {
   }
 
   protected async onRecognize(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions): Promise<PromptRecognizerResult<Wish>> {
-    if (context.activity.type !== ActivityTypes.Message) return { succeeded: false };
-    const text = context.activity.text;
-    // After a goodbye no options are showing, so a typed number picks nothing.
-    const numberWithoutOptions = !options.prompt && /^\s*\d+\s*$/.test(text ?? '');
-    const choice = numberWithoutOptions ? undefined : (recognizeChoice(this.vocabulary.menu, context.activity) as MenuIntent | undefined);
-    if (choice) return { succeeded: true, value: choice };
-    if (!text || numberWithoutOptions) return { succeeded: false };
-
-    const phrase = phraseInterruption(this.vocabulary.interruptions, text);
-    if (phrase) return { succeeded: true, value: phrase.kind === 'cancel' ? 'stop' : phrase.kind };
-    // A short yes or no ("ja tack", "yes please", "nope") answers the question asked; with no yes/no question open it
-    // only brings the menu back. It is never sent to the intent recogniser, which would guess at it.
-    const yesNo = text.trim().split(/\s+/).length <= 3 ? recognizeYesNo(this.vocabulary.yesNo, { text }) : undefined;
-    if (yesNo !== undefined) {
-      const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : (options.validations as { yesNo?: YesNoMeaning } | undefined)?.yesNo;
-      return { succeeded: true, value: meaning ? (yesNo ? meaning.yes : meaning.no) : 'menu' };
-    }
-    const clear = this.recognizer.clearLanguage(text);
-    if (clear && clear !== turnLanguage(context)) switchTurnLanguage(context, clear);
-    const result = await this.recognizer.recognize(text, turnLanguage(context));
-    return result.intent === 'none' ? { succeeded: false } : { succeeded: true, value: result.intent };
+    // After "would you rather talk to a person?" a yes means exactly that.
+    const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : (options.validations as { yesNo?: YesNoMeaning } | undefined)?.yesNo;
+    // After a goodbye no options are showing (no prompt was sent), so a typed number picks nothing.
+    const value = await recognizeWish(context, this.vocabulary, this.recognizer, { yesNo: meaning, optionsShowing: options.prompt !== undefined });
+    return value === undefined ? { succeeded: false } : { succeeded: true, value };
   }
+}
+
+/**
+ * What a message asks for, in this order: a menu button or phrase, an exact interruption phrase, a short yes or no
+ * ("ja tack", "nope": the answer to the yes/no question open, else just the menu again; never sent to the intent
+ * recogniser, which would guess at it), then the intent recogniser on free text. A message clearly written in the
+ * other language switches the conversation to it first.
+ */
+export async function recognizeWish(
+  context: TurnContext,
+  vocabulary: Vocabulary,
+  recognizer: IntentRecognizer,
+  options: { yesNo?: YesNoMeaning; optionsShowing: boolean },
+): Promise<Wish | undefined> {
+  if (context.activity.type !== ActivityTypes.Message) return undefined;
+  const text = context.activity.text;
+  const numberWithoutOptions = !options.optionsShowing && /^\s*\d+\s*$/.test(text ?? '');
+  if (numberWithoutOptions) return undefined;
+  const choice = recognizeChoice(vocabulary.menu, context.activity) as MenuIntent | undefined;
+  if (choice || !text) return choice;
+
+  const phrase = phraseInterruption(vocabulary.interruptions, text);
+  if (phrase) return phrase.kind === 'cancel' ? 'stop' : phrase.kind;
+  const yesNo = text.trim().split(/\s+/).length <= 3 ? recognizeYesNo(vocabulary.yesNo, { text }) : undefined;
+  if (yesNo !== undefined) return options.yesNo ? (yesNo ? options.yesNo.yes : options.yesNo.no) : 'menu';
+
+  const clear = recognizer.clearLanguage(text);
+  if (clear && clear !== turnLanguage(context)) switchTurnLanguage(context, clear);
+  const result = await recognizer.recognize(text, turnLanguage(context));
+  return result.intent === 'none' ? undefined : result.intent;
 }

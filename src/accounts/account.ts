@@ -36,6 +36,3 @@ export const directoryEntrySchema = z.object({
 });
 export type DirectoryEntry = z.infer<typeof directoryEntrySchema>;
 
-export function formatPostalAddress(address: PostalAddress): string {
-  return [address.street, `${address.postalCode} ${address.town}`, address.country].filter(Boolean).join(', ');
-}

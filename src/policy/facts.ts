@@ -34,4 +34,3 @@ export const subscriptionFactsSchema = z
   });
 
 export type SubscriptionFacts = z.infer<typeof subscriptionFactsSchema>;
-export type Plan = SubscriptionFacts['plan'];

@@ -10,7 +10,7 @@ import { decideFeedback } from './feedback';
 import { decideHandoff } from './handoff';
 import type { SubscriptionFacts } from './facts';
 import { decideReactivation } from './reactivation';
-import { decideAccess, decideLockout, recordFailedAttempt, type AttemptHistory, type CallerStanding } from './verification';
+import { attemptWithinAllowance, decideAccess, decideLockout, recordFailedAttempt, type AttemptHistory, type CallerStanding } from './verification';
 
 export function createPolicy(config: PolicyConfig) {
   return {
@@ -21,6 +21,7 @@ export function createPolicy(config: PolicyConfig) {
     access: (caller: CallerStanding, now: Date) => decideAccess(caller, now, config),
     lockout: (history: AttemptHistory, now: Date) => decideLockout(history, now, config),
     recordFailedAttempt: (history: AttemptHistory, now: Date) => recordFailedAttempt(history, now, config),
+    attemptWithinAllowance: (history: AttemptHistory) => attemptWithinAllowance(history, config),
     handoff: decideHandoff,
     feedback: decideFeedback,
   };

@@ -51,6 +51,14 @@ export function decideLockout(history: AttemptHistory, now: Date, config: Policy
   return { locked: false, attemptsLeft: config.maxVerificationAttempts - current.failedAttempts, rules: ['ID-3'] };
 }
 
+/**
+ * Whether an attempt already counted into `history` (counted before it is judged, so parallel attempts see each
+ * other) was within the allowance: the third of three is, a fourth sent alongside it is not (ID-3).
+ */
+export function attemptWithinAllowance(history: AttemptHistory, config: PolicyConfig): boolean {
+  return history.failedAttempts <= config.maxVerificationAttempts;
+}
+
 /** The history after one more failed attempt. */
 export function recordFailedAttempt(history: AttemptHistory, now: Date, config: PolicyConfig): AttemptHistory {
   return { failedAttempts: currentAttempts(history, now, config).failedAttempts + 1, lastFailureAt: now };

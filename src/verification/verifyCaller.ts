@@ -61,7 +61,7 @@ export function createCallerVerification(deps: CallerVerificationDeps): CallerVe
     // the check above, because each one sees the others' counts.
     const keys = keysFor(conversation, answers.userId);
     const counted = await deps.attempts.update(keys, (history) => deps.policy.recordFailedAttempt(history, now));
-    if (counted.some((history) => history.failedAttempts > deps.policy.config.maxVerificationAttempts)) {
+    if (!counted.every((history) => deps.policy.attemptWithinAllowance(history))) {
       const lock = worstLock(counted, now);
       return { status: 'locked', until: lock.locked ? lock.until : now };
     }
@@ -87,7 +87,10 @@ export function createCallerVerification(deps: CallerVerificationDeps): CallerVe
     const histories = accountKey ? [...counted, ...(await deps.attempts.update([accountKey], (history) => deps.policy.recordFailedAttempt(history, now)))] : counted;
     const lock = worstLock(histories, now);
     if (lock.locked) return { status: 'locked', until: lock.until };
-    const attemptsLeft = Math.min(...histories.map((history) => deps.policy.config.maxVerificationAttempts - history.failedAttempts));
+    const attemptsLeft = Math.min(...histories.map((history) => {
+      const decision = deps.policy.lockout(history, now);
+      return decision.locked ? 0 : decision.attemptsLeft;
+    }));
     return { status: 'rejected', attemptsLeft };
   }
 

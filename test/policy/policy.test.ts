@@ -94,6 +94,14 @@ table('identity verification', [
   },
   {
     rule: 'ID-3',
+    name: 'an attempt counted before it is judged is within the allowance up to the limit, not past it',
+    check: () => {
+      expect(policy.attemptWithinAllowance({ failedAttempts: 3, lastFailureAt: NOW })).toBe(true);
+      expect(policy.attemptWithinAllowance({ failedAttempts: 4, lastFailureAt: NOW })).toBe(false);
+    },
+  },
+  {
+    rule: 'ID-3',
     name: 'the attempt limit comes from the config',
     check: () => {
       const strict = createPolicy(policyConfigSchema.parse({ maxVerificationAttempts: 1, lockoutMinutes: 60 }));
