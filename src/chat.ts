@@ -1,14 +1,11 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv } from './config';
 import { createLogger } from './log';
-import { createBotRuntime } from './bot/runtime';
+import { createBotRuntime, type BotRuntime } from './bot/runtime';
 import { runTerminalChat } from './chat/terminalChat';
 import { chooseLanguage } from './bot/language';
-import { createI18n, type Language } from './i18n';
 import { maskPhone } from './privacy/mask';
 import type { OtpSender } from './verification/otp';
-
-const i18nForChat = (language: Language) => createI18n(language).getFixedT(language);
 
 /** `npm run chat [-- --locale en]`: the same bot and dialogs as the server, in this terminal. */
 async function main(): Promise<void> {
@@ -21,13 +18,14 @@ async function main(): Promise<void> {
   }
   // Log lines would interleave with the conversation: only warnings and errors, on stderr.
   const logger = createLogger(result.config.logLevel === 'debug' ? 'debug' : 'warn', (line) => process.stderr.write(`${line}\n`));
-  // The terminal plays the caller's phone too: one-time codes are printed here instead of the server log.
+  // The terminal plays the caller's phone too: one-time codes are printed here instead of the server log. The
+  // sender is only called during a turn, by which time the runtime (and its translations) exists.
   const language = chooseLanguage(values.locale, undefined, result.config.defaultLanguage);
-  const t = i18nForChat(language);
+  let runtime: BotRuntime | undefined;
   const otpSender: OtpSender = {
-    send: async (to, text) => void process.stdout.write(`${t('chat:sms', { to: maskPhone(to), text })}\n`),
+    send: async (to, text) => void process.stdout.write(`${runtime?.i18n.getFixedT(language)('chat:sms', { to: maskPhone(to), text })}\n`),
   };
-  const runtime = await createBotRuntime(result.config, logger, result.config.otp.sender.kind === 'log' ? { otpSender } : {});
+  runtime = await createBotRuntime(result.config, logger, result.config.otp.sender.kind === 'log' ? { otpSender } : {});
   try {
     await runTerminalChat({ runtime, input: process.stdin, output: process.stdout, locale: values.locale, defaultLanguage: result.config.defaultLanguage });
   } finally {
