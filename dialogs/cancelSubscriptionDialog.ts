@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { translatorFor, turnLanguage } from '../src/bot/language';
-import { CANCEL_OPTIONS } from '../src/bot/vocabulary';
+import { translatorFor, turnLanguage } from '../src/conversation/language';
+import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
 import { formatDate, formatList } from '../src/format';
 import type { CancellationDecision, SubscriptionFacts } from '../src/policy';
 import { feedbackStep } from './feedbackDialog';
-import { handOverToPerson, readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { flowCaller, handOverToPerson, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { OptionPrompt, YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
+import { withSupportContact } from './replies';
 import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
 export const CANCEL_SUBSCRIPTION_DIALOG = 'cancelSubscription';
@@ -70,7 +71,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     values.subscriptionId = selected.subscriptionId;
     const read = await this.decision(step);
     if (!read) {
-      await step.context.sendActivity(t('account:unavailable'));
+      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
       return step.endDialog();
     }
     const { facts, decision } = read;
@@ -79,19 +80,24 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
 
     switch (decision.outcome) {
       case 'nothing-to-cancel':
-        await step.context.sendActivity(
+        await sayWithReason(step, this.deps,
           t(decision.afterTrial === 'continues-as-paid' ? 'cancel:trialContinues' : 'cancel:trialExpires', { subscription, date: formatDate(decision.trialEndsOn, language) }),
+          { reason: 'trial', params: { date: decision.trialEndsOn } },
         );
         return step.endDialog();
-      case 'ends-by-itself':
-        await step.context.sendActivity(t('cancel:endsByItself', { subscription, channel: facts.channel === 'OPEN' ? 'Open' : 'FPP', date: formatDate(decision.endsOn, language) }));
+      case 'ends-by-itself': {
+        const channel = facts.channel === 'OPEN' ? 'Open' : 'FPP';
+        await sayWithReason(step, this.deps, t('cancel:endsByItself', { subscription, channel, date: formatDate(decision.endsOn, language) }), { reason: 'ends-by-itself', params: { channel, date: decision.endsOn } });
         return step.endDialog();
-      case 'already-ended':
-        await step.context.sendActivity(t('cancel:alreadyEnded', { subscription, status: t(`account:statuses.${decision.status}`) }));
+      }
+      case 'already-ended': {
+        const status = t(`account:statuses.${decision.status}`);
+        await sayWithReason(step, this.deps, t('cancel:alreadyEnded', { subscription, status }), { reason: 'already-ended', params: { status } });
         return step.endDialog();
+      }
       case 'cancellable': {
         if (decision.endOfTerm.alreadyScheduled) {
-          await step.context.sendActivity(t('cancel:alreadyScheduled', { subscription, date: formatDate(decision.endOfTerm.endsOn, language) }));
+          await sayWithReason(step, this.deps, t('cancel:alreadyScheduled', { subscription, date: formatDate(decision.endOfTerm.endsOn, language) }), { reason: 'already-scheduled', params: { date: decision.endOfTerm.endsOn } });
         }
         const offered = CANCEL_OPTIONS.filter((how) => !(how === 'endOfTerm' && decision.endOfTerm.alreadyScheduled));
         return step.prompt(
@@ -118,7 +124,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     values.how = how;
     const read = await this.decision(step);
     if (!read || read.decision.outcome !== 'cancellable') {
-      await step.context.sendActivity(t('account:unavailable'));
+      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
       return step.endDialog();
     }
     const { decision } = read;
@@ -133,15 +139,16 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     }
 
     const { early } = decision;
-    if (early.online.available === false && early.online.reason === 'too-many-licences') {
-      // EARLY-5, AS-2: explain what the caller can do themselves, and hand the cancellation to a person now.
-      await step.context.sendActivity(
+    if (early.performedBy === 'human-agent' && early.online.available === false && early.online.reason === 'too-many-licences') {
+      // EARLY-5, AS-2: explain what the caller can do themselves, and offer a person who does the cancellation.
+      await sayWithReason(step, this.deps,
         t('cancel:tooManyLicences', { plan: t(`account:plans.${read.facts.plan}`), licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, users: t('cancel:users', { count: early.online.usersToRemove }) }),
+        { reason: 'too-many-licences' },
       );
       values.offeredColleague = true;
-      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerColleague' } }, { helpKey: 'cancel:help.colleague' }));
+      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerColleague' } }, { helpKey: 'cancel:help.colleague', reason: { reason: 'too-many-licences' } }));
     }
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }, { helpKey: 'cancel:help.fees' }));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
   }
 
   private async summarise(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -149,7 +156,8 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     if (values.offeredColleague) return this.toColleague(step);
     if (step.result !== true) {
-      await step.context.sendActivity(t(values.how === 'now' ? 'cancel:feeDeclined' : 'cancel:declined'));
+      if (values.how === 'now') await sayWithReason(step, this.deps, t('cancel:feeDeclined'), { reason: 'early-fees' });
+      else await step.context.sendActivity(t('cancel:declined'));
       return step.endDialog();
     }
     if (values.how === 'endOfTerm') {
@@ -157,7 +165,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     }
     const read = await this.decision(step);
     if (!read || read.decision.outcome !== 'cancellable') {
-      await step.context.sendActivity(t('account:unavailable'));
+      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
       return step.endDialog();
     }
     const { early } = read.decision;
@@ -197,18 +205,17 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     const values = step.values as CancelValues;
     const t = translatorFor(step.context, this.deps.i18n);
     if (step.result !== true) {
-      await step.context.sendActivity(t('cancel:colleagueDeclined', { threshold: this.deps.policy.config.licenceThreshold }));
+      await sayWithReason(step, this.deps, t('cancel:colleagueDeclined', { threshold: this.deps.policy.config.licenceThreshold }), { reason: 'too-many-licences' });
       return step.endDialog();
     }
     const read = await this.decision(step);
     await handOverToPerson(step, this.deps, {
-      ...(step.options as AccountFlowOptions),
       reason: 'too-many-licences',
-      subscriptionId: values.subscriptionId,
-      subscription: values.subscription,
+      caller: flowCaller(step.options as AccountFlowOptions),
+      subscription: read && { id: values.subscriptionId, facts: read.facts, label: values.subscription },
+      wanted: { action: 'cancel-now', choices: { how: 'now', colleagueAccepted: true } },
+      decision: read && { outcome: read.decision.outcome, rules: read.decision.rules },
       flowId: values.flowId,
-      requestedAction: 'cancel-now',
-      context: { isAdmin: true, assignedLicenses: read?.facts.assignedLicenses, plan: read?.facts.plan, decisionRules: read?.decision.rules },
     });
     return step.endDialog();
   }

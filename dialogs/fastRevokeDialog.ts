@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { translatorFor, turnLanguage } from '../src/bot/language';
-import { formatDate } from '../src/format';
-import type { SubscriptionFacts } from '../src/policy';
+import { translatorFor, turnLanguage } from '../src/conversation/language';
+import { withholdCallerMessage } from '../src/conversation/transcript';
+import { formatDate, formatList } from '../src/format';
+import type { RuleId, SubscriptionFacts } from '../src/policy';
 import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
 import { feedbackStep } from './feedbackDialog';
-import { readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { flowCaller, handOverToPerson, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { CodePrompt, PhrasePrompt, YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
+import { withSupportContact } from './replies';
 import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
 export const FAST_REVOKE_DIALOG = 'fastRevoke';
@@ -19,8 +21,6 @@ const YES_NO = 'fastRevoke.yesNo';
 const CODE = 'fastRevoke.code';
 const NAME = 'fastRevoke.name';
 const STEP_UP = 'fastRevoke.stepUp';
-/** Codes a caller can have sent in one fast revoke. */
-const MAX_CODES = 3;
 
 interface StepUpOptions {
   accountId: string;
@@ -37,6 +37,8 @@ interface FastRevokeValues {
   /** The subscription as the explanation showed it. */
   shown: SubscriptionFacts;
   phoneEnding: string;
+  /** With too many licences the yes/no after the explanation is "shall a colleague do it?"; the decision behind it. */
+  offeredColleague?: { outcome: string; rules: RuleId[] };
 }
 
 /**
@@ -71,41 +73,71 @@ export class FastRevokeDialog extends InterruptibleDialog {
     const values = step.values as FastRevokeValues;
     const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
     if (!read) {
-      await step.context.sendActivity(t('account:unavailable'));
+      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
       return step.endDialog();
     }
     const { account, facts } = read;
     Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, subscription: subscriptionPhrase(facts), phoneEnding: account.phone.slice(-2), shown: facts });
     const subscription = render(t, values.subscription);
+    const language = turnLanguage(step.context);
 
     const decision = this.deps.policy.fastRevoke(facts, this.deps.now());
-    if (decision.outcome === 'refused') {
-      const key = { 'already-fast-revoked': 'fastRevoke:alreadyFastRevoked', trial: 'fastRevoke:trial', 'data-already-deleted': 'fastRevoke:dataGone' }[decision.reason];
-      await step.context.sendActivity(t(key, { subscription }));
-      return step.endDialog();
+    switch (decision.outcome) {
+      case 'refused': {
+        if (decision.reason === 'already-fast-revoked') {
+          // DD-2: "is being deleted, by <date>" up to that day, "has been deleted" after it.
+          const text = decision.data.state === 'being-deleted'
+            ? t('fastRevoke:alreadyFastRevoked', { subscription, date: formatDate(decision.data.by, language) })
+            : t('fastRevoke:alreadyDeleted', { subscription });
+          await sayWithReason(step, this.deps, text, { reason: 'already-fast-revoked' });
+        } else if (decision.reason === 'trial') {
+          await sayWithReason(step, this.deps, t('fastRevoke:trial', { subscription }), { reason: 'trial', params: { date: facts.termEnd } });
+        } else {
+          await sayWithReason(step, this.deps, t('fastRevoke:dataGone', { subscription }), { reason: 'fast-revoke-data-gone' });
+        }
+        return step.endDialog();
+      }
+      case 'needs-human-agent': {
+        // FR-3, EARLY-5, AS-2: a running subscription with too many licences is fast-revoked by a person.
+        await sayWithReason(step, this.deps,
+          t('fastRevoke:tooManyLicences', { subscription, licences: decision.licences, threshold: decision.licenceThreshold, users: t('cancel:users', { count: decision.usersToRemove }) }),
+          { reason: 'fast-revoke-too-many-licences' },
+        );
+        values.offeredColleague = { outcome: decision.outcome, rules: decision.rules };
+        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:offerColleague' } }, { helpKey: 'fastRevoke:help.colleague', reason: { reason: 'fast-revoke-too-many-licences' } }));
+      }
+      case 'allowed': {
+        const date = formatDate(decision.dataDeletedBy, language);
+        if (!decision.running) {
+          // Already cancelled: nothing is cancelled now; the deletion comes forward from the day the data would have gone (FR-3, DD-1).
+          await step.context.sendActivity(t('fastRevoke:explainCancelled', { subscription, date, until: formatDate(decision.keptUntil ?? decision.dataDeletedBy, language) }));
+          return step.next(true);
+        }
+        // FR-3: ending a running subscription now is an early cancellation: domains and DNS, save the data, money.
+        const { money, domainsToRemove } = decision.running;
+        const lines = [
+          domainsToRemove.length > 0 ? t('cancel:domains', { domains: formatList(domainsToRemove, language) }) : t('cancel:noDomains'),
+          t('fastRevoke:saveData', { date, retentionDays: decision.ordinaryRetentionDays }),
+          money.kind === 'fees-may-apply'
+            ? t(money.refund.kind === 'prorated-credit' ? 'cancel:refundProrated' : 'cancel:refundNone')
+            : t('fastRevoke:askPartner', { channel: money.channel === 'OPEN' ? 'Open' : 'FPP' }),
+        ];
+        await step.context.sendActivity(MessageFactory.text([t('fastRevoke:explain', { subscription, date, retentionDays: decision.ordinaryRetentionDays }), ...lines.map((line) => t('common:listItem', { item: line }))].join('\n')));
+        if (money.kind !== 'fees-may-apply') return step.next(true);
+        // EARLY-1: the caller accepts possible early-termination fees before anything else.
+        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
+      }
     }
-    const language = turnLanguage(step.context);
-    const date = formatDate(decision.dataDeletedBy, language);
-    const reactivation = this.deps.policy.reactivation(facts, this.deps.now());
-    // Already cancelled: nothing is cancelled now; the deletion comes forward from the day the data would have gone.
-    const explanation =
-      reactivation.outcome === 'allowed'
-        ? t('fastRevoke:explainCancelled', { subscription, date, until: formatDate(reactivation.possibleUntil, language) })
-        : t('fastRevoke:explain', { subscription, date, retentionDays: decision.ordinaryRetentionDays });
-    await step.context.sendActivity(MessageFactory.text(explanation));
-    if (!decision.early) return step.next(true);
-    // An active subscription is also cancelled early: fees acknowledged first (EARLY-1), refund said (EARLY-6, PK-1).
-    const refund = { key: decision.early.refund === 'not-refundable' ? 'cancel:refundNone' : 'cancel:refundProrated' };
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:feeWarning', params: { refund } } }, { helpKey: 'cancel:help.fees' }));
   }
 
   private async askToSendCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as FastRevokeValues;
+    if (values.offeredColleague) return this.toColleague(step);
     if (step.result !== true) {
       await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
       return step.endDialog();
     }
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }, { helpKey: 'fastRevoke:help.continue' }));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }, { helpKey: 'fastRevoke:help.continue', reason: { reason: 'fast-revoke-irreversible' } }));
   }
 
   /** The step-up check: a code to the phone number on record, which only the account's people should hold. */
@@ -125,7 +157,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     const read = await readSubscription(this.deps, options.accountId, options.subscriptionId);
     if (!read) {
-      await step.context.sendActivity(t('account:unavailable'));
+      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
       return step.endDialog();
     }
     const { ttlMinutes } = this.deps.otp;
@@ -135,7 +167,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     } catch (error) {
       if (!(error instanceof OtpDeliveryError)) throw error;
       this.deps.logger.error('flow.otp-not-sent', { error });
-      await step.context.sendActivity(t('fastRevoke:smsFailed'));
+      await step.context.sendActivity(withSupportContact(t, t('fastRevoke:smsFailed'), this.deps.supportContact));
       return step.endDialog();
     }
     const sent = options.sends > 1 ? 'fastRevoke:resent' : 'fastRevoke:codeSent';
@@ -149,17 +181,20 @@ export class FastRevokeDialog extends InterruptibleDialog {
   private async afterCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as StepUpOptions;
     if (step.result === 'resend') {
-      if (options.sends < MAX_CODES) return step.replaceDialog(STEP_UP, { ...options, sends: options.sends + 1 });
-      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:noMoreCodes'));
+      if (this.deps.policy.mayResendCode(options.sends)) return step.replaceDialog(STEP_UP, { ...options, sends: options.sends + 1 });
+      const t = translatorFor(step.context, this.deps.i18n);
+      await step.context.sendActivity(withSupportContact(t, t('fastRevoke:noMoreCodes'), this.deps.supportContact));
       return step.endDialog('stopped');
     }
+    // The code is a secret of the caller's phone: the transcript an agent reads keeps only that it was typed.
+    if (step.result === 'confirmed') await withholdCallerMessage(step.context, this.deps.transcript);
     return step.endDialog(step.result === 'confirmed' ? 'confirmed' : undefined);
   }
 
   private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const t = translatorFor(step.context, this.deps.i18n);
     if (step.result !== 'confirmed') {
-      if (step.result === undefined) await step.context.sendActivity(t('fastRevoke:codeFailed'));
+      if (step.result === undefined) await step.context.sendActivity(withSupportContact(t, t('fastRevoke:codeFailed'), this.deps.supportContact));
       return step.endDialog();
     }
     const organisation = (step.options as AccountFlowOptions).organisationName;
@@ -183,5 +218,24 @@ export class FastRevokeDialog extends InterruptibleDialog {
       shown: values.shown,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
+  }
+
+  /** FR-3, AS-2: with too many licences a colleague does the fast revoke, if the caller wants; the case carries the context. */
+  private async toColleague(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as FastRevokeValues;
+    const t = translatorFor(step.context, this.deps.i18n);
+    if (step.result !== true) {
+      await sayWithReason(step, this.deps, t('fastRevoke:colleagueDeclined', { threshold: this.deps.policy.config.licenceThreshold }), { reason: 'fast-revoke-too-many-licences' });
+      return step.endDialog();
+    }
+    await handOverToPerson(step, this.deps, {
+      reason: 'too-many-licences',
+      caller: flowCaller(step.options as AccountFlowOptions),
+      subscription: { id: values.subscriptionId, facts: values.shown, label: values.subscription },
+      wanted: { action: 'fast-revoke', choices: { colleagueAccepted: true } },
+      decision: values.offeredColleague,
+      flowId: values.flowId,
+    });
+    return step.endDialog();
   }
 }

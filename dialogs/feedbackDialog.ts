@@ -1,8 +1,8 @@
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { AccountAction, Policy } from '../src/policy';
 import type { PerformActionResult } from './performActionDialog';
-import { translatorFor, turnLanguage } from '../src/bot/language';
-import { FEEDBACK_REASONS } from '../src/bot/vocabulary';
+import { translatorFor, turnLanguage } from '../src/conversation/language';
+import { FEEDBACK_REASONS } from '../src/conversation/vocabulary';
 import { recognizeChoice } from '../src/understanding/choices';
 import type { FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';

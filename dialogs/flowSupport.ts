@@ -2,14 +2,16 @@ import { createHash } from 'node:crypto';
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { CallerSession } from '../src/verification/session';
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
-import { translatorFor } from '../src/bot/language';
+import { translatorFor, turnLanguage } from '../src/conversation/language';
 import type { i18n } from 'i18next';
 import type { Account } from '../src/accounts/account';
 import { DirectoryUnavailableError, type AccountDirectory } from '../src/accounts/directory';
-import type { Vocabulary } from '../src/bot/vocabulary';
+import type { Vocabulary } from '../src/conversation/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
 import type { Logger } from '../src/log';
-import type { AccountAction, HandoffReason, Policy, SubscriptionFacts } from '../src/policy';
+import type { AccountAction, HandoffReason, Policy, RuleId, SubscriptionFacts } from '../src/policy';
+import { rememberReason, type ReasonAccessor, type ReasonToExplain } from '../src/conversation/reasons';
+import type { TranscriptAccessor } from '../src/conversation/transcript';
 import type { OtpSender } from '../src/verification/otp';
 import { render, type Phrase } from './questions';
 import { receiptReply, withSupportContact } from './replies';
@@ -27,6 +29,10 @@ export interface FlowDeps extends InterruptibleDeps {
   supportContact?: string;
   /** Who the conversation has verified; checked again right before any change (ID-1, ID-2). */
   callerSession: StatePropertyAccessor<CallerSession | undefined>;
+  /** The conversation so far, masked, for the hand-off packet (AS-2). */
+  transcript: TranscriptAccessor;
+  /** The reason behind the last refusal, for "why?" (AS-3). */
+  reasons: ReasonAccessor;
   now: () => Date;
   logger: Logger;
 }
@@ -69,49 +75,88 @@ export async function readSubscription(deps: FlowDeps, accountId: string, subscr
   }
 }
 
-export interface HandOverRequest extends AccountFlowOptions {
+/** Who is handed over: a verified caller (from a flow or the session), or one who is not verified (yet). */
+export interface HandoffCaller {
+  verified: boolean;
+  accountId: string | null;
+  organisationName: string | null;
+  /** Masked user ID. */
+  userId: string | null;
+  isAdmin: boolean | null;
+  lockedUntil?: Date;
+}
+
+/** The caller of an account flow: verified as an administrator before the flow began (ID-1, ID-2). */
+export function flowCaller(flow: AccountFlowOptions): HandoffCaller {
+  return { verified: true, accountId: flow.accountId, organisationName: flow.organisationName, userId: flow.caller, isAdmin: true };
+}
+
+export interface HandOverRequest {
   reason: HandoffReason;
-  subscriptionId?: string;
-  subscription?: Phrase;
+  caller: HandoffCaller;
+  /** The subscription it is about, as last read, with its label for the receipt. */
+  subscription?: { id: string; facts: SubscriptionFacts; label: Phrase };
+  /** What the caller wanted and the choices already made. */
+  wanted?: { action: AccountAction; choices?: Record<string, string | number | boolean> };
+  /** The policy's decision that led here. */
+  decision?: { outcome: string; rules: RuleId[] };
   /** Part of the idempotency key: the same hand-off asked twice opens one case. */
   flowId: string;
-  requestedAction?: AccountAction;
-  context: Record<string, unknown>;
   /** Said before the receipt, once the case exists. */
   introKey?: string;
-  /** See HandoffContext.unfinishedActionKey. */
+  /** See HandoffRequest.unfinishedActionKey. */
   unfinishedActionKey?: string;
 }
 
+export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript'>;
+
 /**
- * AS-2: opens a hand-off case with the verified context and shows its receipt. Returns the case reference, or
- * undefined when the case could not be written (the caller then hears how to reach support instead).
+ * AS-2: opens a hand-off case with one packet shape for every reason (who, which subscription, what they wanted,
+ * the decision with its rules, language, the masked conversation) and shows its receipt. Returns the case
+ * reference, or undefined when the case could not be written (the caller then hears how to reach support).
  */
-export async function handOverToPerson(step: WaterfallStepContext, deps: Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession'>, request: HandOverRequest): Promise<string | undefined> {
+export async function handOverToPerson(step: WaterfallStepContext, deps: HandOverDeps, request: HandOverRequest): Promise<string | undefined> {
   const t = translatorFor(step.context, deps.i18n);
+  const { caller } = request;
   try {
     const supportCase = await deps.actions.handOff(request.reason, {
-      accountId: request.accountId,
-      subscriptionId: request.subscriptionId,
-      idempotencyKey: idempotencyKey(step.context, request.flowId, 'handoff', request.subscriptionId ?? request.accountId),
+      accountId: caller.accountId,
+      idempotencyKey: idempotencyKey(step.context, request.flowId, 'handoff', request.subscription?.id ?? caller.accountId ?? 'unverified'),
       channel: step.context.activity.channelId,
-      caller: request.caller,
-      organisationName: request.organisationName,
-      requestedAction: request.requestedAction,
       unfinishedActionKey: request.unfinishedActionKey,
-      context: { verified: true, ...request.context },
+      packet: {
+        caller: {
+          verified: caller.verified,
+          isAdmin: caller.isAdmin,
+          userId: caller.userId,
+          organisationName: caller.organisationName,
+          lockedUntil: caller.lockedUntil?.toISOString() ?? null,
+        },
+        subscription: request.subscription ? { id: request.subscription.id, facts: request.subscription.facts } : null,
+        wanted: { action: request.wanted?.action ?? null, choices: request.wanted?.choices ?? {} },
+        decision: request.decision ?? null,
+        language: turnLanguage(step.context),
+        transcript: [...(await deps.transcript.get(step.context, []))],
+      },
     });
     const session = await deps.callerSession.get(step.context);
-    if (session) await deps.callerSession.set(step.context, { ...session, handoffReference: supportCase.reference });
-    const subscription = request.subscription ? render(t, request.subscription) : undefined;
+    if (session && caller.verified) await deps.callerSession.set(step.context, { ...session, handoffReference: supportCase.reference });
     if (request.introKey) await step.context.sendActivity(t(request.introKey));
-    await step.context.sendActivity(
-      receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription, whatNext: t('action:receipt.handoff') }, step.context.activity.channelId),
-    );
+    const whatNext = caller.verified ? t('action:receipt.handoff') : withSupportContact(t, t('action:receipt.handoffUnverified'), deps.supportContact);
+    const subscription = request.subscription ? render(t, request.subscription.label) : undefined;
+    await step.context.sendActivity(receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription, whatNext }, step.context.activity.channelId));
     return supportCase.reference;
   } catch (error) {
     deps.logger.error('flow.handoff-failed', { reason: request.reason, error: error as Error });
-    await step.context.sendActivity(withSupportContact(t, t('main:personUnverified'), deps.supportContact));
+    await step.context.sendActivity(withSupportContact(t, t('main:handoffFailed'), deps.supportContact));
     return undefined;
   }
+}
+
+/**
+ * A refusal or decision the caller can ask "why?" about (AS-3): said, and its reason kept for the next question.
+ */
+export async function sayWithReason(step: WaterfallStepContext, deps: Pick<FlowDeps, 'reasons'>, text: string, reason: ReasonToExplain): Promise<void> {
+  await step.context.sendActivity(text);
+  await rememberReason(step.context, deps.reasons, reason);
 }

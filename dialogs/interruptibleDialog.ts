@@ -1,12 +1,14 @@
 import { ActivityTypes } from 'botbuilder';
 import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult, type PromptOptions } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
-import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/bot/language';
-import type { Vocabulary } from '../src/bot/vocabulary';
+import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/conversation/language';
+import type { Vocabulary } from '../src/conversation/vocabulary';
 import { freeTextInterruption, phraseInterruption, type Interruption } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import type { Policy } from '../src/policy';
+import type { ReasonAccessor, ReasonToExplain } from '../src/conversation/reasons';
 import { askAgain } from './questions';
+import { whyReply } from './replies';
 
 export interface InterruptibleDeps {
   i18n: i18n;
@@ -14,6 +16,10 @@ export interface InterruptibleDeps {
   recognizer: IntentRecognizer;
   /** For the numbers in answers to policy questions asked mid-flow. */
   policy: Policy;
+  /** The reason behind the last refusal or decision, for "why?" (AS-3). */
+  reasons: ReasonAccessor;
+  /** How callers reach a person, when configured. */
+  supportContact?: string;
 }
 
 /** How a flow ended when the caller interrupted it for something the main dialog handles. */
@@ -56,6 +62,16 @@ export abstract class InterruptibleDialog extends ComponentDialog {
         if (interruption.kind === 'startOver') await context.sendActivity(translatorFor(context, this.base.i18n)('interruptions:startingOver'));
         await innerDc.cancelAllDialogs();
         return { status: DialogTurnStatus.complete, result: { interrupted: interruption.kind } satisfies InterruptedResult };
+      }
+      case 'why': {
+        // AS-3: the reason behind the question being asked (the fee question, the offer of a colleague…), else the
+        // last refusal; failing both, the question explained.
+        const validations = leaf.activeDialog?.state?.options?.validations as { reason?: ReasonToExplain; helpKey?: string } | undefined;
+        const reason = validations?.reason ?? (await this.base.reasons.get(context));
+        const t = translatorFor(context, this.base.i18n);
+        await context.sendActivity(reason ? whyReply(t, this.base.policy, turnLanguage(context), reason, this.base.supportContact) : t(validations?.helpKey ?? 'interruptions:help'));
+        await leaf.repromptDialog();
+        return { status: DialogTurnStatus.waiting };
       }
       case 'help': {
         const helpKey = (leaf.activeDialog?.state?.options?.validations as { helpKey?: string } | undefined)?.helpKey;

@@ -1,21 +1,23 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type Dialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
-import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/bot/language';
-import type { Vocabulary } from '../src/bot/vocabulary';
+import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/conversation/language';
+import type { Vocabulary } from '../src/conversation/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
 import type { Logger } from '../src/log';
 import type { Policy } from '../src/policy';
 import { MENU_INTENTS, type MenuIntent } from '../src/understanding/intents';
-import { languageNamedIn } from '../src/understanding/interruptions';
+import { languageNamedIn, POLICY_QUESTIONS } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
 import type { CallerVerification } from '../src/verification/verifyCaller';
-import { handOverToPerson, type AccountFlowOptions } from './flowSupport';
+import { handOverToPerson, sayWithReason, type AccountFlowOptions } from './flowSupport';
+import { reasonGivenThisTurn, type ReasonAccessor } from '../src/conversation/reasons';
+import type { TranscriptAccessor } from '../src/conversation/transcript';
 import { wasInterrupted } from './interruptibleDialog';
 import { recognizeWish, WishPrompt, type Wish, type YesNoMeaning } from './prompts';
 import { ask } from './questions';
-import { greetingReply, policyOverviewReply, withSupportContact } from './replies';
+import { greetingReply, policyOverviewReply, whyReply, withSupportContact } from './replies';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
@@ -24,8 +26,8 @@ const MAIN_WATERFALL = 'mainWaterfall';
 
 /** What a caller may only do once verified as an administrator of the account (ID-1, ID-2). */
 const ACCOUNT_INTENTS: ReadonlySet<Wish> = new Set(['cancel', 'fastRevoke', 'reactivate']);
-/** Policy questions answered for anyone, without verification, from the policy's own numbers. */
-const POLICY_QUESTIONS: ReadonlySet<Wish> = new Set(['refundQuestion', 'trialQuestion', 'dataRetentionQuestion', 'termLengthQuestion']);
+/** Policy questions are answered for anyone, without verification, from the policy's own numbers. */
+const POLICY_QUESTION_WISHES: ReadonlySet<Wish> = new Set(POLICY_QUESTIONS);
 
 export interface MainDialogOptions {
   /** Set when the dialog loops back to the menu: the greeting is said once per conversation. */
@@ -41,6 +43,7 @@ const YES_NO_MEANING: Record<string, YesNoMeaning> = {
   'main:whatElse': { yes: 'menu', no: 'thanksGoodbye' },
   'main:offerAccount': { yes: 'menu', no: 'anythingElse' },
   'main:offerAccountVerified': { yes: 'menu', no: 'anythingElse' },
+  'main:afterRefusal': { yes: 'menu', no: 'thanksGoodbye' },
 };
 
 export interface MainDialogDeps {
@@ -50,6 +53,10 @@ export interface MainDialogDeps {
   recognizer: IntentRecognizer;
   actions: AccountActions;
   callerSession: StatePropertyAccessor<CallerSession | undefined>;
+  /** The conversation so far, masked, for hand-off packets (AS-2). */
+  transcript: TranscriptAccessor;
+  /** The reason behind the last refusal, for "why?" (AS-3). */
+  reasons: ReasonAccessor;
   now: () => Date;
   logger: Logger;
   /** How callers reach a person, when configured. */
@@ -111,12 +118,14 @@ export class MainDialog extends ComponentDialog {
     const numbers = { licenceThreshold: this.deps.policy.config.licenceThreshold, retentionDays: this.deps.policy.config.retentionDays, fastRevokeDays: this.deps.policy.config.fastRevokeDays };
 
     if (ACCOUNT_INTENTS.has(wish)) {
+      // A new request: "why?" from now on is about what this one decides, not an earlier refusal.
+      await this.deps.reasons.delete(step.context);
       const session = await this.deps.callerSession.get(step.context);
       const access = this.deps.policy.access(standing(session), this.deps.now());
       if (access.level === 'none' || !session) return step.beginDialog(VERIFY_IDENTITY_DIALOG, { initialText: step.context.activity.text } satisfies VerifyIdentityOptions);
       return step.next({ ...session, status: 'verified', known: true });
     }
-    if (POLICY_QUESTIONS.has(wish)) {
+    if (POLICY_QUESTION_WISHES.has(wish)) {
       await step.context.sendActivity(t(`policy:answers.${wish}`, numbers));
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:offerAccount' } satisfies MainDialogOptions);
     }
@@ -126,6 +135,12 @@ export class MainDialog extends ComponentDialog {
         return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:offerAccount' } satisfies MainDialogOptions);
       case 'person':
         return this.toPerson(step);
+      case 'why': {
+        // AS-3: the last refusal or decision, explained at more length, with what the caller can do instead.
+        const reason = await this.deps.reasons.get(step.context);
+        await step.context.sendActivity(reason ? whyReply(t, this.deps.policy, turnLanguage(step.context), reason, this.deps.supportContact) : t('why:nothingYet'));
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
+      }
       case 'help':
         await step.context.sendActivity(t('main:help'));
         return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
@@ -172,7 +187,10 @@ export class MainDialog extends ComponentDialog {
     }
     if (!result.isAdmin) {
       // ID-2: a verified non-admin hears general information only, and how to reach their admin.
-      if (result.known) await step.context.sendActivity(t('verify:verifiedNotAdmin', { organisation: result.organisationName }));
+      if (result.known) {
+        const organisation = result.organisationName;
+        await sayWithReason(step, this.deps, t('verify:verifiedNotAdmin', { organisation }), { reason: 'not-admin', params: { organisation } });
+      }
       return step.next();
     }
     const flow = this.deps.flows[wish as MenuIntent];
@@ -182,7 +200,9 @@ export class MainDialog extends ComponentDialog {
 
   private async loop(step: WaterfallStepContext): Promise<DialogTurnResult> {
     if (wasInterrupted(step.result)) return this.afterInterruption(step, step.result.interrupted);
-    return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
+    // AS-3: after a refusal the caller is invited to ask why, or to choose the next step (a person is one of them).
+    const question = reasonGivenThisTurn(step.context) ? 'main:afterRefusal' : undefined;
+    return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question } satisfies MainDialogOptions);
   }
 
   private async afterInterruption(step: WaterfallStepContext, interrupted: 'startOver' | 'person'): Promise<DialogTurnResult> {
@@ -190,29 +210,35 @@ export class MainDialog extends ComponentDialog {
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
   }
 
-  /** AS-2: a verified caller who asks for a person is handed over with what they proved; anyone else hears how to reach support. */
+  /**
+   * AS-2: whoever asks for a person is handed over with a case: a verified caller with what they proved, anyone else
+   * (a locked-out caller too) marked "not verified" for the agent to verify by phone. Asking twice points to the case.
+   */
   private async toPerson(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const t = translatorFor(step.context, this.deps.i18n);
     const session = await this.deps.callerSession.get(step.context);
-    const verified = session && this.deps.policy.access(standing(session), this.deps.now()).level !== 'none';
-    if (!verified || !session) {
-      // A caller locked out of verification (ID-3) cannot "verify here first": they are sent straight to a person.
-      const { channelId, conversation } = step.context.activity;
-      const locked = (await this.deps.verification.lockout({ channelId, conversationId: conversation.id })).locked;
-      await step.context.sendActivity(withSupportContact(t, t(locked ? 'main:personLocked' : 'main:personUnverified'), this.deps.supportContact));
-      return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
-    }
-    if (session.handoffReference) {
-      await step.context.sendActivity(t('main:alreadyHandedOver', { reference: session.handoffReference }));
+    const verified = session && this.deps.policy.access(standing(session), this.deps.now()).level !== 'none' ? session : undefined;
+    if (verified?.handoffReference) {
+      await step.context.sendActivity(t('main:alreadyHandedOver', { reference: verified.handoffReference }));
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
     }
+    if (verified) {
+      await handOverToPerson(step, this.deps, {
+        reason: 'caller-asked',
+        caller: { verified: true, accountId: verified.accountId, organisationName: verified.organisationName, userId: verified.caller, isAdmin: verified.isAdmin },
+        flowId: verified.verifiedAt,
+      });
+      return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
+    }
+    // Not verified, or locked out of verification (ID-3): a case all the same, which says so.
+    const { channelId, conversation } = step.context.activity;
+    const lock = await this.deps.verification.lockout({ channelId, conversationId: conversation.id });
+    await step.context.sendActivity(t(lock.locked ? 'main:personLocked' : 'main:personUnverified'));
     await handOverToPerson(step, this.deps, {
-      accountId: session.accountId,
-      organisationName: session.organisationName,
-      caller: session.caller,
-      reason: 'caller-asked',
-      flowId: session.verifiedAt,
-      context: { isAdmin: session.isAdmin },
+      reason: lock.locked ? 'locked-out' : 'caller-asked',
+      caller: { verified: false, accountId: null, organisationName: null, userId: null, isAdmin: null, lockedUntil: lock.locked ? lock.until : undefined },
+      decision: lock.locked ? { outcome: 'locked', rules: ['ID-3', 'AS-2'] } : undefined,
+      flowId: 'unverified',
     });
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
   }

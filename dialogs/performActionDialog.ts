@@ -1,14 +1,14 @@
 import { ActivityTypes } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
-import { translatorFor, turnLanguage } from '../src/bot/language';
+import { translatorFor, turnLanguage } from '../src/conversation/language';
 import type { ActionOutcome } from '../src/cases/accountActions';
 import { formatDate } from '../src/format';
 import type { AccountAction, SubscriptionFacts } from '../src/policy';
 import type { ActionDates } from '../src/subscriptions/effects';
 import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscriptionService';
 import { standing } from '../src/verification/session';
-import { handOverToPerson, idempotencyKey, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { flowCaller, handOverToPerson, idempotencyKey, sayWithReason, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
@@ -48,10 +48,7 @@ export class PerformActionDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     // The caller may have confirmed after the verification lapsed (ID-1): nothing changes without a fresh one.
     const session = await this.deps.callerSession.get(step.context);
-    if (session?.accountId !== options.accountId || this.deps.policy.access(standing(session), this.deps.now()).level !== 'account-actions') {
-      await step.context.sendActivity(t('verify:lapsed'));
-      return step.endDialog({ status: 'not-done' } satisfies PerformActionResult);
-    }
+    if (session?.accountId !== options.accountId || this.deps.policy.access(standing(session), this.deps.now()).level !== 'account-actions') return this.lapsed(step);
     await step.context.sendActivity({ type: ActivityTypes.Typing });
     let outcome: ActionOutcome;
     try {
@@ -62,6 +59,8 @@ export class PerformActionDialog extends InterruptibleDialog {
         channel: step.context.activity.channelId,
         caller: options.caller,
         shown: options.shown,
+        // The domain asks the policy again with the caller's standing (ID-1, ID-2): defence in depth.
+        verifiedCaller: session && { accountId: session.accountId, standing: standing(session) },
       });
     } catch (error) {
       if (!(error instanceof SubscriptionServiceUnavailableError || error instanceof DirectoryUnavailableError)) throw error;
@@ -78,7 +77,14 @@ export class PerformActionDialog extends InterruptibleDialog {
       );
       return step.endDialog({ status: 'done', caseReference: outcome.supportCase.reference } satisfies PerformActionResult);
     }
+    if (outcome.status === 'not-permitted') return this.lapsed(step);
     await step.context.sendActivity(t(outcome.status === 'changed' ? 'action:changed' : 'action:notAllowed', { subscription }));
+    return step.endDialog({ status: 'not-done' } satisfies PerformActionResult);
+  }
+
+  /** The caller may have confirmed after the verification lapsed (ID-1): nothing changes without a fresh one. */
+  private async lapsed(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    await sayWithReason(step, this.deps, translatorFor(step.context, this.deps.i18n)('verify:lapsed'), { reason: 'verification-lapsed' });
     return step.endDialog({ status: 'not-done' } satisfies PerformActionResult);
   }
 
@@ -91,12 +97,13 @@ export class PerformActionDialog extends InterruptibleDialog {
   private async handOver(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as PerformActionOptions;
     const reference = await handOverToPerson(step, this.deps, {
-      ...options,
-      introKey: 'action:handedOver',
       reason: 'backend-failure',
+      caller: flowCaller(options),
+      subscription: { id: options.subscriptionId, facts: options.shown, label: options.subscription },
+      wanted: { action: options.action, choices: { confirmed: true, retried: options.retried === true } },
+      flowId: options.flowId,
+      introKey: 'action:handedOver',
       unfinishedActionKey: idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId),
-      requestedAction: options.action,
-      context: { isAdmin: true },
     });
     return step.endDialog((reference ? { status: 'handed-over', caseReference: reference } : { status: 'not-done' }) satisfies PerformActionResult);
   }

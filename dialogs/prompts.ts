@@ -4,8 +4,8 @@ import type { VerificationItem } from '../src/policy';
 import { recognizeChoice, type Choice } from '../src/understanding/choices';
 import type { IntentRecognizer, NluIntent } from '../src/understanding/nlu';
 import type { MenuIntent } from '../src/understanding/intents';
-import { switchTurnLanguage, turnLanguage } from '../src/bot/language';
-import type { Vocabulary } from '../src/bot/vocabulary';
+import { switchTurnLanguage, turnLanguage } from '../src/conversation/language';
+import type { Vocabulary } from '../src/conversation/vocabulary';
 import { phraseInterruption } from '../src/understanding/interruptions';
 import { recognizeYesNo, type YesNoVocabulary } from '../src/understanding/yesNo';
 import { ITEM_PARSERS } from '../src/verification/answers';
@@ -117,7 +117,7 @@ export class PhrasePrompt extends PlainPrompt<string> {
  * What the caller wants, as the main dialog routes it: a menu choice, an intent understood from free text, or what a
  * bare yes/no/stop means at the question asked: `menu` (show the choices), `anythingElse`, `stop` (nothing to stop).
  */
-export type Wish = MenuIntent | NluIntent | 'menu' | 'anythingElse' | 'stop';
+export type Wish = MenuIntent | NluIntent | 'menu' | 'anythingElse' | 'stop' | 'why';
 
 /** What a bare "yes" or "no" means at a menu question. */
 export interface YesNoMeaning {

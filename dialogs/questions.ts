@@ -1,7 +1,7 @@
 import { ActionTypes, MessageFactory, type TurnContext } from 'botbuilder';
 import type { PromptOptions } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
-import { translatorFor } from '../src/bot/language';
+import { translatorFor } from '../src/conversation/language';
 import type { Translate } from '../src/i18n';
 import { choiceReply } from './replies';
 

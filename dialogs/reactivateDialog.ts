@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { translatorFor, turnLanguage } from '../src/bot/language';
+import { translatorFor, turnLanguage } from '../src/conversation/language';
 import { formatDate } from '../src/format';
 import type { SubscriptionFacts } from '../src/policy';
-import { planAction } from '../src/subscriptions/effects';
-import { readSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { withSupportContact } from './replies';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { YesNoPrompt } from './prompts';
@@ -40,7 +40,7 @@ export class ReactivateDialog extends InterruptibleDialog {
     const language = turnLanguage(step.context);
     const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
     if (!read) {
-      await step.context.sendActivity(t('account:unavailable'));
+      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
       return step.endDialog();
     }
     const { facts } = read;
@@ -52,23 +52,30 @@ export class ReactivateDialog extends InterruptibleDialog {
 
     switch (decision.outcome) {
       case 'not-needed':
-        await step.context.sendActivity(t('account:nothingToReactivate', { subscription }));
+        await sayWithReason(step, this.deps, t('account:nothingToReactivate', { subscription }), { reason: 'nothing-to-reactivate' });
         return step.endDialog();
       case 'refused': {
         const endedOn = formatDate(decision.endedOn, language);
-        if (decision.reason === 'fast-revoked') await step.context.sendActivity(t('reactivate:fastRevoked', { subscription }));
-        else if (decision.reason === 'trial-expired') await step.context.sendActivity(t('reactivate:trialExpired', { subscription }));
-        else {
+        if (decision.reason === 'fast-revoked') {
+          // DD-2: the data is being deleted (by its date) or has been deleted.
+          const text = decision.data.state === 'being-deleted'
+            ? t('reactivate:fastRevoked', { subscription, date: formatDate(decision.data.by, language) })
+            : t('reactivate:fastRevokedDeleted', { subscription });
+          await sayWithReason(step, this.deps, withSupportContact(t, text, this.deps.supportContact), { reason: 'reactivation-fast-revoked' });
+        } else if (decision.reason === 'trial-expired') {
+          await sayWithReason(step, this.deps, t('reactivate:trialExpired', { subscription }), { reason: 'reactivation-trial-expired' });
+        } else {
           const deletedOn = formatDate(decision.dataDeletedOn, language);
-          await step.context.sendActivity(t('reactivate:dataDeleted', { subscription, endedOn, deletedOn, retentionDays: this.deps.policy.config.retentionDays }));
+          await sayWithReason(step, this.deps,
+            withSupportContact(t, t('reactivate:dataDeleted', { subscription, endedOn, deletedOn }), this.deps.supportContact),
+            { reason: 'reactivation-data-deleted', params: { deletedOn: decision.dataDeletedOn } },
+          );
         }
         return step.endDialog();
       }
       case 'allowed': {
-        const plan = planAction('reactivate', facts, now, this.deps.policy);
-        const renewsOn = plan.allowed && plan.dates.renewsOn ? formatDate(plan.dates.renewsOn, language) : '';
         values.until = formatDate(decision.possibleUntil, language);
-        await step.context.sendActivity(t('reactivate:allowed', { subscription, endedOn: formatDate(decision.endedOn, language), until: values.until, renewsOn }));
+        await step.context.sendActivity(t('reactivate:allowed', { subscription, endedOn: formatDate(decision.endedOn, language), until: values.until, renewsOn: formatDate(decision.renewsOn, language) }));
         return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'reactivate:confirm', params: { subscription: values.subscription } } }, { helpKey: 'reactivate:help.confirm' }));
       }
     }

@@ -1,14 +1,43 @@
 import { ActionTypes, CardFactory, MessageFactory, type Activity } from 'botbuilder';
-import type { Translate } from '../src/i18n';
+import type { ReasonToExplain } from '../src/conversation/reasons';
+import { formatDate } from '../src/format';
+import type { Language, Translate } from '../src/i18n';
 import type { Policy } from '../src/policy';
 
 /**
  * Replies are built here, by functions, from locale keys: a dialog decides *what* to say, these decide *how* it
  * looks (text with suggested actions today; cards where a channel supports them later).
  */
-/** A message that sends the caller to support, with the support team's contact when one is configured. */
+/**
+ * A message that sends the caller to support always says how to reach it: the configured number and hours, or where
+ * to find them when none is configured.
+ */
 export function withSupportContact(t: Translate, text: string, contact: string | undefined): string {
-  return contact ? `${text} ${t('common:supportContact', { contact })}` : text;
+  return `${text} ${supportContactLine(t, contact)}`;
+}
+
+export function supportContactLine(t: Translate, contact: string | undefined): string {
+  return contact ? t('common:supportContact', { contact }) : t('common:supportContactUnset');
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * AS-3: the reason behind a refusal or decision at more length, in plain words (the rule IDs stay in the decision),
+ * and what the caller can do instead; a person is always one of the options.
+ */
+export function whyReply(t: Translate, policy: Policy, language: Language, toExplain: ReasonToExplain, supportContact: string | undefined): string {
+  const { licenceThreshold, retentionDays, fastRevokeDays, verificationIdleMinutes } = policy.config;
+  const params = {
+    licenceThreshold,
+    retentionDays,
+    fastRevokeDays,
+    idleMinutes: verificationIdleMinutes,
+    ...Object.fromEntries(Object.entries(toExplain.params ?? {}).map(([name, value]) => [name, typeof value === 'string' && ISO_DATE.test(value) ? formatDate(value, language) : value])),
+  };
+  const explanation = policy.explain(toExplain.reason);
+  const steps = explanation.nextSteps.map((step) => t('common:listItem', { item: t(`why:next.${step}`, params) }));
+  return [t(`why:reasons.${explanation.reason}`, params), t('why:whatYouCanDo'), ...steps, supportContactLine(t, supportContact)].join('\n');
 }
 
 export function greetingReply(t: Translate, policy: Policy): Partial<Activity> {

@@ -1,12 +1,13 @@
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
-import { translatorFor } from '../src/bot/language';
+import { translatorFor } from '../src/conversation/language';
 import { choice } from '../src/understanding/choices';
 import { subscriptionPhrase, type FlowDeps } from './flowSupport';
 import { LANGUAGES } from '../src/i18n';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { OptionPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
+import { withSupportContact } from './replies';
 
 export const SELECT_SUBSCRIPTION_DIALOG = 'selectSubscription';
 const STEPS = 'selectSubscription.steps';
@@ -40,14 +41,14 @@ export class SelectSubscriptionDialog extends InterruptibleDialog {
     } catch (error) {
       if (!(error instanceof DirectoryUnavailableError)) throw error;
       this.deps.logger.error('flow.directory-unavailable', { error });
-      await step.context.sendActivity(t('account:unavailable'));
+      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
       return step.endDialog();
     }
     const all = account?.subscriptions ?? [];
-    const ended = all.filter((s) => s.facts.status !== 'ACTIVE');
+    const ended = all.filter((s) => this.deps.policy.hasEnded(s.facts));
     const candidates = only === 'ended' && ended.length > 0 ? ended : all;
     if (candidates.length === 0) {
-      await step.context.sendActivity(t('account:noSubscriptions'));
+      await step.context.sendActivity(withSupportContact(t, t('account:noSubscriptions'), this.deps.supportContact));
       return step.endDialog();
     }
     if (candidates.length === 1) return step.endDialog({ subscriptionId: candidates[0].id } satisfies SelectedSubscription);

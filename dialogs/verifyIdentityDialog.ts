@@ -2,13 +2,15 @@ import { ActivityTypes, MessageFactory, type TurnContext } from 'botbuilder';
 import { DialogTurnStatus, WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
-import { translatorFor } from '../src/bot/language';
-import type { Vocabulary } from '../src/bot/vocabulary';
+import { translatorFor } from '../src/conversation/language';
+import type { Vocabulary } from '../src/conversation/vocabulary';
 import type { Logger } from '../src/log';
 import { maskEmail } from '../src/privacy/mask';
 import { VERIFICATION_ITEMS, type VerificationItem } from '../src/policy';
 import { extractAnswers, parseUserId, type PartialAnswers, type VerificationAnswers } from '../src/verification/answers';
 import type { CallerVerification, ConversationKey } from '../src/verification/verifyCaller';
+import { withholdCallerMessage, type TranscriptAccessor } from '../src/conversation/transcript';
+import { sayWithReason } from './flowSupport';
 import { InterruptibleDialog, type InterruptibleDeps } from './interruptibleDialog';
 import { AnswerPrompt, YesNoPrompt } from './prompts';
 import { ask } from './questions';
@@ -40,6 +42,8 @@ export interface VerifyIdentityDeps extends InterruptibleDeps {
   logger: Logger;
   /** How callers reach a person, when configured. */
   supportContact?: string;
+  /** The conversation so far, masked: answers are withheld from it. */
+  transcript?: TranscriptAccessor;
   /** In Teams, the signed-in member's UPN, offered as the user ID for the caller to confirm. */
   teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
 }
@@ -85,6 +89,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     if (lock.locked) return this.endLocked(step, lock.until);
 
     values.answers = options.initialText ? extractAnswers(options.initialText) : {};
+    if (Object.keys(values.answers).length > 0) await withholdCallerMessage(step.context, this.deps.transcript);
     if (!options.again) await step.context.sendActivity(this.t(step)('verify:intro'));
 
     if (!values.answers.userId && this.deps.teamsUserId) {
@@ -117,6 +122,8 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     const values = step.values as QuestionValues;
     if (step.result === undefined) return this.endGaveUp(step);
     values.answers[item] = step.result as string;
+    // An answer is personal data: the transcript an agent may read keeps only that it was given.
+    await withholdCallerMessage(step.context, this.deps.transcript);
     if (item === 'userId') {
       // A locked user ID is said at once, not after five more questions. Any user ID can be locked, so this tells
       // nobody whether it exists.
@@ -156,8 +163,9 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
       const result = await this.deps.verification.verify(conversationKey(step.context), answers);
       switch (result.status) {
         case 'verified': {
-          const key = result.isAdmin ? 'verify:verifiedAdmin' : 'verify:verifiedNotAdmin';
-          await step.context.sendActivity(t(key, { organisation: result.account.organisationName }));
+          const organisation = result.account.organisationName;
+          if (result.isAdmin) await step.context.sendActivity(t('verify:verifiedAdmin', { organisation }));
+          else await sayWithReason(step, this.deps, t('verify:verifiedNotAdmin', { organisation }), { reason: 'not-admin', params: { organisation } });
           return step.endDialog({
             status: 'verified',
             accountId: result.account.id,
@@ -167,7 +175,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
           } satisfies VerifyIdentityResult);
         }
         case 'rejected':
-          await step.context.sendActivity(t('verify:rejected', { count: result.attemptsLeft }));
+          await sayWithReason(step, this.deps, t('verify:rejected', { count: result.attemptsLeft }), { reason: 'verification-rejected' });
           return step.endDialog({ status: 'rejected' });
         case 'locked':
           return this.endLocked(step, result.until);
@@ -181,18 +189,21 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
 
   private async afterRetryQuestion(step: WaterfallStepContext): Promise<DialogTurnResult> {
     if (step.result === true) return step.replaceDialog(CHECK, step.options);
+    const t = this.t(step);
+    await step.context.sendActivity(withSupportContact(t, t('verify:notRetried'), this.deps.supportContact));
     return step.endDialog({ status: 'unavailable' } satisfies VerifyIdentityResult);
   }
 
   private async endLocked(step: WaterfallStepContext, until: Date): Promise<DialogTurnResult> {
     const t = this.t(step);
     const minutes = Math.max(1, Math.ceil((until.getTime() - this.deps.now().getTime()) / 60_000));
-    await step.context.sendActivity(withSupportContact(t, t('verify:locked', { minutes: t('common:minutes', { count: minutes }) }), this.deps.supportContact));
+    await sayWithReason(step, this.deps, withSupportContact(t, t('verify:locked', { minutes: t('common:minutes', { count: minutes }) }), this.deps.supportContact), { reason: 'locked-out' });
     return endAll(step, { status: 'locked' });
   }
 
   private async endGaveUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    await step.context.sendActivity(this.t(step)('verify:gaveUp'));
+    const t = this.t(step);
+    await step.context.sendActivity(withSupportContact(t, t('verify:gaveUp'), this.deps.supportContact));
     return endAll(step, { status: 'gave-up' });
   }
 }

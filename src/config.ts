@@ -47,6 +47,9 @@ const envSchema = z
     VERIFICATION_MAX_ATTEMPTS: integer(1, 100).optional(),
     VERIFICATION_LOCKOUT_MINUTES: integer(1, 10_080).optional(),
     VERIFICATION_IDLE_MINUTES: integer(1, 1440).optional(),
+    VERIFICATION_MAX_LOCKOUT_MINUTES: integer(1, 10_080).optional(),
+    VERIFICATION_FAILURE_WINDOW_HOURS: integer(1, 720).optional(),
+    OTP_MAX_CODES: integer(1, 10).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.STORAGE === 'postgres' && !env.DATABASE_URL) {
@@ -124,6 +127,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     maxVerificationAttempts: e.VERIFICATION_MAX_ATTEMPTS,
     lockoutMinutes: e.VERIFICATION_LOCKOUT_MINUTES,
     verificationIdleMinutes: e.VERIFICATION_IDLE_MINUTES,
+    maxLockoutMinutes: e.VERIFICATION_MAX_LOCKOUT_MINUTES,
+    failureWindowHours: e.VERIFICATION_FAILURE_WINDOW_HOURS,
+    maxOneTimeCodes: e.OTP_MAX_CODES,
   });
   if (!policy.success) {
     return { ok: false, problems: policy.error.issues.map((issue) => `POLICY (${issue.path.join('.')}): ${issue.message}`) };

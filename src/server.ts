@@ -4,7 +4,7 @@ import { ChannelAdapter } from './bot/channelAdapter';
 import { z } from 'zod';
 import type { AppConfig } from './config';
 import type { Logger } from './log';
-import { createBotRuntime, type BotRuntime, type RuntimeOverrides } from './bot/runtime';
+import { createBotRuntime, type BotRuntime, type RuntimeOverrides } from './composition/runtime';
 import { createTurnErrorHandler } from './bot/turnError';
 
 /** The least an inbound activity must carry for the bot to answer it; the SDK checks the rest. */

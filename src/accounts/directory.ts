@@ -1,3 +1,4 @@
+import { isAdministrator } from '../policy';
 import type { VerificationAnswers } from '../verification/answers';
 import { normaliseAddress, normalisePhone, normaliseText, normaliseUserId } from '../verification/normalise';
 import type { Account, DirectoryEntry } from './account';
@@ -73,5 +74,5 @@ export function judgeAnswers(answers: VerificationAnswers, entry: DirectoryEntry
   ];
   const allMatch = checks.reduce((all, check) => all && check, true);
   if (!allMatch) return entry ? { status: 'rejected', accountId: entry.account.id } : { status: 'rejected' };
-  return { status: 'verified', account, isAdmin: answers.claimsAdmin && record.isAdmin };
+  return { status: 'verified', account, isAdmin: isAdministrator(answers.claimsAdmin, record.isAdmin) };
 }

@@ -1,8 +1,9 @@
 import { ActivityHandler, ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { Language } from '../i18n';
-import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from './language';
+import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
 import type { Policy } from '../policy';
+import { recordTranscript, type TranscriptAccessor } from '../conversation/transcript';
 import { continueSession, type CallerSession } from '../verification/session';
 
 /** How many recent message ids a conversation remembers to recognise a redelivery. */
@@ -23,6 +24,9 @@ export interface SupportBotDeps {
   callerSession: StatePropertyAccessor<CallerSession | undefined>;
   policy: Policy;
   now: () => Date;
+  /** The conversation so far, kept masked for hand-off packets (AS-2). */
+  transcript: TranscriptAccessor;
+  mask: (text: string) => string;
 }
 
 /** Thin glue: picks the caller's language, runs the main dialog, saves state. Conversation logic lives in dialogs/. */
@@ -86,6 +90,7 @@ export class SupportBot extends ActivityHandler {
     profile.language = language;
     setTurnLanguage(context, language);
     await this.refreshCallerSession(context);
+    await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.mask);
     await super.run(context);
     if (languageWasChosen(context)) {
       profile.language = turnLanguage(context);

@@ -1,6 +1,7 @@
 import type { TurnContext } from 'botbuilder';
-import type { BotRuntime } from './runtime';
-import { chooseLanguage, turnLanguageIfKnown } from './language';
+import type { i18n } from 'i18next';
+import { chooseLanguage, turnLanguageIfKnown } from '../conversation/language';
+import type { Logger } from '../log';
 import type { Language } from '../i18n';
 
 /**
@@ -8,7 +9,7 @@ import type { Language } from '../i18n';
  * turn saved nothing, so the conversation is still where it was before it: the caller's answers are not lost and
  * the next message picks up at the same question. The process stays up.
  */
-export function createTurnErrorHandler(runtime: BotRuntime, defaultLanguage: Language) {
+export function createTurnErrorHandler(runtime: { logger: Logger; i18n: i18n }, defaultLanguage: Language) {
   return async (context: TurnContext, error: Error): Promise<void> => {
     runtime.logger.error('turn.error', {
       error,

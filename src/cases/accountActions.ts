@@ -1,9 +1,10 @@
 import type { AccountDirectory } from '../accounts/directory';
-import type { AccountAction, HandoffReason, Policy, RuleId, SubscriptionFacts } from '../policy';
+import type { AccountAction, CallerStanding, HandoffReason, Policy, RuleId, SubscriptionFacts } from '../policy';
 import { planAction, type ActionDates } from '../subscriptions/effects';
 import { SubscriptionChangedError, type SubscriptionChangeRequest, type SubscriptionService } from '../subscriptions/subscriptionService';
 import type { CaseLog, SupportCase } from './caseLog';
 import { newCaseReference } from './caseReference';
+import type { HandoffPacket } from './handoffPacket';
 
 /** Who is asking, where, and under which key: enough to act once and to write the case and audit record. */
 export interface ActionContext {
@@ -16,24 +17,28 @@ export interface ActionContext {
   caller: string;
   /** The subscription as the caller saw it in the summary they confirmed; if it differs now, nothing is done. */
   shown?: SubscriptionFacts;
+  /**
+   * Who the conversation verified, and how they stand now (ID-1, ID-2). The domain asks the policy itself, so no
+   * dialog bug can change a subscription for a non-admin, another account's caller or a lapsed verification.
+   */
+  verifiedCaller: { accountId: string; standing: CallerStanding } | undefined;
 }
 
 export type ActionOutcome =
   | { status: 'done'; supportCase: SupportCase; dates: ActionDates; alreadyDone: boolean }
   | { status: 'not-allowed'; rules: RuleId[]; reason: string }
+  /** The caller may not act on this account (not verified, verification lapsed, not an admin): nothing was done. */
+  | { status: 'not-permitted'; rules: RuleId[]; reason: string }
   /** The subscription changed since the caller saw the summary: nothing was done. */
   | { status: 'changed' };
 
-export interface HandoffContext {
-  accountId: string;
-  subscriptionId?: string;
+/** What a hand-off is built from; the packet (AS-2) is completed here with the unfinished case, if any. */
+export interface HandoffRequest {
+  /** The verified account, or null for a caller who is not (yet) verified. */
+  accountId: string | null;
   idempotencyKey: string;
   channel: string;
-  caller: string;
-  organisationName: string;
-  requestedAction?: AccountAction;
-  /** What the agent needs so nobody asks twice (AS-2): the decision and its dates, never the raw answers. */
-  context: Record<string, unknown>;
+  packet: Omit<HandoffPacket, 'reason' | 'unfinishedCase'>;
   /** The key of an action that could not be finished: its (pending) case is named in the hand-off, for the agent to settle. */
   unfinishedActionKey?: string;
 }
@@ -42,7 +47,7 @@ export interface AccountActions {
   /** Carries out an action the policy allows, exactly once per idempotency key, and records case and audit. */
   perform(action: AccountAction, context: ActionContext): Promise<ActionOutcome>;
   /** AS-2: opens a hand-off case for a human agent with the verified context; once per idempotency key. */
-  handOff(reason: HandoffReason, context: HandoffContext): Promise<SupportCase>;
+  handOff(reason: HandoffReason, request: HandoffRequest): Promise<SupportCase>;
   recordFeedback(caseReference: string, accountId: string, reason: string, comment: string | null, language: string): Promise<void>;
 }
 
@@ -90,6 +95,10 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
 
   return {
     async perform(action, context) {
+      const access = context.verifiedCaller && context.verifiedCaller.accountId === context.accountId
+        ? deps.policy.access(context.verifiedCaller.standing, deps.now())
+        : { level: 'none' as const, reason: 'not-verified', rules: ['ID-1' as const] };
+      if (access.level !== 'account-actions') return { status: 'not-permitted', rules: access.rules, reason: access.reason };
       const existing = await deps.cases.findByIdempotencyKey(context.idempotencyKey);
       if (existing?.status === 'done') return { status: 'done', supportCase: existing, dates: existing.details.dates as ActionDates, alreadyDone: true };
       if (existing?.status === 'pending') return settle(existing, action, context);
@@ -123,25 +132,39 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       return settle(supportCase, action, context);
     },
 
-    async handOff(reason, context) {
+    async handOff(reason, request) {
       const decision = deps.policy.handoff(reason);
       const now = deps.now().toISOString();
-      const unfinished = context.unfinishedActionKey ? await deps.cases.findByIdempotencyKey(context.unfinishedActionKey) : undefined;
+      const unfinished = request.unfinishedActionKey ? await deps.cases.findByIdempotencyKey(request.unfinishedActionKey) : undefined;
+      const packet: HandoffPacket = {
+        reason,
+        ...request.packet,
+        unfinishedCase: unfinished ? { reference: unfinished.reference, status: unfinished.status } : null,
+      };
+      const rules = [...new Set([...decision.rules, ...(packet.decision?.rules ?? [])])];
       const { supportCase } = await deps.cases.openCase(
         {
           reference: newCaseReference(),
-          idempotencyKey: context.idempotencyKey,
+          idempotencyKey: request.idempotencyKey,
           kind: 'handoff',
           status: 'open',
-          accountId: context.accountId,
-          subscriptionId: context.subscriptionId ?? null,
-          action: context.requestedAction ?? 'none',
-          rules: decision.rules,
-          channel: context.channel,
-          details: { reason, organisationName: context.organisationName, caller: context.caller, ...(unfinished ? { unfinishedCase: unfinished.reference, unfinishedCaseStatus: unfinished.status } : {}), ...context.context },
+          accountId: request.accountId,
+          subscriptionId: packet.subscription?.id ?? null,
+          action: packet.wanted.action ?? 'none',
+          rules,
+          channel: request.channel,
+          details: { packet },
           createdAt: now,
         },
-        { at: now, accountId: context.accountId, action: `handoff:${reason}`, rules: decision.rules, channel: context.channel, caller: context.caller, details: { requestedAction: context.requestedAction ?? null } },
+        {
+          at: now,
+          accountId: request.accountId,
+          action: `handoff:${reason}`,
+          rules,
+          channel: request.channel,
+          caller: packet.caller.userId ?? 'not verified',
+          details: { requestedAction: packet.wanted.action, verified: packet.caller.verified },
+        },
       );
       return supportCase;
     },

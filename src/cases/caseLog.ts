@@ -10,7 +10,8 @@ export interface SupportCase {
   idempotencyKey: string;
   kind: CaseKind;
   status: CaseStatus;
-  accountId: string;
+  /** Null for a hand-off of a caller who is not verified (AS-2): the agent verifies them by phone. */
+  accountId: string | null;
   subscriptionId: string | null;
   /** The action done, or for a hand-off the action the caller wanted. */
   action: AccountAction | 'none';
@@ -24,7 +25,7 @@ export interface SupportCase {
 export interface AuditRecord {
   at: string;
   caseReference: string | null;
-  accountId: string;
+  accountId: string | null;
   action: string;
   rules: RuleId[];
   channel: string;

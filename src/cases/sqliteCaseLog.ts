@@ -7,7 +7,7 @@ interface CaseRow {
   idempotency_key: string;
   kind: SupportCase['kind'];
   status: SupportCase['status'];
-  account_id: string;
+  account_id: string | null;
   subscription_id: string | null;
   action: SupportCase['action'];
   rules: string;
@@ -19,7 +19,7 @@ interface CaseRow {
 interface AuditRow {
   at: string;
   case_reference: string | null;
-  account_id: string;
+  account_id: string | null;
   action: string;
   rules: string;
   channel: string;

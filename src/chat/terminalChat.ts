@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { ActivityTypes, type Activity, type CardAction } from 'botbuilder';
-import type { BotRuntime } from '../bot/runtime';
+import type { BotRuntime } from '../composition/runtime';
 import { createTurnErrorHandler } from '../bot/turnError';
-import { chooseLanguage } from '../bot/language';
+import { chooseLanguage } from '../conversation/language';
 import type { Language } from '../i18n';
 import { ConsoleAdapter } from './consoleAdapter';
 

@@ -1,7 +1,7 @@
 import type { PolicyConfig } from './config';
 import { addDays, toCalendarDate, type CalendarDate } from './dates';
 import type { SubscriptionFacts } from './facts';
-import { decideReactivation, type ReactivationDecision } from './reactivation';
+import { decideReactivation, hasEnded, type ReactivationDecision } from './reactivation';
 import type { RuleId } from './rules';
 import { termLength, type TermLength } from './term';
 
@@ -21,7 +21,8 @@ export interface EndOfTermOption {
 
 export type Refund =
   | { kind: 'prorated-credit'; rules: RuleId[] }
-  | { kind: 'not-refundable'; askPartner: true; rules: RuleId[] };
+  /** PK-1: not refundable by us; the partner it was bought from may refund it. */
+  | { kind: 'not-refundable'; rules: RuleId[] };
 
 export type OnlineCancellation =
   | { available: true; rules: RuleId[] }
@@ -32,8 +33,6 @@ export type OnlineCancellation =
 
 export interface EarlyCancellationOption {
   rules: RuleId[];
-  /** EARLY-1: the caller acknowledges possible early-termination fees before confirming. */
-  feeAcknowledgementRequired: true;
   /** EARLY-2: custom domains to remove, and the DNS records (e.g. NS at the registrar) to repoint. */
   domainsToRemove: string[];
   /** EARLY-3: access ends when the cancellation takes effect (today); data left behind is deleted on `dataDeletedOn`. */
@@ -60,7 +59,7 @@ export type CancellationDecision =
 
 /** Can this subscription be cancelled, and how (TR-*, END-*, EARLY-*, PK-1, AS-1/AS-2)? */
 export function decideCancellation(facts: SubscriptionFacts, now: Date, config: PolicyConfig): CancellationDecision {
-  if (facts.status !== 'ACTIVE') {
+  if (hasEnded(facts)) {
     const reactivation = decideReactivation(facts, now, config);
     return { outcome: 'already-ended', rules: reactivation.rules, status: facts.status, reactivation };
   }
@@ -93,18 +92,13 @@ function endOfTermOption(facts: SubscriptionFacts): EndOfTermOption {
 function earlyCancellationOption(facts: SubscriptionFacts, now: Date, config: PolicyConfig): EarlyCancellationOption {
   const today = toCalendarDate(now);
   const online = onlineCancellation(facts, config);
-  const refund: Refund =
-    facts.kind === 'PRODUCT_KEY'
-      ? { kind: 'not-refundable', askPartner: true, rules: ['PK-1'] }
-      : { kind: 'prorated-credit', rules: ['EARLY-6'] };
-  // AS-2: with too many licences a person does it (EARLY-5); everything else the assistant performs (AS-1).
-  const performedBy: Performer = online.available === false && online.reason === 'too-many-licences' ? 'human-agent' : 'assistant';
+  const refund = refundFor(facts);
+  const performedBy = performerFor(online);
   return {
     rules: unique([
       'EARLY-1', 'EARLY-2', 'EARLY-3', ...online.rules, ...refund.rules,
       performedBy === 'assistant' ? 'AS-1' : 'AS-2',
     ]),
-    feeAcknowledgementRequired: true,
     domainsToRemove: [...facts.customDomains],
     accessEndsOn: today,
     dataDeletedOn: addDays(today, config.retentionDays),
@@ -115,8 +109,18 @@ function earlyCancellationOption(facts: SubscriptionFacts, now: Date, config: Po
   };
 }
 
+/** EARLY-6 or PK-1: what comes back when a paid subscription ends early. */
+export function refundFor(facts: SubscriptionFacts): Refund {
+  return facts.kind === 'PRODUCT_KEY' ? { kind: 'not-refundable', rules: ['PK-1'] } : { kind: 'prorated-credit', rules: ['EARLY-6'] };
+}
+
+/** AS-1 / AS-2: with too many licences a person does it (EARLY-5); everything else the assistant performs. */
+export function performerFor(online: OnlineCancellation): Performer {
+  return online.available === false && online.reason === 'too-many-licences' ? 'human-agent' : 'assistant';
+}
+
 /** EARLY-4 / EARLY-5 (S1 wins over S2): online cancellation needs fewer than the threshold; exactly the threshold is not fewer. */
-function onlineCancellation(facts: SubscriptionFacts, config: PolicyConfig): OnlineCancellation {
+export function onlineCancellation(facts: SubscriptionFacts, config: PolicyConfig): OnlineCancellation {
   if (facts.assignedLicenses >= config.licenceThreshold) {
     return {
       available: false,

@@ -1,12 +1,14 @@
 import type { RuleId } from './rules';
 
+/**
+ * AS-2: why a person takes over. `too-many-licences` covers an early cancellation and a fast revoke with 25 or more
+ * licences (EARLY-5, FR-3); a caller who asks is handed over whether verified or not.
+ */
 export type HandoffReason = 'too-many-licences' | 'locked-out' | 'backend-failure' | 'caller-asked';
 
 export interface HandoffDecision {
   to: 'human-agent';
   reason: HandoffReason;
-  /** AS-2: the agent receives what the caller already proved, so nobody asks twice. */
-  withVerifiedContext: true;
   rules: RuleId[];
 }
 
@@ -19,5 +21,5 @@ const RULES_BY_REASON: Record<HandoffReason, RuleId[]> = {
 
 /** AS-2: the situations in which a human agent takes over. */
 export function decideHandoff(reason: HandoffReason): HandoffDecision {
-  return { to: 'human-agent', reason, withVerifiedContext: true, rules: RULES_BY_REASON[reason] };
+  return { to: 'human-agent', reason, rules: RULES_BY_REASON[reason] };
 }

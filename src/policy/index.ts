@@ -8,9 +8,11 @@ import type { PolicyConfig } from './config';
 import { decideFastRevoke } from './fastRevoke';
 import { decideFeedback } from './feedback';
 import { decideHandoff } from './handoff';
+import { explain } from './explanations';
 import type { SubscriptionFacts } from './facts';
-import { decideReactivation } from './reactivation';
-import { attemptWithinAllowance, decideAccess, decideLockout, recordFailedAttempt, type AttemptHistory, type CallerStanding } from './verification';
+import { decideReactivation, hasEnded } from './reactivation';
+import { dataDeletionState, deletionDate } from './dataDates';
+import { attemptWithinAllowance, decideAccess, decideLockout, isAdministrator, recordFailedAttempt, withdrawAttempt, type AttemptHistory, type CallerStanding } from './verification';
 
 export function createPolicy(config: PolicyConfig) {
   return {
@@ -21,8 +23,16 @@ export function createPolicy(config: PolicyConfig) {
     access: (caller: CallerStanding, now: Date) => decideAccess(caller, now, config),
     lockout: (history: AttemptHistory, now: Date) => decideLockout(history, now, config),
     recordFailedAttempt: (history: AttemptHistory, now: Date) => recordFailedAttempt(history, now, config),
-    attemptWithinAllowance: (history: AttemptHistory) => attemptWithinAllowance(history, config),
+    attemptWithinAllowance: (history: AttemptHistory, now: Date) => attemptWithinAllowance(history, now, config),
+    withdrawAttempt,
+    isAdministrator,
     handoff: decideHandoff,
+    explain,
+    hasEnded,
+    deletionDate: (facts: SubscriptionFacts) => deletionDate(facts, config),
+    dataDeletionState,
+    /** FR-2: may another one-time code be sent, `sent` having gone already? */
+    mayResendCode: (sent: number) => sent < config.maxOneTimeCodes,
     feedback: decideFeedback,
   };
 }
@@ -31,7 +41,9 @@ export type Policy = ReturnType<typeof createPolicy>;
 
 export * from './cancellation';
 export * from './config';
+export * from './dataDates';
 export * from './dates';
+export * from './explanations';
 export * from './facts';
 export * from './fastRevoke';
 export * from './feedback';

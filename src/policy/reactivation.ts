@@ -1,5 +1,6 @@
 import type { PolicyConfig } from './config';
-import { addDays, addMonths, daysBetween, toCalendarDate, type CalendarDate } from './dates';
+import { dataDeletionState, deletionDate, endDate, type DataDeletion } from './dataDates';
+import { addMonths, daysBetween, toCalendarDate, type CalendarDate } from './dates';
 import { termLength } from './term';
 import type { SubscriptionFacts } from './facts';
 import type { RuleId } from './rules';
@@ -10,37 +11,35 @@ export type ReactivationDecision =
       outcome: 'allowed';
       rules: RuleId[];
       endedOn: CalendarDate;
-      /** Last calendar day on which reactivation is possible ("within 90 days" includes day 90). */
+      /** Last calendar day on which reactivation is possible ("within 90 days" includes day 90; DD-1: the record's date). */
       possibleUntil: CalendarDate;
-      daysLeft: number;
       /** A reactivated subscription starts a new term today, as long as its plan's (END-2), renewing automatically. */
       renewsOn: CalendarDate;
     }
-  | { outcome: 'refused'; reason: 'fast-revoked'; rules: RuleId[]; endedOn: CalendarDate }
+  /** RE-2, DD-2: the data is being deleted (by a date) or has been deleted. */
+  | { outcome: 'refused'; reason: 'fast-revoked'; rules: RuleId[]; endedOn: CalendarDate; data: DataDeletion }
   | { outcome: 'refused'; reason: 'data-deleted'; rules: RuleId[]; endedOn: CalendarDate; dataDeletedOn: CalendarDate }
   | { outcome: 'refused'; reason: 'trial-expired'; rules: RuleId[]; endedOn: CalendarDate };
 
-/** Whether, and until when, an ended subscription can be brought back (RE-1..RE-3, TR-2). */
+/** Whether, and until when, an ended subscription can be brought back (RE-1..RE-3, TR-2, DD-1, DD-2). */
 export function decideReactivation(facts: SubscriptionFacts, now: Date, config: PolicyConfig): ReactivationDecision {
-  if (facts.status === 'ACTIVE') return { outcome: 'not-needed', rules: ['RE-1'] };
+  if (!hasEnded(facts)) return { outcome: 'not-needed', rules: ['RE-1'] };
   const endedOn = endDate(facts);
-  if (facts.status === 'FAST_REVOKED') return { outcome: 'refused', reason: 'fast-revoked', rules: ['RE-2', 'FR-1'], endedOn };
+  const deletion = deletionDate(facts, config);
+  if (facts.status === 'FAST_REVOKED') {
+    return { outcome: 'refused', reason: 'fast-revoked', rules: ['RE-2', 'FR-1', 'DD-2', ...deletion.rules], endedOn, data: dataDeletionState(deletion.on, now) };
+  }
   if (facts.kind === 'TRIAL') return { outcome: 'refused', reason: 'trial-expired', rules: ['TR-2'], endedOn };
 
-  const possibleUntil = addDays(endedOn, config.retentionDays);
-  const daysLeft = daysBetween(toCalendarDate(now), possibleUntil);
-  if (daysLeft < 0) {
-    return { outcome: 'refused', reason: 'data-deleted', rules: ['RE-3', 'EARLY-3'], endedOn, dataDeletedOn: possibleUntil };
-  }
   const today = toCalendarDate(now);
+  if (daysBetween(today, deletion.on) < 0) {
+    return { outcome: 'refused', reason: 'data-deleted', rules: ['RE-3', 'EARLY-3', ...deletion.rules], endedOn, dataDeletedOn: deletion.on };
+  }
   const renewsOn = addMonths(today, termLength(facts) === 'month' ? 1 : 12);
-  return { outcome: 'allowed', rules: ['RE-1', 'AS-1'], endedOn, possibleUntil, daysLeft, renewsOn };
+  return { outcome: 'allowed', rules: ['RE-1', 'AS-1', ...deletion.rules], endedOn, possibleUntil: deletion.on, renewsOn };
 }
 
-/**
- * The day the subscription stopped. A subscription that simply ran out (auto-renew off, Open/FPP) has no
- * cancellation date; it ended with its term (END-1, END-3), and its data is kept like a cancelled one's (EARLY-3).
- */
-export function endDate(facts: SubscriptionFacts): CalendarDate {
-  return facts.cancelledAt ?? facts.termEnd;
+/** Ended: cancelled, fast-revoked or expired. Only an ended subscription can be reactivated (RE-1). */
+export function hasEnded(facts: Pick<SubscriptionFacts, 'status'>): boolean {
+  return facts.status !== 'ACTIVE';
 }

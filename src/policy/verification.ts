@@ -30,45 +30,72 @@ export function decideAccess(caller: CallerStanding, now: Date, config: PolicyCo
   return { level: 'account-actions', rules: ['ID-1', 'ID-2'] };
 }
 
-/** Failed verifications of one account or one conversation (ID-3); both are tracked and either can lock. */
-export interface AttemptHistory {
-  failedAttempts: number;
-  lastFailureAt: Date | null;
+/**
+ * ID-2: the caller is an administrator only when they say so *and* the account record says so: a claim alone is
+ * not enough, and a record alone does not make a caller who says "no" act as one.
+ */
+export function isAdministrator(claimsAdmin: boolean, recordSaysAdmin: boolean): boolean {
+  return claimsAdmin && recordSaysAdmin;
 }
 
-export const NO_FAILED_ATTEMPTS: AttemptHistory = { failedAttempts: 0, lastFailureAt: null };
+/** Failed verifications of one user ID, account or conversation (ID-3): the times of the failures, oldest first. */
+export interface AttemptHistory {
+  failures: Date[];
+}
+
+export const NO_FAILED_ATTEMPTS: AttemptHistory = { failures: [] };
 
 export type LockoutDecision =
-  | { locked: true; until: Date; rules: RuleId[] }
-  | { locked: false; attemptsLeft: number; rules: RuleId[] };
+  | { locked: true; until: Date; failuresInWindow: number; rules: RuleId[] }
+  | { locked: false; attemptsLeft: number; failuresInWindow: number; rules: RuleId[] };
 
+/**
+ * ID-3: failures count over a rolling window (24 hours); waiting out a lock does not reset them. The failure that
+ * reaches the limit locks for `lockoutMinutes`; each further failure inside the window locks again, twice as long
+ * as the lock before (15, 30, 60 … minutes, at most `maxLockoutMinutes`). Once a lock has run out, one more attempt
+ * is allowed.
+ */
 export function decideLockout(history: AttemptHistory, now: Date, config: PolicyConfig): LockoutDecision {
-  const current = currentAttempts(history, now, config);
-  if (current.failedAttempts >= config.maxVerificationAttempts && current.lastFailureAt) {
+  const failures = failuresInWindow(history, now, config);
+  const count = failures.length;
+  if (count >= config.maxVerificationAttempts) {
+    const until = new Date(failures[count - 1].getTime() + minutes(lockLengthMinutes(count, config)));
     // AS-2: a locked-out caller is offered a human agent.
-    return { locked: true, until: new Date(current.lastFailureAt.getTime() + minutes(config.lockoutMinutes)), rules: ['ID-3', 'AS-2'] };
+    if (until.getTime() > now.getTime()) return { locked: true, until, failuresInWindow: count, rules: ['ID-3', 'AS-2'] };
+    return { locked: false, attemptsLeft: 1, failuresInWindow: count, rules: ['ID-3'] };
   }
-  return { locked: false, attemptsLeft: config.maxVerificationAttempts - current.failedAttempts, rules: ['ID-3'] };
+  return { locked: false, attemptsLeft: config.maxVerificationAttempts - count, failuresInWindow: count, rules: ['ID-3'] };
+}
+
+/** The lock that the `count`-th failure inside the window sets: the first at the limit, then doubling, capped. */
+export function lockLengthMinutes(count: number, config: PolicyConfig): number {
+  const doublings = Math.max(0, count - config.maxVerificationAttempts);
+  return Math.min(config.lockoutMinutes * 2 ** Math.min(doublings, 30), config.maxLockoutMinutes);
 }
 
 /**
  * Whether an attempt already counted into `history` (counted before it is judged, so parallel attempts see each
- * other) was within the allowance: the third of three is, a fourth sent alongside it is not (ID-3).
+ * other) was allowed: the history without it must not have been locked. The third of three is; a fourth sent
+ * alongside it is not (ID-3).
  */
-export function attemptWithinAllowance(history: AttemptHistory, config: PolicyConfig): boolean {
-  return history.failedAttempts <= config.maxVerificationAttempts;
+export function attemptWithinAllowance(history: AttemptHistory, now: Date, config: PolicyConfig): boolean {
+  return !decideLockout({ failures: history.failures.slice(0, -1) }, now, config).locked;
 }
 
-/** The history after one more failed attempt. */
+/** The history after one more failed attempt at `now`; failures older than the window are dropped. */
 export function recordFailedAttempt(history: AttemptHistory, now: Date, config: PolicyConfig): AttemptHistory {
-  return { failedAttempts: currentAttempts(history, now, config).failedAttempts + 1, lastFailureAt: now };
+  return { failures: [...failuresInWindow(history, now, config), now] };
 }
 
-/** Failures older than the lockout period no longer count: a served lockout, or a stale mistake, starts afresh. */
-function currentAttempts(history: AttemptHistory, now: Date, config: PolicyConfig): AttemptHistory {
-  if (!history.lastFailureAt) return NO_FAILED_ATTEMPTS;
-  const expired = now.getTime() - history.lastFailureAt.getTime() >= minutes(config.lockoutMinutes);
-  return expired ? NO_FAILED_ATTEMPTS : history;
+/** The attempt counted at `at` did not happen after all (the directory could not answer: no fault of the caller's). */
+export function withdrawAttempt(history: AttemptHistory, at: Date): AttemptHistory {
+  const index = history.failures.findLastIndex((failure) => failure.getTime() === at.getTime());
+  return index < 0 ? history : { failures: history.failures.filter((_, i) => i !== index) };
+}
+
+function failuresInWindow(history: AttemptHistory, now: Date, config: PolicyConfig): Date[] {
+  const since = now.getTime() - config.failureWindowHours * 60 * minutes(1);
+  return history.failures.filter((failure) => failure.getTime() > since).sort((a, b) => a.getTime() - b.getTime());
 }
 
 function minutes(count: number): number {

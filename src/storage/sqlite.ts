@@ -89,6 +89,41 @@ const MIGRATIONS: string[] = [
      language TEXT NOT NULL,
      created_at TEXT NOT NULL
    );`,
+  // AS-2: a caller who is not verified (or is locked out) is handed over too; their case names no account yet.
+  `CREATE TABLE cases_v2 (
+     reference TEXT PRIMARY KEY,
+     idempotency_key TEXT NOT NULL UNIQUE,
+     kind TEXT NOT NULL CHECK (kind IN ('action', 'handoff')),
+     status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'not-done', 'open')),
+     account_id TEXT,
+     subscription_id TEXT,
+     action TEXT NOT NULL,
+     rules TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     details TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   INSERT INTO cases_v2 SELECT reference, idempotency_key, kind, status, account_id, subscription_id, action, rules, channel, details, created_at FROM cases;
+   DROP TABLE cases;
+   ALTER TABLE cases_v2 RENAME TO cases;
+   DROP TRIGGER audit_log_no_update;
+   DROP TRIGGER audit_log_no_delete;
+   CREATE TABLE audit_log_v2 (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL,
+     case_reference TEXT,
+     account_id TEXT,
+     action TEXT NOT NULL,
+     rules TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     caller TEXT NOT NULL,
+     details TEXT NOT NULL
+   );
+   INSERT INTO audit_log_v2 SELECT id, at, case_reference, account_id, action, rules, channel, caller, details FROM audit_log;
+   DROP TABLE audit_log;
+   ALTER TABLE audit_log_v2 RENAME TO audit_log;
+   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
 ];
 
 /** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */

@@ -8,19 +8,28 @@ export type PolicyQuestion = (typeof POLICY_QUESTIONS)[number];
 /** What a caller can say at any question, instead of answering it. */
 export type Interruption =
   | { kind: 'cancel' | 'help' | 'startOver' | 'person' }
+  /** "why?", "varför inte?", "which one was wrong?": the reason behind the last decision, at more length (AS-3). */
+  | { kind: 'why' }
   | { kind: 'switchLanguage'; to: Language }
   /** A policy question asked in the middle of a flow: answered, then the flow's question is asked again. */
   | { kind: 'question'; question: PolicyQuestion };
 
-type PhraseKind = 'cancel' | 'help' | 'startOver' | 'person' | 'swedish' | 'english';
-export type InterruptionVocabulary = ReadonlyMap<string, PhraseKind>;
+type PhraseKind = 'cancel' | 'help' | 'startOver' | 'person' | 'why' | 'swedish' | 'english';
+export interface InterruptionVocabulary {
+  phrases: ReadonlyMap<string, PhraseKind>;
+  /** A short question that starts like this asks why ("varför kan jag inte det?"). */
+  whyStarters: readonly string[];
+}
 
-export function buildInterruptionVocabulary(phrases: Record<PhraseKind, string[]>): InterruptionVocabulary {
+/** Longest message, in words, that a "why…" opening makes a why-question rather than a request of its own. */
+const WHY_QUESTION_WORDS = 7;
+
+export function buildInterruptionVocabulary(phrases: Record<PhraseKind, string[]>, whyStarters: string[]): InterruptionVocabulary {
   const vocabulary = new Map<string, PhraseKind>();
   for (const [kind, list] of Object.entries(phrases) as Array<[PhraseKind, string[]]>) {
     for (const phrase of list) vocabulary.set(normalisePhrase(phrase) || phrase.trim(), kind);
   }
-  return vocabulary;
+  return { phrases: vocabulary, whyStarters: whyStarters.map(normalisePhrase).filter(Boolean) };
 }
 
 /** What an exact phrase can mean: everything but a question. */
@@ -32,8 +41,11 @@ const fromPhrase = (kind: PhraseKind): PhraseInterruption =>
 /** A whole message that is one of the interruption phrases, in either language. */
 export function phraseInterruption(vocabulary: InterruptionVocabulary, text: string | undefined): PhraseInterruption | undefined {
   if (!text) return undefined;
-  const kind = vocabulary.get(normalisePhrase(text) || text.trim());
-  return kind ? fromPhrase(kind) : undefined;
+  const normalised = normalisePhrase(text);
+  const kind = vocabulary.phrases.get(normalised || text.trim());
+  if (kind) return fromPhrase(kind);
+  const isWhy = normalised.split(' ').length <= WHY_QUESTION_WORDS && vocabulary.whyStarters.some((starter) => normalised === starter || normalised.startsWith(`${starter} `));
+  return isWhy ? { kind: 'why' } : undefined;
 }
 
 /** Below this the recogniser's guess does not interrupt a question: a wrong interruption costs the caller their place. */
@@ -61,7 +73,7 @@ export async function freeTextInterruption(recognizer: IntentRecognizer, vocabul
 /** "kan vi ta det på engelska" names English; "svenska tack" names Swedish. */
 export function languageNamedIn(vocabulary: InterruptionVocabulary, text: string): Language | undefined {
   for (const word of normalisePhrase(text).split(' ')) {
-    const kind = vocabulary.get(word);
+    const kind = vocabulary.phrases.get(word);
     if (kind === 'swedish') return 'sv';
     if (kind === 'english') return 'en';
   }

@@ -6,7 +6,7 @@ import { LangEn } from '@nlpjs/lang-en-min';
 import { LangSv } from '@nlpjs/lang-sv';
 import { z } from 'zod';
 import { LANGUAGES, LOCALES_DIR, type Language } from '../i18n';
-import { buildVocabulary, foldWord, words, type Vocabulary } from './typos';
+import { buildKnownWords, foldWord, words, type KnownWords } from './typos';
 import { extractAnswers, withoutContactDetails, type PartialAnswers } from '../verification/answers';
 
 export const NLU_INTENTS = [
@@ -71,16 +71,16 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
   }
   await nlp.train();
 
-  const vocabularies: Record<Language, Vocabulary> = {
-    sv: buildVocabulary(Object.values(corpora.sv).flat()),
-    en: buildVocabulary(Object.values(corpora.en).flat()),
+  const knownWords: Record<Language, KnownWords> = {
+    sv: buildKnownWords(Object.values(corpora.sv).flat()),
+    en: buildKnownWords(Object.values(corpora.en).flat()),
   };
   const cacheLimit = options.cacheLimit ?? 5_000;
   let processed = 0;
 
   return {
     async recognize(text, language) {
-      const vocabulary = vocabularies[language];
+      const vocabulary = knownWords[language];
       const entities = extractAnswers(text);
       const tokens = words(withoutContactDetails(text)).slice(0, 40);
       const corrected = tokens.map((token) => vocabulary.correct(token));
@@ -100,7 +100,7 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
 
     clearLanguage(text) {
       const tokens = [...new Set(words(text))].filter((token) => token.length > 1 && !/\d/.test(token));
-      const onlyIn = (language: Language, other: Language) => tokens.filter((t) => vocabularies[language].has(t) && !vocabularies[other].has(t)).length;
+      const onlyIn = (language: Language, other: Language) => tokens.filter((t) => knownWords[language].has(t) && !knownWords[other].has(t)).length;
       const sv = onlyIn('sv', 'en');
       const en = onlyIn('en', 'sv');
       if (sv >= 2 && en === 0) return 'sv';

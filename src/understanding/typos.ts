@@ -17,13 +17,13 @@ export function words(text: string): string[] {
     .filter(Boolean);
 }
 
-export interface Vocabulary {
+export interface KnownWords {
   has(word: string): boolean;
   /** The word itself when known, the nearest known word when it looks like a typo of one, else undefined. */
   correct(word: string): string | undefined;
 }
 
-export function buildVocabulary(sentences: string[]): Vocabulary {
+export function buildKnownWords(sentences: string[]): KnownWords {
   const known = new Set(sentences.flatMap((sentence) => words(sentence).map(foldWord)));
   // Candidates by length, so a lookup compares only words that could be within the allowed distance.
   const byLength = new Map<number, string[]>();

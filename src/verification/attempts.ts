@@ -31,14 +31,21 @@ export function conversationAttemptKey(channelId: string, conversationId: string
 }
 
 interface StoredHistory {
-  failedAttempts: number;
-  lastFailureAt: string | null;
+  /** ISO times of the failures inside the window (ID-3). */
+  failures?: string[];
+  /** The earlier shape (a count and the last failure): read as that many failures at that time. */
+  failedAttempts?: number;
+  lastFailureAt?: string | null;
   eTag?: string;
 }
 
 export function createAttemptLedger(store: StateStore): AttemptLedger {
-  const toHistory = (item: StoredHistory | undefined): AttemptHistory =>
-    item ? { failedAttempts: item.failedAttempts, lastFailureAt: item.lastFailureAt ? new Date(item.lastFailureAt) : null } : NO_FAILED_ATTEMPTS;
+  const toHistory = (item: StoredHistory | undefined): AttemptHistory => {
+    if (!item) return NO_FAILED_ATTEMPTS;
+    if (item.failures) return { failures: item.failures.map((at) => new Date(at)) };
+    const last = item.lastFailureAt ? new Date(item.lastFailureAt) : undefined;
+    return { failures: last ? Array.from({ length: item.failedAttempts ?? 0 }, () => last) : [] };
+  };
 
   return {
     async read(keys) {
@@ -51,7 +58,7 @@ export function createAttemptLedger(store: StateStore): AttemptLedger {
         const items = (await store.read(keys)) as Record<string, StoredHistory>;
         const next = keys.map((key) => change(toHistory(items[key])));
         const changes = Object.fromEntries(
-          keys.map((key, i) => [key, { failedAttempts: next[i].failedAttempts, lastFailureAt: next[i].lastFailureAt?.toISOString() ?? null, eTag: items[key]?.eTag ?? ONLY_IF_ABSENT }]),
+          keys.map((key, i) => [key, { failures: next[i].failures.map((at) => at.toISOString()), eTag: items[key]?.eTag ?? ONLY_IF_ABSENT }]),
         );
         try {
           await store.write(changes);

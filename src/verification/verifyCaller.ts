@@ -61,7 +61,7 @@ export function createCallerVerification(deps: CallerVerificationDeps): CallerVe
     // the check above, because each one sees the others' counts.
     const keys = keysFor(conversation, answers.userId);
     const counted = await deps.attempts.update(keys, (history) => deps.policy.recordFailedAttempt(history, now));
-    if (!counted.every((history) => deps.policy.attemptWithinAllowance(history))) {
+    if (!counted.every((history) => deps.policy.attemptWithinAllowance(history, now))) {
       const lock = worstLock(counted, now);
       return { status: 'locked', until: lock.locked ? lock.until : now };
     }
@@ -71,7 +71,7 @@ export function createCallerVerification(deps: CallerVerificationDeps): CallerVe
       verdict = await deps.directory.verify(answers);
     } catch (error) {
       // The directory could not answer: that was no attempt of the caller's, so it is not held against them.
-      await deps.attempts.update(keys, (history) => ({ ...history, failedAttempts: Math.max(0, history.failedAttempts - 1) }));
+      await deps.attempts.update(keys, (history) => deps.policy.withdrawAttempt(history, now));
       throw error;
     }
     const accountKey = verdict.status === 'verified' ? accountAttemptKey(verdict.account.id) : verdict.accountId ? accountAttemptKey(verdict.accountId) : undefined;

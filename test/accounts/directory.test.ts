@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_ACCOUNTS } from '../../src/accounts/demoAccounts';
 import { DirectoryUnavailableError, judgeAnswers } from '../../src/accounts/directory';
 import { createSqliteDirectory } from '../../src/accounts/sqliteDirectory';
@@ -13,6 +13,20 @@ import { seededDirectory } from '../support/bot';
 import { normalisePhone } from '../../src/verification/normalise';
 import { DEMO_CALLERS } from '../support/demoCallers';
 import { NOW } from '../support/facts';
+import * as normalise from '../../src/verification/normalise';
+import type { AccountDirectory } from '../../src/accounts/directory';
+
+// The normalisers, counted: every comparison judgeAnswers makes goes through one of them (ID-1, ID-2).
+vi.mock('../../src/verification/normalise', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../src/verification/normalise')>();
+  return {
+    ...real,
+    normaliseText: vi.fn(real.normaliseText),
+    normalisePhone: vi.fn(real.normalisePhone),
+    normaliseUserId: vi.fn(real.normaliseUserId),
+    normaliseAddress: vi.fn(real.normaliseAddress),
+  };
+});
 
 const policy = createPolicy(DEFAULT_POLICY_CONFIG);
 const answers = (name: keyof typeof DEMO_CALLERS, claimsAdmin = true) => ({ ...DEMO_CALLERS[name], claimsAdmin });
@@ -81,19 +95,38 @@ describe('SQLite directory with the demo accounts', () => {
     for (const account of DEMO_ACCOUNTS) expect(normalisePhone(account.phone), account.id).toBe(account.phone);
   });
 
-  it('seeding happens once: a directory with accounts is left alone', () => {
+  it('seeding happens once: a directory with accounts is left alone', async () => {
     const db = openSqliteDatabase(':memory:');
     expect(seedDemoAccounts(db, NOW)).toBe(true);
+    db.prepare("UPDATE accounts SET contact_name = 'Changed Since Seeding' WHERE id = 'acc-fjordfika'").run();
     expect(seedDemoAccounts(db, NOW)).toBe(false);
-    expect(createSqliteDirectory(db)).toBeDefined();
+    const counted = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    expect(counted('accounts')).toBe(DEMO_ACCOUNTS.length);
+    expect(counted('account_users')).toBe(DEMO_ACCOUNTS.flatMap((account) => account.users).length);
+    // The second seeding neither duplicated nor rewrote anything: the change made after the first one is still there.
+    const directory = createSqliteDirectory(db);
+    expect(await directory.findAccount('acc-fjordfika')).toMatchObject({ contactName: 'Changed Since Seeding', organisationName: 'Fjordfika AB' });
   });
 });
 
 describe('caller verification timing (ID-3)', () => {
-  it('pads every verdict to the same minimum duration, whatever failed', async () => {
-    const directory = seededDirectory();
-    let clock = 0;
+  /**
+   * A fake monotonic clock that moves only when something takes time: each directory lookup advances it by what that
+   * lookup takes (`directoryMs`), each sleep by what was asked for. So `slept` is what verify computed from the clock,
+   * not what the test assumed.
+   */
+  function timedVerification(directoryMs: (answers: { userId: string }) => number) {
+    const real = seededDirectory();
+    let clock = 1_000;
     const slept: number[] = [];
+    const directory: AccountDirectory = {
+      ...real,
+      verify: async (given) => {
+        const verdict = await real.verify(given);
+        clock += directoryMs(given);
+        return verdict;
+      },
+    };
     const verification = createCallerVerification({
       directory,
       attempts: createAttemptLedger(memoryStateStore()),
@@ -106,17 +139,70 @@ describe('caller verification timing (ID-3)', () => {
         clock += ms;
       },
     });
-    const key = { channelId: 'test', conversationId: 'c' };
-    clock = 0;
-    await verification.verify(key, answers('anna'));
-    await verification.verify({ ...key, conversationId: 'd' }, { ...answers('anna'), userId: 'nobody@nowhere.se' });
-    await verification.verify({ ...key, conversationId: 'e' }, { ...answers('anna'), postalAddress: 'Storgatan 1, 114 55 Stockholm' });
-    expect(slept).toEqual([500, 500, 500]);
+    /** One verification, with the verdict, how long it took by the clock, and what it slept. */
+    const timed = async (conversationId: string, given: ReturnType<typeof answers>) => {
+      const before = clock;
+      const sleptBefore = slept.length;
+      const result = await verification.verify({ channelId: 'test', conversationId }, given);
+      return { status: result.status, took: clock - before, slept: slept.slice(sleptBefore) };
+    };
+    return { timed };
+  }
+
+  it('pads every verdict to the same minimum duration, whatever failed: it sleeps the minimum less what the directory took', async () => {
+    // An unknown user is answered fastest, a wrong address slowest: without padding the time would tell them apart.
+    const cost: Record<string, number> = { 'anna.lindqvist@fjordfika.se': 120, 'nobody@nowhere.se': 15 };
+    const { timed } = timedVerification((given) => cost[given.userId] ?? 0);
+    expect(await timed('c', answers('anna'))).toEqual({ status: 'verified', took: 500, slept: [380] });
+    expect(await timed('d', { ...answers('anna'), userId: 'nobody@nowhere.se' })).toEqual({ status: 'rejected', took: 500, slept: [485] });
+    cost['anna.lindqvist@fjordfika.se'] = 499;
+    expect(await timed('e', { ...answers('anna'), postalAddress: 'Storgatan 1, 114 55 Stockholm' })).toEqual({ status: 'rejected', took: 500, slept: [1] });
   });
 
-  it('an unknown user ID costs the same comparisons as a known one (no early exit)', () => {
-    const record = undefined;
-    expect(judgeAnswers({ ...answers('anna'), userId: 'nobody@x.se' }, record)).toEqual({ status: 'rejected' });
+  it('does not sleep when the directory alone took the minimum or longer', async () => {
+    let directoryMs = 500;
+    const { timed } = timedVerification(() => directoryMs);
+    expect(await timed('c', answers('anna'))).toEqual({ status: 'verified', took: 500, slept: [] });
+    directoryMs = 730;
+    expect(await timed('d', { ...answers('anna'), phone: '070-000 00 00' })).toEqual({ status: 'rejected', took: 730, slept: [] });
+  });
+
+  describe('no early exit (ID-1, ID-2)', () => {
+    const counted = [normalise.normaliseText, normalise.normalisePhone, normalise.normaliseUserId, normalise.normaliseAddress].map((fn) => vi.mocked(fn));
+    const directory = seededDirectory();
+    let anna: Parameters<typeof judgeAnswers>[1];
+
+    beforeEach(async () => {
+      const account = await directory.findAccount('acc-fjordfika');
+      if (!account) throw new Error('no demo account');
+      anna = { userId: 'anna.lindqvist@fjordfika.se', isAdmin: true, account };
+    });
+
+    /** The verdict, and how many times each normaliser ran to reach it. */
+    const work = (given: Parameters<typeof judgeAnswers>[0], entry: Parameters<typeof judgeAnswers>[1]) => {
+      for (const fn of counted) fn.mockClear();
+      const verdict = judgeAnswers(given, entry);
+      return { status: verdict.status, calls: counted.map((fn) => fn.mock.calls.length) };
+    };
+
+    it('every answer is compared whichever one is wrong, also for an unknown user ID', () => {
+      const right = work(answers('anna'), anna);
+      expect(right.status).toBe('verified');
+      // Each normaliser takes part: a count of zero would make the comparison below prove nothing.
+      for (const calls of right.calls) expect(calls).toBeGreaterThan(0);
+      const wrong = {
+        'unknown user ID': work({ ...answers('anna'), userId: 'nobody@x.se' }, undefined),
+        'user ID of someone else': work({ ...answers('anna'), userId: 'sara.holm@fjordfika.se' }, anna),
+        phone: work({ ...answers('anna'), phone: '070-000 00 00' }, anna),
+        'contact person': work({ ...answers('anna'), contactName: 'Asa Berg' }, anna),
+        'organisation name': work({ ...answers('anna'), organisationName: 'Nordkust Logistik AB' }, anna),
+        'postal address': work({ ...answers('anna'), postalAddress: 'Storgatan 99, 114 55 Stockholm' }, anna),
+        'all of them': work({ userId: 'x@y.se', phone: '070-000 00 00', contactName: 'A B', organisationName: 'C', postalAddress: 'D 1, 111 11 E', claimsAdmin: true }, undefined),
+      };
+      for (const [field, result] of Object.entries(wrong)) {
+        expect(result, field).toEqual({ status: 'rejected', calls: right.calls });
+      }
+    });
   });
 
   it('a success clears the failures counted so far', async () => {
@@ -152,6 +238,6 @@ describe('caller verification timing (ID-3)', () => {
     const verification = createCallerVerification({ directory: failing, attempts: ledger, policy, now: () => NOW, minimumDurationMs: 0 });
     for (let i = 0; i < 5; i++) await verification.verify({ channelId: 'test', conversationId: 'c' }, answers('anna')).catch(() => undefined);
     const { userAttemptKey } = await import('../../src/verification/attempts');
-    expect(await ledger.read([userAttemptKey('anna.lindqvist@fjordfika.se')])).toMatchObject([{ failedAttempts: 0 }]);
+    expect(await ledger.read([userAttemptKey('anna.lindqvist@fjordfika.se')])).toEqual([NO_FAILED_ATTEMPTS]);
   });
 });

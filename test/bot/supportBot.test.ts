@@ -1,17 +1,37 @@
 import { PassThrough } from 'node:stream';
-import { TestAdapter, type Activity } from 'botbuilder';
-import { describe, expect, it } from 'vitest';
-import { createBotRuntime, type BotRuntime } from '../../src/bot/runtime';
+import { TestAdapter, type Activity, type TurnContext } from 'botbuilder';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBotRuntime, type BotRuntime } from '../../src/composition/runtime';
 import { createTurnErrorHandler } from '../../src/bot/turnError';
 import { runTerminalChat } from '../../src/chat/terminalChat';
 import { createLogger } from '../../src/log';
 import { memoryStateStore } from '../../src/storage';
-import { testConfig, testRuntime } from '../support/bot';
+import { i18n, testConfig, testRuntime } from '../support/bot';
+
+/**
+ * Every error that reached an adapter's onTurnError in the current test. The real handler still runs (it apologises
+ * to the caller), so a crashed turn would otherwise look like a turn that answered; after each test the list must
+ * be empty, and a test that provokes a failure on purpose takes its errors out of it.
+ */
+const turnErrors: Error[] = [];
+
+function recordingTurnErrorHandler(runtime: Parameters<typeof createTurnErrorHandler>[0]) {
+  const handle = createTurnErrorHandler(runtime, 'sv');
+  return async (context: TurnContext, error: Error) => {
+    turnErrors.push(error);
+    await handle(context, error);
+  };
+}
+
+afterEach(() => {
+  const crashed = turnErrors.splice(0);
+  expect(crashed, 'a turn crashed and was answered with the errors:turn apology').toEqual([]);
+});
 
 async function botAdapter(runtime?: BotRuntime) {
   const rt = runtime ?? (await testRuntime());
   const adapter = new TestAdapter((context) => rt.bot.run(context));
-  adapter.onTurnError = createTurnErrorHandler(rt, 'sv');
+  adapter.onTurnError = recordingTurnErrorHandler(rt);
   return { adapter, runtime: rt };
 }
 
@@ -70,6 +90,7 @@ describe('SupportBot', () => {
   it('uses DEFAULT_LOCALE when the channel never says', async () => {
     const english = await testRuntime({ defaultLanguage: 'en' });
     const adapter = new TestAdapter((context) => english.bot.run(context));
+    adapter.onTurnError = recordingTurnErrorHandler(english);
     adapter.locale = '';
     await adapter
       .send({ type: 'message', text: 'hi' })
@@ -88,7 +109,7 @@ describe('SupportBot', () => {
       }
       await runtime.bot.run(context);
     });
-    adapter.onTurnError = createTurnErrorHandler(runtime, 'sv');
+    adapter.onTurnError = recordingTurnErrorHandler(runtime);
     await adapter
       .send({ type: 'message', text: 'hello', locale: 'en-US' })
       .assertReply((reply) => expect(reply.text).toContain("Hi! I'm"))
@@ -100,6 +121,8 @@ describe('SupportBot', () => {
       .send({ type: 'message', text: 'General questions', locale: 'en-US' })
       .assertReply((reply) => expect(reply.text).toContain('Here is how cancelling works:'))
       .startTest();
+    // The one failure provoked above, and nothing else, reached the handler.
+    expect(turnErrors.splice(0).map((error) => error.message)).toEqual(['backend said no for anna.lindqvist@fjordfika.se +46 70 123 45 67']);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('a***@fjordfika.se');
     expect(lines[0]).toContain('+46 70*** **67');
@@ -112,19 +135,27 @@ describe('verified caller session', () => {
   async function verifiedAdapter(clock: { now: Date }) {
     const runtime = await testRuntime({}, { now: () => clock.now });
     const adapter = new TestAdapter((context) => runtime.bot.run(context));
-    adapter.onTurnError = createTurnErrorHandler(runtime, 'sv');
+    adapter.onTurnError = recordingTurnErrorHandler(runtime);
     // Verified, then the cancel flow asks how; keeping the subscription ends the flow.
     const answers = ['anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm', 'ja', 'Behåll den'];
     let flow = adapter.send({ type: 'message', text: 'Säga upp prenumerationen', locale: 'sv-SE' });
     for (const answer of answers) flow = flow.send({ type: 'message', text: answer, locale: 'sv-SE' });
     await flow.startTest();
+    const said = adapter.activeQueue.map((a) => a.text ?? '').join('\n');
+    expect(turnErrors, 'the set-up conversation crashed').toEqual([]);
+    expect(said).toContain('Tack, nu är du verifierad som administratör för Fjordfika AB.');
     return adapter;
   }
 
+  /** What the bot said to one message; a turn that crashed fails the test here, with its own error. */
   const collect = async (adapter: TestAdapter, text: string) => {
     const before = adapter.activeQueue.length;
-    await adapter.send({ type: 'message', text, locale: 'sv-SE' }).startTest().catch(() => undefined);
-    return adapter.activeQueue.slice(before).map((a) => a.text ?? '');
+    await adapter.send({ type: 'message', text, locale: 'sv-SE' }).startTest();
+    const crashed = turnErrors.splice(0);
+    if (crashed.length > 0) throw crashed[0];
+    const said = adapter.activeQueue.slice(before).map((a) => a.text ?? '');
+    expect(said).not.toContain(i18n.getFixedT('sv')('errors:turn'));
+    return said;
   };
 
   it('is not asked again within the idle limit (ID-1)', async () => {

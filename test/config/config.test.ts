@@ -1,5 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
+
+describe('.env.example', () => {
+  const assignments = Object.fromEntries(
+    readFileSync(join(__dirname, '../../.env.example'), 'utf8')
+      .split('\n')
+      .filter((line) => /^[A-Za-z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+
+  it('is a valid configuration as it stands, with a demo support contact and the ID-3 window', () => {
+    const result = loadConfig(assignments);
+    expect(result.ok, result.ok ? '' : result.problems.join('; ')).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.supportContact).toMatch(/\d{2,3}-\d/);
+    expect(result.config.policy).toMatchObject({ failureWindowHours: 24, maxLockoutMinutes: 1440, maxOneTimeCodes: 3 });
+  });
+});
 
 describe('loadConfig', () => {
   it('runs with no environment at all: SQLite, port 3978, Swedish, POLICY.md defaults, no authentication', () => {

@@ -9,7 +9,7 @@ import { NOW } from '../support/facts';
 
 function client(flows: ConstructorParameters<typeof MainDialog>[0]['flows'] = {}, dialogs: ComponentDialog[] = [verificationRig().dialog]) {
   return dialogClient((conversationState) =>
-    new MainDialog({ i18n, policy, vocabulary, recognizer, actions: seededActions().actions, logger: silentLogger, verification: verificationRig().verification, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession') }),
+    new MainDialog({ i18n, policy, vocabulary, recognizer, actions: seededActions().actions, logger: silentLogger, verification: verificationRig().verification, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationState.createProperty('transcript'), reasons: conversationState.createProperty('lastReason') }),
   );
 }
 
@@ -67,13 +67,16 @@ describe.each(['sv', 'en'] as const)('MainDialog in %s', (language: Language) =>
     expect(titles(reply)).toEqual(say.options);
   });
 
-  it('answers general questions from the policy, citing rules, then offers to look at the account', async () => {
+  it('answers general questions from the policy, in plain words without rule IDs, then offers to look at the account', async () => {
     const dialog = client();
     await dialog.sendActivity(message('hej', language));
     dialog.getNextReply();
     const overview = await dialog.sendActivity(message(say.general, language));
     expect(overview.text).toContain(say.overview);
-    for (const rule of ['TR-1', 'END-3', 'EARLY-4', 'EARLY-5', 'RE-1', 'PK-1', 'FR-1']) expect(overview.text).toContain(rule);
+    expect(overview.text).not.toMatch(/\b(?:ID|TR|END|EARLY|PK|RE|FR|FB|AS|DD)-\d\b/);
+    for (const part of ['trial', 'endOfTerm', 'openFpp', 'early', 'licences', 'data', 'refund', 'fastRevoke']) {
+      expect(overview.text).toContain(i18n.getFixedT(language)(`policy:overview.${part}`, { licenceThreshold: 25, retentionDays: 90, fastRevokeDays: 3 }));
+    }
     expect(dialog.getNextReply().text).toBe(say.offerAccount);
   });
 
@@ -129,12 +132,21 @@ describe('MainDialog routing', () => {
     expect(reply.text).toContain(expected.en.overview);
   });
 
-  it('talk to a person, unverified: how to reach support, and how verifying first helps', async () => {
-    const dialog = client();
+  it('talk to a person, unverified: a real hand-off case marked not verified, with how to reach support (AS-2)', async () => {
+    const actions = seededActions();
+    const dialog = dialogClient((conversationState) =>
+      new MainDialog({ i18n, policy, vocabulary, recognizer, actions: actions.actions, logger: silentLogger, verification: verificationRig().verification, flows: {}, dialogs: [verificationRig().dialog], now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationState.createProperty('transcript'), reasons: conversationState.createProperty('lastReason') }),
+    );
     await dialog.sendActivity(message('hello', 'en'));
     dialog.getNextReply();
-    const reply = await dialog.sendActivity(message('Talk to a person', 'en'));
-    expect(reply.text).toContain('Our support team can help you.');
-    expect(reply.text).toContain('If you verify here first');
+    const intro = await dialog.sendActivity(message('Talk to a person', 'en'));
+    expect(intro.text).toBe(i18n.getFixedT('en')('main:personUnverified'));
+    const receipt = dialog.getNextReply();
+    expect(receipt.text).toMatch(/Your case is with a colleague\. Case reference: CX-/);
+    expect(receipt.text).toContain(i18n.getFixedT('en')('common:supportContactUnset'));
+    const cases = actions.db.prepare("SELECT account_id AS accountId, action, details FROM cases WHERE kind = 'handoff'").all() as Array<{ accountId: string | null; action: string; details: string }>;
+    expect(cases).toHaveLength(1);
+    expect(cases[0]).toMatchObject({ accountId: null, action: 'none' });
+    expect(JSON.parse(cases[0].details).packet).toMatchObject({ reason: 'caller-asked', caller: { verified: false }, language: 'en' });
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryUnavailableError, type AccountDirectory } from '../../src/accounts/directory';
 import type { Language } from '../../src/i18n';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
-import { languageFromActivity, message, seededDirectory, titles, verificationRig, type VerificationRig } from '../support/bot';
+import { i18n, languageFromActivity, message, seededDirectory, titles, verificationRig, type VerificationRig } from '../support/bot';
 import { answersOf, DEMO_CALLERS, type DemoCaller } from '../support/demoCallers';
 
 const TEXT = {
@@ -100,7 +100,7 @@ describe.each(['sv', 'en'] as const)('VerifyIdentityDialog in %s', (language) =>
   it('a verified non-admin gets general information only, and how to reach their admin (ID-2)', async () => {
     const { dialog, said } = await verifyAs(DEMO_CALLERS.sara, language);
     expect(said.at(-1)).toContain(say.verifiedNotAdmin);
-    expect(said.at(-1)).toContain('ID-2');
+    expect(said.at(-1)).not.toMatch(/\bID-2\b/);
     expect(dialog.dialogTurnResult.result).toMatchObject({ status: 'verified', isAdmin: false });
   });
 
@@ -140,7 +140,7 @@ describe.each(['sv', 'en'] as const)('VerifyIdentityDialog in %s', (language) =>
     const dialog = client(rig, 'conv-attacker');
     const wrongSet = [...answersOf(DEMO_CALLERS.anna).slice(0, 4), 'Storgatan 99, 114 55 Stockholm', say.yes];
     const replies = await converse(dialog, language, ['start', ...wrongSet, ...wrongSet, ...wrongSet]);
-    expect(texts(replies).at(-1)).toBe(`${say.locked} ${language === 'sv' ? 'Vår support kan hjälpa dig under tiden; de ställer samma frågor.' : 'Our support team can help you in the meantime; they will ask you the same questions.'}`);
+    expect(texts(replies).at(-1)).toBe(`${say.locked} ${i18n.getFixedT(language)('verify:locked', { minutes: '' }).split('. ').slice(1).join('. ')} ${i18n.getFixedT(language)('common:supportContactUnset')}`);
     expect(dialog.dialogTurnResult.result).toEqual({ status: 'locked' });
 
     // A new conversation: the account is still locked, and it is said as soon as the user ID is given.

@@ -38,22 +38,31 @@ describe('server over real HTTP (embedded SQLite, no credentials)', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  it('a Swedish caller who opens the chat is greeted in Swedish at the connector', async () => {
-    const res = await post(JSON.stringify(inbound(connector.url, 'conv-sv', {
-      type: 'conversationUpdate', locale: 'sv-SE', membersAdded: [{ id: 'user-conv-sv', name: 'Caller' }],
+  /** A Swedish caller opens a chat of their own; each test uses its own conversation id, so none relies on another. */
+  const openSwedishChat = (conversationId: string) =>
+    post(JSON.stringify(inbound(connector.url, conversationId, {
+      type: 'conversationUpdate', locale: 'sv-SE', membersAdded: [{ id: `user-${conversationId}`, name: 'Caller' }],
     })));
+
+  it('a Swedish caller who opens the chat is greeted in Swedish at the connector', async () => {
+    const res = await openSwedishChat('conv-sv-greeting');
     expect(res.status).toBe(200);
-    const texts = connector.textsFor('conv-sv');
+    const texts = connector.textsFor('conv-sv-greeting');
     expect(texts[0]).toContain('Hej! Jag är prenumerationsassistenten.');
     expect(texts[1]).toBe('Vad vill du göra?');
   });
 
   it('a Swedish message is answered in Swedish, in the same conversation', async () => {
-    const res = await post(JSON.stringify(inbound(connector.url, 'conv-sv', { type: 'message', text: 'Allmänna frågor', locale: 'sv-SE' })));
+    expect((await openSwedishChat('conv-sv-message')).status).toBe(200);
+    const greeting = connector.textsFor('conv-sv-message');
+    expect(greeting.at(-1)).toBe('Vad vill du göra?');
+    const res = await post(JSON.stringify(inbound(connector.url, 'conv-sv-message', { type: 'message', text: 'Allmänna frågor', locale: 'sv-SE' })));
     expect(res.status).toBe(200);
-    const texts = connector.textsFor('conv-sv');
-    expect(texts[2]).toContain('Så här fungerar en uppsägning:');
-    expect(texts[3]).toBe('Vill du att jag tittar på din egen prenumeration? Välj vad du vill göra, så kontrollerar jag först vem du är.');
+    const texts = connector.textsFor('conv-sv-message').slice(greeting.length);
+    expect(texts[0]).toContain('Så här fungerar en uppsägning:');
+    expect(texts[1]).toBe('Vill du att jag tittar på din egen prenumeration? Välj vad du vill göra, så kontrollerar jag först vem du är.');
+    // Answered once, to this conversation, in reply to the message: not a new greeting.
+    expect(texts.join('\n')).not.toContain('Hej! Jag är prenumerationsassistenten.');
   });
 
   it('an English message gets an English greeting and the suggested actions', async () => {
@@ -107,7 +116,11 @@ describe('server over real HTTP (embedded SQLite, no credentials)', () => {
     expect(await res.text()).not.toContain('nothing-here');
   });
 
-  it('logs carry no parser internals to the caller but keep them for operators', () => {
-    expect(logLines.some((line) => line.includes('"event":"http.error"') && line.includes('Invalid JSON'))).toBe(true);
+  it('logs carry no parser internals to the caller but keep them for operators', async () => {
+    const logged = logLines.length;
+    const res = await post('{"type":"message",');
+    expect(res.status).toBe(400);
+    expect(await res.text()).not.toMatch(/position|Unexpected|JSON at|stack|Error:|Invalid JSON/i);
+    expect(logLines.slice(logged).some((line) => line.includes('"event":"http.error"') && line.includes('Invalid JSON'))).toBe(true);
   });
 });

@@ -3,23 +3,33 @@ import { describe, expect, it } from 'vitest';
 import type { SubscriptionService } from '../../src/subscriptions/subscriptionService';
 import { SubscriptionServiceUnavailableError } from '../../src/subscriptions/subscriptionService';
 import { memoryStateStore, type StateStore } from '../../src/storage';
+import { DEFAULT_POLICY_CONFIG } from '../../src/policy';
+import { formatDate } from '../../src/format';
+import { i18n } from '../support/bot';
 import { CASE_IN_TEXT, replyText, startConversation } from '../support/conversation';
 
 const count = (c: Awaited<ReturnType<typeof startConversation>>, sql: string) => (c.db().prepare(sql).get() as { n: number }).n;
 
 describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
+  const t = i18n.getFixedT(language);
+  const annasSubscription = t('account:subscriptionLabel', { plan: t('account:plans.SMALL_BUSINESS'), count: 12 });
+  const deletedBy = formatDate('2026-11-25', language);
   const say = {
-    sv: { explain: 'raderar alla data som hör till den, senast den 25 november 2026 (FR-1)', never: 'kan aldrig återaktiveras (RE-2)', codeSent: 'sexsiffrig kod till numret som slutar på 67', codeRetry: 'Det är inte koden jag skickade.', typeName: 'skriva organisationens namn: Fjordfika AB', nameRetry: 'Det stämmer inte.', done: 'raderas senast den 25 november 2026 (FR-1)' },
-    en: { explain: 'deletes all data associated with it by 25 November 2026 (FR-1)', never: 'can never be reactivated (RE-2)', codeSent: '6-digit code to the number ending in 67', codeRetry: 'That is not the code I sent.', typeName: 'type the name of the organisation: Fjordfika AB', nameRetry: "That doesn't match.", done: 'deleted by 25 November 2026 (FR-1)' },
-  }[language];
+    explain: t('fastRevoke:explain', { subscription: annasSubscription, date: deletedBy, retentionDays: DEFAULT_POLICY_CONFIG.retentionDays }),
+    fees: t('fastRevoke:feeWarning'),
+    codeSent: t('fastRevoke:codeSent', { last: '67' }),
+    codeRetry: t('fastRevoke:codeRetry'),
+    typeName: t('fastRevoke:typeName', { organisation: 'Fjordfika AB' }),
+    nameRetry: t('fastRevoke:nameRetry', { organisation: 'Fjordfika AB' }),
+    done: t('action:receipt.fast-revoke', { subscription: annasSubscription, dataDeletedOn: deletedBy }),
+  };
 
   it('wrong code, then the right one; wrong name, then the right one: revoked once (FR-1, FR-2)', async () => {
     const c = await startConversation({ language });
     try {
       const intro = (await c.verifyFor('fastRevoke', 'anna')).join('\n');
       expect(intro).toContain(say.explain);
-      expect(intro).toContain(say.never);
-      expect(intro).toContain('(EARLY-1)');
+      expect(intro).toContain(say.fees);
       expect((await c.say(c.words.yes, c.words.yes)).join('\n')).toContain(say.codeSent);
       expect(c.otp.sent).toHaveLength(1);
       expect(c.otp.sent[0].to).toBe('+46701234567');
@@ -47,7 +57,7 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
       await c.say(c.words.yes, c.words.yes);
       const first = c.otp.lastCode() as string;
       const resent = await c.say(language === 'sv' ? 'jag fick ingen kod' : "i didn't get the code");
-      expect(resent.at(-1)).toContain(language === 'sv' ? 'Jag har skickat en ny kod' : "I've sent a new code");
+      expect(resent.at(-1)).toBe(t('fastRevoke:resent', { last: '67' }));
       expect(c.otp.sent).toHaveLength(2);
       const second = c.otp.lastCode() as string;
       if (first !== second) expect((await c.say(first)).join('\n')).toContain(say.codeRetry);
@@ -65,7 +75,7 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
       const resend = language === 'sv' ? 'skicka igen' : 'send it again';
       await c.say(resend, resend);
       expect(c.otp.sent).toHaveLength(3);
-      expect((await c.say(resend))[0]).toContain(language === 'sv' ? 'Jag kan inte skicka fler koder just nu.' : "I can't send any more codes right now.");
+      expect((await c.say(resend))[0]).toContain(t('fastRevoke:noMoreCodes'));
       expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
     } finally {
       await c.close();
@@ -88,7 +98,7 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
       await c.verifyFor('fastRevoke', 'anna');
       await c.say(c.words.yes, c.words.yes);
       const said = await c.say('123123', '234234', '345345', '456456');
-      expect(said.join('\n')).toContain(language === 'sv' ? 'Det gick inte, så jag har avbrutit. Ingenting har ändrats.' : "That didn't work, so I've stopped. Nothing has been changed.");
+      expect(said.join('\n')).toContain(t('fastRevoke:codeFailed'));
       expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND id = 'sub-fjordfika-1'")).toBe(1);
       expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
     } finally {
@@ -98,12 +108,14 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
 });
 
 describe.each(['sv', 'en'] as const)('confirmations in %s', (language) => {
+  const t = i18n.getFixedT(language);
+  const annasSubscription = t('account:subscriptionLabel', { plan: t('account:plans.SMALL_BUSINESS'), count: 12 });
   it('a declined confirmation changes nothing', async () => {
     const c = await startConversation({ language });
     try {
       await c.verifyFor('cancel', 'anna');
       const said = await c.say(c.words.now, c.words.yes, c.words.no);
-      expect(said.at(-2)).toBe(language === 'sv' ? 'Okej, ingenting har ändrats.' : 'Fine, nothing has been changed.');
+      expect(said.at(-2)).toBe(t('cancel:declined'));
       expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND auto_renew = 1 AND id = 'sub-fjordfika-1'")).toBe(1);
       expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
       expect(count(c, 'SELECT COUNT(*) AS n FROM subscription_changes')).toBe(0);
@@ -117,7 +129,7 @@ describe.each(['sv', 'en'] as const)('confirmations in %s', (language) => {
     try {
       await c.verifyFor('cancel', 'anna');
       const said = await c.say(c.words.now, c.words.no);
-      expect(said.join('\n')).toContain(language === 'sv' ? 'Ingenting har ändrats.' : 'Nothing has been changed.');
+      expect(said.join('\n')).toContain(t('cancel:feeDeclined'));
       expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
     } finally {
       await c.close();
@@ -130,7 +142,7 @@ describe.each(['sv', 'en'] as const)('confirmations in %s', (language) => {
       await c.verifyFor('cancel', 'anna');
       await c.say(c.words.now, c.words.yes);
       const said = await c.say(language === 'sv' ? 'avbryt' : 'cancel');
-      expect(said[0]).toBe(language === 'sv' ? 'Okej, jag avbryter. Ingenting har ändrats.' : "OK, I've stopped. Nothing has been changed.");
+      expect(said[0]).toBe(t('interruptions:cancelled'));
       expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
     } finally {
       await c.close();
@@ -138,18 +150,24 @@ describe.each(['sv', 'en'] as const)('confirmations in %s', (language) => {
   });
 
   it('an option said with a few more words is understood; not understanding three times changes nothing', async () => {
-    const c = await startConversation({ language: 'sv' });
+    const words = {
+      sv: { nowWithMore: 'nu direkt tack', unclear: ['kanske', 'tja', 'hmm', 'blä'] },
+      en: { nowWithMore: 'right now please', unclear: ['maybe', 'well', 'hmm', 'blah'] },
+    }[language];
+    const c = await startConversation({ language });
     try {
       await c.verifyFor('cancel', 'anna');
-      expect((await c.say('nu direkt tack')).join('\n')).toContain('(EARLY-1)');
+      expect(await c.say(words.nowWithMore)).toContain(t('cancel:feeWarning'));
     } finally {
       await c.close();
     }
-    const d = await startConversation({ language: 'sv' });
+    const d = await startConversation({ language });
     try {
       await d.verifyFor('cancel', 'anna');
-      const said = await d.say('kanske', 'tja', 'hmm', 'blä');
-      expect(said.join('\n')).toContain('Jag förstod inte om du vill säga upp nu eller vid periodens slut, så jag har inte ändrat något.');
+      const said = await d.say(...words.unclear);
+      expect(said).toContain(t('cancel:notUnderstood'));
+      expect(count(d, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND auto_renew = 1 AND id = 'sub-fjordfika-1'")).toBe(1);
+      expect(count(d, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
     } finally {
       await d.close();
     }
@@ -162,7 +180,7 @@ describe.each(['sv', 'en'] as const)('confirmations in %s', (language) => {
       await c.say(c.words.endOfTerm, c.words.yes, c.words.skip);
       // Auto-renew is now off: only "Now" and "Keep it" are offered, so "2" means "Keep it".
       const said = await c.say(c.words.cancel, '2');
-      expect(said.join('\n')).toContain(language === 'sv' ? 'Okej, jag låter' : "Fine, I've left");
+      expect(said.join('\n')).toContain(t('cancel:kept', { subscription: annasSubscription }));
       expect(count(c, "SELECT COUNT(*) AS n FROM subscriptions WHERE status = 'ACTIVE' AND id = 'sub-fjordfika-1'")).toBe(1);
     } finally {
       await c.close();
@@ -303,8 +321,9 @@ describe('a billing backend that fails', () => {
         { kind: 'action', status: 'pending', action: 'cancel-now' },
         { kind: 'handoff', status: 'open', action: 'cancel-now' },
       ]);
-      expect(JSON.parse(cases[1].details)).toMatchObject({ reason: 'backend-failure', organisationName: 'Fjordfika AB', caller: 'a***@fjordfika.se', unfinishedCaseStatus: 'pending' });
-      expect(JSON.parse(cases[1].details).unfinishedCase).toMatch(/^CX-/);
+      const packet = JSON.parse(cases[1].details).packet;
+      expect(packet).toMatchObject({ reason: 'backend-failure', caller: { userId: 'a***@fjordfika.se', organisationName: 'Fjordfika AB' }, unfinishedCase: { status: 'pending' } });
+      expect(packet.unfinishedCase.reference).toMatch(/^CX-/);
     } finally {
       await c.close();
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startConversation } from '../support/conversation';
+import { CASE_IN_TEXT, startConversation } from '../support/conversation';
+import { NOW } from '../support/facts';
 import { answersOf, DEMO_CALLERS } from '../support/demoCallers';
 
 const anna = answersOf(DEMO_CALLERS.anna);
@@ -10,13 +11,13 @@ describe('free text is routed in both languages', () => {
     ['en', 'i need to cancel our subscription', 'Before I can look at your account'],
     ['sv', 'vi vill radera all data direkt', 'Innan jag kan titta på ditt konto'],
     ['en', 'we changed our mind, can we get the subscription back', 'Before I can look at your account'],
-    ['sv', 'hur länge sparas min data?', 'dina data sparas i 90 dagar och raderas sedan för gott (EARLY-3)'],
-    ['en', 'can I get my money back?', 'prorated credit is returned to you within the next billing cycle (EARLY-6)'],
-    ['en', 'can i cancel a trial?', "A trial can't be cancelled: there is nothing to cancel (TR-1)"],
-    ['sv', 'hur lång är bindningstiden', 'Small Business på ett år eller månad för månad (END-2)'],
+    ['sv', 'hur länge sparas min data?', 'dina data sparas i 90 dagar och raderas sedan för gott.'],
+    ['en', 'can I get my money back?', 'prorated credit is returned to you within the next billing cycle.'],
+    ['en', 'can i cancel a trial?', "A trial can't be cancelled: there is nothing to cancel."],
+    ['sv', 'hur lång är bindningstiden', 'Small Business på ett år eller månad för månad.'],
     ['sv', 'vad kostar en pizza', 'Tyvärr kan jag bara hjälpa till med prenumerationer'],
     ['en', 'how do I change my e-mail', "I'm afraid I can only help with subscriptions"],
-    ['sv', 'jag vill prata med en människa', 'Vår support kan hjälpa dig.'],
+    ['sv', 'jag vill prata med en människa', 'Jag har lämnat över ditt ärende till en kollega.'],
     ['en', 'what can you do', 'I can cancel your subscription'],
   ] as const)('%s: "%s"', async (language, text, expected) => {
     const c = await startConversation({ language });
@@ -47,7 +48,8 @@ describe('free text is routed in both languages', () => {
     try {
       await c.say('hej');
       const said = await c.say('får jag pengarna tillbaka om jag säger upp?');
-      expect(said[0]).toContain('(EARLY-6)');
+      expect(said[0]).toContain('proportionell kredit');
+      expect(said[0]).not.toMatch(/EARLY-6/);
       expect(said[1]).toBe('Vill du att jag tittar på din egen prenumeration? Välj vad du vill göra, så kontrollerar jag först vem du är.');
       expect((await c.say('Säga upp prenumerationen'))[0]).toContain('Innan jag kan titta på ditt konto');
     } finally {
@@ -121,7 +123,9 @@ describe('short answers at the menu', () => {
     const c = await startConversation({ language: 'en' });
     try {
       await c.say('hello', 'qwfp zxcv', 'blorp glorp');
-      expect((await c.say('yes'))[0]).toContain('Our support team can help you.');
+      const said = await c.say('yes');
+      expect(said[0]).toContain("I've passed your request to a colleague.");
+      expect(said[1]).toMatch(/Your case is with a colleague\. Case reference: CX-/);
     } finally {
       await c.close();
     }
@@ -159,12 +163,39 @@ describe('short answers at the menu', () => {
     }
   });
 
-  it('a caller locked out of verification who asks for a person is sent to support, not told to verify first', async () => {
-    const c = await startConversation({ language: 'sv' });
+  it.each(['sv', 'en'] as const)('%s: a caller locked out of verification who asks for a person gets a real hand-off, marked not verified (ID-3, AS-2)', async (language) => {
+    const c = await startConversation({ language });
+    const t = c.runtime.i18n.getFixedT(language);
     try {
-      const wrong = [...answersOf(DEMO_CALLERS.anna).slice(0, 4), 'Storgatan 99, 114 55 Stockholm', 'ja'];
-      await c.say('Säga upp prenumerationen', ...wrong, ...wrong, ...wrong);
-      expect((await c.say('prata med en person'))[0]).toContain('Du kan inte verifiera dig här just nu');
+      const wrong = [...answersOf(DEMO_CALLERS.anna).slice(0, 4), 'Storgatan 99, 114 55 Stockholm', c.words.yes];
+      await c.say(c.words.cancel, ...wrong, ...wrong, ...wrong);
+      const said = await c.say(language === 'sv' ? 'prata med en person' : 'talk to a person');
+      expect(said[0]).toBe(t('main:personLocked'));
+      expect(said[1]).toMatch(CASE_IN_TEXT);
+      expect(said[1]).toContain(t('common:supportContactUnset'));
+      const packet = JSON.parse((c.db().prepare("SELECT details FROM cases WHERE kind = 'handoff'").get() as { details: string }).details).packet;
+      expect(packet).toMatchObject({ reason: 'locked-out', caller: { verified: false, userId: null }, decision: { rules: ['ID-3', 'AS-2'] }, language });
+      expect(packet.caller.lockedUntil).toBe(new Date(NOW.getTime() + 15 * 60_000).toISOString());
+      // The answers given during verification never reach the packet: the transcript withholds them.
+      const transcript = JSON.stringify(packet.transcript);
+      for (const answer of [...answersOf(DEMO_CALLERS.anna).slice(0, 4), 'Storgatan 99']) expect(transcript).not.toContain(answer);
+      expect(transcript).toContain('[withheld]');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it.each(['sv', 'en'] as const)('%s: "which one was wrong?" after a lockout is answered with why the bot cannot say (ID-3, AS-3)', async (language) => {
+    const c = await startConversation({ language });
+    const t = c.runtime.i18n.getFixedT(language);
+    try {
+      const wrong = [...answersOf(DEMO_CALLERS.anna).slice(0, 4), 'Storgatan 99, 114 55 Stockholm', c.words.yes];
+      await c.say(c.words.cancel, ...wrong, ...wrong, ...wrong);
+      const said = await c.say(language === 'sv' ? 'vilken var fel?' : 'which one was wrong?');
+      expect(said[0]).toContain(t('why:reasons.locked-out'));
+      expect(said[0]).toContain(t('why:next.try-later'));
+      expect(said[0]).toContain(t('why:next.person'));
+      expect(said.join('\n')).not.toContain(t('policy:answers.termLengthQuestion'));
     } finally {
       await c.close();
     }
@@ -174,7 +205,7 @@ describe('short answers at the menu', () => {
     const c = await startConversation({ language: 'sv', config: { supportContact: '08-123 45 67 (vardagar 8–17)' } });
     try {
       await c.say('hej');
-      expect((await c.say('jag vill prata med en människa'))[0]).toContain('Du når vår support på 08-123 45 67 (vardagar 8–17).');
+      expect((await c.say('jag vill prata med en människa')).join('\n')).toContain('Du når vår support på 08-123 45 67 (vardagar 8–17).');
     } finally {
       await c.close();
     }
@@ -261,7 +292,9 @@ describe('interruptions at a verification question', () => {
     const c = await startConversation({ language: 'sv' });
     try {
       await c.say('Säga upp prenumerationen', anna[0]);
-      expect((await c.say('kan jag få prata med en riktig människa'))[0]).toContain('Vår support kan hjälpa dig.');
+      const said = await c.say('kan jag få prata med en riktig människa');
+      expect(said[0]).toContain('Jag har lämnat över ditt ärende till en kollega.');
+      expect(said[1]).toMatch(CASE_IN_TEXT);
     } finally {
       await c.close();
     }
@@ -313,7 +346,7 @@ describe('interruptions at a confirmation', () => {
       await c.verifyFor('cancel', 'anna');
       await c.say('Nu');
       const said = await c.say('får jag pengarna tillbaka då?');
-      expect(said[0]).toContain('(EARLY-6)');
+      expect(said[0]).toContain('proportionell kredit');
       expect(said[1]).toContain('Godkänner du det?');
     } finally {
       await c.close();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createI18n, languageFromLocale, readLocaleResources } from '../../src/i18n';
-import { chooseLanguage } from '../../src/bot/language';
+import { chooseLanguage } from '../../src/conversation/language';
+import { createPolicy, DEFAULT_POLICY_CONFIG, REASONS } from '../../src/policy';
 
 /** Every leaf under its dotted path; arrays count by index, as the project's pre-stop check counts them. */
 function flatten(tree: unknown, prefix = ''): Map<string, unknown> {
@@ -49,6 +50,32 @@ describe('locale parity', () => {
     expect(swedish).toMatch(/[åäö]/);
     // Words a Swede never writes without their letters.
     expect(swedish).not.toMatch(/\b(pa|nar|fraga|fragor|aterkalla|aterkallelse|aterstar|ocksa|for att|anvandare|andrats|radera[sd]? for)\b/i);
+  });
+});
+
+describe('what customers read', () => {
+  // The NLU corpora (locales/*/nlu) are training data, not text the bot says.
+  const customerFacing = (language: 'sv' | 'en') => [...keys[language]].filter(([key]) => !key.startsWith('nlu.'));
+
+  it.each(['sv', 'en'] as const)('%s: no string names a rule ID; customers read the reason in plain words', (language) => {
+    const withIds = customerFacing(language).filter(([, text]) => /\b(?:ID|TR|END|EARLY|PK|RE|FR|FB|AS|DD)-\d+\b/.test(String(text)));
+    expect(withIds.map(([key]) => key)).toEqual([]);
+  });
+
+  it('the rule-ID check itself catches an ID in a sentence', () => {
+    expect(/\b(?:ID|TR|END|EARLY|PK|RE|FR|FB|AS|DD)-\d+\b/.test('…bli bättre (FB-1)')).toBe(true);
+  });
+
+  it('Swedish says "du" throughout: the organisation\'s things are "organisationens" or "dina", never "er", "era" or "ni"', () => {
+    const polite = customerFacing('sv').filter(([, text]) => /(?<![\p{L}])(?:er|era|ert|ni|eder)(?![\p{L}])/iu.test(String(text)));
+    expect(polite.map(([key, text]) => `${key}: ${text}`)).toEqual([]);
+  });
+
+  it('every reason a caller can ask "why?" about, and every next step, is worded in both languages (AS-3)', () => {
+    for (const reason of REASONS) for (const language of ['sv', 'en'] as const) expect(keys[language].has(`why.reasons.${reason}`), `${language} ${reason}`).toBe(true);
+    for (const step of new Set(REASONS.flatMap((reason) => createPolicy(DEFAULT_POLICY_CONFIG).explain(reason).nextSteps))) {
+      for (const language of ['sv', 'en'] as const) expect(keys[language].has(`why.next.${step}`), `${language} ${step}`).toBe(true);
+    }
   });
 });
 

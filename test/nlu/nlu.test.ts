@@ -4,7 +4,7 @@ import { evaluate, readLabelled } from '../../src/understanding/evaluation';
 import { freeTextInterruption, phraseInterruption } from '../../src/understanding/interruptions';
 import { NLU_INTENTS, readCorpora } from '../../src/understanding/nlu';
 import { normalisePhrase } from '../../src/understanding/phrases';
-import { buildVocabulary, editDistance } from '../../src/understanding/typos';
+import { buildKnownWords, editDistance } from '../../src/understanding/typos';
 import { buildYesNoVocabulary, recognizeYesNo } from '../../src/understanding/yesNo';
 import { recognizer, vocabulary } from '../support/bot';
 
@@ -76,7 +76,7 @@ describe('intent recognition', () => {
 });
 
 describe('typo correction', () => {
-  const vocab = buildVocabulary(['cancel my subscription', 'hello there', 'help me', 'säga upp abonnemanget']);
+  const vocab = buildKnownWords(['cancel my subscription', 'hello there', 'help me', 'säga upp abonnemanget']);
 
   it('corrects a word to its nearest known word', () => {
     expect(vocab.correct('cancle')).toBe('cancel');

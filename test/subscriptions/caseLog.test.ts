@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createAccountActions } from '../../src/cases/accountActions';
+import { createAccountActions, type ActionContext } from '../../src/cases/accountActions';
 import { CASE_REFERENCE, newCaseReference } from '../../src/cases/caseReference';
 import { createSqliteCaseLog } from '../../src/cases/sqliteCaseLog';
 import { createSqliteDirectory } from '../../src/accounts/sqliteDirectory';
 import { seedDemoAccounts } from '../../src/accounts/demoAccounts';
-import { createPolicy, DEFAULT_POLICY_CONFIG } from '../../src/policy';
+import { createPolicy, DEFAULT_POLICY_CONFIG, type CallerStanding } from '../../src/policy';
 import { maskPersonalData } from '../../src/privacy/mask';
 import { openSqliteDatabase } from '../../src/storage/sqlite';
 import { planAction } from '../../src/subscriptions/effects';
@@ -18,8 +18,14 @@ function rig() {
   seedDemoAccounts(db, NOW);
   const cases = createSqliteCaseLog(db);
   const actions = createAccountActions({ directory: createSqliteDirectory(db), subscriptions: createSqliteSubscriptions(db, () => NOW), cases, policy, now: () => NOW, mask: maskPersonalData });
-  const context = { accountId: 'acc-fjordfika', subscriptionId: 'sub-fjordfika-1', idempotencyKey: 'k1', channel: 'test', caller: 'a***@fjordfika.se' };
+  const context: ActionContext = { accountId: 'acc-fjordfika', subscriptionId: 'sub-fjordfika-1', idempotencyKey: 'k1', channel: 'test', caller: 'a***@fjordfika.se', verifiedCaller: verifiedAdmin('acc-fjordfika') };
   return { db, cases, actions, context };
+}
+
+/** How a caller verified a minute ago as an administrator of the account stands (ID-1, ID-2). */
+function verifiedAdmin(accountId: string, changes: Partial<CallerStanding> = {}) {
+  const aMinuteAgo = new Date(NOW.getTime() - 60_000);
+  return { accountId, standing: { verifiedAt: aMinuteAgo, lastActiveAt: aMinuteAgo, isAdmin: true, ...changes } };
 }
 
 describe('case references', () => {
@@ -72,7 +78,7 @@ describe('account actions', () => {
 
   it('the assistant never cancels early what needs a person (EARLY-5, AS-2)', async () => {
     const { actions } = rig();
-    const outcome = await actions.perform('cancel-now', { accountId: 'acc-nordkust', subscriptionId: 'sub-nordkust-1', idempotencyKey: 'k3', channel: 'test', caller: 'e***@nordkust.se' });
+    const outcome = await actions.perform('cancel-now', { accountId: 'acc-nordkust', subscriptionId: 'sub-nordkust-1', idempotencyKey: 'k3', channel: 'test', caller: 'e***@nordkust.se', verifiedCaller: verifiedAdmin('acc-nordkust') });
     expect(outcome).toMatchObject({ status: 'not-allowed', reason: 'needs-human-agent' });
   });
 
@@ -92,14 +98,57 @@ describe('account actions', () => {
     expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
   });
 
-  it('a hand-off is one case per key, with the verified context', async () => {
+  it('a hand-off is one case per key, with the packet: who, which subscription, what they wanted, the decision (AS-2)', async () => {
     const { cases, actions } = rig();
-    const context = { accountId: 'acc-nordkust', subscriptionId: 'sub-nordkust-1', idempotencyKey: 'h1', channel: 'msteams', caller: 'e***@nordkust.se', organisationName: 'Nordkust Logistik AB', requestedAction: 'cancel-now' as const, context: { assignedLicenses: 40 } };
-    const first = await actions.handOff('too-many-licences', context);
-    const again = await actions.handOff('too-many-licences', context);
+    const subscription = { id: 'sub-nordkust-1', facts: facts({ plan: 'ENTERPRISE', billing: 'ANNUAL', assignedLicenses: 40 }) };
+    const request = {
+      accountId: 'acc-nordkust',
+      idempotencyKey: 'h1',
+      channel: 'msteams',
+      packet: {
+        caller: { verified: true, isAdmin: true, userId: 'e***@nordkust.se', organisationName: 'Nordkust Logistik AB', lockedUntil: null },
+        subscription,
+        wanted: { action: 'cancel-now' as const, choices: { how: 'now' } },
+        decision: { outcome: 'cancellable', rules: ['EARLY-5' as const, 'AS-2' as const] },
+        language: 'sv',
+        transcript: [{ from: 'caller' as const, text: 'säg upp nu', at: NOW.toISOString() }],
+      },
+    };
+    const first = await actions.handOff('too-many-licences', request);
+    const again = await actions.handOff('too-many-licences', request);
     expect(again.reference).toBe(first.reference);
-    expect(first).toMatchObject({ kind: 'handoff', status: 'open', rules: ['AS-2', 'EARLY-5'], details: { reason: 'too-many-licences', assignedLicenses: 40 } });
-    expect(await cases.auditFor(first.reference)).toHaveLength(1);
+    expect(first).toMatchObject({ kind: 'handoff', status: 'open', accountId: 'acc-nordkust', subscriptionId: 'sub-nordkust-1', action: 'cancel-now', rules: ['AS-2', 'EARLY-5'] });
+    expect(first.details.packet).toEqual({ reason: 'too-many-licences', ...request.packet, unfinishedCase: null });
+    expect(await cases.findCase(first.reference)).toEqual(first);
+    expect(await cases.auditFor(first.reference)).toMatchObject([{ action: 'handoff:too-many-licences', caller: 'e***@nordkust.se', details: { verified: true } }]);
+  });
+
+  it('a caller who is not verified is handed over too: no account, "not verified" in the packet and the audit (AS-2)', async () => {
+    const { cases, actions } = rig();
+    const packet = {
+      caller: { verified: false, isAdmin: null, userId: null, organisationName: null, lockedUntil: '2026-11-22T10:45:00.000Z' },
+      subscription: null,
+      wanted: { action: null, choices: {} },
+      decision: { outcome: 'locked', rules: ['ID-3' as const, 'AS-2' as const] },
+      language: 'en',
+      transcript: [],
+    };
+    const handoff = await actions.handOff('locked-out', { accountId: null, idempotencyKey: 'h2', channel: 'webchat', packet });
+    expect(handoff).toMatchObject({ accountId: null, subscriptionId: null, action: 'none', rules: ['AS-2', 'ID-3'], details: { packet: { reason: 'locked-out', caller: { verified: false } } } });
+    expect(await cases.auditFor(handoff.reference)).toMatchObject([{ accountId: null, caller: 'not verified', details: { verified: false } }]);
+  });
+
+  it.each([
+    ['not an administrator (ID-2)', verifiedAdmin('acc-fjordfika', { isAdmin: false }), 'not-admin'],
+    ['verification lapsed (ID-1)', verifiedAdmin('acc-fjordfika', { lastActiveAt: new Date(NOW.getTime() - 16 * 60_000) }), 'verification-expired'],
+    ['never verified (ID-1)', undefined, 'not-verified'],
+    ['verified for another account (ID-1)', verifiedAdmin('acc-nordkust'), 'not-verified'],
+  ])('the domain refuses a caller who is %s: nothing changes, no case', async (_name, verifiedCaller, reason) => {
+    const { db, actions, context } = rig();
+    const outcome = await actions.perform('cancel-now', { ...context, verifiedCaller });
+    expect(outcome).toMatchObject({ status: 'not-permitted', reason });
+    expect(db.prepare("SELECT status FROM subscriptions WHERE id = 'sub-fjordfika-1'").get()).toEqual({ status: 'ACTIVE' });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM cases').get()).toEqual({ n: 0 });
   });
 
   it('feedback is stored with personal data masked (FB-1)', async () => {

@@ -1,9 +1,9 @@
 import { ConversationState, MemoryStorage, type Activity, type Middleware, type TurnContext } from 'botbuilder';
 import type { Dialog } from 'botbuilder-dialogs';
 import { DialogTestClient } from 'botbuilder-testing';
-import { chooseLanguage, setTurnLanguage } from '../../src/bot/language';
-import { createBotRuntime, type RuntimeOverrides } from '../../src/bot/runtime';
-import { buildVocabulary } from '../../src/bot/vocabulary';
+import { chooseLanguage, setTurnLanguage } from '../../src/conversation/language';
+import { createBotRuntime, type RuntimeOverrides } from '../../src/composition/runtime';
+import { buildVocabulary } from '../../src/conversation/vocabulary';
 import { createI18n, type Language } from '../../src/i18n';
 import { createPolicy, DEFAULT_POLICY_CONFIG } from '../../src/policy';
 import type { AppConfig } from '../../src/config';
@@ -23,6 +23,7 @@ import { createSqliteSubscriptions } from '../../src/subscriptions/sqliteSubscri
 import { maskPersonalData } from '../../src/privacy/mask';
 import { memoryStateStore } from '../../src/storage';
 import { NOW } from './facts';
+import type { ReasonToExplain } from '../../src/conversation/reasons';
 
 export const i18n = createI18n('sv');
 export const policy = createPolicy(DEFAULT_POLICY_CONFIG);
@@ -93,7 +94,8 @@ export function verificationRig(options: { store?: StateStore; directory?: Accou
   const directory = options.directory ?? seededDirectory();
   const logLines: string[] = [];
   const verification = createCallerVerification({ directory, attempts: createAttemptLedger(store), policy, now, minimumDurationMs: 0 });
-  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
+  const reasons = new ConversationState(new MemoryStorage()).createProperty<ReasonToExplain | undefined>('lastReason');
+  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, reasons, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
   return { store, directory, verification, dialog, logLines };
 }
 

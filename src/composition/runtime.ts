@@ -16,6 +16,8 @@ import { createCallerVerification } from '../verification/verifyCaller';
 import { createAccountActions } from '../cases/accountActions';
 import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
 import type { CaseLog } from '../cases/caseLog';
+import type { TranscriptLine } from '../cases/handoffPacket';
+import type { ReasonToExplain } from '../conversation/reasons';
 import { maskPersonalData } from '../privacy/mask';
 import { loadIntentRecognizer, type IntentRecognizer } from '../understanding/nlu';
 import { createHttpSubscriptions } from '../subscriptions/httpSubscriptions';
@@ -31,8 +33,8 @@ import { PerformActionDialog } from '../../dialogs/performActionDialog';
 import { ReactivateDialog, REACTIVATE_DIALOG } from '../../dialogs/reactivateDialog';
 import { SelectSubscriptionDialog } from '../../dialogs/selectSubscriptionDialog';
 import { VerifyIdentityDialog } from '../../dialogs/verifyIdentityDialog';
-import { SupportBot } from './supportBot';
-import { buildVocabulary } from './vocabulary';
+import { SupportBot } from '../bot/supportBot';
+import { buildVocabulary } from '../conversation/vocabulary';
 
 export interface BotRuntime {
   bot: SupportBot;
@@ -85,9 +87,11 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const conversationState = new ConversationState(store);
   const userState = new UserState(store);
   const callerSession = conversationState.createProperty<CallerSession | undefined>('callerSession');
+  const transcript = conversationState.createProperty<TranscriptLine[]>('transcript');
+  const reasons = conversationState.createProperty<ReasonToExplain | undefined>('lastReason');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskPersonalData });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, callerSession, supportContact: config.supportContact, now, logger };
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, callerSession, transcript, reasons, supportContact: config.supportContact, now, logger };
   const mainDialog = new MainDialog({
     i18n,
     policy,
@@ -95,12 +99,14 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     recognizer,
     actions,
     callerSession,
+    transcript,
+    reasons,
     now,
     logger,
     supportContact: config.supportContact,
     verification,
     dialogs: [
-      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
+      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, transcript, reasons, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
       new CancelSubscriptionDialog(flowDeps),
       new FastRevokeDialog(flowDeps),
       new ReactivateDialog(flowDeps),
@@ -110,7 +116,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     ],
     flows: { cancel: CANCEL_SUBSCRIPTION_DIALOG, fastRevoke: FAST_REVOKE_DIALOG, reactivate: REACTIVATE_DIALOG },
   });
-  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now });
+  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, mask: maskPersonalData });
 
   return {
     bot,

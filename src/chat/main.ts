@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util';
-import { loadConfig, loadDotEnv } from './config';
-import { createLogger } from './log';
-import { createBotRuntime, type BotRuntime } from './bot/runtime';
-import { runTerminalChat } from './chat/terminalChat';
-import { chooseLanguage } from './bot/language';
-import { maskPhone } from './privacy/mask';
-import type { OtpSender } from './verification/otp';
+import { loadConfig, loadDotEnv } from '../config';
+import { createLogger } from '../log';
+import { createBotRuntime, type BotRuntime } from '../composition/runtime';
+import { runTerminalChat } from './terminalChat';
+import { chooseLanguage } from '../conversation/language';
+import { maskPhone } from '../privacy/mask';
+import type { OtpSender } from '../verification/otp';
 
 /** `npm run chat [-- --locale en]`: the same bot and dialogs as the server, in this terminal. */
 async function main(): Promise<void> {

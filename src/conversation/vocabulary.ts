@@ -40,6 +40,7 @@ export function buildVocabulary(i18n: i18n): Vocabulary {
       person: list('interruptions:personWords'),
       swedish: list('interruptions:swedishWords'),
       english: list('interruptions:englishWords'),
-    }),
+      why: list('interruptions:whyWords'),
+    }, list('interruptions:whyStarters')),
   };
 }

@@ -1,0 +1,25 @@
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import type { Reason } from '../policy';
+
+/**
+ * AS-3: the reason behind the last refusal or decision the caller heard, kept so "why?" / "varför inte?" at the next
+ * question gets it explained at more length. Params are plain values (numbers, ISO dates), rendered when said.
+ */
+export interface ReasonToExplain {
+  reason: Reason;
+  params?: Record<string, string | number>;
+}
+
+export type ReasonAccessor = StatePropertyAccessor<ReasonToExplain | undefined>;
+
+const GIVEN_THIS_TURN = Symbol('reasonGivenThisTurn');
+
+export async function rememberReason(context: TurnContext, reasons: ReasonAccessor, reason: ReasonToExplain): Promise<void> {
+  await reasons.set(context, reason);
+  context.turnState.set(GIVEN_THIS_TURN, true);
+}
+
+/** A refusal or decision was said in this turn: the next question should invite "why?". */
+export function reasonGivenThisTurn(context: TurnContext): boolean {
+  return context.turnState.get(GIVEN_THIS_TURN) === true;
+}

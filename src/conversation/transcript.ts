@@ -1,0 +1,51 @@
+import { ActivityTypes, type Activity, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { TranscriptLine } from '../cases/handoffPacket';
+
+/** The conversation an agent receives with a hand-off (AS-2): the most recent lines, each of bounded length. */
+export const TRANSCRIPT_LINES = 40;
+const LINE_CHARACTERS = 500;
+/** Said instead of a verification answer or a one-time code: those never reach a transcript. */
+export const WITHHELD = '[withheld]';
+
+const CALLER_LINE = Symbol('transcriptCallerLine');
+
+export type TranscriptAccessor = StatePropertyAccessor<TranscriptLine[]>;
+
+/**
+ * Keeps the conversation so far in conversation state, masked: the caller's message now, and every message the bot
+ * sends during the turn as it is sent, so a hand-off made mid-turn carries all of it.
+ */
+export async function recordTranscript(context: TurnContext, transcript: TranscriptAccessor, now: () => Date, mask: (text: string) => string): Promise<void> {
+  const append = async (from: TranscriptLine['from'], text: string) => {
+    const lines = await transcript.get(context, []);
+    lines.push({ from, text: mask(text).slice(0, LINE_CHARACTERS), at: now().toISOString() });
+    if (lines.length > TRANSCRIPT_LINES) lines.splice(0, lines.length - TRANSCRIPT_LINES);
+    await transcript.set(context, lines);
+    return lines.length - 1;
+  };
+  if (context.activity.type === ActivityTypes.Message) {
+    const said = context.activity.text ?? cardSubmit(context.activity);
+    if (said) context.turnState.set(CALLER_LINE, await append('caller', said));
+  }
+  context.onSendActivities(async (_context, activities, next) => {
+    for (const activity of activities) {
+      const text = activity.type === ActivityTypes.Message ? activity.text ?? activity.summary : undefined;
+      if (text) await append('bot', text);
+    }
+    return next();
+  });
+}
+
+/** The caller's message of this turn was a verification answer or a code: the transcript keeps only that it came. */
+export async function withholdCallerMessage(context: TurnContext, transcript: TranscriptAccessor | undefined): Promise<void> {
+  const index = context.turnState.get(CALLER_LINE) as number | undefined;
+  if (!transcript || index === undefined) return;
+  const lines = await transcript.get(context, []);
+  if (lines[index]?.from === 'caller') lines[index] = { ...lines[index], text: WITHHELD };
+}
+
+function cardSubmit(activity: Partial<Activity>): string | undefined {
+  const value = activity.value as { choice?: unknown; answer?: unknown } | undefined;
+  const picked = value?.choice ?? value?.answer;
+  return typeof picked === 'string' || typeof picked === 'boolean' ? `[${String(picked)}]` : undefined;
+}

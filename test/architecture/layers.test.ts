@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The README's arrow, enforced: a module may import from its own layer or a lower one, never from a layer above.
+ * Policy and domain know nothing of Bot Framework; the dialogs are a skin over them; the bot glue sits on the
+ * dialogs without importing them; one composition root wires it all; server and chat only start it.
+ */
+const LAYERS: Array<[layer: number, prefixes: string[]]> = [
+  [0, ['src/policy']],
+  [1, ['src/i18n', 'src/log', 'src/privacy', 'src/format', 'src/http', 'src/types', 'src/config', 'src/storage']],
+  [2, ['src/accounts', 'src/verification', 'src/subscriptions', 'src/cases', 'src/understanding']],
+  [3, ['src/conversation']],
+  [4, ['dialogs']],
+  [5, ['src/bot']],
+  [6, ['src/composition']],
+  [7, ['src/server', 'src/index', 'src/chat', 'src/tools']],
+];
+/** Policy and domain: free of Bot Framework (storage, below them, implements the SDK's Storage contract). */
+const POLICY_AND_DOMAIN = new Set([0, 2]);
+
+const root = resolve(__dirname, '../..');
+
+function layerOf(path: string): number {
+  const found = LAYERS.find(([, prefixes]) => prefixes.some((prefix) => path === prefix || path === `${prefix}.ts` || path.startsWith(`${prefix}/`)));
+  if (!found) throw new Error(`${path} belongs to no layer: add it to LAYERS`);
+  return found[0];
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = `${dir}/${name}`;
+    if (statSync(join(root, path)).isDirectory()) return sources(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+const files = [...sources('src'), ...sources('dialogs')];
+const importsOf = (file: string) => [...readFileSync(join(root, file), 'utf8').matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gms)].map((m) => m[1]);
+
+describe('layers (README: policy ← domain ← conversation ← dialogs ← bot ← composition ← server / chat)', () => {
+  it('knows every source file', () => {
+    expect(files.length).toBeGreaterThan(50);
+    for (const file of files) expect(() => layerOf(file)).not.toThrow();
+  });
+
+  it.each(files)('%s imports nothing from a layer above it', (file) => {
+    const upward = importsOf(file)
+      .filter((spec) => spec.startsWith('.'))
+      .map((spec) => relative(root, resolve(dirname(join(root, file)), spec)).replace(/\\/g, '/'))
+      .filter((target) => layerOf(target) > layerOf(file));
+    expect(upward).toEqual([]);
+  });
+
+  it.each(files.filter((file) => POLICY_AND_DOMAIN.has(layerOf(file))))('%s (policy or domain) knows nothing of Bot Framework', (file) => {
+    expect(importsOf(file).filter((spec) => spec.startsWith('botbuilder') || spec.startsWith('botframework'))).toEqual([]);
+  });
+
+  it('the layer test itself catches an upward import', () => {
+    // Guards the regex and the path arithmetic: a dialog importing the composition root must be reported.
+    expect(layerOf('src/composition/runtime')).toBeGreaterThan(layerOf('dialogs/mainDialog.ts'));
+    expect(importsOf('src/composition/runtime.ts').some((spec) => spec.includes('dialogs/mainDialog'))).toBe(true);
+  });
+});
