@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
+import { noteRequest } from '../src/conversation/request';
 import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
 import { formatDate, formatList } from '../src/format';
 import type { CancellationDecision, SubscriptionFacts } from '../src/policy';
@@ -76,6 +77,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     }
     const { facts, decision } = read;
     values.subscription = subscriptionPhrase(facts);
+    await noteRequest(step.context, this.deps.requests, { subscription: { id: selected.subscriptionId, facts }, decision: { outcome: decision.outcome, rules: decision.rules } });
     const subscription = render(t, values.subscription);
 
     switch (decision.outcome) {
@@ -122,6 +124,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     values.how = how;
+    await noteRequest(step.context, this.deps.requests, { action: how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now', choices: { how } });
     const read = await this.decision(step);
     if (!read || read.decision.outcome !== 'cancellable') {
       await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
@@ -160,6 +163,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       else await step.context.sendActivity(t('cancel:declined'));
       return step.endDialog();
     }
+    if (values.how === 'now') await noteRequest(step.context, this.deps.requests, { choices: { feesAccepted: true } });
     if (values.how === 'endOfTerm') {
       return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:confirmEndOfTerm' } }, { helpKey: 'cancel:help.confirmEndOfTerm' }));
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
+import { noteRequest } from '../src/conversation/request';
 import { withholdCallerMessage } from '../src/conversation/transcript';
 import { formatDate, formatList } from '../src/format';
 import type { RuleId, SubscriptionFacts } from '../src/policy';
@@ -82,6 +83,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     const language = turnLanguage(step.context);
 
     const decision = this.deps.policy.fastRevoke(facts, this.deps.now());
+    await noteRequest(step.context, this.deps.requests, { subscription: { id: selected.subscriptionId, facts }, decision: { outcome: decision.outcome, rules: decision.rules } });
     switch (decision.outcome) {
       case 'refused': {
         if (decision.reason === 'already-fast-revoked') {
@@ -133,6 +135,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
   private async askToSendCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as FastRevokeValues;
     if (values.offeredColleague) return this.toColleague(step);
+    if (step.result === true) await noteRequest(step.context, this.deps.requests, { choices: { consequencesAccepted: true } });
     if (step.result !== true) {
       await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
       return step.endDialog();
@@ -187,7 +190,10 @@ export class FastRevokeDialog extends InterruptibleDialog {
       return step.endDialog('stopped');
     }
     // The code is a secret of the caller's phone: the transcript an agent reads keeps only that it was typed.
-    if (step.result === 'confirmed') await withholdCallerMessage(step.context, this.deps.transcript);
+    if (step.result === 'confirmed') {
+      await withholdCallerMessage(step.context, this.deps.transcript);
+      await noteRequest(step.context, this.deps.requests, { choices: { codeConfirmed: true } });
+    }
     return step.endDialog(step.result === 'confirmed' ? 'confirmed' : undefined);
   }
 

@@ -12,6 +12,7 @@ import type { Logger } from '../src/log';
 import type { AccountAction, HandoffReason, Policy, RuleId, SubscriptionFacts } from '../src/policy';
 import { rememberReason, type ReasonAccessor, type ReasonToExplain } from '../src/conversation/reasons';
 import type { TranscriptAccessor } from '../src/conversation/transcript';
+import type { RequestAccessor } from '../src/conversation/request';
 import type { OtpSender } from '../src/verification/otp';
 import { render, type Phrase } from './questions';
 import { receiptReply, withSupportContact } from './replies';
@@ -33,6 +34,8 @@ export interface FlowDeps extends InterruptibleDeps {
   transcript: TranscriptAccessor;
   /** The reason behind the last refusal, for "why?" (AS-3). */
   reasons: ReasonAccessor;
+  /** What the caller is asking for, as far as the flow got, for a hand-off at any question (AS-2). */
+  requests: RequestAccessor;
   now: () => Date;
   logger: Logger;
 }
@@ -97,7 +100,7 @@ export interface HandOverRequest {
   /** The subscription it is about, as last read, with its label for the receipt. */
   subscription?: { id: string; facts: SubscriptionFacts; label: Phrase };
   /** What the caller wanted and the choices already made. */
-  wanted?: { action: AccountAction; choices?: Record<string, string | number | boolean> };
+  wanted?: { action: AccountAction | null; choices?: Record<string, string | number | boolean> };
   /** The policy's decision that led here. */
   decision?: { outcome: string; rules: RuleId[] };
   /** Part of the idempotency key: the same hand-off asked twice opens one case. */
@@ -108,7 +111,7 @@ export interface HandOverRequest {
   unfinishedActionKey?: string;
 }
 
-export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript'>;
+export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript' | 'requests'>;
 
 /**
  * AS-2: opens a hand-off case with one packet shape for every reason (who, which subscription, what they wanted,
@@ -118,10 +121,15 @@ export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'suppo
 export async function handOverToPerson(step: WaterfallStepContext, deps: HandOverDeps, request: HandOverRequest): Promise<string | undefined> {
   const t = translatorFor(step.context, deps.i18n);
   const { caller } = request;
+  // What the flow had got to, when the hand-off interrupts it ("a person, please" at a confirmation).
+  const current = caller.verified ? await deps.requests.get(step.context) : undefined;
+  const subscription = request.subscription ?? (current?.subscription && { ...current.subscription, label: subscriptionPhrase(current.subscription.facts) });
+  const wanted = request.wanted ?? (current && { action: current.action ?? null, choices: { wish: current.wish, ...current.choices } });
+  const decision = request.decision ?? current?.decision;
   try {
     const supportCase = await deps.actions.handOff(request.reason, {
       accountId: caller.accountId,
-      idempotencyKey: idempotencyKey(step.context, request.flowId, 'handoff', request.subscription?.id ?? caller.accountId ?? 'unverified'),
+      idempotencyKey: idempotencyKey(step.context, request.flowId, 'handoff', subscription?.id ?? caller.accountId ?? 'unverified'),
       channel: step.context.activity.channelId,
       unfinishedActionKey: request.unfinishedActionKey,
       packet: {
@@ -132,9 +140,9 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
           organisationName: caller.organisationName,
           lockedUntil: caller.lockedUntil?.toISOString() ?? null,
         },
-        subscription: request.subscription ? { id: request.subscription.id, facts: request.subscription.facts } : null,
-        wanted: { action: request.wanted?.action ?? null, choices: request.wanted?.choices ?? {} },
-        decision: request.decision ?? null,
+        subscription: subscription ? { id: subscription.id, facts: subscription.facts } : null,
+        wanted: { action: wanted?.action ?? null, choices: wanted?.choices ?? {} },
+        decision: decision ?? null,
         language: turnLanguage(step.context),
         transcript: [...(await deps.transcript.get(step.context, []))],
       },
@@ -143,8 +151,8 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
     if (session && caller.verified) await deps.callerSession.set(step.context, { ...session, handoffReference: supportCase.reference });
     if (request.introKey) await step.context.sendActivity(t(request.introKey));
     const whatNext = caller.verified ? t('action:receipt.handoff') : withSupportContact(t, t('action:receipt.handoffUnverified'), deps.supportContact);
-    const subscription = request.subscription ? render(t, request.subscription.label) : undefined;
-    await step.context.sendActivity(receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription, whatNext }, step.context.activity.channelId));
+    const label = subscription ? render(t, subscription.label) : undefined;
+    await step.context.sendActivity(receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: label, whatNext }, step.context.activity.channelId));
     return supportCase.reference;
   } catch (error) {
     deps.logger.error('flow.handoff-failed', { reason: request.reason, error: error as Error });
@@ -160,3 +168,4 @@ export async function sayWithReason(step: WaterfallStepContext, deps: Pick<FlowD
   await step.context.sendActivity(text);
   await rememberReason(step.context, deps.reasons, reason);
 }
+

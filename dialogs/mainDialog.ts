@@ -14,6 +14,7 @@ import type { CallerVerification } from '../src/verification/verifyCaller';
 import { handOverToPerson, sayWithReason, type AccountFlowOptions } from './flowSupport';
 import { reasonGivenThisTurn, type ReasonAccessor } from '../src/conversation/reasons';
 import type { TranscriptAccessor } from '../src/conversation/transcript';
+import { beginRequest, type CurrentRequest, type RequestAccessor } from '../src/conversation/request';
 import { wasInterrupted } from './interruptibleDialog';
 import { recognizeWish, WishPrompt, type Wish, type YesNoMeaning } from './prompts';
 import { ask } from './questions';
@@ -57,6 +58,8 @@ export interface MainDialogDeps {
   transcript: TranscriptAccessor;
   /** The reason behind the last refusal, for "why?" (AS-3). */
   reasons: ReasonAccessor;
+  /** What the caller is asking for, for a hand-off at any question (AS-2). */
+  requests: RequestAccessor;
   now: () => Date;
   logger: Logger;
   /** How callers reach a person, when configured. */
@@ -120,6 +123,7 @@ export class MainDialog extends ComponentDialog {
     if (ACCOUNT_INTENTS.has(wish)) {
       // A new request: "why?" from now on is about what this one decides, not an earlier refusal.
       await this.deps.reasons.delete(step.context);
+      await beginRequest(step.context, this.deps.requests, wish as CurrentRequest['wish']);
       const session = await this.deps.callerSession.get(step.context);
       const access = this.deps.policy.access(standing(session), this.deps.now());
       if (access.level === 'none' || !session) return step.beginDialog(VERIFY_IDENTITY_DIALOG, { initialText: step.context.activity.text } satisfies VerifyIdentityOptions);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
+import { noteRequest } from '../src/conversation/request';
 import { formatDate } from '../src/format';
 import type { SubscriptionFacts } from '../src/policy';
 import { readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
@@ -49,6 +50,7 @@ export class ReactivateDialog extends InterruptibleDialog {
     const subscription = render(t, values.subscription);
     const now = this.deps.now();
     const decision = this.deps.policy.reactivation(facts, now);
+    await noteRequest(step.context, this.deps.requests, { subscription: { id: selected.subscriptionId, facts }, decision: { outcome: decision.outcome, rules: decision.rules } });
 
     switch (decision.outcome) {
       case 'not-needed':

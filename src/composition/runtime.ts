@@ -18,6 +18,7 @@ import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
 import type { CaseLog } from '../cases/caseLog';
 import type { TranscriptLine } from '../cases/handoffPacket';
 import type { ReasonToExplain } from '../conversation/reasons';
+import type { CurrentRequest } from '../conversation/request';
 import { maskPersonalData } from '../privacy/mask';
 import { loadIntentRecognizer, type IntentRecognizer } from '../understanding/nlu';
 import { createHttpSubscriptions } from '../subscriptions/httpSubscriptions';
@@ -89,9 +90,10 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const callerSession = conversationState.createProperty<CallerSession | undefined>('callerSession');
   const transcript = conversationState.createProperty<TranscriptLine[]>('transcript');
   const reasons = conversationState.createProperty<ReasonToExplain | undefined>('lastReason');
+  const requests = conversationState.createProperty<CurrentRequest | undefined>('currentRequest');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskPersonalData });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, callerSession, transcript, reasons, supportContact: config.supportContact, now, logger };
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger };
   const mainDialog = new MainDialog({
     i18n,
     policy,
@@ -101,6 +103,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     callerSession,
     transcript,
     reasons,
+    requests,
     now,
     logger,
     supportContact: config.supportContact,
