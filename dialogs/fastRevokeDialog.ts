@@ -102,7 +102,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       case 'needs-human-agent': {
         // FR-3, EARLY-5, AS-2: a running subscription with too many licences is fast-revoked by a person.
         await sayWithReason(step, this.deps,
-          t('fastRevoke:tooManyLicences', { subscription, licences: decision.licences, threshold: decision.licenceThreshold, users: t('cancel:users', { count: decision.usersToRemove }) }),
+          t('fastRevoke:tooManyLicences', { subscription, threshold: decision.licenceThreshold, users: t('cancel:users', { count: decision.usersToRemove }) }),
           { reason: 'fast-revoke-too-many-licences' },
         );
         values.offeredColleague = { outcome: decision.outcome, rules: decision.rules };

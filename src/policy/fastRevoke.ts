@@ -34,7 +34,7 @@ export type FastRevokeDecision =
       keptUntil: CalendarDate | null;
     }
   /** FR-3, EARLY-5, AS-2: with too many licences a running subscription is fast-revoked by a person. */
-  | { outcome: 'needs-human-agent'; reason: 'too-many-licences'; rules: RuleId[]; licences: number; licenceThreshold: number; usersToRemove: number }
+  | { outcome: 'needs-human-agent'; reason: 'too-many-licences'; rules: RuleId[]; licenceThreshold: number; usersToRemove: number }
   /** DD-2: an earlier fast revoke is deleting the data (by a date), or has deleted it. */
   | { outcome: 'refused'; reason: 'already-fast-revoked'; rules: RuleId[]; data: DataDeletion }
   | { outcome: 'refused'; reason: 'trial' | 'data-already-deleted'; rules: RuleId[] };
@@ -71,7 +71,6 @@ export function decideFastRevoke(facts: SubscriptionFacts, now: Date, config: Po
       outcome: 'needs-human-agent',
       reason: 'too-many-licences',
       rules: ['FR-3', 'EARLY-5', 'AS-2'],
-      licences: facts.assignedLicenses,
       licenceThreshold: online.licenceThreshold,
       usersToRemove: online.usersToRemove,
     };

@@ -182,8 +182,8 @@ export const BRANCHES: Branch[] = [
     intent: 'fastRevoke',
     then: (c) => c.say(c.words.yes),
     expect: {
-      sv: ['löper fortfarande', 'har 40 tilldelade licenser', 'ta först bort minst 16 användare', 'Vill du att en kollega gör den snabba återkallelsen åt dig?', 'Ärendet är överlämnat till en kollega. Ärendenummer: CX-'],
-      en: ['is still running', 'has 40 assigned licences', 'remove at least 16 users first', 'Would you like a colleague to do the fast revoke for you?', 'Your case is with a colleague. Case reference: CX-'],
+      sv: ['Office 365 Enterprise (40 licenser) löper fortfarande', 'Med 25 eller fler tilldelade licenser', 'ta först bort minst 16 användare', 'Vill du att en kollega gör den snabba återkallelsen åt dig?', 'Ärendet är överlämnat till en kollega. Ärendenummer: CX-'],
+      en: ['Office 365 Enterprise (40 licences) is still running', 'With 25 or more assigned licences', 'remove at least 16 users first', 'Would you like a colleague to do the fast revoke for you?', 'Your case is with a colleague. Case reference: CX-'],
     },
     after: { status: 'ACTIVE', autoRenew: 1, cases: [{ kind: 'handoff', status: 'open', action: 'fast-revoke' }] },
   },
