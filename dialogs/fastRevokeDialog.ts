@@ -3,7 +3,6 @@ import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import { noteRequest } from '../src/conversation/request';
-import { withholdCallerMessage } from '../src/conversation/transcript';
 import { formatDate, formatList } from '../src/format';
 import type { RuleId, SubscriptionFacts } from '../src/policy';
 import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
@@ -176,7 +175,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     const sent = options.sends > 1 ? 'fastRevoke:resent' : 'fastRevoke:codeSent';
     return step.prompt(
       CODE,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: sent, params: { last: options.phoneEnding } }, retry: { key: 'fastRevoke:codeRetry' } }, { issued } satisfies { issued: IssuedCode }),
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: sent, params: { last: options.phoneEnding } }, retry: { key: 'fastRevoke:codeRetry' } }, { issued, sensitive: true } satisfies { issued: IssuedCode; sensitive: true }),
     );
   }
 
@@ -190,10 +189,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       return step.endDialog('stopped');
     }
     // The code is a secret of the caller's phone: the transcript an agent reads keeps only that it was typed.
-    if (step.result === 'confirmed') {
-      await withholdCallerMessage(step.context, this.deps.transcript);
-      await noteRequest(step.context, this.deps.requests, { choices: { codeConfirmed: true } });
-    }
+    if (step.result === 'confirmed') await noteRequest(step.context, this.deps.requests, { choices: { codeConfirmed: true } });
     return step.endDialog(step.result === 'confirmed' ? 'confirmed' : undefined);
   }
 

@@ -105,13 +105,24 @@ export interface HandOverRequest {
   decision?: { outcome: string; rules: RuleId[] };
   /** Part of the idempotency key: the same hand-off asked twice opens one case. */
   flowId: string;
+  /**
+   * For a caller who is not verified: one case per channel user and day, whatever the conversation, so opening new
+   * conversations does not fill the agents' queue.
+   */
+  perCallerPerDay?: boolean;
   /** Said before the receipt, once the case exists. */
   introKey?: string;
   /** See HandoffRequest.unfinishedActionKey. */
   unfinishedActionKey?: string;
 }
 
-export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript' | 'requests'>;
+export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript' | 'requests' | 'now'>;
+
+/** One key per channel user, purpose and calendar day (UTC). */
+function callerDayKey(context: TurnContext, purpose: string, now: Date): string {
+  const { channelId, from } = context.activity;
+  return createHash('sha256').update([channelId, from?.id ?? 'anonymous', purpose, now.toISOString().slice(0, 10)].join('|')).digest('hex');
+}
 
 /**
  * AS-2: opens a hand-off case with one packet shape for every reason (who, which subscription, what they wanted,
@@ -127,9 +138,12 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
   const wanted = request.wanted ?? (current && { action: current.action ?? null, choices: { wish: current.wish, ...current.choices } });
   const decision = request.decision ?? current?.decision;
   try {
-    const supportCase = await deps.actions.handOff(request.reason, {
+    const key = request.perCallerPerDay
+      ? callerDayKey(step.context, request.flowId, deps.now())
+      : idempotencyKey(step.context, request.flowId, 'handoff', subscription?.id ?? caller.accountId ?? 'unverified');
+    const { supportCase, created } = await deps.actions.handOff(request.reason, {
       accountId: caller.accountId,
-      idempotencyKey: idempotencyKey(step.context, request.flowId, 'handoff', subscription?.id ?? caller.accountId ?? 'unverified'),
+      idempotencyKey: key,
       channel: step.context.activity.channelId,
       unfinishedActionKey: request.unfinishedActionKey,
       packet: {
@@ -149,8 +163,13 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
     });
     const session = await deps.callerSession.get(step.context);
     if (session && caller.verified) await deps.callerSession.set(step.context, { ...session, handoffReference: supportCase.reference });
+    if (!created) {
+      // The same request again (a new conversation, a second click): the case that stands, not a second receipt.
+      await step.context.sendActivity(withSupportContact(t, t('main:alreadyHandedOver', { reference: supportCase.reference }), deps.supportContact));
+      return supportCase.reference;
+    }
     if (request.introKey) await step.context.sendActivity(t(request.introKey));
-    const whatNext = caller.verified ? t('action:receipt.handoff') : withSupportContact(t, t('action:receipt.handoffUnverified'), deps.supportContact);
+    const whatNext = withSupportContact(t, t(caller.verified ? 'action:receipt.handoff' : 'action:receipt.handoffUnverified'), deps.supportContact);
     const label = subscription ? render(t, subscription.label) : undefined;
     await step.context.sendActivity(receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: label, whatNext }, step.context.activity.channelId));
     return supportCase.reference;

@@ -7,6 +7,7 @@ import { freeTextInterruption, phraseInterruption, type Interruption } from '../
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import type { Policy } from '../src/policy';
 import type { ReasonAccessor, ReasonToExplain } from '../src/conversation/reasons';
+import { withholdCallerMessage, type TranscriptAccessor } from '../src/conversation/transcript';
 import { askAgain } from './questions';
 import { whyReply } from './replies';
 
@@ -20,6 +21,8 @@ export interface InterruptibleDeps {
   reasons: ReasonAccessor;
   /** How callers reach a person, when configured. */
   supportContact?: string;
+  /** The conversation so far, masked; what answers a sensitive question is withheld from it. */
+  transcript?: TranscriptAccessor;
 }
 
 /** How a flow ended when the caller interrupted it for something the main dialog handles. */
@@ -49,6 +52,10 @@ export abstract class InterruptibleDialog extends ComponentDialog {
 
   protected async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
     const interruption = await this.interruption(innerDc);
+    // Whatever answers a sensitive question (a verification answer, a one-time code), right or wrong, stays out of the
+    // transcript an agent reads; only a request such as "talk to a person" said instead is kept.
+    const sensitive = (leafOf(innerDc).activeDialog?.state?.options?.validations as { sensitive?: boolean } | undefined)?.sensitive;
+    if (sensitive && !interruption) await withholdCallerMessage(innerDc.context, this.base.transcript);
     if (!interruption) return super.onContinueDialog(innerDc);
     const context = innerDc.context;
     const leaf = leafOf(innerDc);

@@ -223,7 +223,7 @@ export class MainDialog extends ComponentDialog {
     const session = await this.deps.callerSession.get(step.context);
     const verified = session && this.deps.policy.access(standing(session), this.deps.now()).level !== 'none' ? session : undefined;
     if (verified?.handoffReference) {
-      await step.context.sendActivity(t('main:alreadyHandedOver', { reference: verified.handoffReference }));
+      await step.context.sendActivity(withSupportContact(t, t('main:alreadyHandedOver', { reference: verified.handoffReference }), this.deps.supportContact));
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
     }
     if (verified) {
@@ -237,12 +237,13 @@ export class MainDialog extends ComponentDialog {
     // Not verified, or locked out of verification (ID-3): a case all the same, which says so.
     const { channelId, conversation } = step.context.activity;
     const lock = await this.deps.verification.lockout({ channelId, conversationId: conversation.id });
-    await step.context.sendActivity(t(lock.locked ? 'main:personLocked' : 'main:personUnverified'));
     await handOverToPerson(step, this.deps, {
       reason: lock.locked ? 'locked-out' : 'caller-asked',
       caller: { verified: false, accountId: null, organisationName: null, userId: null, isAdmin: null, lockedUntil: lock.locked ? lock.until : undefined },
       decision: lock.locked ? { outcome: 'locked', rules: ['ID-3', 'AS-2'] } : undefined,
       flowId: 'unverified',
+      perCallerPerDay: true,
+      introKey: lock.locked ? 'main:personLocked' : 'main:personUnverified',
     });
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
   }

@@ -9,7 +9,7 @@ import { maskEmail } from '../src/privacy/mask';
 import { VERIFICATION_ITEMS, type VerificationItem } from '../src/policy';
 import { extractAnswers, parseUserId, type PartialAnswers, type VerificationAnswers } from '../src/verification/answers';
 import type { CallerVerification, ConversationKey } from '../src/verification/verifyCaller';
-import { withholdCallerMessage, type TranscriptAccessor } from '../src/conversation/transcript';
+import { withholdCallerMessage } from '../src/conversation/transcript';
 import { sayWithReason } from './flowSupport';
 import { InterruptibleDialog, type InterruptibleDeps } from './interruptibleDialog';
 import { AnswerPrompt, YesNoPrompt } from './prompts';
@@ -42,8 +42,6 @@ export interface VerifyIdentityDeps extends InterruptibleDeps {
   logger: Logger;
   /** How callers reach a person, when configured. */
   supportContact?: string;
-  /** The conversation so far, masked: answers are withheld from it. */
-  transcript?: TranscriptAccessor;
   /** In Teams, the signed-in member's UPN, offered as the user ID for the caller to confirm. */
   teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
 }
@@ -89,7 +87,8 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     if (lock.locked) return this.endLocked(step, lock.until);
 
     values.answers = options.initialText ? extractAnswers(options.initialText) : {};
-    if (Object.keys(values.answers).length > 0) await withholdCallerMessage(step.context, this.deps.transcript);
+    // The message that started verification may carry answers, or a name and an address in free words.
+    if (options.initialText) await withholdCallerMessage(step.context, this.deps.transcript);
     if (!options.again) await step.context.sendActivity(this.t(step)('verify:intro'));
 
     if (!values.answers.userId && this.deps.teamsUserId) {
@@ -114,7 +113,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     if (values.answers[item] !== undefined) return step.next(values.answers[item]);
     return step.prompt(
       ANSWER_PROMPT,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: `verify:ask.${item}` }, retry: { key: `verify:retry.${item}` } }, { item, helpKey: `verify:help.${item}` }),
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: `verify:ask.${item}` }, retry: { key: `verify:retry.${item}` } }, { item, helpKey: `verify:help.${item}`, sensitive: true }),
     );
   }
 
@@ -122,8 +121,6 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     const values = step.values as QuestionValues;
     if (step.result === undefined) return this.endGaveUp(step);
     values.answers[item] = step.result as string;
-    // An answer is personal data: the transcript an agent may read keeps only that it was given.
-    await withholdCallerMessage(step.context, this.deps.transcript);
     if (item === 'userId') {
       // A locked user ID is said at once, not after five more questions. Any user ID can be locked, so this tells
       // nobody whether it exists.

@@ -26,6 +26,8 @@ export interface SupportBotDeps {
   now: () => Date;
   /** The conversation so far, kept masked for hand-off packets (AS-2). */
   transcript: TranscriptAccessor;
+  /** Conversation state about the verified account (the last reason, the current request): forgotten when the verification lapses. */
+  accountScoped: Array<StatePropertyAccessor<unknown>>;
   mask: (text: string) => string;
 }
 
@@ -58,8 +60,13 @@ export class SupportBot extends ActivityHandler {
     const session = await this.deps.callerSession.get(context);
     if (!session) return;
     const next = continueSession(session, this.deps.now(), this.deps.policy);
-    if (next) await this.deps.callerSession.set(context, next);
-    else await this.deps.callerSession.delete(context);
+    if (next) {
+      await this.deps.callerSession.set(context, next);
+      return;
+    }
+    // Lapsed (ID-1): what was learnt about the account goes with the session, so "why?" says nothing of it now.
+    await this.deps.callerSession.delete(context);
+    for (const accessor of this.deps.accountScoped) await accessor.delete(context);
   }
 
   /** Continues the conversation where it is, or starts the main dialog. (The SDK's runDialog also mirrors the whole

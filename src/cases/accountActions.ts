@@ -47,7 +47,7 @@ export interface AccountActions {
   /** Carries out an action the policy allows, exactly once per idempotency key, and records case and audit. */
   perform(action: AccountAction, context: ActionContext): Promise<ActionOutcome>;
   /** AS-2: opens a hand-off case for a human agent with the verified context; once per idempotency key. */
-  handOff(reason: HandoffReason, request: HandoffRequest): Promise<SupportCase>;
+  handOff(reason: HandoffReason, request: HandoffRequest): Promise<{ supportCase: SupportCase; created: boolean }>;
   recordFeedback(caseReference: string, accountId: string, reason: string, comment: string | null, language: string): Promise<void>;
 }
 
@@ -100,6 +100,10 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
         : { level: 'none' as const, reason: 'not-verified', rules: ['ID-1' as const] };
       if (access.level !== 'account-actions') return { status: 'not-permitted', rules: access.rules, reason: access.reason };
       const existing = await deps.cases.findByIdempotencyKey(context.idempotencyKey);
+      // A key stands for one request: replayed for anything else, it settles nothing.
+      if (existing && (existing.kind !== 'action' || existing.accountId !== context.accountId || existing.subscriptionId !== context.subscriptionId || existing.action !== action)) {
+        return { status: 'not-allowed', rules: [], reason: 'idempotency-key-reused' };
+      }
       if (existing?.status === 'done') return { status: 'done', supportCase: existing, dates: existing.details.dates as ActionDates, alreadyDone: true };
       if (existing?.status === 'pending') return settle(existing, action, context);
       if (existing?.status === 'not-done') return { status: 'changed' };
@@ -142,7 +146,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
         unfinishedCase: unfinished ? { reference: unfinished.reference, status: unfinished.status } : null,
       };
       const rules = [...new Set([...decision.rules, ...(packet.decision?.rules ?? [])])];
-      const { supportCase } = await deps.cases.openCase(
+      return deps.cases.openCase(
         {
           reference: newCaseReference(),
           idempotencyKey: request.idempotencyKey,
@@ -166,7 +170,6 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
           details: { requestedAction: packet.wanted.action, verified: packet.caller.verified },
         },
       );
-      return supportCase;
     },
 
     async recordFeedback(caseReference, accountId, reason, comment, language) {

@@ -119,7 +119,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     ],
     flows: { cancel: CANCEL_SUBSCRIPTION_DIALOG, fastRevoke: FAST_REVOKE_DIALOG, reactivate: REACTIVATE_DIALOG },
   });
-  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, mask: maskPersonalData });
+  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, mask: maskPersonalData, accountScoped: [reasons, requests] });
 
   return {
     bot,

@@ -32,6 +32,11 @@ export const policyConfigSchema = z
   .refine((c) => c.lockoutMinutes <= c.maxLockoutMinutes, {
     message: 'lockoutMinutes must not exceed maxLockoutMinutes (ID-3)',
     path: ['lockoutMinutes'],
+  })
+  // Failures older than the window are dropped; a lock must end inside the window of the failure that set it.
+  .refine((c) => c.maxLockoutMinutes <= c.failureWindowHours * 60, {
+    message: 'maxLockoutMinutes must not exceed the failure window (ID-3)',
+    path: ['maxLockoutMinutes'],
   });
 
 export type PolicyConfig = z.infer<typeof policyConfigSchema>;

@@ -56,15 +56,27 @@ export type LockoutDecision =
  * is allowed.
  */
 export function decideLockout(history: AttemptHistory, now: Date, config: PolicyConfig): LockoutDecision {
-  const failures = failuresInWindow(history, now, config);
-  const count = failures.length;
-  if (count >= config.maxVerificationAttempts) {
-    const until = new Date(failures[count - 1].getTime() + minutes(lockLengthMinutes(count, config)));
-    // AS-2: a locked-out caller is offered a human agent.
-    if (until.getTime() > now.getTime()) return { locked: true, until, failuresInWindow: count, rules: ['ID-3', 'AS-2'] };
-    return { locked: false, attemptsLeft: 1, failuresInWindow: count, rules: ['ID-3'] };
-  }
-  return { locked: false, attemptsLeft: config.maxVerificationAttempts - count, failuresInWindow: count, rules: ['ID-3'] };
+  const count = failuresInWindow(history, now, config).length;
+  const until = lockedUntil(history, config);
+  // AS-2: a locked-out caller is offered a human agent.
+  if (until && until.getTime() > now.getTime()) return { locked: true, until, failuresInWindow: count, rules: ['ID-3', 'AS-2'] };
+  return { locked: false, attemptsLeft: Math.max(1, config.maxVerificationAttempts - count), failuresInWindow: count, rules: ['ID-3'] };
+}
+
+/**
+ * The latest end of the locks the failures set, each as long as the lock its failure earned *when it happened*
+ * (the failures inside the window then): a lock never shrinks later as old failures leave the window.
+ */
+function lockedUntil(history: AttemptHistory, config: PolicyConfig): Date | undefined {
+  const failures = [...history.failures].sort((a, b) => a.getTime() - b.getTime());
+  let latest: number | undefined;
+  failures.forEach((failure, i) => {
+    const countThen = failures.slice(0, i + 1).filter((earlier) => earlier.getTime() > failure.getTime() - windowMs(config)).length;
+    if (countThen < config.maxVerificationAttempts) return;
+    const end = failure.getTime() + minutes(lockLengthMinutes(countThen, config));
+    latest = Math.max(latest ?? end, end);
+  });
+  return latest === undefined ? undefined : new Date(latest);
 }
 
 /** The lock that the `count`-th failure inside the window sets: the first at the limit, then doubling, capped. */
@@ -93,8 +105,12 @@ export function withdrawAttempt(history: AttemptHistory, at: Date): AttemptHisto
   return index < 0 ? history : { failures: history.failures.filter((_, i) => i !== index) };
 }
 
+function windowMs(config: PolicyConfig): number {
+  return config.failureWindowHours * 60 * minutes(1);
+}
+
 function failuresInWindow(history: AttemptHistory, now: Date, config: PolicyConfig): Date[] {
-  const since = now.getTime() - config.failureWindowHours * 60 * minutes(1);
+  const since = now.getTime() - windowMs(config);
   return history.failures.filter((failure) => failure.getTime() > since).sort((a, b) => a.getTime() - b.getTime());
 }
 

@@ -1,8 +1,9 @@
 /**
  * Masks personal data in free text before it reaches a log line or a transcript: e-mail addresses keep their first
  * letter and domain (`a***@fjordfika.se`), phone numbers their country code, two leading and two trailing digits
- * (`+46 70*** **67`). Applied to every string a log line carries, so a caller's answer pasted into an error message
- * is masked too.
+ * (`+46 70*** **67`); street addresses, postal codes and the name in a self-introduction ("jag heter …") are
+ * replaced. Applied to every string a log line carries, so a caller's answer pasted into an error message is masked
+ * too. Answers to verification questions never get this far: they are withheld from transcripts altogether.
  */
 const EMAIL = /([\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]*@([\p{L}\p{N}.-]+\.[\p{L}]{2,})/gu;
 // A phone number: optional +, then 7–15 digits with the separators people type (spaces, dashes, dots, brackets).
@@ -28,6 +29,21 @@ export function maskPhone(raw: string): string {
 // Digit runs that look like a phone number but are not personal: ISO dates and IPv4 addresses.
 const NOT_A_PHONE = /^(?:\d{4}-\d{2}-\d{2}|\d{1,3}(?:\.\d{1,3}){3})$/;
 
+// A street and number as people write it: "Storgatan 12", "skogsv. 5", "221 Baker Street".
+const SWEDISH_STREET = /(?<![\p{L}])[\p{L}]+(?:gatan|gata|g\.|vägen|väg|v\.|gränd|torget|torg|stigen|backen|backe|allén|plan|leden|stråket)\s*\d+(?:\s?[A-Z])?(?![\p{L}\p{N}])/gu;
+const ENGLISH_STREET = /(?<![\p{L}\p{N}])\d+[A-Za-z]?,?\s+(?:[\p{Lu}][\p{L}'-]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Way|Drive|Close|Court|Place|Square|Gardens|Crescent)\b\.?/gu;
+// Postal codes: Swedish ("114 55", "11455") and British ("NW1 6XE").
+const SWEDISH_POSTCODE = /(?<![\p{L}\p{N}-])\d{3}\s?\d{2}(?![\p{L}\p{N}-])/gu;
+const BRITISH_POSTCODE = /(?<![\p{L}\p{N}])[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}(?![\p{L}\p{N}])/gu;
+// A name where someone introduces themselves: "jag heter Anna Lindqvist", "I'm Anna Lindqvist".
+const SELF_INTRODUCTION = /((?<![\p{L}])(?:[Jj]ag heter|[Mm]itt namn är|[Jj]ag är|[Dd]et är|[Mm]y name is|I'm|I am|[Tt]his is))\s+[\p{Lu}][\p{L}'-]+(?:\s+[\p{Lu}][\p{L}'-]+){0,2}/gu;
+
 export function maskPersonalData(text: string): string {
-  return maskEmail(text).replace(PHONE, (match) => (NOT_A_PHONE.test(match) ? match : maskPhone(match)));
+  return maskEmail(text)
+    .replace(PHONE, (match) => (NOT_A_PHONE.test(match) ? match : maskPhone(match)))
+    .replace(SWEDISH_STREET, '[address]')
+    .replace(ENGLISH_STREET, '[address]')
+    .replace(BRITISH_POSTCODE, '[postcode]')
+    .replace(SWEDISH_POSTCODE, '[postcode]')
+    .replace(SELF_INTRODUCTION, '$1 [name]');
 }

@@ -124,6 +124,9 @@ const MIGRATIONS: string[] = [
    ALTER TABLE audit_log_v2 RENAME TO audit_log;
    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
+  // REPLACE deletes the row it replaces without firing the delete trigger: refuse an insert over an existing row.
+  `CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
+   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
 ];
 
 /** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */

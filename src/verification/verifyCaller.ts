@@ -62,7 +62,10 @@ export function createCallerVerification(deps: CallerVerificationDeps): CallerVe
     const keys = keysFor(conversation, answers.userId);
     const counted = await deps.attempts.update(keys, (history) => deps.policy.recordFailedAttempt(history, now));
     if (!counted.every((history) => deps.policy.attemptWithinAllowance(history, now))) {
-      const lock = worstLock(counted, now);
+      // Refused unheard: it was no guess, so it must not feed the doubling locks (ID-3) — else a burst of parallel
+      // requests could lock anyone's user ID for a day.
+      const withdrawn = await deps.attempts.update(keys, (history) => deps.policy.withdrawAttempt(history, now));
+      const lock = worstLock(withdrawn, now);
       return { status: 'locked', until: lock.locked ? lock.until : now };
     }
 

@@ -224,6 +224,17 @@ describe('caller verification timing (ID-3)', () => {
     expect(await verification.lockout({ channelId: 'test', conversationId: 'fresh' }, 'anna.lindqvist@fjordfika.se')).toMatchObject({ locked: true });
   });
 
+  it('guesses refused unheard in a parallel burst are no failures: the lock is the first one, 15 minutes, not a day (ID-3)', async () => {
+    const ledger = createAttemptLedger(memoryStateStore());
+    const verification = createCallerVerification({ directory: seededDirectory(), attempts: ledger, policy, now: () => NOW, minimumDurationMs: 0 });
+    const wrong = { ...answers('anna'), postalAddress: 'Storgatan 99, 114 55 Stockholm' };
+    await Promise.all(Array.from({ length: 10 }, () => verification.verify({ channelId: 'test', conversationId: 'burst' }, wrong)));
+    const { userAttemptKey } = await import('../../src/verification/attempts');
+    const [history] = await ledger.read([userAttemptKey('anna.lindqvist@fjordfika.se')]);
+    expect(history.failures.length).toBeLessThanOrEqual(3);
+    expect(await verification.lockout({ channelId: 'test', conversationId: 'fresh' }, 'anna.lindqvist@fjordfika.se')).toEqual({ locked: true, until: new Date(NOW.getTime() + 15 * 60_000) });
+  });
+
   it('failures through one user ID lock the whole account, also for its other user IDs (ID-3)', async () => {
     const verification = createCallerVerification({ directory: seededDirectory(), attempts: createAttemptLedger(memoryStateStore()), policy, now: () => NOW, minimumDurationMs: 0 });
     const wrongSara = { ...answers('sara'), phone: '070-000 00 00' };

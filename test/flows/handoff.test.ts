@@ -5,7 +5,59 @@ import { DEMO_CALLERS } from '../support/demoCallers';
 
 const PERSON = { sv: 'prata med en person', en: 'talk to a person' } as const;
 
+/** The packet of the only hand-off case in the conversation's database. */
+function onlyPacket(c: Awaited<ReturnType<typeof startConversation>>): HandoffPacket {
+  return JSON.parse((c.db().prepare("SELECT details FROM cases WHERE kind = 'handoff'").get() as { details: string }).details).packet;
+}
+
 describe.each(['sv', 'en'] as const)('hand-off packets (AS-2) in %s', (language) => {
+  it('a name and an address in free words before verification are masked in the transcript', async () => {
+    const c = await startConversation({ language });
+    try {
+      const intro = language === 'sv' ? 'Hej, jag heter Anna Lindqvist på Fjordfika AB, Storgatan 12, 114 55 Stockholm' : "Hi, I'm Anna Lindqvist of Fjordfika AB, Storgatan 12, 114 55 Stockholm";
+      await c.say(intro, PERSON[language]);
+      const said = onlyPacket(c).transcript.filter((line) => line.from === 'caller').map((line) => line.text);
+      expect(said[0]).toContain('[name]');
+      for (const secret of ['Lindqvist', 'Storgatan', '114 55']) expect(said.join('\n'), secret).not.toContain(secret);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('verification answers and one-time codes are withheld from the transcript, right or wrong', async () => {
+    const c = await startConversation({ language });
+    try {
+      // Answers of the wrong form first (re-asked), then right ones; then a fast revoke with a wrong code.
+      await c.say(c.words.fastRevoke, 'anna.lindqvist', 'anna.lindqvist@fjordfika.se', '070-123', '070-123 45 67', 'Anna', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12 Stockholm', 'Storgatan 12, 114 55 Stockholm', c.words.yes);
+      await c.say(c.words.yes, c.words.yes);
+      const code = c.otp.lastCode() as string;
+      const wrongCode = code.slice(0, 5) + (code[5] === '9' ? '8' : '9');
+      await c.say(wrongCode, PERSON[language]);
+      const said = onlyPacket(c).transcript.filter((line) => line.from === 'caller').map((line) => line.text).join('\n');
+      for (const secret of ['Lindqvist', 'Storgatan', 'anna.lindqvist', '070-123', code.slice(0, 5)]) expect(said, secret).not.toContain(secret);
+      expect(said).toContain('[withheld]');
+      expect(said).toContain(PERSON[language]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a caller who is not verified gets one case a day, however many conversations they open', async () => {
+    const first = await startConversation({ language });
+    try {
+      await first.say(PERSON[language]);
+      const reference = (first.db().prepare("SELECT reference FROM cases WHERE kind = 'handoff'").get() as { reference: string }).reference;
+      // The same channel user in a new conversation on the same bot.
+      const again = await first.send({ text: PERSON[language], conversation: { id: 'second-conversation' } as never });
+      const said = again.map((a) => a.text ?? '').join('\n');
+      expect(said).toContain(reference);
+      expect(said).toContain(first.runtime.i18n.getFixedT(language)('main:alreadyHandedOver', { reference }));
+      expect(first.db().prepare("SELECT COUNT(*) AS n FROM cases WHERE kind = 'handoff'").get()).toEqual({ n: 1 });
+    } finally {
+      await first.close();
+    }
+  });
+
   it('a person asked for at the "cancel now?" confirmation gets who, which subscription, what was chosen, the decision and the conversation', async () => {
     const c = await startConversation({ language });
     try {

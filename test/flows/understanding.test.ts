@@ -17,7 +17,7 @@ describe('free text is routed in both languages', () => {
     ['sv', 'hur lång är bindningstiden', 'Small Business på ett år eller månad för månad.'],
     ['sv', 'vad kostar en pizza', 'Tyvärr kan jag bara hjälpa till med prenumerationer'],
     ['en', 'how do I change my e-mail', "I'm afraid I can only help with subscriptions"],
-    ['sv', 'jag vill prata med en människa', 'Jag har lämnat över ditt ärende till en kollega.'],
+    ['sv', 'jag vill prata med en människa', 'Du har inte verifierat dig här, så en kollega kontrollerar först vem du är.'],
     ['en', 'what can you do', 'I can cancel your subscription'],
   ] as const)('%s: "%s"', async (language, text, expected) => {
     const c = await startConversation({ language });
@@ -124,7 +124,7 @@ describe('short answers at the menu', () => {
     try {
       await c.say('hello', 'qwfp zxcv', 'blorp glorp');
       const said = await c.say('yes');
-      expect(said[0]).toContain("I've passed your request to a colleague.");
+      expect(said[0]).toBe("You haven't verified here, so a colleague will check who you are first.");
       expect(said[1]).toMatch(/Your case is with a colleague\. Case reference: CX-/);
     } finally {
       await c.close();
@@ -293,7 +293,7 @@ describe('interruptions at a verification question', () => {
     try {
       await c.say('Säga upp prenumerationen', anna[0]);
       const said = await c.say('kan jag få prata med en riktig människa');
-      expect(said[0]).toContain('Jag har lämnat över ditt ärende till en kollega.');
+      expect(said[0]).toBe('Du har inte verifierat dig här, så en kollega kontrollerar först vem du är.');
       expect(said[1]).toMatch(CASE_IN_TEXT);
     } finally {
       await c.close();
@@ -368,7 +368,8 @@ describe('interruptions at a confirmation', () => {
     const c = await atConfirmation('en');
     try {
       const first = (await c.say('talk to a person')).join('\n').match(/CX-[2-9A-Z]{4}-[2-9]{2}/)?.[0];
-      expect((await c.say('talk to a person'))[0]).toBe(`You already have a case with a colleague (${first}). They will contact you at the phone number on the account.`);
+      const t = c.runtime.i18n.getFixedT('en');
+      expect((await c.say('talk to a person'))[0]).toBe(`${t('main:alreadyHandedOver', { reference: first })} ${t('common:supportContactUnset')}`);
       expect(c.db().prepare("SELECT COUNT(*) AS n FROM cases WHERE kind = 'handoff'").get()).toEqual({ n: 1 });
     } finally {
       await c.close();

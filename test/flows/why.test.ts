@@ -4,6 +4,7 @@ import type { Reason } from '../../src/policy';
 import { RULE_ID_IN_TEXT } from '../support/branches';
 import { startConversation } from '../support/conversation';
 import type { DemoCallerName } from '../support/demoCallers';
+import { NOW } from '../support/facts';
 
 const WHY = { sv: ['varför inte?', 'varför?', 'men varför då'], en: ['why not?', 'why?', 'but why'] } as const;
 
@@ -67,6 +68,20 @@ describe.each(['sv', 'en'] as const)('"why?" after a refusal or decision (AS-3) 
       const said = await c.say(WHY[language][2]);
       expect(said.join('\n')).toContain(reasonText('early-fees'));
       expect(said.at(-1)).toBe(t('cancel:feeWarning'));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('once the verification lapses, "why?" says nothing more about the account', async () => {
+    let now = NOW;
+    const c = await startConversation({ language, overrides: { now: () => now } });
+    const t = c.runtime.i18n.getFixedT(language);
+    try {
+      await c.verifyFor('reactivate', 'peter');
+      now = new Date(NOW.getTime() + 40 * 60_000);
+      const said = await c.say(WHY[language][1]);
+      expect(said[0]).toBe(t('why:nothingYet'));
     } finally {
       await c.close();
     }

@@ -136,6 +136,19 @@ table('identity verification', [
   },
   {
     rule: 'ID-3',
+    name: 'a lock lasts as long as it was set for, even when old failures leave the window meanwhile',
+    check: () => {
+      // Failures at 0, 0, 0 and, an hour before the first ones leave the window, five more: the last lock is long.
+      const late = 23 * 60;
+      const history = failures(0, 0, 0, late, late + 1, late + 2, late + 3, late + 4);
+      const lastLock = policy.lockout(history, minutesLater(late + 4));
+      expect(lastLock).toMatchObject({ locked: true, until: minutesLater(late + 4 + 15 * 2 ** 5) });
+      // Two hours later the first three failures are older than 24 hours, but the lock still holds.
+      expect(policy.lockout(history, minutesLater(late + 120))).toMatchObject({ locked: true, until: minutesLater(late + 4 + 480) });
+    },
+  },
+  {
+    rule: 'ID-3',
     name: 'failures older than 24 hours no longer count',
     check: () => {
       const history = failures(0, 0, 0);

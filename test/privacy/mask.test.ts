@@ -10,12 +10,18 @@ describe('maskPersonalData', () => {
     ['ring 070-123 45 67 tack', 'ring 070*** **67 tack'],
     ['+44 20 7946 0321', '+44 20*** **21'],
     ['mail james.carter@brightleaf.co.uk or +1 415 555 0100', 'mail j***@brightleaf.co.uk or +1 41*** **00'],
+    ['Hej, jag heter Anna Lindqvist på Fjordfika AB, Storgatan 12, 114 55 Stockholm', 'Hej, jag heter [name] på Fjordfika AB, [address], [postcode] Stockholm'],
+    ["I want to cancel, I'm Anna Lindqvist of Fjordfika AB, Storgatan 12, 11455 Stockholm", "I want to cancel, I'm [name] of Fjordfika AB, [address], [postcode] Stockholm"],
+    ['vi bor på skogsv. 5 i Sundsvall', 'vi bor på [address] i Sundsvall'],
+    ['221 Baker Street, London NW1 6XE', '[address], London [postcode]'],
+    ['My name is James Carter', 'My name is [name]'],
   ])('%s → %s', (raw, masked) => {
     expect(maskPersonalData(raw)).toBe(masked);
   });
 
-  it('leaves dates, addresses of machines and short numbers alone', () => {
-    expect(maskPersonalData('deleted on 2027-02-20 from 127.0.0.1 after 90 days, port 3978')).toBe('deleted on 2027-02-20 from 127.0.0.1 after 90 days, port 3978');
+  it('leaves dates, addresses of machines, short numbers, case references and ordinary words alone', () => {
+    const plain = 'deleted on 2027-02-20 from 127.0.0.1 after 90 days, port 3978, case CX-7K3F-92, code 123456, I am not sure, jag är administratör, 12 licences';
+    expect(maskPersonalData(plain)).toBe(plain);
   });
 
   it('is applied to every string in a log line, nested or in an error', () => {

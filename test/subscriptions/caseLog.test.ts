@@ -96,6 +96,8 @@ describe('account actions', () => {
     await actions.perform('turn-off-auto-renew', context);
     expect(() => db.prepare("UPDATE audit_log SET caller = 'someone'").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
+    expect(() => db.prepare("INSERT OR REPLACE INTO audit_log (id, at, account_id, action, rules, channel, caller, details) VALUES (1, 'x', 'a', 'x', '[]', 'x', 'x', '{}')").run()).toThrow(/append-only/);
+    expect(() => db.prepare("REPLACE INTO audit_log (id, at, account_id, action, rules, channel, caller, details) VALUES (1, 'x', 'a', 'x', '[]', 'x', 'x', '{}')").run()).toThrow(/append-only/);
   });
 
   it('a hand-off is one case per key, with the packet: who, which subscription, what they wanted, the decision (AS-2)', async () => {
@@ -114,8 +116,9 @@ describe('account actions', () => {
         transcript: [{ from: 'caller' as const, text: 'säg upp nu', at: NOW.toISOString() }],
       },
     };
-    const first = await actions.handOff('too-many-licences', request);
-    const again = await actions.handOff('too-many-licences', request);
+    const { supportCase: first, created } = await actions.handOff('too-many-licences', request);
+    const { supportCase: again, created: createdAgain } = await actions.handOff('too-many-licences', request);
+    expect([created, createdAgain]).toEqual([true, false]);
     expect(again.reference).toBe(first.reference);
     expect(first).toMatchObject({ kind: 'handoff', status: 'open', accountId: 'acc-nordkust', subscriptionId: 'sub-nordkust-1', action: 'cancel-now', rules: ['AS-2', 'EARLY-5'] });
     expect(first.details.packet).toEqual({ reason: 'too-many-licences', ...request.packet, unfinishedCase: null });
@@ -133,9 +136,17 @@ describe('account actions', () => {
       language: 'en',
       transcript: [],
     };
-    const handoff = await actions.handOff('locked-out', { accountId: null, idempotencyKey: 'h2', channel: 'webchat', packet });
+    const { supportCase: handoff } = await actions.handOff('locked-out', { accountId: null, idempotencyKey: 'h2', channel: 'webchat', packet });
     expect(handoff).toMatchObject({ accountId: null, subscriptionId: null, action: 'none', rules: ['AS-2', 'ID-3'], details: { packet: { reason: 'locked-out', caller: { verified: false } } } });
     expect(await cases.auditFor(handoff.reference)).toMatchObject([{ accountId: null, caller: 'not verified', details: { verified: false } }]);
+  });
+
+  it('a key replayed for another action or subscription settles nothing', async () => {
+    const { db, actions, context } = rig();
+    await actions.perform('turn-off-auto-renew', context);
+    expect(await actions.perform('cancel-now', context)).toMatchObject({ status: 'not-allowed', reason: 'idempotency-key-reused' });
+    expect(await actions.perform('turn-off-auto-renew', { ...context, subscriptionId: 'sub-other' })).toMatchObject({ status: 'not-allowed', reason: 'idempotency-key-reused' });
+    expect(db.prepare("SELECT status, auto_renew AS autoRenew FROM subscriptions WHERE id = 'sub-fjordfika-1'").get()).toEqual({ status: 'ACTIVE', autoRenew: 0 });
   });
 
   it.each([
