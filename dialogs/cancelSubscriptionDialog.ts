@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
+import type { ReasonToExplain } from '../src/conversation/reasons';
 import { noteRequest } from '../src/conversation/request';
 import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
 import { formatDate, formatList } from '../src/format';
@@ -81,12 +82,14 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     const subscription = render(t, values.subscription);
 
     switch (decision.outcome) {
-      case 'nothing-to-cancel':
+      case 'nothing-to-cancel': {
+        const continues = decision.afterTrial === 'continues-as-paid';
         await sayWithReason(step, this.deps,
-          t(decision.afterTrial === 'continues-as-paid' ? 'cancel:trialContinues' : 'cancel:trialExpires', { subscription, date: formatDate(decision.trialEndsOn, language) }),
-          { reason: 'trial', params: { date: decision.trialEndsOn } },
+          t(continues ? 'cancel:trialContinues' : 'cancel:trialExpires', { subscription, date: formatDate(decision.trialEndsOn, language) }),
+          { reason: continues ? 'trial-continues' : 'trial', params: { date: decision.trialEndsOn } },
         );
         return step.endDialog();
+      }
       case 'ends-by-itself': {
         const channel = facts.channel === 'OPEN' ? 'Open' : 'FPP';
         await sayWithReason(step, this.deps, t('cancel:endsByItself', { subscription, channel, date: formatDate(decision.endsOn, language) }), { reason: 'ends-by-itself', params: { channel, date: decision.endsOn } });
@@ -94,7 +97,18 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       }
       case 'already-ended': {
         const status = t(`account:statuses.${decision.status}`);
-        await sayWithReason(step, this.deps, t('cancel:alreadyEnded', { subscription, status }), { reason: 'already-ended', params: { status } });
+        const { reactivation } = decision;
+        if (reactivation.outcome === 'allowed') {
+          const until = formatDate(reactivation.possibleUntil, language);
+          await sayWithReason(step, this.deps, t('cancel:alreadyEndedReactivate', { subscription, status, until }), { reason: 'already-ended', params: { status, until: reactivation.possibleUntil } });
+        } else {
+          // Nothing to cancel, and nothing to bring back either: the reason is why reactivation is refused.
+          const reason: ReasonToExplain =
+            reactivation.outcome === 'refused' && reactivation.reason === 'fast-revoked' ? { reason: 'already-fast-revoked' }
+            : reactivation.outcome === 'refused' && reactivation.reason === 'data-deleted' ? { reason: 'reactivation-data-deleted', params: { deletedOn: reactivation.dataDeletedOn } }
+            : { reason: 'reactivation-trial-expired' };
+          await sayWithReason(step, this.deps, t('cancel:alreadyEnded', { subscription, status }), reason);
+        }
         return step.endDialog();
       }
       case 'cancellable': {
@@ -109,7 +123,11 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
             ask: { key: decision.endOfTerm.alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
             retry: { key: 'cancel:howRetry' },
             options: offered.map((value) => ({ value, title: { key: `cancel:options.${value}.title` } })),
-          }, { choices: this.deps.vocabulary.cancelOptions.filter((option) => (offered as string[]).includes(option.value)) }),
+          }, {
+            helpKey: 'cancel:help.how',
+            // "Would you like to cancel right away instead?" is answered with a yes or a no too.
+            choices: decision.endOfTerm.alreadyScheduled ? this.deps.vocabulary.cancelInstead : this.deps.vocabulary.cancelOptions,
+          }),
         );
       }
     }
@@ -151,6 +169,14 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       values.offeredColleague = true;
       return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerColleague' } }, { helpKey: 'cancel:help.colleague', reason: { reason: 'too-many-licences' } }));
     }
+    // What cancelling now means comes first (EARLY-2, EARLY-3, EARLY-6/PK-1, EARLY-4), then the fees to accept (EARLY-1).
+    const lines = [
+      early.domainsToRemove.length > 0 ? t('cancel:domains', { domains: formatList(early.domainsToRemove, language) }) : t('cancel:noDomains'),
+      t('cancel:accessAndData', { date: formatDate(early.dataDeletedOn, language) }),
+      t(early.refund.kind === 'prorated-credit' ? 'cancel:refundProrated' : 'cancel:refundNone'),
+      ...(early.online.available ? [t('cancel:selfService', { threshold: this.deps.policy.config.licenceThreshold })] : []),
+    ];
+    await step.context.sendActivity(MessageFactory.text(lines.map((line) => t('common:listItem', { item: line })).join('\n')));
     return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
   }
 
@@ -174,14 +200,6 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     }
     const { early } = read.decision;
     values.shown = read.facts;
-    const language = turnLanguage(step.context);
-    const lines = [
-      early.domainsToRemove.length > 0 ? t('cancel:domains', { domains: formatList(early.domainsToRemove, language) }) : t('cancel:noDomains'),
-      t('cancel:accessAndData', { date: formatDate(early.dataDeletedOn, language) }),
-      t(early.refund.kind === 'prorated-credit' ? 'cancel:refundProrated' : 'cancel:refundNone'),
-      ...(early.online.available ? [t('cancel:selfService', { threshold: this.deps.policy.config.licenceThreshold })] : []),
-    ];
-    await step.context.sendActivity(MessageFactory.text(lines.map((line) => t('common:listItem', { item: line })).join('\n')));
     const confirmKey = early.domainsToRemove.length > 0 ? 'cancel:confirmNowDomains' : 'cancel:confirmNow';
     return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: confirmKey, params: { subscription: values.subscription } } }, { helpKey: 'cancel:help.confirmNow' }));
   }

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
+import type { ReasonToExplain } from '../src/conversation/reasons';
 import { noteRequest } from '../src/conversation/request';
 import { formatDate, formatList } from '../src/format';
 import type { RuleId, SubscriptionFacts } from '../src/policy';
-import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
+import { issueCode, OtpDeliveryError } from '../src/verification/otp';
 import { feedbackStep } from './feedbackDialog';
 import { flowCaller, handOverToPerson, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
@@ -28,6 +29,8 @@ interface StepUpOptions {
   phoneEnding: string;
   /** How many codes have been sent, this one included. */
   sends: number;
+  /** Why the code is needed, for "why?" at the code question (AS-3). */
+  reason: ReasonToExplain;
 }
 
 interface FastRevokeValues {
@@ -39,6 +42,9 @@ interface FastRevokeValues {
   phoneEnding: string;
   /** With too many licences the yes/no after the explanation is "shall a colleague do it?"; the decision behind it. */
   offeredColleague?: { outcome: string; rules: RuleId[] };
+  /** What declining means for this subscription, and the reason behind the step-up questions (AS-3). */
+  ifDeclined: Phrase;
+  irreversible: ReasonToExplain;
 }
 
 /**
@@ -91,8 +97,10 @@ export class FastRevokeDialog extends InterruptibleDialog {
             ? t('fastRevoke:alreadyFastRevoked', { subscription, date: formatDate(decision.data.by, language) })
             : t('fastRevoke:alreadyDeleted', { subscription });
           await sayWithReason(step, this.deps, text, { reason: 'already-fast-revoked' });
+        } else if (decision.reason === 'trial' && this.deps.policy.hasEnded(facts)) {
+          await sayWithReason(step, this.deps, withSupportContact(t, t('reactivate:trialExpired', { subscription }), this.deps.supportContact), { reason: 'reactivation-trial-expired' });
         } else if (decision.reason === 'trial') {
-          await sayWithReason(step, this.deps, t('fastRevoke:trial', { subscription }), { reason: 'trial', params: { date: facts.termEnd } });
+          await sayWithReason(step, this.deps, t('fastRevoke:trial', { subscription }), { reason: facts.hasPaymentMethod ? 'trial-continues' : 'trial', params: { date: facts.termEnd } });
         } else {
           await sayWithReason(step, this.deps, t('fastRevoke:dataGone', { subscription }), { reason: 'fast-revoke-data-gone' });
         }
@@ -111,11 +119,16 @@ export class FastRevokeDialog extends InterruptibleDialog {
         const date = formatDate(decision.dataDeletedBy, language);
         if (!decision.running) {
           // Already cancelled: nothing is cancelled now; the deletion comes forward from the day the data would have gone (FR-3, DD-1).
-          await step.context.sendActivity(t('fastRevoke:explainCancelled', { subscription, date, until: formatDate(decision.keptUntil ?? decision.dataDeletedBy, language) }));
+          const until = formatDate(decision.keptUntil ?? decision.dataDeletedBy, language);
+          Object.assign(values, { ifDeclined: { key: 'fastRevoke:declinedEnded', params: { until } }, irreversible: { reason: 'fast-revoke-irreversible-only' } });
+          await step.context.sendActivity(t('fastRevoke:explainCancelled', { subscription, date, until }));
           return step.next(true);
         }
         // FR-3: ending a running subscription now is an early cancellation: domains and DNS, save the data, money.
         const { money, domainsToRemove } = decision.running;
+        Object.assign(values, money.kind === 'fees-may-apply'
+          ? { ifDeclined: { key: 'fastRevoke:declined', params: { retentionDays: decision.ordinaryRetentionDays } }, irreversible: { reason: 'fast-revoke-irreversible' } }
+          : { ifDeclined: { key: 'fastRevoke:declinedPartner', params: { date: formatDate(facts.termEnd, language), retentionDays: decision.ordinaryRetentionDays } }, irreversible: { reason: 'fast-revoke-irreversible-only' } });
         const lines = [
           domainsToRemove.length > 0 ? t('cancel:domains', { domains: formatList(domainsToRemove, language) }) : t('cancel:noDomains'),
           t('fastRevoke:saveData', { date, retentionDays: decision.ordinaryRetentionDays }),
@@ -136,21 +149,21 @@ export class FastRevokeDialog extends InterruptibleDialog {
     if (values.offeredColleague) return this.toColleague(step);
     if (step.result === true) await noteRequest(step.context, this.deps.requests, { choices: { consequencesAccepted: true } });
     if (step.result !== true) {
-      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
+      await step.context.sendActivity(render(translatorFor(step.context, this.deps.i18n), values.ifDeclined));
       return step.endDialog();
     }
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }, { helpKey: 'fastRevoke:help.continue', reason: { reason: 'fast-revoke-irreversible' } }));
+    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }, { helpKey: 'fastRevoke:help.continue', reason: values.irreversible }));
   }
 
   /** The step-up check: a code to the phone number on record, which only the account's people should hold. */
   private async stepUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as FastRevokeValues;
     if (step.result !== true) {
-      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:declined', { retentionDays: this.deps.policy.config.retentionDays }));
+      await step.context.sendActivity(render(translatorFor(step.context, this.deps.i18n), values.ifDeclined));
       return step.endDialog();
     }
     const { accountId } = step.options as AccountFlowOptions;
-    return step.beginDialog(STEP_UP, { accountId, subscriptionId: values.subscriptionId, phoneEnding: values.phoneEnding, sends: 1 } satisfies StepUpOptions);
+    return step.beginDialog(STEP_UP, { accountId, subscriptionId: values.subscriptionId, phoneEnding: values.phoneEnding, sends: 1, reason: values.irreversible } satisfies StepUpOptions);
   }
 
   /** The step-up check: a code to the phone number on record, which only the account's people should hold. */
@@ -172,10 +185,11 @@ export class FastRevokeDialog extends InterruptibleDialog {
       await step.context.sendActivity(withSupportContact(t, t('fastRevoke:smsFailed'), this.deps.supportContact));
       return step.endDialog();
     }
-    const sent = options.sends > 1 ? 'fastRevoke:resent' : 'fastRevoke:codeSent';
+    // Said once; the question itself stays neutral, so asking it again never claims another code was sent.
+    await step.context.sendActivity(t(options.sends > 1 ? 'fastRevoke:resent' : 'fastRevoke:codeSent', { last: options.phoneEnding }));
     return step.prompt(
       CODE,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: sent, params: { last: options.phoneEnding } }, retry: { key: 'fastRevoke:codeRetry' } }, { issued, sensitive: true } satisfies { issued: IssuedCode; sensitive: true }),
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeCode' }, retry: { key: 'fastRevoke:codeRetry' } }, { issued, sensitive: true, reason: options.reason, helpKey: 'fastRevoke:help.continue' }),
     );
   }
 
@@ -196,20 +210,21 @@ export class FastRevokeDialog extends InterruptibleDialog {
   private async askName(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const t = translatorFor(step.context, this.deps.i18n);
     if (step.result !== 'confirmed') {
-      if (step.result === undefined) await step.context.sendActivity(withSupportContact(t, t('fastRevoke:codeFailed'), this.deps.supportContact));
+      if (step.result === undefined) await sayWithReason(step, this.deps, withSupportContact(t, t('fastRevoke:codeFailed'), this.deps.supportContact), { reason: 'code-not-confirmed' });
       return step.endDialog();
     }
     const organisation = (step.options as AccountFlowOptions).organisationName;
     return step.prompt(
       NAME,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeName', params: { organisation } }, retry: { key: 'fastRevoke:nameRetry', params: { organisation } } }, { phrase: organisation, helpKey: 'fastRevoke:help.name' }),
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeName', params: { organisation } }, retry: { key: 'fastRevoke:nameRetry', params: { organisation } } }, { phrase: organisation, helpKey: 'fastRevoke:help.name', reason: (step.values as FastRevokeValues).irreversible }),
     );
   }
 
   private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as FastRevokeValues;
     if (step.result === undefined) {
-      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('fastRevoke:nameFailed'));
+      const t = translatorFor(step.context, this.deps.i18n);
+      await sayWithReason(step, this.deps, withSupportContact(t, t('fastRevoke:nameFailed'), this.deps.supportContact), { reason: 'name-not-confirmed' });
       return step.endDialog();
     }
     return step.beginDialog(PERFORM_ACTION_DIALOG, {

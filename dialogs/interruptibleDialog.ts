@@ -76,19 +76,18 @@ export abstract class InterruptibleDialog extends ComponentDialog {
         const validations = leaf.activeDialog?.state?.options?.validations as { reason?: ReasonToExplain; helpKey?: string } | undefined;
         const reason = validations?.reason ?? (await this.base.reasons.get(context));
         const t = translatorFor(context, this.base.i18n);
-        await context.sendActivity(reason ? whyReply(t, this.base.policy, turnLanguage(context), reason, this.base.supportContact) : t(validations?.helpKey ?? 'interruptions:help'));
+        await context.sendActivity(reason ? whyReply(t, this.base.policy, turnLanguage(context), reason, this.base.supportContact) : t(validations?.helpKey ?? 'interruptions:help', this.policyNumbers()));
         await leaf.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       }
       case 'help': {
         const helpKey = (leaf.activeDialog?.state?.options?.validations as { helpKey?: string } | undefined)?.helpKey;
-        await context.sendActivity(translatorFor(context, this.base.i18n)(helpKey ?? 'interruptions:help'));
+        await context.sendActivity(translatorFor(context, this.base.i18n)(helpKey ?? 'interruptions:help', this.policyNumbers()));
         await leaf.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       }
       case 'question': {
-        const { licenceThreshold, retentionDays, fastRevokeDays } = this.base.policy.config;
-        await context.sendActivity(translatorFor(context, this.base.i18n)(`policy:answers.${interruption.question}`, { licenceThreshold, retentionDays, fastRevokeDays }));
+        await context.sendActivity(translatorFor(context, this.base.i18n)(`policy:answers.${interruption.question}`, this.policyNumbers()));
         await leaf.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       }
@@ -102,6 +101,12 @@ export abstract class InterruptibleDialog extends ComponentDialog {
         return { status: DialogTurnStatus.waiting };
       }
     }
+  }
+
+  /** The policy's numbers, for texts that quote them. */
+  private policyNumbers() {
+    const { licenceThreshold, retentionDays, fastRevokeDays } = this.base.policy.config;
+    return { licenceThreshold, retentionDays, fastRevokeDays };
   }
 
   private async interruption(innerDc: DialogContext): Promise<Interruption | undefined> {

@@ -193,7 +193,7 @@ export class MainDialog extends ComponentDialog {
       // ID-2: a verified non-admin hears general information only, and how to reach their admin.
       if (result.known) {
         const organisation = result.organisationName;
-        await sayWithReason(step, this.deps, t('verify:verifiedNotAdmin', { organisation }), { reason: 'not-admin', params: { organisation } });
+        await sayWithReason(step, this.deps, withSupportContact(t, t('verify:stillNotAdmin', { organisation }), this.deps.supportContact), { reason: 'not-admin', params: { organisation } });
       }
       return step.next();
     }

@@ -162,7 +162,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
         case 'verified': {
           const organisation = result.account.organisationName;
           if (result.isAdmin) await step.context.sendActivity(t('verify:verifiedAdmin', { organisation }));
-          else await sayWithReason(step, this.deps, t('verify:verifiedNotAdmin', { organisation }), { reason: 'not-admin', params: { organisation } });
+          else await sayWithReason(step, this.deps, withSupportContact(t, t('verify:verifiedNotAdmin', { organisation }), this.deps.supportContact), { reason: 'not-admin', params: { organisation } });
           return step.endDialog({
             status: 'verified',
             accountId: result.account.id,
@@ -200,7 +200,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
 
   private async endGaveUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const t = this.t(step);
-    await step.context.sendActivity(withSupportContact(t, t('verify:gaveUp'), this.deps.supportContact));
+    await sayWithReason(step, this.deps, withSupportContact(t, t('verify:gaveUp'), this.deps.supportContact), { reason: 'verification-gave-up' });
     return endAll(step, { status: 'gave-up' });
   }
 }

@@ -14,6 +14,8 @@ export interface Vocabulary {
   /** The main menu: one choice per intent. */
   menu: Choice[];
   cancelOptions: Choice[];
+  /** "Cancel right away instead?" when the end of term is already set: now or keep, also as a yes or a no. */
+  cancelInstead: Choice[];
   feedbackReasons: Choice[];
   yesNo: YesNoVocabulary;
   interruptions: InterruptionVocabulary;
@@ -30,6 +32,10 @@ export function buildVocabulary(i18n: i18n): Vocabulary {
   return {
     menu: choicesFrom('main:menu', MENU_INTENTS),
     cancelOptions: choicesFrom('cancel:options', CANCEL_OPTIONS),
+    cancelInstead: [
+      choice('now', [...single('cancel:options.now.title'), ...list('cancel:options.now.synonyms'), ...single('common:yes'), ...list('common:yesWords')]),
+      choice('keep', [...single('cancel:options.keep.title'), ...list('cancel:options.keep.synonyms'), ...single('common:no'), ...list('common:noWords')]),
+    ],
     feedbackReasons: choicesFrom('feedback:reasons', FEEDBACK_REASONS),
     yesNo: buildYesNoVocabulary([...single('common:yes'), ...list('common:yesWords')], [...single('common:no'), ...list('common:noWords')]),
     resendCode: new Set(list('fastRevoke:resendWords').map(normalisePhrase)),

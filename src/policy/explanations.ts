@@ -6,6 +6,7 @@ import type { RuleId } from './rules';
  */
 export const REASONS = [
   'trial',
+  'trial-continues',
   'ends-by-itself',
   'already-ended',
   'already-scheduled',
@@ -13,6 +14,9 @@ export const REASONS = [
   'too-many-licences',
   'fast-revoke-too-many-licences',
   'fast-revoke-irreversible',
+  'fast-revoke-irreversible-only',
+  'code-not-confirmed',
+  'name-not-confirmed',
   'already-fast-revoked',
   'fast-revoke-data-gone',
   'reactivation-fast-revoked',
@@ -23,6 +27,7 @@ export const REASONS = [
   'verification-rejected',
   'locked-out',
   'verification-lapsed',
+  'verification-gave-up',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -31,7 +36,12 @@ export type NextStep =
   | 'person'
   | 'add-payment-method'
   | 'cancel-at-end-of-term'
-  | 'cancel-now'
+  /** Cancel right away instead of waiting for the end of the term. */
+  | 'cancel-right-away'
+  /** An ordinary cancellation instead of a fast revoke: the data is kept, reactivation stays possible. */
+  | 'ordinary-cancellation'
+  | 'reactivate'
+  | 'fast-revoke-again'
   | 'remove-users'
   | 'ask-partner'
   | 'new-subscription'
@@ -47,13 +57,18 @@ export interface Explanation {
 
 const EXPLANATIONS: Record<Reason, Omit<Explanation, 'reason'>> = {
   trial: { rules: ['TR-1', 'TR-2', 'AS-3'], nextSteps: ['add-payment-method', 'person'] },
+  'trial-continues': { rules: ['TR-1', 'TR-2', 'AS-3'], nextSteps: ['person'] },
   'ends-by-itself': { rules: ['END-3', 'AS-3'], nextSteps: ['ask-partner', 'person'] },
-  'already-ended': { rules: ['RE-1', 'AS-3'], nextSteps: ['person'] },
-  'already-scheduled': { rules: ['END-1', 'AS-3'], nextSteps: ['cancel-now', 'person'] },
+  'already-ended': { rules: ['RE-1', 'DD-1', 'AS-3'], nextSteps: ['reactivate', 'person'] },
+  'already-scheduled': { rules: ['END-1', 'AS-3'], nextSteps: ['cancel-right-away', 'person'] },
   'early-fees': { rules: ['EARLY-1', 'AS-3'], nextSteps: ['cancel-at-end-of-term', 'person'] },
   'too-many-licences': { rules: ['EARLY-4', 'EARLY-5', 'AS-2', 'AS-3'], nextSteps: ['remove-users', 'cancel-at-end-of-term', 'person'] },
   'fast-revoke-too-many-licences': { rules: ['FR-3', 'EARLY-5', 'AS-2', 'AS-3'], nextSteps: ['remove-users', 'person'] },
-  'fast-revoke-irreversible': { rules: ['FR-1', 'FR-2', 'RE-2', 'AS-3'], nextSteps: ['cancel-now', 'person'] },
+  'fast-revoke-irreversible': { rules: ['FR-1', 'FR-2', 'RE-2', 'AS-3'], nextSteps: ['ordinary-cancellation', 'person'] },
+  // Bought through Open/FPP, or already cancelled: there is no ordinary cancellation to offer instead.
+  'fast-revoke-irreversible-only': { rules: ['FR-1', 'FR-2', 'RE-2', 'END-3', 'AS-3'], nextSteps: ['person'] },
+  'code-not-confirmed': { rules: ['FR-2', 'AS-3'], nextSteps: ['fast-revoke-again', 'person'] },
+  'name-not-confirmed': { rules: ['FR-2', 'AS-3'], nextSteps: ['fast-revoke-again', 'person'] },
   'already-fast-revoked': { rules: ['FR-1', 'RE-2', 'DD-2', 'AS-3'], nextSteps: ['new-subscription', 'person'] },
   'fast-revoke-data-gone': { rules: ['RE-3', 'AS-3'], nextSteps: ['new-subscription', 'person'] },
   'reactivation-fast-revoked': { rules: ['RE-2', 'FR-1', 'DD-2', 'AS-3'], nextSteps: ['new-subscription', 'person'] },
@@ -64,6 +79,7 @@ const EXPLANATIONS: Record<Reason, Omit<Explanation, 'reason'>> = {
   'verification-rejected': { rules: ['ID-1', 'ID-3', 'AS-3'], nextSteps: ['verify-again', 'person'] },
   'locked-out': { rules: ['ID-3', 'AS-2', 'AS-3'], nextSteps: ['try-later', 'person'] },
   'verification-lapsed': { rules: ['ID-1', 'AS-3'], nextSteps: ['verify-again', 'person'] },
+  'verification-gave-up': { rules: ['ID-1', 'AS-3'], nextSteps: ['verify-again', 'person'] },
 };
 
 /** AS-3: why, by which rules, and what the caller can do next. */

@@ -32,8 +32,9 @@ const NOT_A_PHONE = /^(?:\d{4}-\d{2}-\d{2}|\d{1,3}(?:\.\d{1,3}){3})$/;
 // A street and number as people write it: "Storgatan 12", "skogsv. 5", "221 Baker Street".
 const SWEDISH_STREET = /(?<![\p{L}])[\p{L}]+(?:gatan|gata|g\.|vägen|väg|v\.|gränd|torget|torg|stigen|backen|backe|allén|plan|leden|stråket)\s*\d+(?:\s?[A-Z])?(?![\p{L}\p{N}])/gu;
 const ENGLISH_STREET = /(?<![\p{L}\p{N}])\d+[A-Za-z]?,?\s+(?:[\p{Lu}][\p{L}'-]+\s+){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Way|Drive|Close|Court|Place|Square|Gardens|Crescent)\b\.?/gu;
-// Postal codes: Swedish ("114 55", "11455") and British ("NW1 6XE").
-const SWEDISH_POSTCODE = /(?<![\p{L}\p{N}-])\d{3}\s?\d{2}(?![\p{L}\p{N}-])/gu;
+// Postal codes: Swedish ("114 55 Stockholm", "11455 Stockholm": before a town, so a port or a count is left alone)
+// and British ("NW1 6XE").
+const SWEDISH_POSTCODE = /(?<![\p{L}\p{N}:/.-])\d{3}\s?\d{2}(?=,?\s+\p{Lu})/gu;
 const BRITISH_POSTCODE = /(?<![\p{L}\p{N}])[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}(?![\p{L}\p{N}])/gu;
 // A name where someone introduces themselves: "jag heter Anna Lindqvist", "I'm Anna Lindqvist".
 const SELF_INTRODUCTION = /((?<![\p{L}])(?:[Jj]ag heter|[Mm]itt namn är|[Jj]ag är|[Dd]et är|[Mm]y name is|I'm|I am|[Tt]his is))\s+[\p{Lu}][\p{L}'-]+(?:\s+[\p{Lu}][\p{L}'-]+){0,2}/gu;

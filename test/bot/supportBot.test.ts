@@ -143,7 +143,7 @@ describe('verified caller session', () => {
     await flow.startTest();
     const said = adapter.activeQueue.map((a) => a.text ?? '').join('\n');
     expect(turnErrors, 'the set-up conversation crashed').toEqual([]);
-    expect(said).toContain('Tack, nu är du verifierad som administratör för Fjordfika AB.');
+    expect(said).toContain('Nu är du verifierad som administratör för Fjordfika AB.');
     return adapter;
   }
 
@@ -203,13 +203,13 @@ describe('terminal chat', () => {
     const printed = await chat('Säga upp prenumerationen\nanna.lindqvist@fjordfika.se\n070-123 45 67\nAnna Lindqvist\nFjordfika AB\nStorgatan 12, 114 55 Stockholm\n1\n');
     expect(printed).toContain('Assistenten: Vilket användar-ID loggar du in med?');
     expect(printed).toContain('[1] Ja  [2] Nej');
-    expect(printed).toContain('Assistenten: Tack, nu är du verifierad som administratör för Fjordfika AB.');
+    expect(printed).toContain('Assistenten: Nu är du verifierad som administratör för Fjordfika AB.');
   });
 
   it('verifies an English caller', async () => {
     const printed = await chat("Cancel subscription\nI'm james.carter@brightleaf.co.uk, phone +44 20 7946 0321\nJames Carter\nBrightleaf Ltd\n221 Baker Street, London NW1 6XE, United Kingdom\nyes\n", 'en');
     expect(printed).toContain("Assistant: What are the first and last names of your organisation's contact person?");
-    expect(printed).toContain("Assistant: Thank you, you're verified as an administrator of Brightleaf Ltd.");
+    expect(printed).toContain("Assistant: You're now verified as an administrator of Brightleaf Ltd.");
   });
 
   it('walks a whole cancellation, with the receipt as text', async () => {

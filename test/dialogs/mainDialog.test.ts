@@ -39,7 +39,7 @@ const expected = {
     offerAccount: "Would you like me to look at your own subscription? Choose what to do, and I'll first check who you are.",
     notYet: "I can't do that here in the chat yet.",
     fastRevoke: 'fast revoke',
-    verifyIntro: "Before I can look at your account I need to check who you are, the same way our support team does on the phone. It's six short questions.",
+    verifyIntro: "Before I can look at your account I need to check who you are, the same way our support team does on the phone. There are six short questions.",
     askUserId: 'What is the user ID you sign in with? (It looks like an e-mail address.)',
   },
 } as const;

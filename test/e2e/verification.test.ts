@@ -37,8 +37,8 @@ describe('verification over HTTP', () => {
   const say = (conversationId: string, locale: string, text: string) => postMessage(base, connector.url, conversationId, locale, text);
 
   const cases = (Object.keys(DEMO_CALLERS) as DemoCallerName[]).flatMap((name) => [
-    [name, 'sv-SE', 'Säga upp prenumerationen', 'ja', name === 'sara' ? 'Tack, nu är du verifierad för' : 'Tack, nu är du verifierad som administratör för'],
-    [name, 'en-US', 'Cancel subscription', 'yes', name === 'sara' ? "Thank you, you're verified for" : "Thank you, you're verified as an administrator of"],
+    [name, 'sv-SE', 'Säga upp prenumerationen', 'ja', name === 'sara' ? 'Tack, nu är du verifierad för' : 'Nu är du verifierad som administratör för'],
+    [name, 'en-US', 'Cancel subscription', 'yes', name === 'sara' ? "Thank you, you're verified for" : "You're now verified as an administrator of"],
   ] as const);
 
   it.each(cases)('%s verifies in %s', async (name, locale, choice, yes, verified) => {

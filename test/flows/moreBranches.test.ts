@@ -278,7 +278,7 @@ describe.each(['sv', 'en'] as const)('more account branches in %s', (language: L
       const offered = (await verifyAsTove(c, 'reactivate')).join('\n');
 
       expect(offered).toContain(t('reactivate:allowed', { subscription: label(t, expired), endedOn: dateOf('2026-11-10'), until: dateOf('2027-02-15'), renewsOn: dateOf('2027-11-22') }));
-      expect(offered).toContain(language === 'sv' ? 'upphörde den 10 november 2026 och kan återaktiveras till och med den 15 februari 2027' : 'ended on 10 November 2026 and can be reactivated until 15 February 2027');
+      expect(offered).toContain(language === 'sv' ? 'upphörde den 10 november 2026 och kan återaktiveras till och med den 15 februari 2027' : 'ended on 10 November 2026 and can be reactivated up to and including 15 February 2027');
       expect(offered).toContain(t('reactivate:confirm', { subscription: label(t, expired) }));
 
       const done = (await c.say(c.words.yes)).join('\n');

@@ -35,7 +35,7 @@ describe.each(LANGUAGES)('policy corrections in %s', (language) => {
     const c = await startConversation({ language, config: { policy: { ...DEFAULT_POLICY_CONFIG, retentionDays: 20 } } });
     try {
       const said = [...(await c.verifyFor('reactivate', 'lena')), ...(await c.say(c.words.yes))].join('\n');
-      expect(said).toContain(language === 'sv' ? 'till och med den 21 januari 2027' : 'until 21 January 2027');
+      expect(said).toContain(language === 'sv' ? 'till och med den 21 januari 2027' : 'up to and including 21 January 2027');
       expect(said).toMatch(/CX-/);
       expect(c.db().prepare("SELECT status FROM subscriptions WHERE id = 'sub-havsbris-1'").get()).toEqual({ status: 'ACTIVE' });
     } finally {

@@ -57,7 +57,7 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
       await c.say(c.words.yes, c.words.yes);
       const first = c.otp.lastCode() as string;
       const resent = await c.say(language === 'sv' ? 'jag fick ingen kod' : "i didn't get the code");
-      expect(resent.at(-1)).toBe(t('fastRevoke:resent', { last: '67' }));
+      expect(resent.slice(-2)).toEqual([t('fastRevoke:resent', { last: '67' }), t('fastRevoke:typeCode')]);
       expect(c.otp.sent).toHaveLength(2);
       const second = c.otp.lastCode() as string;
       if (first !== second) expect((await c.say(first)).join('\n')).toContain(say.codeRetry);

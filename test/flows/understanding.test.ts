@@ -5,6 +5,23 @@ import { answersOf, DEMO_CALLERS } from '../support/demoCallers';
 
 const anna = answersOf(DEMO_CALLERS.anna);
 
+describe.each(['sv', 'en'] as const)('"cancel right away instead?" in %s', (language) => {
+  it('is answered with a plain yes (now) or no (keep it)', async () => {
+    const c = await startConversation({ language });
+    const t = c.runtime.i18n.getFixedT(language);
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say(c.words.endOfTerm, c.words.yes, c.words.skip);
+      await c.say(c.words.cancel);
+      const yes = (await c.say(c.words.yes)).join('\n');
+      expect(yes).toContain(t('cancel:feeWarning'));
+      expect(yes).not.toContain(t('cancel:howRetry'));
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('free text is routed in both languages', () => {
   it.each([
     ['sv', 'jag vill säga upp vårt abonnemang', 'Innan jag kan titta på ditt konto'],
@@ -232,7 +249,7 @@ describe('interruptions at a verification question', () => {
       const switched = await c.say('English');
       expect(switched).toEqual(["Sure, let's continue in English.", "What are the first and last names of your organisation's contact person?"]);
       const rest = await c.say(anna[2], anna[3], anna[4], 'yes');
-      expect(rest.join('\n')).toContain("Thank you, you're verified as an administrator of Fjordfika AB.");
+      expect(rest.join('\n')).toContain("You're now verified as an administrator of Fjordfika AB.");
     } finally {
       await c.close();
     }
@@ -323,7 +340,7 @@ describe('interruptions at a confirmation', () => {
     const c = await atConfirmation('sv');
     try {
       const said = await c.say('English');
-      expect(said).toEqual(["Sure, let's continue in English.", 'Have you removed the domains and saved what you want to keep? Shall I cancel Office 365 Small Business (12 licences) now?']);
+      expect(said).toEqual(["Sure, let's continue in English.", 'Shall I cancel Office 365 Small Business (12 licences) now? Answer yes once the domains are removed and you have saved what you want to keep.']);
       expect((await c.say('yes')).join('\n')).toContain('Done. Case reference: CX-');
     } finally {
       await c.close();
@@ -358,7 +375,7 @@ describe('interruptions at a confirmation', () => {
     try {
       const said = await c.say('help');
       expect(said[0]).toContain('If you answer yes, I cancel the subscription right away');
-      expect(said[1]).toBe('Have you removed the domains and saved what you want to keep? Shall I cancel Office 365 Small Business (12 licences) now?');
+      expect(said[1]).toBe('Shall I cancel Office 365 Small Business (12 licences) now? Answer yes once the domains are removed and you have saved what you want to keep.');
     } finally {
       await c.close();
     }

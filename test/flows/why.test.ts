@@ -73,6 +73,69 @@ describe.each(['sv', 'en'] as const)('"why?" after a refusal or decision (AS-3) 
     }
   });
 
+  it('Karin, already fast-revoked, asks to cancel: "why?" never suggests a reactivation (RE-2)', async () => {
+    const { c, t, reasonText } = await conversation(language);
+    try {
+      await c.verifyFor('cancel', 'karin');
+      const said = (await c.say(WHY[language][1])).join('\n');
+      expect(said).toContain(reasonText('already-fast-revoked'));
+      expect(said).not.toContain(t('why:next.reactivate'));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('Lena, cancelled, asks to cancel: told until when she can reactivate, and "why?" offers the reactivation (RE-1, DD-1)', async () => {
+    const { c, t } = await conversation(language);
+    try {
+      const said = (await c.verifyFor('cancel', 'lena')).join('\n');
+      expect(said).toContain(language === 'sv' ? 'sparas till och med den 21 januari 2027' : 'kept up to and including 21 January 2027');
+      expect((await c.say(WHY[language][1])).join('\n')).toContain(t('why:next.reactivate'));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('Olof (FPP) declines the fast revoke: told it ends by itself, never offered an ordinary cancellation (END-3, FR-3)', async () => {
+    const { c, t, reasonText } = await conversation(language);
+    try {
+      await c.verifyFor('fastRevoke', 'olof');
+      const why = (await c.say(WHY[language][1])).join('\n');
+      expect(why).toContain(reasonText('fast-revoke-irreversible-only'));
+      expect(why).not.toContain(t('why:next.ordinary-cancellation', { retentionDays: 90 }));
+      const declined = (await c.say(c.words.no)).join('\n');
+      expect(declined).toContain(t('fastRevoke:declinedPartner', { date: language === 'sv' ? '22 februari 2027' : '22 February 2027', retentionDays: 90 }));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('"why?" at the code question explains the code and asks for it again, without claiming a new one was sent', async () => {
+    const { c, t, reasonText } = await conversation(language);
+    try {
+      await c.verifyFor('fastRevoke', 'olof');
+      await c.say(c.words.yes);
+      const sent = c.otp.sent.length;
+      const said = await c.say(WHY[language][1]);
+      expect(said.join('\n')).toContain(reasonText('fast-revoke-irreversible-only'));
+      expect(said.at(-1)).toBe(t('fastRevoke:typeCode'));
+      expect(c.otp.sent.length).toBe(sent);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('after the bot stops a fast revoke on wrong codes, "why?" says why (AS-3)', async () => {
+    const { c, reasonText } = await conversation(language);
+    try {
+      await c.verifyFor('fastRevoke', 'olof');
+      await c.say(c.words.yes, '000000', '000001', '000002', '000003');
+      expect((await c.say(WHY[language][1])).join('\n')).toContain(reasonText('code-not-confirmed'));
+    } finally {
+      await c.close();
+    }
+  });
+
   it('once the verification lapses, "why?" says nothing more about the account', async () => {
     let now = NOW;
     const c = await startConversation({ language, overrides: { now: () => now } });

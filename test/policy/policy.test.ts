@@ -618,6 +618,8 @@ table('who acts', [
     check: () => {
       expect(policy.explain('trial').nextSteps).toContain('add-payment-method');
       expect(policy.explain('too-many-licences').nextSteps).toEqual(['remove-users', 'cancel-at-end-of-term', 'person']);
+      expect(policy.explain('already-ended').nextSteps[0]).toBe('reactivate');
+      expect(policy.explain('fast-revoke-irreversible-only').nextSteps).not.toContain('ordinary-cancellation');
       expect(policy.explain('early-fees').nextSteps[0]).toBe('cancel-at-end-of-term');
       expect(policy.explain('locked-out')).toMatchObject({ rules: expect.arrayContaining(['ID-3']), nextSteps: ['try-later', 'person'] });
     },

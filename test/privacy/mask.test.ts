@@ -20,7 +20,7 @@ describe('maskPersonalData', () => {
   });
 
   it('leaves dates, addresses of machines, short numbers, case references and ordinary words alone', () => {
-    const plain = 'deleted on 2027-02-20 from 127.0.0.1 after 90 days, port 3978, case CX-7K3F-92, code 123456, I am not sure, jag är administratör, 12 licences';
+    const plain = 'deleted on 2027-02-20 from 127.0.0.1 after 90 days, port 3978, http://127.0.0.1:41234/healthz, 41234 bytes, case CX-7K3F-92, code 123456, I am not sure, jag är administratör, 12 licences';
     expect(maskPersonalData(plain)).toBe(plain);
   });
 

@@ -39,8 +39,8 @@ export const BRANCHES: Branch[] = [
     intent: 'cancel',
     then: (c) => c.say(c.words.endOfTerm, c.words.yes, c.words.skip),
     expect: {
-      sv: ['Så här blir det: jag stänger av automatisk förnyelse', 'den 12 december 2026', 'en månad i taget', 'Klart. Ärendenummer: CX-', 'Automatisk förnyelse är avstängd'],
-      en: ['Here is what will happen: I turn off automatic renewal', '12 December 2026', 'one month at a time', 'Done. Case reference: CX-', 'Automatic renewal is off'],
+      sv: ['Så här blir det: jag stänger av automatisk förnyelse', 'den 12 december 2026', 'månad för månad', 'Klart. Ärendenummer: CX-', 'Automatisk förnyelse är avstängd'],
+      en: ['Here is what will happen: I turn off automatic renewal', '12 December 2026', 'month to month', 'Done. Case reference: CX-', 'Automatic renewal is off'],
     },
     after: { status: 'ACTIVE', autoRenew: 0, cases: [{ kind: 'action', status: 'done', action: 'turn-off-auto-renew' }] },
   },
@@ -128,7 +128,7 @@ export const BRANCHES: Branch[] = [
     then: (c) => c.say(c.words.yes),
     expect: {
       sv: ['upphörde den 23 oktober 2026', 'till och med den 21 januari 2027', 'Klart. Ärendenummer: CX-', 'är aktiv igen'],
-      en: ['ended on 23 October 2026', 'until 21 January 2027', 'Done. Case reference: CX-', 'is active again'],
+      en: ['ended on 23 October 2026', 'up to and including 21 January 2027', 'Done. Case reference: CX-', 'is active again'],
     },
     after: { status: 'ACTIVE', autoRenew: 1, cases: [{ kind: 'action', status: 'done', action: 'reactivate' }] },
   },
