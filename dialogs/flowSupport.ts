@@ -1,3 +1,4 @@
+import type { SupportContact } from '../src/config';
 import { createHash } from 'node:crypto';
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { CallerSession } from '../src/verification/session';
@@ -27,7 +28,7 @@ export interface FlowDeps extends InterruptibleDeps {
   actions: AccountActions;
   otp: { sender: OtpSender; ttlMinutes: number };
   /** How callers reach a person, when configured. */
-  supportContact?: string;
+  supportContact?: SupportContact;
   /** Who the conversation has verified; checked again right before any change (ID-1, ID-2). */
   callerSession: StatePropertyAccessor<CallerSession | undefined>;
   /** The conversation so far, masked, for the hand-off packet (AS-2). */

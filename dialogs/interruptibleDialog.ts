@@ -1,3 +1,4 @@
+import type { SupportContact } from '../src/config';
 import { ActivityTypes } from 'botbuilder';
 import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult, type PromptOptions } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
@@ -20,7 +21,7 @@ export interface InterruptibleDeps {
   /** The reason behind the last refusal or decision, for "why?" (AS-3). */
   reasons: ReasonAccessor;
   /** How callers reach a person, when configured. */
-  supportContact?: string;
+  supportContact?: SupportContact;
   /** The conversation so far, masked; what answers a sensitive question is withheld from it. */
   transcript?: TranscriptAccessor;
 }

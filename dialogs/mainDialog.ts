@@ -1,3 +1,4 @@
+import type { SupportContact } from '../src/config';
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { ComponentDialog, WaterfallDialog, type Dialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
@@ -63,7 +64,7 @@ export interface MainDialogDeps {
   now: () => Date;
   logger: Logger;
   /** How callers reach a person, when configured. */
-  supportContact?: string;
+  supportContact?: SupportContact;
   /** To tell a locked-out caller asking for a person that verifying first is not possible now. */
   verification: CallerVerification;
   /** The dialogs main routes to: identity verification and the flows. */

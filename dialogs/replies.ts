@@ -1,5 +1,6 @@
 import { ActionTypes, CardFactory, MessageFactory, type Activity } from 'botbuilder';
 import type { ReasonToExplain } from '../src/conversation/reasons';
+import type { SupportContact } from '../src/config';
 import { formatDate } from '../src/format';
 import type { Language, Translate } from '../src/i18n';
 import type { Policy } from '../src/policy';
@@ -12,12 +13,15 @@ import type { Policy } from '../src/policy';
  * A message that sends the caller to support always says how to reach it: the configured number and hours, or where
  * to find them when none is configured.
  */
-export function withSupportContact(t: Translate, text: string, contact: string | undefined): string {
+export function withSupportContact(t: Translate, text: string, contact: SupportContact | undefined): string {
   return `${text} ${supportContactLine(t, contact)}`;
 }
 
-export function supportContactLine(t: Translate, contact: string | undefined): string {
-  return contact ? t('common:supportContact', { contact }) : t('common:supportContactUnset');
+/** The contact in the language being spoken (`t` is fixed to it). */
+export function supportContactLine(t: Translate, contact: SupportContact | undefined): string {
+  // A fixed translator knows its language (i18next's getFixedT sets `lng`); the types do not say so.
+  const words = contact?.[(t as Translate & { lng: Language }).lng];
+  return words ? t('common:supportContact', { contact: words }) : t('common:supportContactUnset');
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -26,7 +30,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * AS-3: the reason behind a refusal or decision at more length, in plain words (the rule IDs stay in the decision),
  * and what the caller can do instead; a person is always one of the options.
  */
-export function whyReply(t: Translate, policy: Policy, language: Language, toExplain: ReasonToExplain, supportContact: string | undefined): string {
+export function whyReply(t: Translate, policy: Policy, language: Language, toExplain: ReasonToExplain, supportContact: SupportContact | undefined): string {
   const { licenceThreshold, retentionDays, fastRevokeDays, verificationIdleMinutes } = policy.config;
   const params = {
     licenceThreshold,

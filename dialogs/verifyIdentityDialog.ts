@@ -1,3 +1,4 @@
+import type { SupportContact } from '../src/config';
 import { ActivityTypes, MessageFactory, type TurnContext } from 'botbuilder';
 import { DialogTurnStatus, WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
@@ -41,7 +42,7 @@ export interface VerifyIdentityDeps extends InterruptibleDeps {
   now: () => Date;
   logger: Logger;
   /** How callers reach a person, when configured. */
-  supportContact?: string;
+  supportContact?: SupportContact;
   /** In Teams, the signed-in member's UPN, offered as the user ID for the caller to confirm. */
   teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { policyConfigSchema, type PolicyConfig } from './policy/config';
+
 import { LANGUAGES } from './i18n';
 
 const integer = (min: number, max: number) => {
@@ -41,6 +42,7 @@ const envSchema = z
     OTP_TTL_MINUTES: integer(1, 60).default(10),
     NLU_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
     SUPPORT_CONTACT: z.string().min(1).max(200).optional(),
+    SUPPORT_CONTACT_EN: z.string().min(1).max(200).optional(),
     POLICY_LICENCE_THRESHOLD: integer(1, 100_000).optional(),
     POLICY_RETENTION_DAYS: integer(1, 3650).optional(),
     POLICY_FAST_REVOKE_DAYS: integer(0, 3650).optional(),
@@ -77,6 +79,9 @@ const envSchema = z
 
 type Env = z.infer<typeof envSchema>;
 
+/** How callers reach support, in each language's own words ("mån–fre 8–17", "Mon–Fri 8–17"). */
+export type SupportContact = Partial<Record<'sv' | 'en', string>>;
+
 export interface AppConfig {
   auth: {
     MicrosoftAppId: string;
@@ -105,8 +110,8 @@ export interface AppConfig {
   otp: { sender: { kind: 'log' } | { kind: 'http'; baseUrl: string; apiKey?: string }; ttlMinutes: number };
   /** Below this intent score the bot does not guess; it shows the menu. */
   nluThreshold: number;
-  /** How callers reach a person ("08-123 45 67, vardagar 8–17"), added wherever the bot sends them to support. */
-  supportContact?: string;
+  /** How callers reach a person, per language ("08-123 45 67, vardagar 8–17"), said wherever the bot sends them to support. */
+  supportContact?: SupportContact;
   policy: PolicyConfig;
 }
 
@@ -170,7 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         ttlMinutes: e.OTP_TTL_MINUTES,
       },
       nluThreshold: e.NLU_THRESHOLD,
-      supportContact: e.SUPPORT_CONTACT,
+      supportContact: e.SUPPORT_CONTACT || e.SUPPORT_CONTACT_EN ? { sv: e.SUPPORT_CONTACT, en: e.SUPPORT_CONTACT_EN ?? e.SUPPORT_CONTACT } : undefined,
       policy: policy.data,
     },
   };

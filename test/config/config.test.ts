@@ -15,7 +15,8 @@ describe('.env.example', () => {
     const result = loadConfig(assignments);
     expect(result.ok, result.ok ? '' : result.problems.join('; ')).toBe(true);
     if (!result.ok) return;
-    expect(result.config.supportContact).toMatch(/\d{2,3}-\d/);
+    expect(result.config.supportContact?.sv).toMatch(/\d{2,3}-\d/);
+    expect(result.config.supportContact?.en).toMatch(/Mon–Fri/);
     expect(result.config.policy).toMatchObject({ failureWindowHours: 24, maxLockoutMinutes: 1440, maxOneTimeCodes: 3 });
   });
 });

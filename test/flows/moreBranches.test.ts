@@ -177,7 +177,7 @@ describe.each(['sv', 'en'] as const)('more account branches in %s', (language: L
           },
           close: () => real.close(),
         };
-        const c = await startConversation({ language, config: { sqlitePath: path, storage: { kind: 'sqlite', path }, supportContact: scenario.contact }, overrides: { directory } });
+        const c = await startConversation({ language, config: { sqlitePath: path, storage: { kind: 'sqlite', path }, supportContact: scenario.contact ? { sv: scenario.contact, en: scenario.contact } : undefined }, overrides: { directory } });
         const t = c.runtime.i18n.getFixedT(language);
         try {
           // The conversation's file is ours here (c.db() opens the harness's own path), so read it through our connection.

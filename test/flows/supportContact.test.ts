@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Language } from '../../src/i18n';
 import { startConversation } from '../support/conversation';
 
-const CONTACT = '08-123 45 67 (mån–fre 8–17 / Mon–Fri 8–17)';
+const CONTACTS = { sv: '08-123 45 67 (mån–fre 8–17)', en: '+46 8 123 45 67 (Mon–Fri 8–17 CET)' };
 
 type Scenario = (c: Awaited<ReturnType<typeof startConversation>>, language: Language) => Promise<string[]>;
 
@@ -25,10 +25,12 @@ const SCENARIOS: Array<[string, Scenario]> = [
 
 describe.each(['sv', 'en'] as const)('the way to support is always named, in %s', (language) => {
   it.each(SCENARIOS)('%s', async (_name, scenario) => {
-    const c = await startConversation({ language, config: { supportContact: CONTACT } });
+    const c = await startConversation({ language, config: { supportContact: CONTACTS } });
     try {
       const said = (await scenario(c, language)).join('\n');
-      expect(said).toContain(c.runtime.i18n.getFixedT(language)('common:supportContact', { contact: CONTACT }));
+      // In the caller's language, in that language's words.
+      expect(said).toContain(c.runtime.i18n.getFixedT(language)('common:supportContact', { contact: CONTACTS[language] }));
+      expect(said).not.toContain(CONTACTS[language === 'sv' ? 'en' : 'sv']);
     } finally {
       await c.close();
     }

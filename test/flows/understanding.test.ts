@@ -219,7 +219,7 @@ describe('short answers at the menu', () => {
   });
 
   it('with SUPPORT_CONTACT set, the way to a person names it', async () => {
-    const c = await startConversation({ language: 'sv', config: { supportContact: '08-123 45 67 (vardagar 8–17)' } });
+    const c = await startConversation({ language: 'sv', config: { supportContact: { sv: '08-123 45 67 (vardagar 8–17)' } } });
     try {
       await c.say('hej');
       expect((await c.say('jag vill prata med en människa')).join('\n')).toContain('Du når vår support på 08-123 45 67 (vardagar 8–17).');
