@@ -2,18 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
-import type { ReasonToExplain } from '../src/conversation/reasons';
 import { noteRequest } from '../src/conversation/request';
 import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
-import { formatDate, formatList } from '../src/format';
-import type { CancellationDecision, SubscriptionFacts } from '../src/policy';
+import { formatDate } from '../src/format';
+import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
 import { feedbackStep } from './feedbackDialog';
-import { flowCaller, handOverToPerson, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { answerColleagueOffer, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { OptionPrompt, YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
-import { withSupportContact } from './replies';
+import { channelLabel, domainsLine, withSupportContact } from './replies';
 import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
 export const CANCEL_SUBSCRIPTION_DIALOG = 'cancelSubscription';
@@ -29,7 +28,7 @@ interface CancelValues {
   subscription: Phrase;
   how?: How;
   /** With too many licences the yes/no after the explanation is "shall a colleague do it?", not the fee question. */
-  offeredColleague?: boolean;
+  offeredColleague?: { outcome: string; rules: RuleId[]; licenceThreshold: number };
   /** The subscription as the last summary showed it. */
   shown?: SubscriptionFacts;
 }
@@ -82,33 +81,26 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     const subscription = render(t, values.subscription);
 
     switch (decision.outcome) {
-      case 'nothing-to-cancel': {
-        const continues = decision.afterTrial === 'continues-as-paid';
+      case 'nothing-to-cancel':
         await sayWithReason(step, this.deps,
-          t(continues ? 'cancel:trialContinues' : 'cancel:trialExpires', { subscription, date: formatDate(decision.trialEndsOn, language) }),
-          { reason: continues ? 'trial-continues' : 'trial', params: { date: decision.trialEndsOn } },
+          t(decision.afterTrial === 'continues-as-paid' ? 'cancel:trialContinues' : 'cancel:trialExpires', { subscription, date: formatDate(decision.trialEndsOn, language) }),
+          { reason: decision.why, params: { date: decision.trialEndsOn } },
         );
         return step.endDialog();
-      }
       case 'ends-by-itself': {
-        const channel = facts.channel === 'OPEN' ? 'Open' : 'FPP';
-        await sayWithReason(step, this.deps, t('cancel:endsByItself', { subscription, channel, date: formatDate(decision.endsOn, language) }), { reason: 'ends-by-itself', params: { channel, date: decision.endsOn } });
+        const channel = channelLabel(facts.channel as 'OPEN' | 'FPP');
+        await sayWithReason(step, this.deps, t('cancel:endsByItself', { subscription, channel, date: formatDate(decision.endsOn, language) }), { reason: decision.why, params: { channel, date: decision.endsOn } });
         return step.endDialog();
       }
       case 'already-ended': {
         const status = t(`account:statuses.${decision.status}`);
         const { reactivation } = decision;
-        if (reactivation.outcome === 'allowed') {
-          const until = formatDate(reactivation.possibleUntil, language);
-          await sayWithReason(step, this.deps, t('cancel:alreadyEndedReactivate', { subscription, status, until }), { reason: 'already-ended', params: { status, until: reactivation.possibleUntil } });
-        } else {
-          // Nothing to cancel, and nothing to bring back either: the reason is why reactivation is refused.
-          const reason: ReasonToExplain =
-            reactivation.outcome === 'refused' && reactivation.reason === 'fast-revoked' ? { reason: 'already-fast-revoked' }
-            : reactivation.outcome === 'refused' && reactivation.reason === 'data-deleted' ? { reason: 'reactivation-data-deleted', params: { deletedOn: reactivation.dataDeletedOn } }
-            : { reason: 'reactivation-trial-expired' };
-          await sayWithReason(step, this.deps, t('cancel:alreadyEnded', { subscription, status }), reason);
-        }
+        const until = reactivation.outcome === 'allowed' ? reactivation.possibleUntil : undefined;
+        const deletedOn = reactivation.outcome === 'refused' && reactivation.reason === 'data-deleted' ? reactivation.dataDeletedOn : undefined;
+        await sayWithReason(step, this.deps,
+          until ? t('cancel:alreadyEndedReactivate', { subscription, status, until: formatDate(until, language) }) : t('cancel:alreadyEnded', { subscription, status }),
+          { reason: decision.why, params: { status: { key: `account:statuses.${decision.status}` }, ...(until ? { until } : {}), ...(deletedOn ? { deletedOn } : {}) } },
+        );
         return step.endDialog();
       }
       case 'cancellable': {
@@ -166,12 +158,12 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         t('cancel:tooManyLicences', { plan: t(`account:plans.${read.facts.plan}`), licences: read.facts.assignedLicenses, threshold: early.online.licenceThreshold, users: t('cancel:users', { count: early.online.usersToRemove }) }),
         { reason: 'too-many-licences' },
       );
-      values.offeredColleague = true;
+      values.offeredColleague = { outcome: decision.outcome, rules: decision.rules, licenceThreshold: early.online.licenceThreshold };
       return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerColleague' } }, { helpKey: 'cancel:help.colleague', reason: { reason: 'too-many-licences' } }));
     }
     // What cancelling now means comes first (EARLY-2, EARLY-3, EARLY-6/PK-1, EARLY-4), then the fees to accept (EARLY-1).
     const lines = [
-      early.domainsToRemove.length > 0 ? t('cancel:domains', { domains: formatList(early.domainsToRemove, language) }) : t('cancel:noDomains'),
+      domainsLine(t, 'cancel', early.domainsToRemove, language),
       t('cancel:accessAndData', { date: formatDate(early.dataDeletedOn, language) }),
       t(early.refund.kind === 'prorated-credit' ? 'cancel:refundProrated' : 'cancel:refundNone'),
       ...(early.online.available ? [t('cancel:selfService', { threshold: this.deps.policy.config.licenceThreshold })] : []),
@@ -225,20 +217,16 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
   /** EARLY-5, AS-2: with too many licences a colleague cancels, if the caller wants; the case carries the context. */
   private async toColleague(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as CancelValues;
-    const t = translatorFor(step.context, this.deps.i18n);
-    if (step.result !== true) {
-      await sayWithReason(step, this.deps, t('cancel:colleagueDeclined', { threshold: this.deps.policy.config.licenceThreshold }), { reason: 'too-many-licences' });
-      return step.endDialog();
-    }
-    const read = await this.decision(step);
-    await handOverToPerson(step, this.deps, {
-      reason: 'too-many-licences',
-      caller: flowCaller(step.options as AccountFlowOptions),
-      subscription: read && { id: values.subscriptionId, facts: read.facts, label: values.subscription },
-      wanted: { action: 'cancel-now', choices: { how: 'now', colleagueAccepted: true } },
-      decision: read && { outcome: read.decision.outcome, rules: read.decision.rules },
+    const offered = values.offeredColleague as NonNullable<CancelValues['offeredColleague']>;
+    return answerColleagueOffer(step, this.deps, {
+      declinedKey: 'cancel:colleagueDeclined',
+      licenceThreshold: offered.licenceThreshold,
+      why: 'too-many-licences',
+      action: 'cancel-now',
+      choices: { how: 'now' },
+      subscription: { id: values.subscriptionId, facts: values.shown as SubscriptionFacts, label: values.subscription },
+      decision: { outcome: offered.outcome, rules: offered.rules },
       flowId: values.flowId,
     });
-    return step.endDialog();
   }
 }

@@ -4,16 +4,16 @@ import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } fro
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import type { ReasonToExplain } from '../src/conversation/reasons';
 import { noteRequest } from '../src/conversation/request';
-import { formatDate, formatList } from '../src/format';
-import type { RuleId, SubscriptionFacts } from '../src/policy';
-import { issueCode, OtpDeliveryError } from '../src/verification/otp';
+import { formatDate } from '../src/format';
+import type { CalendarDate, RuleId, SubscriptionFacts } from '../src/policy';
+import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
 import { feedbackStep } from './feedbackDialog';
-import { flowCaller, handOverToPerson, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { answerColleagueOffer, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { CodePrompt, PhrasePrompt, YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
-import { withSupportContact } from './replies';
+import { channelLabel, domainsLine, withSupportContact } from './replies';
 import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
 export const FAST_REVOKE_DIALOG = 'fastRevoke';
@@ -31,6 +31,8 @@ interface StepUpOptions {
   sends: number;
   /** Why the code is needed, for "why?" at the code question (AS-3). */
   reason: ReasonToExplain;
+  /** The code last sent (hashed); set once no more can be sent, so the question is asked again for it. */
+  lastIssued?: IssuedCode;
 }
 
 interface FastRevokeValues {
@@ -41,9 +43,14 @@ interface FastRevokeValues {
   shown: SubscriptionFacts;
   phoneEnding: string;
   /** With too many licences the yes/no after the explanation is "shall a colleague do it?"; the decision behind it. */
-  offeredColleague?: { outcome: string; rules: RuleId[] };
-  /** What declining means for this subscription, and the reason behind the step-up questions (AS-3). */
-  ifDeclined: Phrase;
+  offeredColleague?: { outcome: string; rules: RuleId[]; licenceThreshold: number };
+  /** What declining leaves the caller with (a locale key and the date it names), said in the language of the moment. */
+  ifDeclined: { key: string; date?: CalendarDate };
+  /** The fee question was asked (EARLY-1): a no to it is a no to the fee. */
+  askedFees?: boolean;
+  /** A running subscription's last day, were it left alone. */
+  termEndsOn?: CalendarDate;
+  /** Why the step-up questions are asked (AS-3). */
   irreversible: ReasonToExplain;
 }
 
@@ -91,67 +98,80 @@ export class FastRevokeDialog extends InterruptibleDialog {
     await noteRequest(step.context, this.deps.requests, { subscription: { id: selected.subscriptionId, facts }, decision: { outcome: decision.outcome, rules: decision.rules } });
     switch (decision.outcome) {
       case 'refused': {
-        if (decision.reason === 'already-fast-revoked') {
-          // DD-2: "is being deleted, by <date>" up to that day, "has been deleted" after it.
-          const text = decision.data.state === 'being-deleted'
-            ? t('fastRevoke:alreadyFastRevoked', { subscription, date: formatDate(decision.data.by, language) })
-            : t('fastRevoke:alreadyDeleted', { subscription });
-          await sayWithReason(step, this.deps, text, { reason: 'already-fast-revoked' });
-        } else if (decision.reason === 'trial' && this.deps.policy.hasEnded(facts)) {
-          await sayWithReason(step, this.deps, withSupportContact(t, t('reactivate:trialExpired', { subscription }), this.deps.supportContact), { reason: 'reactivation-trial-expired' });
-        } else if (decision.reason === 'trial') {
-          await sayWithReason(step, this.deps, t('fastRevoke:trial', { subscription }), { reason: facts.hasPaymentMethod ? 'trial-continues' : 'trial', params: { date: facts.termEnd } });
-        } else {
-          await sayWithReason(step, this.deps, t('fastRevoke:dataGone', { subscription }), { reason: 'fast-revoke-data-gone' });
-        }
+        const text =
+          decision.reason === 'already-fast-revoked'
+            ? // DD-2: "is being deleted, by <date>" up to that day, "has been deleted" after it.
+              decision.data.state === 'being-deleted'
+              ? t('fastRevoke:alreadyFastRevoked', { subscription, date: formatDate(decision.data.by, language) })
+              : t('fastRevoke:alreadyDeleted', { subscription })
+            : decision.why === 'reactivation-trial-expired'
+              ? withSupportContact(t, t('reactivate:trialExpired', { subscription }), this.deps.supportContact)
+              : decision.reason === 'trial'
+                ? t('fastRevoke:trial', { subscription })
+                : t('fastRevoke:dataGone', { subscription });
+        await sayWithReason(step, this.deps, text, { reason: decision.why, params: { date: facts.termEnd } });
         return step.endDialog();
       }
       case 'needs-human-agent': {
         // FR-3, EARLY-5, AS-2: a running subscription with too many licences is fast-revoked by a person.
         await sayWithReason(step, this.deps,
           t('fastRevoke:tooManyLicences', { subscription, threshold: decision.licenceThreshold, users: t('cancel:users', { count: decision.usersToRemove }) }),
-          { reason: 'fast-revoke-too-many-licences' },
+          { reason: decision.why },
         );
-        values.offeredColleague = { outcome: decision.outcome, rules: decision.rules };
-        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:offerColleague' } }, { helpKey: 'fastRevoke:help.colleague', reason: { reason: 'fast-revoke-too-many-licences' } }));
+        values.offeredColleague = { outcome: decision.outcome, rules: decision.rules, licenceThreshold: decision.licenceThreshold };
+        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:offerColleague' } }, { helpKey: 'fastRevoke:help.colleague', reason: { reason: decision.why } }));
       }
       case 'allowed': {
         const date = formatDate(decision.dataDeletedBy, language);
-        if (!decision.running) {
+        values.irreversible = { reason: decision.why };
+        const { situation } = decision;
+        if (situation.kind === 'ended') {
           // Already cancelled: nothing is cancelled now; the deletion comes forward from the day the data would have gone (FR-3, DD-1).
-          const until = formatDate(decision.keptUntil ?? decision.dataDeletedBy, language);
-          Object.assign(values, { ifDeclined: { key: 'fastRevoke:declinedEnded', params: { until } }, irreversible: { reason: 'fast-revoke-irreversible-only' } });
-          await step.context.sendActivity(t('fastRevoke:explainCancelled', { subscription, date, until }));
+          values.ifDeclined = { key: 'fastRevoke:declinedEnded', date: situation.keptUntil };
+          await step.context.sendActivity(t('fastRevoke:explainCancelled', { subscription, date, until: formatDate(situation.keptUntil, language) }));
           return step.next(true);
         }
         // FR-3: ending a running subscription now is an early cancellation: domains and DNS, save the data, money.
-        const { money, domainsToRemove } = decision.running;
-        Object.assign(values, money.kind === 'fees-may-apply'
-          ? { ifDeclined: { key: 'fastRevoke:declined', params: { retentionDays: decision.ordinaryRetentionDays } }, irreversible: { reason: 'fast-revoke-irreversible' } }
-          : { ifDeclined: { key: 'fastRevoke:declinedPartner', params: { date: formatDate(facts.termEnd, language), retentionDays: decision.ordinaryRetentionDays } }, irreversible: { reason: 'fast-revoke-irreversible-only' } });
+        const { money, domainsToRemove } = situation;
+        values.termEndsOn = situation.termEndsOn;
+        values.ifDeclined = money.kind === 'fees-may-apply' ? { key: 'fastRevoke:declined' } : { key: 'fastRevoke:declinedPartner', date: situation.termEndsOn };
         const lines = [
-          domainsToRemove.length > 0 ? t('cancel:domains', { domains: formatList(domainsToRemove, language) }) : t('cancel:noDomains'),
-          t('fastRevoke:saveData', { date, retentionDays: decision.ordinaryRetentionDays }),
+          domainsLine(t, 'fastRevoke', domainsToRemove, language),
+          t('fastRevoke:saveData', { date }),
           money.kind === 'fees-may-apply'
             ? t(money.refund.kind === 'prorated-credit' ? 'cancel:refundProrated' : 'cancel:refundNone')
-            : t('fastRevoke:askPartner', { channel: money.channel === 'OPEN' ? 'Open' : 'FPP' }),
+            : t('fastRevoke:askPartner', { channel: channelLabel(money.channel) }),
         ];
         await step.context.sendActivity(MessageFactory.text([t('fastRevoke:explain', { subscription, date, retentionDays: decision.ordinaryRetentionDays }), ...lines.map((line) => t('common:listItem', { item: line }))].join('\n')));
         if (money.kind !== 'fees-may-apply') return step.next(true);
         // EARLY-1: the caller accepts possible early-termination fees before anything else.
+        values.askedFees = true;
         return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
       }
     }
   }
 
+  /** What declining leaves the caller with, in the language spoken now. */
+  private declined(step: WaterfallStepContext): string {
+    const { ifDeclined } = step.values as FastRevokeValues;
+    const language = turnLanguage(step.context);
+    return translatorFor(step.context, this.deps.i18n)(ifDeclined.key, { retentionDays: this.deps.policy.config.retentionDays, ...(ifDeclined.date ? { date: formatDate(ifDeclined.date, language), until: formatDate(ifDeclined.date, language) } : {}) });
+  }
+
   private async askToSendCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as FastRevokeValues;
     if (values.offeredColleague) return this.toColleague(step);
-    if (step.result === true) await noteRequest(step.context, this.deps.requests, { choices: { consequencesAccepted: true } });
     if (step.result !== true) {
-      await step.context.sendActivity(render(translatorFor(step.context, this.deps.i18n), values.ifDeclined));
+      if (values.askedFees) {
+        // EARLY-1: no fee at the end of the term; that is the way out of the fee, not another early cancellation.
+        const t = translatorFor(step.context, this.deps.i18n);
+        await sayWithReason(step, this.deps, t('fastRevoke:feeDeclined', { date: formatDate(values.termEndsOn as CalendarDate, turnLanguage(step.context)) }), { reason: 'early-fees' });
+      } else {
+        await step.context.sendActivity(this.declined(step));
+      }
       return step.endDialog();
     }
+    await noteRequest(step.context, this.deps.requests, { choices: { consequencesAccepted: true } });
     return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }, { helpKey: 'fastRevoke:help.continue', reason: values.irreversible }));
   }
 
@@ -159,7 +179,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
   private async stepUp(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as FastRevokeValues;
     if (step.result !== true) {
-      await step.context.sendActivity(render(translatorFor(step.context, this.deps.i18n), values.ifDeclined));
+      await step.context.sendActivity(this.declined(step));
       return step.endDialog();
     }
     const { accountId } = step.options as AccountFlowOptions;
@@ -170,12 +190,17 @@ export class FastRevokeDialog extends InterruptibleDialog {
   private async sendCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as StepUpOptions;
     const t = translatorFor(step.context, this.deps.i18n);
+    const { ttlMinutes } = this.deps.otp;
+    if (options.lastIssued) {
+      // No more codes to send (FR-2): the last one still counts until it expires.
+      await step.context.sendActivity(t('fastRevoke:noMoreCodes', { minutes: ttlMinutes }));
+      return this.askForCode(step, options.lastIssued);
+    }
     const read = await readSubscription(this.deps, options.accountId, options.subscriptionId);
     if (!read) {
       await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
       return step.endDialog();
     }
-    const { ttlMinutes } = this.deps.otp;
     const { code, issued } = issueCode(this.deps.now(), ttlMinutes);
     try {
       await this.deps.otp.sender.send(read.account.phone, t('fastRevoke:sms', { code, minutes: ttlMinutes }));
@@ -187,9 +212,22 @@ export class FastRevokeDialog extends InterruptibleDialog {
     }
     // Said once; the question itself stays neutral, so asking it again never claims another code was sent.
     await step.context.sendActivity(t(options.sends > 1 ? 'fastRevoke:resent' : 'fastRevoke:codeSent', { last: options.phoneEnding }));
+    return this.askForCode(step, issued);
+  }
+
+  private async askForCode(step: WaterfallStepContext, issued: IssuedCode): Promise<DialogTurnResult> {
+    const options = step.options as StepUpOptions;
+    // The issued code (hashed) is kept with the step's options: "send again" past the limit asks for it once more.
+    options.lastIssued = issued;
     return step.prompt(
       CODE,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeCode' }, retry: { key: 'fastRevoke:codeRetry' } }, { issued, sensitive: true, reason: options.reason, helpKey: 'fastRevoke:help.continue' }),
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeCode' }, retry: { key: 'fastRevoke:codeRetry' } }, {
+        issued,
+        sensitive: true,
+        reason: options.reason,
+        helpKey: 'fastRevoke:help.code',
+        helpParams: { last: options.phoneEnding, minutes: this.deps.otp.ttlMinutes },
+      }),
     );
   }
 
@@ -197,10 +235,8 @@ export class FastRevokeDialog extends InterruptibleDialog {
   private async afterCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as StepUpOptions;
     if (step.result === 'resend') {
-      if (this.deps.policy.mayResendCode(options.sends)) return step.replaceDialog(STEP_UP, { ...options, sends: options.sends + 1 });
-      const t = translatorFor(step.context, this.deps.i18n);
-      await step.context.sendActivity(withSupportContact(t, t('fastRevoke:noMoreCodes'), this.deps.supportContact));
-      return step.endDialog('stopped');
+      const more = this.deps.policy.mayResendCode(options.sends);
+      return step.replaceDialog(STEP_UP, more ? { ...options, sends: options.sends + 1, lastIssued: undefined } : options);
     }
     // The code is a secret of the caller's phone: the transcript an agent reads keeps only that it was typed.
     if (step.result === 'confirmed') await noteRequest(step.context, this.deps.requests, { choices: { codeConfirmed: true } });
@@ -240,19 +276,16 @@ export class FastRevokeDialog extends InterruptibleDialog {
   /** FR-3, AS-2: with too many licences a colleague does the fast revoke, if the caller wants; the case carries the context. */
   private async toColleague(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as FastRevokeValues;
-    const t = translatorFor(step.context, this.deps.i18n);
-    if (step.result !== true) {
-      await sayWithReason(step, this.deps, t('fastRevoke:colleagueDeclined', { threshold: this.deps.policy.config.licenceThreshold }), { reason: 'fast-revoke-too-many-licences' });
-      return step.endDialog();
-    }
-    await handOverToPerson(step, this.deps, {
-      reason: 'too-many-licences',
-      caller: flowCaller(step.options as AccountFlowOptions),
+    const offered = values.offeredColleague as NonNullable<FastRevokeValues['offeredColleague']>;
+    return answerColleagueOffer(step, this.deps, {
+      declinedKey: 'fastRevoke:colleagueDeclined',
+      licenceThreshold: offered.licenceThreshold,
+      why: 'fast-revoke-too-many-licences',
+      action: 'fast-revoke',
+      choices: {},
       subscription: { id: values.subscriptionId, facts: values.shown, label: values.subscription },
-      wanted: { action: 'fast-revoke', choices: { colleagueAccepted: true } },
-      decision: values.offeredColleague,
+      decision: { outcome: offered.outcome, rules: offered.rules },
       flowId: values.flowId,
     });
-    return step.endDialog();
   }
 }

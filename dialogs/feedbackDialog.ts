@@ -31,7 +31,7 @@ export class FeedbackDialog extends InterruptibleDialog {
 
   private async askReason(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = FEEDBACK_REASONS.map((value) => ({ value, title: { key: `feedback:reasons.${value}.title` } }));
-    return step.prompt(REASON, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'feedback:ask' }, retry: { key: 'feedback:retry' }, options }));
+    return step.prompt(REASON, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'feedback:ask' }, retry: { key: 'feedback:retry' }, options }, this.afterDone(step)));
   }
 
   private async askComment(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -43,7 +43,12 @@ export class FeedbackDialog extends InterruptibleDialog {
     }
     (step.values as { reason?: string }).reason = reason;
     const skip = [{ value: 'skip', title: { key: 'feedback:reasons.skip.title' } }];
-    return step.prompt(COMMENT, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'feedback:comment' }, retry: { key: 'feedback:comment' }, options: skip }));
+    return step.prompt(COMMENT, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'feedback:comment' }, retry: { key: 'feedback:comment' }, options: skip }, this.afterDone(step)));
+  }
+
+  /** The feedback questions follow a completed action: leaving them leaves the action done (see InterruptibleDialog). */
+  private afterDone(step: WaterfallStepContext) {
+    return { doneCase: (step.options as FeedbackOptions).caseReference, helpKey: 'feedback:help' };
   }
 
   private async store(step: WaterfallStepContext): Promise<DialogTurnResult> {

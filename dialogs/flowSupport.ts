@@ -2,7 +2,7 @@ import type { SupportContact } from '../src/config';
 import { createHash } from 'node:crypto';
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { CallerSession } from '../src/verification/session';
-import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import type { i18n } from 'i18next';
 import type { Account } from '../src/accounts/account';
@@ -10,7 +10,7 @@ import { DirectoryUnavailableError, type AccountDirectory } from '../src/account
 import type { Vocabulary } from '../src/conversation/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
 import type { Logger } from '../src/log';
-import type { AccountAction, HandoffReason, Policy, RuleId, SubscriptionFacts } from '../src/policy';
+import { toCalendarDate, type AccountAction, type HandoffReason, type Policy, type Reason, type RuleId, type SubscriptionFacts } from '../src/policy';
 import { rememberReason, type ReasonAccessor, type ReasonToExplain } from '../src/conversation/reasons';
 import type { TranscriptAccessor } from '../src/conversation/transcript';
 import type { RequestAccessor } from '../src/conversation/request';
@@ -122,7 +122,7 @@ export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'suppo
 /** One key per channel user, purpose and calendar day (UTC). */
 function callerDayKey(context: TurnContext, purpose: string, now: Date): string {
   const { channelId, from } = context.activity;
-  return createHash('sha256').update([channelId, from?.id ?? 'anonymous', purpose, now.toISOString().slice(0, 10)].join('|')).digest('hex');
+  return createHash('sha256').update([channelId, from?.id ?? 'anonymous', purpose, toCalendarDate(now)].join('|')).digest('hex');
 }
 
 /**
@@ -166,7 +166,8 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
     if (session && caller.verified) await deps.callerSession.set(step.context, { ...session, handoffReference: supportCase.reference });
     if (!created) {
       // The same request again (a new conversation, a second click): the case that stands, not a second receipt.
-      await step.context.sendActivity(withSupportContact(t, t('main:alreadyHandedOver', { reference: supportCase.reference }), deps.supportContact));
+      const already = caller.verified ? 'main:alreadyHandedOver' : 'main:alreadyHandedOverUnverified';
+      await step.context.sendActivity(withSupportContact(t, t(already, { reference: supportCase.reference }), deps.supportContact));
       return supportCase.reference;
     }
     if (request.introKey) await step.context.sendActivity(t(request.introKey));
@@ -189,3 +190,34 @@ export async function sayWithReason(step: WaterfallStepContext, deps: Pick<FlowD
   await rememberReason(step.context, deps.reasons, reason);
 }
 
+
+/** The answer to "shall a colleague do it?" after too many licences (EARLY-5, FR-3, AS-2). */
+export interface ColleagueOffer {
+  /** Said on a no, with the licence threshold. */
+  declinedKey: string;
+  licenceThreshold: number;
+  why: Reason;
+  action: AccountAction;
+  choices: Record<string, string | number | boolean>;
+  subscription: { id: string; facts: SubscriptionFacts; label: Phrase };
+  decision: { outcome: string; rules: RuleId[] };
+  flowId: string;
+}
+
+/** A yes hands the request to a person with everything confirmed so far; a no changes nothing and says what would. */
+export async function answerColleagueOffer(step: WaterfallStepContext, deps: HandOverDeps & Pick<FlowDeps, 'reasons'>, offer: ColleagueOffer): Promise<DialogTurnResult> {
+  if (step.result !== true) {
+    const t = translatorFor(step.context, deps.i18n);
+    await sayWithReason(step, deps, t(offer.declinedKey, { threshold: offer.licenceThreshold }), { reason: offer.why });
+    return step.endDialog();
+  }
+  await handOverToPerson(step, deps, {
+    reason: 'too-many-licences',
+    caller: flowCaller(step.options as AccountFlowOptions),
+    subscription: offer.subscription,
+    wanted: { action: offer.action, choices: { ...offer.choices, colleagueAccepted: true } },
+    decision: offer.decision,
+    flowId: offer.flowId,
+  });
+  return step.endDialog();
+}

@@ -10,7 +10,7 @@ import type { Policy } from '../src/policy';
 import type { ReasonAccessor, ReasonToExplain } from '../src/conversation/reasons';
 import { withholdCallerMessage, type TranscriptAccessor } from '../src/conversation/transcript';
 import { askAgain } from './questions';
-import { whyReply } from './replies';
+import { policyNumbers, whyReply } from './replies';
 
 export interface InterruptibleDeps {
   i18n: i18n;
@@ -23,7 +23,7 @@ export interface InterruptibleDeps {
   /** How callers reach a person, when configured. */
   supportContact?: SupportContact;
   /** The conversation so far, masked; what answers a sensitive question is withheld from it. */
-  transcript?: TranscriptAccessor;
+  transcript: TranscriptAccessor;
 }
 
 /** How a flow ended when the caller interrupted it for something the main dialog handles. */
@@ -63,32 +63,32 @@ export abstract class InterruptibleDialog extends ComponentDialog {
 
     switch (interruption.kind) {
       case 'cancel':
-        await context.sendActivity(translatorFor(context, this.base.i18n)('interruptions:cancelled'));
+        await context.sendActivity(this.stoppedText(leaf, 'interruptions:cancelled'));
         return innerDc.cancelAllDialogs();
       case 'startOver':
       case 'person': {
-        if (interruption.kind === 'startOver') await context.sendActivity(translatorFor(context, this.base.i18n)('interruptions:startingOver'));
+        if (interruption.kind === 'startOver') await context.sendActivity(this.stoppedText(leaf, 'interruptions:startingOver'));
         await innerDc.cancelAllDialogs();
         return { status: DialogTurnStatus.complete, result: { interrupted: interruption.kind } satisfies InterruptedResult };
       }
       case 'why': {
         // AS-3: the reason behind the question being asked (the fee question, the offer of a colleague…), else the
         // last refusal; failing both, the question explained.
-        const validations = leaf.activeDialog?.state?.options?.validations as { reason?: ReasonToExplain; helpKey?: string } | undefined;
+        const validations = leaf.activeDialog?.state?.options?.validations as { reason?: ReasonToExplain; helpKey?: string; helpParams?: Record<string, string | number> } | undefined;
         const reason = validations?.reason ?? (await this.base.reasons.get(context));
         const t = translatorFor(context, this.base.i18n);
-        await context.sendActivity(reason ? whyReply(t, this.base.policy, turnLanguage(context), reason, this.base.supportContact) : t(validations?.helpKey ?? 'interruptions:help', this.policyNumbers()));
+        await context.sendActivity(reason ? whyReply(t, this.base.policy, turnLanguage(context), reason, this.base.supportContact) : t(validations?.helpKey ?? 'interruptions:help', { ...policyNumbers(this.base.policy), ...validations?.helpParams }));
         await leaf.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       }
       case 'help': {
-        const helpKey = (leaf.activeDialog?.state?.options?.validations as { helpKey?: string } | undefined)?.helpKey;
-        await context.sendActivity(translatorFor(context, this.base.i18n)(helpKey ?? 'interruptions:help', this.policyNumbers()));
+        const validations = leaf.activeDialog?.state?.options?.validations as { helpKey?: string; helpParams?: Record<string, string | number> } | undefined;
+        await context.sendActivity(translatorFor(context, this.base.i18n)(validations?.helpKey ?? 'interruptions:help', { ...policyNumbers(this.base.policy), ...validations?.helpParams }));
         await leaf.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       }
       case 'question': {
-        await context.sendActivity(translatorFor(context, this.base.i18n)(`policy:answers.${interruption.question}`, this.policyNumbers()));
+        await context.sendActivity(translatorFor(context, this.base.i18n)(`policy:answers.${interruption.question}`, policyNumbers(this.base.policy)));
         await leaf.repromptDialog();
         return { status: DialogTurnStatus.waiting };
       }
@@ -104,10 +104,14 @@ export abstract class InterruptibleDialog extends ComponentDialog {
     }
   }
 
-  /** The policy's numbers, for texts that quote them. */
-  private policyNumbers() {
-    const { licenceThreshold, retentionDays, fastRevokeDays } = this.base.policy.config;
-    return { licenceThreshold, retentionDays, fastRevokeDays };
+  /**
+   * "Stopped, nothing changed" — unless the question being left comes after a completed action (the feedback after a
+   * cancellation): then what was done stays done, and the caller is told so with its case reference.
+   */
+  private stoppedText(leaf: DialogContext, key: string): string {
+    const t = translatorFor(leaf.context, this.base.i18n);
+    const doneCase = (leaf.activeDialog?.state?.options?.validations as { doneCase?: string } | undefined)?.doneCase;
+    return doneCase ? t('interruptions:stoppedAfterDone', { reference: doneCase }) : t(key);
   }
 
   private async interruption(innerDc: DialogContext): Promise<Interruption | undefined> {

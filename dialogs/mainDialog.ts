@@ -19,7 +19,7 @@ import { beginRequest, type CurrentRequest, type RequestAccessor } from '../src/
 import { wasInterrupted } from './interruptibleDialog';
 import { recognizeWish, WishPrompt, type Wish, type YesNoMeaning } from './prompts';
 import { ask } from './questions';
-import { greetingReply, policyOverviewReply, whyReply, withSupportContact } from './replies';
+import { greetingReply, policyNumbers, policyOverviewReply, whyReply, withSupportContact } from './replies';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
@@ -119,7 +119,6 @@ export class MainDialog extends ComponentDialog {
     const wish = step.result as Wish;
     (step.values as MainValues).wish = wish;
     const t = translatorFor(step.context, this.deps.i18n);
-    const numbers = { licenceThreshold: this.deps.policy.config.licenceThreshold, retentionDays: this.deps.policy.config.retentionDays, fastRevokeDays: this.deps.policy.config.fastRevokeDays };
 
     if (ACCOUNT_INTENTS.has(wish)) {
       // A new request: "why?" from now on is about what this one decides, not an earlier refusal.
@@ -131,7 +130,7 @@ export class MainDialog extends ComponentDialog {
       return step.next({ ...session, status: 'verified', known: true });
     }
     if (POLICY_QUESTION_WISHES.has(wish)) {
-      await step.context.sendActivity(t(`policy:answers.${wish}`, numbers));
+      await step.context.sendActivity(t(`policy:answers.${wish}`, policyNumbers(this.deps.policy)));
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:offerAccount' } satisfies MainDialogOptions);
     }
     switch (wish) {
@@ -211,7 +210,7 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async afterInterruption(step: WaterfallStepContext, interrupted: 'startOver' | 'person'): Promise<DialogTurnResult> {
-    if (interrupted === 'person') return this.toPerson(step);
+    if (interrupted === 'person') return this.toPerson(step, { midFlow: true });
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
   }
 
@@ -219,7 +218,7 @@ export class MainDialog extends ComponentDialog {
    * AS-2: whoever asks for a person is handed over with a case: a verified caller with what they proved, anyone else
    * (a locked-out caller too) marked "not verified" for the agent to verify by phone. Asking twice points to the case.
    */
-  private async toPerson(step: WaterfallStepContext): Promise<DialogTurnResult> {
+  private async toPerson(step: WaterfallStepContext, { midFlow = false } = {}): Promise<DialogTurnResult> {
     const t = translatorFor(step.context, this.deps.i18n);
     const session = await this.deps.callerSession.get(step.context);
     const verified = session && this.deps.policy.access(standing(session), this.deps.now()).level !== 'none' ? session : undefined;
@@ -232,6 +231,8 @@ export class MainDialog extends ComponentDialog {
         reason: 'caller-asked',
         caller: { verified: true, accountId: verified.accountId, organisationName: verified.organisationName, userId: verified.caller, isAdmin: verified.isAdmin },
         flowId: verified.verifiedAt,
+        // Asked for in the middle of a flow: say that nothing was done, and that a colleague carries on.
+        introKey: midFlow ? 'main:personMidFlow' : undefined,
       });
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
     }
@@ -241,10 +242,10 @@ export class MainDialog extends ComponentDialog {
     await handOverToPerson(step, this.deps, {
       reason: lock.locked ? 'locked-out' : 'caller-asked',
       caller: { verified: false, accountId: null, organisationName: null, userId: null, isAdmin: null, lockedUntil: lock.locked ? lock.until : undefined },
-      decision: lock.locked ? { outcome: 'locked', rules: ['ID-3', 'AS-2'] } : undefined,
+      decision: lock.locked ? { outcome: 'locked', rules: this.deps.policy.handoff('locked-out').rules } : undefined,
       flowId: 'unverified',
       perCallerPerDay: true,
-      introKey: lock.locked ? 'main:personLocked' : 'main:personUnverified',
+      introKey: lock.locked ? 'main:personLocked' : undefined,
     });
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
   }

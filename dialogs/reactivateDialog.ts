@@ -3,7 +3,7 @@ import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } fro
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import { noteRequest } from '../src/conversation/request';
 import { formatDate } from '../src/format';
-import type { SubscriptionFacts } from '../src/policy';
+import type { CalendarDate, SubscriptionFacts } from '../src/policy';
 import { readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { withSupportContact } from './replies';
 import { InterruptibleDialog } from './interruptibleDialog';
@@ -22,7 +22,8 @@ interface ReactivateValues {
   subscription: Phrase;
   /** The subscription as the explanation showed it. */
   shown: SubscriptionFacts;
-  until: string;
+  /** The last day it can be reactivated (ISO), formatted in whatever language the caller speaks when declining. */
+  until: CalendarDate;
 }
 
 /** Reactivation (RE-1..RE-3): possible until the retention period ends, never after a fast revoke; refused with the reason. */
@@ -54,7 +55,10 @@ export class ReactivateDialog extends InterruptibleDialog {
 
     switch (decision.outcome) {
       case 'not-needed':
-        await sayWithReason(step, this.deps, t('account:nothingToReactivate', { subscription }), { reason: 'nothing-to-reactivate' });
+        await sayWithReason(step, this.deps,
+          decision.endsOn ? t('account:renewalOff', { subscription, date: formatDate(decision.endsOn, language) }) : t('account:nothingToReactivate', { subscription }),
+          { reason: decision.why, params: decision.endsOn ? { date: decision.endsOn } : {} },
+        );
         return step.endDialog();
       case 'refused': {
         const endedOn = formatDate(decision.endedOn, language);
@@ -63,21 +67,21 @@ export class ReactivateDialog extends InterruptibleDialog {
           const text = decision.data.state === 'being-deleted'
             ? t('reactivate:fastRevoked', { subscription, date: formatDate(decision.data.by, language) })
             : t('reactivate:fastRevokedDeleted', { subscription });
-          await sayWithReason(step, this.deps, withSupportContact(t, text, this.deps.supportContact), { reason: 'reactivation-fast-revoked' });
+          await sayWithReason(step, this.deps, withSupportContact(t, text, this.deps.supportContact), { reason: decision.why });
         } else if (decision.reason === 'trial-expired') {
-          await sayWithReason(step, this.deps, t('reactivate:trialExpired', { subscription }), { reason: 'reactivation-trial-expired' });
+          await sayWithReason(step, this.deps, withSupportContact(t, t('reactivate:trialExpired', { subscription }), this.deps.supportContact), { reason: decision.why });
         } else {
           const deletedOn = formatDate(decision.dataDeletedOn, language);
           await sayWithReason(step, this.deps,
             withSupportContact(t, t('reactivate:dataDeleted', { subscription, endedOn, deletedOn }), this.deps.supportContact),
-            { reason: 'reactivation-data-deleted', params: { deletedOn: decision.dataDeletedOn } },
+            { reason: decision.why, params: { deletedOn: decision.dataDeletedOn } },
           );
         }
         return step.endDialog();
       }
       case 'allowed': {
-        values.until = formatDate(decision.possibleUntil, language);
-        await step.context.sendActivity(t('reactivate:allowed', { subscription, endedOn: formatDate(decision.endedOn, language), until: values.until, renewsOn: formatDate(decision.renewsOn, language) }));
+        values.until = decision.possibleUntil;
+        await step.context.sendActivity(t('reactivate:allowed', { subscription, endedOn: formatDate(decision.endedOn, language), until: formatDate(decision.possibleUntil, language), renewsOn: formatDate(decision.renewsOn, language) }));
         return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'reactivate:confirm', params: { subscription: values.subscription } } }, { helpKey: 'reactivate:help.confirm' }));
       }
     }
@@ -86,7 +90,7 @@ export class ReactivateDialog extends InterruptibleDialog {
   private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as ReactivateValues;
     if (step.result !== true) {
-      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('reactivate:declined', { until: values.until }));
+      await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('reactivate:declined', { until: formatDate(values.until, turnLanguage(step.context)) }));
       return step.endDialog();
     }
     return step.replaceDialog(PERFORM_ACTION_DIALOG, {

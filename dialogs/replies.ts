@@ -1,7 +1,7 @@
 import { ActionTypes, CardFactory, MessageFactory, type Activity } from 'botbuilder';
 import type { ReasonToExplain } from '../src/conversation/reasons';
 import type { SupportContact } from '../src/config';
-import { formatDate } from '../src/format';
+import { formatDate, formatList } from '../src/format';
 import type { Language, Translate } from '../src/i18n';
 import type { Policy } from '../src/policy';
 
@@ -24,6 +24,22 @@ export function supportContactLine(t: Translate, contact: SupportContact | undef
   return words ? t('common:supportContact', { contact: words }) : t('common:supportContactUnset');
 }
 
+/** "Before the cancellation / fast revoke: remove your custom domains (…)", or that there are none (EARLY-2). */
+export function domainsLine(t: Translate, flow: 'cancel' | 'fastRevoke', domains: string[], language: Language): string {
+  return domains.length > 0 ? t(`${flow}:domains`, { domains: formatList(domains, language) }) : t('cancel:noDomains');
+}
+
+/** How a purchase channel is named to callers. */
+export function channelLabel(channel: 'OPEN' | 'FPP'): string {
+  return channel === 'OPEN' ? 'Open' : 'FPP';
+}
+
+/** The policy's numbers, for texts that quote them. */
+export function policyNumbers(policy: Policy) {
+  const { licenceThreshold, retentionDays, fastRevokeDays, verificationIdleMinutes } = policy.config;
+  return { licenceThreshold, retentionDays, fastRevokeDays, idleMinutes: verificationIdleMinutes };
+}
+
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -31,13 +47,11 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
  * and what the caller can do instead; a person is always one of the options.
  */
 export function whyReply(t: Translate, policy: Policy, language: Language, toExplain: ReasonToExplain, supportContact: SupportContact | undefined): string {
-  const { licenceThreshold, retentionDays, fastRevokeDays, verificationIdleMinutes } = policy.config;
   const params = {
-    licenceThreshold,
-    retentionDays,
-    fastRevokeDays,
-    idleMinutes: verificationIdleMinutes,
-    ...Object.fromEntries(Object.entries(toExplain.params ?? {}).map(([name, value]) => [name, typeof value === 'string' && ISO_DATE.test(value) ? formatDate(value, language) : value])),
+    ...policyNumbers(policy),
+    ...Object.fromEntries(
+      Object.entries(toExplain.params ?? {}).map(([name, value]) => [name, typeof value === 'object' ? t(value.key) : typeof value === 'string' && ISO_DATE.test(value) ? formatDate(value, language) : value]),
+    ),
   };
   const explanation = policy.explain(toExplain.reason);
   const steps = explanation.nextSteps.map((step) => t('common:listItem', { item: t(`why:next.${step}`, params) }));
@@ -46,7 +60,7 @@ export function whyReply(t: Translate, policy: Policy, language: Language, toExp
 
 export function greetingReply(t: Translate, policy: Policy): Partial<Activity> {
   return MessageFactory.text(
-    t('main:greeting', { fastRevokeDays: policy.config.fastRevokeDays, retentionDays: policy.config.retentionDays }),
+    t('main:greeting', policyNumbers(policy)),
   );
 }
 
@@ -54,11 +68,7 @@ const OVERVIEW_PARTS = ['trial', 'endOfTerm', 'openFpp', 'early', 'licences', 'd
 
 /** The rules every caller may hear without proving who they are, with the numbers from the policy config. */
 export function policyOverviewReply(t: Translate, policy: Policy): Partial<Activity> {
-  const numbers = {
-    licenceThreshold: policy.config.licenceThreshold,
-    retentionDays: policy.config.retentionDays,
-    fastRevokeDays: policy.config.fastRevokeDays,
-  };
+  const numbers = policyNumbers(policy);
   const lines = OVERVIEW_PARTS.map((part) => t('common:listItem', { item: t(`policy:overview.${part}`, numbers) }));
   return MessageFactory.text([t('policy:overview.intro'), ...lines].join('\n'));
 }

@@ -195,7 +195,9 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   private async endLocked(step: WaterfallStepContext, until: Date): Promise<DialogTurnResult> {
     const t = this.t(step);
     const minutes = Math.max(1, Math.ceil((until.getTime() - this.deps.now().getTime()) / 60_000));
-    await sayWithReason(step, this.deps, withSupportContact(t, t('verify:locked', { minutes: t('common:minutes', { count: minutes }) }), this.deps.supportContact), { reason: 'locked-out' });
+    // A doubled lock reads in hours ("4 timmar"), a short one in minutes.
+    const duration = minutes >= 60 ? t('common:hours', { count: Math.ceil(minutes / 60) }) : t('common:minutes', { count: minutes });
+    await sayWithReason(step, this.deps, withSupportContact(t, t('verify:locked', { minutes: duration }), this.deps.supportContact), { reason: 'locked-out' });
     return endAll(step, { status: 'locked' });
   }
 

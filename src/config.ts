@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { policyConfigSchema, type PolicyConfig } from './policy/config';
 
-import { LANGUAGES } from './i18n';
+import { LANGUAGES, type Language } from './i18n';
 
 const integer = (min: number, max: number) => {
   const error = `must be a whole number from ${min} to ${max}`;
@@ -80,7 +80,7 @@ const envSchema = z
 type Env = z.infer<typeof envSchema>;
 
 /** How callers reach support, in each language's own words ("mån–fre 8–17", "Mon–Fri 8–17"). */
-export type SupportContact = Partial<Record<'sv' | 'en', string>>;
+export type SupportContact = Partial<Record<Language, string>>;
 
 export interface AppConfig {
   auth: {

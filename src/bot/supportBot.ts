@@ -4,6 +4,7 @@ import type { Language } from '../i18n';
 import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
 import type { Policy } from '../policy';
 import { recordTranscript, type TranscriptAccessor } from '../conversation/transcript';
+import { withoutControlCharacters } from '../format';
 import { continueSession, type CallerSession } from '../verification/session';
 
 /** How many recent message ids a conversation remembers to recognise a redelivery. */
@@ -92,6 +93,9 @@ export class SupportBot extends ActivityHandler {
 
   async run(context: TurnContext): Promise<void> {
     if (await this.alreadyHandled(context)) return;
+    // Control characters mean nothing in a chat message, and a NUL cannot be stored in PostgreSQL's JSON: whatever the
+    // caller typed ends up in conversation state (answers, the transcript), so they go before anything reads it.
+    if (typeof context.activity.text === 'string') context.activity.text = withoutControlCharacters(context.activity.text);
     const profile = await this.profile.get(context, {});
     const language = chooseLanguage(context.activity.locale, profile.language, this.deps.defaultLanguage, profile.languageChosen);
     profile.language = language;

@@ -1,5 +1,7 @@
 import type { AccountDirectory } from '../accounts/directory';
-import type { AccountAction, CallerStanding, HandoffReason, Policy, RuleId, SubscriptionFacts } from '../policy';
+import { unique, type AccountAction, type CallerStanding, type HandoffReason, type Policy, type RuleId, type SubscriptionFacts } from '../policy';
+
+const NOT_VERIFIED: CallerStanding = { verifiedAt: null, lastActiveAt: null, isAdmin: false };
 import { planAction, type ActionDates } from '../subscriptions/effects';
 import { SubscriptionChangedError, type SubscriptionChangeRequest, type SubscriptionService } from '../subscriptions/subscriptionService';
 import type { CaseLog, SupportCase } from './caseLog';
@@ -95,9 +97,9 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
 
   return {
     async perform(action, context) {
-      const access = context.verifiedCaller && context.verifiedCaller.accountId === context.accountId
-        ? deps.policy.access(context.verifiedCaller.standing, deps.now())
-        : { level: 'none' as const, reason: 'not-verified', rules: ['ID-1' as const] };
+      // Verified for another account counts as not verified for this one.
+      const standing = context.verifiedCaller?.accountId === context.accountId ? context.verifiedCaller.standing : NOT_VERIFIED;
+      const access = deps.policy.access(standing, deps.now());
       if (access.level !== 'account-actions') return { status: 'not-permitted', rules: access.rules, reason: access.reason };
       const existing = await deps.cases.findByIdempotencyKey(context.idempotencyKey);
       // A key stands for one request: replayed for anything else, it settles nothing.
@@ -145,7 +147,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
         ...request.packet,
         unfinishedCase: unfinished ? { reference: unfinished.reference, status: unfinished.status } : null,
       };
-      const rules = [...new Set([...decision.rules, ...(packet.decision?.rules ?? [])])];
+      const rules = unique([...decision.rules, ...(packet.decision?.rules ?? [])]);
       return deps.cases.openCase(
         {
           reference: newCaseReference(),

@@ -7,7 +7,8 @@ import type { Reason } from '../policy';
  */
 export interface ReasonToExplain {
   reason: Reason;
-  params?: Record<string, string | number>;
+  /** Numbers, ISO dates (formatted when said) and locale keys (`{ key }`, translated when said). */
+  params?: Record<string, string | number | { key: string }>;
 }
 
 export type ReasonAccessor = StatePropertyAccessor<ReasonToExplain | undefined>;

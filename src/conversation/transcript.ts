@@ -1,5 +1,6 @@
 import { ActivityTypes, type Activity, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { TranscriptLine } from '../cases/handoffPacket';
+import { withoutControlCharacters } from '../format';
 
 /** The conversation an agent receives with a hand-off (AS-2): the most recent lines, each of bounded length. */
 export const TRANSCRIPT_LINES = 40;
@@ -18,7 +19,7 @@ export type TranscriptAccessor = StatePropertyAccessor<TranscriptLine[]>;
 export async function recordTranscript(context: TurnContext, transcript: TranscriptAccessor, now: () => Date, mask: (text: string) => string): Promise<void> {
   const append = async (from: TranscriptLine['from'], text: string) => {
     const lines = await transcript.get(context, []);
-    lines.push({ from, text: mask(text).slice(0, LINE_CHARACTERS), at: now().toISOString() });
+    lines.push({ from, text: mask(withoutControlCharacters(text)).slice(0, LINE_CHARACTERS), at: now().toISOString() });
     if (lines.length > TRANSCRIPT_LINES) lines.splice(0, lines.length - TRANSCRIPT_LINES);
     await transcript.set(context, lines);
     return lines.length - 1;
@@ -37,9 +38,9 @@ export async function recordTranscript(context: TurnContext, transcript: Transcr
 }
 
 /** The caller's message of this turn was a verification answer or a code: the transcript keeps only that it came. */
-export async function withholdCallerMessage(context: TurnContext, transcript: TranscriptAccessor | undefined): Promise<void> {
+export async function withholdCallerMessage(context: TurnContext, transcript: TranscriptAccessor): Promise<void> {
   const index = context.turnState.get(CALLER_LINE) as number | undefined;
-  if (!transcript || index === undefined) return;
+  if (index === undefined) return;
   const lines = await transcript.get(context, []);
   if (lines[index]?.from === 'caller') lines[index] = { ...lines[index], text: WITHHELD };
 }

@@ -2,6 +2,7 @@ import type { PolicyConfig } from './config';
 import { addDays, toCalendarDate, type CalendarDate } from './dates';
 import type { SubscriptionFacts } from './facts';
 import { decideReactivation, hasEnded, type ReactivationDecision } from './reactivation';
+import type { Reason } from './explanations';
 import type { RuleId } from './rules';
 import { termLength, type TermLength } from './term';
 
@@ -48,31 +49,36 @@ export type CancellationDecision =
   | {
       outcome: 'nothing-to-cancel';
       rules: RuleId[];
+      /** AS-3: what "why?" explains. */
+      why: Extract<Reason, 'trial' | 'trial-continues'>;
       /** The trial's last day. */
       trialEndsOn: CalendarDate;
       /** TR-2: without a payment method it expires and its data is deleted; with one it carries on as paid. */
       afterTrial: 'expires-and-data-deleted' | 'continues-as-paid';
     }
-  | { outcome: 'ends-by-itself'; rules: RuleId[]; endsOn: CalendarDate }
-  | { outcome: 'already-ended'; rules: RuleId[]; status: SubscriptionFacts['status']; reactivation: ReactivationDecision }
+  | { outcome: 'ends-by-itself'; rules: RuleId[]; why: 'ends-by-itself'; endsOn: CalendarDate }
+  /** Nothing to cancel; "why?" is about whether it can come back (RE-1..RE-3). */
+  | { outcome: 'already-ended'; rules: RuleId[]; why: Reason; status: SubscriptionFacts['status']; reactivation: ReactivationDecision }
   | { outcome: 'cancellable'; rules: RuleId[]; endOfTerm: EndOfTermOption; early: EarlyCancellationOption };
 
 /** Can this subscription be cancelled, and how (TR-*, END-*, EARLY-*, PK-1, AS-1/AS-2)? */
 export function decideCancellation(facts: SubscriptionFacts, now: Date, config: PolicyConfig): CancellationDecision {
   if (hasEnded(facts)) {
     const reactivation = decideReactivation(facts, now, config);
-    return { outcome: 'already-ended', rules: reactivation.rules, status: facts.status, reactivation };
+    const why: Reason = reactivation.outcome === 'allowed' ? 'already-ended' : reactivation.outcome === 'refused' && reactivation.reason === 'fast-revoked' ? 'already-fast-revoked' : reactivation.why;
+    return { outcome: 'already-ended', rules: reactivation.rules, why, status: facts.status, reactivation };
   }
   if (facts.kind === 'TRIAL') {
     return {
       outcome: 'nothing-to-cancel',
       rules: ['TR-1', 'TR-2'],
+      why: facts.hasPaymentMethod ? 'trial-continues' : 'trial',
       trialEndsOn: facts.termEnd,
       afterTrial: facts.hasPaymentMethod ? 'continues-as-paid' : 'expires-and-data-deleted',
     };
   }
   if (facts.channel === 'OPEN' || facts.channel === 'FPP') {
-    return { outcome: 'ends-by-itself', rules: ['END-3'], endsOn: facts.termEnd };
+    return { outcome: 'ends-by-itself', rules: ['END-3'], why: 'ends-by-itself', endsOn: facts.termEnd };
   }
   const endOfTerm = endOfTermOption(facts);
   const early = earlyCancellationOption(facts, now, config);

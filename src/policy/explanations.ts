@@ -23,6 +23,7 @@ export const REASONS = [
   'reactivation-data-deleted',
   'reactivation-trial-expired',
   'nothing-to-reactivate',
+  'renewal-off',
   'not-admin',
   'verification-rejected',
   'locked-out',
@@ -41,6 +42,7 @@ export type NextStep =
   /** An ordinary cancellation instead of a fast revoke: the data is kept, reactivation stays possible. */
   | 'ordinary-cancellation'
   | 'reactivate'
+  | 'turn-renewal-on'
   | 'fast-revoke-again'
   | 'remove-users'
   | 'ask-partner'
@@ -75,6 +77,7 @@ const EXPLANATIONS: Record<Reason, Omit<Explanation, 'reason'>> = {
   'reactivation-data-deleted': { rules: ['RE-3', 'EARLY-3', 'DD-1', 'AS-3'], nextSteps: ['new-subscription', 'person'] },
   'reactivation-trial-expired': { rules: ['TR-2', 'AS-3'], nextSteps: ['new-subscription', 'person'] },
   'nothing-to-reactivate': { rules: ['RE-1', 'AS-3'], nextSteps: ['person'] },
+  'renewal-off': { rules: ['RE-1', 'END-1', 'AS-3'], nextSteps: ['turn-renewal-on', 'person'] },
   'not-admin': { rules: ['ID-2', 'AS-3'], nextSteps: ['ask-admin', 'person'] },
   'verification-rejected': { rules: ['ID-1', 'ID-3', 'AS-3'], nextSteps: ['verify-again', 'person'] },
   'locked-out': { rules: ['ID-3', 'AS-2', 'AS-3'], nextSteps: ['try-later', 'person'] },

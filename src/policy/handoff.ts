@@ -6,8 +6,8 @@ import type { RuleId } from './rules';
  */
 export type HandoffReason = 'too-many-licences' | 'locked-out' | 'backend-failure' | 'caller-asked';
 
+/** A human agent takes over. */
 export interface HandoffDecision {
-  to: 'human-agent';
   reason: HandoffReason;
   rules: RuleId[];
 }
@@ -21,5 +21,5 @@ const RULES_BY_REASON: Record<HandoffReason, RuleId[]> = {
 
 /** AS-2: the situations in which a human agent takes over. */
 export function decideHandoff(reason: HandoffReason): HandoffDecision {
-  return { to: 'human-agent', reason, rules: RULES_BY_REASON[reason] };
+  return { reason, rules: RULES_BY_REASON[reason] };
 }

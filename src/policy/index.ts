@@ -11,7 +11,6 @@ import { decideHandoff } from './handoff';
 import { explain } from './explanations';
 import type { SubscriptionFacts } from './facts';
 import { decideReactivation, hasEnded } from './reactivation';
-import { dataDeletionState, deletionDate } from './dataDates';
 import { attemptWithinAllowance, decideAccess, decideLockout, isAdministrator, recordFailedAttempt, withdrawAttempt, type AttemptHistory, type CallerStanding } from './verification';
 
 export function createPolicy(config: PolicyConfig) {
@@ -29,8 +28,6 @@ export function createPolicy(config: PolicyConfig) {
     handoff: decideHandoff,
     explain,
     hasEnded,
-    deletionDate: (facts: SubscriptionFacts) => deletionDate(facts, config),
-    dataDeletionState,
     /** FR-2: may another one-time code be sent, `sent` having gone already? */
     mayResendCode: (sent: number) => sent < config.maxOneTimeCodes,
     feedback: decideFeedback,

@@ -46,8 +46,8 @@ export interface AttemptHistory {
 export const NO_FAILED_ATTEMPTS: AttemptHistory = { failures: [] };
 
 export type LockoutDecision =
-  | { locked: true; until: Date; failuresInWindow: number; rules: RuleId[] }
-  | { locked: false; attemptsLeft: number; failuresInWindow: number; rules: RuleId[] };
+  | { locked: true; until: Date; rules: RuleId[] }
+  | { locked: false; attemptsLeft: number; rules: RuleId[] };
 
 /**
  * ID-3: failures count over a rolling window (24 hours); waiting out a lock does not reset them. The failure that
@@ -59,8 +59,8 @@ export function decideLockout(history: AttemptHistory, now: Date, config: Policy
   const count = failuresInWindow(history, now, config).length;
   const until = lockedUntil(history, config);
   // AS-2: a locked-out caller is offered a human agent.
-  if (until && until.getTime() > now.getTime()) return { locked: true, until, failuresInWindow: count, rules: ['ID-3', 'AS-2'] };
-  return { locked: false, attemptsLeft: Math.max(1, config.maxVerificationAttempts - count), failuresInWindow: count, rules: ['ID-3'] };
+  if (until && until.getTime() > now.getTime()) return { locked: true, until, rules: ['ID-3', 'AS-2'] };
+  return { locked: false, attemptsLeft: Math.max(1, config.maxVerificationAttempts - count), rules: ['ID-3'] };
 }
 
 /**
@@ -80,7 +80,7 @@ function lockedUntil(history: AttemptHistory, config: PolicyConfig): Date | unde
 }
 
 /** The lock that the `count`-th failure inside the window sets: the first at the limit, then doubling, capped. */
-export function lockLengthMinutes(count: number, config: PolicyConfig): number {
+function lockLengthMinutes(count: number, config: PolicyConfig): number {
   const doublings = Math.max(0, count - config.maxVerificationAttempts);
   return Math.min(config.lockoutMinutes * 2 ** Math.min(doublings, 30), config.maxLockoutMinutes);
 }

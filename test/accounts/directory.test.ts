@@ -231,7 +231,7 @@ describe('caller verification timing (ID-3)', () => {
     await Promise.all(Array.from({ length: 10 }, () => verification.verify({ channelId: 'test', conversationId: 'burst' }, wrong)));
     const { userAttemptKey } = await import('../../src/verification/attempts');
     const [history] = await ledger.read([userAttemptKey('anna.lindqvist@fjordfika.se')]);
-    expect(history.failures.length).toBeLessThanOrEqual(3);
+    expect(history.failures).toHaveLength(3);
     expect(await verification.lockout({ channelId: 'test', conversationId: 'fresh' }, 'anna.lindqvist@fjordfika.se')).toEqual({ locked: true, until: new Date(NOW.getTime() + 15 * 60_000) });
   });
 

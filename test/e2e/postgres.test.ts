@@ -15,4 +15,18 @@ describe('STORAGE=postgres over HTTP', () => {
       await c.close();
     }
   });
+
+  it('a message with control characters (a NUL byte, which PostgreSQL JSON refuses) is understood, not lost', async () => {
+    const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url: PG_URL } });
+    try {
+      await c.say('hello');
+      const said = (await c.say('General\u0000 questions\u0007')).join('\n');
+      expect(said).toContain('Here is how cancelling works:');
+      expect(said).not.toContain('Sorry, something went wrong');
+      // And the conversation goes on from where it was: the state was saved.
+      expect((await c.say('why?')).join('\n')).not.toContain('Sorry, something went wrong');
+    } finally {
+      await c.close();
+    }
+  });
 });

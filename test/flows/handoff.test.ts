@@ -51,7 +51,7 @@ describe.each(['sv', 'en'] as const)('hand-off packets (AS-2) in %s', (language)
       const again = await first.send({ text: PERSON[language], conversation: { id: 'second-conversation' } as never });
       const said = again.map((a) => a.text ?? '').join('\n');
       expect(said).toContain(reference);
-      expect(said).toContain(first.runtime.i18n.getFixedT(language)('main:alreadyHandedOver', { reference }));
+      expect(said).toContain(first.runtime.i18n.getFixedT(language)('main:alreadyHandedOverUnverified', { reference }));
       expect(first.db().prepare("SELECT COUNT(*) AS n FROM cases WHERE kind = 'handoff'").get()).toEqual({ n: 1 });
     } finally {
       await first.close();
@@ -103,7 +103,7 @@ describe.each(['sv', 'en'] as const)('hand-off packets (AS-2) in %s', (language)
       const code = c.otp.lastCode() as string;
       await c.say(code);
       await c.say(PERSON[language]);
-      const packet = JSON.parse((c.db().prepare("SELECT details FROM cases WHERE kind = 'handoff'").get() as { details: string }).details).packet as HandoffPacket;
+      const packet = onlyPacket(c);
       expect(packet).toMatchObject({ wanted: { action: 'fast-revoke', choices: { wish: 'fastRevoke', consequencesAccepted: true, codeConfirmed: true } }, subscription: { id: 'sub-vintergatan-1' } });
       expect(JSON.stringify(packet)).not.toContain(code);
     } finally {

@@ -239,7 +239,7 @@ describe.each(['sv', 'en'] as const)('more account branches in %s', (language: L
         const explained = (await verifyAsTove(c, 'fastRevoke')).join('\n');
 
         // FR-3: ending a running subscription early: domains and DNS, save the data, and the money side for Open.
-        expect(explained).toContain(t('cancel:domains', { domains: 'bergsbo.se' }));
+        expect(explained).toContain(t('fastRevoke:domains', { domains: 'bergsbo.se' }));
         expect(explained).toContain(t('fastRevoke:saveData', { date: dateOf('2026-11-25'), retentionDays: 90 }));
         expect(explained).toContain(t('fastRevoke:askPartner', { channel: 'Open' }));
         expect(explained).toContain(language === 'sv' ? 'köpt via Open, så det blir ingen avgift för förtida uppsägning och ingen proportionell kredit från oss' : 'bought through Open, so there is no early-termination fee and no prorated credit from us');
@@ -304,7 +304,7 @@ describe.each(['sv', 'en'] as const)('more account branches in %s', (language: L
       expect(said).toContain(t('verify:verifiedAdmin', { organisation: BERGSBO.organisationName }));
       expect(said).toContain(t('reactivate:trialExpired', { subscription: label(t, trial) }));
       expect(said).toContain(language === 'sv' ? 'var en provperiod som har löpt ut' : 'was a trial that expired');
-      expect(said).not.toContain(language === 'sv' ? 'kan återaktiveras till och med' : 'can be reactivated until');
+      expect(said).not.toContain(language === 'sv' ? 'kan återaktiveras till och med' : 'can be reactivated up to and including');
       for (const question of FLOW_QUESTIONS[language]) expect(said).not.toContain(question);
       expect(said).not.toMatch(CASE_IN_TEXT);
       expect(said).not.toMatch(RULE_ID_IN_TEXT);

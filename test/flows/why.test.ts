@@ -118,6 +118,8 @@ describe.each(['sv', 'en'] as const)('"why?" after a refusal or decision (AS-3) 
       const sent = c.otp.sent.length;
       const said = await c.say(WHY[language][1]);
       expect(said.join('\n')).toContain(reasonText('fast-revoke-irreversible-only'));
+      // Bought through FPP: there is no ordinary cancellation to offer instead (END-3).
+      expect(said.join('\n')).not.toContain(t('why:next.ordinary-cancellation', { retentionDays: 90 }));
       expect(said.at(-1)).toBe(t('fastRevoke:typeCode'));
       expect(c.otp.sent.length).toBe(sent);
     } finally {

@@ -24,6 +24,7 @@ import { maskPersonalData } from '../../src/privacy/mask';
 import { memoryStateStore } from '../../src/storage';
 import { NOW } from './facts';
 import type { ReasonToExplain } from '../../src/conversation/reasons';
+import type { TranscriptLine } from '../../src/cases/handoffPacket';
 
 export const i18n = createI18n('sv');
 export const policy = createPolicy(DEFAULT_POLICY_CONFIG);
@@ -95,7 +96,8 @@ export function verificationRig(options: { store?: StateStore; directory?: Accou
   const logLines: string[] = [];
   const verification = createCallerVerification({ directory, attempts: createAttemptLedger(store), policy, now, minimumDurationMs: 0 });
   const reasons = new ConversationState(new MemoryStorage()).createProperty<ReasonToExplain | undefined>('lastReason');
-  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, reasons, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
+  const transcript = new ConversationState(new MemoryStorage()).createProperty<TranscriptLine[]>('transcript');
+  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, reasons, transcript, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
   return { store, directory, verification, dialog, logLines };
 }
 

@@ -50,8 +50,8 @@ export const BRANCHES: Branch[] = [
     intent: 'cancel',
     then: (c) => c.say(c.words.now, c.words.yes, c.words.yes, c.words.price, c.words.skip),
     expect: {
-      sv: ['avgifter för förtida uppsägning', 'ta bort organisationens egna domäner (fjordfika.se)', 'namnserverposten (NS)', 'raderas för gott den 20 februari 2027', 'proportionell kredit', 'Klart. Ärendenummer: CX-', 'Vill du berätta varför du lämnar oss?', 'Tack, det hjälper oss.'],
-      en: ['early-termination fees', 'remove your custom domains (fjordfika.se)', 'NS record at your registrar', 'deleted for good on 20 February 2027', 'prorated credit', 'Done. Case reference: CX-', "Would you tell us why you're leaving?", 'Thank you, that helps us.'],
+      sv: ['avgifter för förtida uppsägning', 'ta bort organisationens egna domäner (fjordfika.se)', 'namnserverposten (NS)', 'sparas till och med den 20 februari 2027 och raderas sedan för gott', 'proportionell kredit', 'Klart. Ärendenummer: CX-', 'Vill du berätta varför du lämnar oss?', 'Tack, det hjälper oss.'],
+      en: ['early-termination fees', 'remove your custom domains (fjordfika.se)', 'NS record at your registrar', 'kept up to and including 20 February 2027 and then deleted for good', 'prorated credit', 'Done. Case reference: CX-', "Would you like to tell us why you're leaving?", 'Thank you, that helps us.'],
     },
     after: { status: 'CANCELLED', cases: [{ kind: 'action', status: 'done', action: 'cancel-now' }] },
   },
@@ -149,8 +149,8 @@ export const BRANCHES: Branch[] = [
     intent: 'reactivate',
     then: async () => [],
     expect: {
-      sv: ['upphörde den 25 juli 2026', 'raderades för gott den 23 oktober 2026', 'ny prenumeration'],
-      en: ['ended on 25 July 2026', 'deleted for good on 23 October 2026', 'new subscription'],
+      sv: ['upphörde den 25 juli 2026', 'sparades till och med den 23 oktober 2026 och har sedan raderats för gott', 'ny prenumeration'],
+      en: ['ended on 25 July 2026', 'kept up to and including 23 October 2026 and has since been deleted for good', 'new subscription'],
     },
     after: { status: 'CANCELLED', cases: [] },
   },
