@@ -168,7 +168,8 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       t(early.refund.kind === 'prorated-credit' ? 'cancel:refundProrated' : 'cancel:refundNone'),
       ...(early.online.available ? [t('cancel:selfService', { threshold: this.deps.policy.config.licenceThreshold })] : []),
     ];
-    await step.context.sendActivity(MessageFactory.text(lines.map((line) => t('common:listItem', { item: line })).join('\n')));
+    const intro = t('cancel:nowIntro', { subscription: render(t, values.subscription) });
+    await step.context.sendActivity(MessageFactory.text([intro, ...lines.map((line) => t('common:listItem', { item: line }))].join('\n')));
     return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
   }
 
