@@ -224,10 +224,10 @@ export const BRANCHES: Branch[] = [
   ),
 ];
 
-/** What no branch may say to a non-admin: any question of an account flow. */
+/** What no branch may say to a non-admin: any question of an account flow, or any word about the subscription itself. */
 const FLOW_QUESTIONS = {
-  sv: ['Hur vill du säga upp', 'Ska jag skicka den?', 'Ska jag återaktivera', 'Vilken prenumeration'],
-  en: ['How would you like to cancel', 'Shall I send it?', 'Shall I reactivate', 'Which subscription'],
+  sv: ['Hur vill du säga upp', 'Ska jag skicka den?', 'Ska jag återaktivera', 'Vilken prenumeration', 'Office 365 Small Business (12'],
+  en: ['How would you like to cancel', 'Shall I send it?', 'Shall I reactivate', 'Which subscription', 'Office 365 Small Business (12'],
 };
 
 /** Walks one branch and checks what was said, the subscription afterwards, the cases and the audit log. */
