@@ -19,6 +19,7 @@ const envSchema = z
     PORT: integer(0, 65535).default(3978),
     HOST: z.string().min(1).optional(),
     MAX_BODY_BYTES: integer(1024, 10 * 1024 * 1024).default(256 * 1024),
+    MAX_MESSAGE_CHARS: integer(100, 100_000).default(2000),
     STORAGE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     SQLITE_PATH: z.string().min(1).default('./data/bot.sqlite'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -92,6 +93,8 @@ export interface AppConfig {
   port: number;
   host: string;
   maxBodyBytes: number;
+  /** A longer message is not read: the caller is asked to write it more briefly, and keeps their place. */
+  maxMessageChars: number;
   /** Conversation and user state. */
   storage: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
   /**
@@ -152,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       // Without an app ID nobody is authenticated: then the server only listens on this machine unless told otherwise.
       host: e.HOST ?? (e.MicrosoftAppId ? '0.0.0.0' : '127.0.0.1'),
       maxBodyBytes: e.MAX_BODY_BYTES,
+      maxMessageChars: e.MAX_MESSAGE_CHARS,
       storage:
         e.STORAGE === 'postgres'
           ? { kind: 'postgres', url: e.DATABASE_URL as string }

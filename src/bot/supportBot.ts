@@ -1,3 +1,4 @@
+import type { i18n } from 'i18next';
 import { ActivityHandler, ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { Language } from '../i18n';
@@ -27,6 +28,10 @@ export interface SupportBotDeps {
   now: () => Date;
   /** The conversation so far, kept masked for hand-off packets (AS-2). */
   transcript: TranscriptAccessor;
+  /** A longer message is not read (input bound): it would only cost time, and nobody types a subscription question that long. */
+  maxMessageChars: number;
+  /** Says the one thing the bot says outside any dialog: "that message is too long". */
+  i18n: i18n;
   /** Conversation state about the verified account (the last reason, the current request): forgotten when the verification lapses. */
   accountScoped: Array<StatePropertyAccessor<unknown>>;
   mask: (text: string) => string;
@@ -101,8 +106,13 @@ export class SupportBot extends ActivityHandler {
     profile.language = language;
     setTurnLanguage(context, language);
     await this.refreshCallerSession(context);
-    await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.mask);
-    await super.run(context);
+    if ((context.activity.text?.length ?? 0) > this.deps.maxMessageChars) {
+      // Not read at all, so the caller keeps their place and answers the same question again.
+      await context.sendActivity(this.deps.i18n.getFixedT(turnLanguage(context))('errors:tooLong', { max: this.deps.maxMessageChars }));
+    } else {
+      await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.mask);
+      await super.run(context);
+    }
     if (languageWasChosen(context)) {
       profile.language = turnLanguage(context);
       profile.languageChosen = true;

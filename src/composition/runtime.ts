@@ -67,7 +67,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   let sqlite: SqliteDatabase | undefined;
   const embedded = () => (sqlite ??= openSqliteDatabase(config.sqlitePath));
 
-  const store = overrides.store ?? (config.storage.kind === 'sqlite' ? createSqliteStateStore(embedded(), false) : await openStateStore(config.storage));
+  const store = overrides.store ?? (config.storage.kind === 'sqlite' ? createSqliteStateStore(embedded(), false) : await openStateStore(config.storage, { onConnectionLost: (error) => logger.warn('storage.connection-lost', { error }) }));
   const directory = overrides.directory ?? openDirectory(config, embedded, now, logger);
   const subscriptions = overrides.subscriptions ?? openSubscriptions(config, embedded, now);
   const cases = createSqliteCaseLog(embedded());
@@ -119,7 +119,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     ],
     flows: { cancel: CANCEL_SUBSCRIPTION_DIALOG, fastRevoke: FAST_REVOKE_DIALOG, reactivate: REACTIVATE_DIALOG },
   });
-  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, mask: maskPersonalData, accountScoped: [reasons, requests] });
+  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, mask: maskPersonalData, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n });
 
   return {
     bot,

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
 import type { AppConfig } from '../config';
-import { createPostgresStateStore } from './postgres';
+import { createPostgresStateStore, type PostgresOptions } from './postgres';
 import { createSqliteStateStore, openSqliteDatabase } from './sqlite';
 import { ETagConflictError, expectedETag, withoutETag, writeAllowed, type StateStore } from './stateStore';
 
 export type { StateStore } from './stateStore';
 
 /** The state store chosen by STORAGE. */
-export async function openStateStore(storage: AppConfig['storage']): Promise<StateStore> {
+export async function openStateStore(storage: AppConfig['storage'], postgres: PostgresOptions = {}): Promise<StateStore> {
   switch (storage.kind) {
     case 'sqlite':
       return createSqliteStateStore(openSqliteDatabase(storage.path));
     case 'postgres':
-      return createPostgresStateStore(storage.url);
+      return createPostgresStateStore(storage.url, postgres);
     case 'memory':
       return memoryStateStore();
   }

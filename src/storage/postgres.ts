@@ -10,9 +10,18 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS bot_state (
   updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 )`;
 
+export interface PostgresOptions {
+  /** An idle pooled connection the database ended (restart, failover, pg_terminate_backend): reported, not fatal. */
+  onConnectionLost?: (error: Error) => void;
+}
+
 /** The scale-out store: several stateless bot instances share one PostgreSQL database. */
-export async function createPostgresStateStore(url: string): Promise<StateStore> {
-  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+export async function createPostgresStateStore(url: string, options: PostgresOptions = {}): Promise<StateStore> {
+  // A query that hangs (a locked row, a stalled network) fails after a few seconds instead of holding the turn.
+  const pool = new Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000, query_timeout: 10_000, statement_timeout: 10_000 });
+  // Without a listener, pg's 'error' on an idle client is an uncaught exception that ends the process — every
+  // instance at once when the database restarts. The pool drops that client; the next query gets a fresh one.
+  pool.on('error', (error) => options.onConnectionLost?.(error));
   await pool.query(SCHEMA);
 
   return {

@@ -6,6 +6,7 @@ import { LangEn } from '@nlpjs/lang-en-min';
 import { LangSv } from '@nlpjs/lang-sv';
 import { z } from 'zod';
 import { LANGUAGES, LOCALES_DIR, type Language } from '../i18n';
+import { withBoundedWords } from './phrases';
 import { buildKnownWords, foldWord, words, type KnownWords } from './typos';
 import { extractAnswers, withoutContactDetails, type PartialAnswers } from '../verification/answers';
 
@@ -79,7 +80,8 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
   let processed = 0;
 
   return {
-    async recognize(text, language) {
+    async recognize(raw, language) {
+      const text = withBoundedWords(raw);
       const vocabulary = knownWords[language];
       const entities = extractAnswers(text);
       const tokens = words(withoutContactDetails(text)).slice(0, 40);
@@ -99,7 +101,7 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
     },
 
     clearLanguage(text) {
-      const tokens = [...new Set(words(text))].filter((token) => token.length > 1 && !/\d/.test(token));
+      const tokens = [...new Set(words(withBoundedWords(text)))].filter((token) => token.length > 1 && !/\d/.test(token));
       const onlyIn = (language: Language, other: Language) => tokens.filter((t) => knownWords[language].has(t) && !knownWords[other].has(t)).length;
       const sv = onlyIn('sv', 'en');
       const en = onlyIn('en', 'sv');

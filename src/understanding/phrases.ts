@@ -6,3 +6,14 @@ export function normalisePhrase(text: string): string {
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
 }
+
+/** No word of any language is longer; a longer run of letters is cut to this before any matching. */
+export const LONGEST_WORD = 40;
+
+/**
+ * Text as the recogniser and the answer parsers may see it: every run of non-space characters cut to LONGEST_WORD.
+ * Matching is quadratic in a word's length, so one 16,000-character "word" would otherwise stall every conversation.
+ */
+export function withBoundedWords(text: string): string {
+  return text.replace(new RegExp(`\\S{${LONGEST_WORD + 1},}`, 'gu'), (word) => word.slice(0, LONGEST_WORD));
+}

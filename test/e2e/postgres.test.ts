@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startHttpConversation } from '../support/httpConversation';
 import { CASE_IN_TEXT } from '../support/conversation';
@@ -5,6 +7,25 @@ import { CASE_IN_TEXT } from '../support/conversation';
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 describe('STORAGE=postgres over HTTP', () => {
+  it('survives the database ending its connections (restart, failover): the next turn works', async () => {
+    // Only this app's connections are ended: other test files share the database.
+    const name = `bot-${randomUUID().slice(0, 8)}`;
+    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${name}`;
+    const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url } });
+    const admin = new Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      await c.say('hello');
+      const ended = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
+      expect(ended.rowCount).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await c.say('General questions')).join('\n')).toContain('Here is how cancelling works:');
+    } finally {
+      await admin.end();
+      await c.close();
+    }
+  });
+
   it('keeps the conversation in PostgreSQL through verification and a cancellation', async () => {
     const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url: PG_URL } });
     try {

@@ -51,6 +51,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     port: 0,
     host: '127.0.0.1',
     maxBodyBytes: 256 * 1024,
+    maxMessageChars: 2000,
     storage: { kind: 'memory' },
     sqlitePath: ':memory:',
     defaultLanguage: 'sv',
