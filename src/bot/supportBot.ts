@@ -1,5 +1,5 @@
 import type { i18n } from 'i18next';
-import { ActivityHandler, ActivityTypes, type ConversationState, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { Language } from '../i18n';
 import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
@@ -60,9 +60,37 @@ export class SupportBot extends ActivityHandler {
     });
   }
 
+  /**
+   * Invokes get an answer, never the SDK's 501: Teams' health check is told all is well; a card's Action.Execute
+   * (`adaptiveCard/action`) answers the question open, exactly as Action.Submit's message does; anything else is
+   * acknowledged with an empty 200.
+   */
+  protected async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    switch (context.activity.name) {
+      case 'healthCheck':
+        return { status: 200, body: { healthResults: { success: true } } };
+      case 'adaptiveCard/action': {
+        const data = (context.activity.value as { action?: { data?: unknown } } | undefined)?.action?.data;
+        // The dialogs read a card's answer from a message's value: for the turn, the invoke is that message.
+        const activity = context.activity;
+        const invoke = { type: activity.type, value: activity.value };
+        Object.assign(activity, { type: ActivityTypes.Message, value: data });
+        try {
+          await this.continueOrBegin(context);
+        } finally {
+          Object.assign(activity, invoke);
+        }
+        return { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: '' } };
+      }
+      default:
+        return { status: 200 };
+    }
+  }
+
   /** A verification lapses after idle minutes (ID-1); otherwise this message counts as activity. */
   private async refreshCallerSession(context: TurnContext): Promise<void> {
-    if (context.activity.type !== ActivityTypes.Message) return;
+    const { type, name } = context.activity;
+    if (type !== ActivityTypes.Message && !(type === ActivityTypes.Invoke && name === 'adaptiveCard/action')) return;
     const session = await this.deps.callerSession.get(context);
     if (!session) return;
     const next = continueSession(session, this.deps.now(), this.deps.policy);

@@ -32,6 +32,30 @@ describe('server over real HTTP (embedded SQLite, no credentials)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  describe('invoke activities get an answer, never 501', () => {
+    const invoke = (conversationId: string, name: string, value?: unknown) =>
+      post(JSON.stringify(inbound(connector.url, conversationId, { type: 'invoke', name, value, locale: 'sv-SE' })));
+
+    it("Teams' health check is told all is well", async () => {
+      const res = await invoke('conv-invoke-health', 'healthCheck');
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ healthResults: { success: true } });
+    });
+
+    it('an invoke the bot does not know is acknowledged with an empty 200', async () => {
+      const res = await invoke('conv-invoke-unknown', 'composeExtension/query', { commandId: 'x' });
+      expect(res.status).toBe(200);
+    });
+
+    it("a card's Action.Execute answers the question open, as a button's message would", async () => {
+      expect((await openSwedishChat('conv-invoke-card')).status).toBe(200);
+      const res = await invoke('conv-invoke-card', 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: 'choose', data: { choice: 'general' } } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
+      expect(connector.textsFor('conv-invoke-card').join('\n')).toContain('Så här fungerar en uppsägning:');
+    });
+  });
+
   it('GET /healthz answers once the store answers', async () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
