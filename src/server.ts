@@ -6,6 +6,7 @@ import type { AppConfig } from './config';
 import type { Logger } from './log';
 import { createBotRuntime, type BotRuntime, type RuntimeOverrides } from './composition/runtime';
 import { createTurnErrorHandler } from './bot/turnError';
+import { createTurnQueue } from './bot/turnQueue';
 
 /** The least an inbound activity must carry for the bot to answer it; the SDK checks the rest. */
 const inboundActivitySchema = z.looseObject({
@@ -28,6 +29,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   const runtime = await createBotRuntime(config, logger, overrides);
   const adapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.auth));
   adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
+  const turns = createTurnQueue();
 
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
   // restify would inflate a compressed body without a limit: 200 kB of gzip can become 200 MB. Channels send plain JSON.
@@ -59,7 +61,8 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     }
     const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
     try {
-      const outcome = await adapter.handleInbound(parsed.data as unknown as Activity, authorization, (context) => runtime.bot.run(context));
+      const activity = parsed.data as unknown as Activity;
+      const outcome = await turns.run(`${activity.channelId}/${activity.conversation.id}`, () => adapter.handleInbound(activity, authorization, (context) => runtime.bot.run(context)));
       if (outcome.kind === 'unauthorized') {
         logger.warn('http.messages.unauthorized', { error: outcome.error as Error });
         res.send(401, { error: 'Unauthorized' });
