@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/server';
 import { silentLogger } from '../../src/log';
-import { memoryStateStore } from '../../src/storage';
+import { memoryStateStore, type StateStore } from '../../src/storage';
 import { createTurnQueue } from '../../src/bot/turnQueue';
 import { i18n, testConfig } from '../support/bot';
 import { inbound, startConnectorStub } from '../support/connectorStub';
@@ -17,7 +17,10 @@ describe('a caller who types fast (one instance)', () => {
 
   beforeAll(async () => {
     connector = await startConnectorStub();
-    app = await createApp(testConfig(), silentLogger, { store: memoryStateStore(), now: () => NOW });
+    // A store that takes a while, like one across a network: turns that are not queued surely overlap.
+    const memory = memoryStateStore();
+    const slowStore: StateStore = { ...memory, read: async (keys) => (await sleep(60), memory.read(keys)), write: async (changes) => (await sleep(60), memory.write(changes)) };
+    app = await createApp(testConfig(), silentLogger, { store: slowStore, now: () => NOW });
     base = (await app.listen()).url;
   });
 
@@ -29,14 +32,15 @@ describe('a caller who types fast (one instance)', () => {
   const post = (conversationId: string, text: string) =>
     fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(inbound(connector.url, conversationId, { type: 'message', text, locale: 'en-US' })) });
 
-  it.each([1, 2, 3])('four answers sent a few milliseconds apart are all kept, in order (run %i)', async (run) => {
+  it.each([1, 2, 3])('four answers sent while the turn before is still running are all kept, in order (run %i)', async (run) => {
     const id = `fast-${run}`;
     expect((await post(id, 'Cancel subscription')).status).toBe(200);
     const [userId, phone, contact, organisation] = answersOf(DEMO_CALLERS.anna);
     const sent: Array<Promise<Response>> = [];
     for (const answer of [userId, phone, contact, organisation]) {
       sent.push(post(id, answer));
-      await sleep(3);
+      // Far apart enough to arrive in this order; far closer than a turn takes.
+      await sleep(40);
     }
     expect((await Promise.all(sent)).map((res) => res.status)).toEqual([200, 200, 200, 200]);
     const t = i18n.getFixedT('en');
