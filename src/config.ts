@@ -20,6 +20,7 @@ const envSchema = z
     HOST: z.string().min(1).optional(),
     MAX_BODY_BYTES: integer(1024, 10 * 1024 * 1024).default(256 * 1024),
     MAX_MESSAGE_CHARS: integer(100, 100_000).default(2000),
+    SHUTDOWN_DRAIN_MS: integer(0, 120_000).default(10_000),
     STORAGE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     SQLITE_PATH: z.string().min(1).default('./data/bot.sqlite'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -95,6 +96,8 @@ export interface AppConfig {
   maxBodyBytes: number;
   /** A longer message is not read: the caller is asked to write it more briefly, and keeps their place. */
   maxMessageChars: number;
+  /** On SIGTERM, how long turns already running may take to finish before the process exits anyway. */
+  shutdownDrainMs: number;
   /** Conversation and user state. */
   storage: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
   /**
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       host: e.HOST ?? (e.MicrosoftAppId ? '0.0.0.0' : '127.0.0.1'),
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxMessageChars: e.MAX_MESSAGE_CHARS,
+      shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
       storage:
         e.STORAGE === 'postgres'
           ? { kind: 'postgres', url: e.DATABASE_URL as string }

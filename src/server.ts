@@ -8,6 +8,15 @@ import { createBotRuntime, type BotRuntime, type RuntimeOverrides } from './comp
 import { createTurnErrorHandler } from './bot/turnError';
 import { createTurnQueue } from './bot/turnQueue';
 
+const HEALTH_TIMEOUT_MS = 1_000;
+
+/** The promise's outcome, or a rejection once `ms` have passed. */
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The least an inbound activity must carry for the bot to answer it; the SDK checks the rest. */
 const inboundActivitySchema = z.looseObject({
   type: z.string().min(1),
@@ -53,7 +62,25 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     return callback();
   });
 
+  // Shutting down: new turns are refused (the channel retries them on another instance, or later); running ones finish.
+  let stopping = false;
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
   server.post('/api/messages', async (req: Request, res: RestifyResponse) => {
+    if (stopping) {
+      res.send(503, { error: 'ShuttingDown' });
+      return;
+    }
+    inFlight++;
+    try {
+      await handleMessage(req, res);
+    } finally {
+      if (--inFlight === 0) drained?.();
+    }
+  });
+
+  async function handleMessage(req: Request, res: RestifyResponse): Promise<void> {
     const parsed = inboundActivitySchema.safeParse(req.body);
     if (!parsed.success) {
       res.send(400, { error: 'InvalidActivity' });
@@ -78,11 +105,13 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
       logger.error('http.messages.failed', { error: error as Error });
       res.send(500, { error: 'InternalError' });
     }
-  });
+  }
 
   server.get('/healthz', async (_req: Request, res: RestifyResponse) => {
     try {
-      await runtime.store.ping();
+      // A store that hangs must not hang the probe: a load balancer needs its answer within a second.
+      await withinTime(runtime.store.ping(), HEALTH_TIMEOUT_MS);
+      if (stopping) throw new Error('shutting down');
       res.send(200, { status: 'ok' });
     } catch (error) {
       logger.error('health.store-unavailable', { error: error as Error });
@@ -103,7 +132,14 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
         });
       }),
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      stopping = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const finished = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+      const limit = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownDrainMs).unref());
+      if ((await Promise.race([finished, limit])) === 'timeout') logger.warn('server.drain-timeout', { inFlight, limitMs: config.shutdownDrainMs });
+      // Idle keep-alive connections would hold server.close open; nothing is running on them any more.
+      server.server.closeAllConnections?.();
+      await Promise.race([closed, limit]);
       await runtime.close();
     },
   };

@@ -52,6 +52,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     host: '127.0.0.1',
     maxBodyBytes: 256 * 1024,
     maxMessageChars: 2000,
+    shutdownDrainMs: 10_000,
     storage: { kind: 'memory' },
     sqlitePath: ':memory:',
     defaultLanguage: 'sv',
