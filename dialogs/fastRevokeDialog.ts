@@ -62,7 +62,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(FAST_REVOKE_DIALOG, deps);
     this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
-    this.addDialog(new CodePrompt(CODE, deps.now, deps.vocabulary.resendCode));
+    this.addDialog(new CodePrompt(CODE, deps.now, deps.vocabulary.resendCode, deps.otp.limits));
     this.addDialog(new WaterfallDialog(STEP_UP, [this.sendCode.bind(this), this.afterCode.bind(this)]));
     this.addDialog(new PhrasePrompt(NAME));
     this.addDialog(
@@ -199,7 +199,12 @@ export class FastRevokeDialog extends InterruptibleDialog {
     const read = await readSubscription(this.deps, options.accountId, options.subscriptionId);
     if (!read) {
       await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
-      return step.endDialog();
+      return step.endDialog('stopped');
+    }
+    if (!(await this.deps.otp.limits.allowSend(options.accountId))) {
+      // FR-2 over time: the account has had its share of codes for now, however many fast revokes were started.
+      await sayWithReason(step, this.deps, withSupportContact(t, t('fastRevoke:codeLimit'), this.deps.supportContact), { reason: 'code-not-confirmed' });
+      return step.endDialog('limit');
     }
     const { code, issued } = issueCode(this.deps.now(), ttlMinutes);
     try {
@@ -208,7 +213,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       if (!(error instanceof OtpDeliveryError)) throw error;
       this.deps.logger.error('flow.otp-not-sent', { error });
       await step.context.sendActivity(withSupportContact(t, t('fastRevoke:smsFailed'), this.deps.supportContact));
-      return step.endDialog();
+      return step.endDialog('stopped');
     }
     // Said once; the question itself stays neutral, so asking it again never claims another code was sent.
     await step.context.sendActivity(t(options.sends > 1 ? 'fastRevoke:resent' : 'fastRevoke:codeSent', { last: options.phoneEnding }));
@@ -223,6 +228,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       CODE,
       ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeCode' }, retry: { key: 'fastRevoke:codeRetry' } }, {
         issued,
+        accountId: options.accountId,
         sensitive: true,
         reason: options.reason,
         helpKey: 'fastRevoke:help.code',
@@ -234,6 +240,11 @@ export class FastRevokeDialog extends InterruptibleDialog {
   /** A caller who did not get the code may ask for a new one, a few times; a wrong code counts against them. */
   private async afterCode(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as StepUpOptions;
+    if (step.result === 'limit') {
+      const t = translatorFor(step.context, this.deps.i18n);
+      await sayWithReason(step, this.deps, withSupportContact(t, t('fastRevoke:wrongCodeLimit'), this.deps.supportContact), { reason: 'code-not-confirmed' });
+      return step.endDialog('limit');
+    }
     if (step.result === 'resend') {
       const more = this.deps.policy.mayResendCode(options.sends);
       return step.replaceDialog(STEP_UP, more ? { ...options, sends: options.sends + 1, lastIssued: undefined } : options);

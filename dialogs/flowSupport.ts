@@ -15,6 +15,7 @@ import { rememberReason, type ReasonAccessor, type ReasonToExplain } from '../sr
 import type { TranscriptAccessor } from '../src/conversation/transcript';
 import type { RequestAccessor } from '../src/conversation/request';
 import type { OtpSender } from '../src/verification/otp';
+import type { CodeLimits } from '../src/verification/codeLimits';
 import { render, type Phrase } from './questions';
 import { receiptReply, withSupportContact } from './replies';
 import type { InterruptibleDeps } from './interruptibleDialog';
@@ -26,7 +27,7 @@ export interface FlowDeps extends InterruptibleDeps {
   vocabulary: Vocabulary;
   directory: AccountDirectory;
   actions: AccountActions;
-  otp: { sender: OtpSender; ttlMinutes: number };
+  otp: { sender: OtpSender; ttlMinutes: number; limits: CodeLimits };
   /** How callers reach a person, when configured. */
   supportContact?: SupportContact;
   /** Who the conversation has verified; checked again right before any change (ID-1, ID-2). */

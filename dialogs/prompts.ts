@@ -12,6 +12,7 @@ import { ITEM_PARSERS } from '../src/verification/answers';
 import { normaliseText } from '../src/verification/normalise';
 import { normalisePhrase } from '../src/understanding/phrases';
 import { codeMatches, type IssuedCode } from '../src/verification/otp';
+import type { CodeLimits } from '../src/verification/codeLimits';
 
 /** After this many re-prompts a question gives up and ends with no value; the dialog then offers help or a person. */
 export const MAX_REPROMPTS = 3;
@@ -90,12 +91,23 @@ export class FreeTextPrompt extends PlainPrompt<string> {
  * The one-time code of a step-up check; the issued code (hashed) travels in `validations.issued`. Answers
  * `confirmed`, or `resend` when the caller asks for a new code ("skicka igen", "I didn't get it").
  */
-export class CodePrompt extends PlainPrompt<'confirmed' | 'resend'> {
-  constructor(dialogId: string, private readonly now: () => Date, private readonly resendPhrases: ReadonlySet<string>) {
-    super(dialogId);
+export class CodePrompt extends PlainPrompt<'confirmed' | 'resend' | 'limit'> {
+  constructor(dialogId: string, private readonly now: () => Date, private readonly resendPhrases: ReadonlySet<string>, limits: CodeLimits) {
+    // A wrong code counts against the account over time (FR-2); one too many ends the question with `limit`.
+    // (Counted here, once per message, not while recognising, which also runs to tell answers from interruptions.)
+    super(dialogId, async (prompt) => {
+      if (prompt.recognized.succeeded) return true;
+      const typed = prompt.context.activity.text ?? '';
+      const accountId = (prompt.options.validations as { accountId: string }).accountId;
+      if (/\d/.test(typed) && !(await limits.allowWrongCode(accountId))) {
+        Object.assign(prompt.recognized, { succeeded: true, value: 'limit' });
+        return true;
+      }
+      return prompt.attemptCount > MAX_REPROMPTS;
+    });
   }
 
-  protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<'confirmed' | 'resend'>> {
+  protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<'confirmed' | 'resend' | 'limit'>> {
     const typed = context.activity.type === ActivityTypes.Message ? context.activity.text ?? '' : '';
     const said = ` ${normalisePhrase(typed)} `;
     if ([...this.resendPhrases].some((phrase) => said.includes(` ${phrase} `))) return { succeeded: true, value: 'resend' };

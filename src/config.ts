@@ -54,6 +54,8 @@ const envSchema = z
     VERIFICATION_MAX_LOCKOUT_MINUTES: integer(1, 10_080).optional(),
     VERIFICATION_FAILURE_WINDOW_HOURS: integer(1, 720).optional(),
     OTP_MAX_CODES: integer(1, 10).optional(),
+    OTP_MAX_CODES_PER_WINDOW: integer(1, 100).optional(),
+    OTP_MAX_WRONG_CODES_PER_WINDOW: integer(1, 100).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.STORAGE === 'postgres' && !env.DATABASE_URL) {
@@ -141,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
     maxLockoutMinutes: e.VERIFICATION_MAX_LOCKOUT_MINUTES,
     failureWindowHours: e.VERIFICATION_FAILURE_WINDOW_HOURS,
     maxOneTimeCodes: e.OTP_MAX_CODES,
+    maxOneTimeCodesPerWindow: e.OTP_MAX_CODES_PER_WINDOW,
+    maxWrongCodesPerWindow: e.OTP_MAX_WRONG_CODES_PER_WINDOW,
   });
   if (!policy.success) {
     return { ok: false, problems: policy.error.issues.map((issue) => `POLICY (${issue.path.join('.')}): ${issue.message}`) };

@@ -11,6 +11,7 @@ import { createSqliteDirectory } from '../accounts/sqliteDirectory';
 import { createHttpDirectory } from '../accounts/httpDirectory';
 import { seedDemoAccounts } from '../accounts/demoAccounts';
 import { createAttemptLedger } from '../verification/attempts';
+import { createCodeLimits } from '../verification/codeLimits';
 import type { CallerSession } from '../verification/session';
 import { createCallerVerification } from '../verification/verifyCaller';
 import { createAccountActions } from '../cases/accountActions';
@@ -93,7 +94,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const requests = conversationState.createProperty<CurrentRequest | undefined>('currentRequest');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskPersonalData });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger };
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger };
   const mainDialog = new MainDialog({
     i18n,
     policy,

@@ -24,6 +24,10 @@ export const policyConfigSchema = z
     verificationIdleMinutes: z.number().int().min(1).default(15),
     /** FR-2: one-time codes a caller can have sent during one fast revoke (the first one included). */
     maxOneTimeCodes: z.number().int().min(1).default(3),
+    /** FR-2: one-time codes sent for one account over the rolling window (ID-3's), however many fast revokes. */
+    maxOneTimeCodesPerWindow: z.number().int().min(1).default(6),
+    /** FR-2: wrong codes typed for one account over the rolling window; then no more codes until it has passed. */
+    maxWrongCodesPerWindow: z.number().int().min(1).default(8),
   })
   .refine((c) => c.fastRevokeDays < c.retentionDays, {
     message: 'fastRevokeDays must be shorter than retentionDays (FR-1: fast revoke deletes data sooner)',

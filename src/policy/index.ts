@@ -11,7 +11,7 @@ import { decideHandoff } from './handoff';
 import { explain } from './explanations';
 import type { SubscriptionFacts } from './facts';
 import { decideReactivation, hasEnded } from './reactivation';
-import { attemptWithinAllowance, decideAccess, decideLockout, isAdministrator, recordFailedAttempt, withdrawAttempt, type AttemptHistory, type CallerStanding } from './verification';
+import { attemptWithinAllowance, decideAccess, decideLockout, isAdministrator, recordFailedAttempt, withdrawAttempt, withinCodeLimit, type AttemptHistory, type CallerStanding } from './verification';
 
 export function createPolicy(config: PolicyConfig) {
   return {
@@ -28,6 +28,8 @@ export function createPolicy(config: PolicyConfig) {
     handoff: decideHandoff,
     explain,
     hasEnded,
+    /** FR-2: with this event already counted, is the account still within its one-time code limits? */
+    withinCodeLimit: (history: AttemptHistory, now: Date, kind: 'sent' | 'wrong') => withinCodeLimit(history, now, kind, config),
     /** FR-2: may another one-time code be sent, `sent` having gone already? */
     mayResendCode: (sent: number) => sent < config.maxOneTimeCodes,
     feedback: decideFeedback,

@@ -99,6 +99,16 @@ export function recordFailedAttempt(history: AttemptHistory, now: Date, config: 
   return { failures: [...failuresInWindow(history, now, config), now] };
 }
 
+/**
+ * FR-2, like ID-3: one-time codes sent, or wrong codes typed, for one account over the rolling window. The event is
+ * counted into `history` before it is judged (so parallel requests see each other); it is allowed while the count
+ * stays within the limit.
+ */
+export function withinCodeLimit(history: AttemptHistory, now: Date, kind: 'sent' | 'wrong', config: PolicyConfig): boolean {
+  const limit = kind === 'sent' ? config.maxOneTimeCodesPerWindow : config.maxWrongCodesPerWindow;
+  return failuresInWindow(history, now, config).length <= limit;
+}
+
 /** The attempt counted at `at` did not happen after all (the directory could not answer: no fault of the caller's). */
 export function withdrawAttempt(history: AttemptHistory, at: Date): AttemptHistory {
   const index = history.failures.findLastIndex((failure) => failure.getTime() === at.getTime());

@@ -67,6 +67,41 @@ describe.each(['sv', 'en'] as const)('fast revoke in %s', (language) => {
     }
   });
 
+  it('restarting the fast revoke does not give an account more codes: six in a day, then none (FR-2)', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('fastRevoke', 'olof');
+      const resend = language === 'sv' ? 'skicka igen' : 'send again';
+      const stop = language === 'sv' ? 'avbryt' : 'cancel';
+      await c.say(c.words.yes, resend, resend, stop);
+      await c.say(c.words.fastRevoke, c.words.yes, resend, resend, stop);
+      expect(c.otp.sent).toHaveLength(6);
+      const said = await c.say(c.words.fastRevoke, c.words.yes);
+      expect(said.join('\n')).toContain(t('fastRevoke:codeLimit'));
+      expect(c.otp.sent).toHaveLength(6);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('wrong codes count against the account across fast revokes: the ninth in a day ends it (FR-2)', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('fastRevoke', 'olof');
+      const wrong = () => (c.otp.lastCode() === '000000' ? '000001' : '000000');
+      await c.say(c.words.yes);
+      for (let i = 0; i < 4; i++) await c.say(wrong());
+      await c.say(c.words.fastRevoke, c.words.yes);
+      for (let i = 0; i < 4; i++) await c.say(wrong());
+      await c.say(c.words.fastRevoke, c.words.yes);
+      const said = await c.say(wrong());
+      expect(said.join('\n')).toContain(t('fastRevoke:wrongCodeLimit'));
+      expect(count(c, "SELECT COUNT(*) AS n FROM cases")).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('after three codes it says no more can be sent now, and changes nothing', async () => {
     const c = await startConversation({ language });
     try {

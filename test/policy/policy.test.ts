@@ -456,6 +456,27 @@ table('fast revoke', [
   },
 ]);
 
+table('one-time codes over time', [
+  {
+    rule: 'FR-2',
+    name: 'an account gets at most 6 codes and 8 wrong codes in a rolling 24 hours, however many fast revokes',
+    check: () => {
+      const sent = (count: number, at = 0) => ({ failures: Array.from({ length: count }, () => minutesLater(at)) });
+      expect(policy.withinCodeLimit(sent(6), NOW, 'sent')).toBe(true);
+      expect(policy.withinCodeLimit(sent(7), NOW, 'sent')).toBe(false);
+      expect(policy.withinCodeLimit(sent(8), NOW, 'wrong')).toBe(true);
+      expect(policy.withinCodeLimit(sent(9), NOW, 'wrong')).toBe(false);
+      // A day later they count no more.
+      expect(policy.withinCodeLimit(sent(7, -24 * 60 - 1), NOW, 'sent')).toBe(true);
+    },
+  },
+  {
+    rule: 'FR-2',
+    name: 'the limits come from the config',
+    check: () => expect(createPolicy(policyConfigSchema.parse({ maxOneTimeCodesPerWindow: 1 })).withinCodeLimit({ failures: [NOW, NOW] }, NOW, 'sent')).toBe(false),
+  },
+]);
+
 table('fast revoke of a running subscription is an early cancellation', [
   {
     rule: 'FR-3',
@@ -643,7 +664,7 @@ describe('policy config', () => {
   it('has the POLICY.md defaults', () => {
     expect(DEFAULT_POLICY_CONFIG).toEqual({
       licenceThreshold: 25, retentionDays: 90, fastRevokeDays: 3, maxVerificationAttempts: 3, lockoutMinutes: 15, maxLockoutMinutes: 1440,
-      failureWindowHours: 24, verificationIdleMinutes: 15, maxOneTimeCodes: 3,
+      failureWindowHours: 24, verificationIdleMinutes: 15, maxOneTimeCodes: 3, maxOneTimeCodesPerWindow: 6, maxWrongCodesPerWindow: 8,
     });
   });
 
