@@ -4,7 +4,7 @@ import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botb
 import type { Language } from '../i18n';
 import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
 import type { Policy } from '../policy';
-import { recordTranscript, type TranscriptAccessor } from '../conversation/transcript';
+import { recordTranscript, type TranscriptAccessor, type TranscriptMasks } from '../conversation/transcript';
 import { withoutControlCharacters } from '../format';
 import { continueSession, type CallerSession } from '../verification/session';
 
@@ -34,7 +34,7 @@ export interface SupportBotDeps {
   i18n: i18n;
   /** Conversation state about the verified account (the last reason, the current request): forgotten when the verification lapses. */
   accountScoped: Array<StatePropertyAccessor<unknown>>;
-  mask: (text: string) => string;
+  masks: TranscriptMasks;
 }
 
 /** Thin glue: picks the caller's language, runs the main dialog, saves state. Conversation logic lives in dialogs/. */
@@ -138,7 +138,7 @@ export class SupportBot extends ActivityHandler {
       // Not read at all, so the caller keeps their place and answers the same question again.
       await context.sendActivity(this.deps.i18n.getFixedT(turnLanguage(context))('errors:tooLong', { max: this.deps.maxMessageChars }));
     } else {
-      await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.mask);
+      await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
       await super.run(context);
     }
     if (languageWasChosen(context)) {

@@ -20,7 +20,7 @@ import type { CaseLog } from '../cases/caseLog';
 import type { TranscriptLine } from '../cases/handoffPacket';
 import type { ReasonToExplain } from '../conversation/reasons';
 import type { CurrentRequest } from '../conversation/request';
-import { maskPersonalData } from '../privacy/mask';
+import { maskCallerText, maskPersonalData } from '../privacy/mask';
 import { loadIntentRecognizer, type IntentRecognizer } from '../understanding/nlu';
 import { createHttpSubscriptions } from '../subscriptions/httpSubscriptions';
 import { createSqliteSubscriptions } from '../subscriptions/sqliteSubscriptions';
@@ -92,7 +92,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const transcript = conversationState.createProperty<TranscriptLine[]>('transcript');
   const reasons = conversationState.createProperty<ReasonToExplain | undefined>('lastReason');
   const requests = conversationState.createProperty<CurrentRequest | undefined>('currentRequest');
-  const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskPersonalData });
+  const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskCallerText });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
   const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger };
   const mainDialog = new MainDialog({
@@ -120,7 +120,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     ],
     flows: { cancel: CANCEL_SUBSCRIPTION_DIALOG, fastRevoke: FAST_REVOKE_DIALOG, reactivate: REACTIVATE_DIALOG },
   });
-  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, mask: maskPersonalData, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n });
+  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, masks: { caller: maskCallerText, bot: maskPersonalData }, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n });
 
   return {
     bot,

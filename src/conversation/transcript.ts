@@ -16,10 +16,17 @@ export type TranscriptAccessor = StatePropertyAccessor<TranscriptLine[]>;
  * Keeps the conversation so far in conversation state, masked: the caller's message now, and every message the bot
  * sends during the turn as it is sent, so a hand-off made mid-turn carries all of it.
  */
-export async function recordTranscript(context: TurnContext, transcript: TranscriptAccessor, now: () => Date, mask: (text: string) => string): Promise<void> {
+export interface TranscriptMasks {
+  /** For the caller's words: personal data, names included. */
+  caller: (text: string) => string;
+  /** For the bot's words, which quote the caller at most (a user ID, a phone number). */
+  bot: (text: string) => string;
+}
+
+export async function recordTranscript(context: TurnContext, transcript: TranscriptAccessor, now: () => Date, masks: TranscriptMasks): Promise<void> {
   const append = async (from: TranscriptLine['from'], text: string) => {
     const lines = await transcript.get(context, []);
-    lines.push({ from, text: mask(withoutControlCharacters(text)).slice(0, LINE_CHARACTERS), at: now().toISOString() });
+    lines.push({ from, text: masks[from](withoutControlCharacters(text)).slice(0, LINE_CHARACTERS), at: now().toISOString() });
     if (lines.length > TRANSCRIPT_LINES) lines.splice(0, lines.length - TRANSCRIPT_LINES);
     await transcript.set(context, lines);
     return lines.length - 1;

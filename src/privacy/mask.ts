@@ -48,3 +48,15 @@ export function maskPersonalData(text: string): string {
     .replace(SWEDISH_POSTCODE, '[postcode]')
     .replace(SELF_INTRODUCTION, '$1 [name]');
 }
+
+// Two or more capitalised words in a row ("Anna Lindqvist", "Karl-Erik Berg"): in a caller's own words, most likely a name.
+const CAPITALISED_WORDS = /(?<![\p{L}])\p{Lu}\p{Ll}+(?:[ -]\p{Lu}\p{Ll}+)+(?![\p{L}])/gu;
+
+/**
+ * What a caller wrote, masked for keeping (a transcript line, a feedback comment): everything maskPersonalData masks,
+ * and names too, which free text carries without any "my name is" ("ring Anna Lindqvist"). Too eager for the bot's own
+ * words ("Small Business"), so only for the caller's.
+ */
+export function maskCallerText(text: string): string {
+  return maskPersonalData(text).replace(CAPITALISED_WORDS, '[name]');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskPersonalData } from '../../src/privacy/mask';
+import { maskCallerText, maskPersonalData } from '../../src/privacy/mask';
 import { createLogger } from '../../src/log';
 
 describe('maskPersonalData', () => {
@@ -22,6 +22,11 @@ describe('maskPersonalData', () => {
   it('leaves dates, addresses of machines, short numbers, case references and ordinary words alone', () => {
     const plain = 'deleted on 2027-02-20 from 127.0.0.1 after 90 days, port 3978, http://127.0.0.1:41234/healthz, 41234 bytes, case CX-7K3F-92, code 123456, I am not sure, jag är administratör, 12 licences';
     expect(maskPersonalData(plain)).toBe(plain);
+  });
+
+  it("a caller's own words lose names too; the bot's keep product names", () => {
+    expect(maskCallerText('ring Anna Lindqvist eller Karl-Erik Berg på Fjordfika AB')).toBe('ring [name] eller [name] på Fjordfika AB');
+    expect(maskPersonalData('Office 365 Small Business (12 licences)')).toBe('Office 365 Small Business (12 licences)');
   });
 
   it('is applied to every string in a log line, nested or in an error', () => {
