@@ -1,4 +1,5 @@
-import { CloudAdapter, type Activity, type TurnContext } from 'botbuilder';
+import { CloudAdapter, type Activity, type ResourceResponse, type TurnContext } from 'botbuilder';
+import { withReplyRetries } from './replyRetry';
 import { AuthenticationError } from 'botframework-connector';
 
 export type InboundOutcome =
@@ -15,6 +16,16 @@ const TOKEN_REJECTIONS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'Not
  * and puts the internal error text in the body.
  */
 export class ChannelAdapter extends CloudAdapter {
+  /**
+   * Each reply on its own, retried when the connector says "not now" (see replyRetry): sending them together would
+   * send the ones already delivered again.
+   */
+  async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const responses: ResourceResponse[] = [];
+    for (const activity of activities) responses.push(...(await withReplyRetries(() => super.sendActivities(context, [activity]))));
+    return responses;
+  }
+
   async handleInbound(activity: Activity, authorization: string, logic: (context: TurnContext) => Promise<void>): Promise<InboundOutcome> {
     let authenticated;
     try {

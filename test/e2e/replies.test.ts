@@ -1,0 +1,91 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { retryDelay, DEFAULT_REPLY_RETRY } from '../../src/bot/replyRetry';
+import { createApp, type App } from '../../src/server';
+import { silentLogger } from '../../src/log';
+import { memoryStateStore } from '../../src/storage';
+import { testConfig } from '../support/bot';
+import { inbound } from '../support/connectorStub';
+import { NOW } from '../support/facts';
+
+/**
+ * A Bot Connector that answers the first replies with the statuses given (and headers), then takes everything; it
+ * records every reply it was sent, taken or not.
+ */
+async function flakyConnector(script: Array<{ status: number; headers?: Record<string, string> }>) {
+  const attempts: Array<{ text?: string; status: number; at: number }> = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const activity = JSON.parse(body || '{}') as { text?: string; type?: string };
+      if (activity.type !== 'message') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"id":"t"}');
+        return;
+      }
+      const next = script.shift() ?? { status: 200 };
+      attempts.push({ text: activity.text, status: next.status, at: Date.now() });
+      res.writeHead(next.status, { 'content-type': 'application/json', ...next.headers });
+      res.end(next.status < 300 ? JSON.stringify({ id: `r${attempts.length}` }) : '{"error":{"code":"x"}}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    attempts,
+    delivered: () => attempts.filter((a) => a.status < 300).map((a) => a.text),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('replies the connector does not take at once', () => {
+  let app: App | undefined;
+  let connector: Awaited<ReturnType<typeof flakyConnector>> | undefined;
+
+  afterEach(async () => {
+    await app?.close();
+    await connector?.close();
+  });
+
+  async function greet(script: Array<{ status: number; headers?: Record<string, string> }>) {
+    connector = await flakyConnector(script);
+    app = await createApp(testConfig(), silentLogger, { store: memoryStateStore(), now: () => NOW });
+    const { url } = await app.listen();
+    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(inbound(connector.url, 'c1', { type: 'message', text: 'hej', locale: 'sv-SE', channelId: 'test' })) });
+    return { status: res.status, connector };
+  }
+
+  it.each([412, 429, 502, 503, 504])('%i, then 200: the reply is delivered once, and nothing else is sent twice', async (status) => {
+    const { status: http, connector } = await greet([{ status }, { status }]);
+    expect(http).toBe(200);
+    const delivered = connector.delivered();
+    expect(delivered[0]).toContain('Hej! Jag är prenumerationsassistenten.');
+    expect(new Set(delivered).size).toBe(delivered.length);
+    expect(connector.attempts.filter((a) => a.text === delivered[0])).toHaveLength(3);
+  });
+
+  it('429 with Retry-After waits as long as asked before the next try', async () => {
+    const { connector } = await greet([{ status: 429, headers: { 'retry-after': '1' } }]);
+    const [first, second] = connector.attempts;
+    expect(second.at - first.at).toBeGreaterThanOrEqual(900);
+    expect(connector.delivered()[0]).toContain('Hej!');
+  });
+
+  it('a 400 is not tried again: asking again will not make it better', async () => {
+    const { connector } = await greet([{ status: 400 }]);
+    const greeting = connector.attempts.filter((a) => a.text?.includes('Hej! Jag är prenumerationsassistenten.'));
+    expect(greeting).toHaveLength(1);
+  });
+
+  it('waits double, with jitter, never past the limit; gives up after the last try', () => {
+    const error = (statusCode: number) => ({ statusCode });
+    expect(retryDelay(error(503), 1, DEFAULT_REPLY_RETRY, () => 1)).toBe(250);
+    expect(retryDelay(error(503), 2, DEFAULT_REPLY_RETRY, () => 0)).toBe(250);
+    expect(retryDelay(error(503), 3, DEFAULT_REPLY_RETRY, () => 1)).toBe(1000);
+    expect(retryDelay(error(503), 4, DEFAULT_REPLY_RETRY)).toBeUndefined();
+    expect(retryDelay(error(400), 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
+    expect(retryDelay({ statusCode: 429, response: { headers: { get: () => '60' } } }, 1, DEFAULT_REPLY_RETRY)).toBe(3000);
+  });
+});
