@@ -6,6 +6,7 @@ import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from
 import type { Policy } from '../policy';
 import { recordTranscript, type TranscriptAccessor, type TranscriptMasks } from '../conversation/transcript';
 import { withoutControlCharacters } from '../format';
+import { holdReplies } from './heldReplies';
 import { continueSession, type CallerSession } from '../verification/session';
 
 /** How many recent message ids a conversation remembers to recognise a redelivery. */
@@ -134,18 +135,28 @@ export class SupportBot extends ActivityHandler {
     profile.language = language;
     setTurnLanguage(context, language);
     await this.refreshCallerSession(context);
-    if ((context.activity.text?.length ?? 0) > this.deps.maxMessageChars) {
-      // Not read at all, so the caller keeps their place and answers the same question again.
-      await context.sendActivity(this.deps.i18n.getFixedT(turnLanguage(context))('errors:tooLong', { max: this.deps.maxMessageChars }));
-    } else {
-      await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
-      await super.run(context);
+    const tooLong = (context.activity.text?.length ?? 0) > this.deps.maxMessageChars;
+    if (!tooLong) await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
+    const replies = holdReplies(context);
+    try {
+      if (tooLong) {
+        // Not read at all, so the caller keeps their place and answers the same question again.
+        await context.sendActivity(this.deps.i18n.getFixedT(turnLanguage(context))('errors:tooLong', { max: this.deps.maxMessageChars }));
+      } else {
+        await super.run(context);
+      }
+      if (languageWasChosen(context)) {
+        profile.language = turnLanguage(context);
+        profile.languageChosen = true;
+      }
+      // The conversation last: if it is saved, the caller's place moved, and the replies must be said.
+      await this.deps.userState.saveChanges(context);
+      await this.deps.conversationState.saveChanges(context);
+    } catch (error) {
+      // Nothing of a turn that could not be kept is said: the apology (onTurnError) is all the caller reads.
+      replies.discard();
+      throw error;
     }
-    if (languageWasChosen(context)) {
-      profile.language = turnLanguage(context);
-      profile.languageChosen = true;
-    }
-    await this.deps.conversationState.saveChanges(context);
-    await this.deps.userState.saveChanges(context);
+    await replies.release();
   }
 }

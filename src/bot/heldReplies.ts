@@ -1,0 +1,40 @@
+import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
+
+export interface HeldReplies {
+  /** Sends what was held, in order; from now on replies go straight out. */
+  release(): Promise<void>;
+  /** Forgets what was held (the turn failed); from now on replies go straight out. */
+  discard(): void;
+}
+
+/**
+ * Holds the turn's messages back until its state is saved: a turn whose save fails (a locked SQLite file, an
+ * unreachable PostgreSQL) then says nothing but the apology, instead of the next question followed by "something went
+ * wrong" — the caller's place is where it was, and so is what they read. Typing indicators and invoke responses go out
+ * at once. Register after the transcript, so the transcript still hears every message when it is said.
+ */
+export function holdReplies(context: TurnContext): HeldReplies {
+  let holding = true;
+  const held: Array<Partial<Activity>> = [];
+  context.onSendActivities(async (_context, activities, next) => {
+    if (!holding) return next();
+    const messages = activities.filter((activity) => activity.type === 'message');
+    if (messages.length === 0) return next();
+    held.push(...messages);
+    const others = activities.filter((activity) => activity.type !== 'message');
+    // The rest of the batch goes on now; the held messages are answered with empty ids, as a channel without ids would.
+    activities.splice(0, activities.length, ...others);
+    const sent: ResourceResponse[] = others.length > 0 ? await next() : [];
+    return [...sent, ...messages.map(() => ({ id: '' }))];
+  });
+  return {
+    async release() {
+      holding = false;
+      if (held.length > 0) await context.sendActivities(held.splice(0));
+    },
+    discard() {
+      holding = false;
+      held.length = 0;
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStateStore, type StateStore } from '../../src/storage';
+import { startConversation } from '../support/conversation';
+import { DEMO_CALLERS } from '../support/demoCallers';
+
+/** A store that refuses writes while `down` is set, as a locked SQLite file or an unreachable PostgreSQL would. */
+function flakyStore() {
+  const memory = memoryStateStore();
+  const control = { down: false };
+  const store: StateStore = {
+    ...memory,
+    write: async (changes) => {
+      if (control.down) throw new Error('database is locked');
+      return memory.write(changes);
+    },
+  };
+  return { store, control };
+}
+
+describe.each(['sv', 'en'] as const)('the state store fails in the middle of a conversation (%s)', (language) => {
+  it('the caller reads only the apology, not the next question; once it is back, the same question goes on', async () => {
+    const { store, control } = flakyStore();
+    const c = await startConversation({ language, overrides: { store } });
+    const t = c.runtime.i18n.getFixedT(language);
+    try {
+      expect((await c.say(c.words.cancel)).at(-1)).toBe(t('verify:ask.userId'));
+      control.down = true;
+      expect(await c.say(DEMO_CALLERS.anna.userId)).toEqual([t('errors:turn')]);
+      control.down = false;
+      // Nothing was kept, so the user ID is asked for again: the answer is given again and the questions go on.
+      expect((await c.say(DEMO_CALLERS.anna.userId)).at(-1)).toBe(t('verify:ask.phone'));
+    } finally {
+      await c.close();
+    }
+  });
+});
