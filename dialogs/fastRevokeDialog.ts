@@ -211,6 +211,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       await this.deps.otp.sender.send(read.account.phone, t('fastRevoke:sms', { code, minutes: ttlMinutes }));
     } catch (error) {
       if (!(error instanceof OtpDeliveryError)) throw error;
+      await this.deps.otp.limits.withdrawSend(options.accountId);
       this.deps.logger.error('flow.otp-not-sent', { error });
       await step.context.sendActivity(withSupportContact(t, t('fastRevoke:smsFailed'), this.deps.supportContact));
       return step.endDialog('stopped');

@@ -14,6 +14,7 @@ import { toCalendarDate, type AccountAction, type HandoffReason, type Policy, ty
 import { rememberReason, type ReasonAccessor, type ReasonToExplain } from '../src/conversation/reasons';
 import type { TranscriptAccessor } from '../src/conversation/transcript';
 import type { RequestAccessor } from '../src/conversation/request';
+import { markCommitted } from '../src/conversation/committed';
 import type { OtpSender } from '../src/verification/otp';
 import type { CodeLimits } from '../src/verification/codeLimits';
 import { render, type Phrase } from './questions';
@@ -143,7 +144,7 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
     const key = request.perCallerPerDay
       ? callerDayKey(step.context, request.flowId, deps.now())
       : idempotencyKey(step.context, request.flowId, 'handoff', subscription?.id ?? caller.accountId ?? 'unverified');
-    const { supportCase, created } = await deps.actions.handOff(request.reason, {
+    const handoff = deps.actions.handOff(request.reason, {
       accountId: caller.accountId,
       idempotencyKey: key,
       channel: step.context.activity.channelId,
@@ -163,6 +164,8 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
         transcript: [...(await deps.transcript.get(step.context, []))],
       },
     });
+    const { supportCase, created } = await handoff;
+    markCommitted(step.context);
     const session = await deps.callerSession.get(step.context);
     if (session && caller.verified) await deps.callerSession.set(step.context, { ...session, handoffReference: supportCase.reference });
     if (!created) {

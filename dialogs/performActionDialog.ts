@@ -9,6 +9,7 @@ import type { ActionDates } from '../src/subscriptions/effects';
 import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscriptionService';
 import { standing } from '../src/verification/session';
 import { flowCaller, handOverToPerson, idempotencyKey, sayWithReason, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { markCommitted } from '../src/conversation/committed';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
@@ -71,6 +72,7 @@ export class PerformActionDialog extends InterruptibleDialog {
 
     const subscription = render(t, options.subscription);
     if (outcome.status === 'done') {
+      markCommitted(step.context);
       const whatNext = t(`action:receipt.${options.action}`, { subscription, ...this.formatDates(step, outcome.dates) });
       await step.context.sendActivity(
         receiptReply(t, { title: t('action:receipt.title'), reference: outcome.supportCase.reference, subscription, whatNext }, step.context.activity.channelId),

@@ -98,8 +98,10 @@ export class CodePrompt extends PlainPrompt<'confirmed' | 'resend' | 'limit'> {
     super(dialogId, async (prompt) => {
       if (prompt.recognized.succeeded) return true;
       const typed = prompt.context.activity.text ?? '';
-      const accountId = (prompt.options.validations as { accountId: string }).accountId;
-      if (/\d/.test(typed) && !(await limits.allowWrongCode(accountId))) {
+      const accountId = (prompt.options.validations as { accountId?: string }).accountId;
+      // Only what looks like a code is a guess ("070-123 45 67" or "jag fick 2 sms" is not).
+      const looksLikeCode = /^\D*\d{6}\D*$/.test(typed.replace(/[\s-]/g, ''));
+      if (accountId && looksLikeCode && !(await limits.allowWrongCode(accountId))) {
         Object.assign(prompt.recognized, { succeeded: true, value: 'limit' });
         return true;
       }

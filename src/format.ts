@@ -25,7 +25,10 @@ export function formatList(items: string[], language: Language): string {
   return format.format(items);
 }
 
-/** Text without C0/C1 control characters (line breaks and tabs stay): nothing a caller means, and a NUL cannot be stored in PostgreSQL's JSON. */
+/**
+ * Text without C0/C1 control characters (line breaks and tabs stay) and without half an emoji (a lone surrogate):
+ * nothing a caller means, and PostgreSQL's JSON refuses both a NUL and a lone surrogate.
+ */
 export function withoutControlCharacters(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g, '');
+  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '');
 }

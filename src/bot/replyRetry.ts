@@ -1,11 +1,10 @@
 /**
- * When the Bot Connector does not take a reply: which answers are worth another try, and when. 412, 502, 503 and
- * 504 say "not now"; 429 says "slower", with Retry-After when the channel says how much slower. A 500 is not retried
- * here: Teams may have posted the message already, and a caller who reads the same receipt twice is confused (the
- * SDK's own HTTP pipeline still retries a 5xx once). Everything else (400, 401, 403, 404) will not get better by
- * asking again.
+ * When the Bot Connector does not take a reply, on top of what the SDK's HTTP pipeline already does (it retries 408,
+ * 5xx but 501/505, and 429/503 after Retry-After, three times): 412 ("not now"), which it never retries, and a 429
+ * without Retry-After, after a backoff. Nothing else: a 5xx may mean the message was posted already (a caller who
+ * reads the same receipt twice is confused), and 400/401/403/404 will not get better by asking again.
  */
-const RETRIED = new Set([412, 429, 502, 503, 504]);
+const RETRIED = new Set([412, 429]);
 
 export interface ReplyRetryOptions {
   /** Tries in all, the first included. */
@@ -27,8 +26,8 @@ interface ConnectorError {
 export function retryDelay(error: unknown, attempt: number, options: ReplyRetryOptions, random: () => number = Math.random): number | undefined {
   const status = (error as ConnectorError | undefined)?.statusCode;
   if (status === undefined || !RETRIED.has(status) || attempt >= options.attempts) return undefined;
-  const retryAfter = Number((error as ConnectorError).response?.headers?.get?.('retry-after'));
-  if (status === 429 && Number.isFinite(retryAfter) && retryAfter >= 0) return Math.min(retryAfter * 1000, options.maxDelayMs);
+  // A 429 that said how long to wait was already waited for, and retried, by the SDK.
+  if (status === 429 && (error as ConnectorError).response?.headers?.get?.('retry-after') !== undefined) return undefined;
   const backoff = options.baseDelayMs * 2 ** (attempt - 1);
   return Math.min(backoff / 2 + random() * (backoff / 2), options.maxDelayMs);
 }

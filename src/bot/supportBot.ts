@@ -7,6 +7,8 @@ import type { Policy } from '../policy';
 import { recordTranscript, type TranscriptAccessor, type TranscriptMasks } from '../conversation/transcript';
 import { withoutControlCharacters } from '../format';
 import { holdReplies } from './heldReplies';
+import { committedThisTurn } from '../conversation/committed';
+import type { Logger } from '../log';
 import { continueSession, type CallerSession } from '../verification/session';
 
 /** How many recent message ids a conversation remembers to recognise a redelivery. */
@@ -31,6 +33,7 @@ export interface SupportBotDeps {
   transcript: TranscriptAccessor;
   /** A longer message is not read (input bound): it would only cost time, and nobody types a subscription question that long. */
   maxMessageChars: number;
+  logger: Logger;
   /** Says the one thing the bot says outside any dialog: "that message is too long". */
   i18n: i18n;
   /** Conversation state about the verified account (the last reason, the current request): forgotten when the verification lapses. */
@@ -153,10 +156,21 @@ export class SupportBot extends ActivityHandler {
       await this.deps.userState.saveChanges(context);
       await this.deps.conversationState.saveChanges(context);
     } catch (error) {
-      // Nothing of a turn that could not be kept is said: the apology (onTurnError) is all the caller reads.
-      replies.discard();
-      throw error;
+      if (!committedThisTurn(context)) {
+        // Nothing of a turn that could not be kept is said: the apology (onTurnError) is all the caller reads.
+        replies.discard();
+        throw error;
+      }
+      // An action was done (or a case opened) before the save failed: its receipt is true and is said; the place in
+      // the conversation is not kept, and a repeated answer finds the same case (idempotency).
+      this.deps.logger.error('turn.state-not-saved-after-action', { error: error as Error });
     }
-    await replies.release();
+    try {
+      await replies.release();
+    } catch (error) {
+      // The state is saved; the channel would not take a reply even after retries. Said once in the log, not as an
+      // apology that "nothing has been changed" (something may have been).
+      this.deps.logger.error('turn.replies-not-delivered', { error: error as Error });
+    }
   }
 }

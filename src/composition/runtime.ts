@@ -120,7 +120,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     ],
     flows: { cancel: CANCEL_SUBSCRIPTION_DIALOG, fastRevoke: FAST_REVOKE_DIALOG, reactivate: REACTIVATE_DIALOG },
   });
-  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, masks: { caller: maskCallerText, bot: maskPersonalData }, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n });
+  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, masks: { caller: maskCallerText, bot: maskPersonalData }, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n, logger });
 
   return {
     bot,

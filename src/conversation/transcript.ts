@@ -26,7 +26,8 @@ export interface TranscriptMasks {
 export async function recordTranscript(context: TurnContext, transcript: TranscriptAccessor, now: () => Date, masks: TranscriptMasks): Promise<void> {
   const append = async (from: TranscriptLine['from'], text: string) => {
     const lines = await transcript.get(context, []);
-    lines.push({ from, text: masks[from](withoutControlCharacters(text)).slice(0, LINE_CHARACTERS), at: now().toISOString() });
+    // Cut, then cleaned: a cut through an emoji would leave half of it, which PostgreSQL's JSON refuses.
+    lines.push({ from, text: withoutControlCharacters(masks[from](withoutControlCharacters(text)).slice(0, LINE_CHARACTERS)), at: now().toISOString() });
     if (lines.length > TRANSCRIPT_LINES) lines.splice(0, lines.length - TRANSCRIPT_LINES);
     await transcript.set(context, lines);
     return lines.length - 1;

@@ -38,6 +38,15 @@ export async function createPostgresStateStore(url: string, options: PostgresOpt
     },
     async write(changes) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: the database ending it mid-transaction would otherwise be an
+      // uncaught 'error' that ends the process. The failed query rejects as well, and the turn apologises.
+      let lost: Error | undefined;
+      const onLost = (error: Error) => {
+        lost = error;
+        options.onConnectionLost?.(error);
+      };
+      client.on('error', onLost);
+      let failed: Error | undefined;
       try {
         await client.query('BEGIN');
         for (const [key, item] of Object.entries(changes)) {
@@ -61,10 +70,14 @@ export async function createPostgresStateStore(url: string, options: PostgresOpt
         }
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        failed = error as Error;
+        await client.query('ROLLBACK').catch((rollbackFailed: Error) => (failed = rollbackFailed));
         throw error;
       } finally {
-        client.release();
+        client.off('error', onLost);
+        // A connection whose transaction may still be open (a timed-out ROLLBACK) or that was ended is destroyed, not
+        // reused: the next turn must never commit this one's half.
+        client.release(lost ?? (failed && !(failed instanceof ETagConflictError) ? failed : undefined));
       }
     },
     async delete(keys) {

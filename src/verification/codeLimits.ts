@@ -12,6 +12,8 @@ export interface CodeLimits {
   allowSend(accountId: string): Promise<boolean>;
   /** Counts a wrong code; false when that was one too many: no more guesses for now. */
   allowWrongCode(accountId: string): Promise<boolean>;
+  /** The code just counted by allowSend never reached the phone (the gateway failed): it does not count. */
+  withdrawSend(accountId: string): Promise<void>;
 }
 
 const key = (kind: 'sent' | 'wrong', accountId: string) => `one-time-codes/${kind}/${createHash('sha256').update(accountId).digest('hex')}`;
@@ -25,5 +27,15 @@ export function createCodeLimits(ledger: AttemptLedger, policy: Policy, now: () 
     await ledger.update([key(kind, accountId)], (history) => policy.withdrawAttempt(history, at));
     return false;
   }
-  return { allowSend: (accountId) => count('sent', accountId), allowWrongCode: (accountId) => count('wrong', accountId) };
+  return {
+    allowSend: (accountId) => count('sent', accountId),
+    allowWrongCode: (accountId) => count('wrong', accountId),
+    async withdrawSend(accountId) {
+      const latest = (history: { failures: Date[] }) => history.failures.reduce<Date | undefined>((last, at) => (!last || at > last ? at : last), undefined);
+      await ledger.update([key('sent', accountId)], (history) => {
+        const at = latest(history);
+        return at ? policy.withdrawAttempt(history, at) : history;
+      });
+    },
+  };
 }

@@ -26,6 +26,32 @@ describe('STORAGE=postgres over HTTP', () => {
     }
   });
 
+  it('survives the database ending the connection while a save waits: the caller is told, and goes on from the same place', async () => {
+    const name = `bot-${randomUUID().slice(0, 8)}`;
+    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${name}`;
+    const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url } });
+    const admin = new Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      await c.say('hello');
+      // Hold the table, so the next save waits inside its transaction; then end the bot's connections.
+      await admin.query('BEGIN');
+      await admin.query('LOCK TABLE bot_state IN ACCESS EXCLUSIVE MODE');
+      const pending = c.say('General questions');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
+      await admin.query('COMMIT');
+      const said = (await pending).join('\n');
+      expect(said).toContain('Sorry, something went wrong');
+      expect(said).not.toContain('Here is how cancelling works:');
+      expect((await c.say('General questions')).join('\n')).toContain('Here is how cancelling works:');
+    } finally {
+      await admin.query('ROLLBACK').catch(() => undefined);
+      await admin.end();
+      await c.close();
+    }
+  });
+
   it('keeps the conversation in PostgreSQL through verification and a cancellation', async () => {
     const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url: PG_URL } });
     try {
@@ -41,11 +67,13 @@ describe('STORAGE=postgres over HTTP', () => {
     const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url: PG_URL } });
     try {
       await c.say('hello');
-      const said = (await c.say('General\u0000 questions\u0007')).join('\n');
+      const said = (await c.say('General\u0000 questions\u0007\uD800')).join('\n');
       expect(said).toContain('Here is how cancelling works:');
       expect(said).not.toContain('Sorry, something went wrong');
       // And the conversation goes on from where it was: the state was saved.
       expect((await c.say('why?')).join('\n')).not.toContain('Sorry, something went wrong');
+      // An emoji cut in half where a transcript line ends at 500 characters.
+      expect((await c.say(`${'a'.repeat(499)}🙂`)).join('\n')).not.toContain('Sorry, something went wrong');
     } finally {
       await c.close();
     }

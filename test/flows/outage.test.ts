@@ -33,4 +33,25 @@ describe.each(['sv', 'en'] as const)('the state store fails in the middle of a c
       await c.close();
     }
   });
+
+  it('when the save fails after the action was done, the caller reads the receipt, never "nothing has been changed"', async () => {
+    const { store, control } = flakyStore();
+    const c = await startConversation({ language, overrides: { store } });
+    const t = c.runtime.i18n.getFixedT(language);
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say(c.words.endOfTerm);
+      control.down = true;
+      const said = (await c.say(c.words.yes)).join('\n');
+      control.down = false;
+      expect(said).toMatch(/CX-/);
+      expect(said).not.toContain(t('errors:turn'));
+      // The place was not kept: the same "yes" again finds the same case, and changes nothing twice.
+      const again = (await c.say(c.words.yes)).join('\n');
+      expect(again).toContain((said.match(/CX-[A-Z0-9]{4}-[0-9]{2}/) as RegExpMatchArray)[0]);
+      expect(c.db().prepare("SELECT COUNT(*) AS n FROM subscription_changes").get()).toEqual({ n: 1 });
+    } finally {
+      await c.close();
+    }
+  });
 });
