@@ -6,7 +6,7 @@ import type { AppConfig } from './config';
 import type { Logger } from './log';
 import { createBotRuntime, type BotRuntime, type RuntimeOverrides } from './composition/runtime';
 import { createTurnErrorHandler } from './bot/turnError';
-import { createTurnQueue } from './bot/turnQueue';
+import { createTurnQueue, TurnQueueFullError } from './bot/turnQueue';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -89,7 +89,8 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
     try {
       const activity = parsed.data as unknown as Activity;
-      const outcome = await turns.run(`${activity.channelId}/${activity.conversation.id}`, () => adapter.handleInbound(activity, authorization, (context) => runtime.bot.run(context)));
+      const key = `${activity.channelId}/${activity.conversation.id}`;
+      const outcome = await adapter.handleInbound(activity, authorization, (context) => runtime.bot.run(context), (turn) => turns.run(key, turn));
       if (outcome.kind === 'unauthorized') {
         logger.warn('http.messages.unauthorized', { error: outcome.error as Error });
         res.send(401, { error: 'Unauthorized' });
@@ -102,6 +103,12 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
         res.send(outcome.status);
       }
     } catch (error) {
+      if (error instanceof TurnQueueFullError) {
+        // A conversation flooded with messages: the channel may retry these later; the ones queued go on.
+        logger.warn('http.messages.queue-full', { conversationId: (req.body as { conversation?: { id?: string } })?.conversation?.id });
+        res.send(503, { error: 'TooManyMessages' });
+        return;
+      }
       logger.error('http.messages.failed', { error: error as Error });
       res.send(500, { error: 'InternalError' });
     }

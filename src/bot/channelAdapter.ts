@@ -26,14 +26,23 @@ export class ChannelAdapter extends CloudAdapter {
     return responses;
   }
 
-  async handleInbound(activity: Activity, authorization: string, logic: (context: TurnContext) => Promise<void>): Promise<InboundOutcome> {
+  /**
+   * Authenticates first, then runs the turn through `schedule` (the per-conversation queue): a request with a bad
+   * token is refused at once and never waits behind, or holds up, the conversation it names.
+   */
+  async handleInbound(
+    activity: Activity,
+    authorization: string,
+    logic: (context: TurnContext) => Promise<void>,
+    schedule: <T>(turn: () => Promise<T>) => Promise<T> = (turn) => turn(),
+  ): Promise<InboundOutcome> {
     let authenticated;
     try {
       authenticated = await this.botFrameworkAuthentication.authenticateRequest(activity, authorization);
     } catch (error) {
       return isTokenRejection(error) ? { kind: 'unauthorized', error } : { kind: 'identity-unavailable', error };
     }
-    const invokeResponse = await this.processActivity(authenticated, activity, logic);
+    const invokeResponse = await schedule(() => this.processActivity(authenticated, activity, logic));
     return { kind: 'processed', status: invokeResponse?.status ?? 200, body: invokeResponse?.body };
   }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/server';
 import { silentLogger } from '../../src/log';
 import { memoryStateStore, type StateStore } from '../../src/storage';
-import { createTurnQueue } from '../../src/bot/turnQueue';
+import { createTurnQueue, TurnQueueFullError } from '../../src/bot/turnQueue';
 import { i18n, testConfig } from '../support/bot';
 import { inbound, startConnectorStub } from '../support/connectorStub';
 import { answersOf, DEMO_CALLERS } from '../support/demoCallers';
@@ -61,6 +61,19 @@ describe('a caller who types fast (one instance)', () => {
     // The receipt is a card in Web Chat: its summary carries the reference.
     const receipts = connector.replies.filter((reply) => reply.activity.conversation?.id === id && /CX-/.test(reply.activity.summary ?? ''));
     expect(receipts).toHaveLength(1);
+  });
+
+  it('a conversation flooded with turns has the surplus refused, not queued without end', async () => {
+    const queue = createTurnQueue(3);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queued = [1, 2, 3].map(() => queue.run('flood', () => gate));
+    await expect(queue.run('flood', async () => undefined)).rejects.toBeInstanceOf(TurnQueueFullError);
+    // Another conversation is not affected, and once the flood drains there is room again.
+    await expect(queue.run('calm', async () => 'ok')).resolves.toBe('ok');
+    release();
+    await Promise.all(queued);
+    await expect(queue.run('flood', async () => 'again')).resolves.toBe('again');
   });
 
   it('turns of different conversations still run side by side, and the queue forgets finished conversations', async () => {
