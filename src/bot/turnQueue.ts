@@ -11,8 +11,9 @@ export interface TurnQueue {
 
 /** A conversation has more turns waiting than anyone types: refused rather than queued without end. */
 export class TurnQueueFullError extends Error {
+  /** The message is the conversation's key: the name says what happened. */
   constructor(key: string) {
-    super(`too many turns waiting for ${key}`);
+    super(key);
     this.name = 'TurnQueueFullError';
   }
 }
