@@ -6,14 +6,22 @@ import { CASE_IN_TEXT } from '../support/conversation';
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * A bot whose PostgreSQL connections carry a name of their own, so a test can end exactly those (other test files
+ * share the database), and an admin connection to do it with.
+ */
+async function botWithItsOwnConnections() {
+  const name = `bot-${randomUUID().slice(0, 8)}`;
+  const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${name}`;
+  const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url } });
+  const admin = new Client({ connectionString: PG_URL });
+  await admin.connect();
+  return { name, c, admin };
+}
+
 describe('STORAGE=postgres over HTTP', () => {
   it('survives the database ending its connections (restart, failover): the next turn works', async () => {
-    // Only this app's connections are ended: other test files share the database.
-    const name = `bot-${randomUUID().slice(0, 8)}`;
-    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${name}`;
-    const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url } });
-    const admin = new Client({ connectionString: PG_URL });
-    await admin.connect();
+    const { name, c, admin } = await botWithItsOwnConnections();
     try {
       await c.say('hello');
       const ended = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
@@ -27,11 +35,7 @@ describe('STORAGE=postgres over HTTP', () => {
   });
 
   it('survives the database ending the connection while a save waits: the caller is told, and goes on from the same place', async () => {
-    const name = `bot-${randomUUID().slice(0, 8)}`;
-    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${name}`;
-    const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url } });
-    const admin = new Client({ connectionString: PG_URL });
-    await admin.connect();
+    const { name, c, admin } = await botWithItsOwnConnections();
     try {
       await c.say('hello');
       // Hold the table, so the next save waits inside its transaction; then end the bot's connections.
