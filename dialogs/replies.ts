@@ -18,7 +18,7 @@ export function withSupportContact(t: Translate, text: string, contact: SupportC
 }
 
 /** The contact in the language being spoken (`t` is fixed to it). */
-export function supportContactLine(t: Translate, contact: SupportContact | undefined): string {
+function supportContactLine(t: Translate, contact: SupportContact | undefined): string {
   // A fixed translator knows its language (i18next's getFixedT sets `lng`); the types do not say so.
   const words = contact?.[(t as Translate & { lng: Language }).lng];
   return words ? t('common:supportContact', { contact: words }) : t('common:supportContactUnset');

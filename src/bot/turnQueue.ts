@@ -19,7 +19,7 @@ export class TurnQueueFullError extends Error {
 }
 
 /** Turns waiting per conversation before more are refused: far above any person's typing, far below a flood. */
-export const MAX_WAITING_TURNS = 100;
+const MAX_WAITING_TURNS = 100;
 
 export function createTurnQueue(maxWaiting = MAX_WAITING_TURNS): TurnQueue {
   const tails = new Map<string, Promise<unknown>>();

@@ -3,10 +3,10 @@ import type { TranscriptLine } from '../cases/handoffPacket';
 import { withoutControlCharacters } from '../format';
 
 /** The conversation an agent receives with a hand-off (AS-2): the most recent lines, each of bounded length. */
-export const TRANSCRIPT_LINES = 40;
+const TRANSCRIPT_LINES = 40;
 const LINE_CHARACTERS = 500;
 /** Said instead of a verification answer or a one-time code: those never reach a transcript. */
-export const WITHHELD = '[withheld]';
+const WITHHELD = '[withheld]';
 
 const CALLER_LINE = Symbol('transcriptCallerLine');
 

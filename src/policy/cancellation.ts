@@ -121,7 +121,7 @@ export function refundFor(facts: SubscriptionFacts): Refund {
 }
 
 /** AS-1 / AS-2: with too many licences a person does it (EARLY-5); everything else the assistant performs. */
-export function performerFor(online: OnlineCancellation): Performer {
+function performerFor(online: OnlineCancellation): Performer {
   return online.available === false && online.reason === 'too-many-licences' ? 'human-agent' : 'assistant';
 }
 

@@ -68,14 +68,16 @@ export function decideLockout(history: AttemptHistory, now: Date, config: Policy
  * (the failures inside the window then): a lock never shrinks later as old failures leave the window.
  */
 function lockedUntil(history: AttemptHistory, config: PolicyConfig): Date | undefined {
-  const failures = [...history.failures].sort((a, b) => a.getTime() - b.getTime());
+  const failures = history.failures.map((failure) => failure.getTime()).sort((a, b) => a - b);
   let latest: number | undefined;
-  failures.forEach((failure, i) => {
-    const countThen = failures.slice(0, i + 1).filter((earlier) => earlier.getTime() > failure.getTime() - windowMs(config)).length;
-    if (countThen < config.maxVerificationAttempts) return;
-    const end = failure.getTime() + minutes(lockLengthMinutes(countThen, config));
+  // A sliding window over the sorted failures: `first` is the oldest failure inside the window ending at failure i.
+  for (let i = 0, first = 0; i < failures.length; i++) {
+    while (failures[first] <= failures[i] - windowMs(config)) first++;
+    const countThen = i - first + 1;
+    if (countThen < config.maxVerificationAttempts) continue;
+    const end = failures[i] + minutes(lockLengthMinutes(countThen, config));
     latest = Math.max(latest ?? end, end);
-  });
+  }
   return latest === undefined ? undefined : new Date(latest);
 }
 

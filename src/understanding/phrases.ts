@@ -8,7 +8,7 @@ export function normalisePhrase(text: string): string {
 }
 
 /** No word of any language is longer; a longer run of letters is cut to this before any matching. */
-export const LONGEST_WORD = 40;
+const LONGEST_WORD = 40;
 
 /**
  * Text as the recogniser and the answer parsers may see it: every run of non-space characters cut to LONGEST_WORD.
