@@ -24,16 +24,22 @@ const envSchema = z
     STORAGE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     SQLITE_PATH: z.string().min(1).default('./data/bot.sqlite'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _').default('public'),
+    PG_POOL_SIZE: integer(1, 200).default(10),
+    PG_LOCK_POOL_SIZE: integer(1, 500).default(20),
+    CONVERSATION_RETENTION_MINUTES: integer(5, 10_080).default(120),
+    MAX_QUEUED_TURNS: integer(1, 100_000).default(1000),
     DEFAULT_LOCALE: z.enum(LANGUAGES).default('sv'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-    DIRECTORY: z.enum(['sqlite', 'http']).default('sqlite'),
+    // `sqlite` is the earlier name of `embedded` (the accounts live in the STORAGE database).
+    DIRECTORY: z.enum(['embedded', 'sqlite', 'http']).default('embedded'),
     SEED_DEMO_ACCOUNTS: z.enum(['true', 'false']).default('true'),
     ACCOUNTS_API_URL: z.url({ protocol: /^https?$/ }).optional(),
     ACCOUNTS_API_KEY: z.string().min(1).optional(),
     ACCOUNTS_API_TIMEOUT_MS: integer(100, 60_000).default(3000),
     ACCOUNTS_API_RETRIES: integer(0, 5).default(2),
     VERIFICATION_MIN_RESPONSE_MS: integer(0, 10_000).default(600),
-    SUBSCRIPTIONS: z.enum(['sqlite', 'http']).default('sqlite'),
+    SUBSCRIPTIONS: z.enum(['embedded', 'sqlite', 'http']).default('embedded'),
     BILLING_API_URL: z.url({ protocol: /^https?$/ }).optional(),
     BILLING_API_KEY: z.string().min(1).optional(),
     BILLING_API_TIMEOUT_MS: integer(100, 60_000).default(5000),
@@ -64,8 +70,8 @@ const envSchema = z
     if (env.DIRECTORY === 'http' && !env.ACCOUNTS_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['ACCOUNTS_API_URL'], message: 'required when DIRECTORY=http' });
     }
-    if (env.SUBSCRIPTIONS === 'sqlite' && env.DIRECTORY === 'http') {
-      ctx.addIssue({ code: 'custom', path: ['SUBSCRIPTIONS'], message: 'sqlite changes the embedded directory\'s subscriptions; with DIRECTORY=http use SUBSCRIPTIONS=http' });
+    if (env.SUBSCRIPTIONS !== 'http' && env.DIRECTORY === 'http') {
+      ctx.addIssue({ code: 'custom', path: ['SUBSCRIPTIONS'], message: 'embedded changes the embedded directory\'s subscriptions; with DIRECTORY=http use SUBSCRIPTIONS=http' });
     }
     if (env.SUBSCRIPTIONS === 'http' && !env.BILLING_API_URL) {
       ctx.addIssue({ code: 'custom', path: ['BILLING_API_URL'], message: 'required when SUBSCRIPTIONS=http' });
@@ -101,20 +107,25 @@ export interface AppConfig {
   /** On SIGTERM, how long turns already running may take to finish before the process exits anyway. */
   shutdownDrainMs: number;
   /** Conversation and user state. */
-  storage: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
   /**
-   * The embedded database file of the directory, subscriptions, cases and audit when they are not behind an API
-   * (the state too with STORAGE=sqlite). With STORAGE=memory it is in memory as well: nothing survives a restart.
+   * Where everything the bot keeps lives: state, ledgers, cases, audit, outbox, and the directory and subscriptions
+   * when they are embedded. SQLite: one file, one instance. PostgreSQL: any number of instances. Memory: tests.
    */
+  storage: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string; poolSize: number; lockPoolSize: number } | { kind: 'memory' };
+  /** The SQLite file (`:memory:` with STORAGE=memory); unused with STORAGE=postgres. */
   sqlitePath: string;
+  /** A conversation nobody has written to for this long is deleted by the sweep, answers and transcript with it. */
+  conversationRetentionMinutes: number;
+  /** Turns of one conversation waiting on this instance before more are refused with 503. */
+  maxQueuedTurns: number;
   defaultLanguage: Env['DEFAULT_LOCALE'];
   logLevel: Env['LOG_LEVEL'];
   directory:
-    | { kind: 'sqlite'; seedDemoAccounts: boolean }
+    | { kind: 'embedded'; seedDemoAccounts: boolean }
     | { kind: 'http'; baseUrl: string; apiKey?: string; timeoutMs: number; retries: number };
   /** ID-3: every verification verdict takes at least this long, whatever was wrong. */
   verificationMinResponseMs: number;
-  subscriptions: { kind: 'sqlite' } | { kind: 'http'; baseUrl: string; apiKey?: string; timeoutMs: number; retries: number };
+  subscriptions: { kind: 'embedded' } | { kind: 'http'; baseUrl: string; apiKey?: string; timeoutMs: number; retries: number };
   otp: { sender: { kind: 'log' } | { kind: 'http'; baseUrl: string; apiKey?: string }; ttlMinutes: number };
   /** Below this intent score the bot does not guess; it shows the menu. */
   nluThreshold: number;
@@ -166,22 +177,24 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
       storage:
         e.STORAGE === 'postgres'
-          ? { kind: 'postgres', url: e.DATABASE_URL as string }
+          ? { kind: 'postgres', url: e.DATABASE_URL as string, schema: e.DATABASE_SCHEMA, poolSize: e.PG_POOL_SIZE, lockPoolSize: e.PG_LOCK_POOL_SIZE }
           : e.STORAGE === 'sqlite'
             ? { kind: 'sqlite', path: e.SQLITE_PATH }
             : { kind: 'memory' },
       sqlitePath: e.STORAGE === 'memory' ? ':memory:' : e.SQLITE_PATH,
+      conversationRetentionMinutes: e.CONVERSATION_RETENTION_MINUTES,
+      maxQueuedTurns: e.MAX_QUEUED_TURNS,
       defaultLanguage: e.DEFAULT_LOCALE,
       logLevel: e.LOG_LEVEL,
       directory:
         e.DIRECTORY === 'http'
           ? { kind: 'http', baseUrl: e.ACCOUNTS_API_URL as string, apiKey: e.ACCOUNTS_API_KEY, timeoutMs: e.ACCOUNTS_API_TIMEOUT_MS, retries: e.ACCOUNTS_API_RETRIES }
-          : { kind: 'sqlite', seedDemoAccounts: e.SEED_DEMO_ACCOUNTS === 'true' },
+          : { kind: 'embedded', seedDemoAccounts: e.SEED_DEMO_ACCOUNTS === 'true' },
       verificationMinResponseMs: e.VERIFICATION_MIN_RESPONSE_MS,
       subscriptions:
         e.SUBSCRIPTIONS === 'http'
           ? { kind: 'http', baseUrl: e.BILLING_API_URL as string, apiKey: e.BILLING_API_KEY, timeoutMs: e.BILLING_API_TIMEOUT_MS, retries: e.BILLING_API_RETRIES }
-          : { kind: 'sqlite' },
+          : { kind: 'embedded' },
       otp: {
         sender: e.OTP_SENDER === 'http' ? { kind: 'http', baseUrl: e.SMS_GATEWAY_URL as string, apiKey: e.SMS_GATEWAY_KEY } : { kind: 'log' },
         ttlMinutes: e.OTP_TTL_MINUTES,

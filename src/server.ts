@@ -7,6 +7,7 @@ import type { Logger } from './log';
 import { createBotRuntime, type BotRuntime, type RuntimeOverrides } from './composition/runtime';
 import { createTurnErrorHandler } from './bot/turnError';
 import { createTurnQueue, TurnQueueFullError } from './bot/turnQueue';
+import { startConversationSweep } from './storage/conversationSweep';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -27,6 +28,8 @@ const inboundActivitySchema = z.looseObject({
 
 export interface App {
   server: Server;
+  /** Deletes abandoned conversations now (it also runs on its own, see CONVERSATION_RETENTION_MINUTES). */
+  sweepConversations(): Promise<number>;
   runtime: BotRuntime;
   adapter: ChannelAdapter;
   listen(): Promise<{ port: number; url: string }>;
@@ -38,7 +41,9 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   const runtime = await createBotRuntime(config, logger, overrides);
   const adapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.auth));
   adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
-  const turns = createTurnQueue();
+  const turns = createTurnQueue(config.maxQueuedTurns);
+  // updated_at is written with the machine's clock, so the sweep reads that clock too.
+  const sweep = startConversationSweep({ store: runtime.store, retentionMinutes: config.conversationRetentionMinutes, now: () => new Date(), logger });
 
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
   // restify would inflate a compressed body without a limit: 200 kB of gzip can become 200 MB. Channels send plain JSON.
@@ -90,7 +95,13 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     try {
       const activity = parsed.data as unknown as Activity;
       const key = `${activity.channelId}/${activity.conversation.id}`;
-      const outcome = await adapter.handleInbound(activity, authorization, (context) => runtime.bot.run(context), (turn) => turns.run(key, turn));
+      const outcome = await adapter.handleInbound(
+        activity,
+        authorization,
+        // Inside the turn, so a database that cannot give the lock is an apology to the caller like any outage.
+        (context) => runtime.conversationLock.run(key, () => runtime.bot.run(context)),
+        (turn) => turns.run(key, turn),
+      );
       if (outcome.kind === 'unauthorized') {
         logger.warn('http.messages.unauthorized', { error: outcome.error as Error });
         res.send(401, { error: 'Unauthorized' });
@@ -128,6 +139,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
 
   return {
     server,
+    sweepConversations: sweep.sweepNow,
     runtime,
     adapter,
     listen: () =>
@@ -140,6 +152,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
       }),
     close: async () => {
       stopping = true;
+      sweep.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const finished = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       const limit = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownDrainMs).unref());

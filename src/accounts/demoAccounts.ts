@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '../storage/sqlite';
 import { addDays, addMonths, toCalendarDate, type CalendarDate, type SubscriptionFacts } from '../policy';
+import type { Account, Subscription } from './account';
 
 /**
  * The demo accounts, one per policy branch, so every path can be tried on a fresh install. Dates are relative to
@@ -120,11 +121,20 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   },
 ];
 
-/** Seeds the demo accounts into an empty directory; a directory that has accounts is left alone. */
+/** The demo accounts as the embedded directories store them, dated from `now`. */
+export function demoDirectory(now: Date): Array<{ account: Omit<Account, 'subscriptions'>; users: Array<{ userId: string; isAdmin: boolean }>; subscription: Subscription }> {
+  const today = toCalendarDate(now);
+  return DEMO_ACCOUNTS.map((demo) => ({
+    account: { id: demo.id, organisationName: demo.organisationName, contactName: demo.contactName, phone: demo.phone, postalAddress: demo.address },
+    users: demo.users,
+    subscription: { id: `sub-${demo.id.replace(/^acc-/, '')}-1`, facts: demo.subscription(today) },
+  }));
+}
+
+/** Seeds the demo accounts into an empty SQLite directory; a directory that has accounts is left alone. */
 export function seedDemoAccounts(db: SqliteDatabase, now: Date): boolean {
   const count = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM accounts').get()?.n ?? 0;
   if (count > 0) return false;
-  const today = toCalendarDate(now);
   const insertAccount = db.prepare(
     'INSERT INTO accounts (id, organisation_name, contact_name, phone, street, postal_code, town, country) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
@@ -136,15 +146,15 @@ export function seedDemoAccounts(db: SqliteDatabase, now: Date): boolean {
        @hasPaymentMethod, @customDomains, @status, @cancelledAt, @dataDeletionAt)`,
   );
   db.transaction(() => {
-    for (const demo of DEMO_ACCOUNTS) {
-      const { street, postalCode, town, country } = demo.address;
-      insertAccount.run(demo.id, demo.organisationName, demo.contactName, demo.phone, street, postalCode, town, country ?? null);
-      for (const user of demo.users) insertUser.run(user.userId, demo.id, user.isAdmin ? 1 : 0);
-      const facts = demo.subscription(today);
+    for (const { account, users, subscription } of demoDirectory(now)) {
+      const { street, postalCode, town, country } = account.postalAddress;
+      insertAccount.run(account.id, account.organisationName, account.contactName, account.phone, street, postalCode, town, country ?? null);
+      for (const user of users) insertUser.run(user.userId, account.id, user.isAdmin ? 1 : 0);
+      const { facts } = subscription;
       insertSubscription.run({
         ...facts,
-        id: `sub-${demo.id.replace(/^acc-/, '')}-1`,
-        accountId: demo.id,
+        id: subscription.id,
+        accountId: account.id,
         autoRenew: facts.autoRenew ? 1 : 0,
         hasPaymentMethod: facts.hasPaymentMethod ? 1 : 0,
         customDomains: JSON.stringify(facts.customDomains),

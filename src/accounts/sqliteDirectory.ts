@@ -1,35 +1,9 @@
 import type { SqliteDatabase } from '../storage/sqlite';
 import type { VerificationAnswers } from '../verification/answers';
 import { normaliseUserId } from '../verification/normalise';
-import { accountSchema, type Account } from './account';
+import type { Account } from './account';
+import { accountFromRows, type AccountRow, type SubscriptionRow } from './accountRows';
 import { DirectoryUnavailableError, judgeAnswers, type AccountDirectory } from './directory';
-
-interface AccountRow {
-  id: string;
-  organisation_name: string;
-  contact_name: string;
-  phone: string;
-  street: string;
-  postal_code: string;
-  town: string;
-  country: string | null;
-}
-
-interface SubscriptionRow {
-  id: string;
-  plan: string;
-  kind: string;
-  channel: string;
-  billing: string;
-  assigned_licenses: number;
-  term_end: string;
-  auto_renew: number;
-  has_payment_method: number;
-  custom_domains: string;
-  status: string;
-  cancelled_at: string | null;
-  data_deletion_at: string | null;
-}
 
 /** The embedded directory: accounts in the SQLite file (seeded with the demo accounts on first start). */
 export function createSqliteDirectory(db: SqliteDatabase): AccountDirectory {
@@ -42,30 +16,7 @@ export function createSqliteDirectory(db: SqliteDatabase): AccountDirectory {
   const loadAccount = (accountId: string): Account | undefined => {
     const row = accountById.get(accountId);
     if (!row) return undefined;
-    return accountSchema.parse({
-      id: row.id,
-      organisationName: row.organisation_name,
-      contactName: row.contact_name,
-      phone: row.phone,
-      postalAddress: { street: row.street, postalCode: row.postal_code, town: row.town, country: row.country ?? undefined },
-      subscriptions: subscriptionsOf.all(accountId).map((s) => ({
-        id: s.id,
-        facts: {
-          plan: s.plan,
-          kind: s.kind,
-          channel: s.channel,
-          billing: s.billing,
-          assignedLicenses: s.assigned_licenses,
-          termEnd: s.term_end,
-          autoRenew: s.auto_renew === 1,
-          hasPaymentMethod: s.has_payment_method === 1,
-          customDomains: JSON.parse(s.custom_domains),
-          status: s.status,
-          cancelledAt: s.cancelled_at,
-          dataDeletionAt: s.data_deletion_at,
-        },
-      })),
-    });
+    return accountFromRows(row, subscriptionsOf.all(accountId));
   };
 
   const guard = <T>(work: () => T): T => {

@@ -1,20 +1,8 @@
 import type { SqliteDatabase } from '../storage/sqlite';
 import type { AuditRecord, CaseLog, FeedbackRecord, SupportCase } from './caseLog';
 import { newCaseReference } from './caseReference';
+import { caseFromRow, type CaseRow } from './caseRows';
 
-interface CaseRow {
-  reference: string;
-  idempotency_key: string;
-  kind: SupportCase['kind'];
-  status: SupportCase['status'];
-  account_id: string | null;
-  subscription_id: string | null;
-  action: SupportCase['action'];
-  rules: string;
-  channel: string;
-  details: string;
-  created_at: string;
-}
 
 interface AuditRow {
   at: string;
@@ -27,19 +15,6 @@ interface AuditRow {
   details: string;
 }
 
-const toCase = (row: CaseRow): SupportCase => ({
-  reference: row.reference,
-  idempotencyKey: row.idempotency_key,
-  kind: row.kind,
-  status: row.status,
-  accountId: row.account_id,
-  subscriptionId: row.subscription_id,
-  action: row.action,
-  rules: JSON.parse(row.rules),
-  channel: row.channel,
-  details: JSON.parse(row.details),
-  createdAt: row.created_at,
-});
 
 export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
   const byKey = db.prepare<[string], CaseRow>('SELECT * FROM cases WHERE idempotency_key = ?');
@@ -72,7 +47,7 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
       rules: JSON.stringify(supportCase.rules),
       details: JSON.stringify(supportCase.details),
     });
-    if (inserted.changes === 0) return { supportCase: toCase(byKey.get(supportCase.idempotencyKey) as CaseRow), created: false };
+    if (inserted.changes === 0) return { supportCase: caseFromRow(byKey.get(supportCase.idempotencyKey) as CaseRow), created: false };
     appendAudit({ ...audit, caseReference: supportCase.reference });
     return { supportCase, created: true };
   });
@@ -80,11 +55,11 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
   const settle = db.transaction((reference: string, status: SupportCase['status'], details: Record<string, unknown>, audit: Omit<AuditRecord, 'caseReference'>) => {
     const row = byReference.get(reference);
     if (!row) throw new Error(`no case ${reference}`);
-    const merged = { ...JSON.parse(row.details), ...details };
+    const merged = { ...caseFromRow(row).details, ...details };
     // Settled once: a second, simultaneous settle finds it done and writes no second audit record.
-    if (updateCase.run(status, JSON.stringify(merged), reference).changes === 0) return { supportCase: toCase(row), settled: false };
+    if (updateCase.run(status, JSON.stringify(merged), reference).changes === 0) return { supportCase: caseFromRow(row), settled: false };
     appendAudit({ ...audit, caseReference: reference });
-    return { supportCase: toCase({ ...row, status, details: JSON.stringify(merged) }), settled: true };
+    return { supportCase: caseFromRow({ ...row, status, details: JSON.stringify(merged) }), settled: true };
   });
 
   return {
@@ -104,11 +79,11 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
     },
     async findByIdempotencyKey(key) {
       const row = byKey.get(key);
-      return row ? toCase(row) : undefined;
+      return row ? caseFromRow(row) : undefined;
     },
     async findCase(reference) {
       const row = byReference.get(reference);
-      return row ? toCase(row) : undefined;
+      return row ? caseFromRow(row) : undefined;
     },
     async audit(record) {
       appendAudit(record);

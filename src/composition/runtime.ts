@@ -4,26 +4,21 @@ import type { AppConfig } from '../config';
 import { createI18n } from '../i18n';
 import type { Logger } from '../log';
 import { createPolicy, type Policy } from '../policy';
-import { openStateStore, type StateStore } from '../storage';
-import { createSqliteStateStore, openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite';
 import type { AccountDirectory } from '../accounts/directory';
-import { createSqliteDirectory } from '../accounts/sqliteDirectory';
-import { createHttpDirectory } from '../accounts/httpDirectory';
-import { seedDemoAccounts } from '../accounts/demoAccounts';
+import type { StateStore } from '../storage';
+import type { ConversationLock } from '../storage/conversationLock';
+import { openStores } from './stores';
 import { createAttemptLedger } from '../verification/attempts';
 import { createCodeLimits } from '../verification/codeLimits';
 import type { CallerSession } from '../verification/session';
 import { createCallerVerification } from '../verification/verifyCaller';
 import { createAccountActions } from '../cases/accountActions';
-import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
 import type { CaseLog } from '../cases/caseLog';
 import type { TranscriptLine } from '../cases/handoffPacket';
 import type { ReasonToExplain } from '../conversation/reasons';
 import type { CurrentRequest } from '../conversation/request';
 import { maskCallerText, maskPersonalData } from '../privacy/mask';
 import { loadIntentRecognizer, type IntentRecognizer } from '../understanding/nlu';
-import { createHttpSubscriptions } from '../subscriptions/httpSubscriptions';
-import { createSqliteSubscriptions } from '../subscriptions/sqliteSubscriptions';
 import type { SubscriptionService } from '../subscriptions/subscriptionService';
 import { createHttpOtpSender, createLogOtpSender, type OtpSender } from '../verification/otp';
 import { CancelSubscriptionDialog, CANCEL_SUBSCRIPTION_DIALOG } from '../../dialogs/cancelSubscriptionDialog';
@@ -43,6 +38,8 @@ export interface BotRuntime {
   store: StateStore;
   directory: AccountDirectory;
   cases: CaseLog;
+  /** Held for the length of a turn, so turns of one conversation never overlap across instances. */
+  conversationLock: ConversationLock;
   i18n: i18n;
   policy: Policy;
   conversationState: ConversationState;
@@ -65,13 +62,8 @@ export interface RuntimeOverrides {
 /** Everything a turn needs, built once at start-up and shared by the HTTP server and the terminal chat. */
 export async function createBotRuntime(config: AppConfig, logger: Logger, overrides: RuntimeOverrides = {}): Promise<BotRuntime> {
   const now = overrides.now ?? (() => new Date());
-  let sqlite: SqliteDatabase | undefined;
-  const embedded = () => (sqlite ??= openSqliteDatabase(config.sqlitePath));
-
-  const store = overrides.store ?? (config.storage.kind === 'sqlite' ? createSqliteStateStore(embedded(), false) : await openStateStore(config.storage, { onConnectionLost: (error) => logger.warn('storage.connection-lost', { error }) }));
-  const directory = overrides.directory ?? openDirectory(config, embedded, now, logger);
-  const subscriptions = overrides.subscriptions ?? openSubscriptions(config, embedded, now);
-  const cases = createSqliteCaseLog(embedded());
+  const stores = await openStores(config, logger, now, overrides);
+  const { state: store, directory, subscriptions, cases } = stores;
   const otpSender = overrides.otpSender ?? openOtpSender(config, logger);
 
   const i18n = createI18n(config.defaultLanguage);
@@ -131,30 +123,9 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     policy,
     conversationState,
     logger,
-    close: async () => {
-      await directory.close();
-      await store.close();
-      if (sqlite?.open) sqlite.close();
-    },
+    conversationLock: stores.conversationLock,
+    close: () => stores.close(),
   };
-}
-
-function openDirectory(config: AppConfig, embedded: () => SqliteDatabase, now: () => Date, logger: Logger): AccountDirectory {
-  if (config.directory.kind === 'http') {
-    const { baseUrl, apiKey, timeoutMs, retries } = config.directory;
-    return createHttpDirectory({ baseUrl, apiKey, timeoutMs, retries, backoffMs: 200 });
-  }
-  const db = embedded();
-  if (config.directory.seedDemoAccounts && seedDemoAccounts(db, now())) logger.info('directory.seeded-demo-accounts');
-  return createSqliteDirectory(db);
-}
-
-function openSubscriptions(config: AppConfig, embedded: () => SqliteDatabase, now: () => Date): SubscriptionService {
-  if (config.subscriptions.kind === 'http') {
-    const { baseUrl, apiKey, timeoutMs, retries } = config.subscriptions;
-    return createHttpSubscriptions({ baseUrl, apiKey, timeoutMs, retries, backoffMs: 200 });
-  }
-  return createSqliteSubscriptions(embedded(), now);
 }
 
 function openOtpSender(config: AppConfig, logger: Logger): OtpSender {

@@ -156,6 +156,7 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
   );
   const remove = db.prepare('DELETE FROM bot_state WHERE key = ?');
   const ping = db.prepare('SELECT 1');
+  const removeIdle = db.prepare('DELETE FROM bot_state WHERE instr(key, ?) > 0 AND updated_at < ?');
 
   // All changes of one write land together or not at all.
   const writeAll = db.transaction((changes: StoreItems) => {
@@ -180,6 +181,9 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
     },
     async delete(keys) {
       for (const key of keys) remove.run(key);
+    },
+    async deleteIdle(keyContains, idleBefore) {
+      return removeIdle.run(keyContains, idleBefore.toISOString()).changes;
     },
     async ping() {
       ping.get();

@@ -8,6 +8,11 @@ import type { Storage, StoreItems } from 'botbuilder';
 export interface StateStore extends Storage {
   readonly kind: 'sqlite' | 'postgres' | 'memory';
   ping(): Promise<void>;
+  /**
+   * Deletes the items whose key contains `keyContains` and that were last written before `idleBefore`; returns how
+   * many. The sweep of abandoned conversations: what a caller said is not kept longer than needed.
+   */
+  deleteIdle(keyContains: string, idleBefore: Date): Promise<number>;
   close(): Promise<void>;
 }
 

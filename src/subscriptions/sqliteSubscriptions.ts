@@ -1,12 +1,6 @@
 import type { SqliteDatabase } from '../storage/sqlite';
 import { subscriptionFactsSchema, type AccountAction } from '../policy';
-import {
-  SubscriptionChangedError,
-  SubscriptionServiceUnavailableError,
-  type SubscriptionChangeRequest,
-  type SubscriptionChangeResult,
-  type SubscriptionService,
-} from './subscriptionService';
+import { SubscriptionChangedError, subscriptionServiceOver, type SubscriptionChangeRequest, type SubscriptionChangeResult, type SubscriptionService } from './subscriptionService';
 
 /** The embedded subscription service: changes the demo accounts' subscriptions in the SQLite file, once per key. */
 export function createSqliteSubscriptions(db: SqliteDatabase, now: () => Date): SubscriptionService {
@@ -51,20 +45,6 @@ export function createSqliteSubscriptions(db: SqliteDatabase, now: () => Date): 
     return { facts: next, alreadyApplied: false };
   });
 
-  const run = (action: AccountAction) => async (request: SubscriptionChangeRequest) => {
-    try {
-      return apply.immediate(action, request);
-    } catch (error) {
-      if (error instanceof SubscriptionChangedError) throw error;
-      throw new SubscriptionServiceUnavailableError('the embedded subscription store failed', { cause: error });
-    }
-  };
-
-  return {
-    turnOffAutoRenew: run('turn-off-auto-renew'),
-    cancelNow: run('cancel-now'),
-    fastRevoke: run('fast-revoke'),
-    reactivate: run('reactivate'),
-  };
+  return subscriptionServiceOver('embedded subscription store', async (action, request) => apply.immediate(action, request));
 }
 

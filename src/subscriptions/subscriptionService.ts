@@ -1,4 +1,4 @@
-import type { SubscriptionFacts } from '../policy';
+import type { AccountAction, SubscriptionFacts } from '../policy';
 
 /** One request to change a subscription. The same idempotency key always means the same change, done once. */
 export interface SubscriptionChangeRequest {
@@ -38,4 +38,25 @@ export class SubscriptionChangedError extends Error {
     super(`subscription ${subscriptionId} changed since it was read`);
     this.name = 'SubscriptionChangedError';
   }
+}
+
+/**
+ * A service from one function that applies a change in a store: a change refused because the subscription moved on
+ * stays what it is; any other failure means the store could not be reached or written (`store` names it in the log).
+ */
+export function subscriptionServiceOver(store: string, apply: (action: AccountAction, request: SubscriptionChangeRequest) => Promise<SubscriptionChangeResult>): SubscriptionService {
+  const run = (action: AccountAction) => async (request: SubscriptionChangeRequest) => {
+    try {
+      return await apply(action, request);
+    } catch (error) {
+      if (error instanceof SubscriptionChangedError) throw error;
+      throw new SubscriptionServiceUnavailableError(`the ${store} failed`, { cause: error });
+    }
+  };
+  return {
+    turnOffAutoRenew: run('turn-off-auto-renew'),
+    cancelNow: run('cancel-now'),
+    fastRevoke: run('fast-revoke'),
+    reactivate: run('reactivate'),
+  };
 }

@@ -1,10 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AppConfig } from '../../src/config';
+import { freshPostgresSchema, PG_URL } from '../support/postgres';
 import { startHttpConversation } from '../support/httpConversation';
 import { CASE_IN_TEXT } from '../support/conversation';
 
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Each bot on a schema of its own (a demo account cancelled by one test stays cancelled), dropped at the end. */
+const schemas: Array<ReturnType<typeof freshPostgresSchema>> = [];
+const fresh = () => {
+  const database = freshPostgresSchema();
+  schemas.push(database);
+  return database.storage;
+};
+afterAll(async () => {
+  await Promise.all(schemas.map((database) => database.drop()));
+});
 
 /**
  * A bot whose PostgreSQL connections carry a name of their own, so a test can end exactly those (other test files
@@ -12,11 +23,13 @@ const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5
  */
 async function botWithItsOwnConnections() {
   const name = `bot-${randomUUID().slice(0, 8)}`;
+  const database = freshPostgresSchema();
+  schemas.push(database);
   const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${name}`;
-  const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url } });
+  const c = await startHttpConversation('en', 'test', { storage: { ...database.storage, url } as AppConfig['storage'] });
   const admin = new Client({ connectionString: PG_URL });
   await admin.connect();
-  return { name, c, admin };
+  return { name, c, admin, schema: database.schema };
 }
 
 describe('STORAGE=postgres over HTTP', () => {
@@ -35,12 +48,12 @@ describe('STORAGE=postgres over HTTP', () => {
   });
 
   it('survives the database ending the connection while a save waits: the caller is told, and goes on from the same place', async () => {
-    const { name, c, admin } = await botWithItsOwnConnections();
+    const { name, c, admin, schema } = await botWithItsOwnConnections();
     try {
       await c.say('hello');
       // Hold the table, so the next save waits inside its transaction; then end the bot's connections.
       await admin.query('BEGIN');
-      await admin.query('LOCK TABLE bot_state IN ACCESS EXCLUSIVE MODE');
+      await admin.query(`LOCK TABLE "${schema}".bot_state IN ACCESS EXCLUSIVE MODE`);
       const pending = c.say('General questions');
       await new Promise((resolve) => setTimeout(resolve, 300));
       await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
@@ -57,7 +70,7 @@ describe('STORAGE=postgres over HTTP', () => {
   });
 
   it('keeps the conversation in PostgreSQL through verification and a cancellation', async () => {
-    const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url: PG_URL } });
+    const c = await startHttpConversation('en', 'test', { storage: fresh() });
     try {
       await c.verifyFor('cancel', 'anna');
       const said = (await c.say(c.words.endOfTerm, c.words.yes)).join('\n');
@@ -68,7 +81,7 @@ describe('STORAGE=postgres over HTTP', () => {
   });
 
   it('a message with control characters (a NUL byte, which PostgreSQL JSON refuses) is understood, not lost', async () => {
-    const c = await startHttpConversation('en', 'test', { storage: { kind: 'postgres', url: PG_URL } });
+    const c = await startHttpConversation('en', 'test', { storage: fresh() });
     try {
       await c.say('hello');
       const said = (await c.say('General\u0000 questions\u0007\uD800')).join('\n');

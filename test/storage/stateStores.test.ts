@@ -2,21 +2,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryStateStore, type StateStore } from '../../src/storage';
 import { createPostgresStateStore } from '../../src/storage/postgres';
+import { openPostgresDatabase } from '../../src/storage/postgresDatabase';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
 import { ONLY_IF_ABSENT } from '../../src/storage/stateStore';
+import { freshPostgresSchema, PG_URL } from '../support/postgres';
 
 const dir = mkdtempSync(join(tmpdir(), 'bot-state-'));
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// This file's own PostgreSQL schema (test files run in parallel on one database), dropped when the file is done.
+const pg = freshPostgresSchema();
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await pg.drop();
+});
+
+/** A PostgreSQL state store on its own connection pools (as one bot instance has), closing them when it closes. */
+const openPostgresStore = async () => createPostgresStateStore(await openPostgresDatabase(PG_URL, { schema: pg.schema }), true);
 
 const stores: Array<[string, () => Promise<StateStore>]> = [
   ['memory', async () => memoryStateStore()],
   ['sqlite', async () => createSqliteStateStore(openSqliteDatabase(join(dir, `${randomUUID()}.sqlite`)))],
-  ['postgres', () => createPostgresStateStore(PG_URL)],
+  ['postgres', openPostgresStore],
 ];
 
 describe.each(stores)('%s state store', (_kind, open) => {
@@ -94,7 +102,7 @@ describe('sqlite state store', () => {
 
 describe('postgres state store', () => {
   it('two instances on one database see each other and cannot overwrite each other blindly', async () => {
-    const [one, two] = [await createPostgresStateStore(PG_URL), await createPostgresStateStore(PG_URL)];
+    const [one, two] = [await openPostgresStore(), await openPostgresStore()];
     try {
       const k = `test/${randomUUID()}`;
       await one.write({ [k]: { by: 'one' } });
@@ -105,11 +113,5 @@ describe('postgres state store', () => {
     } finally {
       await Promise.all([one.close(), two.close()]);
     }
-  });
-
-  afterAll(async () => {
-    const pool = new Pool({ connectionString: PG_URL });
-    await pool.query("DELETE FROM bot_state WHERE key LIKE 'test/%'").catch(() => undefined);
-    await pool.end();
   });
 });

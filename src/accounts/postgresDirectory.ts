@@ -1,0 +1,81 @@
+import type { PostgresDatabase } from '../storage/postgresDatabase';
+import type { VerificationAnswers } from '../verification/answers';
+import { normaliseUserId } from '../verification/normalise';
+import type { Account } from './account';
+import { accountFromRows, type AccountRow, type SubscriptionRow } from './accountRows';
+import { demoDirectory } from './demoAccounts';
+import { DirectoryUnavailableError, judgeAnswers, type AccountDirectory } from './directory';
+
+/** The embedded directory in PostgreSQL: the same accounts, seen by every instance. */
+export function createPostgresDirectory(db: PostgresDatabase): AccountDirectory {
+  const loadAccount = async (accountId: string): Promise<Account | undefined> => {
+    const [{ rows: accounts }, { rows: subscriptions }] = await Promise.all([
+      db.query<AccountRow>('SELECT * FROM accounts WHERE id = $1', [accountId]),
+      db.query<SubscriptionRow>('SELECT * FROM subscriptions WHERE account_id = $1 ORDER BY id', [accountId]),
+    ]);
+    const row = accounts[0];
+    if (!row) return undefined;
+    return accountFromRows(row, subscriptions);
+  };
+
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      throw new DirectoryUnavailableError('the account directory in PostgreSQL could not be read', { cause: error });
+    }
+  };
+
+  return {
+    async verify(answers: VerificationAnswers) {
+      return guard(async () => {
+        const { rows } = await db.query<{ user_id: string; account_id: string; is_admin: boolean }>('SELECT user_id, account_id, is_admin FROM account_users WHERE user_id = $1', [
+          normaliseUserId(answers.userId),
+        ]);
+        const user = rows[0];
+        const account = user ? await loadAccount(user.account_id) : undefined;
+        return judgeAnswers(answers, user && account ? { userId: user.user_id, isAdmin: user.is_admin, account } : undefined);
+      });
+    },
+    async findAccount(accountId: string) {
+      return guard(() => loadAccount(accountId));
+    },
+    async close() {
+      // The database belongs to whoever opened it.
+    },
+  };
+}
+
+/**
+ * Seeds the demo accounts into an empty PostgreSQL directory; one that has accounts is left alone. Instances starting
+ * together wait for each other (the table lock), so the accounts are seeded once.
+ */
+export async function seedDemoAccountsInPostgres(db: PostgresDatabase, now: Date): Promise<boolean> {
+  return db.transaction(async (client) => {
+    await client.query('LOCK TABLE accounts IN EXCLUSIVE MODE');
+    const { rows } = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM accounts');
+    if (Number(rows[0].n) > 0) return false;
+    for (const { account, users, subscription } of demoDirectory(now)) {
+      const { street, postalCode, town, country } = account.postalAddress;
+      await client.query('INSERT INTO accounts (id, organisation_name, contact_name, phone, street, postal_code, town, country) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+        account.id,
+        account.organisationName,
+        account.contactName,
+        account.phone,
+        street,
+        postalCode,
+        town,
+        country ?? null,
+      ]);
+      for (const user of users) await client.query('INSERT INTO account_users (user_id, account_id, is_admin) VALUES ($1, $2, $3)', [user.userId, account.id, user.isAdmin]);
+      const f = subscription.facts;
+      await client.query(
+        `INSERT INTO subscriptions (id, account_id, plan, kind, channel, billing, assigned_licenses, term_end, auto_renew,
+           has_payment_method, custom_domains, status, cancelled_at, data_deletion_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        [subscription.id, account.id, f.plan, f.kind, f.channel, f.billing, f.assignedLicenses, f.termEnd, f.autoRenew, f.hasPaymentMethod, JSON.stringify(f.customDomains), f.status, f.cancelledAt, f.dataDeletionAt],
+      );
+    }
+    return true;
+  });
+}

@@ -1,0 +1,118 @@
+import type { PostgresDatabase } from '../storage/postgresDatabase';
+import type { AuditRecord, CaseLog, SupportCase } from './caseLog';
+import { newCaseReference } from './caseReference';
+import { caseFromRow, type CaseRow } from './caseRows';
+
+
+
+/** PostgreSQL's unique_violation. */
+const UNIQUE_VIOLATION = '23505';
+
+async function appendAudit(client: { query(sql: string, params: unknown[]): Promise<unknown> }, record: AuditRecord): Promise<void> {
+  await client.query('INSERT INTO audit_log (at, case_reference, account_id, action, rules, channel, caller, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
+    record.at,
+    record.caseReference,
+    record.accountId,
+    record.action,
+    JSON.stringify(record.rules),
+    record.channel,
+    record.caller,
+    JSON.stringify(record.details),
+  ]);
+}
+
+/** Cases, audit and feedback in PostgreSQL: one case per idempotency key and one settlement, whichever instance asks. */
+export function createPostgresCaseLog(db: PostgresDatabase): CaseLog {
+  const open = (supportCase: SupportCase, audit: Omit<AuditRecord, 'caseReference'>) =>
+    db.transaction(async (client) => {
+      const inserted = await client.query(
+        `INSERT INTO cases (reference, idempotency_key, kind, status, account_id, subscription_id, action, rules, channel, details, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (idempotency_key) DO NOTHING`,
+        [
+          supportCase.reference,
+          supportCase.idempotencyKey,
+          supportCase.kind,
+          supportCase.status,
+          supportCase.accountId,
+          supportCase.subscriptionId,
+          supportCase.action,
+          JSON.stringify(supportCase.rules),
+          supportCase.channel,
+          JSON.stringify(supportCase.details),
+          supportCase.createdAt,
+        ],
+      );
+      if (inserted.rowCount === 0) {
+        // Another turn (or instance) opened it first; its insert is committed, so this read sees it.
+        const { rows } = await client.query<CaseRow>('SELECT * FROM cases WHERE idempotency_key = $1', [supportCase.idempotencyKey]);
+        return { supportCase: caseFromRow(rows[0]), created: false };
+      }
+      await appendAudit(client, { ...audit, caseReference: supportCase.reference });
+      return { supportCase, created: true };
+    });
+
+  return {
+    async openCase(supportCase, audit) {
+      // A reference is short; on the rare collision with another case, draw a new one.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await open(attempt === 0 ? supportCase : { ...supportCase, reference: newCaseReference() }, audit);
+        } catch (error) {
+          const collision = (error as { code?: string; constraint?: string }).code === UNIQUE_VIOLATION && (error as { constraint?: string }).constraint === 'cases_pkey';
+          if (!collision || attempt >= 5) throw error;
+        }
+      }
+    },
+    async settleCase(reference, status, details, audit) {
+      return db.transaction(async (client) => {
+        // Settled once: a second, simultaneous settle waits for the row, finds it settled and writes no audit record.
+        const updated = await client.query<CaseRow>(
+          "UPDATE cases SET status = $2, details = details || $3::jsonb WHERE reference = $1 AND status IN ('pending', 'open') RETURNING *",
+          [reference, status, JSON.stringify(details)],
+        );
+        if (updated.rows[0]) {
+          await appendAudit(client, { ...audit, caseReference: reference });
+          return { supportCase: caseFromRow(updated.rows[0]), settled: true };
+        }
+        const { rows } = await client.query<CaseRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
+        if (!rows[0]) throw new Error(`no case ${reference}`);
+        return { supportCase: caseFromRow(rows[0]), settled: false };
+      });
+    },
+    async findByIdempotencyKey(key) {
+      const { rows } = await db.query<CaseRow>('SELECT * FROM cases WHERE idempotency_key = $1', [key]);
+      return rows[0] ? caseFromRow(rows[0]) : undefined;
+    },
+    async findCase(reference) {
+      const { rows } = await db.query<CaseRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
+      return rows[0] ? caseFromRow(rows[0]) : undefined;
+    },
+    async audit(record) {
+      await appendAudit(db, record);
+    },
+    async auditFor(caseReference) {
+      const { rows } = await db.query<{ at: string; case_reference: string | null; account_id: string | null; action: string; rules: AuditRecord['rules']; channel: string; caller: string; details: Record<string, unknown> }>(
+        'SELECT * FROM audit_log WHERE case_reference = $1 ORDER BY id',
+        [caseReference],
+      );
+      return rows.map((row) => ({ at: row.at, caseReference: row.case_reference, accountId: row.account_id, action: row.action, rules: row.rules, channel: row.channel, caller: row.caller, details: row.details }));
+    },
+    async recordFeedback(feedback) {
+      await db.query('INSERT INTO feedback (case_reference, account_id, reason, comment, language, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+        feedback.caseReference,
+        feedback.accountId,
+        feedback.reason,
+        feedback.comment,
+        feedback.language,
+        feedback.createdAt,
+      ]);
+    },
+    async feedbackFor(caseReference) {
+      const { rows } = await db.query<{ case_reference: string; account_id: string; reason: string; comment: string | null; language: string; created_at: string }>(
+        'SELECT * FROM feedback WHERE case_reference = $1 ORDER BY id',
+        [caseReference],
+      );
+      return rows.map((row) => ({ caseReference: row.case_reference, accountId: row.account_id, reason: row.reason, comment: row.comment, language: row.language, createdAt: row.created_at }));
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { AppConfig } from '../config';
+import type { Logger } from '../log';
+import { memoryStateStore, type StateStore } from '../storage';
+import { createSqliteStateStore, openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite';
+import { createPostgresStateStore } from '../storage/postgres';
+import { openPostgresDatabase, type PostgresDatabase } from '../storage/postgresDatabase';
+import { createPostgresConversationLock, NO_CROSS_INSTANCE_LOCK, type ConversationLock } from '../storage/conversationLock';
+import type { AccountDirectory } from '../accounts/directory';
+import { createSqliteDirectory } from '../accounts/sqliteDirectory';
+import { createPostgresDirectory, seedDemoAccountsInPostgres } from '../accounts/postgresDirectory';
+import { createHttpDirectory } from '../accounts/httpDirectory';
+import { seedDemoAccounts } from '../accounts/demoAccounts';
+import type { SubscriptionService } from '../subscriptions/subscriptionService';
+import { createHttpSubscriptions } from '../subscriptions/httpSubscriptions';
+import { createSqliteSubscriptions } from '../subscriptions/sqliteSubscriptions';
+import { createPostgresSubscriptions } from '../subscriptions/postgresSubscriptions';
+import type { CaseLog } from '../cases/caseLog';
+import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
+import { createPostgresCaseLog } from '../cases/postgresCaseLog';
+
+/** Everything the bot keeps, from one database (STORAGE), plus the APIs that replace the embedded directory or billing. */
+export interface Stores {
+  state: StateStore;
+  directory: AccountDirectory;
+  subscriptions: SubscriptionService;
+  cases: CaseLog;
+  conversationLock: ConversationLock;
+  close(): Promise<void>;
+}
+
+export interface StoreOverrides {
+  store?: StateStore;
+  directory?: AccountDirectory;
+  subscriptions?: SubscriptionService;
+}
+
+/** The embedded parts of one database, whichever it is. */
+interface EmbeddedDatabase {
+  state: () => StateStore;
+  directory: (seedDemoAccounts: boolean) => Promise<AccountDirectory>;
+  subscriptions: () => SubscriptionService;
+  cases: () => CaseLog;
+  conversationLock: ConversationLock;
+  close(): Promise<void>;
+}
+
+function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryState: boolean): EmbeddedDatabase {
+  const db: SqliteDatabase = openSqliteDatabase(path);
+  return {
+    state: () => (inMemoryState ? memoryStateStore() : createSqliteStateStore(db, false)),
+    directory: async (seed) => {
+      if (seed && seedDemoAccounts(db, now())) logger.info('directory.seeded-demo-accounts');
+      return createSqliteDirectory(db);
+    },
+    subscriptions: () => createSqliteSubscriptions(db, now),
+    cases: () => createSqliteCaseLog(db),
+    // One file, one instance: the in-process turn queue serialises every turn there is.
+    conversationLock: NO_CROSS_INSTANCE_LOCK,
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function postgresDatabase(db: PostgresDatabase, now: () => Date, logger: Logger, onConnectionLost: (error: Error) => void): EmbeddedDatabase {
+  return {
+    state: () => createPostgresStateStore(db, false),
+    directory: async (seed) => {
+      if (seed && (await seedDemoAccountsInPostgres(db, now()))) logger.info('directory.seeded-demo-accounts');
+      return createPostgresDirectory(db);
+    },
+    subscriptions: () => createPostgresSubscriptions(db, now),
+    cases: () => createPostgresCaseLog(db),
+    conversationLock: createPostgresConversationLock(db, onConnectionLost),
+    close: () => db.close(),
+  };
+}
+
+/** Opens the database STORAGE names and every store on it; a part handed in (tests) is used instead. */
+export async function openStores(config: AppConfig, logger: Logger, now: () => Date, overrides: StoreOverrides = {}): Promise<Stores> {
+  const onConnectionLost = (error: Error) => logger.warn('storage.connection-lost', { error });
+  const storage = config.storage;
+  const database =
+    storage.kind === 'postgres'
+      ? postgresDatabase(
+          await openPostgresDatabase(storage.url, { schema: storage.schema, poolSize: storage.poolSize, lockPoolSize: storage.lockPoolSize, onConnectionLost }),
+          now,
+          logger,
+          onConnectionLost,
+        )
+      : sqliteDatabase(config.sqlitePath, now, logger, storage.kind === 'memory');
+  try {
+    const state = overrides.store ?? database.state();
+    const directory = overrides.directory ?? (config.directory.kind === 'http' ? createHttpDirectory({ ...config.directory, backoffMs: 200 }) : await database.directory(config.directory.seedDemoAccounts));
+    const subscriptions = overrides.subscriptions ?? (config.subscriptions.kind === 'http' ? createHttpSubscriptions({ ...config.subscriptions, backoffMs: 200 }) : database.subscriptions());
+    return {
+      state,
+      directory,
+      subscriptions,
+      cases: database.cases(),
+      conversationLock: database.conversationLock,
+      close: async () => {
+        await directory.close();
+        await state.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

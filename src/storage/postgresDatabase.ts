@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { POSTGRES_MIGRATIONS } from './postgresMigrations';
+
+export interface PostgresOptions {
+  /** An idle pooled connection the database ended (restart, failover, pg_terminate_backend): reported, not fatal. */
+  onConnectionLost?: (error: Error) => void;
+  /** Tables go in this schema (created when missing) instead of `public`: one database can serve separate deployments or test runs. */
+  schema?: string;
+  /** Connections for store queries. */
+  poolSize?: number;
+  /** Connections that hold a conversation's turn lock (one per conversation with a turn running on this instance). */
+  lockPoolSize?: number;
+}
+
+/**
+ * One PostgreSQL database shared by every store of the process and by every instance: state, directory,
+ * subscriptions, cases, audit, ledgers, outbox. Queries that hang fail after a few seconds instead of holding a turn;
+ * a connection the database ends is replaced, never fatal.
+ */
+export interface PostgresDatabase {
+  query<Row extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<{ rows: Row[]; rowCount: number }>;
+  /** Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws. */
+  transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T>;
+  /** The pool for turn locks: kept apart so turns holding a lock can never starve the queries they are waiting for. */
+  readonly lockPool: Pool;
+  readonly schema: string;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A 64-bit advisory lock key for a text, the same on every instance. */
+export function advisoryKey(text: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(text).digest('hex').slice(0, 16)}`)).toString();
+}
+
+function newPool(url: string, schema: string, max: number, onConnectionLost?: (error: Error) => void): Pool {
+  const pool = new Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5_000,
+    query_timeout: 10_000,
+    statement_timeout: 10_000,
+    // Every connection looks in the deployment's schema first; quoted, the name is taken literally.
+    options: `-c search_path="${schema}"`,
+  });
+  // Without a listener, pg's 'error' on an idle client is an uncaught exception that ends the process — every
+  // instance at once when the database restarts. The pool drops that client; the next query gets a fresh one.
+  pool.on('error', (error) => onConnectionLost?.(error));
+  return pool;
+}
+
+/** Opens the pools and brings the schema up to date (once, whichever instance gets there first). */
+export async function openPostgresDatabase(url: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
+  const schema = options.schema ?? 'public';
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
+  const pool = newPool(url, schema, options.poolSize ?? 10, options.onConnectionLost);
+  const lockPool = newPool(url, schema, options.lockPoolSize ?? 20, options.onConnectionLost);
+
+  const transaction = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    // A checked-out client has no pool listener: the database ending it mid-transaction would otherwise be an
+    // uncaught 'error' that ends the process. The failed query rejects as well.
+    let lost: Error | undefined;
+    const onLost = (error: Error) => {
+      lost = error;
+      options.onConnectionLost?.(error);
+    };
+    client.on('error', onLost);
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
+      throw error;
+    } finally {
+      client.off('error', onLost);
+      // A connection whose transaction may still be open (a ROLLBACK that failed) or that was ended is destroyed,
+      // not reused: the next turn must never commit this one's half.
+      client.release(lost ?? broken);
+    }
+  };
+
+  const database: PostgresDatabase = {
+    async query<Row extends QueryResultRow>(sql: string, params?: unknown[]) {
+      const result = await pool.query<Row>(sql, params);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    },
+    transaction,
+    lockPool,
+    schema,
+    async close() {
+      await Promise.all([pool.end(), lockPool.end()]);
+    },
+  };
+  try {
+    await migrate(database, schema);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+/**
+ * Plain ordered SQL, each step applied once and remembered in `schema_migrations`. Two instances starting together
+ * take turns through a transaction-scoped advisory lock, so no step runs twice.
+ */
+async function migrate(database: PostgresDatabase, schema: string): Promise<void> {
+  await database.transaction(async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [advisoryKey(`migrations/${schema}`)]);
+    // Inside the lock: two instances creating the schema at once would otherwise collide even with IF NOT EXISTS.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    const { rows } = await client.query<{ version: number }>('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations');
+    for (let version = rows[0].version; version < POSTGRES_MIGRATIONS.length; version++) {
+      await client.query(POSTGRES_MIGRATIONS[version]);
+      await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version + 1]);
+    }
+  });
+}

@@ -1,0 +1,94 @@
+/**
+ * The PostgreSQL schema, step by step. A step, once released, is never edited: a change is a new step at the end.
+ * The tables mirror the SQLite ones (`sqlite.ts`), with PostgreSQL's own types.
+ */
+export const POSTGRES_MIGRATIONS: string[] = [
+  // Conversation and user state, turn ledgers (verification attempts, one-time codes). Existing databases had this table
+  // before migrations did.
+  `CREATE TABLE IF NOT EXISTS bot_state (
+     key TEXT PRIMARY KEY,
+     doc JSONB NOT NULL,
+     etag TEXT NOT NULL,
+     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+   )`,
+  `CREATE TABLE accounts (
+     id TEXT PRIMARY KEY,
+     organisation_name TEXT NOT NULL,
+     contact_name TEXT NOT NULL,
+     phone TEXT NOT NULL,
+     street TEXT NOT NULL,
+     postal_code TEXT NOT NULL,
+     town TEXT NOT NULL,
+     country TEXT
+   );
+   CREATE TABLE account_users (
+     user_id TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL REFERENCES accounts (id),
+     is_admin BOOLEAN NOT NULL
+   );
+   CREATE TABLE subscriptions (
+     id TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL REFERENCES accounts (id),
+     plan TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     billing TEXT NOT NULL,
+     assigned_licenses INTEGER NOT NULL,
+     term_end TEXT NOT NULL,
+     auto_renew BOOLEAN NOT NULL,
+     has_payment_method BOOLEAN NOT NULL,
+     custom_domains JSONB NOT NULL,
+     status TEXT NOT NULL,
+     cancelled_at TEXT,
+     data_deletion_at TEXT
+   );
+   CREATE INDEX subscriptions_by_account ON subscriptions (account_id);
+   CREATE TABLE subscription_changes (
+     idempotency_key TEXT PRIMARY KEY,
+     subscription_id TEXT NOT NULL,
+     action TEXT NOT NULL,
+     result JSONB NOT NULL,
+     applied_at TIMESTAMPTZ NOT NULL
+   );
+   CREATE TABLE cases (
+     reference TEXT PRIMARY KEY,
+     idempotency_key TEXT NOT NULL UNIQUE,
+     kind TEXT NOT NULL CHECK (kind IN ('action', 'handoff')),
+     status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'not-done', 'open')),
+     account_id TEXT,
+     subscription_id TEXT,
+     action TEXT NOT NULL,
+     rules JSONB NOT NULL,
+     channel TEXT NOT NULL,
+     details JSONB NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE audit_log (
+     id BIGSERIAL PRIMARY KEY,
+     at TEXT NOT NULL,
+     case_reference TEXT,
+     account_id TEXT,
+     action TEXT NOT NULL,
+     rules JSONB NOT NULL,
+     channel TEXT NOT NULL,
+     caller TEXT NOT NULL,
+     details JSONB NOT NULL
+   );
+   CREATE INDEX audit_log_by_case ON audit_log (case_reference);
+   CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+   CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+   CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+   CREATE TABLE feedback (
+     id BIGSERIAL PRIMARY KEY,
+     case_reference TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     comment TEXT,
+     language TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX feedback_by_case ON feedback (case_reference);`,
+  // The sweep finds abandoned conversations by their last write.
+  `CREATE INDEX IF NOT EXISTS bot_state_by_updated_at ON bot_state (updated_at)`,
+];

@@ -1,0 +1,615 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AccountDirectory } from '../../src/accounts/directory';
+import { createSqliteDirectory } from '../../src/accounts/sqliteDirectory';
+import { createPostgresDirectory, seedDemoAccountsInPostgres } from '../../src/accounts/postgresDirectory';
+import { DEMO_ACCOUNTS, demoDirectory, seedDemoAccounts } from '../../src/accounts/demoAccounts';
+import type { Account } from '../../src/accounts/account';
+import type { AuditRecord, CaseLog, FeedbackRecord, SupportCase } from '../../src/cases/caseLog';
+import { createSqliteCaseLog } from '../../src/cases/sqliteCaseLog';
+import { createPostgresCaseLog } from '../../src/cases/postgresCaseLog';
+import { CASE_REFERENCE, newCaseReference } from '../../src/cases/caseReference';
+import { SubscriptionChangedError, type SubscriptionChangeRequest, type SubscriptionService } from '../../src/subscriptions/subscriptionService';
+import { createSqliteSubscriptions } from '../../src/subscriptions/sqliteSubscriptions';
+import { createPostgresSubscriptions } from '../../src/subscriptions/postgresSubscriptions';
+import type { CalendarDate, SubscriptionFacts } from '../../src/policy';
+import type { StateStore } from '../../src/storage';
+import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
+import { createPostgresStateStore } from '../../src/storage/postgres';
+import { openPostgresDatabase, type PostgresDatabase } from '../../src/storage/postgresDatabase';
+import { POSTGRES_MIGRATIONS } from '../../src/storage/postgresMigrations';
+import { createPostgresConversationLock } from '../../src/storage/conversationLock';
+import type { VerificationAnswers } from '../../src/verification/answers';
+import { NOW } from '../support/facts';
+import { freshPostgresSchema, PG_URL } from '../support/postgres';
+
+/**
+ * One contract, every store: the same tests run against the embedded SQLite file and against PostgreSQL, each on a
+ * freshly seeded database of its own, so a backend that drifts from the other fails here.
+ */
+interface Backend {
+  directory: AccountDirectory;
+  subscriptions: SubscriptionService;
+  cases: CaseLog;
+  state: StateStore;
+  /** Seeds the demo accounts again, the way the backend does at start-up. */
+  seed(): Promise<boolean>;
+  /** Rows in a table, read through the raw database. */
+  count(table: string): Promise<number>;
+  /** A statement run through the raw database, bypassing the stores. */
+  execute(sql: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const sqliteDir = mkdtempSync(join(tmpdir(), 'bot-conformance-'));
+/** PostgreSQL schemas made by this file; each is dropped when its backend closes, any left over at the end. */
+const schemas = new Map<string, () => Promise<void>>();
+
+afterAll(async () => {
+  rmSync(sqliteDir, { recursive: true, force: true });
+  await Promise.all([...schemas.values()].map((drop) => drop()));
+});
+
+/** A fresh schema for this file, remembered so that it is dropped even when a test fails half-way. */
+function newSchema() {
+  const fresh = freshPostgresSchema();
+  const drop = async () => {
+    schemas.delete(fresh.schema);
+    await fresh.drop();
+  };
+  schemas.set(fresh.schema, drop);
+  return { schema: fresh.schema, drop };
+}
+
+async function sqliteBackend(): Promise<Backend> {
+  const db = openSqliteDatabase(join(sqliteDir, `${randomUUID()}.sqlite`));
+  expect(seedDemoAccounts(db, NOW)).toBe(true);
+  return {
+    directory: createSqliteDirectory(db),
+    subscriptions: createSqliteSubscriptions(db, () => NOW),
+    cases: createSqliteCaseLog(db),
+    state: createSqliteStateStore(db, false),
+    seed: async () => seedDemoAccounts(db, NOW),
+    count: async (table) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
+    execute: async (sql) => {
+      db.prepare(sql).run();
+    },
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+async function postgresBackend(): Promise<Backend> {
+  const { schema, drop } = newSchema();
+  const db = await openPostgresDatabase(PG_URL, { schema });
+  try {
+    expect(await seedDemoAccountsInPostgres(db, NOW)).toBe(true);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return {
+    directory: createPostgresDirectory(db),
+    subscriptions: createPostgresSubscriptions(db, () => NOW),
+    cases: createPostgresCaseLog(db),
+    state: createPostgresStateStore(db, false),
+    seed: () => seedDemoAccountsInPostgres(db, NOW),
+    count: async (table) => Number((await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n),
+    execute: async (sql) => {
+      await db.query(sql);
+    },
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        await drop();
+      }
+    },
+  };
+}
+
+const BACKENDS: Array<[string, () => Promise<Backend>]> = [
+  ['sqlite', sqliteBackend],
+  ['postgres', postgresBackend],
+];
+
+/** What Anna at Fjordfika answers to the verification questions (ID-1, ID-2). */
+const ANNA: VerificationAnswers = {
+  userId: 'anna.lindqvist@fjordfika.se',
+  phone: '070-123 45 67',
+  contactName: 'Anna Lindqvist',
+  organisationName: 'Fjordfika AB',
+  postalAddress: 'Storgatan 12, 114 55 Stockholm',
+  claimsAdmin: true,
+};
+
+/** A demo account exactly as seeded on NOW, with its one subscription. */
+function seededAccount(accountId: string): Account {
+  const demo = demoDirectory(NOW).find((entry) => entry.account.id === accountId);
+  if (!demo) throw new Error(`no demo account ${accountId}`);
+  return { ...demo.account, subscriptions: [demo.subscription] };
+}
+
+const FJORDFIKA = { accountId: 'acc-fjordfika', subscriptionId: 'sub-fjordfika-1' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(BACKENDS)('%s stores', (_kind, open) => {
+  let backend: Backend;
+
+  beforeEach(async () => {
+    backend = await open();
+  });
+
+  afterEach(async () => {
+    await backend?.close();
+  });
+
+  describe('AccountDirectory', () => {
+    it('verifies Anna with the answers on record: an administrator, with her account, subscription and facts', async () => {
+      const verdict = await backend.directory.verify(ANNA);
+      expect(verdict.status).toBe('verified');
+      if (verdict.status !== 'verified') throw new Error('not verified');
+      expect(verdict.isAdmin).toBe(true);
+      expect(verdict.account).toEqual(seededAccount('acc-fjordfika'));
+      expect(verdict.account).toMatchObject({
+        id: 'acc-fjordfika',
+        organisationName: 'Fjordfika AB',
+        contactName: 'Anna Lindqvist',
+        phone: '+46701234567',
+        postalAddress: { street: 'Storgatan 12', postalCode: '114 55', town: 'Stockholm' },
+      });
+      expect(verdict.account.subscriptions).toHaveLength(1);
+      const [subscription] = verdict.account.subscriptions;
+      expect(subscription.id).toBe('sub-fjordfika-1');
+      expect(subscription.facts).toEqual({
+        plan: 'SMALL_BUSINESS',
+        kind: 'PAID',
+        channel: 'DIRECT',
+        billing: 'MONTHLY',
+        assignedLicenses: 12,
+        termEnd: '2026-12-12',
+        autoRenew: true,
+        hasPaymentMethod: true,
+        customDomains: ['fjordfika.se'],
+        status: 'ACTIVE',
+        cancelledAt: null,
+        dataDeletionAt: null,
+      });
+      // Real booleans and a real array, not 1/0 or a JSON string.
+      expect(typeof subscription.facts.autoRenew).toBe('boolean');
+      expect(typeof subscription.facts.hasPaymentMethod).toBe('boolean');
+      expect(Array.isArray(subscription.facts.customDomains)).toBe(true);
+    });
+
+    it('a user who is not an administrator of the account is verified, but not as an administrator (ID-2)', async () => {
+      const verdict = await backend.directory.verify({ ...ANNA, userId: 'sara.holm@fjordfika.se' });
+      expect(verdict).toMatchObject({ status: 'verified', isAdmin: false, account: { id: 'acc-fjordfika' } });
+    });
+
+    it.each([
+      ['phone', { phone: '070-000 00 00' }],
+      ['contact person', { contactName: 'Sara Holm' }],
+      ['organisation', { organisationName: 'Nordkust Logistik AB' }],
+      ['postal address', { postalAddress: 'Storgatan 99, 114 55 Stockholm' }],
+    ])('one wrong answer (%s) is a rejection that names the account, to count the failure against it', async (_field, wrong) => {
+      expect(await backend.directory.verify({ ...ANNA, ...wrong })).toEqual({ status: 'rejected', accountId: 'acc-fjordfika' });
+    });
+
+    it('an unknown user ID is a rejection naming no account', async () => {
+      const verdict = await backend.directory.verify({ ...ANNA, userId: 'nobody@fjordfika.se' });
+      expect(verdict).toEqual({ status: 'rejected' });
+      expect('accountId' in verdict).toBe(false);
+    });
+
+    it('an unknown account is not found', async () => {
+      expect(await backend.directory.findAccount('acc-nope')).toBeUndefined();
+    });
+
+    it('every demo account reads back exactly as seeded, Swedish letters (å, ä, ö) included', async () => {
+      for (const { id } of DEMO_ACCOUNTS) expect(await backend.directory.findAccount(id), id).toEqual(seededAccount(id));
+      const solbacken = await backend.directory.findAccount('acc-solbacken');
+      expect(solbacken?.organisationName).toBe('Solbacken Förskola');
+      expect(solbacken?.postalAddress).toMatchObject({ street: 'Björkvägen 7', postalCode: '183 30', town: 'Täby' });
+      expect((await backend.directory.findAccount('acc-nordkust'))?.postalAddress.town).toBe('Göteborg');
+      expect((await backend.directory.findAccount('acc-tallmo'))?.organisationName).toBe('Tallmo Trä AB');
+      expect((await backend.directory.findAccount('acc-granskog'))?.postalAddress.town).toBe('Umeå');
+      // And what the caller types with those letters verifies against it.
+      const erik = await backend.directory.verify({
+        userId: 'erik.berg@nordkust.se',
+        phone: '031-555 01 23',
+        contactName: 'Erik Berg',
+        organisationName: 'Nordkust Logistik AB',
+        postalAddress: 'Hamngatan 3, 411 06 Göteborg',
+        claimsAdmin: true,
+      });
+      expect(erik).toMatchObject({ status: 'verified', isAdmin: true, account: { id: 'acc-nordkust', postalAddress: { town: 'Göteborg' } } });
+      const maria = await backend.directory.verify({
+        userId: 'maria.nilsson@solbacken.se',
+        phone: '08-765 43 21',
+        contactName: 'Maria Nilsson',
+        organisationName: 'Solbacken Förskola',
+        postalAddress: 'Björkvägen 7, 183 30 Täby',
+        claimsAdmin: true,
+      });
+      expect(maria).toMatchObject({ status: 'verified', account: { id: 'acc-solbacken' } });
+      expect((await backend.directory.verify({ ...ANNA, postalAddress: 'Storgatan 12, 114 55 Göteborg' })).status).toBe('rejected');
+    });
+
+    it('seeds once: seeding a seeded directory changes nothing', async () => {
+      const counts = async () => ({
+        accounts: await backend.count('accounts'),
+        users: await backend.count('account_users'),
+        subscriptions: await backend.count('subscriptions'),
+      });
+      const expected = { accounts: DEMO_ACCOUNTS.length, users: DEMO_ACCOUNTS.flatMap((account) => account.users).length, subscriptions: DEMO_ACCOUNTS.length };
+      expect(expected).toEqual({ accounts: 9, users: 10, subscriptions: 9 });
+      expect(await counts()).toEqual(expected);
+      expect(await backend.seed()).toBe(false);
+      expect(await counts()).toEqual(expected);
+    });
+  });
+
+  describe('SubscriptionService', () => {
+    const current = async (): Promise<SubscriptionFacts> => {
+      const account = await backend.directory.findAccount(FJORDFIKA.accountId);
+      if (!account) throw new Error('no Fjordfika account');
+      return account.subscriptions[0].facts;
+    };
+    const request = (idempotencyKey: string, expected: SubscriptionFacts, next: SubscriptionFacts): SubscriptionChangeRequest => ({ ...FJORDFIKA, idempotencyKey, expected, next });
+    const cancelled = (facts: SubscriptionFacts): SubscriptionFacts => ({ ...facts, status: 'CANCELLED', autoRenew: false, cancelledAt: '2026-11-22' as CalendarDate, dataDeletionAt: '2027-02-20' as CalendarDate });
+
+    it('applies a change made on the facts as they are, and the directory then shows the new facts', async () => {
+      const before = await current();
+      const next = cancelled(before);
+      const result = await backend.subscriptions.cancelNow(request('cancel-1', before, next));
+      expect(result).toEqual({ facts: next, alreadyApplied: false });
+      expect(await current()).toEqual({ ...before, status: 'CANCELLED', autoRenew: false, cancelledAt: '2026-11-22', dataDeletionAt: '2027-02-20' });
+      expect(await backend.count('subscription_changes')).toBe(1);
+    });
+
+    it('the same idempotency key again is the change already made: nothing changes a second time', async () => {
+      const before = await current();
+      const next = { ...before, autoRenew: false };
+      await backend.subscriptions.turnOffAutoRenew(request('renew-1', before, next));
+      const after = await current();
+      expect(after.autoRenew).toBe(false);
+      // A repeat (the caller's "yes" delivered twice) carries the same request as the first.
+      const again = await backend.subscriptions.turnOffAutoRenew(request('renew-1', before, next));
+      expect(again).toEqual({ facts: next, alreadyApplied: true });
+      expect(await current()).toEqual(after);
+      expect(await backend.count('subscription_changes')).toBe(1);
+    });
+
+    it('a change planned on facts that have changed since is refused, and nothing is changed', async () => {
+      const before = await current();
+      await backend.subscriptions.turnOffAutoRenew(request('renew-1', before, { ...before, autoRenew: false }));
+      const afterFirst = await current();
+      await expect(backend.subscriptions.cancelNow(request('cancel-1', before, cancelled(before)))).rejects.toBeInstanceOf(SubscriptionChangedError);
+      expect(await current()).toEqual(afterFirst);
+      expect(await backend.count('subscription_changes')).toBe(1);
+      // The same change planned on the current facts goes through.
+      const result = await backend.subscriptions.cancelNow(request('cancel-2', afterFirst, cancelled(afterFirst)));
+      expect(result.alreadyApplied).toBe(false);
+      expect((await current()).status).toBe('CANCELLED');
+    });
+
+    it('a subscription of another account is refused as changed, never touched', async () => {
+      const before = await current();
+      await expect(backend.subscriptions.cancelNow({ ...request('cancel-1', before, cancelled(before)), accountId: 'acc-nordkust' })).rejects.toBeInstanceOf(SubscriptionChangedError);
+      expect(await current()).toEqual(before);
+    });
+
+    it('ten simultaneous calls with one key change the subscription once', async () => {
+      const before = await current();
+      const next = cancelled(before);
+      const results = await Promise.all(Array.from({ length: 10 }, () => backend.subscriptions.cancelNow(request('cancel-1', before, next))));
+      expect(results.filter((r) => !r.alreadyApplied)).toHaveLength(1);
+      expect(results.filter((r) => r.alreadyApplied)).toHaveLength(9);
+      for (const result of results) expect(result.facts).toEqual(next);
+      expect(await backend.count('subscription_changes')).toBe(1);
+      expect(await current()).toEqual(next);
+    });
+
+    it('a key reused for another action is refused, not taken as done and not applied', async () => {
+      const before = await current();
+      await backend.subscriptions.turnOffAutoRenew(request('key-1', before, { ...before, autoRenew: false }));
+      const afterFirst = await current();
+      // Planned on the current facts, so only the reused key can be why it is refused.
+      const reused = backend.subscriptions.cancelNow(request('key-1', afterFirst, cancelled(afterFirst)));
+      await expect(reused).rejects.toThrow();
+      await expect(reused).rejects.not.toBeInstanceOf(SubscriptionChangedError);
+      await expect(reused).rejects.toMatchObject({ cause: { message: expect.stringMatching(/idempotency key reused/) } });
+      expect(await current()).toEqual(afterFirst);
+      expect(await backend.count('subscription_changes')).toBe(1);
+    });
+  });
+
+  describe('CaseLog', () => {
+    const actionCase = (changes: Partial<SupportCase> = {}): SupportCase => ({
+      reference: newCaseReference(),
+      idempotencyKey: 'case-key-1',
+      kind: 'action',
+      status: 'pending',
+      accountId: 'acc-fjordfika',
+      subscriptionId: 'sub-fjordfika-1',
+      action: 'cancel-now',
+      rules: ['EARLY-1', 'EARLY-3', 'EARLY-6'],
+      channel: 'msteams',
+      details: { endsOn: '2026-11-22', dates: { dataDeletedOn: '2027-02-20' }, licences: 12, refund: null, online: true, domains: ['fjordfika.se'], note: 'Förskola åäö' },
+      createdAt: NOW.toISOString(),
+      ...changes,
+    });
+    const audit = (action: string, changes: Partial<AuditRecord> = {}): Omit<AuditRecord, 'caseReference'> => ({
+      at: NOW.toISOString(),
+      accountId: 'acc-fjordfika',
+      action,
+      rules: ['EARLY-1', 'EARLY-3'],
+      channel: 'msteams',
+      caller: 'a***@fjordfika.se',
+      details: { step: action },
+      ...changes,
+    });
+
+    it('opens a case once per idempotency key: the repeat gets the case that stands', async () => {
+      const first = actionCase();
+      const opened = await backend.cases.openCase(first, audit('cancel-now:requested'));
+      expect(opened).toEqual({ supportCase: first, created: true });
+      const repeat = await backend.cases.openCase({ ...first, reference: newCaseReference(), details: { other: true } }, audit('cancel-now:requested'));
+      expect(repeat.created).toBe(false);
+      expect(repeat.supportCase).toEqual(first);
+      expect(await backend.count('cases')).toBe(1);
+      expect(await backend.cases.auditFor(first.reference)).toHaveLength(1);
+    });
+
+    it.each([
+      ['each with a reference of its own (as concurrent turns draw them)', () => Array.from({ length: 10 }, () => actionCase())],
+      [
+        'all the same case',
+        () => {
+          const same = actionCase();
+          return Array.from({ length: 10 }, () => same);
+        },
+      ],
+    ])('ten simultaneous openings with one key, %s, make one case and one audit record', async (_how, cases) => {
+      const attempts = cases();
+      const results = await Promise.all(attempts.map((supportCase) => backend.cases.openCase(supportCase, audit('cancel-now:requested'))));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const winner = results.find((r) => r.created)!.supportCase;
+      for (const result of results) expect(result.supportCase).toEqual(winner);
+      expect(await backend.count('cases')).toBe(1);
+      expect(await backend.count('audit_log')).toBe(1);
+      expect(await backend.cases.auditFor(winner.reference)).toHaveLength(1);
+    });
+
+    it('settles a case once: details merged, one audit record; a second settlement writes nothing', async () => {
+      const supportCase = actionCase();
+      await backend.cases.openCase(supportCase, audit('cancel-now:requested'));
+      const settled = await backend.cases.settleCase(supportCase.reference, 'done', { endsOn: '2026-11-23', confirmedAt: NOW.toISOString() }, audit('cancel-now:done'));
+      expect(settled.settled).toBe(true);
+      const expected = { ...supportCase, status: 'done', details: { ...supportCase.details, endsOn: '2026-11-23', confirmedAt: NOW.toISOString() } };
+      expect(settled.supportCase).toEqual(expected);
+      expect(await backend.cases.findCase(supportCase.reference)).toEqual(expected);
+      expect((await backend.cases.auditFor(supportCase.reference)).map((r) => r.action)).toEqual(['cancel-now:requested', 'cancel-now:done']);
+
+      const again = await backend.cases.settleCase(supportCase.reference, 'not-done', { reason: 'late' }, audit('cancel-now:not-done'));
+      expect(again).toEqual({ supportCase: expected, settled: false });
+      expect(await backend.cases.findCase(supportCase.reference)).toEqual(expected);
+      expect(await backend.cases.auditFor(supportCase.reference)).toHaveLength(2);
+    });
+
+    it('five simultaneous settlements settle once', async () => {
+      const supportCase = actionCase();
+      await backend.cases.openCase(supportCase, audit('cancel-now:requested'));
+      const results = await Promise.all(Array.from({ length: 5 }, (_, i) => backend.cases.settleCase(supportCase.reference, 'done', { by: i }, audit('cancel-now:done'))));
+      expect(results.filter((r) => r.settled)).toHaveLength(1);
+      expect(await backend.cases.auditFor(supportCase.reference)).toHaveLength(2);
+    });
+
+    it('settling a case that does not exist fails', async () => {
+      await expect(backend.cases.settleCase('CX-ZZZZ-99', 'done', {}, audit('cancel-now:done'))).rejects.toThrow(/no case CX-ZZZZ-99/);
+      expect(await backend.count('audit_log')).toBe(0);
+    });
+
+    it('reads a case back by reference and by key, rules and details as they were written', async () => {
+      const supportCase = actionCase({ rules: ['FR-1', 'FR-2', 'AS-1'], action: 'fast-revoke', details: { a: { b: [1, 2, { c: 'ö' }] }, empty: {}, list: [], flag: false, n: 0.5 } });
+      await backend.cases.openCase(supportCase, audit('fast-revoke:requested'));
+      const byReference = await backend.cases.findCase(supportCase.reference);
+      expect(byReference).toEqual(supportCase);
+      expect(byReference?.rules).toEqual(['FR-1', 'FR-2', 'AS-1']);
+      expect(byReference?.details).toEqual({ a: { b: [1, 2, { c: 'ö' }] }, empty: {}, list: [], flag: false, n: 0.5 });
+      expect(await backend.cases.findByIdempotencyKey(supportCase.idempotencyKey)).toEqual(supportCase);
+      expect(await backend.cases.findCase('CX-ZZZZ-99')).toBeUndefined();
+      expect(await backend.cases.findByIdempotencyKey('no-such-key')).toBeUndefined();
+      const [record] = await backend.cases.auditFor(supportCase.reference);
+      expect(record).toEqual({ ...audit('fast-revoke:requested'), caseReference: supportCase.reference });
+    });
+
+    it('a hand-off of a caller who is not verified names no account (AS-2)', async () => {
+      const handoff = actionCase({ kind: 'handoff', status: 'open', accountId: null, subscriptionId: null, action: 'none', rules: ['AS-2', 'ID-3'], idempotencyKey: 'handoff-1', details: { reason: 'locked-out' } });
+      const opened = await backend.cases.openCase(handoff, audit('handoff:locked-out', { accountId: null, rules: ['AS-2'] }));
+      expect(opened).toEqual({ supportCase: handoff, created: true });
+      expect(opened.supportCase.reference).toMatch(CASE_REFERENCE);
+      expect(await backend.cases.findCase(handoff.reference)).toEqual(handoff);
+      expect(await backend.cases.auditFor(handoff.reference)).toEqual([{ ...audit('handoff:locked-out', { accountId: null, rules: ['AS-2'] }), caseReference: handoff.reference }]);
+    });
+
+    it('audit records without a case, and records for a case, read back in the order written', async () => {
+      const supportCase = actionCase();
+      await backend.cases.openCase(supportCase, audit('cancel-now:requested'));
+      await backend.cases.audit({ ...audit('verification:failed', { accountId: null }), caseReference: null });
+      await backend.cases.audit({ ...audit('note-1'), caseReference: supportCase.reference });
+      await backend.cases.audit({ ...audit('note-2'), caseReference: supportCase.reference });
+      expect((await backend.cases.auditFor(supportCase.reference)).map((r) => r.action)).toEqual(['cancel-now:requested', 'note-1', 'note-2']);
+      expect(await backend.count('audit_log')).toBe(4);
+    });
+
+    it('records feedback and reads it back in the order given', async () => {
+      const supportCase = actionCase();
+      await backend.cases.openCase(supportCase, audit('cancel-now:requested'));
+      const feedback: FeedbackRecord[] = [
+        { caseReference: supportCase.reference, accountId: 'acc-fjordfika', reason: 'too-expensive', comment: 'För dyrt för oss just nu', language: 'sv', createdAt: NOW.toISOString() },
+        { caseReference: supportCase.reference, accountId: 'acc-fjordfika', reason: 'missing-features', comment: null, language: 'en', createdAt: new Date(NOW.getTime() + 1000).toISOString() },
+        { caseReference: supportCase.reference, accountId: 'acc-fjordfika', reason: 'other', comment: 'a', language: 'sv', createdAt: new Date(NOW.getTime() + 2000).toISOString() },
+      ];
+      for (const record of feedback) await backend.cases.recordFeedback(record);
+      await backend.cases.recordFeedback({ ...feedback[0], caseReference: 'CX-ZZZZ-99' });
+      expect(await backend.cases.feedbackFor(supportCase.reference)).toEqual(feedback);
+      expect(await backend.cases.feedbackFor('CX-2222-22')).toEqual([]);
+    });
+
+    it('the audit log is append-only, also through the raw database', async () => {
+      const supportCase = actionCase();
+      await backend.cases.openCase(supportCase, audit('cancel-now:requested'));
+      const before = await backend.cases.auditFor(supportCase.reference);
+      await expect(backend.execute("UPDATE audit_log SET caller = 'someone else'")).rejects.toThrow(/append-only/);
+      await expect(backend.execute('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+      expect(await backend.cases.auditFor(supportCase.reference)).toEqual(before);
+      expect(await backend.count('audit_log')).toBe(1);
+    });
+  });
+
+  describe('StateStore.deleteIdle', () => {
+    const prefix = `conformance/${randomUUID()}`;
+    const keys = {
+      conversationA: `${prefix}/conversation/a`,
+      conversationB: `${prefix}/conversation/b`,
+      user: `${prefix}/user/a`,
+      wildcard: `${prefix}/user_b`,
+    };
+    const all = Object.values(keys);
+
+    beforeEach(async () => {
+      await backend.state.write(Object.fromEntries(all.map((key) => [key, { text: 'hej då' }])));
+    });
+
+    it('a cutoff in the past deletes nothing', async () => {
+      expect(await backend.state.deleteIdle('/conversation/', new Date(Date.now() - 60_000))).toBe(0);
+      expect(Object.keys(await backend.state.read(all)).sort()).toEqual([...all].sort());
+    });
+
+    it('a cutoff in the future deletes the matching keys only', async () => {
+      expect(await backend.state.deleteIdle('/conversation/', new Date(Date.now() + 60_000))).toBe(2);
+      expect(Object.keys(await backend.state.read(all)).sort()).toEqual([keys.user, keys.wildcard].sort());
+      expect(await backend.state.deleteIdle('/conversation/', new Date(Date.now() + 60_000))).toBe(0);
+    });
+
+    it('the text is matched literally, not as a pattern', async () => {
+      // `_` and `%` are wildcards to LIKE: here they are only themselves.
+      expect(await backend.state.deleteIdle('%', new Date(Date.now() + 60_000))).toBe(0);
+      expect(await backend.state.deleteIdle('_', new Date(Date.now() + 60_000))).toBe(1);
+      expect(Object.keys(await backend.state.read(all)).sort()).toEqual([keys.conversationA, keys.conversationB, keys.user].sort());
+    });
+
+    it('a key written again after the cutoff is kept', async () => {
+      const cutoff = new Date(Date.now() + 1_000);
+      await sleep(1_200);
+      await backend.state.write({ [keys.conversationB]: { text: 'still here' } });
+      expect(await backend.state.deleteIdle('/conversation/', cutoff)).toBe(1);
+      expect((await backend.state.read([keys.conversationB]))[keys.conversationB]).toMatchObject({ text: 'still here' });
+      expect(await backend.state.read([keys.conversationA])).toEqual({});
+    });
+  });
+});
+
+describe('PostgreSQL only', () => {
+  const opened: PostgresDatabase[] = [];
+  const openDb = async (schema: string) => {
+    const db = await openPostgresDatabase(PG_URL, { schema });
+    opened.push(db);
+    return db;
+  };
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((db) => db.close()));
+  });
+
+  it('two instances starting together on a fresh schema both migrate it, each step once', async () => {
+    const { schema, drop } = newSchema();
+    try {
+      const [one, two] = await Promise.all([openDb(schema), openDb(schema)]);
+      const versions = async (db: PostgresDatabase) => (await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((row) => row.version);
+      const all = POSTGRES_MIGRATIONS.map((_, i) => i + 1);
+      expect(await versions(one)).toEqual(all);
+      expect(await versions(two)).toEqual(all);
+      // A third start is a no-op.
+      expect(await versions(await openDb(schema))).toEqual(all);
+      // Both can work on what was made, and seed once between them.
+      const seeded = await Promise.all([seedDemoAccountsInPostgres(one, NOW), seedDemoAccountsInPostgres(two, NOW)]);
+      expect(seeded.sort()).toEqual([false, true]);
+      expect(Number((await two.query<{ n: string }>('SELECT COUNT(*) AS n FROM accounts')).rows[0].n)).toBe(DEMO_ACCOUNTS.length);
+    } finally {
+      await Promise.all(opened.splice(0).map((db) => db.close()));
+      await drop();
+    }
+  });
+
+  it('refuses a schema name that is not a plain identifier', async () => {
+    await expect(openPostgresDatabase(PG_URL, { schema: 'x"; DROP SCHEMA public; --' })).rejects.toThrow(/invalid PostgreSQL schema name/);
+  });
+
+  describe('conversation lock', () => {
+    let schema: string;
+    let drop: () => Promise<void>;
+    beforeEach(() => {
+      ({ schema, drop } = newSchema());
+    });
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((db) => db.close()));
+      await drop();
+    });
+
+    /** A turn that records when it ran and takes 100 ms. */
+    const timedTurn = (log: Array<{ name: string; enter: number; exit: number }>, name: string) => async () => {
+      const enter = performance.now();
+      await sleep(100);
+      const exit = performance.now();
+      log.push({ name, enter, exit });
+      return name;
+    };
+
+    it('two instances never run turns of one conversation at the same time', async () => {
+      const [one, two] = await Promise.all([openDb(schema), openDb(schema)]);
+      const [lockOne, lockTwo] = [createPostgresConversationLock(one), createPostgresConversationLock(two)];
+      // Keys are database-wide (other test files use the same database): one of this test's own.
+      const key = `conformance/${randomUUID()}`;
+      const log: Array<{ name: string; enter: number; exit: number }> = [];
+      const results = await Promise.all([
+        lockOne.run(key, timedTurn(log, 'one-a')),
+        lockTwo.run(key, timedTurn(log, 'two-a')),
+        lockOne.run(key, timedTurn(log, 'one-b')),
+        lockTwo.run(key, timedTurn(log, 'two-b')),
+      ]);
+      expect(results).toEqual(['one-a', 'two-a', 'one-b', 'two-b']);
+      expect(log).toHaveLength(4);
+      const ordered = [...log].sort((a, b) => a.enter - b.enter);
+      for (let i = 1; i < ordered.length; i++) expect(ordered[i].enter, `${ordered[i].name} entered before ${ordered[i - 1].name} left`).toBeGreaterThanOrEqual(ordered[i - 1].exit);
+    });
+
+    it('turns of different conversations run at the same time', async () => {
+      const [one, two] = await Promise.all([openDb(schema), openDb(schema)]);
+      const [lockOne, lockTwo] = [createPostgresConversationLock(one), createPostgresConversationLock(two)];
+      const log: Array<{ name: string; enter: number; exit: number }> = [];
+      await Promise.all([lockOne.run(`conformance/${randomUUID()}`, timedTurn(log, 'one')), lockTwo.run(`conformance/${randomUUID()}`, timedTurn(log, 'two'))]);
+      expect(log).toHaveLength(2);
+      const lastEnter = Math.max(...log.map((turn) => turn.enter));
+      const firstExit = Math.min(...log.map((turn) => turn.exit));
+      expect(lastEnter).toBeLessThan(firstExit);
+    });
+
+    it('a turn that throws releases the lock: the next turn, on either instance, proceeds', async () => {
+      const [one, two] = await Promise.all([openDb(schema), openDb(schema)]);
+      const [lockOne, lockTwo] = [createPostgresConversationLock(one), createPostgresConversationLock(two)];
+      const key = `conformance/${randomUUID()}`;
+      await expect(lockOne.run(key, async () => Promise.reject(new Error('turn failed')))).rejects.toThrow('turn failed');
+      const within = <T>(ms: number, work: Promise<T>) =>
+        Promise.race([work, sleep(ms).then(() => Promise.reject(new Error(`still waiting for the lock after ${ms} ms`)))]);
+      expect(await within(2_000, lockTwo.run(key, async () => 'two ran'))).toBe('two ran');
+      expect(await within(2_000, lockOne.run(key, async () => 'one ran'))).toBe('one ran');
+    });
+  });
+});
