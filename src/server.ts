@@ -8,15 +8,10 @@ import { createBotRuntime, type BotRuntime, type RuntimeOverrides } from './comp
 import { createTurnErrorHandler } from './bot/turnError';
 import { createTurnQueue, TurnQueueFullError } from './bot/turnQueue';
 import { startConversationSweep } from './storage/conversationSweep';
+import { withinTime } from './timing';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
-/** The promise's outcome, or a rejection once `ms` have passed. */
-function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** The least an inbound activity must carry for the bot to answer it; the SDK checks the rest. */
 const inboundActivitySchema = z.looseObject({

@@ -21,6 +21,7 @@ export class ChannelAdapter extends CloudAdapter {
    * send the ones already delivered again.
    */
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    withoutPipelineRetries(context.turnState.get(this.ConnectorClientKey));
     const responses: ResourceResponse[] = [];
     for (const activity of activities) responses.push(...(await withReplyRetries(() => super.sendActivities(context, [activity]))));
     return responses;
@@ -46,6 +47,18 @@ export class ChannelAdapter extends CloudAdapter {
     return { kind: 'processed', status: invokeResponse?.status ?? 200, body: invokeResponse?.body };
   }
 }
+
+/**
+ * The connector client's HTTP pipeline retries 5xx (500 included) and 429 on its own, under our retries: a 500 may
+ * mean the message was posted, and retries on retries outlast the channel's budget. Ours (replyRetry) are the only ones.
+ */
+function withoutPipelineRetries(connector: unknown): void {
+  const pipeline = (connector as { client?: { pipeline?: { removePolicy(options: { name: string }): unknown } } } | undefined)?.client?.pipeline;
+  pipeline?.removePolicy({ name: SDK_RETRY_POLICY });
+}
+
+/** The name @azure/core-rest-pipeline gives its default retry policy (exponential, throttling and system errors). */
+const SDK_RETRY_POLICY = 'defaultRetryPolicy';
 
 function isTokenRejection(error: unknown): boolean {
   // The SDK reports a metadata or key download failure as an AuthenticationError too, but with status 500.

@@ -1,33 +1,65 @@
+import { withinTime } from '../timing';
+
 /**
- * When the Bot Connector does not take a reply, on top of what the SDK's HTTP pipeline already does (it retries 408,
- * 5xx but 501/505, and 429/503 after Retry-After, three times): 412 ("not now"), which it never retries, and a 429
- * without Retry-After, after a backoff. Nothing else: a 5xx may mean the message was posted already (a caller who
- * reads the same receipt twice is confused), and 400/401/403/404 will not get better by asking again.
+ * When the Bot Connector does not take a reply. All retrying happens here (the SDK's own HTTP retry policy is taken
+ * out of the connector client, see ChannelAdapter): 412, 502, 503 and 504 after an exponential backoff with jitter;
+ * 429 after its Retry-After (a backoff when it gives none); a refused connection (nothing was sent). Never a 500 or
+ * a broken connection: the message may have been posted already, and a caller who reads the same receipt twice is
+ * confused. 400/401/403/404 will not get better by asking again.
  */
-const RETRIED = new Set([412, 429]);
+const RETRIED = new Set([412, 429, 502, 503, 504]);
+/** Network errors that mean the request never reached the connector. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export interface ReplyRetryOptions {
   /** Tries in all, the first included. */
   attempts: number;
   /** The first wait; each further one doubles, with jitter. */
   baseDelayMs: number;
-  /** No single wait is longer, whatever Retry-After asks: a turn must end inside the channel's time budget. */
+  /** No single wait is longer: a longer Retry-After is not waited for in the turn (the outbox tries later). */
   maxDelayMs: number;
+  /** One try that has not been answered by then has failed (a connector that never answers must not hold the turn). */
+  timeoutMs: number;
 }
 
-export const DEFAULT_REPLY_RETRY: ReplyRetryOptions = { attempts: 4, baseDelayMs: 250, maxDelayMs: 3_000 };
+/** Inside Teams' 15-second budget for a turn: 4 tries, waits of at most 3 s, 5 s per try. */
+export const DEFAULT_REPLY_RETRY: ReplyRetryOptions = { attempts: 4, baseDelayMs: 250, maxDelayMs: 3_000, timeoutMs: 5_000 };
 
 interface ConnectorError {
   statusCode?: number;
+  code?: string;
   response?: { headers?: { get?(name: string): string | undefined } };
 }
 
-/** The wait before try `attempt + 1` after `error`, or undefined when another try is pointless. */
-export function retryDelay(error: unknown, attempt: number, options: ReplyRetryOptions, random: () => number = Math.random): number | undefined {
-  const status = (error as ConnectorError | undefined)?.statusCode;
-  if (status === undefined || !RETRIED.has(status) || attempt >= options.attempts) return undefined;
-  // A 429 that said how long to wait was already waited for, and retried, by the SDK.
-  if (status === 429 && (error as ConnectorError).response?.headers?.get?.('retry-after') !== undefined) return undefined;
+/** A try that was not answered in time: it may still arrive, so it is not tried again. */
+export class ReplyTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`the connector did not answer within ${ms} ms`);
+    this.name = 'ReplyTimeoutError';
+  }
+}
+
+/** Retry-After in milliseconds (seconds or an HTTP date), or undefined when absent or unreadable. */
+function retryAfterMs(error: ConnectorError, now: number): number | undefined {
+  const header = error.response?.headers?.get?.('retry-after');
+  if (header === undefined) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The wait before try `attempt + 1` after `error`, or undefined when another try is pointless or unsafe. */
+export function retryDelay(error: unknown, attempt: number, options: ReplyRetryOptions, random: () => number = Math.random, now = Date.now()): number | undefined {
+  if (attempt >= options.attempts) return undefined;
+  const failure = (error ?? {}) as ConnectorError;
+  const status = failure.statusCode;
+  const retried = status !== undefined ? RETRIED.has(status) : failure.code !== undefined && NOT_SENT.has(failure.code);
+  if (!retried) return undefined;
+  if (status === 429) {
+    const asked = retryAfterMs(failure, now);
+    if (asked !== undefined) return asked <= options.maxDelayMs ? asked : undefined;
+  }
   const backoff = options.baseDelayMs * 2 ** (attempt - 1);
   return Math.min(backoff / 2 + random() * (backoff / 2), options.maxDelayMs);
 }
@@ -36,7 +68,7 @@ export function retryDelay(error: unknown, attempt: number, options: ReplyRetryO
 export async function withReplyRetries<T>(send: () => Promise<T>, options: ReplyRetryOptions = DEFAULT_REPLY_RETRY, sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await send();
+      return await withinTime(send(), options.timeoutMs, () => new ReplyTimeoutError(options.timeoutMs));
     } catch (error) {
       const delay = retryDelay(error, attempt, options);
       if (delay === undefined) throw error;

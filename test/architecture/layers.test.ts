@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
  */
 const LAYERS: Array<[layer: number, prefixes: string[]]> = [
   [0, ['src/policy']],
-  [1, ['src/i18n', 'src/log', 'src/privacy', 'src/format', 'src/http', 'src/types', 'src/config', 'src/storage']],
+  [1, ['src/i18n', 'src/log', 'src/privacy', 'src/format', 'src/timing', 'src/http', 'src/types', 'src/config', 'src/storage']],
   [2, ['src/accounts', 'src/verification', 'src/subscriptions', 'src/cases', 'src/understanding']],
   [3, ['src/conversation']],
   [4, ['dialogs']],

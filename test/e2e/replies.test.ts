@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { retryDelay, DEFAULT_REPLY_RETRY } from '../../src/bot/replyRetry';
+import { retryDelay, DEFAULT_REPLY_RETRY, ReplyTimeoutError } from '../../src/bot/replyRetry';
 import { createApp, type App } from '../../src/server';
 import { silentLogger } from '../../src/log';
 import { memoryStateStore } from '../../src/storage';
@@ -57,7 +57,7 @@ describe('replies the connector does not take at once', () => {
     return { status: res.status, connector };
   }
 
-  it.each([412, 429])('%i, then 200 (retried here; the SDK does not): the reply is delivered once, nothing sent twice', async (status) => {
+  it.each([412, 429, 502, 503, 504])('%i twice, then 200: retried here, the reply is delivered once, nothing sent twice', async (status) => {
     const { status: http, connector } = await greet([{ status }, { status }]);
     expect(http).toBe(200);
     const delivered = connector.delivered();
@@ -66,11 +66,19 @@ describe('replies the connector does not take at once', () => {
     expect(connector.attempts.filter((a) => a.text === delivered[0])).toHaveLength(3);
   });
 
-  it.each([502, 503, 504])('%i once, then 200 (the SDK retries it): delivered once, nothing sent twice', async (status) => {
-    const { connector } = await greet([{ status }]);
-    const delivered = connector.delivered();
-    expect(delivered[0]).toContain('Hej! Jag är prenumerationsassistenten.');
-    expect(new Set(delivered).size).toBe(delivered.length);
+  it('a 500 is never tried again (the connector may have posted it): one try, even though the SDK\'s own pipeline would retry it', async () => {
+    const { status: http, connector } = await greet([{ status: 500 }]);
+    expect(http).toBe(200);
+    const greeting = connector.attempts.filter((a) => a.text?.includes('Hej! Jag är prenumerationsassistenten.'));
+    expect(greeting).toHaveLength(1);
+    expect(greeting[0].status).toBe(500);
+  });
+
+  it('a 429 asking for longer than a turn can wait is not waited for in the turn', async () => {
+    const started = Date.now();
+    const { connector } = await greet([{ status: 429, headers: { 'retry-after': '60' } }]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(connector.attempts.filter((a) => a.text?.includes('Hej! Jag är prenumerationsassistenten.'))).toHaveLength(1);
   });
 
   it('429 with Retry-After waits as long as asked before the next try', async () => {
@@ -86,15 +94,35 @@ describe('replies the connector does not take at once', () => {
     expect(greeting).toHaveLength(1);
   });
 
-  it('waits double, with jitter; gives up after the last try; leaves to the SDK what it retries itself', () => {
+  it('waits double, with jitter; gives up after the last try; never retries what may have been posted', () => {
     const error = (statusCode: number) => ({ statusCode });
     expect(retryDelay(error(412), 1, DEFAULT_REPLY_RETRY, () => 1)).toBe(250);
-    expect(retryDelay(error(412), 2, DEFAULT_REPLY_RETRY, () => 0)).toBe(250);
-    expect(retryDelay(error(412), 3, DEFAULT_REPLY_RETRY, () => 1)).toBe(1000);
+    expect(retryDelay(error(503), 2, DEFAULT_REPLY_RETRY, () => 0)).toBe(250);
+    expect(retryDelay(error(504), 3, DEFAULT_REPLY_RETRY, () => 1)).toBe(1000);
     expect(retryDelay(error(412), 4, DEFAULT_REPLY_RETRY)).toBeUndefined();
     expect(retryDelay(error(429), 1, DEFAULT_REPLY_RETRY, () => 1)).toBe(250);
-    // Left to the SDK's pipeline, or not worth it.
-    for (const status of [400, 500, 502, 503, 504]) expect(retryDelay(error(status), 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
-    expect(retryDelay({ statusCode: 429, response: { headers: { get: () => '60' } } }, 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
+    for (const status of [400, 401, 403, 404, 500, 501]) expect(retryDelay(error(status), 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
+    // Retry-After in seconds or as a date; longer than a turn may wait: not here.
+    const after = (value: string) => ({ statusCode: 429, response: { headers: { get: (name: string) => (name === 'retry-after' ? value : undefined) } } });
+    expect(retryDelay(after('2'), 1, DEFAULT_REPLY_RETRY)).toBe(2000);
+    expect(retryDelay(after(new Date(Date.UTC(2026, 0, 1, 0, 0, 1)).toUTCString()), 1, DEFAULT_REPLY_RETRY, Math.random, Date.UTC(2026, 0, 1))).toBe(1000);
+    expect(retryDelay(after('60'), 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
+    // Refused: nothing was sent. Reset or timed out: it may have been.
+    expect(retryDelay({ code: 'ECONNREFUSED' }, 1, DEFAULT_REPLY_RETRY, () => 1)).toBe(250);
+    expect(retryDelay({ code: 'ECONNRESET' }, 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
+    expect(retryDelay(new ReplyTimeoutError(5000), 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
+  });
+
+  it('a connector that never answers does not hold the turn: the reply is given up after its time limit', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    app = await createApp(testConfig(), silentLogger, { store: memoryStateStore(), now: () => NOW });
+    const { url } = await app.listen();
+    const started = Date.now();
+    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(inbound(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`, 'c-silent', { type: 'message', text: 'hej', locale: 'sv-SE', channelId: 'test' })) });
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(DEFAULT_REPLY_RETRY.timeoutMs * 2);
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
   });
 });
