@@ -7,6 +7,7 @@ import { translatorFor, turnLanguage } from '../src/conversation/language';
 import type { i18n } from 'i18next';
 import type { Account } from '../src/accounts/account';
 import { DirectoryUnavailableError, type AccountDirectory } from '../src/accounts/directory';
+import type { Outbox } from '../src/storage/outbox';
 import type { Vocabulary } from '../src/conversation/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
 import type { Logger } from '../src/log';
@@ -41,6 +42,8 @@ export interface FlowDeps extends InterruptibleDeps {
   requests: RequestAccessor;
   now: () => Date;
   logger: Logger;
+  /** Messages owed to the caller later (the receipt of a change the backend could not make yet). */
+  outbox: Outbox;
 }
 
 /** What MainDialog hands every account flow once the caller is verified as an admin. */

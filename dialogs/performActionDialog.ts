@@ -1,4 +1,5 @@
-import { ActivityTypes } from 'botbuilder';
+import { ActivityTypes, type Activity } from 'botbuilder';
+import { asJson, referenceFor } from '../src/conversation/reference';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
@@ -73,10 +74,7 @@ export class PerformActionDialog extends InterruptibleDialog {
     const subscription = render(t, options.subscription);
     if (outcome.status === 'done') {
       markCommitted(step.context);
-      const whatNext = t(`action:receipt.${options.action}`, { subscription, ...this.formatDates(step, outcome.dates) });
-      await step.context.sendActivity(
-        receiptReply(t, { title: t('action:receipt.title'), reference: outcome.supportCase.reference, subscription, whatNext }, step.context.activity.channelId),
-      );
+      await step.context.sendActivity(this.receipt(step, outcome.supportCase.reference, outcome.dates));
       return step.endDialog({ status: 'done', caseReference: outcome.supportCase.reference } satisfies PerformActionResult);
     }
     if (outcome.status === 'not-permitted') return this.lapsed(step);
@@ -95,6 +93,34 @@ export class PerformActionDialog extends InterruptibleDialog {
     return this.handOver(step);
   }
 
+  private receipt(step: WaterfallStepContext, reference: string, dates: ActionDates): Partial<Activity> {
+    const options = step.options as PerformActionOptions;
+    const t = translatorFor(step.context, this.deps.i18n);
+    const subscription = render(t, options.subscription);
+    const whatNext = t(`action:receipt.${options.action}`, { subscription, ...this.formatDates(step, dates) });
+    return receiptReply(t, { title: t('action:receipt.title'), reference, subscription, whatNext }, step.context.activity.channelId);
+  }
+
+  /**
+   * The change the backend could not make stays pending; the outbox worker tries it again (same request, same key)
+   * and tells the caller here: the receipt if it got done, why not if the subscription changed meanwhile.
+   */
+  private async keepTrying(step: WaterfallStepContext, handoffReference: string): Promise<void> {
+    const options = step.options as PerformActionOptions;
+    const t = translatorFor(step.context, this.deps.i18n);
+    try {
+      const pending = await this.deps.actions.findUnfinished(idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId));
+      if (!pending) return;
+      const done = [{ type: ActivityTypes.Message, text: t('action:followUp.done') }, this.receipt(step, pending.reference, pending.details.dates as ActionDates)];
+      const otherwise = [{ type: ActivityTypes.Message, text: t('action:followUp.notDone', { subscription: render(t, options.subscription), handoff: handoffReference }) }];
+      await this.deps.outbox.add({ kind: 'after-pending-case', conversation: referenceFor(step.context), activities: asJson(done), otherwise: asJson(otherwise), caseReference: pending.reference }, new Date());
+      await step.context.sendActivity(t('action:willKeepTrying'));
+    } catch (error) {
+      // The store is away too: the colleague settles the pending case, as the hand-off says.
+      this.deps.logger.error('flow.follow-up-not-kept', { error: error as Error });
+    }
+  }
+
   /** AS-2: a backend failure goes to a person, with what the caller asked for and proved. */
   private async handOver(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as PerformActionOptions;
@@ -107,6 +133,7 @@ export class PerformActionDialog extends InterruptibleDialog {
       introKey: 'action:handedOver',
       unfinishedActionKey: idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId),
     });
+    if (reference) await this.keepTrying(step, reference);
     return step.endDialog((reference ? { status: 'handed-over', caseReference: reference } : { status: 'not-done' }) satisfies PerformActionResult);
   }
 

@@ -29,6 +29,8 @@ const envSchema = z
     PG_LOCK_POOL_SIZE: integer(1, 500).default(20),
     CONVERSATION_RETENTION_MINUTES: integer(5, 10_080).default(120),
     MAX_QUEUED_TURNS: integer(1, 100_000).default(1000),
+    OUTBOX_INTERVAL_MS: integer(100, 600_000).default(5000),
+    OUTBOX_MAX_AGE_HOURS: integer(1, 720).default(24),
     DEFAULT_LOCALE: z.enum(LANGUAGES).default('sv'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     // `sqlite` is the earlier name of `embedded` (the accounts live in the STORAGE database).
@@ -118,6 +120,8 @@ export interface AppConfig {
   conversationRetentionMinutes: number;
   /** Turns of one conversation waiting on this instance before more are refused with 503. */
   maxQueuedTurns: number;
+  /** The outbox worker looks for owed receipts this often; one not delivered within maxAgeHours is left to a person. */
+  outbox: { intervalMs: number; maxAgeHours: number };
   defaultLanguage: Env['DEFAULT_LOCALE'];
   logLevel: Env['LOG_LEVEL'];
   directory:
@@ -184,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       sqlitePath: e.STORAGE === 'memory' ? ':memory:' : e.SQLITE_PATH,
       conversationRetentionMinutes: e.CONVERSATION_RETENTION_MINUTES,
       maxQueuedTurns: e.MAX_QUEUED_TURNS,
+      outbox: { intervalMs: e.OUTBOX_INTERVAL_MS, maxAgeHours: e.OUTBOX_MAX_AGE_HOURS },
       defaultLanguage: e.DEFAULT_LOCALE,
       logLevel: e.LOG_LEVEL,
       directory:

@@ -1,5 +1,5 @@
 import restify, { type Request, type Response as RestifyResponse, type Server } from 'restify';
-import { ConfigurationBotFrameworkAuthentication, type Activity } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, type Activity, type ConversationReference } from 'botbuilder';
 import { ChannelAdapter } from './bot/channelAdapter';
 import { z } from 'zod';
 import type { AppConfig } from './config';
@@ -9,6 +9,8 @@ import { createTurnErrorHandler } from './bot/turnError';
 import { createTurnQueue, TurnQueueFullError } from './bot/turnQueue';
 import { startConversationSweep } from './storage/conversationSweep';
 import { withinTime } from './timing';
+import { startOutboxWorker } from './bot/outboxWorker';
+import { setTurnLock } from './conversation/turnLock';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -23,6 +25,8 @@ const inboundActivitySchema = z.looseObject({
 
 export interface App {
   server: Server;
+  /** Delivers what the outbox owes now (it also runs on its own, see OUTBOX_INTERVAL_MS); returns how many entries it handled. */
+  deliverOutbox(): Promise<number>;
   /** Deletes abandoned conversations now (it also runs on its own, see CONVERSATION_RETENTION_MINUTES). */
   sweepConversations(): Promise<number>;
   runtime: BotRuntime;
@@ -38,6 +42,14 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
   const turns = createTurnQueue(config.maxQueuedTurns);
   // updated_at is written with the machine's clock, so the sweep reads that clock too.
+  const outboxWorker = startOutboxWorker({
+    outbox: runtime.outbox,
+    deliver: (conversation, activity) => deliverProactively(adapter, config.auth.MicrosoftAppId, conversation, activity),
+    retryPendingCase: (reference) => runtime.actions.retryPending(reference),
+    logger,
+    intervalMs: config.outbox.intervalMs,
+    maxAgeMs: config.outbox.maxAgeHours * 3_600_000,
+  });
   const sweep = startConversationSweep({ store: runtime.store, retentionMinutes: config.conversationRetentionMinutes, now: () => new Date(), logger });
 
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
@@ -94,7 +106,11 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
         activity,
         authorization,
         // Inside the turn, so a database that cannot give the lock is an apology to the caller like any outage.
-        (context) => runtime.conversationLock.run(key, () => runtime.bot.run(context)),
+        (context) =>
+          runtime.conversationLock.run(key, (stillHeld) => {
+            setTurnLock(context, stillHeld);
+            return runtime.bot.run(context);
+          }),
         (turn) => turns.run(key, turn),
       );
       if (outcome.kind === 'unauthorized') {
@@ -135,6 +151,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   return {
     server,
     sweepConversations: sweep.sweepNow,
+    deliverOutbox: outboxWorker.runOnce,
     runtime,
     adapter,
     listen: () =>
@@ -148,6 +165,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     close: async () => {
       stopping = true;
       sweep.stop();
+      outboxWorker.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       const finished = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       const limit = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownDrainMs).unref());
@@ -158,4 +176,20 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
       await runtime.close();
     },
   };
+}
+
+/**
+ * One activity into a conversation, outside any turn of the caller's. The turn's error handler must not run here (it
+ * would apologise to the caller for a delivery problem), so a failure is caught inside and thrown to the worker.
+ */
+async function deliverProactively(adapter: ChannelAdapter, appId: string, conversation: Partial<ConversationReference>, activity: Partial<Activity>): Promise<void> {
+  let failure: unknown;
+  await adapter.continueConversationAsync(appId, conversation, async (context) => {
+    try {
+      await context.sendActivity(activity);
+    } catch (error) {
+      failure = error;
+    }
+  });
+  if (failure !== undefined) throw failure;
 }

@@ -1,5 +1,9 @@
 import { CloudAdapter, type Activity, type ResourceResponse, type TurnContext } from 'botbuilder';
-import { withReplyRetries } from './replyRetry';
+import { DEFAULT_REPLY_RETRY, withReplyRetries } from './replyRetry';
+
+/** Teams gives a turn 15 s; replies get 12 of them from the turn's start, so the turn still ends in time. */
+const TURN_REPLY_BUDGET_MS = 12_000;
+const REPLY_DEADLINE = Symbol('replyDeadline');
 import { AuthenticationError } from 'botframework-connector';
 
 export type InboundOutcome =
@@ -22,8 +26,11 @@ export class ChannelAdapter extends CloudAdapter {
    */
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
     withoutPipelineRetries(context.turnState.get(this.ConnectorClientKey));
+    // A proactive send (the outbox) has no turn deadline yet: its budget starts with its first reply.
+    if (context.turnState.get(REPLY_DEADLINE) === undefined) context.turnState.set(REPLY_DEADLINE, Date.now() + TURN_REPLY_BUDGET_MS);
+    const options = { ...DEFAULT_REPLY_RETRY, deadline: context.turnState.get(REPLY_DEADLINE) as number };
     const responses: ResourceResponse[] = [];
-    for (const activity of activities) responses.push(...(await withReplyRetries(() => super.sendActivities(context, [activity]))));
+    for (const activity of activities) responses.push(...(await withReplyRetries(() => super.sendActivities(context, [activity]), options)));
     return responses;
   }
 
@@ -43,7 +50,12 @@ export class ChannelAdapter extends CloudAdapter {
     } catch (error) {
       return isTokenRejection(error) ? { kind: 'unauthorized', error } : { kind: 'identity-unavailable', error };
     }
-    const invokeResponse = await schedule(() => this.processActivity(authenticated, activity, logic));
+    const timed = (context: TurnContext) => {
+      // The channel's budget counts from the turn's start; whatever is left of it is the replies' budget.
+      context.turnState.set(REPLY_DEADLINE, Date.now() + TURN_REPLY_BUDGET_MS);
+      return logic(context);
+    };
+    const invokeResponse = await schedule(() => this.processActivity(authenticated, activity, timed));
     return { kind: 'processed', status: invokeResponse?.status ?? 200, body: invokeResponse?.body };
   }
 }

@@ -1,8 +1,12 @@
 import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 
 export interface HeldReplies {
-  /** Sends what was held, in order; from now on replies go straight out. */
+  /** What is held now (for the outbox, before it is sent). */
+  held(): Array<Partial<Activity>>;
+  /** Sends what was held, one by one, in order; from now on replies go straight out. On failure, `unsent` says what is left. */
   release(): Promise<void>;
+  /** The held replies the connector has not taken (after a failed release). */
+  unsent(): Array<Partial<Activity>>;
   /** Forgets what was held (the turn failed); from now on replies go straight out. */
   discard(): void;
 }
@@ -28,10 +32,16 @@ export function holdReplies(context: TurnContext): HeldReplies {
     return [...sent, ...messages.map(() => ({ id: '' }))];
   });
   return {
+    held: () => [...held],
     async release() {
       holding = false;
-      if (held.length > 0) await context.sendActivities(held.splice(0));
+      // One by one, so a failure leaves exactly the ones not yet taken (a receipt is never sent twice).
+      while (held.length > 0) {
+        await context.sendActivities([held[0]]);
+        held.shift();
+      }
     },
+    unsent: () => [...held],
     discard() {
       holding = false;
       held.length = 0;

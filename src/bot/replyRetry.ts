@@ -9,7 +9,7 @@ import { withinTime } from '../timing';
  */
 const RETRIED = new Set([412, 429, 502, 503, 504]);
 /** Network errors that mean the request never reached the connector. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'NOT_SENT']);
 
 export interface ReplyRetryOptions {
   /** Tries in all, the first included. */
@@ -20,9 +20,11 @@ export interface ReplyRetryOptions {
   maxDelayMs: number;
   /** One try that has not been answered by then has failed (a connector that never answers must not hold the turn). */
   timeoutMs: number;
+  /** No try starts, and no wait ends, after this time (ms since the epoch): the turn's budget for all its replies. */
+  deadline?: number;
 }
 
-/** Inside Teams' 15-second budget for a turn: 4 tries, waits of at most 3 s, 5 s per try. */
+/** Inside Teams' 15-second budget for a turn: 4 tries, waits of at most 3 s, 5 s per try (the adapter adds the turn's deadline). */
 export const DEFAULT_REPLY_RETRY: ReplyRetryOptions = { attempts: 4, baseDelayMs: 250, maxDelayMs: 3_000, timeoutMs: 5_000 };
 
 interface ConnectorError {
@@ -34,8 +36,17 @@ interface ConnectorError {
 /** A try that was not answered in time: it may still arrive, so it is not tried again. */
 export class ReplyTimeoutError extends Error {
   constructor(ms: number) {
-    super(`the connector did not answer within ${ms} ms`);
+    super(`${ms}ms`); // the name says what happened; the message, after how long
     this.name = 'ReplyTimeoutError';
+  }
+}
+
+/** The turn's time for replies ran out before this one could be tried (again): it was not sent, so it may be later. */
+export class ReplyBudgetSpentError extends Error {
+  readonly code = 'NOT_SENT';
+  constructor() {
+    super('reply-budget-spent');
+    this.name = 'ReplyBudgetSpentError';
   }
 }
 
@@ -49,13 +60,18 @@ function retryAfterMs(error: ConnectorError, now: number): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Whether a reply that failed may be sent again later without risk of the caller reading it twice. */
+export function safeToSendAgain(error: unknown): boolean {
+  const failure = (error ?? {}) as ConnectorError;
+  return failure.statusCode !== undefined ? RETRIED.has(failure.statusCode) : failure.code !== undefined && NOT_SENT.has(failure.code);
+}
+
 /** The wait before try `attempt + 1` after `error`, or undefined when another try is pointless or unsafe. */
 export function retryDelay(error: unknown, attempt: number, options: ReplyRetryOptions, random: () => number = Math.random, now = Date.now()): number | undefined {
   if (attempt >= options.attempts) return undefined;
-  const failure = (error ?? {}) as ConnectorError;
+  if (!safeToSendAgain(error)) return undefined;
+  const failure = error as ConnectorError;
   const status = failure.statusCode;
-  const retried = status !== undefined ? RETRIED.has(status) : failure.code !== undefined && NOT_SENT.has(failure.code);
-  if (!retried) return undefined;
   if (status === 429) {
     const asked = retryAfterMs(failure, now);
     if (asked !== undefined) return asked <= options.maxDelayMs ? asked : undefined;
@@ -66,12 +82,16 @@ export function retryDelay(error: unknown, attempt: number, options: ReplyRetryO
 
 /** Runs `send` until it succeeds, or a failure is not worth another try (then that failure is thrown). */
 export async function withReplyRetries<T>(send: () => Promise<T>, options: ReplyRetryOptions = DEFAULT_REPLY_RETRY, sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<T> {
+  const left = () => (options.deadline ?? Infinity) - Date.now();
   for (let attempt = 1; ; attempt++) {
+    if (left() <= 0) throw new ReplyBudgetSpentError();
+    const timeoutMs = Math.min(options.timeoutMs, left());
     try {
-      return await withinTime(send(), options.timeoutMs, () => new ReplyTimeoutError(options.timeoutMs));
+      return await withinTime(send(), timeoutMs, () => new ReplyTimeoutError(timeoutMs));
     } catch (error) {
       const delay = retryDelay(error, attempt, options);
-      if (delay === undefined) throw error;
+      // A wait that would end past the budget is not waited: the failure (safe to repeat) goes to the outbox.
+      if (delay === undefined || delay >= left()) throw error;
       await sleep(delay);
     }
   }

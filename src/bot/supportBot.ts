@@ -1,5 +1,5 @@
 import type { i18n } from 'i18next';
-import { ActivityHandler, ActivityTypes, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, type Activity, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { Language } from '../i18n';
 import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
@@ -10,6 +10,10 @@ import { holdReplies } from './heldReplies';
 import { committedThisTurn } from '../conversation/committed';
 import type { Logger } from '../log';
 import { continueSession, type CallerSession } from '../verification/session';
+import type { Outbox } from '../storage/outbox';
+import { asJson, referenceFor } from '../conversation/reference';
+import { TurnLockLostError, turnLockHeld } from '../conversation/turnLock';
+import { safeToSendAgain } from './replyRetry';
 
 /** How many recent message ids a conversation remembers to recognise a redelivery. */
 const RECENT_ACTIVITY_IDS = 20;
@@ -39,7 +43,12 @@ export interface SupportBotDeps {
   /** Conversation state about the verified account (the last reason, the current request): forgotten when the verification lapses. */
   accountScoped: Array<StatePropertyAccessor<unknown>>;
   masks: TranscriptMasks;
+  /** Where a receipt waits until the connector has taken it. */
+  outbox: Outbox;
 }
+
+/** A receipt owed is left to the outbox worker only after this long: the turn itself is trying to deliver it first. */
+const OUTBOX_GRACE_MS = 30_000;
 
 /** Thin glue: picks the caller's language, runs the main dialog, saves state. Conversation logic lives in dialogs/. */
 export class SupportBot extends ActivityHandler {
@@ -152,6 +161,8 @@ export class SupportBot extends ActivityHandler {
         profile.language = turnLanguage(context);
         profile.languageChosen = true;
       }
+      // Another instance may be running this conversation once the lock is gone: saving now could overwrite its turn.
+      if (!turnLockHeld(context)) throw new TurnLockLostError();
       // The conversation last: if it is saved, the caller's place moved, and the replies must be said.
       await this.deps.userState.saveChanges(context);
       await this.deps.conversationState.saveChanges(context);
@@ -165,12 +176,39 @@ export class SupportBot extends ActivityHandler {
       // the conversation is not kept, and a repeated answer finds the same case (idempotency).
       this.deps.logger.error('turn.state-not-saved-after-action', { error: error as Error });
     }
+    // A receipt (something was done this turn) is kept in the outbox before it is sent, so it reaches the caller even
+    // if the connector does not take it now, or this instance dies while sending it.
+    const owed = committedThisTurn(context) ? await this.keepInOutbox(context, replies.held()) : undefined;
     try {
       await replies.release();
+      if (owed) await this.deps.outbox.done(owed);
     } catch (error) {
       // The state is saved; the channel would not take a reply even after retries. Said once in the log, not as an
       // apology that "nothing has been changed" (something may have been).
-      this.deps.logger.error('turn.replies-not-delivered', { error: error as Error });
+      this.deps.logger.error('turn.replies-not-delivered', { error: error as Error, inOutbox: owed !== undefined });
+      if (owed) await this.leaveToOutbox(owed, replies.unsent(), error);
+    }
+  }
+
+  private async keepInOutbox(context: TurnContext, activities: Array<Partial<Activity>>): Promise<string | undefined> {
+    if (activities.length === 0) return undefined;
+    try {
+      const item = { kind: 'replies' as const, conversation: referenceFor(context), activities: asJson(activities), otherwise: [], caseReference: null };
+      return await this.deps.outbox.add(item, new Date(Date.now() + OUTBOX_GRACE_MS));
+    } catch (error) {
+      // The store is away: the receipt is still said now, only without the safety net.
+      this.deps.logger.error('turn.outbox-unavailable', { error: error as Error });
+      return undefined;
+    }
+  }
+
+  private async leaveToOutbox(id: string, unsent: Array<Partial<Activity>>, error: unknown): Promise<void> {
+    const message = (error as Error)?.message ?? String(error);
+    try {
+      if (safeToSendAgain(error)) await this.deps.outbox.retryLater(id, { kind: 'replies', activities: asJson(unsent) }, new Date(), message);
+      else await this.deps.outbox.giveUp(id, message); // it may have been posted: an agent looks, the caller is not told twice
+    } catch (storeError) {
+      this.deps.logger.error('turn.outbox-unavailable', { error: storeError as Error });
     }
   }
 }

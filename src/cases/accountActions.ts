@@ -45,9 +45,19 @@ export interface HandoffRequest {
   unfinishedActionKey?: string;
 }
 
+/** What became of a pending case tried again without the caller: done now, settled before (by a turn or an agent), or not done. */
+export type RetriedCase = 'done-now' | 'settled-before' | 'not-done';
+
 export interface AccountActions {
   /** Carries out an action the policy allows, exactly once per idempotency key, and records case and audit. */
   perform(action: AccountAction, context: ActionContext): Promise<ActionOutcome>;
+  /** The action case of this key if its change is still to be made (the backend failed), for a later try. */
+  findUnfinished(idempotencyKey: string): Promise<SupportCase | undefined>;
+  /**
+   * Makes the change of a pending case, as agreed with the caller when it was opened (same request, same key, so at
+   * most once). Throws SubscriptionServiceUnavailableError while the backend is still away.
+   */
+  retryPending(reference: string): Promise<RetriedCase>;
   /** AS-2: opens a hand-off case for a human agent with the verified context; once per idempotency key. */
   handOff(reason: HandoffReason, request: HandoffRequest): Promise<{ supportCase: SupportCase; created: boolean }>;
   recordFeedback(caseReference: string, accountId: string, reason: string, comment: string | null, language: string): Promise<void>;
@@ -80,7 +90,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
     return account?.subscriptions.find((s) => s.id === subscriptionId)?.facts;
   }
 
-  async function settle(supportCase: SupportCase, action: AccountAction, context: ActionContext): Promise<ActionOutcome> {
+  async function settle(supportCase: SupportCase, action: AccountAction, context: Pick<ActionContext, 'accountId' | 'subscriptionId' | 'channel' | 'caller'>): Promise<ActionOutcome> {
     const request = supportCase.details.request as SubscriptionChangeRequest;
     const dates = supportCase.details.dates as ActionDates;
     const audit = { at: deps.now().toISOString(), accountId: context.accountId, rules: supportCase.rules, channel: context.channel, caller: context.caller };
@@ -136,6 +146,25 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       );
       if (supportCase.status === 'done') return { status: 'done', supportCase, dates: supportCase.details.dates as ActionDates, alreadyDone: true };
       return settle(supportCase, action, context);
+    },
+
+    async findUnfinished(idempotencyKey) {
+      const found = await deps.cases.findByIdempotencyKey(idempotencyKey);
+      return found?.kind === 'action' && found.status === 'pending' ? found : undefined;
+    },
+
+    async retryPending(reference) {
+      const supportCase = await deps.cases.findCase(reference);
+      if (!supportCase || supportCase.kind !== 'action' || supportCase.status !== 'pending' || !supportCase.accountId || !supportCase.subscriptionId || supportCase.action === 'none') return 'settled-before';
+      const outcome = await settle(supportCase, supportCase.action, {
+        accountId: supportCase.accountId,
+        subscriptionId: supportCase.subscriptionId,
+        channel: supportCase.channel,
+        // The audit says who asked: the caller did, when the case was opened; this record is the assistant finishing it.
+        caller: 'assistant (retry)',
+      });
+      if (outcome.status !== 'done') return 'not-done';
+      return outcome.alreadyDone ? 'settled-before' : 'done-now';
     },
 
     async handOff(reason, request) {

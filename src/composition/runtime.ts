@@ -12,7 +12,8 @@ import { createAttemptLedger } from '../verification/attempts';
 import { createCodeLimits } from '../verification/codeLimits';
 import type { CallerSession } from '../verification/session';
 import { createCallerVerification } from '../verification/verifyCaller';
-import { createAccountActions } from '../cases/accountActions';
+import { createAccountActions, type AccountActions } from '../cases/accountActions';
+import type { Outbox } from '../storage/outbox';
 import type { CaseLog } from '../cases/caseLog';
 import type { TranscriptLine } from '../cases/handoffPacket';
 import type { ReasonToExplain } from '../conversation/reasons';
@@ -38,6 +39,10 @@ export interface BotRuntime {
   store: StateStore;
   directory: AccountDirectory;
   cases: CaseLog;
+  /** Receipts owed to callers, delivered by the outbox worker (the server starts it). */
+  outbox: Outbox;
+  /** The actions, for the outbox worker to finish a pending case. */
+  actions: AccountActions;
   /** Held for the length of a turn, so turns of one conversation never overlap across instances. */
   conversationLock: ConversationLock;
   i18n: i18n;
@@ -63,7 +68,7 @@ export interface RuntimeOverrides {
 export async function createBotRuntime(config: AppConfig, logger: Logger, overrides: RuntimeOverrides = {}): Promise<BotRuntime> {
   const now = overrides.now ?? (() => new Date());
   const stores = await openStores(config, logger, now, overrides);
-  const { state: store, directory, subscriptions, cases } = stores;
+  const { state: store, directory, subscriptions, cases, outbox } = stores;
   const otpSender = overrides.otpSender ?? openOtpSender(config, logger);
 
   const i18n = createI18n(config.defaultLanguage);
@@ -86,7 +91,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const requests = conversationState.createProperty<CurrentRequest | undefined>('currentRequest');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskCallerText });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger };
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger, outbox };
   const mainDialog = new MainDialog({
     i18n,
     policy,
@@ -112,7 +117,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     ],
     flows: { cancel: CANCEL_SUBSCRIPTION_DIALOG, fastRevoke: FAST_REVOKE_DIALOG, reactivate: REACTIVATE_DIALOG },
   });
-  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, masks: { caller: maskCallerText, bot: maskPersonalData }, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n, logger });
+  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, masks: { caller: maskCallerText, bot: maskPersonalData }, outbox, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n, logger });
 
   return {
     bot,
@@ -123,6 +128,8 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     policy,
     conversationState,
     logger,
+    outbox,
+    actions,
     conversationLock: stores.conversationLock,
     close: () => stores.close(),
   };

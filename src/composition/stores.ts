@@ -15,6 +15,9 @@ import { createHttpSubscriptions } from '../subscriptions/httpSubscriptions';
 import { createSqliteSubscriptions } from '../subscriptions/sqliteSubscriptions';
 import { createPostgresSubscriptions } from '../subscriptions/postgresSubscriptions';
 import type { CaseLog } from '../cases/caseLog';
+import type { Outbox } from '../storage/outbox';
+import { createSqliteOutbox } from '../storage/sqliteOutbox';
+import { createPostgresOutbox } from '../storage/postgresOutbox';
 import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
 import { createPostgresCaseLog } from '../cases/postgresCaseLog';
 
@@ -24,6 +27,7 @@ export interface Stores {
   directory: AccountDirectory;
   subscriptions: SubscriptionService;
   cases: CaseLog;
+  outbox: Outbox;
   conversationLock: ConversationLock;
   close(): Promise<void>;
 }
@@ -40,6 +44,7 @@ interface EmbeddedDatabase {
   directory: (seedDemoAccounts: boolean) => Promise<AccountDirectory>;
   subscriptions: () => SubscriptionService;
   cases: () => CaseLog;
+  outbox: () => Outbox;
   conversationLock: ConversationLock;
   close(): Promise<void>;
 }
@@ -54,6 +59,7 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
     },
     subscriptions: () => createSqliteSubscriptions(db, now),
     cases: () => createSqliteCaseLog(db),
+    outbox: () => createSqliteOutbox(db),
     // One file, one instance: the in-process turn queue serialises every turn there is.
     conversationLock: NO_CROSS_INSTANCE_LOCK,
     close: async () => {
@@ -71,6 +77,7 @@ function postgresDatabase(db: PostgresDatabase, now: () => Date, logger: Logger,
     },
     subscriptions: () => createPostgresSubscriptions(db, now),
     cases: () => createPostgresCaseLog(db),
+    outbox: () => createPostgresOutbox(db),
     conversationLock: createPostgresConversationLock(db, onConnectionLost),
     close: () => db.close(),
   };
@@ -98,6 +105,7 @@ export async function openStores(config: AppConfig, logger: Logger, now: () => D
       directory,
       subscriptions,
       cases: database.cases(),
+      outbox: database.outbox(),
       conversationLock: database.conversationLock,
       close: async () => {
         await directory.close();

@@ -1,5 +1,6 @@
+import type { QueryConfig } from 'pg';
 import type { PostgresDatabase } from './postgresDatabase';
-import { advisoryKey } from './postgresDatabase';
+import { advisoryKey, endTransaction } from './postgresDatabase';
 
 /**
  * Serialises the turns of one conversation across instances: a turn runs only while it holds its conversation's
@@ -7,11 +8,15 @@ import { advisoryKey } from './postgresDatabase';
  * Inside one instance the turn queue already serialises; this is the cross-instance half.
  */
 export interface ConversationLock {
-  run<T>(conversationKey: string, turn: () => Promise<T>): Promise<T>;
+  /** Runs the turn holding the lock; `stillHeld` says whether it is still held (its connection may have been lost). */
+  run<T>(conversationKey: string, turn: (stillHeld: () => boolean) => Promise<T>): Promise<T>;
 }
 
+/** How long a turn waits for the one before it in the same conversation on another instance. */
+const LOCK_WAIT_MS = 30_000;
+
 /** One instance, or an embedded database only one instance uses: the in-process queue is all that is needed. */
-export const NO_CROSS_INSTANCE_LOCK: ConversationLock = { run: (_key, turn) => turn() };
+export const NO_CROSS_INSTANCE_LOCK: ConversationLock = { run: (_key, turn) => turn(() => true) };
 
 /**
  * A transaction-scoped PostgreSQL advisory lock on the conversation, held on its own connection for the length of the
@@ -30,12 +35,20 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
       client.on('error', onLost);
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [advisoryKey(`${db.schema}/conversation/${conversationKey}`)]);
-        return await turn();
+        try {
+          await client.query('BEGIN');
+          // The turn before, on another instance, may take longer than a query may (backends, reply retries).
+          await client.query(`SET LOCAL statement_timeout = ${LOCK_WAIT_MS}`);
+          await client.query({ text: 'SELECT pg_advisory_xact_lock($1)', values: [advisoryKey(`${db.schema}/conversation/${conversationKey}`)], query_timeout: LOCK_WAIT_MS + 1_000 } as QueryConfig);
+        } catch (error) {
+          // Not locked (the database is away or stalled): this connection may still be busy with the failed query.
+          broken = error as Error;
+          throw error;
+        }
+        return await turn(() => lost === undefined);
       } finally {
         // Ending the transaction releases the lock; a connection that cannot end it is destroyed, which releases it too.
-        await client.query('COMMIT').catch((error: Error) => (broken = error));
+        broken ??= await endTransaction(client, 'COMMIT');
         client.off('error', onLost);
         client.release(lost ?? broken);
       }

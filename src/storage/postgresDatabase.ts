@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
+import { withinTime } from '../timing';
 
 export interface PostgresOptions {
   /** An idle pooled connection the database ended (restart, failover, pg_terminate_backend): reported, not fatal. */
@@ -28,6 +29,8 @@ export interface PostgresDatabase {
   close(): Promise<void>;
 }
 
+export const QUERY_TIMEOUT_MS = 5_000;
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A 64-bit advisory lock key for a text, the same on every instance. */
@@ -39,9 +42,11 @@ function newPool(url: string, schema: string, max: number, onConnectionLost?: (e
   const pool = new Pool({
     connectionString: url,
     max,
+    // A stalled database fails a turn within about six seconds: its apology still reaches the caller inside a channel's
+    // 15-second budget. Every query here is small; a turn lock has its own, longer wait (conversationLock).
     connectionTimeoutMillis: 5_000,
-    query_timeout: 10_000,
-    statement_timeout: 10_000,
+    query_timeout: QUERY_TIMEOUT_MS,
+    statement_timeout: QUERY_TIMEOUT_MS,
     // Every connection looks in the deployment's schema first; quoted, the name is taken literally.
     options: `-c search_path="${schema}"`,
   });
@@ -49,6 +54,22 @@ function newPool(url: string, schema: string, max: number, onConnectionLost?: (e
   // instance at once when the database restarts. The pool drops that client; the next query gets a fresh one.
   pool.on('error', (error) => onConnectionLost?.(error));
   return pool;
+}
+
+/**
+ * Ends a transaction, or reports why it could not: a connection whose query timed out is still busy with it (pg queues
+ * the next query behind), so a ROLLBACK or COMMIT there would wait out its own timeout. A second is plenty for a
+ * healthy connection; past it, the connection is to be destroyed, which ends the transaction (and its locks) anyway.
+ */
+export async function endTransaction(client: PoolClient, sql: 'COMMIT' | 'ROLLBACK'): Promise<Error | undefined> {
+  const ended = client.query(sql);
+  try {
+    await withinTime(ended, 1_000);
+    return undefined;
+  } catch (error) {
+    ended.catch(() => undefined); // it fails for good once the connection is destroyed
+    return error as Error;
+  }
 }
 
 /** Opens the pools and brings the schema up to date (once, whichever instance gets there first). */
@@ -75,7 +96,7 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
+      broken = await endTransaction(client, 'ROLLBACK');
       throw error;
     } finally {
       client.off('error', onLost);

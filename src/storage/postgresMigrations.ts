@@ -91,4 +91,18 @@ export const POSTGRES_MIGRATIONS: string[] = [
    CREATE INDEX feedback_by_case ON feedback (case_reference);`,
   // The sweep finds abandoned conversations by their last write.
   `CREATE INDEX IF NOT EXISTS bot_state_by_updated_at ON bot_state (updated_at)`,
+  `CREATE TABLE outbox (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('replies', 'after-pending-case')),
+     conversation JSONB NOT NULL,
+     activities JSONB NOT NULL,
+     otherwise JSONB NOT NULL,
+     case_reference TEXT,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TIMESTAMPTZ NOT NULL,
+     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+     last_error TEXT
+   );
+   CREATE INDEX outbox_due ON outbox (status, next_attempt_at);`,
 ];

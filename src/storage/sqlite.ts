@@ -127,6 +127,20 @@ const MIGRATIONS: string[] = [
   // REPLACE deletes the row it replaces without firing the delete trigger: refuse an insert over an existing row.
   `CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;`,
+  `CREATE TABLE outbox (
+     id TEXT PRIMARY KEY,
+     kind TEXT NOT NULL CHECK (kind IN ('replies', 'after-pending-case')),
+     conversation TEXT NOT NULL,
+     activities TEXT NOT NULL,
+     otherwise TEXT NOT NULL,
+     case_reference TEXT,
+     status TEXT NOT NULL CHECK (status IN ('pending', 'failed')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     last_error TEXT
+   );
+   CREATE INDEX outbox_due ON outbox (status, next_attempt_at);`,
 ];
 
 /** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Language } from '../../src/i18n';
-import { createLogger } from '../../src/log';
+import { silentLogger } from '../../src/log';
 import { createApp } from '../../src/server';
 import { i18n, LOCALES, testConfig } from '../support/bot';
 import { inbound, startConnectorStub } from '../support/connectorStub';
@@ -30,9 +30,8 @@ async function startOutageRig(language: Language) {
   const viaProxy = new URL(PG_URL);
   viaProxy.host = `127.0.0.1:${proxy.port}`; // same user, database and parameters; only the host:port changes
   const database = freshPostgresSchema(viaProxy.toString());
-  const logLines: string[] = [];
   const connector = await startConnectorStub();
-  const app = await createApp(testConfig({ storage: database.storage }), createLogger('info', (line) => logLines.push(line)), { now: () => NOW });
+  const app = await createApp(testConfig({ storage: database.storage }), silentLogger, { now: () => NOW });
   const { url } = await app.listen();
   const conversationId = `outage-${randomUUID()}`;
   const t = i18n.getFixedT(language);
@@ -103,7 +102,6 @@ async function startOutageRig(language: Language) {
     untilHealthy,
     answerUpToPhone,
     resumeAtPhone,
-    logLines,
     async close() {
       // The proxy first: whatever still waits on a stalled connection fails now instead of holding the pools open.
       await proxy.close();
@@ -118,13 +116,10 @@ async function startOutageRig(language: Language) {
 async function expectUnhealthyWithinBudget(rig: Awaited<ReturnType<typeof startOutageRig>>, timings: number[]) {
   const { status, ms } = await rig.health();
   timings.push(Math.round(ms));
-  expect(status).toBe(503);
-  expect(ms).toBeLessThan(HEALTH_BUDGET_MS);
+  // Together, so a failure shows both: a probe without its own timeout answers late (or not at all: status 0).
+  expect({ status, withinBudget: ms < HEALTH_BUDGET_MS, ms: Math.round(ms) }).toMatchObject({ status: 503, withinBudget: true });
 }
 
-function report(label: string, values: Record<string, unknown>) {
-  console.log(`[databaseOutage] ${label}: ${JSON.stringify(values)}`);
-}
 
 describe.each(['sv', 'en'] as const)('PostgreSQL unavailable (%s)', (language) => {
   it('database down mid-verification: one apology, 503 health within 1 s, the process keeps serving, and recovery keeps the caller’s place', { timeout: 30_000 }, async () => {
@@ -149,9 +144,8 @@ describe.each(['sv', 'en'] as const)('PostgreSQL unavailable (%s)', (language) =
       await expectUnhealthyWithinBudget(rig, healthMs);
 
       rig.proxy.up();
-      const recoveredAfterMs = await rig.untilHealthy();
+      await rig.untilHealthy();
       await rig.resumeAtPhone();
-      report(`down/${language}`, { healthMs, apologyMs: [Math.round(during.ms), Math.round(again.ms)], recoveredAfterMs: Math.round(recoveredAfterMs) });
     } finally {
       await rig.close();
     }
@@ -212,19 +206,13 @@ describe.each(['sv', 'en'] as const)('PostgreSQL unavailable (%s)', (language) =
       const during = await pending;
       expect(during.status).toBe(200);
       expect(during.said).toEqual([rig.t('errors:turn')]);
-      expect(during.ms).toBeLessThan(40_000);
+      // Inside a channel's 15-second budget: the apology must arrive before the channel gives up on the turn.
+      expect(during.ms).toBeLessThan(15_000);
       await expectUnhealthyWithinBudget(rig, healthMs);
 
       rig.proxy.up();
-      const recoveredAfterMs = await rig.untilHealthy();
+      await rig.untilHealthy();
       await rig.resumeAtPhone();
-      report(`hang/${language}`, {
-        apologyMs: Math.round(during.ms),
-        healthProbes: healthMs.length,
-        healthMaxMs: Math.max(...healthMs),
-        healthMinMs: Math.min(...healthMs),
-        recoveredAfterMs: Math.round(recoveredAfterMs),
-      });
     } finally {
       await rig.close();
     }

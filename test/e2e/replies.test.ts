@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { retryDelay, DEFAULT_REPLY_RETRY, ReplyTimeoutError } from '../../src/bot/replyRetry';
+import { retryDelay, DEFAULT_REPLY_RETRY, ReplyBudgetSpentError, ReplyTimeoutError, safeToSendAgain, withReplyRetries } from '../../src/bot/replyRetry';
 import { createApp, type App } from '../../src/server';
 import { silentLogger } from '../../src/log';
 import { memoryStateStore } from '../../src/storage';
@@ -111,6 +111,25 @@ describe('replies the connector does not take at once', () => {
     expect(retryDelay({ code: 'ECONNREFUSED' }, 1, DEFAULT_REPLY_RETRY, () => 1)).toBe(250);
     expect(retryDelay({ code: 'ECONNRESET' }, 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
     expect(retryDelay(new ReplyTimeoutError(5000), 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
+  });
+
+  it('the turn\'s budget for replies: no try starts and no wait ends past it, and what was not sent may be sent later', async () => {
+    const busy = Object.assign(new Error('busy'), { statusCode: 503 });
+    await expect(withReplyRetries(async () => 'sent', { ...DEFAULT_REPLY_RETRY, deadline: Date.now() - 1 })).rejects.toBeInstanceOf(ReplyBudgetSpentError);
+    expect(safeToSendAgain(new ReplyBudgetSpentError())).toBe(true);
+    let tries = 0;
+    const started = Date.now();
+    const failure = await withReplyRetries(
+      async () => {
+        tries++;
+        throw busy;
+      },
+      { ...DEFAULT_REPLY_RETRY, attempts: 10, baseDelayMs: 200, deadline: Date.now() + 700 },
+    ).catch((error: unknown) => error);
+    expect(failure).toBe(busy);
+    expect(Date.now() - started).toBeLessThan(700);
+    expect(tries).toBeGreaterThanOrEqual(2);
+    expect(safeToSendAgain(failure)).toBe(true);
   });
 
   it('a connector that never answers does not hold the turn: the reply is given up after its time limit', async () => {

@@ -23,6 +23,9 @@ import { createPostgresStateStore } from '../../src/storage/postgres';
 import { openPostgresDatabase, type PostgresDatabase } from '../../src/storage/postgresDatabase';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgresMigrations';
 import { createPostgresConversationLock } from '../../src/storage/conversationLock';
+import type { Outbox, OutboxItem } from '../../src/storage/outbox';
+import { createSqliteOutbox } from '../../src/storage/sqliteOutbox';
+import { createPostgresOutbox } from '../../src/storage/postgresOutbox';
 import type { VerificationAnswers } from '../../src/verification/answers';
 import { NOW } from '../support/facts';
 import { freshPostgresSchema, PG_URL } from '../support/postgres';
@@ -36,6 +39,9 @@ interface Backend {
   subscriptions: SubscriptionService;
   cases: CaseLog;
   state: StateStore;
+  outbox: Outbox;
+  /** A second handle on the same outbox, as another instance would have (SQLite: another connection to the file). */
+  secondOutbox(): Promise<Outbox>;
   /** Seeds the demo accounts again, the way the backend does at start-up. */
   seed(): Promise<boolean>;
   /** Rows in a table, read through the raw database. */
@@ -73,6 +79,14 @@ async function sqliteBackend(): Promise<Backend> {
     subscriptions: createSqliteSubscriptions(db, () => NOW),
     cases: createSqliteCaseLog(db),
     state: createSqliteStateStore(db, false),
+    outbox: createSqliteOutbox(db),
+    secondOutbox: async () => {
+      const other = openSqliteDatabase(db.name);
+      closers.push(async () => {
+        other.close();
+      });
+      return createSqliteOutbox(other);
+    },
     seed: async () => seedDemoAccounts(db, NOW),
     count: async (table) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
     execute: async (sql) => {
@@ -98,6 +112,12 @@ async function postgresBackend(): Promise<Backend> {
     subscriptions: createPostgresSubscriptions(db, () => NOW),
     cases: createPostgresCaseLog(db),
     state: createPostgresStateStore(db, false),
+    outbox: createPostgresOutbox(db),
+    secondOutbox: async () => {
+      const other = await openPostgresDatabase(PG_URL, { schema });
+      closers.push(() => other.close());
+      return createPostgresOutbox(other);
+    },
     seed: () => seedDemoAccountsInPostgres(db, NOW),
     count: async (table) => Number((await db.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${table}`)).rows[0].n),
     execute: async (sql) => {
@@ -135,6 +155,9 @@ function seededAccount(accountId: string): Account {
   return { ...demo.account, subscriptions: [demo.subscription] };
 }
 
+/** Extra handles a test opened (a second instance's outbox), closed after it. */
+const closers: Array<() => Promise<void>> = [];
+
 const FJORDFIKA = { accountId: 'acc-fjordfika', subscriptionId: 'sub-fjordfika-1' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -146,6 +169,7 @@ describe.each(BACKENDS)('%s stores', (_kind, open) => {
   });
 
   afterEach(async () => {
+    await Promise.all(closers.splice(0).map((close) => close()));
     await backend?.close();
   });
 
@@ -514,6 +538,53 @@ describe.each(BACKENDS)('%s stores', (_kind, open) => {
       expect(await backend.state.read([keys.conversationA])).toEqual({});
     });
   });
+
+  describe('Outbox', () => {
+
+  const item = (text: string): OutboxItem => ({
+    kind: 'replies',
+    conversation: { conversation: { id: 'c1' }, serviceUrl: 'http://127.0.0.1:1', channelId: 'webchat' },
+    activities: [{ type: 'message', text }, { type: 'message', text: `${text} (2)`, attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { å: 'ö' } }] }],
+    otherwise: [],
+    caseReference: null,
+  });
+  const at = (ms: number) => new Date(Date.now() + ms);
+
+  it('keeps an entry until it is due, hands it out with what it holds, and forgets it once delivered', async () => {
+    const id = await backend.outbox.add(item('kvitto'), at(60_000));
+    expect(await backend.outbox.claimDue(at(0), at(30_000), 10)).toEqual([]);
+    const [entry] = await backend.outbox.claimDue(at(61_000), at(90_000), 10);
+    expect(entry).toMatchObject({ id, kind: 'replies', attempts: 1, caseReference: null, conversation: item('kvitto').conversation, activities: item('kvitto').activities });
+    expect(entry.createdAt).toBeInstanceOf(Date);
+    // Leased: not handed out again before the lease ends.
+    expect(await backend.outbox.claimDue(at(61_000), at(90_000), 10)).toEqual([]);
+    expect(await backend.outbox.counts()).toEqual({ pending: 1, failed: 0 });
+    await backend.outbox.done(id);
+    expect(await backend.outbox.counts()).toEqual({ pending: 0, failed: 0 });
+  });
+
+  it('a later try carries only what is left, and counts its attempts; a given-up entry is kept as failed and never handed out', async () => {
+    const id = await backend.outbox.add({ ...item('kvitto'), kind: 'after-pending-case', caseReference: 'CX-ABCD-23', otherwise: [{ type: 'message', text: 'inte gjort' }] }, at(0));
+    const [first] = await backend.outbox.claimDue(at(1_000), at(2_000), 10);
+    expect(first).toMatchObject({ kind: 'after-pending-case', caseReference: 'CX-ABCD-23', otherwise: [{ type: 'message', text: 'inte gjort' }] });
+    await backend.outbox.retryLater(id, { kind: 'replies', activities: [{ type: 'message', text: 'kvitto (2)' }] }, at(0), 'HTTP 503');
+    const [second] = await backend.outbox.claimDue(at(1_000), at(2_000), 10);
+    expect(second).toMatchObject({ id, kind: 'replies', attempts: 2, activities: [{ type: 'message', text: 'kvitto (2)' }] });
+    await backend.outbox.giveUp(id, 'HTTP 500');
+    expect(await backend.outbox.claimDue(at(100_000), at(200_000), 10)).toEqual([]);
+    expect(await backend.outbox.counts()).toEqual({ pending: 0, failed: 1 });
+  });
+
+  it('two instances claiming at the same moment never get the same entry', async () => {
+    const other = await backend.secondOutbox();
+    const ids = await Promise.all(Array.from({ length: 30 }, (_unused, n) => backend.outbox.add(item(`kvitto ${n}`), at(0))));
+    const claims = await Promise.all([0, 1, 2, 3].map((n) => (n % 2 === 0 ? backend.outbox : other).claimDue(at(1_000), at(60_000), 10)));
+    const claimed = claims.flat().map((entry) => entry.id);
+    expect(new Set(claimed).size).toBe(claimed.length);
+    expect(claimed.length).toBe(30);
+    expect(new Set(claimed)).toEqual(new Set(ids));
+  });
+  });
 });
 
 describe('PostgreSQL only', () => {
@@ -610,6 +681,21 @@ describe('PostgreSQL only', () => {
         Promise.race([work, sleep(ms).then(() => Promise.reject(new Error(`still waiting for the lock after ${ms} ms`)))]);
       expect(await within(2_000, lockTwo.run(key, async () => 'two ran'))).toBe('two ran');
       expect(await within(2_000, lockOne.run(key, async () => 'one ran'))).toBe('one ran');
+    });
+
+    it('a turn whose lock connection the database ends learns that it no longer holds the lock', async () => {
+      const name = `lock-${randomUUID().slice(0, 8)}`;
+      const db = await openPostgresDatabase(`${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${name}`, { schema });
+      opened.push(db);
+      const lock = createPostgresConversationLock(db);
+      const admin = await openDb(schema);
+      const seen = await lock.run(`conformance/${randomUUID()}`, async (stillHeld) => {
+        const before = stillHeld();
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
+        await sleep(300);
+        return { before, after: stillHeld() };
+      });
+      expect(seen).toEqual({ before: true, after: false });
     });
   });
 });

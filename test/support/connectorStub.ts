@@ -14,6 +14,11 @@ export interface ReceivedReply {
  */
 export async function startConnectorStub() {
   const replies: ReceivedReply[] = [];
+  /**
+   * `failWith`: a status to refuse every message with (an outage), undefined to take them again. `script`: statuses for
+   * the next messages, one each, before they are taken again.
+   */
+  const control: { failWith?: number; refused: number; script: Array<{ status: number; headers?: Record<string, string> }> } = { refused: 0, script: [] };
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     const body = await new Promise<string>((resolve) => {
       let data = '';
@@ -21,6 +26,14 @@ export async function startConnectorStub() {
       req.on('end', () => resolve(data));
     });
     if (req.method === 'POST' && /^\/v3\/conversations\/[^/]+\/activities/.test(req.url ?? '')) {
+      // Messages are refused while failing, or by the next answers of the script (each used once).
+      const refusal = JSON.parse(body).type === 'message' ? (control.failWith !== undefined ? { status: control.failWith } : control.script.shift()) : undefined;
+      if (refusal) {
+        control.refused++;
+        res.writeHead(refusal.status, { 'content-type': 'application/json', ...refusal.headers });
+        res.end('{"error":{"code":"ServiceError"}}');
+        return;
+      }
       replies.push({ path: req.url ?? '', authorization: req.headers.authorization, activity: JSON.parse(body) });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: `reply-${replies.length}` }));
@@ -33,6 +46,7 @@ export async function startConnectorStub() {
   return {
     url: `http://127.0.0.1:${port}`,
     replies,
+    control,
     /** The text of the messages sent to one conversation, in order. */
     textsFor: (conversationId: string) =>
       replies.filter((r) => r.activity.conversation?.id === conversationId && r.activity.type === 'message').map((r) => r.activity.text ?? ''),

@@ -1,0 +1,21 @@
+import type { TurnContext } from 'botbuilder';
+
+const STILL_HELD = Symbol('conversationLockStillHeld');
+
+/** The turn runs under its conversation's lock (across instances); this says whether the lock is still held. */
+export function setTurnLock(context: TurnContext, stillHeld: () => boolean): void {
+  context.turnState.set(STILL_HELD, stillHeld);
+}
+
+/** Whether the turn may still save: false once the lock's connection was lost (another instance may be running). */
+export function turnLockHeld(context: TurnContext): boolean {
+  const stillHeld = context.turnState.get(STILL_HELD) as (() => boolean) | undefined;
+  return stillHeld ? stillHeld() : true;
+}
+
+export class TurnLockLostError extends Error {
+  constructor() {
+    super('the conversation lock was lost during the turn; its state is not saved');
+    this.name = 'TurnLockLostError';
+  }
+}
