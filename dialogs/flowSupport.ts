@@ -44,6 +44,8 @@ export interface FlowDeps extends InterruptibleDeps {
   logger: Logger;
   /** Messages owed to the caller later (the receipt of a change the backend could not make yet). */
   outbox: Outbox;
+  /** The worker's first try waits this long: the turn's own replies ("I'll keep trying") go first. */
+  outboxGraceMs: number;
 }
 
 /** What MainDialog hands every account flow once the caller is verified as an admin. */

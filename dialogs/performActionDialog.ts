@@ -113,7 +113,7 @@ export class PerformActionDialog extends InterruptibleDialog {
       if (!pending) return;
       const done = [{ type: ActivityTypes.Message, text: t('action:followUp.done') }, this.receipt(step, pending.reference, pending.details.dates as ActionDates)];
       const otherwise = [{ type: ActivityTypes.Message, text: t('action:followUp.notDone', { subscription: render(t, options.subscription), handoff: handoffReference }) }];
-      await this.deps.outbox.add({ kind: 'after-pending-case', conversation: referenceFor(step.context), activities: asJson(done), otherwise: asJson(otherwise), caseReference: pending.reference }, new Date());
+      await this.deps.outbox.add({ kind: 'after-pending-case', conversation: referenceFor(step.context), activities: asJson(done), otherwise: asJson(otherwise), caseReference: pending.reference }, new Date(Date.now() + this.deps.outboxGraceMs));
       await step.context.sendActivity(t('action:willKeepTrying'));
     } catch (error) {
       // The store is away too: the colleague settles the pending case, as the hand-off says.

@@ -31,6 +31,7 @@ const envSchema = z
     MAX_QUEUED_TURNS: integer(1, 100_000).default(1000),
     OUTBOX_INTERVAL_MS: integer(100, 600_000).default(5000),
     OUTBOX_MAX_AGE_HOURS: integer(1, 720).default(24),
+    OUTBOX_GRACE_MS: integer(0, 600_000).default(30_000),
     DEFAULT_LOCALE: z.enum(LANGUAGES).default('sv'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     // `sqlite` is the earlier name of `embedded` (the accounts live in the STORAGE database).
@@ -120,8 +121,11 @@ export interface AppConfig {
   conversationRetentionMinutes: number;
   /** Turns of one conversation waiting on this instance before more are refused with 503. */
   maxQueuedTurns: number;
-  /** The outbox worker looks for owed receipts this often; one not delivered within maxAgeHours is left to a person. */
-  outbox: { intervalMs: number; maxAgeHours: number };
+  /**
+   * The outbox worker looks for owed receipts this often; one not delivered within maxAgeHours is left to a person. A
+   * new entry is left to the worker only after graceMs (the turn is still delivering it, or still saying why).
+   */
+  outbox: { intervalMs: number; maxAgeHours: number; graceMs: number };
   defaultLanguage: Env['DEFAULT_LOCALE'];
   logLevel: Env['LOG_LEVEL'];
   directory:
@@ -188,7 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       sqlitePath: e.STORAGE === 'memory' ? ':memory:' : e.SQLITE_PATH,
       conversationRetentionMinutes: e.CONVERSATION_RETENTION_MINUTES,
       maxQueuedTurns: e.MAX_QUEUED_TURNS,
-      outbox: { intervalMs: e.OUTBOX_INTERVAL_MS, maxAgeHours: e.OUTBOX_MAX_AGE_HOURS },
+      outbox: { intervalMs: e.OUTBOX_INTERVAL_MS, maxAgeHours: e.OUTBOX_MAX_AGE_HOURS, graceMs: e.OUTBOX_GRACE_MS },
       defaultLanguage: e.DEFAULT_LOCALE,
       logLevel: e.LOG_LEVEL,
       directory:

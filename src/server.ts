@@ -1,6 +1,6 @@
 import restify, { type Request, type Response as RestifyResponse, type Server } from 'restify';
 import { ConfigurationBotFrameworkAuthentication, type Activity, type ConversationReference } from 'botbuilder';
-import { ChannelAdapter } from './bot/channelAdapter';
+import { ChannelAdapter, startReplyBudget } from './bot/channelAdapter';
 import { z } from 'zod';
 import type { AppConfig } from './config';
 import type { Logger } from './log';
@@ -41,7 +41,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   const adapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.auth));
   adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
   const turns = createTurnQueue(config.maxQueuedTurns);
-  // updated_at is written with the machine's clock, so the sweep reads that clock too.
+  // updated_at is real time (the machine's clock, or PostgreSQL's), never the policy clock that tests may stop.
   const outboxWorker = startOutboxWorker({
     outbox: runtime.outbox,
     deliver: (conversation, activity) => deliverProactively(adapter, config.auth.MicrosoftAppId, conversation, activity),
@@ -109,6 +109,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
         (context) =>
           runtime.conversationLock.run(key, (stillHeld) => {
             setTurnLock(context, stillHeld);
+            startReplyBudget(context);
             return runtime.bot.run(context);
           }),
         (turn) => turns.run(key, turn),
@@ -165,9 +166,11 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     close: async () => {
       stopping = true;
       sweep.stop();
-      outboxWorker.stop();
+      const outboxStopped = outboxWorker.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const finished = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+      const turnsFinished = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+      // A pass of the outbox worker in flight finishes too, so its claims are settled before the store closes.
+      const finished = Promise.all([turnsFinished, outboxStopped]);
       const limit = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), config.shutdownDrainMs).unref());
       if ((await Promise.race([finished, limit])) === 'timeout') logger.warn('server.drain-timeout', { inFlight, limitMs: config.shutdownDrainMs });
       // Idle keep-alive connections would hold server.close open; nothing is running on them any more.

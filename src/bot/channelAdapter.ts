@@ -50,12 +50,7 @@ export class ChannelAdapter extends CloudAdapter {
     } catch (error) {
       return isTokenRejection(error) ? { kind: 'unauthorized', error } : { kind: 'identity-unavailable', error };
     }
-    const timed = (context: TurnContext) => {
-      // The channel's budget counts from the turn's start; whatever is left of it is the replies' budget.
-      context.turnState.set(REPLY_DEADLINE, Date.now() + TURN_REPLY_BUDGET_MS);
-      return logic(context);
-    };
-    const invokeResponse = await schedule(() => this.processActivity(authenticated, activity, timed));
+    const invokeResponse = await schedule(() => this.processActivity(authenticated, activity, logic));
     return { kind: 'processed', status: invokeResponse?.status ?? 200, body: invokeResponse?.body };
   }
 }
@@ -71,6 +66,14 @@ function withoutPipelineRetries(connector: unknown): void {
 
 /** The name @azure/core-rest-pipeline gives its default retry policy (exponential, throttling and system errors). */
 const SDK_RETRY_POLICY = 'defaultRetryPolicy';
+
+/**
+ * The replies' budget counts from here: call it when the turn really starts (after it got its conversation's lock,
+ * which may have meant waiting for another instance), not when the request arrived.
+ */
+export function startReplyBudget(context: TurnContext): void {
+  context.turnState.set(REPLY_DEADLINE, Date.now() + TURN_REPLY_BUDGET_MS);
+}
 
 function isTokenRejection(error: unknown): boolean {
   // The SDK reports a metadata or key download failure as an AuthenticationError too, but with status 500.

@@ -9,7 +9,7 @@ import { withinTime } from '../timing';
  */
 const RETRIED = new Set([412, 429, 502, 503, 504]);
 /** Network errors that mean the request never reached the connector. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'NOT_SENT']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export interface ReplyRetryOptions {
   /** Tries in all, the first included. */
@@ -20,9 +20,14 @@ export interface ReplyRetryOptions {
   maxDelayMs: number;
   /** One try that has not been answered by then has failed (a connector that never answers must not hold the turn). */
   timeoutMs: number;
-  /** No try starts, and no wait ends, after this time (ms since the epoch): the turn's budget for all its replies. */
+  /**
+   * No retry starts, and no wait ends, after this time (ms since the epoch): the turn's budget for all its replies.
+   * Every reply still gets its first try (at least two seconds of it): a spent budget must not silence a turn.
+   */
   deadline?: number;
 }
+
+const FIRST_TRY_MIN_MS = 2_000;
 
 /** Inside Teams' 15-second budget for a turn: 4 tries, waits of at most 3 s, 5 s per try (the adapter adds the turn's deadline). */
 export const DEFAULT_REPLY_RETRY: ReplyRetryOptions = { attempts: 4, baseDelayMs: 250, maxDelayMs: 3_000, timeoutMs: 5_000 };
@@ -38,15 +43,6 @@ export class ReplyTimeoutError extends Error {
   constructor(ms: number) {
     super(`${ms}ms`); // the name says what happened; the message, after how long
     this.name = 'ReplyTimeoutError';
-  }
-}
-
-/** The turn's time for replies ran out before this one could be tried (again): it was not sent, so it may be later. */
-export class ReplyBudgetSpentError extends Error {
-  readonly code = 'NOT_SENT';
-  constructor() {
-    super('reply-budget-spent');
-    this.name = 'ReplyBudgetSpentError';
   }
 }
 
@@ -84,8 +80,7 @@ export function retryDelay(error: unknown, attempt: number, options: ReplyRetryO
 export async function withReplyRetries<T>(send: () => Promise<T>, options: ReplyRetryOptions = DEFAULT_REPLY_RETRY, sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))): Promise<T> {
   const left = () => (options.deadline ?? Infinity) - Date.now();
   for (let attempt = 1; ; attempt++) {
-    if (left() <= 0) throw new ReplyBudgetSpentError();
-    const timeoutMs = Math.min(options.timeoutMs, left());
+    const timeoutMs = Math.min(options.timeoutMs, attempt === 1 ? Math.max(left(), FIRST_TRY_MIN_MS) : left());
     try {
       return await withinTime(send(), timeoutMs, () => new ReplyTimeoutError(timeoutMs));
     } catch (error) {

@@ -10,7 +10,7 @@ import { holdReplies } from './heldReplies';
 import { committedThisTurn } from '../conversation/committed';
 import type { Logger } from '../log';
 import { continueSession, type CallerSession } from '../verification/session';
-import type { Outbox } from '../storage/outbox';
+import type { Outbox, OutboxClaim } from '../storage/outbox';
 import { asJson, referenceFor } from '../conversation/reference';
 import { TurnLockLostError, turnLockHeld } from '../conversation/turnLock';
 import { safeToSendAgain } from './replyRetry';
@@ -45,10 +45,9 @@ export interface SupportBotDeps {
   masks: TranscriptMasks;
   /** Where a receipt waits until the connector has taken it. */
   outbox: Outbox;
+  /** A receipt owed is left to the outbox worker only after this long: the turn itself is delivering it first. */
+  outboxGraceMs: number;
 }
-
-/** A receipt owed is left to the outbox worker only after this long: the turn itself is trying to deliver it first. */
-const OUTBOX_GRACE_MS = 30_000;
 
 /** Thin glue: picks the caller's language, runs the main dialog, saves state. Conversation logic lives in dialogs/. */
 export class SupportBot extends ActivityHandler {
@@ -150,6 +149,7 @@ export class SupportBot extends ActivityHandler {
     const tooLong = (context.activity.text?.length ?? 0) > this.deps.maxMessageChars;
     if (!tooLong) await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
     const replies = holdReplies(context);
+    let owed: OutboxClaim | undefined;
     try {
       if (tooLong) {
         // Not read at all, so the caller keeps their place and answers the same question again.
@@ -161,6 +161,10 @@ export class SupportBot extends ActivityHandler {
         profile.language = turnLanguage(context);
         profile.languageChosen = true;
       }
+      // A receipt (something was done this turn) goes into the outbox before the state is saved: once the turn
+      // counts as handled, the receipt reaches the caller even if the connector does not take it now, or this
+      // instance dies before it is sent.
+      if (committedThisTurn(context)) owed = await this.keepInOutbox(context, replies.held());
       // Another instance may be running this conversation once the lock is gone: saving now could overwrite its turn.
       if (!turnLockHeld(context)) throw new TurnLockLostError();
       // The conversation last: if it is saved, the caller's place moved, and the replies must be said.
@@ -176,25 +180,23 @@ export class SupportBot extends ActivityHandler {
       // the conversation is not kept, and a repeated answer finds the same case (idempotency).
       this.deps.logger.error('turn.state-not-saved-after-action', { error: error as Error });
     }
-    // A receipt (something was done this turn) is kept in the outbox before it is sent, so it reaches the caller even
-    // if the connector does not take it now, or this instance dies while sending it.
-    const owed = committedThisTurn(context) ? await this.keepInOutbox(context, replies.held()) : undefined;
+    let failure: unknown;
     try {
       await replies.release();
-      if (owed) await this.deps.outbox.done(owed);
     } catch (error) {
-      // The state is saved; the channel would not take a reply even after retries. Said once in the log, not as an
-      // apology that "nothing has been changed" (something may have been).
+      failure = error;
+      // The channel would not take a reply even after retries. Said once in the log, not as an apology that "nothing
+      // has been changed" (something may have been).
       this.deps.logger.error('turn.replies-not-delivered', { error: error as Error, inOutbox: owed !== undefined });
-      if (owed) await this.leaveToOutbox(owed, replies.unsent(), error);
     }
+    if (owed) await this.settleOutbox(owed, failure === undefined ? undefined : { unsent: replies.unsent(), error: failure });
   }
 
-  private async keepInOutbox(context: TurnContext, activities: Array<Partial<Activity>>): Promise<string | undefined> {
+  private async keepInOutbox(context: TurnContext, activities: Array<Partial<Activity>>): Promise<OutboxClaim | undefined> {
     if (activities.length === 0) return undefined;
     try {
       const item = { kind: 'replies' as const, conversation: referenceFor(context), activities: asJson(activities), otherwise: [], caseReference: null };
-      return await this.deps.outbox.add(item, new Date(Date.now() + OUTBOX_GRACE_MS));
+      return await this.deps.outbox.add(item, new Date(Date.now() + this.deps.outboxGraceMs));
     } catch (error) {
       // The store is away: the receipt is still said now, only without the safety net.
       this.deps.logger.error('turn.outbox-unavailable', { error: error as Error });
@@ -202,12 +204,14 @@ export class SupportBot extends ActivityHandler {
     }
   }
 
-  private async leaveToOutbox(id: string, unsent: Array<Partial<Activity>>, error: unknown): Promise<void> {
-    const message = (error as Error)?.message ?? String(error);
+  /** Delivered: the entry goes. Not delivered: what is left waits for the worker, unless it may have been posted. */
+  private async settleOutbox(owed: OutboxClaim, failed: { unsent: Array<Partial<Activity>>; error: unknown } | undefined): Promise<void> {
     try {
-      if (safeToSendAgain(error)) await this.deps.outbox.retryLater(id, { kind: 'replies', activities: asJson(unsent) }, new Date(), message);
-      else await this.deps.outbox.giveUp(id, message); // it may have been posted: an agent looks, the caller is not told twice
+      if (!failed) await this.deps.outbox.done(owed);
+      else if (safeToSendAgain(failed.error)) await this.deps.outbox.retryLater(owed, { kind: 'replies', activities: asJson(failed.unsent) }, new Date(), (failed.error as Error)?.message ?? String(failed.error));
+      else await this.deps.outbox.giveUp(owed, (failed.error as Error)?.message ?? String(failed.error)); // it may have been posted: an agent looks, the caller is not told twice
     } catch (storeError) {
+      // The entry stays as it was: if the receipt was delivered, the worker may send it once more after the grace time.
       this.deps.logger.error('turn.outbox-unavailable', { error: storeError as Error });
     }
   }

@@ -12,7 +12,10 @@ export function referenceFor(context: TurnContext): JsonObject {
   return JSON.parse(JSON.stringify({ ...reference, user, conversation })) as JsonObject;
 }
 
-/** Activities as the outbox keeps them: plain JSON. */
+/**
+ * Activities as the outbox keeps them: plain JSON, without the addressing the SDK filled in (the caller's display name
+ * is in `recipient`); the proactive send addresses them again from the stored conversation reference.
+ */
 export function asJson(activities: Array<Partial<Activity>>): JsonObject[] {
-  return JSON.parse(JSON.stringify(activities)) as JsonObject[];
+  return activities.map(({ from: _from, recipient: _recipient, conversation: _conversation, serviceUrl: _serviceUrl, channelId: _channelId, ...content }) => JSON.parse(JSON.stringify(content)) as JsonObject);
 }

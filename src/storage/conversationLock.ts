@@ -14,6 +14,8 @@ export interface ConversationLock {
 
 /** How long a turn waits for the one before it in the same conversation on another instance. */
 const LOCK_WAIT_MS = 30_000;
+/** Longer than any turn: the turn-level timeouts (replies 12 s, backends, queries) all end well before it. */
+const LOCK_IDLE_LIMIT_MS = 120_000;
 
 /** One instance, or an embedded database only one instance uses: the in-process queue is all that is needed. */
 export const NO_CROSS_INSTANCE_LOCK: ConversationLock = { run: (_key, turn) => turn(() => true) };
@@ -39,6 +41,8 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           await client.query('BEGIN');
           // The turn before, on another instance, may take longer than a query may (backends, reply retries).
           await client.query(`SET LOCAL statement_timeout = ${LOCK_WAIT_MS}`);
+          // A holder that went quiet (its host gone without closing the connection) loses the lock after this long.
+          await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${LOCK_IDLE_LIMIT_MS}`);
           await client.query({ text: 'SELECT pg_advisory_xact_lock($1)', values: [advisoryKey(`${db.schema}/conversation/${conversationKey}`)], query_timeout: LOCK_WAIT_MS + 1_000 } as QueryConfig);
         } catch (error) {
           // Not locked (the database is away or stalled): this connection may still be busy with the failed query.

@@ -20,27 +20,38 @@ export interface OutboxItem {
   caseReference: string | null;
 }
 
-export interface OutboxEntry extends OutboxItem {
+/**
+ * An entry as held by one claimant: the turn that added it, or the worker that claimed it. Changes need the token,
+ * so a worker whose lease ran out (and whose entry another instance now holds) cannot finish or re-plan it.
+ */
+export interface OutboxClaim {
   id: string;
+  token: string;
+}
+
+export interface OutboxEntry extends OutboxItem {
+  claim: OutboxClaim;
   /** Deliveries tried by the worker so far, this one included once claimed. */
   attempts: number;
   createdAt: Date;
 }
 
 export interface Outbox {
-  /** Keeps the item; the worker first looks at it at `firstAttemptAt` (the turn itself tries before that). */
-  add(item: OutboxItem, firstAttemptAt: Date): Promise<string>;
+  /** Keeps the item, held by the caller of add; the worker first looks at it at `firstAttemptAt` (the turn tries first). */
+  add(item: OutboxItem, firstAttemptAt: Date): Promise<OutboxClaim>;
   /**
-   * Up to `limit` entries due at `now`, claimed: no other claim (on any instance) sees them again before `leaseUntil`,
-   * so two workers never send the same receipt at once.
+   * The oldest entry due at `now`, claimed: no other claim (on any instance) sees it again before `leaseUntil`, so two
+   * workers never send the same receipt at once; undefined when none is due.
    */
-  claimDue(now: Date, leaseUntil: Date, limit: number): Promise<OutboxEntry[]>;
-  /** Delivered (or nothing left to deliver): forgotten. */
-  done(id: string): Promise<void>;
-  /** Not delivered yet: what is left (and how it is to be sent now) is tried again at `at`. */
-  retryLater(id: string, left: Pick<OutboxItem, 'kind' | 'activities'>, at: Date, error: string): Promise<void>;
+  claimNext(now: Date, leaseUntil: Date): Promise<OutboxEntry | undefined>;
+  /** Delivered (or nothing left to deliver): forgotten. False when the claim was no longer this holder's. */
+  done(claim: OutboxClaim): Promise<boolean>;
+  /** What is left (and how it is to be sent now) is tried again at `at`. False when the claim was no longer this holder's. */
+  retryLater(claim: OutboxClaim, left: Pick<OutboxItem, 'kind' | 'activities'>, at: Date, error: string): Promise<boolean>;
   /** Will not be delivered by the worker (too old, or the connector may have posted it): kept, failed, for a person to see. */
-  giveUp(id: string, error: string): Promise<void>;
+  giveUp(claim: OutboxClaim, error: string): Promise<boolean>;
+  /** Deletes failed entries created before `before`: kept long enough for a person, not for ever. Returns how many. */
+  purgeFailed(before: Date): Promise<number>;
   /** How many entries wait, and how many were given up: for health and tests. */
   counts(): Promise<{ pending: number; failed: number }>;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
 import { withinTime } from '../timing';
 
@@ -30,6 +30,7 @@ export interface PostgresDatabase {
 }
 
 export const QUERY_TIMEOUT_MS = 5_000;
+const MIGRATION_TIMEOUT_MS = 300_000;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -45,6 +46,9 @@ function newPool(url: string, schema: string, max: number, onConnectionLost?: (e
     // A stalled database fails a turn within about six seconds: its apology still reaches the caller inside a channel's
     // 15-second budget. Every query here is small; a turn lock has its own, longer wait (conversationLock).
     connectionTimeoutMillis: 5_000,
+    // A host that vanished (a lost VM, a network split) is noticed in minutes, not the operating system's two hours.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     query_timeout: QUERY_TIMEOUT_MS,
     statement_timeout: QUERY_TIMEOUT_MS,
     // Every connection looks in the deployment's schema first; quoted, the name is taken literally.
@@ -132,14 +136,17 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
  * take turns through a transaction-scoped advisory lock, so no step runs twice.
  */
 async function migrate(database: PostgresDatabase, schema: string): Promise<void> {
+  // A step may take long on a big table, and an instance starting beside another waits for its migration.
+  const slow = (text: string, values?: unknown[]): QueryConfig => ({ text, values, query_timeout: MIGRATION_TIMEOUT_MS } as QueryConfig);
   await database.transaction(async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [advisoryKey(`migrations/${schema}`)]);
+    await client.query(`SET LOCAL statement_timeout = ${MIGRATION_TIMEOUT_MS}`);
+    await client.query(slow('SELECT pg_advisory_xact_lock($1)', [advisoryKey(`migrations/${schema}`)]));
     // Inside the lock: two instances creating the schema at once would otherwise collide even with IF NOT EXISTS.
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
     const { rows } = await client.query<{ version: number }>('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations');
     for (let version = rows[0].version; version < POSTGRES_MIGRATIONS.length; version++) {
-      await client.query(POSTGRES_MIGRATIONS[version]);
+      await client.query(slow(POSTGRES_MIGRATIONS[version]));
       await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version + 1]);
     }
   });

@@ -105,4 +105,5 @@ export const POSTGRES_MIGRATIONS: string[] = [
      last_error TEXT
    );
    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);`,
+  `ALTER TABLE outbox ADD COLUMN claim_token TEXT`,
 ];

@@ -11,29 +11,32 @@ interface OutboxRow {
   case_reference: string | null;
   attempts: number;
   created_at: Date;
+  claim_token: string;
 }
 
 /** The outbox in PostgreSQL: instances claim entries with SKIP LOCKED, so each is delivered by one of them. */
 export function createPostgresOutbox(db: PostgresDatabase): Outbox {
   return {
     async add(item, firstAttemptAt) {
-      const id = randomUUID();
+      const held = { id: randomUUID(), token: randomUUID() };
       await db.query(
-        `INSERT INTO outbox (id, kind, conversation, activities, otherwise, case_reference, status, attempts, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7)`,
-        [id, item.kind, JSON.stringify(item.conversation), JSON.stringify(item.activities), JSON.stringify(item.otherwise), item.caseReference, firstAttemptAt],
+        `INSERT INTO outbox (id, kind, conversation, activities, otherwise, case_reference, status, attempts, next_attempt_at, claim_token)
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8)`,
+        [held.id, item.kind, JSON.stringify(item.conversation), JSON.stringify(item.activities), JSON.stringify(item.otherwise), item.caseReference, firstAttemptAt, held.token],
       );
-      return id;
+      return held;
     },
-    async claimDue(now, leaseUntil, limit) {
+    async claimNext(now, leaseUntil) {
       const { rows } = await db.query<OutboxRow>(
-        `UPDATE outbox SET next_attempt_at = $2, attempts = attempts + 1
-         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        `UPDATE outbox SET next_attempt_at = $2, attempts = attempts + 1, claim_token = $3
+         WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
          RETURNING *`,
-        [now, leaseUntil, limit],
+        [now, leaseUntil, randomUUID()],
       );
-      return rows.map((row) => ({
-        id: row.id,
+      const row = rows[0];
+      if (!row) return undefined;
+      return {
+        claim: { id: row.id, token: row.claim_token },
         kind: row.kind,
         conversation: row.conversation,
         activities: row.activities,
@@ -41,16 +44,27 @@ export function createPostgresOutbox(db: PostgresDatabase): Outbox {
         caseReference: row.case_reference,
         attempts: row.attempts,
         createdAt: row.created_at,
-      }));
+      };
     },
-    async done(id) {
-      await db.query('DELETE FROM outbox WHERE id = $1', [id]);
+    async done({ id, token }) {
+      return (await db.query('DELETE FROM outbox WHERE id = $1 AND claim_token = $2', [id, token])).rowCount === 1;
     },
-    async retryLater(id, left, at, error) {
-      await db.query("UPDATE outbox SET kind = $2, activities = $3, next_attempt_at = $4, last_error = $5 WHERE id = $1 AND status = 'pending'", [id, left.kind, JSON.stringify(left.activities), at, error]);
+    async retryLater({ id, token }, left, at, error) {
+      const { rowCount } = await db.query("UPDATE outbox SET kind = $3, activities = $4, next_attempt_at = $5, last_error = $6 WHERE id = $1 AND claim_token = $2 AND status = 'pending'", [
+        id,
+        token,
+        left.kind,
+        JSON.stringify(left.activities),
+        at,
+        error,
+      ]);
+      return rowCount === 1;
     },
-    async giveUp(id, error) {
-      await db.query("UPDATE outbox SET status = 'failed', last_error = $2 WHERE id = $1", [id, error]);
+    async giveUp({ id, token }, error) {
+      return (await db.query("UPDATE outbox SET status = 'failed', last_error = $3 WHERE id = $1 AND claim_token = $2", [id, token, error])).rowCount === 1;
+    },
+    async purgeFailed(before) {
+      return (await db.query("DELETE FROM outbox WHERE status = 'failed' AND created_at < $1", [before])).rowCount;
     },
     async counts() {
       const { rows } = await db.query<{ status: string; n: string }>('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status');

@@ -141,6 +141,7 @@ const MIGRATIONS: string[] = [
      last_error TEXT
    );
    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);`,
+  `ALTER TABLE outbox ADD COLUMN claim_token TEXT`,
 ];
 
 /** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/server';
-import { silentLogger } from '../../src/log';
+import { createLogger } from '../../src/log';
 import type { Language } from '../../src/i18n';
 import { openSqliteDatabase } from '../../src/storage/sqlite';
 import { createSqliteSubscriptions } from '../../src/subscriptions/sqliteSubscriptions';
@@ -32,6 +32,8 @@ async function startBot(options: { intervalMs: number; switchableBilling?: boole
   const path = join(dir, 'bot.sqlite');
   const connector = await startConnectorStub();
   const billing = { down: false };
+  /** The bot's log, kept so that a failure can say what the outbox did. */
+  const events: string[] = [];
   let subscriptions: SubscriptionService | undefined;
   if (options.switchableBilling) {
     // The real embedded service on the same file, behind a switch: while "down" it fails the way an unreachable API does.
@@ -43,7 +45,7 @@ async function startBot(options: { intervalMs: number; switchableBilling?: boole
       }) as SubscriptionService[K];
     subscriptions = { turnOffAutoRenew: guarded('turnOffAutoRenew'), cancelNow: guarded('cancelNow'), fastRevoke: guarded('fastRevoke'), reactivate: guarded('reactivate') };
   }
-  const app: App = await createApp(testConfig({ storage: { kind: 'sqlite', path }, sqlitePath: path, outbox: { intervalMs: options.intervalMs, maxAgeHours: 24 } }), silentLogger, { now: () => NOW, subscriptions });
+  const app: App = await createApp(testConfig({ storage: { kind: 'sqlite', path }, sqlitePath: path, outbox: { intervalMs: options.intervalMs, maxAgeHours: 24, graceMs: 1_500 } }), createLogger('info', (line) => events.push(line)), { now: () => NOW, subscriptions });
   const { url } = await app.listen();
   const say = async (conversationId: string, language: Language, text: string) => {
     const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(inbound(connector.url, conversationId, { type: 'message', text, locale: LOCALES[language] })) });
@@ -54,8 +56,17 @@ async function startBot(options: { intervalMs: number; switchableBilling?: boole
     app,
     connector,
     billing,
+    outboxEvents: () => events.filter((line) => /"event":"(?:outbox|turn)\./.test(line)).map((line) => line.slice(0, 300)),
     say,
     texts: (conversationId: string) => connector.replies.filter((r) => r.activity.conversation?.id === conversationId && r.activity.type === 'message').map((r) => replyText(r.activity)),
+    outboxRows: () => {
+      const handle = db();
+      try {
+        return handle.prepare('SELECT * FROM outbox').all();
+      } finally {
+        handle.close();
+      }
+    },
     caseRows: () => {
       const handle = db();
       try {
@@ -106,7 +117,10 @@ describe('receipts the connector does not take in the turn come from the outbox'
     expect(bot.texts(id).join('\n')).not.toMatch(CASE_IN_TEXT);
 
     bot.connector.control.failWith = undefined;
-    await eventually(() => CASE_IN_TEXT.test(bot!.texts(id).join('\n')), 15_000);
+    // Within the worker's longest wait (twelve intervals) plus one delivery with its own retries, with room for a busy CI.
+    await eventually(() => CASE_IN_TEXT.test(bot!.texts(id).join('\n')), 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}; the outbox did:\n${bot!.outboxEvents().join('\n')}`);
+    });
     const [{ reference }] = bot.caseRows();
     const receipts = bot.connector.replies.filter((r) => r.activity.conversation?.id === id && (r.activity.summary ?? '').includes(reference));
     expect(receipts).toHaveLength(1);
@@ -148,6 +162,10 @@ describe('receipts the connector does not take in the turn come from the outbox'
     await sleep(600);
     expect(bot.connector.control.refused).toBe(1);
     expect(await bot.app.runtime.outbox.counts()).toEqual({ pending: 0, failed: 1 });
+    // Kept for a person, without the caller's display name (the channel's "from.name"): only where to reach them.
+    const stored = JSON.stringify(bot.outboxRows());
+    expect(stored).toMatch(CASE_IN_TEXT);
+    expect(stored).not.toContain('Caller');
   });
 });
 

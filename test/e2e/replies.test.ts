@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { retryDelay, DEFAULT_REPLY_RETRY, ReplyBudgetSpentError, ReplyTimeoutError, safeToSendAgain, withReplyRetries } from '../../src/bot/replyRetry';
+import { retryDelay, DEFAULT_REPLY_RETRY, ReplyTimeoutError, safeToSendAgain, withReplyRetries } from '../../src/bot/replyRetry';
 import { createApp, type App } from '../../src/server';
 import { silentLogger } from '../../src/log';
 import { memoryStateStore } from '../../src/storage';
@@ -113,10 +113,20 @@ describe('replies the connector does not take at once', () => {
     expect(retryDelay(new ReplyTimeoutError(5000), 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
   });
 
-  it('the turn\'s budget for replies: no try starts and no wait ends past it, and what was not sent may be sent later', async () => {
+  it('the turn\'s budget for replies: every reply gets its first try, no retry or wait ends past it, and what was refused may be sent later', async () => {
     const busy = Object.assign(new Error('busy'), { statusCode: 503 });
-    await expect(withReplyRetries(async () => 'sent', { ...DEFAULT_REPLY_RETRY, deadline: Date.now() - 1 })).rejects.toBeInstanceOf(ReplyBudgetSpentError);
-    expect(safeToSendAgain(new ReplyBudgetSpentError())).toBe(true);
+    expect(await withReplyRetries(async () => 'sent', { ...DEFAULT_REPLY_RETRY, deadline: Date.now() - 1 })).toBe('sent');
+    let late = 0;
+    await expect(
+      withReplyRetries(
+        async () => {
+          late++;
+          throw busy;
+        },
+        { ...DEFAULT_REPLY_RETRY, deadline: Date.now() - 1 },
+      ),
+    ).rejects.toBe(busy);
+    expect(late).toBe(1);
     let tries = 0;
     const started = Date.now();
     const failure = await withReplyRetries(

@@ -540,50 +540,64 @@ describe.each(BACKENDS)('%s stores', (_kind, open) => {
   });
 
   describe('Outbox', () => {
+    const item = (text: string): OutboxItem => ({
+      kind: 'replies',
+      conversation: { conversation: { id: 'c1' }, serviceUrl: 'http://127.0.0.1:1', channelId: 'webchat' },
+      activities: [{ type: 'message', text }, { type: 'message', text: `${text} (2)`, attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { å: 'ö' } }] }],
+      otherwise: [],
+      caseReference: null,
+    });
+    const at = (ms: number) => new Date(Date.now() + ms);
 
-  const item = (text: string): OutboxItem => ({
-    kind: 'replies',
-    conversation: { conversation: { id: 'c1' }, serviceUrl: 'http://127.0.0.1:1', channelId: 'webchat' },
-    activities: [{ type: 'message', text }, { type: 'message', text: `${text} (2)`, attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { å: 'ö' } }] }],
-    otherwise: [],
-    caseReference: null,
-  });
-  const at = (ms: number) => new Date(Date.now() + ms);
+    it('keeps an entry until it is due, hands it out with what it holds, and forgets it once delivered', async () => {
+      const added = await backend.outbox.add(item('kvitto'), at(60_000));
+      expect(await backend.outbox.claimNext(at(0), at(30_000))).toBeUndefined();
+      const entry = await backend.outbox.claimNext(at(61_000), at(90_000));
+      expect(entry).toMatchObject({ kind: 'replies', attempts: 1, caseReference: null, conversation: item('kvitto').conversation, activities: item('kvitto').activities });
+      expect(entry?.claim.id).toBe(added.id);
+      expect(entry?.createdAt).toBeInstanceOf(Date);
+      // Leased: not handed out again before the lease ends.
+      expect(await backend.outbox.claimNext(at(61_000), at(90_000))).toBeUndefined();
+      expect(await backend.outbox.counts()).toEqual({ pending: 1, failed: 0 });
+      // The turn that added it no longer holds it: it cannot delete what the worker is delivering.
+      expect(await backend.outbox.done(added)).toBe(false);
+      expect(await backend.outbox.done(entry!.claim)).toBe(true);
+      expect(await backend.outbox.counts()).toEqual({ pending: 0, failed: 0 });
+    });
 
-  it('keeps an entry until it is due, hands it out with what it holds, and forgets it once delivered', async () => {
-    const id = await backend.outbox.add(item('kvitto'), at(60_000));
-    expect(await backend.outbox.claimDue(at(0), at(30_000), 10)).toEqual([]);
-    const [entry] = await backend.outbox.claimDue(at(61_000), at(90_000), 10);
-    expect(entry).toMatchObject({ id, kind: 'replies', attempts: 1, caseReference: null, conversation: item('kvitto').conversation, activities: item('kvitto').activities });
-    expect(entry.createdAt).toBeInstanceOf(Date);
-    // Leased: not handed out again before the lease ends.
-    expect(await backend.outbox.claimDue(at(61_000), at(90_000), 10)).toEqual([]);
-    expect(await backend.outbox.counts()).toEqual({ pending: 1, failed: 0 });
-    await backend.outbox.done(id);
-    expect(await backend.outbox.counts()).toEqual({ pending: 0, failed: 0 });
-  });
+    it('a later try carries only what is left, and counts its attempts; a given-up entry is kept as failed, never handed out, and purged in time', async () => {
+      await backend.outbox.add({ ...item('kvitto'), kind: 'after-pending-case', caseReference: 'CX-ABCD-23', otherwise: [{ type: 'message', text: 'inte gjort' }] }, at(0));
+      const first = await backend.outbox.claimNext(at(1_000), at(2_000));
+      expect(first).toMatchObject({ kind: 'after-pending-case', caseReference: 'CX-ABCD-23', otherwise: [{ type: 'message', text: 'inte gjort' }] });
+      expect(await backend.outbox.retryLater(first!.claim, { kind: 'replies', activities: [{ type: 'message', text: 'kvitto (2)' }] }, at(0), 'HTTP 503')).toBe(true);
+      const second = await backend.outbox.claimNext(at(1_000), at(2_000));
+      expect(second).toMatchObject({ kind: 'replies', attempts: 2, activities: [{ type: 'message', text: 'kvitto (2)' }] });
+      expect(second?.claim.id).toBe(first?.claim.id);
+      // The first claim is stale now: it can neither re-plan nor give up the entry.
+      expect(await backend.outbox.retryLater(first!.claim, { kind: 'replies', activities: [] }, at(0), 'late')).toBe(false);
+      expect(await backend.outbox.giveUp(first!.claim, 'late')).toBe(false);
+      expect(await backend.outbox.giveUp(second!.claim, 'HTTP 500')).toBe(true);
+      expect(await backend.outbox.claimNext(at(100_000), at(200_000))).toBeUndefined();
+      expect(await backend.outbox.counts()).toEqual({ pending: 0, failed: 1 });
+      expect(await backend.outbox.purgeFailed(at(-60_000))).toBe(0);
+      expect(await backend.outbox.purgeFailed(at(60_000))).toBe(1);
+      expect(await backend.outbox.counts()).toEqual({ pending: 0, failed: 0 });
+    });
 
-  it('a later try carries only what is left, and counts its attempts; a given-up entry is kept as failed and never handed out', async () => {
-    const id = await backend.outbox.add({ ...item('kvitto'), kind: 'after-pending-case', caseReference: 'CX-ABCD-23', otherwise: [{ type: 'message', text: 'inte gjort' }] }, at(0));
-    const [first] = await backend.outbox.claimDue(at(1_000), at(2_000), 10);
-    expect(first).toMatchObject({ kind: 'after-pending-case', caseReference: 'CX-ABCD-23', otherwise: [{ type: 'message', text: 'inte gjort' }] });
-    await backend.outbox.retryLater(id, { kind: 'replies', activities: [{ type: 'message', text: 'kvitto (2)' }] }, at(0), 'HTTP 503');
-    const [second] = await backend.outbox.claimDue(at(1_000), at(2_000), 10);
-    expect(second).toMatchObject({ id, kind: 'replies', attempts: 2, activities: [{ type: 'message', text: 'kvitto (2)' }] });
-    await backend.outbox.giveUp(id, 'HTTP 500');
-    expect(await backend.outbox.claimDue(at(100_000), at(200_000), 10)).toEqual([]);
-    expect(await backend.outbox.counts()).toEqual({ pending: 0, failed: 1 });
-  });
+    it('hands out the oldest due entry first', async () => {
+      const older = await backend.outbox.add(item('först'), at(-2_000));
+      await backend.outbox.add(item('sedan'), at(-1_000));
+      expect((await backend.outbox.claimNext(at(0), at(60_000)))?.claim.id).toBe(older.id);
+    });
 
-  it('two instances claiming at the same moment never get the same entry', async () => {
-    const other = await backend.secondOutbox();
-    const ids = await Promise.all(Array.from({ length: 30 }, (_unused, n) => backend.outbox.add(item(`kvitto ${n}`), at(0))));
-    const claims = await Promise.all([0, 1, 2, 3].map((n) => (n % 2 === 0 ? backend.outbox : other).claimDue(at(1_000), at(60_000), 10)));
-    const claimed = claims.flat().map((entry) => entry.id);
-    expect(new Set(claimed).size).toBe(claimed.length);
-    expect(claimed.length).toBe(30);
-    expect(new Set(claimed)).toEqual(new Set(ids));
-  });
+    it('two instances claiming at the same moment never get the same entry', async () => {
+      const other = await backend.secondOutbox();
+      const added = await Promise.all(Array.from({ length: 30 }, (_unused, n) => backend.outbox.add(item(`kvitto ${n}`), at(0))));
+      const claims = await Promise.all(Array.from({ length: 40 }, (_unused, n) => (n % 2 === 0 ? backend.outbox : other).claimNext(at(1_000), at(60_000))));
+      const claimed = claims.filter((entry) => entry !== undefined).map((entry) => entry.claim.id);
+      expect(new Set(claimed).size).toBe(claimed.length);
+      expect(new Set(claimed)).toEqual(new Set(added.map((claim) => claim.id)));
+    });
   });
 });
 

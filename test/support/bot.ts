@@ -55,7 +55,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     shutdownDrainMs: 10_000,
     conversationRetentionMinutes: 120,
     maxQueuedTurns: 1000,
-    outbox: { intervalMs: 5000, maxAgeHours: 24 },
+    outbox: { intervalMs: 5000, maxAgeHours: 24, graceMs: 30_000 },
     storage: { kind: 'memory' },
     sqlitePath: ':memory:',
     defaultLanguage: 'sv',
