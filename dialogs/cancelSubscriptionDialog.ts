@@ -108,6 +108,9 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
           await sayWithReason(step, this.deps, t('cancel:alreadyScheduled', { subscription, date: formatDate(decision.endOfTerm.endsOn, language) }), { reason: 'already-scheduled', params: { date: decision.endOfTerm.endsOn } });
         }
         const offered = CANCEL_OPTIONS.filter((how) => !(how === 'endOfTerm' && decision.endOfTerm.alreadyScheduled));
+        // Said already in the first message ("säga upp vid periodens slut"): that is the answer, when it is on offer.
+        const said = (step.options as AccountFlowOptions).how;
+        if (said && (offered as string[]).includes(said)) return step.next(said);
         return step.prompt(
           HOW,
           ask(step.context, this.deps.i18n, {

@@ -51,6 +51,8 @@ export interface FlowDeps extends InterruptibleDeps {
 /** What MainDialog hands every account flow once the caller is verified as an admin. */
 export interface AccountFlowOptions {
   accountId: string;
+  /** A choice the caller already made in the message that started it all ("…vid periodens slut"): not asked again. */
+  how?: string;
   organisationName: string;
   /** The caller's user ID, masked, for the audit log. */
   caller: string;

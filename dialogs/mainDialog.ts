@@ -8,6 +8,8 @@ import type { AccountActions } from '../src/cases/accountActions';
 import type { Logger } from '../src/log';
 import type { Policy } from '../src/policy';
 import { MENU_INTENTS, type MenuIntent } from '../src/understanding/intents';
+import { optionNamedIn } from '../src/understanding/choices';
+import { extractDetails } from '../src/understanding/details';
 import { languageNamedIn, POLICY_QUESTIONS } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
@@ -75,6 +77,8 @@ export interface MainDialogDeps {
 
 interface MainValues {
   wish: Wish;
+  /** How to cancel, when the message that asked said it too. */
+  how?: string;
 }
 
 /**
@@ -124,6 +128,8 @@ export class MainDialog extends ComponentDialog {
       // A new request: "why?" from now on is about what this one decides, not an earlier refusal.
       await this.deps.reasons.delete(step.context);
       await beginRequest(step.context, this.deps.requests, wish as CurrentRequest['wish']);
+      const text = step.context.activity.text ?? '';
+      if (wish === 'cancel' && text) (step.values as MainValues).how = optionNamedIn(this.deps.vocabulary.cancelOptions, extractDetails(text).rest);
       const session = await this.deps.callerSession.get(step.context);
       const access = this.deps.policy.access(standing(session), this.deps.now());
       if (access.level === 'none' || !session) return step.beginDialog(VERIFY_IDENTITY_DIALOG, { initialText: step.context.activity.text } satisfies VerifyIdentityOptions);
@@ -178,7 +184,7 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async afterVerification(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { wish } = step.values as MainValues;
+    const { wish, how } = step.values as MainValues;
     const result = step.result as (VerifyIdentityResult & { known?: boolean }) | undefined;
     if (wasInterrupted(result)) return this.afterInterruption(step, result.interrupted);
     if (!ACCOUNT_INTENTS.has(wish) || result?.status !== 'verified') return step.next(); // cancelled, locked, gave up or unavailable: already said
@@ -199,7 +205,7 @@ export class MainDialog extends ComponentDialog {
     }
     const flow = this.deps.flows[wish as MenuIntent];
     if (!flow) throw new Error(`no flow registered for ${wish}`);
-    return step.beginDialog(flow, { accountId: result.accountId, organisationName: result.organisationName, caller: result.caller } satisfies AccountFlowOptions);
+    return step.beginDialog(flow, { accountId: result.accountId, organisationName: result.organisationName, caller: result.caller, how } satisfies AccountFlowOptions);
   }
 
   private async loop(step: WaterfallStepContext): Promise<DialogTurnResult> {

@@ -8,7 +8,9 @@ import { switchTurnLanguage, turnLanguage } from '../src/conversation/language';
 import type { Vocabulary } from '../src/conversation/vocabulary';
 import { phraseInterruption } from '../src/understanding/interruptions';
 import { recognizeYesNo, type YesNoVocabulary } from '../src/understanding/yesNo';
-import { ITEM_PARSERS } from '../src/verification/answers';
+import { ITEM_PARSERS, type PartialAnswers } from '../src/verification/answers';
+import { extractDetails, regionOfLocale } from '../src/understanding/details';
+import { withheldFromTranscript } from '../src/conversation/transcript';
 import { normaliseText } from '../src/verification/normalise';
 import { normalisePhrase } from '../src/understanding/phrases';
 import { codeMatches, type IssuedCode } from '../src/verification/otp';
@@ -32,17 +34,28 @@ abstract class PlainPrompt<T> extends Prompt<T> {
 
   protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
     const prompt = isRetry && options.retryPrompt ? options.retryPrompt : options.prompt;
-    if (prompt) await context.sendActivity(prompt);
+    if (!prompt) return;
+    // A question that repeats the caller's details back to them is kept out of the transcript.
+    const quotesCaller = (options.validations as { quotesCaller?: boolean } | undefined)?.quotesCaller === true;
+    const activity = typeof prompt === 'string' ? { type: ActivityTypes.Message, text: prompt } : { ...prompt };
+    await context.sendActivity(quotesCaller ? withheldFromTranscript(activity) : activity);
   }
 }
 
-/** Asks for one verification item and checks its form (ID-1); the item travels in `validations.item`. */
+/**
+ * Asks for one verification item and checks its form (ID-1); the item travels in `validations.item`. The answer may
+ * come with more ("Anna Lindqvist, Fjordfika AB, Storgatan 12 …" at the name question): the item is picked out of it,
+ * and the dialog keeps the rest.
+ */
 export class AnswerPrompt extends PlainPrompt<string> {
   protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<string>> {
     const item = (options.validations as { item: VerificationItem }).item;
     const text = context.activity.type === ActivityTypes.Message ? context.activity.text : undefined;
-    const value = text ? ITEM_PARSERS[item](text) : undefined;
-    return value ? { succeeded: true, value } : { succeeded: false };
+    if (!text) return { succeeded: false };
+    // Picked out of the message first (so "Storgatan 12, 114 55 Stockholm och jag är admin" gives the address alone),
+    // else the whole message read as the item.
+    const value = extractDetails(text, { region: regionOfLocale(context.activity.locale), expecting: item }).answers[item] ?? ITEM_PARSERS[item](text);
+    return typeof value === 'string' ? { succeeded: true, value } : { succeeded: false };
   }
 }
 
@@ -73,6 +86,24 @@ export class OptionPrompt extends PlainPrompt<string> {
     // The options actually offered this time win over the full list: a typed "2" means the second button shown.
     const choices = (options.validations as { choices?: Choice[] } | undefined)?.choices ?? this.fixed ?? [];
     const value = recognizeChoice(choices, context.activity, { partial: true });
+    return value === undefined ? { succeeded: false } : { succeeded: true, value };
+  }
+}
+
+/**
+ * "Is that right?" after the caller's details are said back: a yes or a no, or the right detail itself ("nej, numret
+ * är 070-…", "the postcode is 114 55"), which answers with the details it holds.
+ */
+export class DetailsPrompt extends PlainPrompt<boolean | PartialAnswers> {
+  constructor(dialogId: string, private readonly vocabulary: YesNoVocabulary) {
+    super(dialogId);
+  }
+
+  protected async onRecognize(context: TurnContext): Promise<PromptRecognizerResult<boolean | PartialAnswers>> {
+    if (context.activity.type !== ActivityTypes.Message) return { succeeded: false };
+    const details = context.activity.text ? extractDetails(context.activity.text, { region: regionOfLocale(context.activity.locale) }).answers : {};
+    if (Object.keys(details).length > 0) return { succeeded: true, value: details };
+    const value = recognizeYesNo(this.vocabulary, context.activity);
     return value === undefined ? { succeeded: false } : { succeeded: true, value };
   }
 }

@@ -8,13 +8,15 @@ import type { Vocabulary } from '../src/conversation/vocabulary';
 import type { Logger } from '../src/log';
 import { maskEmail } from '../src/privacy/mask';
 import { VERIFICATION_ITEMS, type VerificationItem } from '../src/policy';
-import { extractAnswers, parseUserId, type PartialAnswers, type VerificationAnswers } from '../src/verification/answers';
+import { parseUserId, type PartialAnswers, type VerificationAnswers } from '../src/verification/answers';
+import { extractDetails, regionOfLocale, type DetailItem } from '../src/understanding/details';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CallerVerification, ConversationKey } from '../src/verification/verifyCaller';
 import { withholdCallerMessage } from '../src/conversation/transcript';
 import { sayWithReason } from './flowSupport';
 import { InterruptibleDialog, type InterruptibleDeps } from './interruptibleDialog';
-import { AnswerPrompt, YesNoPrompt } from './prompts';
-import { ask } from './questions';
+import { AnswerPrompt, DetailsPrompt, FreeTextPrompt, YesNoPrompt } from './prompts';
+import { ask, type Phrase } from './questions';
 import { withSupportContact } from './replies';
 
 export const VERIFY_IDENTITY_DIALOG = 'verifyIdentityDialog';
@@ -22,6 +24,11 @@ const QUESTIONS = 'verifyIdentity.questions';
 const CHECK = 'verifyIdentity.check';
 const ANSWER_PROMPT = 'verifyIdentity.answer';
 const YES_NO_PROMPT = 'verifyIdentity.yesNo';
+const SAY_BACK = 'verifyIdentity.sayBack';
+const DETAILS_PROMPT = 'verifyIdentity.details';
+const CORRECTION_PROMPT = 'verifyIdentity.correction';
+/** Say-back rounds before the questions start over (a caller who keeps saying "no" without the right detail). */
+const MAX_SAY_BACKS = 3;
 
 export interface VerifyIdentityOptions {
   /** The message that started the flow: it may already hold answers ("I'm anna@…, phone 070-…"). */
@@ -49,7 +56,16 @@ export interface VerifyIdentityDeps extends InterruptibleDeps {
 
 interface QuestionValues {
   answers: PartialAnswers;
+  /** Items picked out of a longer message, not given as the answer to their own question: said back before the check. */
+  picked: DetailItem[];
+  /** The intro already said how many questions are left: the first question does not say it again. */
+  countSaid?: boolean;
   teamsSuggestion?: string;
+}
+
+interface SayBackOptions {
+  answers: PartialAnswers;
+  round: number;
 }
 
 /**
@@ -62,6 +78,9 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     super(VERIFY_IDENTITY_DIALOG, deps);
     this.addDialog(new AnswerPrompt(ANSWER_PROMPT));
     this.addDialog(new YesNoPrompt(YES_NO_PROMPT, deps.vocabulary.yesNo));
+    this.addDialog(new DetailsPrompt(DETAILS_PROMPT, deps.vocabulary.yesNo));
+    this.addDialog(new FreeTextPrompt(CORRECTION_PROMPT));
+    this.addDialog(new WaterfallDialog(SAY_BACK, [this.sayBack.bind(this), this.afterSayBack.bind(this), this.afterCorrection.bind(this)]));
     const askAndRecord = VERIFICATION_ITEMS.flatMap((item): WaterfallStep[] => [(step) => this.ask(step, item), (step) => this.record(step, item)]);
     this.addDialog(
       new WaterfallDialog(QUESTIONS, [
@@ -70,6 +89,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
         ...askAndRecord,
         this.askAdmin.bind(this),
         this.recordAdmin.bind(this),
+        this.confirmed.bind(this),
         this.afterCheck.bind(this),
       ]),
     );
@@ -87,10 +107,18 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     const lock = await this.deps.verification.lockout(conversationKey(step.context));
     if (lock.locked) return this.endLocked(step, lock.until);
 
-    values.answers = options.initialText ? extractAnswers(options.initialText) : {};
+    values.answers = options.initialText ? this.detailsIn(step.context, options.initialText) : {};
+    values.picked = Object.keys(values.answers) as DetailItem[];
     // The message that started verification may carry answers, or a name and an address in free words.
     if (options.initialText) await withholdCallerMessage(step.context, this.deps.transcript);
-    if (!options.again) await step.context.sendActivity(this.t(step)('verify:intro'));
+    if (!options.again) {
+      const t = this.t(step);
+      const left = questionsLeft(values.answers);
+      // Six questions, or what is left of them when the first message already answered some ("Två frågor kvar.").
+      const count = left === 0 ? t('verify:nothingLeft') : t(`verify:left.${left}`);
+      await step.context.sendActivity(t(values.picked.length > 0 ? 'verify:introPicked' : 'verify:intro', { count }));
+      values.countSaid = true;
+    }
 
     if (!values.answers.userId && this.deps.teamsUserId) {
       const upn = await this.deps.teamsUserId(step.context).catch(() => undefined);
@@ -114,8 +142,21 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     if (values.answers[item] !== undefined) return step.next(values.answers[item]);
     return step.prompt(
       ANSWER_PROMPT,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: `verify:ask.${item}` }, retry: { key: `verify:retry.${item}` } }, { item, helpKey: `verify:help.${item}`, sensitive: true }),
+      ask(step.context, this.deps.i18n, { kind: 'text', ask: this.withCount(values, { key: `verify:ask.${item}` }), retry: { key: `verify:retry.${item}` } }, { item, helpKey: `verify:help.${item}`, sensitive: true }),
     );
+  }
+
+  /** The question, after how many are left, once the caller has skipped some by saying them at once. */
+  private withCount(values: QuestionValues, question: Phrase): Phrase {
+    const said = values.countSaid;
+    values.countSaid = false;
+    if (said || values.picked.length === 0) return question;
+    return { key: 'verify:withCount', params: { count: { key: `verify:left.${questionsLeft(values.answers)}` }, question } };
+  }
+
+  /** Every detail in a message, read in the caller's country (`en-GB` numbers are British). */
+  private detailsIn(context: TurnContext, text: string, expecting?: VerificationItem): PartialAnswers {
+    return extractDetails(text, { region: regionOfLocale(context.activity.locale), expecting }).answers;
   }
 
   private async record(step: WaterfallStepContext, item: VerificationItem): Promise<DialogTurnResult> {
@@ -128,21 +169,78 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
       const lock = await this.deps.verification.lockout(conversationKey(step.context), values.answers.userId);
       if (lock.locked) return this.endLocked(step, lock.until);
     }
-    // One message may answer questions not yet asked; never overwrite an answer already given.
+    // One message may answer questions not yet asked: keep all of it, but never overwrite an answer already given,
+    // unless the caller says it is a correction ("nej, numret är …").
     const text = step.context.activity.type === ActivityTypes.Message ? step.context.activity.text ?? '' : '';
-    values.answers = { ...extractAnswers(text), ...values.answers };
+    const more = this.detailsIn(step.context, text, item);
+    const correcting = CORRECTION.test(text);
+    for (const [key, value] of Object.entries(more) as Array<[DetailItem, string | boolean]>) {
+      if (key === item || (values.answers[key] !== undefined && !correcting)) continue;
+      Object.assign(values.answers, { [key]: value });
+      if (!values.picked.includes(key)) values.picked.push(key);
+    }
     return step.next();
   }
 
   private async askAdmin(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    return step.prompt(YES_NO_PROMPT, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'verify:ask.admin' } }, { helpKey: 'verify:help.admin' }));
+    const values = step.values as QuestionValues;
+    if (values.answers.claimsAdmin !== undefined) return step.next(values.answers.claimsAdmin);
+    return step.prompt(YES_NO_PROMPT, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: this.withCount(values, { key: 'verify:ask.admin' }) }, { helpKey: 'verify:help.admin' }));
   }
 
   private async recordAdmin(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as QuestionValues;
     if (step.result === undefined) return this.endGaveUp(step);
-    const answers = { ...values.answers, claimsAdmin: step.result as boolean } as VerificationAnswers;
-    return step.beginDialog(CHECK, answers);
+    values.answers.claimsAdmin = step.result as boolean;
+    // Details picked out of a longer message are said back first: a misread one is corrected before it costs an attempt.
+    if (values.picked.length > 0) return step.beginDialog(SAY_BACK, { answers: values.answers, round: 1 } satisfies SayBackOptions);
+    return step.next(values.answers);
+  }
+
+  private async confirmed(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const answers = step.result as PartialAnswers | undefined;
+    // Still not right after the corrections: the questions again, one at a time, and no attempt counted.
+    if (!answers) {
+      await step.context.sendActivity(this.t(step)('verify:oneAtATime'));
+      return step.replaceDialog(QUESTIONS, { again: true });
+    }
+    return step.beginDialog(CHECK, answers as VerificationAnswers);
+  }
+
+  /** "Here is what I picked out: … Is that right?" */
+  private async sayBack(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { answers, round } = step.options as SayBackOptions;
+    const t = this.t(step);
+    const lines = [...VERIFICATION_ITEMS, 'claimsAdmin' as const]
+      .filter((item) => answers[item] !== undefined)
+      .map((item) => t(`verify:sayBackLine.${item}`, { value: item === 'claimsAdmin' ? t(answers.claimsAdmin ? 'verify:adminYes' : 'verify:adminNo') : shown(item, String(answers[item])) }));
+    return step.prompt(
+      DETAILS_PROMPT,
+      ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: round === 1 ? 'verify:sayBack' : 'verify:sayBackAgain', params: { details: lines.join('\n') } } }, { helpKey: 'verify:help.sayBack', quotesCaller: true }),
+    );
+  }
+
+  private async afterSayBack(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = step.options as SayBackOptions;
+    if (step.result === true) return step.endDialog(options.answers);
+    if (step.result && typeof step.result === 'object') return this.correct(step, step.result as PartialAnswers);
+    if (step.result === undefined || options.round >= MAX_SAY_BACKS) return step.endDialog(undefined);
+    return step.prompt(CORRECTION_PROMPT, ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'verify:whatToCorrect' } }, { sensitive: true }));
+  }
+
+  private async afterCorrection(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const text = step.context.activity.type === ActivityTypes.Message ? step.context.activity.text ?? '' : '';
+    const corrections = this.detailsIn(step.context, text);
+    if (Object.keys(corrections).length === 0) return step.endDialog(undefined);
+    return this.correct(step, corrections);
+  }
+
+  /** A correction replaces what it names and costs no attempt; the details are said back once more. */
+  private async correct(step: WaterfallStepContext, corrections: PartialAnswers): Promise<DialogTurnResult> {
+    const options = step.options as SayBackOptions;
+    await withholdCallerMessage(step.context, this.deps.transcript);
+    if (options.round >= MAX_SAY_BACKS) return step.endDialog(undefined);
+    return step.replaceDialog(SAY_BACK, { answers: { ...options.answers, ...corrections }, round: options.round + 1 } satisfies SayBackOptions);
   }
 
   private async afterCheck(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -212,6 +310,19 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
 async function endAll(step: WaterfallStepContext, result: VerifyIdentityResult): Promise<DialogTurnResult> {
   await step.cancelAllDialogs();
   return { status: DialogTurnStatus.complete, result };
+}
+
+/** Questions still to ask: the five items and the admin question. */
+function questionsLeft(answers: PartialAnswers): number {
+  return VERIFICATION_ITEMS.filter((item) => answers[item] === undefined).length + (answers.claimsAdmin === undefined ? 1 : 0);
+}
+
+/** "nej, numret är …", "sorry, the phone is …": what follows replaces what was said before. */
+const CORRECTION = /^\s*(?:nej|nä|no|nope|fel|wrong|förlåt|sorry|oj|oops|rättelse|correction|actually|ändra|change)(?![\p{L}])/iu;
+
+/** A detail as said back: a phone number in its international form, the rest as the caller wrote it. */
+function shown(item: VerificationItem, value: string): string {
+  return item === 'phone' ? (parsePhoneNumberFromString(value)?.formatInternational() ?? value) : value;
 }
 
 function conversationKey(context: TurnContext): ConversationKey {

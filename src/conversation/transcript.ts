@@ -9,6 +9,16 @@ const LINE_CHARACTERS = 500;
 const WITHHELD = '[withheld]';
 
 const CALLER_LINE = Symbol('transcriptCallerLine');
+/** On an activity the bot sends: the transcript keeps only that it was said (a say-back of the caller's details). */
+const WITHHELD_FROM_TRANSCRIPT = Symbol('withheldFromTranscript');
+
+/**
+ * Marks a message whose words are the caller's own details: the transcript keeps `[withheld]` instead. A symbol, so it
+ * survives the SDK's copy of the activity and never reaches the channel.
+ */
+export function withheldFromTranscript<T extends Partial<Activity>>(activity: T): T {
+  return Object.assign(activity, { [WITHHELD_FROM_TRANSCRIPT]: true });
+}
 
 export type TranscriptAccessor = StatePropertyAccessor<TranscriptLine[]>;
 
@@ -39,7 +49,7 @@ export async function recordTranscript(context: TurnContext, transcript: Transcr
   context.onSendActivities(async (_context, activities, next) => {
     for (const activity of activities) {
       const text = activity.type === ActivityTypes.Message ? activity.text ?? activity.summary : undefined;
-      if (text) await append('bot', text);
+      if (text) await append('bot', (activity as Record<symbol, unknown>)[WITHHELD_FROM_TRANSCRIPT] ? WITHHELD : text);
     }
     return next();
   });

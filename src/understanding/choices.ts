@@ -11,6 +11,25 @@ export function choice(value: string, phrases: string[]): Choice {
 }
 
 /**
+ * The one option a longer message names ("jag vill säga upp vid periodens slut", "cancel it now please"), or undefined
+ * when it names none or more than one. A one-word phrase ("nu", "now") counts only where a sentence ends with it, so
+ * "jag vill nu säga upp" chooses nothing.
+ */
+export function optionNamedIn(choices: Choice[], text: string): string | undefined {
+  const sentences = text.split(/[.!?\n]+/u).map(normalisePhrase).filter(Boolean);
+  const named = new Set<string>();
+  for (const option of choices) {
+    for (const phrase of option.phrases) {
+      const found = phrase.includes(' ')
+        ? sentences.some((sentence) => ` ${sentence} `.includes(` ${phrase} `))
+        : sentences.some((sentence) => new RegExp(`(?:^|\\s)${phrase}(?:\\s+(?:tack|please|thanks|thank you|direkt))?$`, 'u').test(sentence));
+      if (found) named.add(option.value);
+    }
+  }
+  return named.size === 1 ? [...named][0] : undefined;
+}
+
+/**
  * The option a message picks: a card submit (`{ choice }`), or a title or phrase of an option; a number picks by
  * position. With `partial`, also a phrase said with a few more words, when only one option fits (for a question whose
  * only answers are the options; the main menu leaves free text to the intent recogniser instead).

@@ -7,8 +7,9 @@ import { LangSv } from '@nlpjs/lang-sv';
 import { z } from 'zod';
 import { LANGUAGES, LOCALES_DIR, type Language } from '../i18n';
 import { withBoundedWords } from './phrases';
-import { buildKnownWords, foldWord, words, type KnownWords } from './typos';
-import { extractAnswers, withoutContactDetails, type PartialAnswers } from '../verification/answers';
+import { buildKnownWords, casedWords, foldWord, words, type KnownWords } from './typos';
+import type { PartialAnswers } from '../verification/answers';
+import { extractDetails } from './details';
 
 export const NLU_INTENTS = [
   'cancel', 'fastRevoke', 'reactivate',
@@ -25,7 +26,7 @@ export interface Recognition {
   score: number;
   /** The text as the classifier saw it: contact details taken out, typos corrected. */
   understood: string;
-  /** E-mail (user ID) and phone number found in the message, for the verification to use. */
+  /** The verification details found in the message (see details.ts), for the verification to use. */
   entities: PartialAnswers;
   /** Words of the message the corpus knows as they are, without typo correction. */
   exactWords: number;
@@ -83,9 +84,13 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
     async recognize(raw, language) {
       const text = withBoundedWords(raw);
       const vocabulary = knownWords[language];
-      const entities = extractAnswers(text);
-      const tokens = words(withoutContactDetails(text)).slice(0, 40);
-      const corrected = tokens.map((token) => vocabulary.correct(token));
+      // The caller's details are cut out first: a name or a street is never read as a word of a wish ("Anna" is not
+      // "wanna", "annat" or "annan").
+      const details = extractDetails(text, { region: language === 'sv' ? 'SE' : undefined });
+      const entities = details.answers;
+      const tokens = casedWords(details.rest).slice(0, 40);
+      // A capitalised word is a name more often than a typo: it is read as written, never corrected.
+      const corrected = tokens.map((token) => (/^\p{Lu}/u.test(token) ? (vocabulary.has(token) ? foldWord(token) : undefined) : vocabulary.correct(token)));
       const understood = corrected.map((word, i) => word ?? foldWord(tokens[i])).join(' ');
       // The network is confident about nonsense too: a message must be made mostly of words the corpus knows, and
       // a name that happens to be one edit from a corpus word ("Anna" → "annan") is not enough.

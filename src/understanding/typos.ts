@@ -9,9 +9,13 @@ export function foldWord(word: string): string {
 
 /** Lower-case words; an apostrophe inside a word is dropped rather than splitting it ("don't" → "dont"). */
 export function words(text: string): string[] {
+  return casedWords(text).map((word) => word.toLowerCase());
+}
+
+/** The words as written (capitals kept, so a name can be told from a typo). */
+export function casedWords(text: string): string[] {
   return text
     .normalize('NFC')
-    .toLowerCase()
     .replace(/(\p{L})['’](\p{L})/gu, '$1$2')
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);

@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { LANGUAGES, type Language } from '../i18n';
+import type { PartialAnswers } from '../verification/answers';
+import { normaliseAddress, normalisePhone, normaliseText, normaliseUserId } from '../verification/normalise';
+import { extractDetails, regionOfLocale, type DetailItem } from './details';
+
+/** A message with every detail a careful agent would write down from it (see test/nlu/blind/). */
+export const labelledDetailsSchema = z
+  .array(
+    z.object({
+      id: z.string(),
+      locale: z.string(),
+      text: z.string().min(1),
+      expected: z.object({
+        userId: z.string().optional(),
+        phone: z.string().optional(),
+        contactName: z.string().optional(),
+        organisationName: z.string().optional(),
+        postalAddress: z.string().optional(),
+        claimsAdmin: z.boolean().optional(),
+        intent: z.enum(['cancel', 'fastRevoke', 'reactivate']).optional(),
+        when: z.enum(['endOfTerm', 'now']).optional(),
+      }),
+    }),
+  )
+  .min(40);
+export type LabelledDetails = z.infer<typeof labelledDetailsSchema>;
+
+export const DETAIL_ITEMS: DetailItem[] = ['userId', 'phone', 'contactName', 'organisationName', 'postalAddress', 'claimsAdmin'];
+
+export interface DetailsScore {
+  language: Language;
+  /** Details the messages hold. */
+  expected: number;
+  /** Of them, picked out exactly. */
+  correct: number;
+  accuracy: number;
+  /** Picked out, but not what was written (or something picked out that the message does not hold). */
+  wrong: Array<{ id: string; item: DetailItem; expected: unknown; got: unknown }>;
+  /** Not picked out at all. */
+  missed: Array<{ id: string; item: DetailItem; expected: unknown }>;
+}
+
+export function readLabelledDetails(root: string, set: string): Record<Language, LabelledDetails> {
+  const read = (language: Language) => labelledDetailsSchema.parse(JSON.parse(readFileSync(join(root, 'test', 'nlu', 'blind', `${set}.${language}.json`), 'utf8')));
+  return { sv: read('sv'), en: read('en') };
+}
+
+/** Two values of an item are the same when the directory would compare them as the same. */
+function same(item: DetailItem, a: unknown, b: unknown): boolean {
+  if (typeof a !== typeof b) return false;
+  switch (item) {
+    case 'userId':
+      return normaliseUserId(String(a)) === normaliseUserId(String(b));
+    case 'phone':
+      return (normalisePhone(String(a)) ?? a) === (normalisePhone(String(b)) ?? b);
+    case 'postalAddress':
+      return normaliseAddress(String(a)) === normaliseAddress(String(b));
+    case 'claimsAdmin':
+      return a === b;
+    default:
+      return normaliseText(String(a)) === normaliseText(String(b));
+  }
+}
+
+export function evaluateDetails(sets: Record<Language, LabelledDetails>): DetailsScore[] {
+  return LANGUAGES.map((language) => {
+    const score: DetailsScore = { language, expected: 0, correct: 0, accuracy: 0, wrong: [], missed: [] };
+    for (const message of sets[language]) {
+      const got: PartialAnswers = extractDetails(message.text, { region: regionOfLocale(message.locale) }).answers;
+      for (const item of DETAIL_ITEMS) {
+        const expected = message.expected[item];
+        const found = got[item];
+        if (expected === undefined) {
+          if (found !== undefined) score.wrong.push({ id: message.id, item, expected, got: found });
+          continue;
+        }
+        score.expected++;
+        if (found === undefined) score.missed.push({ id: message.id, item, expected });
+        else if (same(item, expected, found)) score.correct++;
+        else score.wrong.push({ id: message.id, item, expected, got: found });
+      }
+    }
+    score.accuracy = score.expected === 0 ? 0 : score.correct / score.expected;
+    return score;
+  });
+}
