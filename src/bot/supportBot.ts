@@ -142,9 +142,11 @@ export class SupportBot extends ActivityHandler {
     // caller typed ends up in conversation state (answers, the transcript), so they go before anything reads it.
     if (typeof context.activity.text === 'string') context.activity.text = withoutControlCharacters(context.activity.text);
     const profile = await this.profile.get(context, {});
-    const language = chooseLanguage(context.activity.locale, profile.language, this.deps.defaultLanguage, profile.languageChosen);
+    const language = chooseLanguage(context.activity.locale, profile.language, this.deps.defaultLanguage, profile.languageChosen && !localeChosenByCaller(context));
     profile.language = language;
     setTurnLanguage(context, language);
+    // A locale the caller picked on the channel (the terminal chat's --locale) is a choice too: it wins from now on.
+    if (localeChosenByCaller(context)) profile.languageChosen = true;
     await this.refreshCallerSession(context);
     const tooLong = (context.activity.text?.length ?? 0) > this.deps.maxMessageChars;
     if (!tooLong) await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
@@ -215,4 +217,12 @@ export class SupportBot extends ActivityHandler {
       this.deps.logger.error('turn.outbox-unavailable', { error: storeError as Error });
     }
   }
+}
+
+/**
+ * The channel says its locale is the caller's own choice, not a default (`channelData.localeChosen`, sent by the
+ * terminal chat for `--locale`): it overrides a language remembered from an earlier conversation.
+ */
+function localeChosenByCaller(context: TurnContext): boolean {
+  return Boolean(context.activity.locale) && (context.activity.channelData as { localeChosen?: unknown } | undefined)?.localeChosen === true;
 }

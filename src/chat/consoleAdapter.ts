@@ -15,7 +15,7 @@ import {
 export class ConsoleAdapter extends BotAdapter {
   private readonly reference: ConversationReference;
 
-  constructor(private readonly deliver: (activity: Partial<Activity>) => void, locale?: string) {
+  constructor(private readonly deliver: (activity: Partial<Activity>, context: TurnContext) => void, locale?: string) {
     super();
     this.reference = {
       channelId: 'console',
@@ -38,6 +38,8 @@ export class ConsoleAdapter extends BotAdapter {
       from: this.reference.user,
       recipient: this.reference.bot,
       locale: this.reference.locale,
+      // A locale given on the command line is the caller's choice: it wins over a language remembered from before.
+      ...(this.reference.locale ? { channelData: { localeChosen: true } } : {}),
       ...activity,
     };
     await this.runMiddleware(new TurnContext(this, inbound), logic);
@@ -47,14 +49,14 @@ export class ConsoleAdapter extends BotAdapter {
     const responses: ResourceResponse[] = [];
     for (const activity of activities) {
       if (activity.type === 'delay') await new Promise((resolve) => setTimeout(resolve, Number(activity.value) || 0));
-      else if (activity.type === ActivityTypes.Message) this.deliver(activity);
+      else if (activity.type === ActivityTypes.Message) this.deliver(activity, _context);
       responses.push({ id: randomUUID() });
     }
     return responses;
   }
 
-  async updateActivity(_context: TurnContext, activity: Partial<Activity>): Promise<ResourceResponse | void> {
-    this.deliver(activity);
+  async updateActivity(context: TurnContext, activity: Partial<Activity>): Promise<ResourceResponse | void> {
+    this.deliver(activity, context);
   }
 
   async deleteActivity(): Promise<void> {

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { ActivityTypes, type Activity, type CardAction } from 'botbuilder';
+import { ActivityTypes, type Activity, type CardAction, type TurnContext } from 'botbuilder';
 import type { BotRuntime } from '../composition/runtime';
 import { createTurnErrorHandler } from '../bot/turnError';
-import { chooseLanguage } from '../conversation/language';
+import { chooseLanguage, turnLanguageIfKnown } from '../conversation/language';
 import type { Language } from '../i18n';
 import { ConsoleAdapter } from './consoleAdapter';
 
@@ -22,10 +22,13 @@ export interface TerminalChatOptions {
  */
 export async function runTerminalChat(options: TerminalChatOptions): Promise<void> {
   const { runtime, input, output } = options;
-  const t = runtime.i18n.getFixedT(chooseLanguage(options.locale, undefined, options.defaultLanguage));
+  let t = runtime.i18n.getFixedT(chooseLanguage(options.locale, undefined, options.defaultLanguage));
   let offered: CardAction[] = [];
 
-  const print = (activity: Partial<Activity>) => {
+  // The chat's own labels ("Du:", "Alternativ:") follow the conversation's language, switched or not.
+  const print = (activity: Partial<Activity>, context: TurnContext) => {
+    const language = turnLanguageIfKnown(context);
+    if (language) t = runtime.i18n.getFixedT(language);
     const lines: string[] = [];
     if (activity.text) lines.push(`${t('chat:bot')}: ${activity.text}`);
     if (activity.attachments?.length) lines.push(`${t('chat:bot')}: ${t('chat:card')}`);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { confusions, evaluate, readLabelled } from '../understanding/evaluation';
+import { BLIND_DETAILS_SET, DETAILS_TARGET, evaluateDetails, evaluateWishes, readLabelledDetails, STUDIED_DETAILS_SETS } from '../understanding/detailsEvaluation';
 import { readCorpora, trainIntentRecognizer } from '../understanding/nlu';
 
 /**
@@ -23,6 +24,23 @@ async function main(): Promise<void> {
       if (set === 'heldout' && score.accuracy < 0.9) failed = true;
     }
   }
+  // Every verification detail out of one message (test/nlu/blind/details*.json), and the wish in the same messages.
+  for (const set of [BLIND_DETAILS_SET, ...STUDIED_DETAILS_SETS]) {
+    const blind = set === BLIND_DETAILS_SET;
+    console.log(`\n== details, ${set} (${blind ? `written blind, never studied; the target is ≥ ${DETAILS_TARGET * 100}% and nothing wrong unconfirmed` : 'blind once, misses studied; for comparison'}) ==`);
+    const sets = readLabelledDetails(root, set);
+    const wishes = await evaluateWishes(recognizer, sets);
+    for (const score of evaluateDetails(sets)) {
+      const wish = wishes.find((w) => w.language === score.language);
+      console.log(`${score.language}: ${(score.accuracy * 100).toFixed(1)}% of details (${score.correct}/${score.expected}), ${score.wrong.length} wrong, ${score.missed.length} missed; wish ${wish?.understood}/${wish?.stated}, ${wish?.misrouted.length} sent to a person/language/out of scope`);
+      if (blind && score.accuracy < DETAILS_TARGET) failed = true;
+      // The blind set's misses are not printed: once studied, a set is no longer blind (rename it *-studied, write a new one).
+      if (blind) continue;
+      for (const wrong of score.wrong) console.log(`      wrong ${wrong.id} ${wrong.item}: ${JSON.stringify(wrong.got)} (is ${JSON.stringify(wrong.expected)})`);
+      for (const missed of score.missed) console.log(`      missed ${missed.id} ${missed.item}: ${JSON.stringify(missed.expected)}`);
+    }
+  }
+
   // Speed, for the record: the median time of one recognition over every labelled utterance.
   const times: number[] = [];
   for (const set of ['heldout', 'dev'] as const) {
@@ -37,7 +55,7 @@ async function main(): Promise<void> {
   times.sort((a, b) => a - b);
   console.log(`\nrecognition: median ${times[Math.floor(times.length / 2)].toFixed(2)} ms, p99 ${times[Math.floor(times.length * 0.99)].toFixed(2)} ms over ${times.length} messages`);
   if (failed) {
-    console.log('\nheld-out accuracy below the 90% target');
+    console.log('\nbelow target: held-out intent accuracy (90%) or blind details accuracy');
     process.exitCode = 1;
   }
 }

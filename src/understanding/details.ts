@@ -122,12 +122,14 @@ function findLabels(text: string, tokens: Token[]): LabelHit[] {
 
 const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/gu;
 /** Words before an e-mail address that say it is someone else's, not the caller's sign-in. */
-const OTHER_MAILBOX = /\b(?:kopia|cc|copy|skicka|send|faktur\w*|invoice\w*|ekonomi|billing|accounts|fakturor|till|to|konsult\w*|contractor|leverantör\w*|supplier)\b[^@\n]{0,25}$/iu;
-const USER_ID_LABEL = /\b(?:användar-?\s?id|användarnamn|inlogg\w*|log\s?in|sign[-\s]?in|user[-\s]?id|user\s?name|upn|jag är|i'm|i am|im)\b[^@\n]{0,12}$/iu;
+const OTHER_MAILBOX = /(?<![\p{L}])(?:kopia|kopierar|cc|copy|copying|skicka|send|faktur\w*|invoice\w*|ekonomi|billing|accounts|fakturor|till|to|konsult\w*|contractor|leverantör\w*|supplier|kollega|colleague|chef|boss|manager)(?![\p{L}])[^@\n]{0,30}$/iu;
+const USER_ID_LABEL = /(?<![\p{L}])(?:användar-?\s?id|användarnamn|användare|inlogg\w*|log\s?in|sign[-\s]?in|user[-\s]?id|user\s?name|upn|jag är|i'm|i am|im|mitt konto|my account|my own login|min egen|som gäller|my login)(?![\p{L}])[^@\n]{0,15}$/iu;
 
-const LEGAL_FORMS = String.raw`(?:AB|HB|KB|Ek\.\s?för\.?|ek\.\s?för\.?|ekonomisk förening|Ltd\.?|Limited|Inc\.?|GmbH|Oy|Oyj|AS|ASA|A\/S|ApS|plc|PLC|LLP|LLC|Corp\.?|BV|NV|SA|AG)`;
+const LEGAL_FORMS = String.raw`(?:AB|Ab|HB|KB|Ek\.\s?för\.?|ek\.\s?för\.?|ekonomisk förening|Ltd\.?|Limited|Inc\.?|GmbH|Oy|Oyj|AS|ASA|A\/S|ApS|plc|PLC|LLP|LLC|Corp\.?|BV|NV|SA|AG)`;
 /** One to five words of a name (capitalised, or "&", "och", "and", "of") ending in a legal form: "Nordkust Logistik AB". */
-const ORGANISATION = new RegExp(String.raw`(?<![\p{L}\p{N}])((?:\p{Lu}[\p{L}\p{N}'’.-]*|\p{N}+\p{L}[\p{L}\p{N}'’.-]*)(?:[^\S\n]+(?:[\p{Lu}\p{N}][\p{L}\p{N}'’.-]*|&|och|and|i(?=[^\S\n]+\p{Lu})))*?[^\S\n]+${LEGAL_FORMS})(?![\p{L}\p{N}])`, 'gu');
+/** A word of a name: letters and digits, an inner dot only before more letters ("St.Eriks"), never the full stop after it. */
+const NAME_WORD = String.raw`[\p{L}\p{N}'’-]*(?:\.(?=[\p{L}\p{N}])[\p{L}\p{N}'’-]*)*`;
+const ORGANISATION = new RegExp(String.raw`(?<![\p{L}\p{N}])((?:\p{Lu}${NAME_WORD}|\p{N}+\p{L}${NAME_WORD})(?:[^\S\n]+(?:[\p{Lu}\p{N}]${NAME_WORD}|&|och|and|i(?=[^\S\n]+\p{Lu})))*?[^\S\n]+${LEGAL_FORMS}(?:[^\S\n]+${LEGAL_FORMS})?)(?![\p{L}\p{N}])`, 'gu');
 
 const SE_POSTCODE = String.raw`\d{3}\s?\d{2}`;
 const UK_POSTCODE = String.raw`[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}`;
@@ -137,7 +139,7 @@ const STREET_NAME = String.raw`${STREET_WORD}(?:[^\S\n]${STREET_WORD}){0,3}`;
 /** A flat or floor between the street and the postcode: "lgh 1102", "3 tr", "2nd Floor". */
 const UNIT = String.raw`(?:,?[^\S\n]+(?:lgh\.?\s?\d{3,4}|lägenhet\s\d+|\d\s?tr\.?|\d+\s?trappor|vån(?:ing)?\s?\d+|\d+(?:st|nd|rd|th)\sFloor|Floor\s\d+|Flat\s\d+\w?))?`;
 const HOUSE = String.raw`\d{1,4}(?:\s?[A-Za-z](?![\p{L}]))?(?:-\d{1,4})?`;
-const COUNTRY = String.raw`(?:[,\s]+(?:Sverige|Sweden|UK|United Kingdom|England|Great Britain|GB|Storbritannien|Scotland|Wales))?`;
+const COUNTRY = String.raw`(?:[,\s]+(?:Sverige|Sweden|UK|United Kingdom|England|Great Britain|GB|Storbritannien|Scotland|Wales|Norway|Norge|Denmark|Danmark|Finland|Suomi|Germany|Tyskland|Deutschland))?`;
 
 /** Street and number, then postcode and town either way round (Swedish), or town and postcode (British). */
 const ADDRESS_PATTERNS = [
@@ -145,36 +147,66 @@ const ADDRESS_PATTERNS = [
   new RegExp(String.raw`(?<![\p{L}\p{N}])(${STREET_NAME}\s${HOUSE}${UNIT}),?\s+(?:${SE_POSTCODE},?\s+${TOWN}|${TOWN},?\s+${SE_POSTCODE})(?![\p{L}\p{N}])`, 'gu'),
   // 221B Baker Street, London NW1 6XE · 12 King's Road, SW3 4TR London · 3 Mill Lane, Cambridge, CB2 1RX
   new RegExp(String.raw`(?<![\p{L}\p{N}])(\d{1,4}[A-Za-z]?\s${STREET_NAME}${UNIT}),?\s+(?:${TOWN},?\s+${UK_POSTCODE}|${UK_POSTCODE},?\s+${TOWN})(?![\p{L}\p{N}])`, 'gu'),
+  // Norway and Denmark (4 digits), Finland and Germany (5): Strandgaten 5, 5013 Bergen · Vesterbrogade 10, 1620 København V
+  new RegExp(String.raw`(?<![\p{L}\p{N}])(${STREET_NAME}\s${HOUSE}${UNIT}),?\s+\d{4,5},?\s+${TOWN}(?:[^\S\n][A-ZÆØÅ](?![\p{L}]))?(?![\p{L}\p{N}])`, 'gu'),
 ];
 
 // Longest first: "administrator" must not match as "admin" + "istrator".
-const ADMIN_WORD = String.raw`(?:global administratör|global admin|administrativ kontakt|administratören|administratör|adminstratör|administrators?|adminstrator|admins?|admn|amdin|adnim|admim|owner of the account|account owner|kontoägare)(?![\p{L}])`;
-const ARTICLE = String.raw`(?:(?:one of the|en av|en av de|en av våra|en|an?|the|IT|it-|global|globala?|kontots|account)\s+)*`;
+const ADMIN_WORD = String.raw`(?:global administratör|global admin|administrativ kontakt|administratören|administratör|adminstratör|administrators?|adminstrator|admins?|admn|admni|amdin|adnim|admim|owner of the account|account owner|kontoägare)(?![\p{L}])`;
+const ARTICLE = String.raw`(?:(?:one of (?:the|our)(?: two| three| four)?|en av (?:de|våra)(?: två| tre| fyra)?|en av|en|an?|the|IT|it-|global|globala?|kontots|account|ägare och|owner and)\s+)*`;
 const ADMIN_NO = new RegExp(
   String.raw`(?<![\p{L}])(?:(?:jag är|i am|i'm|im)\s+(?:inte|not|ej|no)\s+${ARTICLE}${ADMIN_WORD}|(?:inte|not|ej|no)\s+${ARTICLE}${ADMIN_WORD}|${ADMIN_WORD}\s*[:=?–-]*\s*(?:nej|no|inte)(?![\p{L}]))`,
   'iu',
 );
 const ADMIN_YES = new RegExp(
-  String.raw`(?<![\p{L}])(?:(?:jag är|jag e|i am|i'm|im|är|am|och är|and am)\s+(?:också\s+|also\s+)?${ARTICLE}${ADMIN_WORD}|(?:ja|yes|yep|japp)[,\s]+(?:jag är\s+|i am\s+|i'm\s+)?${ARTICLE}${ADMIN_WORD}|${ADMIN_WORD}\s*[:=?–-]*\s*(?:ja|yes|japp|yep|jo)(?![\p{L}])|${ADMIN_WORD}\s+(?:för|of|for|at|på|hos|i)(?![\p{L}])|som\s+${ARTICLE}${ADMIN_WORD}|as\s+${ARTICLE}${ADMIN_WORD}|\(\s*${ADMIN_WORD}\s*\)|(?:^|[,\n;|])\s*${ARTICLE}${ADMIN_WORD}\s*(?=$|[,.\n;|]))`,
+  String.raw`(?<![\p{L}])(?:(?:jag är|jag e|i am|i'm|im|är|am|och är|and am)\s+(?:också\s+|also\s+)?${ARTICLE}${ADMIN_WORD}|(?:ja|yes|yep|japp)[,\s]+(?:jag är\s+|i am\s+|i'm\s+)?${ARTICLE}${ADMIN_WORD}|${ADMIN_WORD}\s*[:=?–-]*\s*(?:ja|yes|japp|yep|jo)(?![\p{L}])|${ADMIN_WORD}\s+(?:för|of|for|at|på|hos|i)(?![\p{L}])|som\s+${ARTICLE}${ADMIN_WORD}|as\s+${ARTICLE}${ADMIN_WORD}|\(\s*${ADMIN_WORD}\s*\)|(?:har|have|has|med|with)\s+(?:full\s+)?admin(?:istratörs)?[-\s]?(?:behörighet|rättigheter|rights|access|privileges|roll|role)|admin here|admin här|(?:klubbens|föreningens|företagets|organisationens|kontots|skolans|the club's|the company's|our)\s+${ADMIN_WORD})|(?:^|[,\n;|.(/–—])\s*${ARTICLE}${ADMIN_WORD}\s*(?=$|[,.\n;|)/–—])`,
   'iu',
 );
 
 /** Capitalised words of a name without a legal form: "Reid's Coffee House", "Möllans Frisör", "Brown & Kaur". */
-const ORGANISATION_WORDS = String.raw`\p{Lu}[\p{L}\p{N}'’-]*(?:[^\S\n]+(?:\p{Lu}[\p{L}\p{N}'’-]*|&|och|and))*`;
+const ORGANISATION_WORDS = String.raw`\p{Lu}[\p{L}\p{N}'’-]*(?:[^\S\n]+(?:\p{Lu}[\p{L}\p{N}'’-]*|(?:&|och|and)(?=[^\S\n]+\p{Lu})))*`;
 /** What introduces an organisation: "vi på", "we're", "I work at", "office manager at", "admin för". */
-const ORGANISATION_CONTEXT = String.raw`(?<![\p{L}])(?:[Vv]i[^\S\n]+(?:på|är|från)|[Ww]e(?:'re|[^\S\n]+are)|[Ww]e're|[Jj]obbar[^\S\n]+(?:på|för|hos)|[Aa]rbetar[^\S\n]+(?:på|för|hos)|[Dd]river|[Ää]ger|I[^\S\n]+(?:work|run|own)(?:[^\S\n]+(?:at|for))?|manager[^\S\n]+at|ansvarig[^\S\n]+(?:på|för|hos)|chef[^\S\n]+(?:på|för|hos)|(?:admin|administratör|administrator)[^\S\n]+(?:at|på|hos)|[Rr]inger[^\S\n]+från|[Cc]alling[^\S\n]+from|here[^\S\n]+at)`;
+const ORGANISATION_CONTEXT = String.raw`(?<![\p{L}])(?:[Vv]i[^\S\n]+(?:på|är|från)|[Ww]e(?:'re|[^\S\n]+are)|[Ww]e're|[Jj]obbar[^\S\n]+(?:på|för|hos)|[Aa]rbetar[^\S\n]+(?:på|för|hos)|[Dd]river|[Ää]ger|I[^\S\n]+(?:work|run|own)(?:[^\S\n]+(?:at|for))?|manager[^\S\n]+at|ansvarig[^\S\n]+(?:på|för|hos)|chef[^\S\n]+(?:på|för|hos)|(?:admin|administratör|administrator)[^\S\n]+(?:at|på|hos)|[Rr]inger[^\S\n]+från|[Cc]alling[^\S\n]+from|here[^\S\n]+at|(?:[Mm]y|[Oo]ur)[^\S\n]+(?:shop|store|bakery|restaurant|practice|clinic|salon|café|cafe|company|business|firm|school|club|charity|hotel|studio)(?:[^\S\n]+is|[^\S\n]*[:,])?|(?:[Vv]år|[Mm]in|[Vv]årt|[Mm]itt)[^\S\n]+(?:förening|butik|restaurang|salong|klinik|förskola|skola|klubb|firma|verksamhet|företag|bageri|kafé|hotell|studio)(?:[^\S\n]+heter|[^\S\n]*[:,])?|(?:[Pp]ractice|[Ss]hop|[Ss]tore|[Ss]alon|[Rr]estaurant|[Cc]linic|[Ss]chool|[Cc]lub|[Ff]örskola|[Bb]utik|[Rr]estaurang|[Ss]along|[Kk]linik|[Ss]kola|[Ff]örening|[Kk]lubb)[^\S\n]*[:–-]|[Ff]öreningen|[Kk]lubben|[Ff]örskolan|[Rr]epresenterar|[Rr]epresent(?:ing)?)`;
+
+/** A signature's job title line ("Office Manager", "IT-ansvarig", "VD"). */
+const JOB_TITLE = /(?<![\p{L}])(?:manager|ansvarig|chef|coordinator|secretary|director|officer|owner|ägare|vd|ceo|cfo|cto|it|admin\w*|ekonomi\w*|kontor\w*|office|assistent|assistant|konsult|consultant|head|lead|partner|föreståndare|rektor|ordförande|kassör|sekreterare)(?![\p{L}])/iu;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Numbers that look like phone numbers but are not: organisation numbers, dates, invoice and customer numbers. */
 const NOT_A_PHONE = /\b(?:\d{6}-\d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{2,4})\b/gu;
-const NUMBER_LABEL_NOT_PHONE = /\b(?:org\w*\.?\s?nr|organisationsnummer|org\.? ?no|company (?:no|number)|registration|faktura\w*|invoice|kundnummer|customer (?:no|number)|order\w*|ärende\w*|case|referens|reference|ref|avtal\w*|contract|vat|moms)\b\W{0,4}$/iu;
+const NUMBER_LABEL_NOT_PHONE = /(?<![\p{L}])(?:org\w*\.?\s?nr|organisationsnummer|org\.? ?no|company (?:no|number)|registration|registered in [\p{L} ]+ no|reg\.? ?no|no|nr|faktura\w*|invoice|kundnummer|customer (?:no|number)|order\w*|ärende\w*|case|referens|reference|ref|avtal\w*|contract|vat|moms|cvr|y-tunnus)(?![\p{L}])\W{0,4}$/iu;
 
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Picks every detail it can recognise out of `text`. Nothing is guessed: a value must have the form of its item. */
 export function extractDetails(input: string, options: ExtractionOptions = {}): ExtractedDetails {
   const text = input.normalize('NFC');
+  // A message typed all in lower case ("jonas berglund, berglunds el & vvs ab, kyrkogatan 11 802 50 gävle") is read
+  // with capitals where names would have them; what is picked out is then given back as the caller typed it.
+  if (!/\p{Lu}/u.test(text) && /\p{L}/u.test(text)) return asTyped(text, readDetails(titleCased(text), { ...options, retyped: true }));
+  return readDetails(text, options);
+}
+
+function titleCased(text: string): string {
+  const capitalisedWords = text.replace(/(?<![\p{L}\p{N}@.'’-])\p{Ll}/gu, (letter) => letter.toUpperCase());
+  // Legal forms are written in capitals; "as" is too common a word to be read as one.
+  return capitalisedWords.replace(/(?<![\p{L}])(Ab|Hb|Kb|Llp|Llc|Plc|Ltd|Gmbh|Aps)(?![\p{L}])/gu, (form) => (form === 'Ltd' ? form : form.toUpperCase()));
+}
+
+/** The details read from a re-capitalised copy, with each text value as it stands in the original. */
+function asTyped(original: string, found: ExtractedDetails): ExtractedDetails {
+  const answers: PartialAnswers = { ...found.answers };
+  for (const key of ['contactName', 'organisationName', 'postalAddress'] as const) {
+    const value = answers[key];
+    if (value === undefined) continue;
+    const at = original.toLocaleLowerCase('sv').indexOf(value.toLocaleLowerCase('sv'));
+    if (at >= 0) answers[key] = original.slice(at, at + value.length);
+  }
+  return { ...found, answers, rest: found.spans.length > 0 ? maskSpans(original, found.spans).replace(/\s+/gu, ' ').trim() : original.trim() };
+}
+
+function readDetails(text: string, options: ExtractionOptions & { retyped?: boolean }): ExtractedDetails {
   const taken: Span[] = [];
   const answers: PartialAnswers = {};
   const isFree = (start: number, end: number) => taken.every((span) => end <= span.start || start >= span.end);
@@ -264,7 +296,8 @@ export function extractDetails(input: string, options: ExtractionOptions = {}): 
   // 7. A person's name: after a lead-in ("jag heter", "I'm"), or a list item that is nothing but a name (not while the
   // organisation is asked for: "Solbacken Förskola" looks like a name too).
   if (answers.contactName === undefined) {
-    const name = findName(text, taken, options.expecting === 'contactName', options.expecting !== 'organisationName');
+    // Not in a re-capitalised message either: there every phrase looks like a name ("Säga Upp Nu").
+    const name = findName(text, taken, options.expecting === 'contactName', options.expecting !== 'organisationName' && !options.retyped);
     if (name) {
       answers.contactName = name.value;
       take(name.start, name.end);
@@ -284,6 +317,22 @@ export function extractDetails(input: string, options: ExtractionOptions = {}): 
       if (!isFree(at, at + name.length) || name === town || !parseOrganisationName(name) || name.split(/\s+/u).length > 6) continue;
       answers.organisationName = name;
       take(at, at + name.length);
+      break;
+    }
+  }
+
+  // 7c. A signature: the organisation is the line after the name (and a job title, if any).
+  if (answers.organisationName === undefined && answers.contactName) {
+    const lines = text.split('\n');
+    const nameLine = lines.findIndex((line) => line.trim().startsWith(answers.contactName as string));
+    for (const line of nameLine >= 0 ? lines.slice(nameLine + 1, nameLine + 3) : []) {
+      const candidate = line.trim();
+      if (JOB_TITLE.test(candidate) || candidate.includes('|')) continue;
+      const at = text.indexOf(candidate);
+      if (at >= 0 && isFree(at, at + candidate.length) && new RegExp(`^${ORGANISATION_WORDS}$`, 'u').test(candidate) && parseOrganisationName(candidate)) {
+        answers.organisationName = candidate;
+        take(at, at + candidate.length);
+      }
       break;
     }
   }
@@ -326,7 +375,7 @@ function readLabelled(item: Label['item'], value: string, options: ExtractionOpt
       return undefined;
     }
     case 'organisationName': {
-      const candidate = trimOrganisation(value.split(/,(?!\s*(?:Inc|Ltd|LLC)(?![\p{L}]))|\s*\(|\s(?:in|i|at|på|based|located|from|från|hos|och|and|som|which)\s(?=\p{Lu}|\p{Ll})/u)[0].trim());
+      const candidate = trimOrganisation(value.split(/,(?!\s*(?:Inc|Ltd|LLC)(?![\p{L}]))|\s*\(|\s(?:in|i|at|på|based|located|from|från|hos|och|and|som|which|men|but)\s(?=\p{Lu}|\p{Ll})/u)[0].trim());
       const name = parseOrganisationName(candidate);
       // A name is mostly letters: "556677-8899" after "org" is a number, not an organisation.
       const letters = candidate.match(/\p{L}/gu)?.length ?? 0;
@@ -351,7 +400,7 @@ function readLabelled(item: Label['item'], value: string, options: ExtractionOpt
 
 /** Words that never belong to a person's name here: the start of what comes after one. */
 const NOT_IN_NAMES = new Set(
-  'och and som who is är från from på at i in vid har have of for för hos med with phone telefon tel mobil organisation company företag adress address admin administrator administratör jag ja yes nej no tack thanks hej hello hi org ab ltd mvh regards here här about om re'
+  'och and som who is är från from på at i in vid har have of for för hos med with phone telefon tel mobil organisation company företag adress address admin administrator administratör jag ja yes nej no tack thanks hej hello hi org ab ltd mvh regards here här about om re we\'re were we vi our vår vårt i\'m it\'s its the club klubb förening föreningen bakery bageri school skola förskola library team group kayak hotel hotell'
     .split(' ')
     .map(foldWord),
 );
@@ -424,6 +473,11 @@ function adminPhrases(text: string): Span[] {
 export function adminClaim(text: string): boolean | undefined {
   if (ADMIN_NO.test(text)) return false;
   if (ADMIN_YES.test(text)) return true;
+  // A labelled line with a misspelt label: "Admininistratör: ja", "Adminstrator - no".
+  for (const m of text.matchAll(/^[^\S\n]*[-•*]?[^\S\n]*([\p{L}-]{4,})[^\S\n]*[:–-][^\S\n]*(ja|nej|yes|no)(?![\p{L}])/gimu)) {
+    const label = foldWord(m[1]);
+    if (['admin', 'administrator', 'administrator'].some((word) => label.startsWith('adm') && editDistance(label, word, 3) <= 3)) return /^(?:ja|yes)$/iu.test(m[2]);
+  }
   return undefined;
 }
 
@@ -434,8 +488,10 @@ function findName(text: string, taken: Span[], expected: boolean, bare: boolean)
   // After a lead-in: "Jag heter Anna Lindqvist och …".
   for (const m of text.matchAll(NAME_LEAD_IN)) {
     const start = (m.index ?? 0) + m[0].length;
-    const found = readLabelled('contactName', text.slice(start).split(/\n|[;.](?:\s|$)/u)[0], {});
-    if (found && free(start, start + found.raw.length) && capitalised(found.raw)) return { value: found.value, start, end: start + found.raw.length };
+    // After "jag heter" or "my name is" a name may be typed in lower case; after "I'm" or "det är" it must look like one.
+    const strong = /heter|namn|name/iu.test(m[0]);
+    const found = readLabelled('contactName', text.slice(start).split(/\n|[;.](?:\s|$)/u)[0], strong ? { expecting: 'contactName' } : {});
+    if (found && free(start, start + found.raw.length) && (strong || capitalised(found.raw))) return { value: found.value, start, end: start + found.raw.length };
   }
   // A list item that is only a name: "Anna Lindqvist, anna@…, 070…", "Erik Berg här".
   for (const whole of bare ? segments(text, taken) : []) {
@@ -451,14 +507,16 @@ function findName(text: string, taken: Span[], expected: boolean, bare: boolean)
   return undefined;
 }
 
-const capitalised = (text: string) => text.split(/\s+/u).every((word) => /^\p{Lu}/u.test(word));
+/** Written as a name is: every word capitalised, but for particles ("Rhys ap Gwilym", "Ludwig van Dijk"). */
+const capitalised = (text: string) => text.split(/\s+/u).every((word, i) => /^\p{Lu}/u.test(word) || (i > 0 && NAME_PARTICLES.has(word)));
+const NAME_PARTICLES = new Set(['ap', 'af', 'von', 'van', 'de', 'der', 'den', 'la', 'le', 'du', 'di', 'da', 'bin', 'al', 'av']);
 
 /** The free parts of the text between details, split where lists split: commas, line breaks, "och"/"and", sentence ends. */
 function segments(text: string, taken: Span[]): Array<{ text: string; start: number; end: number }> {
   // Blanked with NUL, so a detail taken out separates the words around it instead of joining them.
   const masked = maskSpans(text, taken, '\u0000').replace(/\s-\s/gu, ' \u0000 ');
   const found: Array<{ text: string; start: number; end: number }> = [];
-  for (const m of masked.matchAll(/[^,;\n.!?/|()—–\u0000]+/gu)) {
+  for (const m of masked.matchAll(/[^,;:\n.!?/|()—–\u0000]+/gu)) {
     const piece = m[0];
     for (const part of piece.matchAll(/(?:(?!\s(?:och|and)\s).)+/giu)) {
       const raw = part[0];

@@ -18,6 +18,9 @@ export const NLU_INTENTS = [
 ] as const;
 export type NluIntent = (typeof NLU_INTENTS)[number];
 
+/** Intents a message that carries two or more verification details is never read as. */
+export const NOT_WITH_DETAILS = ['person', 'switchLanguage', 'outOfScope'] as const satisfies readonly NluIntent[];
+
 export const corpusSchema = z.object(Object.fromEntries(NLU_INTENTS.map((intent) => [intent, z.array(z.string().min(1)).min(5)])) as Record<NluIntent, z.ZodArray<z.ZodString>>);
 export type Corpus = Record<NluIntent, string[]>;
 
@@ -100,7 +103,11 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
 
       const result = await nlp.process(language, understood);
       if (++processed % 500 === 0) forgetCachedInputs(nlp, cacheLimit);
-      const best = (result.classifications as Array<{ intent: string; score: number }> | undefined)?.[0];
+      const classifications = (result.classifications as Array<{ intent: string; score: number }> | undefined) ?? [];
+      // A message full of the caller's details is "here is who I am": never a request for a person, another language
+      // or something out of scope, whatever its leftover words look like.
+      const fullOfDetails = Object.keys(entities).length >= 2;
+      const best = classifications.find((c) => !fullOfDetails || !(NOT_WITH_DETAILS as readonly string[]).includes(c.intent));
       if (!best || best.intent === 'None' || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood, entities, exactWords: exact };
       return { intent: best.intent as NluIntent, score: best.score, understood, entities, exactWords: exact };
     },

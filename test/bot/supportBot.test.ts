@@ -207,8 +207,10 @@ describe('terminal chat', () => {
   });
 
   it('verifies an English caller', async () => {
-    const printed = await chat("Cancel subscription\nI'm james.carter@brightleaf.co.uk, phone +44 20 7946 0321\nJames Carter\nBrightleaf Ltd\n221 Baker Street, London NW1 6XE, United Kingdom\nyes\n", 'en');
-    expect(printed).toContain("Assistant: What are the first and last names of your organisation's contact person?");
+    // The user ID and phone came in one message: they are said back (with the rest) before the check.
+    const printed = await chat("Cancel subscription\nI'm james.carter@brightleaf.co.uk, phone +44 20 7946 0321\nJames Carter\nBrightleaf Ltd\n221 Baker Street, London NW1 6XE, United Kingdom\nyes\nyes\n", 'en');
+    expect(printed).toContain("Assistant: Four questions left. What are the first and last names of your organisation's contact person?");
+    expect(printed).toContain('• Phone: +44 20 7946 0321');
     expect(printed).toContain("Assistant: You're now verified as an administrator of Brightleaf Ltd.");
   });
 
