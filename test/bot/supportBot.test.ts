@@ -138,7 +138,7 @@ describe('verified caller session', () => {
     adapter.onTurnError = recordingTurnErrorHandler(runtime);
     // Verified, then the cancel flow asks how; keeping the subscription ends the flow.
     const answers = ['anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm', 'ja', 'Behåll den'];
-    let flow = adapter.send({ type: 'message', text: 'Säga upp prenumerationen', locale: 'sv-SE' });
+    let flow = adapter.send({ type: 'message', text: 'Säg upp prenumerationen', locale: 'sv-SE' });
     for (const answer of answers) flow = flow.send({ type: 'message', text: answer, locale: 'sv-SE' });
     await flow.startTest();
     const said = adapter.activeQueue.map((a) => a.text ?? '').join('\n');
@@ -194,13 +194,13 @@ describe('terminal chat', () => {
     const printed = await chat('4\n/quit\n');
     expect(printed).toContain('Terminalchatt med prenumerationsassistenten.');
     expect(printed).toContain('Assistenten: Hej! Jag är prenumerationsassistenten.');
-    expect(printed).toContain('[1] Säga upp prenumerationen  [2] Snabb återkallelse');
+    expect(printed).toContain('[1] Säg upp prenumerationen  [2] Snabb återkallelse');
     expect(printed).toContain('Så här fungerar en uppsägning:');
     expect(printed).toContain('Hej då!');
   });
 
   it('verifies a Swedish caller', async () => {
-    const printed = await chat('Säga upp prenumerationen\nanna.lindqvist@fjordfika.se\n070-123 45 67\nAnna Lindqvist\nFjordfika AB\nStorgatan 12, 114 55 Stockholm\n1\n');
+    const printed = await chat('Säg upp prenumerationen\nanna.lindqvist@fjordfika.se\n070-123 45 67\nAnna Lindqvist\nFjordfika AB\nStorgatan 12, 114 55 Stockholm\n1\n');
     expect(printed).toContain('Assistenten: Vilket användar-ID loggar du in med?');
     expect(printed).toContain('[1] Ja  [2] Nej');
     expect(printed).toContain('Assistenten: Nu är du verifierad som administratör för Fjordfika AB.');
@@ -215,10 +215,35 @@ describe('terminal chat', () => {
   });
 
   it('walks a whole cancellation, with the receipt as text', async () => {
-    const printed = await chat('Säga upp prenumerationen\nanna.lindqvist@fjordfika.se\n070-123 45 67\nAnna Lindqvist\nFjordfika AB\nStorgatan 12, 114 55 Stockholm\nja\n1\nja\n7\n');
+    const printed = await chat('Säg upp prenumerationen\nanna.lindqvist@fjordfika.se\n070-123 45 67\nAnna Lindqvist\nFjordfika AB\nStorgatan 12, 114 55 Stockholm\nja\n1\nja\n7\n');
     expect(printed).toContain('[1] Vid periodens slut  [2] Nu  [3] Behåll den');
     expect(printed).toMatch(/Assistenten: Klart\. Ärendenummer: CX-[2-9A-Z]{4}-\d{2}\. Automatisk förnyelse är avstängd\./);
     expect(printed).toContain('Inga problem.');
+  });
+
+  it('its own labels follow the conversation\'s language when the caller switches', async () => {
+    const printed = await chat('English\n');
+    expect(printed).toContain('Assistenten: Hej! Jag är prenumerationsassistenten.');
+    expect(printed).toContain('Assistant: ');
+    expect(printed.trimEnd().endsWith('Goodbye!')).toBe(true);
+  });
+
+  it('an explicit --locale wins over a language an earlier chat switched to', async () => {
+    const runtime = await testRuntime();
+    const run = async (input: string, locale?: string) => {
+      const stdin = new PassThrough();
+      const stdout = new PassThrough();
+      let printed = '';
+      stdout.on('data', (chunk) => (printed += chunk));
+      stdin.end(input);
+      await runTerminalChat({ runtime, input: stdin, output: stdout, locale, defaultLanguage: 'sv' });
+      return printed;
+    };
+    expect(await run('English\n')).toContain('Assistant: ');
+    // Remembered: a new chat without a flag speaks English...
+    expect(await run('')).toContain("Assistant: Hi! I'm the subscription assistant.");
+    // ...but `--locale sv` is the caller's choice now.
+    expect(await run('', 'sv')).toContain('Assistenten: Hej! Jag är prenumerationsassistenten.');
   });
 
   it('talks English with --locale en', async () => {

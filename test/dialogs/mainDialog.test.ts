@@ -17,7 +17,7 @@ const expected = {
   sv: {
     greeting: 'Hej! Jag är prenumerationsassistenten.',
     question: 'Vad vill du göra?',
-    options: ['Säga upp prenumerationen', 'Snabb återkallelse', 'Återaktivera', 'Allmänna frågor', 'Prata med en person'],
+    options: ['Säg upp prenumerationen', 'Snabb återkallelse', 'Återaktivera', 'Allmänna frågor', 'Prata med en person'],
     reprompt: 'Förlåt, det uppfattade jag inte.',
     general: 'Allmänna frågor',
     overview: 'Så här fungerar en uppsägning:',

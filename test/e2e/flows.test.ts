@@ -48,7 +48,7 @@ describe('account flows over HTTP', () => {
   const db = () => new Database(path, { readonly: true });
 
   it('Swedish, Web Chat: Anna cancels now; the receipt is a card whose case reference is in the audit log', async () => {
-    const replies = await walk('e2e-sv-anna', 'sv-SE', 'webchat', ['hej', 'Säga upp prenumerationen', ...answersOf(DEMO_CALLERS.anna), 'ja', { choice: 'now' }, 'ja', 'ja', { choice: 'skip' }]);
+    const replies = await walk('e2e-sv-anna', 'sv-SE', 'webchat', ['hej', 'Säg upp prenumerationen', ...answersOf(DEMO_CALLERS.anna), 'ja', { choice: 'now' }, 'ja', 'ja', { choice: 'skip' }]);
     const receipt = replies.find((r) => r.attachments?.length && replyText(r).includes('Ärendenummer'));
     expect(receipt?.attachments?.[0].contentType).toBe('application/vnd.microsoft.card.adaptive');
     const reference = replyText(receipt ?? {}).match(CASE_IN_TEXT)?.[0] as string;

@@ -37,7 +37,7 @@ describe('verification over HTTP', () => {
   const say = (conversationId: string, locale: string, text: string) => postMessage(base, connector.url, conversationId, locale, text);
 
   const cases = (Object.keys(DEMO_CALLERS) as DemoCallerName[]).flatMap((name) => [
-    [name, 'sv-SE', 'Säga upp prenumerationen', 'ja', name === 'sara' ? 'Tack, nu är du verifierad för' : 'Nu är du verifierad som administratör för'],
+    [name, 'sv-SE', 'Säg upp prenumerationen', 'ja', name === 'sara' ? 'Tack, nu är du verifierad för' : 'Nu är du verifierad som administratör för'],
     [name, 'en-US', 'Cancel subscription', 'yes', name === 'sara' ? "Thank you, you're verified for" : "You're now verified as an administrator of"],
   ] as const);
 
@@ -94,7 +94,7 @@ describe('a rejection over HTTP names no field and repeats no answer (ID-1)', ()
   };
   const languages = [
     { language: 'en', locale: 'en-US', choice: 'Cancel subscription', yes: 'yes' },
-    { language: 'sv', locale: 'sv-SE', choice: 'Säga upp prenumerationen', yes: 'ja' },
+    { language: 'sv', locale: 'sv-SE', choice: 'Säg upp prenumerationen', yes: 'ja' },
   ] as const;
   const cases = languages.flatMap((l) => (Object.keys(wrongAnswers) as Array<keyof typeof wrongAnswers>).map((field) => ({ ...l, field })));
 

@@ -382,7 +382,7 @@ describe('several subscriptions and cards', () => {
     ).run();
     db.close();
     try {
-      await c.say('Säga upp prenumerationen', 'anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm');
+      await c.say('Säg upp prenumerationen', 'anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm');
       const verified = await c.send({ text: 'ja' });
       const picker = verified.at(-1);
       const card = picker?.attachments?.[0];

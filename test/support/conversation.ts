@@ -16,7 +16,7 @@ import { NOW } from './facts';
 
 /** The words a caller clicks or types, per language. */
 export const WORDS = {
-  sv: { cancel: 'Säga upp prenumerationen', fastRevoke: 'Snabb återkallelse', reactivate: 'Återaktivera', yes: 'ja', no: 'nej', endOfTerm: 'Vid periodens slut', now: 'Nu', keep: 'Behåll den', skip: 'Hoppa över', price: 'För dyrt' },
+  sv: { cancel: 'Säg upp prenumerationen', fastRevoke: 'Snabb återkallelse', reactivate: 'Återaktivera', yes: 'ja', no: 'nej', endOfTerm: 'Vid periodens slut', now: 'Nu', keep: 'Behåll den', skip: 'Hoppa över', price: 'För dyrt' },
   en: { cancel: 'Cancel subscription', fastRevoke: 'Fast revoke', reactivate: 'Reactivate', yes: 'yes', no: 'no', endOfTerm: 'At the end of the term', now: 'Now', keep: 'Keep it', skip: 'Skip', price: 'Too expensive' },
 } as const;
 
