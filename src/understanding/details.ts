@@ -22,8 +22,6 @@ export interface ExtractedDetails {
   spans: Span[];
   /** The text without details and labels: what the caller wants. */
   rest: string;
-  /** A phone number written without a country code that is valid in more than one of the caller's likely countries. */
-  ambiguousPhone?: boolean;
 }
 
 export interface ExtractionOptions {
@@ -211,7 +209,6 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
   const answers: PartialAnswers = {};
   const isFree = (start: number, end: number) => taken.every((span) => end <= span.start || start >= span.end);
   const take = (start: number, end: number) => taken.push({ start, end });
-  let ambiguousPhone = false;
 
   // 1. E-mail addresses: the caller's sign-in is the labelled one, or the first that is not said to be someone else's.
   const emails = [...text.matchAll(EMAIL)].map((m) => ({ value: m[0].replace(/[.]+$/u, ''), start: m.index ?? 0 }));
@@ -251,7 +248,6 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
   if (answers.phone === undefined) {
     const masked = maskSpans(text, [...taken, ...[...text.matchAll(NOT_A_PHONE)].map((m) => ({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length }))]);
     const phone = findPhone(masked, options.region);
-    if (phone.ambiguous) ambiguousPhone = true;
     if (phone.found) {
       answers.phone = phone.found.number;
       take(phone.found.start, phone.found.end);
@@ -347,7 +343,7 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
   }
 
   const spans = merge(taken);
-  return { answers, spans, rest: maskSpans(text, spans).replace(/\s+/gu, ' ').trim(), ...(ambiguousPhone && !answers.phone ? { ambiguousPhone } : {}) };
+  return { answers, spans, rest: maskSpans(text, spans).replace(/\s+/gu, ' ').trim() };
 }
 
 /** A labelled value read as its item, and the part of the text it came from. */
@@ -417,7 +413,7 @@ function trimAddressStart(address: string): string {
   return trimmed.replace(/^.*\s(?:är|is|på|at|ligger på|sitter på)\s+(?=[\p{L}][\p{L}'’.-]*(?:\s[\p{L}][\p{L}'’.-]*)*\s\d)/u, '').trim();
 }
 
-function findPhone(text: string, region: CountryCode | undefined): { found?: { number: string; start: number; end: number }; ambiguous?: boolean } {
+function findPhone(text: string, region: CountryCode | undefined): { found?: { number: string; start: number; end: number } } {
   const regions = [...new Set([...(region ? [region] : []), ...FALLBACK_REGIONS])];
   const candidates = new Map<string, { start: number; end: number }>();
   // A phone number never spans a comma, a semicolon or a line: each piece is searched on its own, so "0161 496 0742,
@@ -450,7 +446,8 @@ function findPhone(text: string, region: CountryCode | undefined): { found?: { n
     const distinct = [...new Set(valid.map((p) => p?.number))];
     if (own) return { found: { number: own.number, ...at } };
     if (distinct.length === 1) return { found: { number: distinct[0] as string, ...at } };
-    if (distinct.length > 1) return { ambiguous: true };
+    // Valid in more than one of the caller's likely countries: not guessed; the question asks again, with a +country example.
+    if (distinct.length > 1) return {};
   }
   return {};
 }

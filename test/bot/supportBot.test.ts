@@ -179,8 +179,8 @@ describe('verified caller session', () => {
 });
 
 describe('terminal chat', () => {
-  async function chat(input: string, locale?: string) {
-    const runtime = await testRuntime();
+  async function chat(input: string, locale?: string, shared?: Awaited<ReturnType<typeof testRuntime>>) {
+    const runtime = shared ?? (await testRuntime());
     const stdin = new PassThrough();
     const stdout = new PassThrough();
     let printed = '';
@@ -230,15 +230,7 @@ describe('terminal chat', () => {
 
   it('an explicit --locale wins over a language an earlier chat switched to', async () => {
     const runtime = await testRuntime();
-    const run = async (input: string, locale?: string) => {
-      const stdin = new PassThrough();
-      const stdout = new PassThrough();
-      let printed = '';
-      stdout.on('data', (chunk) => (printed += chunk));
-      stdin.end(input);
-      await runTerminalChat({ runtime, input: stdin, output: stdout, locale, defaultLanguage: 'sv' });
-      return printed;
-    };
+    const run = (input: string, locale?: string) => chat(input, locale, runtime);
     expect(await run('English\n')).toContain('Assistant: ');
     // Remembered: a new chat without a flag speaks English...
     expect(await run('')).toContain("Assistant: Hi! I'm the subscription assistant.");

@@ -39,6 +39,23 @@ describe.each(['sv', 'en'] as const)('say it all at once (%s)', (language) => {
     }
   });
 
+  it('a fast revoke asked for with every detail goes straight to the fast revoke once the details are confirmed', async () => {
+    const c = await startConversation({ language });
+    try {
+      const wish = language === 'sv' ? 'Vi behöver en snabb återkallelse.' : 'We need a fast revoke.';
+      const first = (await c.say(`${wish} ${EVERYTHING[language].split('. ').slice(1).join('. ')}`)).join('\n');
+      expect(first).toContain(t('verify:nothingLeft'));
+      const after = (await c.say(c.words.yes)).join('\n');
+      expect(after).toContain(t('verify:verifiedAdmin', { organisation: 'Fjordfika AB' }));
+      // The fast revoke's own first step, not the menu: no "what would you like to do?".
+      expect(after).not.toContain(t('main:whatElse'));
+      expect(after).not.toContain(t('cancel:confirmEndOfTerm'));
+      expect(after).toContain(t('fastRevoke:explain', { subscription: '§' }).split('§')[0]);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('one answer per message still takes no more than nine messages', async () => {
     const c = await startConversation({ language });
     try {
