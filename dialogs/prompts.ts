@@ -220,7 +220,8 @@ export async function recognizeWish(
   const yesNo = text.trim().split(/\s+/).length <= 3 ? recognizeYesNo(vocabulary.yesNo, { text }) : undefined;
   if (yesNo !== undefined) return options.yesNo ? (yesNo ? options.yesNo.yes : options.yesNo.no) : 'menu';
 
-  const clear = recognizer.clearLanguage(text);
+  // The language of the words around the caller's details: names and streets belong to no language.
+  const clear = recognizer.clearLanguage(extractDetails(text, { region: regionOfLocale(context.activity.locale) }).rest);
   if (clear && clear !== turnLanguage(context)) switchTurnLanguage(context, clear);
   const result = await recognizer.recognize(text, turnLanguage(context));
   return result.intent === 'none' ? undefined : result.intent;

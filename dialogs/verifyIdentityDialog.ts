@@ -17,6 +17,7 @@ import { sayWithReason } from './flowSupport';
 import { InterruptibleDialog, type InterruptibleDeps } from './interruptibleDialog';
 import { AnswerPrompt, DetailsPrompt, FreeTextPrompt, YesNoPrompt } from './prompts';
 import { ask, type Phrase } from './questions';
+import { recognizeYesNo } from '../src/understanding/yesNo';
 import { withSupportContact } from './replies';
 
 export const VERIFY_IDENTITY_DIALOG = 'verifyIdentityDialog';
@@ -210,13 +211,18 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   /** "Here is what I picked out: … Is that right?" */
   private async sayBack(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { answers, round } = step.options as SayBackOptions;
-    const t = this.t(step);
-    const lines = [...VERIFICATION_ITEMS, 'claimsAdmin' as const]
-      .filter((item) => answers[item] !== undefined)
-      .map((item) => t(`verify:sayBackLine.${item}`, { value: item === 'claimsAdmin' ? t(answers.claimsAdmin ? 'verify:adminYes' : 'verify:adminNo') : shown(item, String(answers[item])) }));
+    // Phrases, not finished text: a caller who switches language here reads the list again in the new language.
+    const lines = Object.fromEntries(
+      [...VERIFICATION_ITEMS, 'claimsAdmin' as const].map((item): [string, Phrase | string] => {
+        if (answers[item] === undefined) return [item, ''];
+        const value = item === 'claimsAdmin' ? { key: answers.claimsAdmin ? 'verify:adminYes' : 'verify:adminNo' } : shown(item, String(answers[item]));
+        return [item, { key: `verify:sayBackLine.${item}`, params: { value } }];
+      }),
+    );
+    const details: Phrase = { key: 'verify:sayBackList', params: lines };
     return step.prompt(
       DETAILS_PROMPT,
-      ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: round === 1 ? 'verify:sayBack' : 'verify:sayBackAgain', params: { details: lines.join('\n') } } }, { helpKey: 'verify:help.sayBack', quotesCaller: true }),
+      ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: round === 1 ? 'verify:sayBack' : 'verify:sayBackAgain', params: { details } } }, { helpKey: 'verify:help.sayBack', quotesCaller: true }),
     );
   }
 
@@ -229,10 +235,15 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   }
 
   private async afterCorrection(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const options = step.options as SayBackOptions;
     const text = step.context.activity.type === ActivityTypes.Message ? step.context.activity.text ?? '' : '';
     const corrections = this.detailsIn(step.context, text);
-    if (Object.keys(corrections).length === 0) return step.endDialog(undefined);
-    return this.correct(step, corrections);
+    if (Object.keys(corrections).length > 0) return this.correct(step, corrections);
+    // "ja, det stämmer ändå": the details as they are.
+    if (recognizeYesNo(this.deps.vocabulary.yesNo, step.context.activity) === true) return step.endDialog(options.answers);
+    // No detail in it: the list once more (the questions one at a time only after that).
+    if (options.round >= MAX_SAY_BACKS) return step.endDialog(undefined);
+    return step.replaceDialog(SAY_BACK, { answers: options.answers, round: options.round + 1 } satisfies SayBackOptions);
   }
 
   /** A correction replaces what it names and costs no attempt; the details are said back once more. */
@@ -322,7 +333,9 @@ const CORRECTION = /^\s*(?:nej|nä|no|nope|fel|wrong|förlåt|sorry|oj|oops|rät
 
 /** A detail as said back: a phone number in its international form, the rest as the caller wrote it. */
 function shown(item: VerificationItem, value: string): string {
-  return item === 'phone' ? (parsePhoneNumberFromString(value)?.formatInternational() ?? value) : value;
+  if (item === 'phone') return parsePhoneNumberFromString(value)?.formatInternational() ?? value;
+  // An address written over two lines reads as one in the list.
+  return value.replace(/\s*\n\s*/gu, ', ');
 }
 
 function conversationKey(context: TurnContext): ConversationKey {

@@ -55,7 +55,7 @@ const label = (item: Label['item'], ...phrases: string[]): Label[] => phrases.ma
 
 const LABELS: Label[] = [
   ...label('userId', 'användar-id', 'användarid', 'användar id', 'användarnamn', 'inloggning', 'inlogg', 'login', 'log in', 'user id', 'userid', 'user-id', 'username', 'user name', 'sign-in', 'sign in', 'e-post', 'epost', 'e-postadress', 'e-mail', 'email', 'mejl', 'mail', 'upn', 'konto', 'account'),
-  ...label('phone', 'telefonnummer', 'telefon', 'tel', 'tfn', 'mobilnummer', 'mobil', 'mobiltelefon', 'phone number', 'phone', 'telephone', 'tel no', 'mobile number', 'mobile', 'mob', 'nås på', 'reach me on', 'reach me at', 'ring mig på', 'call me on', 'mitt nummer', 'my number', 'numret', 'number'),
+  ...label('phone', 'telefonnummer', 'telefon', 'tel', 'tfn', 'mobilnummer', 'mobil', 'mobiltelefon', 'phone number', 'phone', 'telephone', 'tel no', 'mobile number', 'mobile', 'mob', 'phone no', 'tel nr', 'telefonnr', 'telnr', 'mobilnr', 'direct line', 'nås på', 'reach me on', 'reach me at', 'ring mig på', 'call me on', 'mitt nummer', 'my number', 'numret', 'number'),
   ...label('contactName', 'kontaktperson', 'kontaktpersonen', 'kontaktpersons namn', 'kontakt', 'namn', 'namnet', 'mitt namn är', 'jag heter', 'contact person', 'contact name', 'contact', 'name', 'full name', 'my name is', 'your name'),
   ...label('organisationName', 'organisation', 'organisationen', 'organisationsnamn', 'organisationens namn', 'organization', 'organisation name', 'organization name', 'org', 'org name', 'företag', 'företaget', 'företagsnamn', 'företagets namn', 'bolag', 'bolaget', 'bolagsnamn', 'firma', 'firman', 'company', 'company name', 'business name', 'trading name', 'practice name', 'shop name', 'store name', 'butikens namn', 'ringer från', 'calling from', 'jobbar på', 'arbetar på', 'work at', 'work for', 'i work at', 'i work for'),
   ...label('postalAddress', 'adress', 'adressen', 'postadress', 'postadressen', 'gatuadress', 'besöksadress', 'address', 'postal address', 'post address', 'mailing address', 'street address', 'ligger på', 'sitter på', 'located at', 'based at'),
@@ -182,7 +182,8 @@ export function extractDetails(input: string, options: ExtractionOptions = {}): 
   const text = input.normalize('NFC');
   // A message typed all in lower case ("jonas berglund, berglunds el & vvs ab, kyrkogatan 11 802 50 gävle") is read
   // with capitals where names would have them; what is picked out is then given back as the caller typed it.
-  if (!/\p{Lu}/u.test(text) && /\p{L}/u.test(text)) return asTyped(text, readDetails(titleCased(text), { ...options, retyped: true }));
+  // Only a message that plainly carries details (an e-mail address, a number) is read so: "ja det stämmer ändå" is not.
+  if (!/\p{Lu}/u.test(text) && /@|\d{3}/u.test(text)) return asTyped(text, readDetails(titleCased(text), { ...options, retyped: true }));
   return readDetails(text, options);
 }
 

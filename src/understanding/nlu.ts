@@ -18,8 +18,13 @@ export const NLU_INTENTS = [
 ] as const;
 export type NluIntent = (typeof NLU_INTENTS)[number];
 
-/** Intents a message that carries two or more verification details is never read as. */
+/** Intents a message that carries two or more verification details is never read as, unless its words say so outright. */
 export const NOT_WITH_DETAILS = ['person', 'switchLanguage', 'outOfScope'] as const satisfies readonly NluIntent[];
+const SAID_OUTRIGHT: Partial<Record<(typeof NOT_WITH_DETAILS)[number], RegExp>> = {
+  person: /(?<![\p{L}])(?:person|människa|handläggare|someone|somebody|human|real person|agent|operator|kundtjänst|customer service)(?![\p{L}])/iu,
+  // A request ("kan vi ta det på engelska?", "English please"), not a statement ("vi skriver på svenska").
+  switchLanguage: /(?<![\p{L}])(?:(?:kan vi|can we|could we|byt|byta|switch|change|continue|fortsätt|please|snälla)[^.!?\n]{0,30}(?:svenska|engelska|english|swedish)|(?:english|engelska|svenska|swedish)\s+(?:please|tack|istället|instead))(?![\p{L}])/iu,
+};
 
 export const corpusSchema = z.object(Object.fromEntries(NLU_INTENTS.map((intent) => [intent, z.array(z.string().min(1)).min(5)])) as Record<NluIntent, z.ZodArray<z.ZodString>>);
 export type Corpus = Record<NluIntent, string[]>;
@@ -106,8 +111,10 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       const classifications = (result.classifications as Array<{ intent: string; score: number }> | undefined) ?? [];
       // A message full of the caller's details is "here is who I am": never a request for a person, another language
       // or something out of scope, whatever its leftover words look like.
+      // Unless the words around the details ask for exactly that ("…prata med en person", "…in English please").
       const fullOfDetails = Object.keys(entities).length >= 2;
-      const best = classifications.find((c) => !fullOfDetails || !(NOT_WITH_DETAILS as readonly string[]).includes(c.intent));
+      const blocked = (intent: string) => fullOfDetails && (NOT_WITH_DETAILS as readonly string[]).includes(intent) && !SAID_OUTRIGHT[intent as (typeof NOT_WITH_DETAILS)[number]]?.test(details.rest);
+      const best = classifications.find((c) => !blocked(c.intent));
       if (!best || best.intent === 'None' || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood, entities, exactWords: exact };
       return { intent: best.intent as NluIntent, score: best.score, understood, entities, exactWords: exact };
     },

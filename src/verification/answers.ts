@@ -50,9 +50,13 @@ export function parsePersonName(text: string): string | undefined {
   return name.toLowerCase().split(' ').every((word) => NOT_NAME_WORDS.has(word)) ? undefined : name;
 }
 
+/** Answers that are never an organisation's name, however they are written. */
+const NOT_ORGANISATION_NAMES = new Set(['ja', 'nej', 'yes', 'no', 'ok', 'okej', 'okay', 'japp', 'nä', 'jo', 'vet inte', "don't know", 'dont know']);
+
 /** An organisation's name: letters, digits and the usual company punctuation, with at least two letters. */
 export function parseOrganisationName(text: string): string | undefined {
   const name = text.normalize('NFC').trim().replace(/\s+/gu, ' ');
+  if (NOT_ORGANISATION_NAMES.has(name.toLocaleLowerCase('sv').replace(/[.!]+$/u, ''))) return undefined;
   const ok = name.length <= 160 && /^[\p{L}\p{N}][\p{L}\p{M}\p{N} &.,'’()\/-]*$/u.test(name) && (name.match(/\p{L}/gu)?.length ?? 0) >= 2;
   return ok ? name : undefined;
 }

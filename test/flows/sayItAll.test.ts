@@ -56,6 +56,49 @@ describe.each(['sv', 'en'] as const)('say it all at once (%s)', (language) => {
     }
   });
 
+  it('asking for a person with details in the same message still reaches a person', async () => {
+    const c = await startConversation({ language });
+    try {
+      const ask = language === 'sv' ? 'Jag vill prata med en person. Jag är anna.lindqvist@fjordfika.se, tel 070-123 45 67.' : "I'd like to talk to a real person please. I'm anna.lindqvist@fjordfika.se, phone 070-123 45 67.";
+      expect((await c.say(ask)).join('\n')).toMatch(CASE_IN_TEXT);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('at the say-back: "no", then "yes, it is right after all" checks the details as they are; the list follows a language switch', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.say(EVERYTHING[language]);
+      expect((await c.say(c.words.no)).join('\n')).toContain(t('verify:whatToCorrect'));
+      const afterAll = language === 'sv' ? 'ja det stämmer ändå' : 'yes it is right after all';
+      expect((await c.say(afterAll)).join('\n')).toContain(t('verify:verifiedAdmin', { organisation: 'Fjordfika AB' }));
+
+      const other = await startConversation({ language });
+      try {
+        await other.say(EVERYTHING[language]);
+        const otherLanguage = language === 'sv' ? 'en' : 'sv';
+        const switched = (await other.say(language === 'sv' ? 'English please' : 'kan vi ta det på svenska?')).join('\n');
+        expect(switched).toContain(i18n.getFixedT(otherLanguage)('verify:sayBackLine.contactName', { value: 'Anna Lindqvist' }).trim());
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('"ja" is not an organisation name', async () => {
+    const c = await startConversation({ language });
+    try {
+      const [userId, phone, contact] = answersOf(DEMO_CALLERS.anna);
+      await c.say(c.words.cancel, userId, phone, contact);
+      expect((await c.say(c.words.yes)).join('\n')).toContain(t('verify:retry.organisationName'));
+    } finally {
+      await c.close();
+    }
+  });
+
   it('one answer per message still takes no more than nine messages', async () => {
     const c = await startConversation({ language });
     try {
