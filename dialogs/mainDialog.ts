@@ -9,7 +9,9 @@ import type { Logger } from '../src/log';
 import type { Policy } from '../src/policy';
 import { MENU_INTENTS, type MenuIntent } from '../src/understanding/intents';
 import { optionNamedIn } from '../src/understanding/choices';
-import { extractDetails } from '../src/understanding/details';
+import { extractDetails, regionOfLocale } from '../src/understanding/details';
+import type { PartialAnswers } from '../src/verification/answers';
+import { withholdCallerMessage } from '../src/conversation/transcript';
 import { languageNamedIn, POLICY_QUESTIONS } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
@@ -51,6 +53,8 @@ const YES_NO_MEANING: Record<string, YesNoMeaning> = {
 };
 
 export interface MainDialogDeps {
+  /** Details given before a wish ("anna@…, 070-…"): kept until the caller says what they want, then verified. */
+  pendingDetails: StatePropertyAccessor<PartialAnswers | undefined>;
   i18n: i18n;
   policy: Policy;
   vocabulary: Vocabulary;
@@ -102,12 +106,27 @@ export class MainDialog extends ComponentDialog {
       // A first message that already says what the caller wants goes straight there.
       const asked = await recognizeWish(step.context, this.deps.vocabulary, this.deps.recognizer, { optionsShowing: false });
       if (asked && asked !== 'greeting' && asked !== 'menu') return step.next(asked);
+      if (await this.keepDetails(step.context)) options.question = 'main:detailsNoted';
     }
     const question = await this.questionFor(step.context, options);
     const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: MENU_INTENTS.map((value) => ({ value, title: { key: `main:menu.${value}.title` } })) };
     const confused = ask(step.context, this.deps.i18n, { ...menu, ask: { key: 'main:confused' } }).prompt;
     const prompt = ask(step.context, this.deps.i18n, { ...menu, ask: { key: question } }, { confused, yesNo: YES_NO_MEANING[question] });
     return step.prompt(WISH_PROMPT, options.silent ? { ...prompt, prompt: undefined } : prompt);
+  }
+
+  /**
+   * A first message with details but no wish ("anna.lindqvist@fjordfika.se, 070-123 45 67, Anna Lindqvist"): the
+   * details are kept for the verification the caller's choice will start, and the caller is told so.
+   */
+  private async keepDetails(context: TurnContext): Promise<boolean> {
+    const text = context.activity.text;
+    if (!text) return false;
+    const { answers } = extractDetails(text, { region: regionOfLocale(context.activity.locale) });
+    if (Object.keys(answers).length === 0) return false;
+    await this.deps.pendingDetails.set(context, answers);
+    await withholdCallerMessage(context, this.deps.transcript);
+    return true;
   }
 
   /** The menu's question; a caller who is already verified is not told they will be checked first. */

@@ -1,5 +1,5 @@
 import type { SupportContact } from '../src/config';
-import { ActivityTypes, MessageFactory, type TurnContext } from 'botbuilder';
+import { ActivityTypes, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogTurnStatus, WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
@@ -53,6 +53,8 @@ export interface VerifyIdentityDeps extends InterruptibleDeps {
   supportContact?: SupportContact;
   /** In Teams, the signed-in member's UPN, offered as the user ID for the caller to confirm. */
   teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
+  /** Details the caller gave before saying what they wanted: answers too, said back like the rest. */
+  pendingDetails?: StatePropertyAccessor<PartialAnswers | undefined>;
 }
 
 interface QuestionValues {
@@ -108,7 +110,9 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     const lock = await this.deps.verification.lockout(conversationKey(step.context));
     if (lock.locked) return this.endLocked(step, lock.until);
 
-    values.answers = options.initialText ? this.detailsIn(step.context, options.initialText) : {};
+    const earlier = (await this.deps.pendingDetails?.get(step.context)) ?? {};
+    await this.deps.pendingDetails?.delete(step.context);
+    values.answers = { ...earlier, ...(options.initialText ? this.detailsIn(step.context, options.initialText) : {}) };
     values.picked = Object.keys(values.answers) as DetailItem[];
     // The message that started verification may carry answers, or a name and an address in free words.
     if (options.initialText) await withholdCallerMessage(step.context, this.deps.transcript);

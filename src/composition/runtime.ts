@@ -18,6 +18,7 @@ import type { CaseLog } from '../cases/caseLog';
 import type { TranscriptLine } from '../cases/handoffPacket';
 import type { ReasonToExplain } from '../conversation/reasons';
 import type { CurrentRequest } from '../conversation/request';
+import type { PartialAnswers } from '../verification/answers';
 import { maskCallerText, maskPersonalData } from '../privacy/mask';
 import { loadIntentRecognizer, type IntentRecognizer } from '../understanding/nlu';
 import type { SubscriptionService } from '../subscriptions/subscriptionService';
@@ -89,10 +90,13 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const transcript = conversationState.createProperty<TranscriptLine[]>('transcript');
   const reasons = conversationState.createProperty<ReasonToExplain | undefined>('lastReason');
   const requests = conversationState.createProperty<CurrentRequest | undefined>('currentRequest');
+  // Details given before the caller said what they want, kept for the verification (which removes them).
+  const pendingDetails = conversationState.createProperty<PartialAnswers | undefined>('pendingDetails');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskCallerText });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
   const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger, outbox, outboxGraceMs: config.outbox.graceMs };
   const mainDialog = new MainDialog({
+    pendingDetails,
     i18n,
     policy,
     vocabulary,
@@ -107,7 +111,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     supportContact: config.supportContact,
     verification,
     dialogs: [
-      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, transcript, reasons, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn }),
+      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, transcript, reasons, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn, pendingDetails }),
       new CancelSubscriptionDialog(flowDeps),
       new FastRevokeDialog(flowDeps),
       new ReactivateDialog(flowDeps),

@@ -9,7 +9,7 @@ import { NOW } from '../support/facts';
 
 function client(flows: ConstructorParameters<typeof MainDialog>[0]['flows'] = {}, dialogs: ComponentDialog[] = [verificationRig().dialog]) {
   return dialogClient((conversationState) =>
-    new MainDialog({ i18n, policy, vocabulary, recognizer, actions: seededActions().actions, logger: silentLogger, verification: verificationRig().verification, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationState.createProperty('transcript'), reasons: conversationState.createProperty('lastReason'), requests: conversationState.createProperty('currentRequest') }),
+    new MainDialog({ i18n, policy, vocabulary, recognizer, actions: seededActions().actions, logger: silentLogger, verification: verificationRig().verification, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationState.createProperty('transcript'), reasons: conversationState.createProperty('lastReason'), requests: conversationState.createProperty('currentRequest'), pendingDetails: conversationState.createProperty('pendingDetails') }),
   );
 }
 
@@ -135,7 +135,7 @@ describe('MainDialog routing', () => {
   it('talk to a person, unverified: a real hand-off case marked not verified, with how to reach support (AS-2)', async () => {
     const actions = seededActions();
     const dialog = dialogClient((conversationState) =>
-      new MainDialog({ i18n, policy, vocabulary, recognizer, actions: actions.actions, logger: silentLogger, verification: verificationRig().verification, flows: {}, dialogs: [verificationRig().dialog], now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationState.createProperty('transcript'), reasons: conversationState.createProperty('lastReason'), requests: conversationState.createProperty('currentRequest') }),
+      new MainDialog({ i18n, policy, vocabulary, recognizer, actions: actions.actions, logger: silentLogger, verification: verificationRig().verification, flows: {}, dialogs: [verificationRig().dialog], now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationState.createProperty('transcript'), reasons: conversationState.createProperty('lastReason'), requests: conversationState.createProperty('currentRequest'), pendingDetails: conversationState.createProperty('pendingDetails') }),
     );
     await dialog.sendActivity(message('hello', 'en'));
     dialog.getNextReply();

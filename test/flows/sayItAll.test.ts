@@ -99,6 +99,19 @@ describe.each(['sv', 'en'] as const)('say it all at once (%s)', (language) => {
     }
   });
 
+  it('details given before the wish are kept: the caller is told so, and then asked only what is missing', async () => {
+    const c = await startConversation({ language });
+    try {
+      const first = (await c.say('anna.lindqvist@fjordfika.se, 070-123 45 67, Anna Lindqvist, Fjordfika AB')).join('\n');
+      expect(first).toContain(t('main:detailsNoted'));
+      const next = (await c.say(c.words.cancel)).join('\n');
+      expect(next).toContain(t('verify:left.2'));
+      expect(next).toContain(t('verify:ask.postalAddress'));
+    } finally {
+      await c.close();
+    }
+  });
+
   it('one answer per message still takes no more than nine messages', async () => {
     const c = await startConversation({ language });
     try {
