@@ -12,6 +12,7 @@ import { optionNamedIn } from '../src/understanding/choices';
 import { extractDetails, regionOfLocale } from '../src/understanding/details';
 import type { PartialAnswers } from '../src/verification/answers';
 import { withholdCallerMessage } from '../src/conversation/transcript';
+import { isSharedConversation, privateChatLink } from '../src/conversation/scope';
 import { languageNamedIn, POLICY_QUESTIONS } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
@@ -106,7 +107,7 @@ export class MainDialog extends ComponentDialog {
       // A first message that already says what the caller wants goes straight there.
       const asked = await recognizeWish(step.context, this.deps.vocabulary, this.deps.recognizer, { optionsShowing: false });
       if (asked && asked !== 'greeting' && asked !== 'menu') return step.next(asked);
-      if (await this.keepDetails(step.context)) options.question = 'main:detailsNoted';
+      if (!isSharedConversation(step.context) && (await this.keepDetails(step.context))) options.question = 'main:detailsNoted';
     }
     const question = await this.questionFor(step.context, options);
     const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: MENU_INTENTS.map((value) => ({ value, title: { key: `main:menu.${value}.title` } })) };
@@ -143,6 +144,12 @@ export class MainDialog extends ComponentDialog {
     (step.values as MainValues).wish = wish;
     const t = translatorFor(step.context, this.deps.i18n);
 
+    // Where others read along (a Teams group chat or channel), nothing about an account: no questions, no details.
+    if ((ACCOUNT_INTENTS.has(wish) || wish === 'person') && isSharedConversation(step.context)) {
+      const link = privateChatLink(step.context);
+      await step.context.sendActivity(link ? t('main:privateOnlyLink', { link }) : t('main:privateOnly'));
+      return step.replaceDialog(MAIN_WATERFALL, { greeted: true, silent: true } satisfies MainDialogOptions);
+    }
     if (ACCOUNT_INTENTS.has(wish)) {
       // A new request: "why?" from now on is about what this one decides, not an earlier refusal.
       await this.deps.reasons.delete(step.context);

@@ -1,5 +1,5 @@
 import type { i18n } from 'i18next';
-import { ActivityHandler, ActivityTypes, type Activity, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type TurnContext, type UserState } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, TurnContext, type Activity, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { Language } from '../i18n';
 import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
@@ -14,6 +14,8 @@ import type { Outbox, OutboxClaim } from '../storage/outbox';
 import { asJson, referenceFor } from '../conversation/reference';
 import { TurnLockLostError, turnLockHeld } from '../conversation/turnLock';
 import { safeToSendAgain } from './replyRetry';
+import { adaptRepliesToChannel } from './channelReplies';
+import { isSharedConversation } from '../conversation/scope';
 
 /** How many recent message ids a conversation remembers to recognise a redelivery. */
 const RECENT_ACTIVITY_IDS = 20;
@@ -62,8 +64,20 @@ export class SupportBot extends ActivityHandler {
     this.handledIds = deps.conversationState.createProperty<string[]>('handledActivityIds');
 
     this.onMembersAdded(async (context, next) => {
-      const joined = (context.activity.membersAdded ?? []).some((member) => member.id !== context.activity.recipient?.id);
-      if (joined) await this.continueOrBegin(context);
+      const added = context.activity.membersAdded ?? [];
+      if (isSharedConversation(context)) {
+        // A team or group chat: one short welcome when the bot itself is added, not a greeting for every new member.
+        if (added.some((member) => member.id === context.activity.recipient?.id)) await this.welcomeShared(context);
+      } else if (added.some((member) => member.id !== context.activity.recipient?.id)) {
+        await this.continueOrBegin(context);
+      }
+      await next();
+    });
+    // Teams: the app installed in a personal chat greets as a new chat does; installed in a team or group chat, it
+    // says what it does there (and that account matters belong in a private chat).
+    this.onInstallationUpdateAdd(async (context, next) => {
+      if (isSharedConversation(context) || context.activity.conversation?.conversationType === 'channel') await this.welcomeShared(context);
+      else await this.continueOrBegin(context);
       await next();
     });
     this.onMessage(async (context, next) => {
@@ -97,6 +111,10 @@ export class SupportBot extends ActivityHandler {
       default:
         return { status: 200 };
     }
+  }
+
+  private async welcomeShared(context: TurnContext): Promise<void> {
+    await context.sendActivity(this.deps.i18n.getFixedT(turnLanguage(context))('main:teamWelcome'));
   }
 
   /** A verification lapses after idle minutes (ID-1); otherwise this message counts as activity. */
@@ -141,6 +159,8 @@ export class SupportBot extends ActivityHandler {
     // Control characters mean nothing in a chat message, and a NUL cannot be stored in PostgreSQL's JSON: whatever the
     // caller typed ends up in conversation state (answers, the transcript), so they go before anything reads it.
     if (typeof context.activity.text === 'string') context.activity.text = withoutControlCharacters(context.activity.text);
+    // "@Prenumerationsassistenten säga upp": the @mention of the bot is not part of what the caller says.
+    if (context.activity.channelId === 'msteams' && context.activity.text) context.activity.text = TurnContext.removeRecipientMention(context.activity)?.trim() ?? context.activity.text;
     const profile = await this.profile.get(context, {});
     const language = chooseLanguage(context.activity.locale, profile.language, this.deps.defaultLanguage, profile.languageChosen && !localeChosenByCaller(context));
     profile.language = language;
@@ -150,6 +170,7 @@ export class SupportBot extends ActivityHandler {
     await this.refreshCallerSession(context);
     const tooLong = (context.activity.text?.length ?? 0) > this.deps.maxMessageChars;
     if (!tooLong) await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
+    adaptRepliesToChannel(context);
     const replies = holdReplies(context);
     let owed: OutboxClaim | undefined;
     try {

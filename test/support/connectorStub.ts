@@ -39,7 +39,8 @@ export async function startConnectorStub() {
       res.end(JSON.stringify({ id: `reply-${replies.length}` }));
       return;
     }
-    res.writeHead(404).end();
+    res.writeHead(404);
+    res.end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,19 @@
+import type { TurnContext } from 'botbuilder';
+
+/**
+ * A conversation others read along in: a Teams group chat or channel, or any channel's group conversation. There the
+ * bot collects no personal data — no verification, no account — and points the caller to a private chat.
+ */
+export function isSharedConversation(context: TurnContext): boolean {
+  const conversation = context.activity.conversation;
+  if (!conversation) return false;
+  if (conversation.conversationType === 'groupChat' || conversation.conversationType === 'channel') return true;
+  return conversation.isGroup === true;
+}
+
+/** Where a Teams user opens a 1:1 chat with this bot (a deep link); undefined outside Teams. */
+export function privateChatLink(context: TurnContext): string | undefined {
+  const botId = context.activity.recipient?.id;
+  if (context.activity.channelId !== 'msteams' || !botId) return undefined;
+  return `https://teams.microsoft.com/l/chat/0/0?users=${encodeURIComponent(botId)}`;
+}
