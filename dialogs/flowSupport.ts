@@ -16,6 +16,7 @@ import { rememberReason, type ReasonAccessor, type ReasonToExplain } from '../sr
 import type { TranscriptAccessor } from '../src/conversation/transcript';
 import type { RequestAccessor } from '../src/conversation/request';
 import { markCommitted } from '../src/conversation/committed';
+import { tenantOf } from '../src/conversation/scope';
 import type { OtpSender } from '../src/verification/otp';
 import type { CodeLimits } from '../src/verification/codeLimits';
 import { render, type Phrase } from './questions';
@@ -155,6 +156,7 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
       accountId: caller.accountId,
       idempotencyKey: key,
       channel: step.context.activity.channelId,
+      tenant: tenantOf(step.context),
       unfinishedActionKey: request.unfinishedActionKey,
       packet: {
         caller: {

@@ -9,7 +9,7 @@ import type { IntentRecognizer } from '../src/understanding/nlu';
 import type { Policy } from '../src/policy';
 import type { ReasonAccessor, ReasonToExplain } from '../src/conversation/reasons';
 import { withholdCallerMessage, type TranscriptAccessor } from '../src/conversation/transcript';
-import { askAgain } from './questions';
+import { askAgain, render, type Question } from './questions';
 import { policyNumbers, whyReply } from './replies';
 
 export interface InterruptibleDeps {
@@ -57,7 +57,10 @@ export abstract class InterruptibleDialog extends ComponentDialog {
     // transcript an agent reads; only a request such as "talk to a person" said instead is kept.
     const sensitive = (leafOf(innerDc).activeDialog?.state?.options?.validations as { sensitive?: boolean } | undefined)?.sensitive;
     if (sensitive && !interruption) await withholdCallerMessage(innerDc.context, this.base.transcript);
-    if (!interruption) return super.onContinueDialog(innerDc);
+    if (!interruption) {
+      await this.sayWhatWasClicked(innerDc);
+      return super.onContinueDialog(innerDc);
+    }
     const context = innerDc.context;
     const leaf = leafOf(innerDc);
 
@@ -102,6 +105,26 @@ export abstract class InterruptibleDialog extends ComponentDialog {
         return { status: DialogTurnStatus.waiting };
       }
     }
+  }
+
+  /**
+   * A card button sends its value and no words, so the chat would show no trace of the choice: the bot says it
+   * ("Du valde: Vid periodens slut."), in the words of the button.
+   */
+  private async sayWhatWasClicked(innerDc: DialogContext): Promise<void> {
+    const { activity } = innerDc.context;
+    const value = activity.value as { choice?: unknown; answer?: unknown } | undefined;
+    if (activity.type !== ActivityTypes.Message || activity.text || !value) return;
+    const question = (leafOf(innerDc).activeDialog?.state?.options?.validations as { question?: Question } | undefined)?.question;
+    const t = translatorFor(innerDc.context, this.base.i18n);
+    let title: string | undefined;
+    if (question?.kind === 'choice') {
+      const option = question.options.find((o) => o.value === value.choice);
+      title = option ? render(t, option.title) : undefined;
+    } else if (question?.kind === 'yesNo' && typeof value.answer === 'boolean') {
+      title = t(value.answer ? 'common:yes' : 'common:no');
+    }
+    if (title) await innerDc.context.sendActivity(t('common:youChose', { choice: title }));
   }
 
   /**

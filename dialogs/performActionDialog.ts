@@ -11,6 +11,7 @@ import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscr
 import { standing } from '../src/verification/session';
 import { flowCaller, handOverToPerson, idempotencyKey, sayWithReason, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { markCommitted } from '../src/conversation/committed';
+import { tenantOf } from '../src/conversation/scope';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
@@ -59,6 +60,7 @@ export class PerformActionDialog extends InterruptibleDialog {
         subscriptionId: options.subscriptionId,
         idempotencyKey: idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId),
         channel: step.context.activity.channelId,
+        tenant: tenantOf(step.context),
         caller: options.caller,
         shown: options.shown,
         // The domain asks the policy again with the caller's standing (ID-1, ID-2): defence in depth.

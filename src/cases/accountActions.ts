@@ -15,6 +15,8 @@ export interface ActionContext {
   /** Derived from the conversation and the request: the same request always carries the same key. */
   idempotencyKey: string;
   channel: string;
+  /** The Microsoft 365 tenant the caller wrote from (Teams), recorded with the case. */
+  tenant?: string;
   /** The caller's user ID, masked (`a***@fjordfika.se`). */
   caller: string;
   /** The subscription as the caller saw it in the summary they confirmed; if it differs now, nothing is done. */
@@ -40,6 +42,8 @@ export interface HandoffRequest {
   accountId: string | null;
   idempotencyKey: string;
   channel: string;
+  /** The Microsoft 365 tenant the caller wrote from (Teams). */
+  tenant?: string;
   packet: Omit<HandoffPacket, 'reason' | 'unfinishedCase'>;
   /** The key of an action that could not be finished: its (pending) case is named in the hand-off, for the agent to settle. */
   unfinishedActionKey?: string;
@@ -139,7 +143,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
           action,
           rules: plan.rules,
           channel: context.channel,
-          details: { request, dates: plan.dates },
+          details: { request, dates: plan.dates, ...(context.tenant ? { tenant: context.tenant } : {}) },
           createdAt: now.toISOString(),
         },
         { at: now.toISOString(), accountId: context.accountId, action: `${action}:requested`, rules: plan.rules, channel: context.channel, caller: context.caller, details: { subscriptionId: context.subscriptionId, dates: plan.dates } },
@@ -188,7 +192,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
           action: packet.wanted.action ?? 'none',
           rules,
           channel: request.channel,
-          details: { packet },
+          details: { packet, ...(request.tenant ? { tenant: request.tenant } : {}) },
           createdAt: now,
         },
         {

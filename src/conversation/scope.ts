@@ -17,3 +17,9 @@ export function privateChatLink(context: TurnContext): string | undefined {
   if (context.activity.channelId !== 'msteams' || !botId) return undefined;
   return `https://teams.microsoft.com/l/chat/0/0?users=${encodeURIComponent(botId)}`;
 }
+
+/** The Microsoft 365 tenant a Teams message came from (`channelData.tenant.id`), for the case record. */
+export function tenantOf(context: TurnContext): string | undefined {
+  const tenant = (context.activity.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id ?? context.activity.conversation?.tenantId;
+  return typeof tenant === 'string' && tenant.length <= 100 ? tenant : undefined;
+}

@@ -61,6 +61,16 @@ describe('Teams payloads over HTTP', () => {
     expect(textOf(repliesTo(id))).toContain(sv('verify:left.6'));
   });
 
+  it('a personal chat through to the receipt: the case records the tenant the caller wrote from', async () => {
+    const id = 'a:personal-tenant';
+    const everything = 'Jag vill säga upp vid periodens slut. anna.lindqvist@fjordfika.se, 070-123 45 67, Anna Lindqvist, Fjordfika AB, Storgatan 12, 114 55 Stockholm, jag är admin.';
+    for (const text of [everything, 'ja', 'ja']) expect((await post(teams(id, 'personal', { type: 'message', text }))).status).toBe(200);
+    const reference = textOf(repliesTo(id)).match(/CX-[2346789A-Z]{4}-[2346789]{2}/)?.[0];
+    expect(reference).toBeDefined();
+    const supportCase = await app.runtime.cases.findCase(reference as string);
+    expect(supportCase?.details.tenant).toBe(TENANT.id);
+  });
+
   it.each(['groupChat', 'channel'] as const)('in a %s an @mention about an account asks nothing and points to a private chat', async (type) => {
     const id = `19:${type}-account@thread.v2`;
     expect((await post(teams(id, type, { type: 'message', ...mention('Jag vill säga upp vår prenumeration') })))).toMatchObject({ status: 200 });

@@ -392,7 +392,10 @@ describe('several subscriptions and cards', () => {
       // The card's button sends its data and no text.
       const how = await c.send({ value: actions[1].data });
       expect(replyText(how.at(-1) ?? {})).toContain('Hur vill du säga upp Office 365 Enterprise (3 licenser)?');
-      await c.send({ value: { choice: 'endOfTerm' } });
+      // What a button chose is said, so the chat shows it (the click itself sends no words).
+      expect(how.map((reply) => replyText(reply))).toContain('Du valde: Office 365 Enterprise (3 licenser) – aktiv.');
+      const chosen = await c.send({ value: { choice: 'endOfTerm' } });
+      expect(replyText(chosen[0] ?? {})).toBe('Du valde: Vid periodens slut.');
       const receipt = (await c.send({ text: 'ja' })).find((reply) => reply.attachments?.length);
       const text = replyText(receipt ?? {});
       expect(text).toMatch(/Ärendenummer: CX-/);
