@@ -3,13 +3,15 @@ import { withinTime } from '../timing';
 /**
  * When the Bot Connector does not take a reply. All retrying happens here (the SDK's own HTTP retry policy is taken
  * out of the connector client, see ChannelAdapter): 412, 502, 503 and 504 after an exponential backoff with jitter;
- * 429 after its Retry-After (a backoff when it gives none); a refused connection (nothing was sent). Never a 500 or
- * a broken connection: the message may have been posted already, and a caller who reads the same receipt twice is
+ * 429 after its Retry-After (a backoff when it gives none); a refused connection (nothing was sent); a connection
+ * reset before any answer ("socket hang up": almost always a kept-alive connection the other side had just closed, so
+ * the request never reached it — without this, one stale socket loses a receipt for good). Never a 500 or a try that
+ * got no answer in time: the message may have been posted already, and a caller who reads the same receipt twice is
  * confused. 400/401/403/404 will not get better by asking again.
  */
 const RETRIED = new Set([412, 429, 502, 503, 504]);
 /** Network errors that mean the request never reached the connector. */
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET']);
 
 export interface ReplyRetryOptions {
   /** Tries in all, the first included. */
@@ -58,8 +60,9 @@ function retryAfterMs(error: ConnectorError, now: number): number | undefined {
 
 /** Whether a reply that failed may be sent again later without risk of the caller reading it twice. */
 export function safeToSendAgain(error: unknown): boolean {
-  const failure = (error ?? {}) as ConnectorError;
-  return failure.statusCode !== undefined ? RETRIED.has(failure.statusCode) : failure.code !== undefined && NOT_SENT.has(failure.code);
+  const failure = (error ?? {}) as ConnectorError & { message?: string };
+  if (failure.statusCode !== undefined) return RETRIED.has(failure.statusCode);
+  return (failure.code !== undefined && NOT_SENT.has(failure.code)) || failure.message === 'socket hang up';
 }
 
 /** The wait before try `attempt + 1` after `error`, or undefined when another try is pointless or unsafe. */

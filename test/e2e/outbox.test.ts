@@ -198,7 +198,9 @@ describe.each(['sv', 'en'] as const)('a change the billing system could not make
     expect(bot.caseRows().find((row) => row.kind === 'action')?.status).toBe('pending');
 
     bot.billing.down = false;
-    await eventually(() => bot!.texts(id).join('\n').includes(t('action:followUp.done')), 10_000);
+    await eventually(() => bot!.texts(id).join('\n').includes(t('action:followUp.done')), 20_000).catch((error: Error) => {
+      throw new Error(`${error.message}; the outbox did:\n${bot!.outboxEvents().join('\n')}`);
+    });
     const after = bot.texts(id).join('\n');
     expect(after).toContain(pending!.reference);
     expect(bot.caseRows().find((row) => row.reference === pending!.reference)?.status).toBe('done');

@@ -107,9 +107,10 @@ describe('replies the connector does not take at once', () => {
     expect(retryDelay(after('2'), 1, DEFAULT_REPLY_RETRY)).toBe(2000);
     expect(retryDelay(after(new Date(Date.UTC(2026, 0, 1, 0, 0, 1)).toUTCString()), 1, DEFAULT_REPLY_RETRY, Math.random, Date.UTC(2026, 0, 1))).toBe(1000);
     expect(retryDelay(after('60'), 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
-    // Refused: nothing was sent. Reset or timed out: it may have been.
+    // Refused, or reset before any answer (a stale kept-alive socket): not received. No answer in time: it may have been.
     expect(retryDelay({ code: 'ECONNREFUSED' }, 1, DEFAULT_REPLY_RETRY, () => 1)).toBe(250);
-    expect(retryDelay({ code: 'ECONNRESET' }, 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
+    expect(retryDelay({ code: 'ECONNRESET' }, 1, DEFAULT_REPLY_RETRY, () => 1)).toBe(250);
+    expect(retryDelay({ message: 'socket hang up' }, 1, DEFAULT_REPLY_RETRY, () => 1)).toBe(250);
     expect(retryDelay(new ReplyTimeoutError(5000), 1, DEFAULT_REPLY_RETRY)).toBeUndefined();
   });
 
