@@ -12,6 +12,8 @@ import { withinTime } from '../timing';
 const RETRIED = new Set([412, 429, 502, 503, 504]);
 /** Network errors that mean the request never reached the connector. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET']);
+/** Node's message for a connection closed before any answer came (its code is not always set). */
+const STALE_SOCKET = /^socket hang up$/;
 
 export interface ReplyRetryOptions {
   /** Tries in all, the first included. */
@@ -62,7 +64,7 @@ function retryAfterMs(error: ConnectorError, now: number): number | undefined {
 export function safeToSendAgain(error: unknown): boolean {
   const failure = (error ?? {}) as ConnectorError & { message?: string };
   if (failure.statusCode !== undefined) return RETRIED.has(failure.statusCode);
-  return (failure.code !== undefined && NOT_SENT.has(failure.code)) || failure.message === 'socket hang up';
+  return (failure.code !== undefined && NOT_SENT.has(failure.code)) || STALE_SOCKET.test(failure.message ?? '');
 }
 
 /** The wait before try `attempt + 1` after `error`, or undefined when another try is pointless or unsafe. */
