@@ -127,6 +127,7 @@ const LEGAL_FORMS = String.raw`(?:AB|Ab|HB|KB|Ek\.\s?för\.?|ek\.\s?för\.?|ekon
 /** One to five words of a name (capitalised, or "&", "och", "and", "of") ending in a legal form: "Nordkust Logistik AB". */
 /** A word of a name: letters and digits, an inner dot only before more letters ("St.Eriks"), never the full stop after it. */
 const NAME_WORD = String.raw`[\p{L}\p{N}'’-]*(?:\.(?=[\p{L}\p{N}])[\p{L}\p{N}'’-]*)*`;
+const ONLY_LEGAL_FORM = new RegExp(`^${LEGAL_FORMS}$`, 'u');
 const ORGANISATION = new RegExp(String.raw`(?<![\p{L}\p{N}])((?:\p{Lu}${NAME_WORD}|\p{N}+\p{L}${NAME_WORD})(?:[^\S\n]+(?:[\p{Lu}\p{N}]${NAME_WORD}|&|och|and|i(?=[^\S\n]+\p{Lu})))*?[^\S\n]+${LEGAL_FORMS}(?:[^\S\n]+${LEGAL_FORMS})?)(?![\p{L}\p{N}])`, 'gu');
 
 const SE_POSTCODE = String.raw`\d{3}\s?\d{2}`;
@@ -138,6 +139,9 @@ const STREET_NAME = String.raw`${STREET_WORD}(?:[^\S\n]${STREET_WORD}){0,3}`;
 const UNIT = String.raw`(?:,?[^\S\n]+(?:lgh\.?\s?\d{3,4}|lägenhet\s\d+|\d\s?tr\.?|\d+\s?trappor|vån(?:ing)?\s?\d+|\d+(?:st|nd|rd|th)\sFloor|Floor\s\d+|Flat\s\d+\w?))?`;
 const HOUSE = String.raw`\d{1,4}(?:\s?[A-Za-z](?![\p{L}]))?(?:-\d{1,4})?`;
 const COUNTRY = String.raw`(?:[,\s]+(?:Sverige|Sweden|UK|United Kingdom|England|Great Britain|GB|Storbritannien|Scotland|Wales|Norway|Norge|Denmark|Danmark|Finland|Suomi|Germany|Tyskland|Deutschland))?`;
+
+const COUNTRY_AFTER = new RegExp(`^${COUNTRY}`, 'u');
+const COUNTRY_AT_END = new RegExp(`${COUNTRY}$`, 'u');
 
 /** Street and number, then postcode and town either way round (Swedish), or town and postcode (British). */
 const ADDRESS_PATTERNS = [
@@ -160,6 +164,8 @@ const ADMIN_YES = new RegExp(
   String.raw`(?<![\p{L}])(?:(?:jag är|jag e|i am|i'm|im|är|am|och är|and am)\s+(?:också\s+|also\s+)?${ARTICLE}${ADMIN_WORD}|(?:ja|yes|yep|japp)[,\s]+(?:jag är\s+|i am\s+|i'm\s+)?${ARTICLE}${ADMIN_WORD}|${ADMIN_WORD}\s*[:=?–-]*\s*(?:ja|yes|japp|yep|jo)(?![\p{L}])|${ADMIN_WORD}\s+(?:för|of|for|at|på|hos|i)(?![\p{L}])|som\s+${ARTICLE}${ADMIN_WORD}|as\s+${ARTICLE}${ADMIN_WORD}|\(\s*${ADMIN_WORD}\s*\)|(?:har|have|has|med|with)\s+(?:full\s+)?admin(?:istratörs)?[-\s]?(?:behörighet|rättigheter|rights|access|privileges|roll|role)|admin here|admin här|(?:klubbens|föreningens|företagets|organisationens|kontots|skolans|the club's|the company's|our)\s+${ADMIN_WORD})|(?:^|[,\n;|.(/–—])\s*${ARTICLE}${ADMIN_WORD}\s*(?=$|[,.\n;|)/–—])`,
   'iu',
 );
+/** Both, for finding every place an admin claim is made (to cut it from the wish). */
+const ADMIN_PHRASES = [ADMIN_NO, ADMIN_YES].map((pattern) => new RegExp(pattern.source, 'giu'));
 
 /** Capitalised words of a name without a legal form: "Reid's Coffee House", "Möllans Frisör", "Brown & Kaur". */
 const ORGANISATION_WORDS = String.raw`\p{Lu}[\p{L}\p{N}'’-]*(?:[^\S\n]+(?:\p{Lu}[\p{L}\p{N}'’-]*|(?:&|och|and)(?=[^\S\n]+\p{Lu})))*`;
@@ -168,6 +174,11 @@ const ORGANISATION_CONTEXT = String.raw`(?<![\p{L}])(?:[Vv]i[^\S\n]+(?:på|är|f
 
 /** A signature's job title line ("Office Manager", "IT-ansvarig", "VD"). */
 const JOB_TITLE = /(?<![\p{L}])(?:manager|ansvarig|chef|coordinator|secretary|director|officer|owner|ägare|vd|ceo|cfo|cto|it|admin\w*|ekonomi\w*|kontor\w*|office|assistent|assistant|konsult|consultant|head|lead|partner|föreståndare|rektor|ordförande|kassör|sekreterare)(?![\p{L}])/iu;
+
+/** What follows a context ("vi på", "we're the"): the organisation's capitalised words. */
+const ORGANISATION_AFTER = String.raw`[^\S\n]+(?:the[^\S\n]+)?(${ORGANISATION_WORDS})`;
+const ORGANISATION_IN_CONTEXT = new RegExp(String.raw`(?:${ORGANISATION_CONTEXT})${ORGANISATION_AFTER}`, 'gu');
+const ONLY_ORGANISATION_WORDS = new RegExp(`^${ORGANISATION_WORDS}$`, 'u');
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -278,7 +289,7 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
         if (!isFree(at, at + candidate.length) || !parsePostalAddress(candidate)) continue;
         answers.postalAddress = candidate;
         take(at, at + candidate.length);
-        const country = text.slice(at + candidate.length).match(new RegExp(`^${COUNTRY}`, 'u'))?.[0] ?? '';
+        const country = text.slice(at + candidate.length).match(COUNTRY_AFTER)?.[0] ?? '';
         if (country) take(at + candidate.length, at + candidate.length + country.length);
         break outer;
       }
@@ -305,10 +316,11 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
   // Practice", "vi på Solgläntans Camping", "we're the Harbour View Hotel in Salford".
   if (answers.organisationName === undefined) {
     const town = answers.postalAddress?.match(/(\p{Lu}[\p{L}-]+)\s*$/u)?.[1];
-    const byName = answers.contactName ? String.raw`${escapeRegExp(answers.contactName)}[,\s]+(?:från|på|hos|at|from|of|with)` : undefined;
-    // Case matters here: the organisation's words are capitalised, the words around them are not.
-    const context = new RegExp(String.raw`(?:${[byName, ORGANISATION_CONTEXT].filter(Boolean).join('|')})[^\S\n]+(?:the[^\S\n]+)?(${ORGANISATION_WORDS})`, 'gu');
-    for (const m of text.matchAll(context)) {
+    // Case matters here: the organisation's words are capitalised, the words around them are not. The pattern after
+    // the caller's own name is the only one built per message.
+    const byName = answers.contactName ? new RegExp(String.raw`${escapeRegExp(answers.contactName)}[,\s]+(?:från|på|hos|at|from|of|with)${ORGANISATION_AFTER}`, 'gu') : undefined;
+    const matches = [...(byName ? text.matchAll(byName) : []), ...text.matchAll(ORGANISATION_IN_CONTEXT)];
+    for (const m of matches) {
       const name = m[1];
       const at = (m.index ?? 0) + m[0].length - name.length;
       if (!isFree(at, at + name.length) || name === town || !parseOrganisationName(name) || name.split(/\s+/u).length > 6) continue;
@@ -326,7 +338,7 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
       const candidate = line.trim();
       if (JOB_TITLE.test(candidate) || candidate.includes('|')) continue;
       const at = text.indexOf(candidate);
-      if (at >= 0 && isFree(at, at + candidate.length) && new RegExp(`^${ORGANISATION_WORDS}$`, 'u').test(candidate) && parseOrganisationName(candidate)) {
+      if (at >= 0 && isFree(at, at + candidate.length) && ONLY_ORGANISATION_WORDS.test(candidate) && parseOrganisationName(candidate)) {
         answers.organisationName = candidate;
         take(at, at + candidate.length);
       }
@@ -377,7 +389,7 @@ function readLabelled(item: Label['item'], value: string, options: ExtractionOpt
       // A name is mostly letters: "556677-8899" after "org" is a number, not an organisation.
       const letters = candidate.match(/\p{L}/gu)?.length ?? 0;
       // Written with a capital, as names are ("vem i företaget får säga upp" has no organisation in it).
-      const shaped = (/^[\p{Lu}\p{N}]/u.test(candidate) || options.expecting === 'organisationName') && !new RegExp(`^${LEGAL_FORMS}$`, 'u').test(candidate);
+      const shaped = (/^[\p{Lu}\p{N}]/u.test(candidate) || options.expecting === 'organisationName') && !ONLY_LEGAL_FORM.test(candidate);
       return name && shaped && letters * 2 > candidate.replace(/\s/gu, '').length ? { value: name, raw: candidate } : undefined;
     }
     case 'postalAddress': {
@@ -389,7 +401,7 @@ function readLabelled(item: Label['item'], value: string, options: ExtractionOpt
           if (parsePostalAddress(candidate)) return { value: candidate, raw: candidate };
         }
       }
-      const withoutCountry = value.replace(new RegExp(`${COUNTRY}$`, 'u'), '').trim();
+      const withoutCountry = value.replace(COUNTRY_AT_END, '').trim();
       return /^[\p{Lu}\d]/u.test(withoutCountry) && parsePostalAddress(withoutCountry) ? { value: withoutCountry, raw: withoutCountry } : undefined;
     }
   }
@@ -460,15 +472,14 @@ function fullLengthPossible(phone: PhoneNumber): boolean {
 
 function adminPhrases(text: string): Span[] {
   const spans: Span[] = [];
-  for (const pattern of [ADMIN_NO, ADMIN_YES]) {
-    const global = new RegExp(pattern.source, 'giu');
-    for (const m of text.matchAll(global)) spans.push({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
+  for (const pattern of ADMIN_PHRASES) {
+    for (const m of text.matchAll(pattern)) spans.push({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
   }
   return spans;
 }
 
 /** "jag är admin" → true, "I'm not the admin" → false; nothing said → undefined. */
-export function adminClaim(text: string): boolean | undefined {
+function adminClaim(text: string): boolean | undefined {
   if (ADMIN_NO.test(text)) return false;
   if (ADMIN_YES.test(text)) return true;
   // A labelled line with a misspelt label: "Admininistratör: ja", "Adminstrator - no".

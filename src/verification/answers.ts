@@ -74,29 +74,6 @@ export function parsePostalAddress(text: string): string | undefined {
   return hasStreetNumber && words.length >= 2 ? address : undefined;
 }
 
-/**
- * Items that can be recognised wherever they appear, so one message can answer several questions. A number is taken
- * as the phone number only when written as one (a leading + or 0): "kundnummer 123456789" or a date is not.
- */
-export function extractAnswers(text: string): PartialAnswers {
-  const found: PartialAnswers = {};
-  const normalised = text.normalize('NFC');
-  const userId = parseUserId(normalised);
-  if (userId) found.userId = userId;
-  const withoutEmail = normalised.replace(EMAIL, ' ');
-  const phone = findPhoneNumbersInText(withoutEmail, 'SE').find((match) => match.number.isValid() && /^[+0(]/.test(withoutEmail.slice(match.startsAt, match.endsAt)));
-  if (phone) found.phone = phone.number.number;
-  return found;
-}
-
-/** The message without its e-mail addresses and phone numbers: what is left is what the caller wants. */
-export function withoutContactDetails(text: string): string {
-  const phones = findPhoneNumbersInText(text.replace(EMAIL, ' '), 'SE').map((match) => text.replace(EMAIL, ' ').slice(match.startsAt, match.endsAt));
-  let rest = text.replace(new RegExp(EMAIL.source, 'gu'), ' ');
-  for (const phone of phones) rest = rest.replace(phone, ' ');
-  return rest;
-}
-
 export const ITEM_PARSERS: Record<VerificationItem, (text: string) => string | undefined> = {
   userId: parseUserId,
   phone: (text) => parsePhone(text.replace(EMAIL, ' ')),

@@ -115,10 +115,14 @@ describe.each(['sv', 'en'] as const)('say it all at once (%s)', (language) => {
   it('one answer per message still takes no more than nine messages', async () => {
     const c = await startConversation({ language });
     try {
-      const messages = [c.words.cancel, ...answersOf(DEMO_CALLERS.anna), c.words.yes, c.words.endOfTerm, c.words.yes];
-      expect(messages.length).toBeLessThanOrEqual(9);
-      const said = (await c.say(...messages)).join('\n');
-      expect(said).toMatch(CASE_IN_TEXT);
+      // Sent one by one until the receipt comes: the count is how many the caller needed.
+      const messages = [c.words.cancel, ...answersOf(DEMO_CALLERS.anna), c.words.yes, c.words.endOfTerm, c.words.yes, c.words.yes];
+      const heard: string[] = [];
+      let sent = 0;
+      while (sent < messages.length && !CASE_IN_TEXT.test(heard.join('\n'))) heard.push(...(await c.say(messages[sent++])));
+      expect(heard.join('\n')).toMatch(CASE_IN_TEXT);
+      expect(sent).toBeLessThanOrEqual(9);
+      const said = heard.join('\n');
       // Answered one at a time, nothing was picked out of a longer message: nothing to say back.
       expect(said).not.toContain(t('verify:sayBack', { details: '' }).split('\n')[0]);
     } finally {

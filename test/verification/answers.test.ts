@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractAnswers, parseOrganisationName, parsePersonName, parsePhone, parsePostalAddress, parseUserId } from '../../src/verification/answers';
+import { extractDetails } from '../../src/understanding/details';
+import { parseOrganisationName, parsePersonName, parsePhone, parsePostalAddress, parseUserId } from '../../src/verification/answers';
 import { normaliseAddress, normalisePhone, normaliseText } from '../../src/verification/normalise';
 
 describe('normalisation (ID-1 comparisons)', () => {
@@ -105,14 +106,14 @@ describe('answer forms', () => {
   });
 
   it('a customer number or a date is not taken for the phone number', () => {
-    expect(extractAnswers('our customer number is 123456789')).toEqual({});
-    expect(extractAnswers('avtal 2024-11-05')).toEqual({});
-    expect(extractAnswers('ring 070-123 45 67')).toEqual({ phone: '+46701234567' });
-    expect(extractAnswers('phone +44 20 7946 0321')).toEqual({ phone: '+442079460321' });
+    expect(extractDetails('our customer number is 123456789').answers).toEqual({});
+    expect(extractDetails('avtal 2024-11-05').answers).toEqual({});
+    expect(extractDetails('ring 070-123 45 67').answers).toEqual({ phone: '+46701234567' });
+    expect(extractDetails('phone +44 20 7946 0321').answers).toEqual({ phone: '+442079460321' });
   });
 
   it('one message can answer several questions', () => {
-    expect(extractAnswers("I'm anna.lindqvist@fjordfika.se, phone 070-123 45 67")).toEqual({ userId: 'anna.lindqvist@fjordfika.se', phone: '+46701234567' });
-    expect(extractAnswers('Storgatan 12, 114 55 Stockholm')).toEqual({});
+    expect(extractDetails("I'm anna.lindqvist@fjordfika.se, phone 070-123 45 67").answers).toEqual({ userId: 'anna.lindqvist@fjordfika.se', phone: '+46701234567' });
+    expect(extractDetails('Storgatan 12, 114 55 Stockholm').answers).toEqual({ postalAddress: 'Storgatan 12, 114 55 Stockholm' });
   });
 });
