@@ -4,12 +4,12 @@ import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnR
 import type { i18n } from 'i18next';
 import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/conversation/language';
 import type { Vocabulary } from '../src/conversation/vocabulary';
-import { freeTextInterruption, phraseInterruption, type Interruption } from '../src/understanding/interruptions';
+import { freeTextInterruption, phraseInterruption, type AccountWish, type Interruption } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import type { Policy } from '../src/policy';
 import type { ReasonAccessor, ReasonToExplain } from '../src/conversation/reasons';
 import { withholdCallerMessage, type TranscriptAccessor } from '../src/conversation/transcript';
-import { askAgain, render, type Question } from './questions';
+import { askAgain, chosenTitle, type Question } from './questions';
 import { policyNumbers, whyReply } from './replies';
 
 export interface InterruptibleDeps {
@@ -26,9 +26,13 @@ export interface InterruptibleDeps {
   transcript: TranscriptAccessor;
 }
 
+const CLICK_SAID = Symbol('clickSaid');
+
 /** How a flow ended when the caller interrupted it for something the main dialog handles. */
 export interface InterruptedResult {
-  interrupted: 'startOver' | 'person';
+  interrupted: 'startOver' | 'person' | 'newRequest';
+  /** For a new request: what the caller asked for instead. */
+  wish?: AccountWish;
 }
 
 export function wasInterrupted(result: unknown): result is InterruptedResult {
@@ -47,6 +51,9 @@ export interface AnswerCheck {
  * again in the new language with every answer kept. The outermost flow handles it for everything inside it.
  */
 export abstract class InterruptibleDialog extends ComponentDialog {
+  /** Whether a whole new account request said at one of its questions leaves this dialog for that request. */
+  protected readonly restartsOnNewRequest: boolean = true;
+
   constructor(dialogId: string, protected readonly base: InterruptibleDeps) {
     super(dialogId);
   }
@@ -74,6 +81,13 @@ export abstract class InterruptibleDialog extends ComponentDialog {
         await innerDc.cancelAllDialogs();
         return { status: DialogTurnStatus.complete, result: { interrupted: interruption.kind } satisfies InterruptedResult };
       }
+      case 'newRequest': {
+        // Verifying is the same whatever the caller wants: a new wish there is not a reason to ask it all again.
+        if (!this.restartsOnNewRequest) return super.onContinueDialog(innerDc);
+        await context.sendActivity(this.stoppedText(leaf, 'interruptions:startingOver'));
+        await innerDc.cancelAllDialogs();
+        return { status: DialogTurnStatus.complete, result: { interrupted: 'newRequest', wish: interruption.wish } satisfies InterruptedResult };
+      }
       case 'why': {
         // AS-3: the reason behind the question being asked (the fee question, the offer of a colleague…), else the
         // last refusal; failing both, the question explained.
@@ -97,11 +111,7 @@ export abstract class InterruptibleDialog extends ComponentDialog {
       }
       case 'switchLanguage': {
         switchTurnLanguage(context, interruption.to);
-        await context.sendActivity(translatorFor(context, this.base.i18n)('interruptions:languageSwitched'));
-        const state = leaf.activeDialog?.state as { options?: PromptOptions } | undefined;
-        const again = askAgain(context, this.base.i18n, state?.options);
-        if (state && again) state.options = again;
-        await leaf.repromptDialog();
+        await askAgainInNewLanguage(leaf, this.base.i18n);
         return { status: DialogTurnStatus.waiting };
       }
     }
@@ -115,15 +125,12 @@ export abstract class InterruptibleDialog extends ComponentDialog {
     const { activity } = innerDc.context;
     const value = activity.value as { choice?: unknown; answer?: unknown } | undefined;
     if (activity.type !== ActivityTypes.Message || activity.text || !value) return;
+    // Flows nest (the feedback inside a cancellation): each would say it, and the click is said once.
+    if (innerDc.context.turnState.get(CLICK_SAID)) return;
+    innerDc.context.turnState.set(CLICK_SAID, true);
     const question = (leafOf(innerDc).activeDialog?.state?.options?.validations as { question?: Question } | undefined)?.question;
     const t = translatorFor(innerDc.context, this.base.i18n);
-    let title: string | undefined;
-    if (question?.kind === 'choice') {
-      const option = question.options.find((o) => o.value === value.choice);
-      title = option ? render(t, option.title) : undefined;
-    } else if (question?.kind === 'yesNo' && typeof value.answer === 'boolean') {
-      title = t(value.answer ? 'common:yes' : 'common:no');
-    }
+    const title = question ? chosenTitle(t, question, value) : undefined;
     if (title) await innerDc.context.sendActivity(t('common:youChose', { choice: title }));
   }
 
@@ -152,8 +159,17 @@ export abstract class InterruptibleDialog extends ComponentDialog {
   }
 }
 
+/** The language changed this turn: said so, and the question open asked again in it (its answers so far kept). */
+export async function askAgainInNewLanguage(leaf: DialogContext, i18n: i18n): Promise<void> {
+  await leaf.context.sendActivity(translatorFor(leaf.context, i18n)('interruptions:languageSwitched'));
+  const state = leaf.activeDialog?.state as { options?: PromptOptions } | undefined;
+  const again = askAgain(leaf.context, i18n, state?.options);
+  if (state && again) state.options = again;
+  await leaf.repromptDialog();
+}
+
 /** The innermost dialog context: where the question being answered lives. */
-function leafOf(dc: DialogContext): DialogContext {
+export function leafOf(dc: DialogContext): DialogContext {
   let leaf = dc;
   while (leaf.child) leaf = leaf.child;
   return leaf;

@@ -1,8 +1,8 @@
 import type { SupportContact } from '../src/config';
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { ComponentDialog, WaterfallDialog, type Dialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, DialogTurnStatus, WaterfallDialog, type Dialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
-import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/conversation/language';
+import { isLanguageEvent, switchTurnLanguage, translatorFor, turnLanguage } from '../src/conversation/language';
 import type { Vocabulary } from '../src/conversation/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
 import type { Logger } from '../src/log';
@@ -12,7 +12,7 @@ import { optionNamedIn } from '../src/understanding/choices';
 import { extractDetails, regionOfLocale } from '../src/understanding/details';
 import type { PartialAnswers } from '../src/verification/answers';
 import { withholdCallerMessage } from '../src/conversation/transcript';
-import { isSharedConversation, privateChatLink } from '../src/conversation/scope';
+import { isSharedConversation, privateChatLink, type PrivateChatOpener } from '../src/conversation/scope';
 import { languageNamedIn, POLICY_QUESTIONS } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
@@ -21,9 +21,10 @@ import { handOverToPerson, sayWithReason, type AccountFlowOptions } from './flow
 import { reasonGivenThisTurn, type ReasonAccessor } from '../src/conversation/reasons';
 import type { TranscriptAccessor } from '../src/conversation/transcript';
 import { beginRequest, type CurrentRequest, type RequestAccessor } from '../src/conversation/request';
-import { wasInterrupted } from './interruptibleDialog';
+import { askAgainInNewLanguage, leafOf, wasInterrupted, type InterruptedResult } from './interruptibleDialog';
 import { recognizeWish, WishPrompt, type Wish, type YesNoMeaning } from './prompts';
 import { ask } from './questions';
+import { continueWithCardClick } from './cardClicks';
 import { greetingReply, policyNumbers, policyOverviewReply, whyReply, withSupportContact } from './replies';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
 
@@ -43,6 +44,8 @@ export interface MainDialogOptions {
   question?: string;
   /** Wait for the caller without asking anything (after a goodbye). */
   silent?: boolean;
+  /** What the caller already asked for (a new request said in the middle of a flow): no menu, straight there. */
+  wish?: Wish;
 }
 
 /** What a bare yes or no means after each menu question. */
@@ -78,6 +81,11 @@ export interface MainDialogDeps {
   dialogs: Dialog[];
   /** The dialog that carries out each account intent. */
   flows: Partial<Record<MenuIntent, string>>;
+  /**
+   * Opens a 1:1 chat with the caller and greets them there (Teams), for an account wish said where others read along;
+   * false when it cannot (the app not installed for them, an adapter that cannot, any error). Absent: the link alone.
+   */
+  openPrivateChat?: PrivateChatOpener;
 }
 
 interface MainValues {
@@ -99,9 +107,19 @@ export class MainDialog extends ComponentDialog {
     this.initialDialogId = MAIN_WATERFALL;
   }
 
+  /** A language picked in the channel's own control (the widget's picker), at any question, in any flow. */
+  protected async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
+    // A card click on an older card is caught here, before any flow could take it (cardClicks.ts).
+    if (!isLanguageEvent(innerDc.context.activity)) return continueWithCardClick(innerDc, this.deps.i18n, () => super.onContinueDialog(innerDc));
+    switchTurnLanguage(innerDc.context, turnLanguage(innerDc.context));
+    await askAgainInNewLanguage(leafOf(innerDc), this.deps.i18n);
+    return { status: DialogTurnStatus.waiting };
+  }
+
   private async askWhatToDo(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const t = translatorFor(step.context, this.deps.i18n);
     const options = (step.options ?? {}) as MainDialogOptions;
+    if (options.wish) return step.next(options.wish);
     if (!options.greeted) {
       await step.context.sendActivity(greetingReply(t, this.deps.policy));
       // A first message that already says what the caller wants goes straight there.
@@ -147,7 +165,9 @@ export class MainDialog extends ComponentDialog {
     // Where others read along (a Teams group chat or channel), nothing about an account: no questions, no details.
     if ((ACCOUNT_INTENTS.has(wish) || wish === 'person') && isSharedConversation(step.context)) {
       const link = privateChatLink(step.context);
-      await step.context.sendActivity(link ? t('main:privateOnlyLink', { link }) : t('main:privateOnly'));
+      // Where the channel lets the bot start it, the private chat is opened and greets them; else the link is the offer.
+      const opened = link !== undefined && (await this.deps.openPrivateChat?.(step.context)) === true;
+      await step.context.sendActivity(opened ? t('main:privateOnlyOpened', { link }) : link ? t('main:privateOnlyLink', { link }) : t('main:privateOnly'));
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true, silent: true } satisfies MainDialogOptions);
     }
     if (ACCOUNT_INTENTS.has(wish)) {
@@ -212,7 +232,7 @@ export class MainDialog extends ComponentDialog {
   private async afterVerification(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { wish, how } = step.values as MainValues;
     const result = step.result as (VerifyIdentityResult & { known?: boolean }) | undefined;
-    if (wasInterrupted(result)) return this.afterInterruption(step, result.interrupted);
+    if (wasInterrupted(result)) return this.afterInterruption(step, result);
     if (!ACCOUNT_INTENTS.has(wish) || result?.status !== 'verified') return step.next(); // cancelled, locked, gave up or unavailable: already said
 
     const t = translatorFor(step.context, this.deps.i18n);
@@ -235,14 +255,15 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async loop(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (wasInterrupted(step.result)) return this.afterInterruption(step, step.result.interrupted);
+    if (wasInterrupted(step.result)) return this.afterInterruption(step, step.result);
     // AS-3: after a refusal the caller is invited to ask why, or to choose the next step (a person is one of them).
     const question = reasonGivenThisTurn(step.context) ? 'main:afterRefusal' : undefined;
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question } satisfies MainDialogOptions);
   }
 
-  private async afterInterruption(step: WaterfallStepContext, interrupted: 'startOver' | 'person'): Promise<DialogTurnResult> {
+  private async afterInterruption(step: WaterfallStepContext, { interrupted, wish }: InterruptedResult): Promise<DialogTurnResult> {
     if (interrupted === 'person') return this.toPerson(step, { midFlow: true });
+    if (interrupted === 'newRequest' && wish) return step.replaceDialog(MAIN_WATERFALL, { greeted: true, wish } satisfies MainDialogOptions);
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
   }
 

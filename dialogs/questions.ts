@@ -2,6 +2,7 @@ import { ActionTypes, MessageFactory, type TurnContext } from 'botbuilder';
 import type { PromptOptions } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
 import { translatorFor } from '../src/conversation/language';
+import { newCardId } from '../src/conversation/cardClicks';
 import type { Translate } from '../src/i18n';
 import { choiceReply } from './replies';
 
@@ -29,18 +30,42 @@ export function render(t: Translate, phrase: Phrase): string {
   return t(phrase.key, params);
 }
 
-/** Prompt options for a question in the turn's language; `validations` carries what the prompt checks against. */
+/**
+ * Prompt options for a question in the turn's language; `validations` carries what the prompt checks against. A
+ * question asked on a card gets an id of its own (`validations.cardId`, also on the card's buttons): a click on an
+ * older card is then never taken for an answer to this one (see cardClicks.ts).
+ */
 export function ask(context: TurnContext, i18n: i18n, question: Question, validations: Record<string, unknown> = {}): PromptOptions {
-  return { ...renderQuestion(context, translatorFor(context, i18n), question), validations: { ...validations, question } };
+  const cardId = question.kind === 'choice' && question.style !== 'buttons' ? newCardId() : undefined;
+  return { ...renderQuestion(context, translatorFor(context, i18n), question, cardId), validations: { ...validations, question, ...(cardId ? { cardId } : {}) } };
 }
 
-/** The same prompt options rendered again, in whatever language the turn now has; undefined when they hold no question. */
+/**
+ * The same prompt options rendered again, in whatever language the turn now has; undefined when they hold no question.
+ * The card keeps its id: it is the same question, so the card shown before the switch still answers it.
+ */
 export function askAgain(context: TurnContext, i18n: i18n, options: PromptOptions | undefined): PromptOptions | undefined {
-  const question = (options?.validations as { question?: Question } | undefined)?.question;
-  return question ? { ...options, ...renderQuestion(context, translatorFor(context, i18n), question) } : undefined;
+  const validations = options?.validations as { question?: Question; cardId?: string } | undefined;
+  return validations?.question ? { ...options, ...renderQuestion(context, translatorFor(context, i18n), validations.question, validations.cardId) } : undefined;
 }
 
-function renderQuestion(context: TurnContext, t: Translate, question: Question): Pick<PromptOptions, 'prompt' | 'retryPrompt'> {
+/**
+ * The words of the button a card click chose (`{ choice }` or `{ answer }`), in the language of `t`; undefined when the
+ * click names nothing the question offers.
+ */
+export function chosenTitle(t: Translate, question: Question, value: { choice?: unknown; answer?: unknown }): string | undefined {
+  if (question.kind === 'choice') {
+    const option = question.options.find((o) => o.value === value.choice);
+    return option ? render(t, option.title) : undefined;
+  }
+  if (question.kind !== 'yesNo') return undefined;
+  // Card submits carry 'yes' | 'no' (see yesNo.ts); a boolean is read the same way.
+  if (value.answer === 'yes' || value.answer === true) return t('common:yes');
+  if (value.answer === 'no' || value.answer === false) return t('common:no');
+  return undefined;
+}
+
+function renderQuestion(context: TurnContext, t: Translate, question: Question, cardId?: string): Pick<PromptOptions, 'prompt' | 'retryPrompt'> {
   const channelId = context.activity.channelId;
   switch (question.kind) {
     case 'text':
@@ -56,7 +81,7 @@ function renderQuestion(context: TurnContext, t: Translate, question: Question):
     case 'choice': {
       const options = question.options.map((option) => ({ value: option.value, title: render(t, option.title) }));
       const channel = question.style === 'buttons' ? undefined : channelId;
-      return { prompt: choiceReply(render(t, question.ask), options, channel), retryPrompt: choiceReply(render(t, question.retry), options, channel) };
+      return { prompt: choiceReply(render(t, question.ask), options, channel, cardId), retryPrompt: choiceReply(render(t, question.retry), options, channel, cardId) };
     }
   }
 }

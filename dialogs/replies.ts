@@ -1,5 +1,6 @@
 import { ActionTypes, CardFactory, MessageFactory, type Activity } from 'botbuilder';
 import type { ReasonToExplain } from '../src/conversation/reasons';
+import { withCardId, type CardContent } from '../src/conversation/cardClicks';
 import type { SupportContact } from '../src/config';
 import { formatDate, formatList } from '../src/format';
 import type { Language, Translate } from '../src/i18n';
@@ -85,8 +86,14 @@ export interface Option {
   title: string;
 }
 
-/** A question with options: an Adaptive Card of buttons where cards work (a submit carries `{ choice }`), else buttons as suggested actions. */
-export function choiceReply(question: string, options: Option[], channelId: string | undefined): Partial<Activity> {
+/** The verb of a card button's Action.Execute (Teams requires one); the bot reads the button's data, as from a submit. */
+export const CHOOSE_VERB = 'choose';
+
+/**
+ * A question with options: an Adaptive Card of buttons where cards work (a click carries `{ choice, cardId }`: the
+ * option, and which question the card asked), else buttons as suggested actions.
+ */
+export function choiceReply(question: string, options: Option[], channelId: string | undefined, cardId?: string): Partial<Activity> {
   if (!supportsCards(channelId)) {
     return MessageFactory.suggestedActions(options.map((o) => ({ type: ActionTypes.ImBack, title: o.title, value: o.title })), question);
   }
@@ -95,9 +102,35 @@ export function choiceReply(question: string, options: Option[], channelId: stri
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.4',
     body: [{ type: 'TextBlock', text: question, wrap: true }],
-    actions: options.map((o) => ({ type: 'Action.Submit', title: o.title, data: { choice: o.value } })),
+    actions: options.map((o) => choiceAction(o, channelId, cardId)),
   });
   return { ...MessageFactory.attachment(card), summary: question };
+}
+
+/**
+ * Teams gets Action.Execute (Universal Actions, card version 1.4): the click comes as an `adaptiveCard/action` invoke,
+ * answered with the card refreshed — the question and the choice made, no buttons — so it cannot be pressed twice (an
+ * Action.Submit card keeps its buttons for ever). A Teams client too old for Action.Execute uses the fallback, the
+ * plain Action.Submit, which the dialogs read the same way. Web Chat and the Emulator keep Action.Submit: they post
+ * the click as a message and have no card refresh, and their Action.Execute support varies by version.
+ */
+function choiceAction(option: Option, channelId: string | undefined, cardId: string | undefined): Record<string, unknown> {
+  const submit = { type: 'Action.Submit', title: option.title, data: withCardId({ choice: option.value }, cardId) };
+  if (channelId !== 'msteams') return submit;
+  return { type: 'Action.Execute', title: option.title, verb: CHOOSE_VERB, data: submit.data, fallback: submit };
+}
+
+/** A choice card once answered: the question and the choice made (`chosen`, e.g. "✔ Vid periodens slut"), no buttons. */
+export function answeredCardReply(question: string, chosen: string): CardContent {
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.4',
+    body: [
+      { type: 'TextBlock', text: question, wrap: true },
+      { type: 'TextBlock', text: chosen, wrap: true, weight: 'Bolder' },
+    ],
+  };
 }
 
 export interface ReceiptView {
@@ -115,13 +148,19 @@ export function receiptReply(t: Translate, receipt: ReceiptView, channelId: stri
     { title: t('action:receipt.reference'), value: receipt.reference },
     ...(receipt.subscription ? [{ title: t('action:receipt.subscription'), value: receipt.subscription }] : []),
   ];
+  // Each fact as a label above its value, not a FactSet: in a narrow chat panel (the widget, Teams on a phone) a
+  // FactSet squeezes its labels until "Ärendenummer" breaks in the middle of the word.
+  const factBlocks = facts.flatMap((fact) => [
+    { type: 'TextBlock', text: fact.title, isSubtle: true, size: 'Small', wrap: true, spacing: 'Small' },
+    { type: 'TextBlock', text: fact.value, weight: 'Bolder', wrap: true, spacing: 'None' },
+  ]);
   const card = CardFactory.adaptiveCard({
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: '1.4',
     body: [
       { type: 'TextBlock', text: receipt.title, weight: 'Bolder', size: 'Medium', wrap: true },
-      { type: 'FactSet', facts },
+      ...factBlocks,
       { type: 'TextBlock', text: t('action:receipt.whatNext'), weight: 'Bolder', wrap: true, spacing: 'Medium' },
       { type: 'TextBlock', text: receipt.whatNext, wrap: true },
     ],

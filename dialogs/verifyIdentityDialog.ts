@@ -77,6 +77,9 @@ interface SayBackOptions {
  * dialog's state and are gone when it ends; the result carries who the caller is, not what they said.
  */
 export class VerifyIdentityDialog extends InterruptibleDialog {
+  /** The answers given so far count for any request: a new one said here is taken as an answer attempt, as before. */
+  protected readonly restartsOnNewRequest = false;
+
   constructor(private readonly deps: VerifyIdentityDeps) {
     super(VERIFY_IDENTITY_DIALOG, deps);
     this.addDialog(new AnswerPrompt(ANSWER_PROMPT));

@@ -65,6 +65,17 @@ const envSchema = z
     OTP_MAX_CODES: integer(1, 10).optional(),
     OTP_MAX_CODES_PER_WINDOW: integer(1, 100).optional(),
     OTP_MAX_WRONG_CODES_PER_WINDOW: integer(1, 100).optional(),
+    WIDGET_ALLOWED_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'a comma-separated list of origins such as https://help.example.com (scheme and host, no path)'))),
+    DIRECTLINE_SECRET: z.string().min(1).optional(),
+    DIRECTLINE_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://directline.botframework.com/v3/directline'),
+    DIRECTLINE_TIMEOUT_MS: integer(100, 60_000).default(5000),
+    DIRECTLINE_TOKENS_PER_MINUTE: integer(1, 10_000).default(10),
+    LOCAL_DIRECTLINE: z.enum(['auto', 'on', 'off']).default('auto'),
+    TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   })
   .superRefine((env, ctx) => {
     if (env.STORAGE === 'postgres' && !env.DATABASE_URL) {
@@ -84,6 +95,9 @@ const envSchema = z
     }
     if (env.OTP_SENDER === 'http' && !env.SMS_GATEWAY_URL) {
       ctx.addIssue({ code: 'custom', path: ['SMS_GATEWAY_URL'], message: 'required when OTP_SENDER=http' });
+    }
+    if (env.LOCAL_DIRECTLINE === 'on' && env.DIRECTLINE_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['LOCAL_DIRECTLINE'], message: 'the widget uses Direct Line (DIRECTLINE_SECRET is set): the local endpoint would not be used' });
     }
     if (env.MicrosoftAppType === 'SingleTenant' && env.MicrosoftAppId && !env.MicrosoftAppTenantId) {
       ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: 'required when MicrosoftAppType=SingleTenant' });
@@ -140,6 +154,22 @@ export interface AppConfig {
   /** How callers reach a person, per language ("08-123 45 67, vardagar 8–17"), said wherever the bot sends them to support. */
   supportContact?: SupportContact;
   policy: PolicyConfig;
+  webChat: WebChatConfig;
+}
+
+/** The help-site widget and how it reaches the bot (see README, "Talk to it"). */
+export interface WebChatConfig {
+  /** Pages on these origins may embed the widget (the bot's own origin always may). */
+  allowedOrigins: string[];
+  /**
+   * Production: tokens come from the Direct Line service, in exchange for this secret (which never reaches a browser).
+   * Without it, the bot's own local Direct Line endpoint serves the widget (development, tests, demos).
+   */
+  directLine: { kind: 'service'; secret: string; endpoint: string; timeoutMs: number } | { kind: 'local' } | { kind: 'none' };
+  /** Tokens one client (IP address) may get per minute. */
+  tokensPerMinute: number;
+  /** Behind a reverse proxy: the client is the first address of X-Forwarded-For, not the proxy. */
+  trustProxy: boolean;
 }
 
 export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
@@ -211,11 +241,29 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       nluThreshold: e.NLU_THRESHOLD,
       supportContact: e.SUPPORT_CONTACT || e.SUPPORT_CONTACT_EN ? { sv: e.SUPPORT_CONTACT, en: e.SUPPORT_CONTACT_EN ?? e.SUPPORT_CONTACT } : undefined,
       policy: policy.data,
+      webChat: {
+        allowedOrigins: e.WIDGET_ALLOWED_ORIGINS,
+        directLine: e.DIRECTLINE_SECRET
+          ? { kind: 'service', secret: e.DIRECTLINE_SECRET, endpoint: e.DIRECTLINE_ENDPOINT, timeoutMs: e.DIRECTLINE_TIMEOUT_MS }
+          : localDirectLineWanted(e.LOCAL_DIRECTLINE, e.MicrosoftAppId)
+            ? { kind: 'local' }
+            : { kind: 'none' },
+        tokensPerMinute: e.DIRECTLINE_TOKENS_PER_MINUTE,
+        trustProxy: e.TRUST_PROXY === 'true',
+      },
     },
   };
 }
 
-const SECRETS = new Set(['MicrosoftAppPassword', 'DATABASE_URL', 'ACCOUNTS_API_KEY', 'BILLING_API_KEY', 'SMS_GATEWAY_KEY']);
+/**
+ * The local Direct Line endpoint authenticates nobody beyond its own per-conversation tokens: fine on a developer's
+ * machine (no app ID), a deliberate choice (`on`) in a deployment with a Bot Framework identity.
+ */
+function localDirectLineWanted(setting: Env['LOCAL_DIRECTLINE'], appId: string): boolean {
+  return setting === 'on' || (setting === 'auto' && !appId);
+}
+
+const SECRETS = new Set(['DIRECTLINE_SECRET', 'MicrosoftAppPassword', 'DATABASE_URL', 'ACCOUNTS_API_KEY', 'BILLING_API_KEY', 'SMS_GATEWAY_KEY']);
 
 function describe(error: z.ZodError, env: Record<string, unknown>): string[] {
   const byVariable = new Map<string, string>();

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
   logger.info('server.listening', {
     url,
     messages: `${url}/api/messages`,
+    demoPage: config.webChat.directLine.kind === 'none' ? undefined : `${url}/`,
     storage: config.storage.kind,
     authentication: config.auth.MicrosoftAppId ? 'jwt' : 'disabled (no MicrosoftAppId)',
   });

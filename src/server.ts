@@ -11,6 +11,13 @@ import { startConversationSweep } from './storage/conversationSweep';
 import { withinTime } from './timing';
 import { startOutboxWorker } from './bot/outboxWorker';
 import { setTurnLock } from './conversation/turnLock';
+import { createOriginPolicy } from './channels/cors';
+import { createRateLimiter } from './channels/rateLimiter';
+import { DirectLineError, LOCAL_SERVICE_URL, LocalDirectLine } from './channels/directLine/localDirectLine';
+import { LocalDirectLineAdapter } from './channels/directLine/localAdapter';
+import { registerDirectLineRoutes } from './channels/directLine/routes';
+import { directLineServiceTokens, localTokens } from './channels/directLine/tokens';
+import { registerWidgetRoutes } from './channels/webChat/widgetRoutes';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -31,6 +38,8 @@ export interface App {
   sweepConversations(): Promise<number>;
   runtime: BotRuntime;
   adapter: ChannelAdapter;
+  /** The bot's own Direct Line endpoint for the widget, when it serves one (no DIRECTLINE_SECRET). */
+  localDirectLine?: LocalDirectLine;
   listen(): Promise<{ port: number; url: string }>;
   close(): Promise<void>;
 }
@@ -41,10 +50,18 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   const adapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.auth));
   adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
   const turns = createTurnQueue(config.maxQueuedTurns);
+  const localDirectLine =
+    config.webChat.directLine.kind === 'local'
+      ? new LocalDirectLine({ runTurn: (activity) => runLocalTurn(activity), logger, idleMinutes: config.conversationRetentionMinutes })
+      : undefined;
+  const localAdapter = localDirectLine ? new LocalDirectLineAdapter(localDirectLine) : undefined;
+  if (localAdapter) localAdapter.onTurnError = adapter.onTurnError;
+  /** Replies to a local Direct Line conversation go through its own adapter, proactive ones (the outbox) too. */
+  const adapterFor = (serviceUrl: string | undefined): ChannelAdapter => (localAdapter && serviceUrl === LOCAL_SERVICE_URL ? localAdapter : adapter);
   // updated_at is real time (the machine's clock, or PostgreSQL's), never the policy clock that tests may stop.
   const outboxWorker = startOutboxWorker({
     outbox: runtime.outbox,
-    deliver: (conversation, activity) => deliverProactively(adapter, config.auth.MicrosoftAppId, conversation, activity),
+    deliver: (conversation, activity) => deliverProactively(adapterFor(conversation.serviceUrl), config.auth.MicrosoftAppId, conversation, activity),
     retryPendingCase: (reference) => runtime.actions.retryPending(reference),
     logger,
     intervalMs: config.outbox.intervalMs,
@@ -55,6 +72,11 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
   // restify would inflate a compressed body without a limit: 200 kB of gzip can become 200 MB. Channels send plain JSON.
   server.pre((req: Request, res: RestifyResponse, next: () => void) => {
+    // Channels and the widget send JSON: a multipart body would be written to temporary files by the parser.
+    if (/^multipart\//i.test(String(req.headers['content-type'] ?? ''))) {
+      res.send(415, { error: 'UnsupportedMediaType' });
+      return;
+    }
     const encoding = req.headers['content-encoding'];
     if (encoding && encoding.toLowerCase() !== 'identity') {
       logger.warn('http.encoding-refused', { encoding: String(encoding) });
@@ -92,6 +114,37 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     }
   });
 
+  /** One activity as one turn: in its conversation's queue on this instance, under its lock across instances. */
+  function runTurn(turnAdapter: ChannelAdapter, activity: Activity, authorization: string) {
+    const key = `${activity.channelId}/${activity.conversation.id}`;
+    return turnAdapter.handleInbound(
+      activity,
+      authorization,
+      // Inside the turn, so a database that cannot give the lock is an apology to the caller like any outage.
+      (context) =>
+        runtime.conversationLock.run(key, (stillHeld) => {
+          setTurnLock(context, stillHeld);
+          startReplyBudget(context);
+          return runtime.bot.run(context);
+        }),
+      (turn) => turns.run(key, turn),
+    );
+  }
+
+  /** A turn of a local Direct Line conversation: counted like a request, refused once the server is stopping. */
+  async function runLocalTurn(activity: Partial<Activity>): Promise<void> {
+    if (stopping || !localAdapter) throw new DirectLineError(503, 'ShuttingDown');
+    inFlight++;
+    try {
+      await runTurn(localAdapter, activity as Activity, '');
+    } catch (error) {
+      if (error instanceof TurnQueueFullError) throw new DirectLineError(503, 'TooManyMessages');
+      throw error;
+    } finally {
+      if (--inFlight === 0) drained?.();
+    }
+  }
+
   async function handleMessage(req: Request, res: RestifyResponse): Promise<void> {
     const parsed = inboundActivitySchema.safeParse(req.body);
     if (!parsed.success) {
@@ -100,20 +153,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     }
     const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
     try {
-      const activity = parsed.data as unknown as Activity;
-      const key = `${activity.channelId}/${activity.conversation.id}`;
-      const outcome = await adapter.handleInbound(
-        activity,
-        authorization,
-        // Inside the turn, so a database that cannot give the lock is an apology to the caller like any outage.
-        (context) =>
-          runtime.conversationLock.run(key, (stillHeld) => {
-            setTurnLock(context, stillHeld);
-            startReplyBudget(context);
-            return runtime.bot.run(context);
-          }),
-        (turn) => turns.run(key, turn),
-      );
+      const outcome = await runTurn(adapter, parsed.data as unknown as Activity, authorization);
       if (outcome.kind === 'unauthorized') {
         logger.warn('http.messages.unauthorized', { error: outcome.error as Error });
         res.send(401, { error: 'Unauthorized' });
@@ -137,6 +177,17 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     }
   }
 
+  const directLine = config.webChat.directLine;
+  registerDirectLineRoutes(server, {
+    tokens: directLine.kind === 'service' ? directLineServiceTokens(directLine) : localDirectLine ? localTokens(localDirectLine) : undefined,
+    local: localDirectLine,
+    origins: createOriginPolicy(config.webChat.allowedOrigins),
+    limiter: createRateLimiter(config.webChat.tokensPerMinute),
+    trustProxy: config.webChat.trustProxy,
+    logger,
+  });
+  registerWidgetRoutes(server);
+
   server.get('/healthz', async (_req: Request, res: RestifyResponse) => {
     try {
       // A store that hangs must not hang the probe: a load balancer needs its answer within a second.
@@ -155,6 +206,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     deliverOutbox: outboxWorker.runOnce,
     runtime,
     adapter,
+    localDirectLine,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -176,6 +228,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
       // Idle keep-alive connections would hold server.close open; nothing is running on them any more.
       server.server.closeAllConnections?.();
       await Promise.race([closed, limit]);
+      localDirectLine?.close();
       await runtime.close();
     },
   };

@@ -20,3 +20,17 @@ function asCardButtons(activity: Partial<Activity>): void {
   activity.attachments = [...(activity.attachments ?? []), card];
   delete activity.suggestedActions;
 }
+
+/**
+ * What a clicked Teams card (Action.Execute) becomes when the click answered nothing — the question behind it was
+ * answered or left already, or the same click arrived twice: its words say so, and its buttons are gone, so it is not
+ * pressed again. (A click that did answer gets the card the dialogs recorded: the question and the choice.)
+ */
+export function closedCard(text: string): Record<string, unknown> {
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: '1.4',
+    body: [{ type: 'TextBlock', text, wrap: true }],
+  };
+}

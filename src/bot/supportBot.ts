@@ -1,8 +1,8 @@
 import type { i18n } from 'i18next';
-import { ActivityHandler, ActivityTypes, TurnContext, type Activity, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type UserState } from 'botbuilder';
+import { ActivityHandler, ActivityTypes, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { Language } from '../i18n';
-import { chooseLanguage, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
+import { chooseLanguage, isLanguageEvent, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
 import type { Policy } from '../policy';
 import { recordTranscript, type TranscriptAccessor, type TranscriptMasks } from '../conversation/transcript';
 import { withoutControlCharacters } from '../format';
@@ -14,8 +14,15 @@ import type { Outbox, OutboxClaim } from '../storage/outbox';
 import { asJson, referenceFor } from '../conversation/reference';
 import { TurnLockLostError, turnLockHeld } from '../conversation/turnLock';
 import { safeToSendAgain } from './replyRetry';
-import { adaptRepliesToChannel } from './channelReplies';
+import { adaptRepliesToChannel, closedCard } from './channelReplies';
 import { isSharedConversation } from '../conversation/scope';
+import { answeredCardOf } from '../conversation/cardClicks';
+
+/**
+ * Web Chat on Microsoft's Direct Line service: the conversation starts without a conversationUpdate for the caller, so
+ * the widget asks for the greeting with this event (the bot's local Direct Line endpoint greets by itself).
+ */
+export const JOIN_EVENT = 'webchat/join';
 
 /** How many recent message ids a conversation remembers to recognise a redelivery. */
 const RECENT_ACTIVITY_IDS = 20;
@@ -84,33 +91,104 @@ export class SupportBot extends ActivityHandler {
       await this.continueOrBegin(context);
       await next();
     });
+    // The greeting asked for by the widget (nothing is said when the conversation is already under way), and a
+    // language picked in the widget's panel (the dialogs ask the open question again in it).
+    this.onEvent(async (context, next) => {
+      if (context.activity.name === JOIN_EVENT || isLanguageEvent(context.activity)) await this.continueOrBegin(context);
+      await next();
+    });
   }
 
   /**
-   * Invokes get an answer, never the SDK's 501: Teams' health check is told all is well; a card's Action.Execute
-   * (`adaptiveCard/action`) answers the question open, exactly as Action.Submit's message does; anything else is
-   * acknowledged with an empty 200.
+   * Invokes get an answer, never the SDK's 501 (nor a 5xx of any kind):
+   * - Teams' health check is told all is well;
+   * - a card's Action.Execute (`adaptiveCard/action`) answers the question open, exactly as Action.Submit's message
+   *   does, and Teams gets the card back refreshed (see answerCardAction);
+   * - a file consent card (`fileConsent/invoke`): this bot sends no files, so there is nothing to upload; an accept is
+   *   told so politely, a decline needs no words;
+   * - anything else (message extensions, task modules, …: features this bot does not have) gets an empty 200.
+   * That is why the bot is an ActivityHandler, not a TeamsActivityHandler: the latter answers file consent, message
+   * extensions, task modules and most other Teams invokes with 501 unless each one is overridden, and none of its
+   * Teams-only events is needed here. Reactions (`messageReaction`) are left to ActivityHandler, which does nothing
+   * with them: a 👍 is acknowledged (200) and never read as an answer — on an older message it would confirm a
+   * question no longer asked — so the conversation stays exactly where it was.
    */
   protected async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
     switch (context.activity.name) {
       case 'healthCheck':
         return { status: 200, body: { healthResults: { success: true } } };
-      case 'adaptiveCard/action': {
-        const data = (context.activity.value as { action?: { data?: unknown } } | undefined)?.action?.data;
-        // The dialogs read a card's answer from a message's value: for the turn, the invoke is that message.
-        const activity = context.activity;
-        const invoke = { type: activity.type, value: activity.value };
-        Object.assign(activity, { type: ActivityTypes.Message, value: data });
-        try {
-          await this.continueOrBegin(context);
-        } finally {
-          Object.assign(activity, invoke);
-        }
-        return { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: '' } };
-      }
+      case 'adaptiveCard/action':
+        return { status: 200, body: await this.answerCardAction(context) };
+      case 'fileConsent/invoke':
+        if ((context.activity.value as { action?: unknown } | undefined)?.action === 'accept') await context.sendActivity(this.translator(context)('common:noFilesToSend'));
+        return { status: 200 };
       default:
         return { status: 200 };
     }
+  }
+
+  /**
+   * Action.Execute: the click is read as the message an Action.Submit would have sent (the dialogs read a card's
+   * answer from a message's value), and Teams is answered with the card refreshed as the dialogs recorded it — the
+   * question and the choice made, no buttons — so it cannot be pressed twice. A click that answered nothing (on an
+   * older card, which the dialogs decline; a second copy of the same invoke, which is not run at all) gets the card
+   * replaced with "this question is closed", buttons gone too.
+   */
+  private async answerCardAction(context: TurnContext): Promise<AdaptiveCardInvokeResponse> {
+    const data = (context.activity.value as { action?: { data?: unknown } } | undefined)?.action?.data;
+    // Only a button's answer (`{ choice }`, `{ answer }`) is read: any other action (a refresh) would only re-ask.
+    const answers = typeof data === 'object' && data !== null && ('choice' in data || 'answer' in data);
+    // Teams sends an invoke again when it got no answer in time: the copy is acted on once, like a message's.
+    if (answers && !(await this.seenBefore(context))) {
+      const activity = context.activity;
+      const invoke = { type: activity.type, value: activity.value };
+      Object.assign(activity, { type: ActivityTypes.Message, value: data });
+      try {
+        await this.continueOrBegin(context);
+      } finally {
+        Object.assign(activity, invoke);
+      }
+    }
+    const card = answeredCardOf(context) ?? closedCard(this.translator(context)('common:cardClosed'));
+    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+  }
+
+  /**
+   * A 1:1 chat the bot opened itself (privateChat.ts, for an account wish said in a group chat or channel): greeted as
+   * a new personal chat is, in the language of the turn that asked. A chat already under way (Teams gives back the
+   * caller's existing 1:1 chat) is left as it is. Only this chat's conversation state is touched: the caller's user
+   * state belongs to the shared conversation's turn, still running, which saves it.
+   */
+  async greetPrivateChat(context: TurnContext, language: Language): Promise<void> {
+    setTurnLanguage(context, language);
+    await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
+    const replies = holdReplies(context);
+    try {
+      const dc = await this.dialogs.createContext(context);
+      if (!dc.activeDialog) await dc.beginDialog(this.deps.mainDialog.id);
+      if (!turnLockHeld(context)) throw new TurnLockLostError();
+      await this.deps.conversationState.saveChanges(context);
+    } catch (error) {
+      replies.discard();
+      throw error;
+    }
+    await replies.release();
+  }
+
+  private translator(context: TurnContext) {
+    return this.deps.i18n.getFixedT(turnLanguage(context));
+  }
+
+  /**
+   * A file or picture sent with no words (Teams: `application/vnd.microsoft.teams.file.download.info`, an inline
+   * image) is not read — the bot reads no files. The caller is asked to write it instead, and hears the open question
+   * again: their place is kept. In a conversation not yet begun, the greeting follows.
+   */
+  private async askToWriteInstead(context: TurnContext): Promise<void> {
+    await context.sendActivity(this.translator(context)('common:filesNotRead'));
+    const dc = await this.dialogs.createContext(context);
+    if (dc.activeDialog) await dc.repromptDialog();
+    else await dc.beginDialog(this.deps.mainDialog.id);
   }
 
   private async welcomeShared(context: TurnContext): Promise<void> {
@@ -146,8 +224,13 @@ export class SupportBot extends ActivityHandler {
    * has already handled is dropped, so a redelivered "yes" cannot confirm anything a second time.
    */
   private async alreadyHandled(context: TurnContext): Promise<boolean> {
+    return context.activity.type === ActivityTypes.Message && this.seenBefore(context);
+  }
+
+  /** Whether this conversation handled an activity with this id already; else the id is remembered (saved with the turn). */
+  private async seenBefore(context: TurnContext): Promise<boolean> {
     const id = context.activity.id;
-    if (context.activity.type !== ActivityTypes.Message || !id) return false;
+    if (!id) return false;
     const handled = await this.handledIds.get(context, []);
     if (handled.includes(id)) return true;
     await this.handledIds.set(context, [...handled.slice(-(RECENT_ACTIVITY_IDS - 1)), id]);
@@ -177,6 +260,8 @@ export class SupportBot extends ActivityHandler {
       if (tooLong) {
         // Not read at all, so the caller keeps their place and answers the same question again.
         await context.sendActivity(this.deps.i18n.getFixedT(turnLanguage(context))('errors:tooLong', { max: this.deps.maxMessageChars }));
+      } else if (onlyFiles(context.activity)) {
+        await this.askToWriteInstead(context);
       } else {
         await super.run(context);
       }
@@ -238,6 +323,13 @@ export class SupportBot extends ActivityHandler {
       this.deps.logger.error('turn.outbox-unavailable', { error: storeError as Error });
     }
   }
+}
+
+/** A message that carries a file or picture and no words, nor a card's value. */
+function onlyFiles(activity: Activity): boolean {
+  if (activity.type !== ActivityTypes.Message || activity.text?.trim() || activity.value !== undefined) return false;
+  // Teams adds a text/html copy of what was written; a card is not a file.
+  return (activity.attachments ?? []).some((attachment) => attachment.contentType !== 'text/html' && !attachment.contentType?.startsWith('application/vnd.microsoft.card.'));
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { TurnContext } from 'botbuilder';
+import { ActivityTypes, type TurnContext } from 'botbuilder';
 import type { i18n } from 'i18next';
 import { chooseLanguage, turnLanguageIfKnown } from '../conversation/language';
 import type { Logger } from '../log';
@@ -23,5 +23,8 @@ export function createTurnErrorHandler(runtime: { logger: Logger; i18n: i18n }, 
     } catch (sendError) {
       runtime.logger.error('turn.error.reply-failed', { error: sendError as Error });
     }
+    // An invoke (a card click in Teams) whose turn failed is still answered, with a plain 200 that replaces any card
+    // the turn had prepared (its state was not kept): left unanswered, the adapter would reply 501 to Teams.
+    if (context.activity.type === ActivityTypes.Invoke) await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200 } }).catch(() => undefined);
   };
 }

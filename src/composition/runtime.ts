@@ -33,6 +33,7 @@ import { ReactivateDialog, REACTIVATE_DIALOG } from '../../dialogs/reactivateDia
 import { SelectSubscriptionDialog } from '../../dialogs/selectSubscriptionDialog';
 import { VerifyIdentityDialog } from '../../dialogs/verifyIdentityDialog';
 import { SupportBot } from '../bot/supportBot';
+import { createPrivateChatOpener } from '../bot/privateChat';
 import { buildVocabulary } from '../conversation/vocabulary';
 
 export interface BotRuntime {
@@ -95,7 +96,11 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskCallerText });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
   const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger, outbox, outboxGraceMs: config.outbox.graceMs };
+  // Teams: an account wish in a group chat or channel opens a 1:1 chat and greets the caller there (the bot, built
+  // below, does the greeting; the dialogs only ask for it).
+  const openPrivateChat = createPrivateChatOpener({ appId: config.auth.MicrosoftAppId, conversationLock: stores.conversationLock, logger, greet: (context, language) => bot.greetPrivateChat(context, language) });
   const mainDialog = new MainDialog({
+    openPrivateChat,
     pendingDetails,
     i18n,
     policy,

@@ -3,6 +3,16 @@ import type { i18n } from 'i18next';
 import { languageFromLocale, type Language, type Translate } from '../i18n';
 
 const TURN_LANGUAGE = Symbol('turnLanguage');
+
+/**
+ * The caller picked a language in the channel's own control (the widget's Svenska/English picker): an event with that
+ * locale, marked as chosen (`channelData.localeChosen`). The question open is asked again in the new language.
+ */
+export const LANGUAGE_EVENT = 'setLanguage';
+
+export function isLanguageEvent(activity: { type?: string; name?: string }): boolean {
+  return activity.type === 'event' && activity.name === LANGUAGE_EVENT;
+}
 const LANGUAGE_CHOSEN = Symbol('languageChosen');
 
 /**

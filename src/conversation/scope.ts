@@ -11,6 +11,13 @@ export function isSharedConversation(context: TurnContext): boolean {
   return conversation.isGroup === true;
 }
 
+/**
+ * Opens a 1:1 chat between the bot and the caller of this turn and greets them there, as a new private chat is
+ * greeted; resolves false when that cannot be done (then the link is the offer). Given to the dialogs by the
+ * composition root: starting a conversation needs the adapter, which the dialogs do not know.
+ */
+export type PrivateChatOpener = (context: TurnContext) => Promise<boolean>;
+
 /** Where a Teams user opens a 1:1 chat with this bot (a deep link); undefined outside Teams. */
 export function privateChatLink(context: TurnContext): string | undefined {
   const botId = context.activity.recipient?.id;

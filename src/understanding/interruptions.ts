@@ -12,7 +12,18 @@ export type Interruption =
   | { kind: 'why' }
   | { kind: 'switchLanguage'; to: Language }
   /** A policy question asked in the middle of a flow: answered, then the flow's question is asked again. */
-  | { kind: 'question'; question: PolicyQuestion };
+  | { kind: 'question'; question: PolicyQuestion }
+  /**
+   * A whole new request for an account action ("I want to reactivate my subscription") where it is no answer: the
+   * caller starts again (back after a page reload, or changed their mind); the flow left has changed nothing.
+   */
+  | { kind: 'newRequest'; wish: AccountWish };
+
+export const ACCOUNT_WISHES = ['cancel', 'fastRevoke', 'reactivate'] as const;
+export type AccountWish = (typeof ACCOUNT_WISHES)[number];
+
+/** A new request leaves a flow only when it says enough to be one: "säg upp" alone may be a muddled answer. */
+const NEW_REQUEST_MIN_WORDS = 3;
 
 type PhraseKind = 'cancel' | 'help' | 'startOver' | 'person' | 'why' | 'swedish' | 'english';
 export interface InterruptionVocabulary {
@@ -32,8 +43,8 @@ export function buildInterruptionVocabulary(phrases: Record<PhraseKind, string[]
   return { phrases: vocabulary, whyStarters: whyStarters.map(normalisePhrase).filter(Boolean) };
 }
 
-/** What an exact phrase can mean: everything but a question. */
-export type PhraseInterruption = Exclude<Interruption, { kind: 'question' }>;
+/** What an exact phrase can mean: everything but a question or a new request. */
+export type PhraseInterruption = Exclude<Interruption, { kind: 'question' } | { kind: 'newRequest' }>;
 
 const fromPhrase = (kind: PhraseKind): PhraseInterruption =>
   kind === 'swedish' ? { kind: 'switchLanguage', to: 'sv' } : kind === 'english' ? { kind: 'switchLanguage', to: 'en' } : { kind };
@@ -63,6 +74,9 @@ export async function freeTextInterruption(recognizer: IntentRecognizer, vocabul
   if (result.score < INTERRUPT_CONFIDENCE || result.exactWords === 0) return undefined;
   if (result.intent === 'person' || result.intent === 'help' || result.intent === 'startOver') return { kind: result.intent };
   if ((POLICY_QUESTIONS as readonly string[]).includes(result.intent)) return { kind: 'question', question: result.intent as PolicyQuestion };
+  if ((ACCOUNT_WISHES as readonly string[]).includes(result.intent) && result.exactWords >= 2 && text.trim().split(/\s+/).length >= NEW_REQUEST_MIN_WORDS) {
+    return { kind: 'newRequest', wish: result.intent as AccountWish };
+  }
   if (result.intent === 'switchLanguage') {
     const named = languageNamedIn(vocabulary, text);
     return named && named !== language ? { kind: 'switchLanguage', to: named } : undefined;

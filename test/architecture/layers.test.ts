@@ -13,7 +13,7 @@ const LAYERS: Array<[layer: number, prefixes: string[]]> = [
   [2, ['src/accounts', 'src/verification', 'src/subscriptions', 'src/cases', 'src/understanding']],
   [3, ['src/conversation']],
   [4, ['dialogs']],
-  [5, ['src/bot']],
+  [5, ['src/bot', 'src/channels']],
   [6, ['src/composition']],
   [7, ['src/server', 'src/index', 'src/chat', 'src/tools']],
 ];

@@ -51,7 +51,11 @@ describe('server over real HTTP (embedded SQLite, no credentials)', () => {
       expect((await openSwedishChat('conv-invoke-card')).status).toBe(200);
       const res = await invoke('conv-invoke-card', 'adaptiveCard/action', { action: { type: 'Action.Execute', verb: 'choose', data: { choice: 'general' } } });
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.activity.message' });
+      // The card comes back refreshed: the question and the choice, no buttons to press again.
+      const body = (await res.json()) as { value: { actions?: unknown } };
+      expect(body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: { type: 'AdaptiveCard' } });
+      expect(JSON.stringify(body.value)).toContain('✔ Allmänna frågor');
+      expect(body.value.actions).toBeUndefined();
       expect(connector.textsFor('conv-invoke-card').join('\n')).toContain('Så här fungerar en uppsägning:');
     });
   });

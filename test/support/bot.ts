@@ -66,6 +66,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     otp: { sender: { kind: 'log' }, ttlMinutes: 10 },
     nluThreshold: 0.5,
     policy: DEFAULT_POLICY_CONFIG,
+    webChat: { allowedOrigins: [], directLine: { kind: 'local' }, tokensPerMinute: 1000, trustProxy: false },
     ...overrides,
   };
 }

@@ -8,17 +8,32 @@ export interface ReceivedReply {
   activity: Partial<Activity>;
 }
 
+/** A conversation the bot asked the connector to start (POST /v3/conversations: Teams' proactive 1:1 chat). */
+export interface CreatedConversation {
+  id: string;
+  authorization?: string;
+  parameters: Record<string, any>;
+}
+
 /**
  * A stand-in for the Bot Connector service on loopback: accepts the bot's replies the way the real one does
- * (POST /v3/conversations/:id/activities[/:replyTo]) and keeps them for the test to read.
+ * (POST /v3/conversations/:id/activities[/:replyTo]) and keeps them for the test to read; starts the conversations
+ * the bot asks for (POST /v3/conversations), `a:private-1`, `a:private-2` …, unless told to refuse them.
  */
 export async function startConnectorStub() {
   const replies: ReceivedReply[] = [];
+  const created: CreatedConversation[] = [];
   /**
    * `failWith`: a status to refuse every message with (an outage), undefined to take them again. `script`: statuses for
    * the next messages, one each, before they are taken again.
    */
-  const control: { failWith?: number; refused: number; script: Array<{ status: number; headers?: Record<string, string> }> } = { refused: 0, script: [] };
+  const control: {
+    failWith?: number;
+    refused: number;
+    script: Array<{ status: number; headers?: Record<string, string> }>;
+    /** A status to refuse starting conversations with (403: the app is not installed for the user), undefined to start them. */
+    refuseConversations?: number;
+  } = { refused: 0, script: [] };
   const server: Server = createServer(async (req: IncomingMessage, res) => {
     const body = await new Promise<string>((resolve) => {
       let data = '';
@@ -39,6 +54,18 @@ export async function startConnectorStub() {
       res.end(JSON.stringify({ id: `reply-${replies.length}` }));
       return;
     }
+    if (req.method === 'POST' && (req.url ?? '').replace(/\/$/, '') === '/v3/conversations') {
+      if (control.refuseConversations !== undefined) {
+        res.writeHead(control.refuseConversations, { 'content-type': 'application/json' });
+        res.end('{"error":{"code":"Forbidden","message":"The bot is not part of the conversation roster."}}');
+        return;
+      }
+      const id = `a:private-${created.length + 1}`;
+      created.push({ id, authorization: req.headers.authorization, parameters: JSON.parse(body) });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id }));
+      return;
+    }
     res.writeHead(404);
     res.end();
   });
@@ -48,6 +75,8 @@ export async function startConnectorStub() {
     url: `http://127.0.0.1:${port}`,
     replies,
     control,
+    /** The conversations the bot started, in order. */
+    created,
     /** The text of the messages sent to one conversation, in order. */
     textsFor: (conversationId: string) =>
       replies.filter((r) => r.activity.conversation?.id === conversationId && r.activity.type === 'message').map((r) => r.activity.text ?? ''),

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { i18n } from '../support/bot';
+import { startConversation } from '../support/conversation';
+
+/**
+ * A whole new request said at a flow's question — a caller back after reloading the page, or one who changed their
+ * mind — starts that request (nothing of the flow left is done); it is not met with "please answer yes or no".
+ */
+const REQUESTS = {
+  sv: { cancel: 'Jag vill säga upp min prenumeration', reactivate: 'jag vill återaktivera prenumerationen' },
+  en: { cancel: 'I want to cancel my subscription', reactivate: 'I want to reactivate my subscription' },
+} as const;
+const VERIFY_INTRO = /Before I can look at your account|Innan jag kan titta på ditt konto/;
+
+describe.each(['sv', 'en'] as const)('a new request in the middle of a flow (%s)', (language) => {
+  const t = i18n.getFixedT(language);
+
+  it('at the confirmation of a cancellation: the flow starts again, nothing was cancelled', async () => {
+    const c = await startConversation({ language });
+    await c.verifyFor('cancel', 'anna');
+    const summary = await c.say(c.words.endOfTerm);
+    expect(summary.at(-1)).toBe(t('cancel:confirmEndOfTerm'));
+    const again = await c.say(REQUESTS[language].cancel);
+    expect(again[0]).toBe(t('interruptions:startingOver'));
+    expect(again.join('\n')).not.toContain(t('common:answerYesNo', { question: t('cancel:confirmEndOfTerm') }));
+    expect(again.at(-1)).toMatch(language === 'sv' ? /Hur vill du säga upp/ : /How would you like to cancel/);
+    const db = c.db();
+    expect(db.prepare("SELECT COUNT(*) AS n FROM cases WHERE kind != 'handoff'").get()).toEqual({ n: 0 });
+    db.close();
+    await c.close();
+  });
+
+  it('another request at the same question goes to that request, without verifying again', async () => {
+    const c = await startConversation({ language });
+    await c.verifyFor('cancel', 'anna');
+    await c.say(c.words.endOfTerm);
+    const reactivate = await c.say(REQUESTS[language].reactivate);
+    expect(reactivate[0]).toBe(t('interruptions:startingOver'));
+    expect(reactivate.join('\n')).not.toMatch(VERIFY_INTRO);
+    expect(reactivate.join('\n')).toMatch(language === 'sv' ? /inget att återaktivera/ : /nothing to reactivate/);
+    await c.close();
+  });
+
+  it('during verification a new request does not throw away the answers given', async () => {
+    const c = await startConversation({ language });
+    await c.say(c.words.cancel, 'anna.lindqvist@fjordfika.se');
+    const during = await c.say(REQUESTS[language].reactivate);
+    expect(during.join('\n')).not.toContain(t('interruptions:startingOver'));
+    expect(during.join('\n')).not.toMatch(VERIFY_INTRO);
+    await c.close();
+  });
+});
