@@ -26,7 +26,9 @@ export async function continueWithCardClick(innerDc: DialogContext, i18n: i18n, 
   const clicked = cardIdOf(value);
   const t = translatorFor(innerDc.context, i18n);
   if (clicked !== undefined && clicked !== validations?.cardId) {
+    // Said, and the open question asked again: in Teams it may have scrolled far out of sight.
     await innerDc.context.sendActivity(t('common:staleChoice'));
+    if (open) await leafOf(innerDc).repromptDialog();
     return { status: DialogTurnStatus.waiting };
   }
   const question = validations?.question;

@@ -51,8 +51,15 @@ export interface AnswerCheck {
  * again in the new language with every answer kept. The outermost flow handles it for everything inside it.
  */
 export abstract class InterruptibleDialog extends ComponentDialog {
-  /** Whether a whole new account request said at one of its questions leaves this dialog for that request. */
-  protected readonly restartsOnNewRequest: boolean = true;
+  /**
+   * A whole new account request said at one of this dialog's questions: by default the dialog is left (nothing it was
+   * about is done) and the main dialog starts the request. A dialog may keep going instead (verification: see there).
+   */
+  protected async onNewRequest(innerDc: DialogContext, wish: AccountWish): Promise<DialogTurnResult> {
+    await innerDc.context.sendActivity(this.stoppedText(leafOf(innerDc), 'interruptions:startingOver'));
+    await innerDc.cancelAllDialogs();
+    return { status: DialogTurnStatus.complete, result: { interrupted: 'newRequest', wish } satisfies InterruptedResult };
+  }
 
   constructor(dialogId: string, protected readonly base: InterruptibleDeps) {
     super(dialogId);
@@ -81,13 +88,8 @@ export abstract class InterruptibleDialog extends ComponentDialog {
         await innerDc.cancelAllDialogs();
         return { status: DialogTurnStatus.complete, result: { interrupted: interruption.kind } satisfies InterruptedResult };
       }
-      case 'newRequest': {
-        // Verifying is the same whatever the caller wants: a new wish there is not a reason to ask it all again.
-        if (!this.restartsOnNewRequest) return super.onContinueDialog(innerDc);
-        await context.sendActivity(this.stoppedText(leaf, 'interruptions:startingOver'));
-        await innerDc.cancelAllDialogs();
-        return { status: DialogTurnStatus.complete, result: { interrupted: 'newRequest', wish: interruption.wish } satisfies InterruptedResult };
-      }
+      case 'newRequest':
+        return this.onNewRequest(innerDc, interruption.wish);
       case 'why': {
         // AS-3: the reason behind the question being asked (the fee question, the offer of a colleague…), else the
         // last refusal; failing both, the question explained.

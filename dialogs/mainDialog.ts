@@ -205,7 +205,12 @@ export class MainDialog extends ComponentDialog {
         return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
       case 'switchLanguage': {
         const current = turnLanguage(step.context);
-        switchTurnLanguage(step.context, languageNamedIn(this.deps.vocabulary.interruptions, step.context.activity.text ?? '') ?? (current === 'sv' ? 'en' : 'sv'));
+        const text = step.context.activity.text ?? '';
+        const other = current === 'sv' ? 'en' : 'sv';
+        // No language named, and written in this one ("Jag vill snabbåterkalla" misread): not a wish to switch.
+        const to = languageNamedIn(this.deps.vocabulary.interruptions, text) ?? (this.deps.recognizer.clearLanguage(text) === current ? undefined : other);
+        if (!to) return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:confused' } satisfies MainDialogOptions);
+        switchTurnLanguage(step.context, to);
         await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('interruptions:languageSwitched'));
         return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
       }
@@ -230,8 +235,10 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async afterVerification(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const result = step.result as (VerifyIdentityResult & { known?: boolean; wish?: Wish }) | undefined;
+    // Asked for something else while being verified: that is what the caller goes to now.
+    if (result?.wish) Object.assign(step.values, { wish: result.wish, how: undefined } satisfies Partial<MainValues>);
     const { wish, how } = step.values as MainValues;
-    const result = step.result as (VerifyIdentityResult & { known?: boolean }) | undefined;
     if (wasInterrupted(result)) return this.afterInterruption(step, result);
     if (!ACCOUNT_INTENTS.has(wish) || result?.status !== 'verified') return step.next(); // cancelled, locked, gave up or unavailable: already said
 

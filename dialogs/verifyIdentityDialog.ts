@@ -1,6 +1,6 @@
 import type { SupportContact } from '../src/config';
 import { ActivityTypes, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
-import { DialogTurnStatus, WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { DialogTurnStatus, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor } from '../src/conversation/language';
@@ -14,7 +14,8 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CallerVerification, ConversationKey } from '../src/verification/verifyCaller';
 import { withholdCallerMessage } from '../src/conversation/transcript';
 import { sayWithReason } from './flowSupport';
-import { InterruptibleDialog, type InterruptibleDeps } from './interruptibleDialog';
+import { InterruptibleDialog, leafOf, type InterruptibleDeps } from './interruptibleDialog';
+import type { AccountWish } from '../src/understanding/interruptions';
 import { AnswerPrompt, DetailsPrompt, FreeTextPrompt, YesNoPrompt } from './prompts';
 import { ask, type Phrase } from './questions';
 import { recognizeYesNo } from '../src/understanding/yesNo';
@@ -77,8 +78,24 @@ interface SayBackOptions {
  * dialog's state and are gone when it ends; the result carries who the caller is, not what they said.
  */
 export class VerifyIdentityDialog extends InterruptibleDialog {
-  /** The answers given so far count for any request: a new one said here is taken as an answer attempt, as before. */
-  protected readonly restartsOnNewRequest = false;
+  /**
+   * Verifying is the same whatever the caller wants: a new request said here (back after a page reload, or a change of
+   * mind) is noted, the answers given so far are kept, and the question is asked again; once verified, the caller goes
+   * to what they asked for last.
+   */
+  protected async onNewRequest(innerDc: DialogContext, wish: AccountWish): Promise<DialogTurnResult> {
+    const instance = innerDc.parent?.activeDialog;
+    if (instance) (instance.state as { requested?: AccountWish }).requested = wish;
+    await innerDc.context.sendActivity(translatorFor(innerDc.context, this.deps.i18n)('verify:requestNoted'));
+    await leafOf(innerDc).repromptDialog();
+    return { status: DialogTurnStatus.waiting };
+  }
+
+  /** The result says what the caller asked for last, when they asked for something else during verification. */
+  protected async endComponent(outerDc: DialogContext, result: unknown): Promise<DialogTurnResult> {
+    const requested = (outerDc.activeDialog?.state as { requested?: AccountWish } | undefined)?.requested;
+    return super.endComponent(outerDc, requested && typeof result === 'object' && result !== null ? { ...result, wish: requested } : result);
+  }
 
   constructor(private readonly deps: VerifyIdentityDeps) {
     super(VERIFY_IDENTITY_DIALOG, deps);

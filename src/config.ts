@@ -71,7 +71,8 @@ const envSchema = z
       .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
       .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'a comma-separated list of origins such as https://help.example.com (scheme and host, no path)'))),
     DIRECTLINE_SECRET: z.string().min(1).optional(),
-    DIRECTLINE_ENDPOINT: z.url({ protocol: /^https?$/ }).default('https://directline.botframework.com/v3/directline'),
+    // https only: the secret travels to it as a bearer token.
+    DIRECTLINE_ENDPOINT: z.url({ protocol: /^https$/ }).default('https://directline.botframework.com/v3/directline'),
     DIRECTLINE_TIMEOUT_MS: integer(100, 60_000).default(5000),
     DIRECTLINE_TOKENS_PER_MINUTE: integer(1, 10_000).default(10),
     LOCAL_DIRECTLINE: z.enum(['auto', 'on', 'off']).default('auto'),

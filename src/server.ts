@@ -13,7 +13,7 @@ import { startOutboxWorker } from './bot/outboxWorker';
 import { setTurnLock } from './conversation/turnLock';
 import { createOriginPolicy } from './channels/cors';
 import { createRateLimiter } from './channels/rateLimiter';
-import { DirectLineError, LOCAL_SERVICE_URL, LocalDirectLine } from './channels/directLine/localDirectLine';
+import { DirectLineError, LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL, LocalDirectLine } from './channels/directLine/localDirectLine';
 import { LocalDirectLineAdapter } from './channels/directLine/localAdapter';
 import { registerDirectLineRoutes } from './channels/directLine/routes';
 import { directLineServiceTokens, localTokens } from './channels/directLine/tokens';
@@ -72,8 +72,9 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
   // restify would inflate a compressed body without a limit: 200 kB of gzip can become 200 MB. Channels send plain JSON.
   server.pre((req: Request, res: RestifyResponse, next: () => void) => {
-    // Channels and the widget send JSON: a multipart body would be written to temporary files by the parser.
-    if (/^multipart\//i.test(String(req.headers['content-type'] ?? ''))) {
+    // Channels and the widget send JSON, and only JSON is read: a multipart body would be written to temporary files by
+    // the parser, and a form body is what any web page can make a visitor's browser post to a bot on their machine.
+    if (hasBody(req) && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(String(req.headers['content-type'] ?? ''))) {
       res.send(415, { error: 'UnsupportedMediaType' });
       return;
     }
@@ -151,6 +152,11 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
       res.send(400, { error: 'InvalidActivity' });
       return;
     }
+    // The local Direct Line conversations are spoken in through their own endpoint and tokens only.
+    if (parsed.data.serviceUrl === LOCAL_SERVICE_URL || (parsed.data.channelId === LOCAL_CHANNEL_ID && localDirectLine?.owns(parsed.data.conversation.id))) {
+      res.send(403, { error: 'Forbidden' });
+      return;
+    }
     const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : '';
     try {
       const outcome = await runTurn(adapter, parsed.data as unknown as Activity, authorization);
@@ -186,7 +192,8 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     trustProxy: config.webChat.trustProxy,
     logger,
   });
-  registerWidgetRoutes(server);
+  // The demo help page (with its demo-account hints) where the bot serves its own widget conversations: development.
+  registerWidgetRoutes(server, { demoPage: localDirectLine !== undefined });
 
   server.get('/healthz', async (_req: Request, res: RestifyResponse) => {
     try {
@@ -232,6 +239,11 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
       await runtime.close();
     },
   };
+}
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
 /**

@@ -63,12 +63,14 @@ export class SupportBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
   private readonly profile: StatePropertyAccessor<UserProfile>;
   private readonly handledIds: StatePropertyAccessor<string[]>;
+  private readonly welcomed: StatePropertyAccessor<boolean>;
 
   constructor(private readonly deps: SupportBotDeps) {
     super();
     this.dialogs = new DialogSet(deps.conversationState.createProperty<DialogState>('dialogState')).add(deps.mainDialog);
     this.profile = deps.userState.createProperty<UserProfile>('profile');
     this.handledIds = deps.conversationState.createProperty<string[]>('handledActivityIds');
+    this.welcomed = deps.conversationState.createProperty<boolean>('welcomedShared');
 
     this.onMembersAdded(async (context, next) => {
       const added = context.activity.membersAdded ?? [];
@@ -191,7 +193,10 @@ export class SupportBot extends ActivityHandler {
     else await dc.beginDialog(this.deps.mainDialog.id);
   }
 
+  /** Once per team or group chat: Teams announces the bot's arrival twice (installationUpdate and conversationUpdate). */
   private async welcomeShared(context: TurnContext): Promise<void> {
+    if (await this.welcomed.get(context, false)) return;
+    await this.welcomed.set(context, true);
     await context.sendActivity(this.deps.i18n.getFixedT(turnLanguage(context))('main:teamWelcome'));
   }
 

@@ -3,6 +3,7 @@ import type { Request, Response } from 'restify';
 /** What a browser's preflight for Web Chat's calls asks to send (Direct Line's own list). */
 const ALLOWED_HEADERS = 'Authorization, Content-Type, x-ms-bot-agent, X-Requested-With';
 const ALLOWED_METHODS = 'GET, POST, OPTIONS';
+const LOOPBACK = /^(?:localhost|127\.\d+\.\d+\.\d+|\[::1\])(?::\d+)?$/;
 
 export interface OriginPolicy {
   /**
@@ -15,7 +16,10 @@ export interface OriginPolicy {
   preflight(req: Request, res: Response): void;
 }
 
-/** Pages on the bot's own origin and on the configured ones (WIDGET_ALLOWED_ORIGINS) may call the widget's endpoints. */
+/**
+ * Pages on the configured origins (WIDGET_ALLOWED_ORIGINS) may call the widget's endpoints, and the bot's own pages
+ * when it is reached on this machine (localhost, 127.0.0.1: the demo page in development).
+ */
 export function createOriginPolicy(allowedOrigins: readonly string[]): OriginPolicy {
   const allowed = new Set(allowedOrigins.map((origin) => origin.toLowerCase()));
 
@@ -29,8 +33,10 @@ export function createOriginPolicy(allowedOrigins: readonly string[]): OriginPol
     } catch {
       return { origin, ok: false };
     }
-    // The bot's own pages (the demo help page) are same-origin whatever name the bot is reached by.
-    const sameOrigin = host === String(req.headers.host ?? '').toLowerCase();
+    // The bot's own pages (the demo help page, in development) on this machine. Only loopback names: a page whose own
+    // name was pointed at this machine (DNS rebinding) also sends a matching Host, and must not count as the bot's.
+    const requestHost = String(req.headers.host ?? '').toLowerCase();
+    const sameOrigin = host === requestHost && LOOPBACK.test(requestHost);
     return { origin, ok: sameOrigin || allowed.has(lower) };
   }
 

@@ -35,9 +35,23 @@ export function createRateLimiter(perMinute: number, options: { now?: () => numb
   };
 }
 
-/** Who is asking: the socket's address, or behind a trusted reverse proxy the first X-Forwarded-For address. */
+/**
+ * Who is asking, for the rate limit: the socket's address, or behind a trusted reverse proxy the address that proxy saw
+ * (the last X-Forwarded-For entry: the ones before it are whatever the client wrote). An IPv6 client counts by its /64,
+ * the block one subscriber gets, so new addresses from it are not new clients.
+ */
 export function clientAddress(req: Request, trustProxy: boolean): string {
   const forwarded = req.headers['x-forwarded-for'];
-  if (trustProxy && typeof forwarded === 'string' && forwarded.trim()) return forwarded.split(',')[0].trim();
-  return req.socket?.remoteAddress ?? 'unknown';
+  const seen = trustProxy && typeof forwarded === 'string' && forwarded.trim() ? (forwarded.split(',').at(-1) as string).trim() : req.socket?.remoteAddress;
+  return clientKey(seen ?? 'unknown');
+}
+
+export function clientKey(address: string): string {
+  const plain = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
+  if (!plain.includes(':')) return plain;
+  const [head, tail = ''] = plain.toLowerCase().split('::');
+  const front = head ? head.split(':') : [];
+  const back = tail ? tail.split(':') : [];
+  const groups = plain.includes('::') ? [...front, ...Array(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back] : front;
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

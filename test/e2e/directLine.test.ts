@@ -211,6 +211,34 @@ describe('the local Direct Line endpoint (no DIRECTLINE_SECRET)', () => {
     expect(await token.json()).toEqual({ error: 'OriginNotAllowed' });
   });
 
+  it('no one speaks in a local conversation through /api/messages, whatever serviceUrl or channel they claim', async () => {
+    const token = await client(url).open('sv-SE');
+    const forged = (fields: Record<string, unknown>) =>
+      fetch(`${url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'message', text: 'ja', channelId: 'directline', serviceUrl: 'http://127.0.0.1:1', conversation: { id: token.conversationId }, from: { id: token.userId }, ...fields }),
+      });
+    expect((await forged({})).status).toBe(403);
+    expect((await forged({ serviceUrl: 'https://directline.local.invalid/', conversation: { id: 'another' } })).status).toBe(403);
+  });
+
+  it('counts only loopback names as the bot\'s own origin: a page whose name points here (DNS rebinding) is refused', async () => {
+    const { port } = new URL(url);
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/api/directline/token', method: 'POST', headers: { host: `attacker.example:${port}`, origin: `http://attacker.example:${port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(403);
+    const own = await client(url).token({ origin: new URL(url).origin });
+    expect(own.status).toBe(200);
+  });
+
   it('serves the demo page, the widget with its words in both languages, and Web Chat from npm (gzip, cached)', async () => {
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
@@ -336,7 +364,9 @@ describe('production: DIRECTLINE_SECRET exchanged with the Direct Line service',
     expect(logLines.join('\n')).not.toContain(SECRET);
   });
 
-  it('no local endpoint beside the service', async () => {
+  it('no local endpoint beside the service, and no demo page (it is for development); the widget is served', async () => {
     expect((await fetch(`${url}/v3/directline/conversations`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${url}/`)).status).toBe(404);
+    expect((await fetch(`${url}/widget.js`)).status).toBe(200);
   });
 });

@@ -41,12 +41,29 @@ describe.each(['sv', 'en'] as const)('a new request in the middle of a flow (%s)
     await c.close();
   });
 
-  it('during verification a new request does not throw away the answers given', async () => {
+  it('during verification a new request is noted, the answers given are kept, and it is where the caller goes', async () => {
     const c = await startConversation({ language });
     await c.say(c.words.cancel, 'anna.lindqvist@fjordfika.se');
     const during = await c.say(REQUESTS[language].reactivate);
-    expect(during.join('\n')).not.toContain(t('interruptions:startingOver'));
+    expect(during[0]).toBe(t('verify:requestNoted'));
+    expect(during.at(-1)).toMatch(language === 'sv' ? /telefonnummer/ : /phone number/);
     expect(during.join('\n')).not.toMatch(VERIFY_INTRO);
+    const verified = await c.say('070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm', c.words.yes);
+    // Anna's subscription is active: the reactivation she asked for last finds nothing to reactivate (not the cancel flow).
+    expect(verified.join('\n')).toMatch(language === 'sv' ? /inget att återaktivera/ : /nothing to reactivate/);
     await c.close();
   });
+
+  if (language === 'sv') {
+    it("the help page's own words start a fast revoke, never a switch to English", async () => {
+      const c = await startConversation({ language });
+      for (const text of ['Jag vill snabbåterkalla', 'Jag vill göra en snabbåterkallelse']) {
+        const said = await c.say(text);
+        expect(said.join('\n')).not.toContain(i18n.getFixedT('en')('interruptions:languageSwitched'));
+        expect(said.join('\n')).toMatch(VERIFY_INTRO);
+        await c.say('avbryt');
+      }
+      await c.close();
+    });
+  }
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Activity } from 'botbuilder';
 import { z } from 'zod';
 import type { Logger } from '../../log';
+import { createRateLimiter, type RateLimiter } from '../rateLimiter';
 
 /**
  * A Direct Line 3.0 service inside the bot, for the help-site widget when there is no Direct Line secret
@@ -29,13 +30,24 @@ export class DirectLineError extends Error {
   }
 }
 
+/** Longest text kept: far beyond what the bot reads (MAX_MESSAGE_CHARS, it says "write it more briefly"). */
+const MAX_TEXT_CHARS = 10_000;
+/** A card's submitted value is a choice or an answer: a few hundred bytes. */
+const MAX_VALUE_BYTES = 4096;
+/** What one conversation's kept activities may weigh (JSON), whatever their number. */
+const MAX_CONVERSATION_BYTES = 1_000_000;
+/** A refreshed token's predecessor stays good this long (a poll may be on its way with it), then no more. */
+const REPLACED_TOKEN_GRACE_MS = 60_000;
+/** Live tokens per conversation: the current one and the ones still in their grace time. */
+const MAX_TOKENS_PER_CONVERSATION = 3;
+
 /** What a client may post: everything else it sends (its own ids, timestamps, `from`) is set here, not believed. */
 const postedActivitySchema = z.looseObject({
   type: z.enum(['message', 'event', 'typing']),
-  text: z.string().optional(),
+  text: z.string().max(MAX_TEXT_CHARS).optional(),
   textFormat: z.enum(['plain', 'markdown', 'xml']).optional(),
   name: z.string().max(100).optional(),
-  value: z.unknown().optional(),
+  value: z.unknown().optional().refine((value) => value === undefined || JSON.stringify(value).length <= MAX_VALUE_BYTES),
   locale: z.string().max(35).optional(),
   channelData: z.looseObject({ clientActivityID: z.string().max(200).optional(), clientTimestamp: z.string().max(50).optional(), localeChosen: z.boolean().optional() }).optional(),
 });
@@ -59,10 +71,15 @@ interface Conversation {
   id: string;
   userId: string;
   started: boolean;
-  /** The last `kept` activities; `dropped` older ones are gone (watermarks keep counting). */
+  /** The last activities kept; `dropped` older ones are gone (watermarks keep counting). */
   activities: Array<Partial<Activity>>;
+  /** The JSON size of each kept activity, and their sum. */
+  sizes: number[];
+  bytes: number;
   dropped: number;
   lastUsed: number;
+  /** Its live tokens, oldest first. */
+  tokens: string[];
 }
 
 interface Grant {
@@ -81,6 +98,8 @@ export interface LocalDirectLineOptions {
   maxConversations?: number;
   /** Activities kept per conversation for clients that reconnect; older ones are dropped. */
   maxActivities?: number;
+  /** Activities one conversation may post per minute (each is a turn of the bot's): more get 429. */
+  postsPerMinute?: number;
 }
 
 export class LocalDirectLine {
@@ -91,12 +110,14 @@ export class LocalDirectLine {
   private readonly maxConversations: number;
   private readonly maxActivities: number;
   private readonly sweep: NodeJS.Timeout;
+  private readonly posts: RateLimiter;
 
   constructor(private readonly options: LocalDirectLineOptions) {
     this.now = options.now ?? Date.now;
     this.tokenSeconds = options.tokenSeconds ?? 1800;
     this.maxConversations = options.maxConversations ?? 5000;
     this.maxActivities = options.maxActivities ?? 500;
+    this.posts = createRateLimiter(options.postsPerMinute ?? 60, { now: this.now, maxKeys: this.maxConversations });
     this.sweep = setInterval(() => this.forgetIdle(), 60_000);
     this.sweep.unref();
   }
@@ -105,14 +126,17 @@ export class LocalDirectLine {
     clearInterval(this.sweep);
   }
 
-  /** A new conversation and the token for it (what `tokens/generate` gives with a secret). */
+  /**
+   * A new conversation and the token for it (what `tokens/generate` gives with a secret). When the room is full, the
+   * conversation used least recently goes (conversations in use are touched at every poll, so they stay).
+   */
   issueToken(): IssuedToken {
     if (this.conversations.size >= this.maxConversations) this.forgetIdle();
-    if (this.conversations.size >= this.maxConversations) throw new DirectLineError(503, 'TooManyConversations');
+    while (this.conversations.size >= this.maxConversations) this.forget(this.conversations.keys().next().value as string);
     const id = randomId(16);
     // Not "dl_": Web Chat keeps that prefix for user IDs signed into a Direct Line service token.
     const userId = `web_${randomId(12)}`;
-    this.conversations.set(id, { id, userId, started: false, activities: [], dropped: 0, lastUsed: this.now() });
+    this.conversations.set(id, { id, userId, started: false, activities: [], sizes: [], bytes: 0, dropped: 0, lastUsed: this.now(), tokens: [] });
     return { ...this.grant(id), userId };
   }
 
@@ -135,9 +159,20 @@ export class LocalDirectLine {
     return { conversationId: conversation.id, token: token as string, expires_in: this.secondsLeft(token as string) };
   }
 
-  /** `POST /tokens/refresh`: a fresh token for the same conversation; the old one runs out in its own time. */
+  /**
+   * `POST /tokens/refresh`: a fresh token for the same conversation. The old one stays good only a minute more (a
+   * poll may be under way with it), so a token cannot be multiplied, nor kept alive for ever by someone who took it.
+   */
   refresh(token: string | undefined): ConversationGrant {
-    return this.grant(this.conversationFor(token).id);
+    const conversation = this.conversationFor(token);
+    const old = this.grants.get(token as string) as Grant;
+    old.expiresAt = Math.min(old.expiresAt, this.now() + REPLACED_TOKEN_GRACE_MS);
+    return this.grant(conversation.id);
+  }
+
+  /** Whether this conversation is one of the local endpoint's (no other channel may speak in it). */
+  owns(conversationId: string): boolean {
+    return this.conversations.has(conversationId);
   }
 
   /**
@@ -149,6 +184,9 @@ export class LocalDirectLine {
     const parsed = postedActivitySchema.safeParse(body);
     if (!parsed.success) throw new DirectLineError(400, 'BadArgument');
     const posted = parsed.data;
+    // The bot shows no caller's typing: not kept, not a turn, not counted.
+    if (posted.type === 'typing') return { id: `${conversation.id}|typing` };
+    if (!this.posts.take(conversation.id).ok) throw new DirectLineError(429, 'TooManyRequests');
     const channelData = posted.channelData ? pick(posted.channelData, ['clientActivityID', 'clientTimestamp', 'localeChosen']) : undefined;
     const activity: Partial<Activity> = {
       ...this.fromUser(conversation),
@@ -157,8 +195,7 @@ export class LocalDirectLine {
       ...(channelData ? { channelData } : {}),
     };
     const stored = this.append(conversation, activity);
-    // Web Chat's typing indicator is for the bot's side; a client's "typing" is only shown, never a turn.
-    if (activity.type !== 'typing') await this.options.runTurn(stored);
+    await this.options.runTurn(stored);
     return { id: stored.id as string };
   }
 
@@ -183,7 +220,12 @@ export class LocalDirectLine {
   replace(conversationId: string, activity: Partial<Activity>): void {
     const conversation = this.conversations.get(conversationId);
     const index = conversation?.activities.findIndex((a) => a.id === activity.id) ?? -1;
-    if (conversation && index >= 0) conversation.activities[index] = { ...conversation.activities[index], ...activity, serviceUrl: undefined };
+    if (!conversation || index < 0) return;
+    const replaced = { ...conversation.activities[index], ...activity, serviceUrl: undefined };
+    const size = JSON.stringify(replaced).length;
+    conversation.bytes += size - conversation.sizes[index];
+    conversation.sizes[index] = size;
+    conversation.activities[index] = replaced;
   }
 
   get size(): number {
@@ -193,12 +235,17 @@ export class LocalDirectLine {
   private append(conversation: Conversation, activity: Partial<Activity>): Partial<Activity> {
     const sequence = conversation.dropped + conversation.activities.length;
     const stored = { ...activity, id: `${conversation.id}|${String(sequence).padStart(7, '0')}`, timestamp: new Date(this.now()) };
+    const size = JSON.stringify(stored).length;
     conversation.activities.push(stored);
-    if (conversation.activities.length > this.maxActivities) {
+    conversation.sizes.push(size);
+    conversation.bytes += size;
+    // Bounded in number and in weight; the newest always stays.
+    while (conversation.activities.length > 1 && (conversation.activities.length > this.maxActivities || conversation.bytes > MAX_CONVERSATION_BYTES)) {
       conversation.activities.shift();
+      conversation.bytes -= conversation.sizes.shift() as number;
       conversation.dropped++;
     }
-    conversation.lastUsed = this.now();
+    this.touch(conversation);
     return stored;
   }
 
@@ -215,7 +262,22 @@ export class LocalDirectLine {
   private grant(conversationId: string): ConversationGrant {
     const token = randomId(32);
     this.grants.set(token, { conversationId, expiresAt: this.now() + this.tokenSeconds * 1000 });
+    const conversation = this.conversations.get(conversationId) as Conversation;
+    conversation.tokens.push(token);
+    while (conversation.tokens.length > MAX_TOKENS_PER_CONVERSATION) this.grants.delete(conversation.tokens.shift() as string);
     return { conversationId, token, expires_in: this.tokenSeconds };
+  }
+
+  /** Used now: last in line to be forgotten when the room is full. */
+  private touch(conversation: Conversation): void {
+    conversation.lastUsed = this.now();
+    this.conversations.delete(conversation.id);
+    this.conversations.set(conversation.id, conversation);
+  }
+
+  /** Its tokens stay until they expire, so their holder hears 404 ("ended"), not 403. */
+  private forget(conversationId: string): void {
+    this.conversations.delete(conversationId);
   }
 
   /** The conversation a token opens: 403 for a token that is unknown, expired, or for another conversation. */
@@ -226,7 +288,7 @@ export class LocalDirectLine {
     const conversation = this.conversations.get(grant.conversationId);
     // Forgotten after being idle: Web Chat takes 404 as "the conversation has ended".
     if (!conversation) throw new DirectLineError(404, 'ConversationNotFound');
-    conversation.lastUsed = this.now();
+    this.touch(conversation);
     return conversation;
   }
 
@@ -238,7 +300,7 @@ export class LocalDirectLine {
   private forgetIdle(): void {
     const now = this.now();
     const idleBefore = now - this.options.idleMinutes * 60_000;
-    for (const [id, conversation] of this.conversations) if (conversation.lastUsed < idleBefore) this.conversations.delete(id);
+    for (const [id, conversation] of this.conversations) if (conversation.lastUsed < idleBefore) this.forget(id);
     // A token outlives its forgotten conversation until it expires, so its client hears 404 ("ended"), not 403.
     for (const [token, grant] of this.grants) if (grant.expiresAt <= now) this.grants.delete(token);
   }

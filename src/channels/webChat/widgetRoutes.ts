@@ -38,11 +38,11 @@ export function buildWidgetScript(): Buffer {
   if (!template.includes('/*__WIDGET_CONFIG__*/null')) throw new Error('public/widget.js has lost its configuration placeholder');
   // JSON in a script: "</script>" and U+2028/9 cannot break out of it.
   const json = JSON.stringify(config).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-  return Buffer.from(template.replace('/*__WIDGET_CONFIG__*/null', json));
+  return Buffer.from(template.replace('/*__WIDGET_CONFIG__*/null', () => json));
 }
 
-/** `/` (the demo help page), `/widget.js` (the embeddable widget) and the Web Chat bundle it loads. */
-export function registerWidgetRoutes(server: Server): void {
+/** `/widget.js` (the embeddable widget), the Web Chat bundle it loads, and when asked `/` (the demo help page). */
+export function registerWidgetRoutes(server: Server, options: { demoPage: boolean }): void {
   // The widget script may change with a deployment: browsers check again after five minutes.
   const widget = asset(buildWidgetScript(), JAVASCRIPT, 'public, max-age=300');
   const webChat = asset(readFileSync(WEBCHAT_DIST), JAVASCRIPT, 'public, max-age=31536000, immutable');
@@ -50,7 +50,7 @@ export function registerWidgetRoutes(server: Server): void {
 
   server.get('/widget.js', serve(widget));
   server.get(WEBCHAT_PATH, serve(webChat));
-  server.get('/', serve(demoPage, { frameAncestors: true }));
+  if (options.demoPage) server.get('/', serve(demoPage, { frameAncestors: true }));
 }
 
 function serve(file: Asset, options: { frameAncestors?: boolean } = {}) {
