@@ -1,5 +1,5 @@
 import type { i18n } from 'i18next';
-import { ActivityHandler, ActivityTypes, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type UserState } from 'botbuilder';
+import { ActivityTypes, TeamsActivityHandler, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
 import type { Language } from '../i18n';
 import { chooseLanguage, isLanguageEvent, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
@@ -59,7 +59,7 @@ export interface SupportBotDeps {
 }
 
 /** Thin glue: picks the caller's language, runs the main dialog, saves state. Conversation logic lives in dialogs/. */
-export class SupportBot extends ActivityHandler {
+export class SupportBot extends TeamsActivityHandler {
   private readonly dialogs: DialogSet;
   private readonly profile: StatePropertyAccessor<UserProfile>;
   private readonly handledIds: StatePropertyAccessor<string[]>;
@@ -109,11 +109,11 @@ export class SupportBot extends ActivityHandler {
    * - a file consent card (`fileConsent/invoke`): this bot sends no files, so there is nothing to upload; an accept is
    *   told so politely, a decline needs no words;
    * - anything else (message extensions, task modules, …: features this bot does not have) gets an empty 200.
-   * That is why the bot is an ActivityHandler, not a TeamsActivityHandler: the latter answers file consent, message
-   * extensions, task modules and most other Teams invokes with 501 unless each one is overridden, and none of its
-   * Teams-only events is needed here. Reactions (`messageReaction`) are left to ActivityHandler, which does nothing
-   * with them: a 👍 is acknowledged (200) and never read as an answer — on an older message it would confirm a
-   * question no longer asked — so the conversation stays exactly where it was.
+   * This replaces TeamsActivityHandler's own invoke dispatch, which answers file consent, message extensions, task
+   * modules and most other Teams invokes with 501 unless each one is overridden. (Its conversationUpdate dispatch is
+   * kept: with no Teams-specific member handlers it hands members added to onMembersAdded, without looking them up.)
+   * Reactions (`messageReaction`) do nothing: a 👍 is acknowledged (200) and never read as an answer — on an older
+   * message it would confirm a question no longer asked — so the conversation stays exactly where it was.
    */
   protected async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
     switch (context.activity.name) {

@@ -118,6 +118,18 @@ describe('the local Direct Line endpoint (no DIRECTLINE_SECRET)', () => {
     expect(reply).not.toHaveProperty('serviceUrl');
   });
 
+  it('shows the bot typing while it checks the details (a typing activity before the verdict), as Web Chat renders it', async () => {
+    const c = client(url);
+    const token = await c.open('sv-SE');
+    await c.until(token, /Vad vill du göra\?/);
+    const answers = ['Jag vill säga upp min prenumeration', 'anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm', 'ja'];
+    for (const [i, text] of answers.entries()) expect((await c.post(token, { type: 'message', text, locale: 'sv-SE', channelData: { clientActivityID: `v${i}` } })).status).toBe(200);
+    const all = (await (await c.poll(token, '0')).json()) as { activities: Array<Partial<Activity>> };
+    const checking = all.activities.findIndex((a) => a.text === sv('verify:checking'));
+    expect(checking).toBeGreaterThan(0);
+    expect(all.activities[checking - 1]).toMatchObject({ type: 'typing', from: { role: 'bot' } });
+  });
+
   it('counts watermarks from 0 (= none): each poll gives only what is new, and the watermark never goes back', async () => {
     const c = client(url);
     const token = await c.open('en-US');
