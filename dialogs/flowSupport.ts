@@ -17,6 +17,8 @@ import type { TranscriptAccessor } from '../src/conversation/transcript';
 import type { RequestAccessor } from '../src/conversation/request';
 import { markCommitted } from '../src/conversation/committed';
 import { tenantOf } from '../src/conversation/scope';
+import { referenceFor } from '../src/conversation/reference';
+import type { LiveHandoffs } from '../src/handoffs/handoffEvents';
 import type { OtpSender } from '../src/verification/otp';
 import type { CodeLimits } from '../src/verification/codeLimits';
 import { render, type Phrase } from './questions';
@@ -47,6 +49,8 @@ export interface FlowDeps extends InterruptibleDeps {
   outbox: Outbox;
   /** The worker's first try waits this long: the turn's own replies ("I'll keep trying") go first. */
   outboxGraceMs: number;
+  /** Where a hand-off waits for an agent, live (absent: the case alone, for support to call back). */
+  liveHandoffs?: LiveHandoffs;
 }
 
 /** What MainDialog hands every account flow once the caller is verified as an admin. */
@@ -127,7 +131,7 @@ export interface HandOverRequest {
   unfinishedActionKey?: string;
 }
 
-export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript' | 'requests' | 'now'>;
+export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript' | 'requests' | 'now' | 'liveHandoffs'>;
 
 /** One key per channel user, purpose and calendar day (UTC). */
 function callerDayKey(context: TurnContext, purpose: string, now: Date): string {
@@ -187,11 +191,31 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
     const whatNext = withSupportContact(t, t(caller.verified ? 'action:receipt.handoff' : 'action:receipt.handoffUnverified'), deps.supportContact);
     const label = subscription ? render(t, subscription.label) : undefined;
     await step.context.sendActivity(receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: label, whatNext }, step.context.activity.channelId));
+    await queueForAgent(step, deps, supportCase.reference, request.reason);
     return supportCase.reference;
   } catch (error) {
     deps.logger.error('flow.handoff-failed', { reason: request.reason, error: error as Error });
     await step.context.sendActivity(withSupportContact(t, t('main:handoffFailed'), deps.supportContact));
     return undefined;
+  }
+}
+
+/**
+ * The hand-off waits for an agent in the console, who can take over this very conversation. The case stands whatever
+ * happens here: a queue that cannot be written only means support calls back, as the receipt says.
+ */
+async function queueForAgent(step: WaterfallStepContext, deps: HandOverDeps, reference: string, reason: HandOverRequest['reason']): Promise<void> {
+  const live = deps.liveHandoffs;
+  if (!live) return;
+  const { channelId, conversation } = step.context.activity;
+  try {
+    const { entry, created } = await live.queue.open(
+      { id: reference, reason, language: turnLanguage(step.context), channelId, conversationKey: `${channelId}/${conversation.id}`, conversation: referenceFor(step.context) },
+      deps.now(),
+    );
+    if (created) live.events.publish({ kind: 'opened', handoffId: entry.id });
+  } catch (error) {
+    deps.logger.error('handoff.queue-failed', { reason, error: error as Error });
   }
 }
 

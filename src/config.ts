@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { policyConfigSchema, type PolicyConfig } from './policy/config';
 
 import { LANGUAGES, type Language } from './i18n';
+import { agentAuthEnv, type AgentAuthSettings } from './console/auth/sessions';
 
 const integer = (min: number, max: number) => {
   const error = `must be a whole number from ${min} to ${max}`;
@@ -156,6 +157,8 @@ export interface AppConfig {
   supportContact?: SupportContact;
   policy: PolicyConfig;
   webChat: WebChatConfig;
+  /** The agent console's sign-in: session secret and lifetime, the local accounts file, integrations' API keys. */
+  agents: AgentAuthSettings;
 }
 
 /** The help-site widget and how it reaches the bot (see README, "Talk to it"). */
@@ -180,7 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
   // An empty assignment in .env (`PORT=`) means "not set", as it does for most tools.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = envSchema.safeParse(present);
-  if (!parsed.success) return { ok: false, problems: describe(parsed.error, present) };
+  const agents = agentAuthEnv(present);
+  if (!parsed.success || !agents.ok) return { ok: false, problems: [...(parsed.success ? [] : describe(parsed.error, present)), ...(agents.ok ? [] : agents.problems)] };
 
   const e = parsed.data;
   const policy = policyConfigSchema.safeParse({
@@ -252,6 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         tokensPerMinute: e.DIRECTLINE_TOKENS_PER_MINUTE,
         trustProxy: e.TRUST_PROXY === 'true',
       },
+      agents: agents.settings,
     },
   };
 }
@@ -264,7 +269,7 @@ function localDirectLineWanted(setting: Env['LOCAL_DIRECTLINE'], appId: string):
   return setting === 'on' || (setting === 'auto' && !appId);
 }
 
-const SECRETS = new Set(['DIRECTLINE_SECRET', 'MicrosoftAppPassword', 'DATABASE_URL', 'ACCOUNTS_API_KEY', 'BILLING_API_KEY', 'SMS_GATEWAY_KEY']);
+const SECRETS = new Set(['AGENT_SESSION_SECRET', 'AGENT_API_KEYS', 'DIRECTLINE_SECRET', 'MicrosoftAppPassword', 'DATABASE_URL', 'ACCOUNTS_API_KEY', 'BILLING_API_KEY', 'SMS_GATEWAY_KEY']);
 
 function describe(error: z.ZodError, env: Record<string, unknown>): string[] {
   const byVariable = new Map<string, string>();

@@ -18,6 +18,9 @@ import { LocalDirectLineAdapter } from './channels/directLine/localAdapter';
 import { registerDirectLineRoutes } from './channels/directLine/routes';
 import { directLineServiceTokens, localTokens } from './channels/directLine/tokens';
 import { registerWidgetRoutes } from './channels/webChat/widgetRoutes';
+import { createAgentRelay, type AgentRelay } from './bot/agentRelay';
+import { isAgentFormPost, registerAgentAuth } from './console/auth/routes';
+import { registerConsoleAssets, registerConsoleRoutes } from './console/consoleRoutes';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -40,6 +43,8 @@ export interface App {
   adapter: ChannelAdapter;
   /** The bot's own Direct Line endpoint for the widget, when it serves one (no DIRECTLINE_SECRET). */
   localDirectLine?: LocalDirectLine;
+  /** What agents do with hand-offs (the console calls it): take, reply, hand back, close. */
+  agentRelay: AgentRelay;
   listen(): Promise<{ port: number; url: string }>;
   close(): Promise<void>;
 }
@@ -67,6 +72,14 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     intervalMs: config.outbox.intervalMs,
     maxAgeMs: config.outbox.maxAgeHours * 3_600_000,
   });
+  const agentRelay = createAgentRelay({
+    ...runtime.liveHandoffs,
+    cases: runtime.cases,
+    i18n: runtime.i18n,
+    now: () => new Date(),
+    logger,
+    deliver: (conversation, activity) => deliverProactively(adapterFor(conversation.serviceUrl as string | undefined), config.auth.MicrosoftAppId, conversation, activity),
+  });
   const sweep = startConversationSweep({ store: runtime.store, retentionMinutes: config.conversationRetentionMinutes, now: () => new Date(), logger });
 
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
@@ -74,7 +87,8 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   server.pre((req: Request, res: RestifyResponse, next: () => void) => {
     // Channels and the widget send JSON, and only JSON is read: a multipart body would be written to temporary files by
     // the parser, and a form body is what any web page can make a visitor's browser post to a bot on their machine.
-    if (hasBody(req) && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(String(req.headers['content-type'] ?? ''))) {
+    // The agent console's own forms (sign-in, take, reply …) are the one exception, on their exact paths.
+    if (hasBody(req) && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(String(req.headers['content-type'] ?? '')) && !isAgentFormPost(req)) {
       res.send(415, { error: 'UnsupportedMediaType' });
       return;
     }
@@ -195,6 +209,28 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   // The demo help page (with its demo-account hints) where the bot serves its own widget conversations: development.
   registerWidgetRoutes(server, { demoPage: localDirectLine !== undefined });
 
+  // The agent console: sign-in (each agent as themselves), the queue, live conversations, and /api/handoffs.
+  const agentAuth = registerAgentAuth(server, {
+    ...config.agents,
+    logger,
+    i18n: runtime.i18n,
+    trustProxy: config.webChat.trustProxy,
+    defaultLanguage: config.defaultLanguage,
+    onAgentEvent: (event) =>
+      runtime.cases.audit({
+        at: event.at.toISOString(),
+        caseReference: null,
+        accountId: null,
+        action: `agent:${event.type}`,
+        rules: [],
+        channel: 'console',
+        caller: event.type === 'sign-in-failed' ? `agent:${event.attemptedId ?? 'unknown'}` : `agent:${event.agent.id}`,
+        details: event.type === 'sign-in-failed' ? { reason: event.reason } : { agent: event.agent },
+      }),
+  });
+  registerConsoleRoutes(server, { auth: agentAuth, ...runtime.liveHandoffs, relay: agentRelay, cases: runtime.cases, i18n: runtime.i18n, logger });
+  registerConsoleAssets(server);
+
   server.get('/healthz', async (_req: Request, res: RestifyResponse) => {
     try {
       // A store that hangs must not hang the probe: a load balancer needs its answer within a second.
@@ -214,6 +250,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     runtime,
     adapter,
     localDirectLine,
+    agentRelay,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -16,6 +16,7 @@ import { TurnLockLostError, turnLockHeld } from '../conversation/turnLock';
 import { safeToSendAgain } from './replyRetry';
 import { adaptRepliesToChannel, closedCard } from './channelReplies';
 import { isSharedConversation } from '../conversation/scope';
+import type { LiveHandoffs } from '../handoffs/handoffEvents';
 import { answeredCardOf } from '../conversation/cardClicks';
 
 /**
@@ -56,6 +57,8 @@ export interface SupportBotDeps {
   outbox: Outbox;
   /** A receipt owed is left to the outbox worker only after this long: the turn itself is delivering it first. */
   outboxGraceMs: number;
+  /** Hand-offs an agent can take over: while an agent holds the conversation, the caller talks to them, not the bot. */
+  liveHandoffs?: LiveHandoffs;
 }
 
 /** Thin glue: picks the caller's language, runs the main dialog, saves state. Conversation logic lives in dialogs/. */
@@ -262,7 +265,9 @@ export class SupportBot extends TeamsActivityHandler {
     const replies = holdReplies(context);
     let owed: OutboxClaim | undefined;
     try {
-      if (tooLong) {
+      if (!tooLong && (await this.relayedToAgent(context))) {
+        // An agent holds the conversation: the message went to them, and the bot says nothing.
+      } else if (tooLong) {
         // Not read at all, so the caller keeps their place and answers the same question again.
         await context.sendActivity(this.deps.i18n.getFixedT(turnLanguage(context))('errors:tooLong', { max: this.deps.maxMessageChars }));
       } else if (onlyFiles(context.activity)) {
@@ -303,6 +308,24 @@ export class SupportBot extends TeamsActivityHandler {
       this.deps.logger.error('turn.replies-not-delivered', { error: error as Error, inOutbox: owed !== undefined });
     }
     if (owed) await this.settleOutbox(owed, failure === undefined ? undefined : { unsent: replies.unsent(), error: failure });
+  }
+
+  /**
+   * A caller's message while an agent holds the conversation goes to the agent (masked, as the transcript is), and
+   * their console hears of it at once. Card clicks have no words to pass on; they are not answers to the bot either.
+   */
+  private async relayedToAgent(context: TurnContext): Promise<boolean> {
+    const live = this.deps.liveHandoffs;
+    if (!live || context.activity.type !== ActivityTypes.Message) return false;
+    const { channelId, conversation } = context.activity;
+    const held = await live.queue.heldIn(`${channelId}/${conversation.id}`);
+    if (!held) return false;
+    const said = context.activity.text?.trim();
+    if (said) {
+      await live.queue.append(held.id, { from: 'caller', text: this.deps.masks.caller(said) }, this.deps.now());
+      live.events.publish({ kind: 'message', handoffId: held.id });
+    }
+    return true;
   }
 
   private async keepInOutbox(context: TurnContext, activities: Array<Partial<Activity>>): Promise<OutboxClaim | undefined> {

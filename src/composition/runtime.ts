@@ -7,6 +7,7 @@ import { createPolicy, type Policy } from '../policy';
 import type { AccountDirectory } from '../accounts/directory';
 import type { StateStore } from '../storage';
 import type { ConversationLock } from '../storage/conversationLock';
+import { createHandoffEvents, type LiveHandoffs } from '../handoffs/handoffEvents';
 import { openStores } from './stores';
 import { createAttemptLedger } from '../verification/attempts';
 import { createCodeLimits } from '../verification/codeLimits';
@@ -51,6 +52,8 @@ export interface BotRuntime {
   policy: Policy;
   conversationState: ConversationState;
   logger: Logger;
+  /** Hand-offs waiting for an agent or held by one, and the events the agent console follows. */
+  liveHandoffs: LiveHandoffs;
   close(): Promise<void>;
 }
 
@@ -95,11 +98,13 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const pendingDetails = conversationState.createProperty<PartialAnswers | undefined>('pendingDetails');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskCallerText });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger, outbox, outboxGraceMs: config.outbox.graceMs };
+  const liveHandoffs: LiveHandoffs = { queue: stores.handoffs, events: createHandoffEvents() };
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger, outbox, outboxGraceMs: config.outbox.graceMs, liveHandoffs };
   // Teams: an account wish in a group chat or channel opens a 1:1 chat and greets the caller there (the bot, built
   // below, does the greeting; the dialogs only ask for it).
   const openPrivateChat = createPrivateChatOpener({ appId: config.auth.MicrosoftAppId, conversationLock: stores.conversationLock, logger, greet: (context, language) => bot.greetPrivateChat(context, language) });
   const mainDialog = new MainDialog({
+    liveHandoffs,
     openPrivateChat,
     pendingDetails,
     i18n,
@@ -126,7 +131,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     ],
     flows: { cancel: CANCEL_SUBSCRIPTION_DIALOG, fastRevoke: FAST_REVOKE_DIALOG, reactivate: REACTIVATE_DIALOG },
   });
-  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, masks: { caller: maskCallerText, bot: maskPersonalData }, outbox, outboxGraceMs: config.outbox.graceMs, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n, logger });
+  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, masks: { caller: maskCallerText, bot: maskPersonalData }, outbox, outboxGraceMs: config.outbox.graceMs, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n, logger, liveHandoffs });
 
   return {
     bot,
@@ -140,6 +145,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     outbox,
     actions,
     conversationLock: stores.conversationLock,
+    liveHandoffs,
     close: () => stores.close(),
   };
 }

@@ -20,6 +20,9 @@ import { createSqliteOutbox } from '../storage/sqliteOutbox';
 import { createPostgresOutbox } from '../storage/postgresOutbox';
 import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
 import { createPostgresCaseLog } from '../cases/postgresCaseLog';
+import type { HandoffQueue } from '../handoffs/handoffQueue';
+import { createSqliteHandoffQueue } from '../handoffs/sqliteHandoffQueue';
+import { createPostgresHandoffQueue } from '../handoffs/postgresHandoffQueue';
 
 /** Everything the bot keeps, from one database (STORAGE), plus the APIs that replace the embedded directory or billing. */
 export interface Stores {
@@ -28,6 +31,8 @@ export interface Stores {
   subscriptions: SubscriptionService;
   cases: CaseLog;
   outbox: Outbox;
+  /** The live hand-off queue (AS-2): where handed-over callers wait and which agent holds them. */
+  handoffs: HandoffQueue;
   conversationLock: ConversationLock;
   close(): Promise<void>;
 }
@@ -45,6 +50,7 @@ interface EmbeddedDatabase {
   subscriptions: () => SubscriptionService;
   cases: () => CaseLog;
   outbox: () => Outbox;
+  handoffs: () => HandoffQueue;
   conversationLock: ConversationLock;
   close(): Promise<void>;
 }
@@ -60,6 +66,7 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
     subscriptions: () => createSqliteSubscriptions(db, now),
     cases: () => createSqliteCaseLog(db),
     outbox: () => createSqliteOutbox(db),
+    handoffs: () => createSqliteHandoffQueue(db),
     // One file, one instance: the in-process turn queue serialises every turn there is.
     conversationLock: NO_CROSS_INSTANCE_LOCK,
     close: async () => {
@@ -78,6 +85,7 @@ function postgresDatabase(db: PostgresDatabase, now: () => Date, logger: Logger,
     subscriptions: () => createPostgresSubscriptions(db, now),
     cases: () => createPostgresCaseLog(db),
     outbox: () => createPostgresOutbox(db),
+    handoffs: () => createPostgresHandoffQueue(db),
     conversationLock: createPostgresConversationLock(db, onConnectionLost),
     close: () => db.close(),
   };
@@ -106,6 +114,7 @@ export async function openStores(config: AppConfig, logger: Logger, now: () => D
       subscriptions,
       cases: database.cases(),
       outbox: database.outbox(),
+      handoffs: database.handoffs(),
       conversationLock: database.conversationLock,
       close: async () => {
         await directory.close();

@@ -142,6 +142,34 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);`,
   `ALTER TABLE outbox ADD COLUMN claim_token TEXT`,
+  // AS-2 live hand-off: where a handed-over caller waits, who holds them, and what they and the agent say.
+  `CREATE TABLE handoffs (
+     id TEXT PRIMARY KEY,
+     reason TEXT NOT NULL,
+     language TEXT NOT NULL,
+     channel_id TEXT NOT NULL,
+     conversation_key TEXT NOT NULL,
+     conversation TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('waiting', 'active', 'ended')),
+     agent_id TEXT,
+     agent_name TEXT,
+     ending TEXT CHECK (ending IN ('handed-back', 'closed', 'left-message')),
+     created_at TEXT NOT NULL,
+     taken_at TEXT,
+     ended_at TEXT
+   );
+   CREATE INDEX handoffs_by_conversation ON handoffs (conversation_key, status);
+   CREATE INDEX handoffs_by_status ON handoffs (status, created_at);
+   CREATE TABLE handoff_messages (
+     handoff_id TEXT NOT NULL REFERENCES handoffs (id),
+     seq INTEGER NOT NULL,
+     sender TEXT NOT NULL CHECK (sender IN ('caller', 'agent', 'system')),
+     text TEXT NOT NULL,
+     agent_id TEXT,
+     agent_name TEXT,
+     at TEXT NOT NULL,
+     PRIMARY KEY (handoff_id, seq)
+   );`,
 ];
 
 /** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */

@@ -9,13 +9,14 @@ import { describe, expect, it } from 'vitest';
  */
 const LAYERS: Array<[layer: number, prefixes: string[]]> = [
   [0, ['src/policy']],
-  [1, ['src/i18n', 'src/log', 'src/privacy', 'src/format', 'src/timing', 'src/http', 'src/types', 'src/config', 'src/storage']],
-  [2, ['src/accounts', 'src/verification', 'src/subscriptions', 'src/cases', 'src/understanding']],
+  // The agents' sign-in settings are read with the rest of the configuration (sessions.ts: node:crypto and zod only).
+  [1, ['src/i18n', 'src/log', 'src/privacy', 'src/format', 'src/timing', 'src/http', 'src/types', 'src/config', 'src/storage', 'src/console/auth/sessions']],
+  [2, ['src/accounts', 'src/verification', 'src/subscriptions', 'src/cases', 'src/handoffs', 'src/understanding']],
   [3, ['src/conversation']],
   [4, ['dialogs']],
   [5, ['src/bot', 'src/channels']],
   [6, ['src/composition']],
-  [7, ['src/server', 'src/index', 'src/chat', 'src/tools']],
+  [7, ['src/server', 'src/index', 'src/chat', 'src/tools', 'src/console']],
 ];
 /** Policy and domain: free of Bot Framework (storage, below them, implements the SDK's Storage contract). */
 const POLICY_AND_DOMAIN = new Set([0, 2]);

@@ -39,7 +39,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses one-time codes in the log for a real deployment', () => {
-    const result = loadConfig({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'secret' });
+    const result = loadConfig({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'secret', AGENT_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters' });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems).toEqual([expect.stringMatching(/^OTP_SENDER: log writes one-time codes/)]);
   });
@@ -51,6 +51,8 @@ describe('loadConfig', () => {
       PORT: '8080', STORAGE: 'postgres', DATABASE_URL: 'postgres://127.0.0.1:5432/test', DEFAULT_LOCALE: 'en', LOG_LEVEL: 'debug',
       MAX_BODY_BYTES: '65536', POLICY_LICENCE_THRESHOLD: '30', POLICY_RETENTION_DAYS: '60', POLICY_FAST_REVOKE_DAYS: '2',
       VERIFICATION_MAX_ATTEMPTS: '5', VERIFICATION_LOCKOUT_MINUTES: '30', VERIFICATION_IDLE_MINUTES: '10',
+      WIDGET_ALLOWED_ORIGINS: 'https://help.example.test', DIRECTLINE_SECRET: 'dl-secret', DIRECTLINE_TOKENS_PER_MINUTE: '5', TRUST_PROXY: 'true',
+      AGENT_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters', AGENT_SESSION_HOURS: '4', AGENT_ACCOUNTS_FILE: '/srv/agents.json',
     });
     expect(result).toMatchObject({
       ok: true,
@@ -58,6 +60,8 @@ describe('loadConfig', () => {
         port: 8080, storage: { kind: 'postgres', url: 'postgres://127.0.0.1:5432/test' }, defaultLanguage: 'en', maxBodyBytes: 65536,
         auth: { MicrosoftAppId: 'app', MicrosoftAppType: 'SingleTenant', MicrosoftAppTenantId: 'tenant' },
         policy: { licenceThreshold: 30, retentionDays: 60, fastRevokeDays: 2, maxVerificationAttempts: 5, lockoutMinutes: 30, verificationIdleMinutes: 10 },
+        webChat: { allowedOrigins: ['https://help.example.test'], directLine: { kind: 'service', secret: 'dl-secret' }, tokensPerMinute: 5, trustProxy: true },
+        agents: { sessionSecret: 'a-session-secret-of-at-least-32-characters', sessionLifetimeMs: 4 * 3_600_000, accountsFile: '/srv/agents.json' },
       },
     });
   });
@@ -69,7 +73,10 @@ describe('loadConfig', () => {
 
   it('listens only on this machine while there is no app ID to authenticate with, everywhere once there is', () => {
     expect(loadConfig({})).toMatchObject({ config: { host: '127.0.0.1' } });
-    expect(loadConfig({ MicrosoftAppId: 'app', MicrosoftAppPassword: 'x', OTP_SENDER: 'http', SMS_GATEWAY_URL: 'https://sms.example.test' })).toMatchObject({ config: { host: '0.0.0.0' } });
+    const deployed = { MicrosoftAppId: 'app', MicrosoftAppPassword: 'x', OTP_SENDER: 'http', SMS_GATEWAY_URL: 'https://sms.example.test', AGENT_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters' };
+    expect(loadConfig(deployed)).toMatchObject({ config: { host: '0.0.0.0' } });
+    // A real deployment signs agent sessions with a secret every instance shares.
+    expect(loadConfig({ ...deployed, AGENT_SESSION_SECRET: undefined })).toMatchObject({ ok: false, problems: [expect.stringMatching(/^AGENT_SESSION_SECRET: required/)] });
     expect(loadConfig({ HOST: '0.0.0.0' })).toMatchObject({ config: { host: '0.0.0.0' } });
   });
 

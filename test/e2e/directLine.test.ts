@@ -309,9 +309,10 @@ describe('limits of the token endpoint', () => {
   });
 
   it('with a Bot Framework identity and no secret, there is no local endpoint unless LOCAL_DIRECTLINE=on', async () => {
-    const deployed = loadConfig({ MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'x', OTP_SENDER: 'http', SMS_GATEWAY_URL: 'https://sms.example' });
+    const identity = { MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'x', OTP_SENDER: 'http', SMS_GATEWAY_URL: 'https://sms.example', AGENT_SESSION_SECRET: 'a-session-secret-of-at-least-32-characters' };
+    const deployed = loadConfig(identity);
     expect(deployed.ok && deployed.config.webChat.directLine).toEqual({ kind: 'none' });
-    const enabled = loadConfig({ MicrosoftAppId: '00000000-0000-0000-0000-000000000001', MicrosoftAppPassword: 'x', OTP_SENDER: 'http', SMS_GATEWAY_URL: 'https://sms.example', LOCAL_DIRECTLINE: 'on' });
+    const enabled = loadConfig({ ...identity, LOCAL_DIRECTLINE: 'on' });
     expect(enabled.ok && enabled.config.webChat.directLine).toEqual({ kind: 'local' });
     expect(loadConfig({}).ok && (loadConfig({}) as { config: AppConfig }).config.webChat.directLine).toEqual({ kind: 'local' });
     const bad = loadConfig({ WIDGET_ALLOWED_ORIGINS: 'https://help.example.com/path' });

@@ -67,6 +67,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     nluThreshold: 0.5,
     policy: DEFAULT_POLICY_CONFIG,
     webChat: { allowedOrigins: [], directLine: { kind: 'local' }, tokensPerMinute: 1000, trustProxy: false },
+    agents: { sessionSecret: 'test-session-secret-that-is-long-enough-0123456789', sessionLifetimeMs: 8 * 3_600_000, accountsFile: './data/no-agents-in-tests.json', apiKeys: [] },
     ...overrides,
   };
 }

@@ -15,7 +15,7 @@ export const WEBCHAT_PATH = `/webchat/${WEBCHAT_VERSION}/webchat.js`;
 const JAVASCRIPT = 'application/javascript; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
 
-interface Asset {
+export interface Asset {
   body: Buffer;
   gzipped: Buffer;
   etag: string;
@@ -23,7 +23,7 @@ interface Asset {
   cacheControl: string;
 }
 
-function asset(body: Buffer, type: string, cacheControl: string): Asset {
+export function asset(body: Buffer, type: string, cacheControl: string): Asset {
   return { body, gzipped: gzipSync(body), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, type, cacheControl };
 }
 
@@ -53,7 +53,7 @@ export function registerWidgetRoutes(server: Server, options: { demoPage: boolea
   if (options.demoPage) server.get('/', serve(demoPage, { frameAncestors: true }));
 }
 
-function serve(file: Asset, options: { frameAncestors?: boolean } = {}) {
+export function serve(file: Asset, options: { frameAncestors?: boolean } = {}) {
   return async (req: Request, res: Response) => {
     res.setHeader('Content-Type', file.type);
     res.setHeader('Cache-Control', file.cacheControl);

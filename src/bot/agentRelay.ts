@@ -1,0 +1,93 @@
+import type { Activity } from 'botbuilder';
+import type { i18n } from 'i18next';
+import type { LiveHandoffs } from '../handoffs/handoffEvents';
+import type { AgentIdentity, HandoffEntry, RelayMessage } from '../handoffs/handoffQueue';
+import type { Logger } from '../log';
+import type { CaseLog } from '../cases/caseLog';
+
+/** What an agent does with a hand-off from the console; each says so to the caller, in the caller's own channel. */
+export interface AgentRelay {
+  /** Undefined when someone else took it first (or it is no longer waiting). */
+  take(id: string, agent: AgentIdentity): Promise<HandoffEntry | undefined>;
+  /** Undefined when the agent does not hold it. */
+  reply(id: string, agent: AgentIdentity, text: string): Promise<RelayMessage | undefined>;
+  handBack(id: string, agent: AgentIdentity): Promise<HandoffEntry | undefined>;
+  close(id: string, agent: AgentIdentity): Promise<HandoffEntry | undefined>;
+}
+
+export interface AgentRelayDeps extends LiveHandoffs {
+  /** Every agent action goes into the append-only audit, with the agent's identity. */
+  cases: Pick<CaseLog, 'audit'>;
+  i18n: i18n;
+  now: () => Date;
+  logger: Logger;
+  /** One message into the caller's conversation (a proactive send through the channel's adapter). */
+  deliver(conversation: Record<string, unknown>, activity: Partial<Activity>): Promise<void>;
+}
+
+/** Longest reply an agent can send in one message: what any channel takes. */
+export const MAX_AGENT_REPLY_CHARS = 4000;
+
+export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
+  const { queue, events } = deps;
+  const say = (entry: HandoffEntry, key: string, name: string) => deliverText(entry, deps.i18n.getFixedT(entry.language)(key, { name }));
+
+  async function deliverText(entry: HandoffEntry, text: string): Promise<void> {
+    await deps.deliver(entry.conversation, { type: 'message', text, locale: entry.language === 'sv' ? 'sv-SE' : 'en-US' });
+  }
+
+  /** Said to the caller and kept in the live transcript as the system's line. */
+  async function announce(entry: HandoffEntry, key: string, agent: AgentIdentity): Promise<void> {
+    await queue.append(entry.id, { from: 'system', text: deps.i18n.getFixedT(entry.language)(key, { name: agent.displayName }) }, deps.now());
+    try {
+      await say(entry, key, agent.displayName);
+    } catch (error) {
+      // The change stands (the agent holds it, or has left); the caller reads it with the next message that gets through.
+      deps.logger.error('handoff.announce-failed', { handoffId: entry.id, error: error as Error });
+    }
+  }
+
+  /** The agent's identity, never the caller's words (a reply is audited by its length only). */
+  async function audit(entry: HandoffEntry, agent: AgentIdentity, action: string, details: Record<string, unknown> = {}): Promise<void> {
+    await deps.cases.audit({ at: deps.now().toISOString(), caseReference: entry.id, accountId: null, action: `handoff:${action}`, rules: [], channel: entry.channelId, caller: `agent:${agent.id}`, details: { agent, ...details } });
+  }
+
+  return {
+    async take(id, agent) {
+      const entry = await queue.take(id, agent, deps.now());
+      if (!entry) return undefined;
+      await audit(entry, agent, 'taken');
+      await announce(entry, 'handoff:agentJoined', agent);
+      events.publish({ kind: 'taken', handoffId: id });
+      return entry;
+    },
+    async reply(id, agent, text) {
+      const entry = await queue.get(id);
+      if (!entry || entry.status !== 'active' || entry.agent?.id !== agent.id) return undefined;
+      const words = text.trim().slice(0, MAX_AGENT_REPLY_CHARS);
+      if (!words) return undefined;
+      // Delivered first: a line in the console means the caller has it.
+      await deliverText(entry, words);
+      const message = await queue.append(id, { from: 'agent', text: words, agent }, deps.now());
+      await audit(entry, agent, 'replied', { characters: words.length });
+      events.publish({ kind: 'message', handoffId: id });
+      return message;
+    },
+    async handBack(id, agent) {
+      const entry = await queue.end(id, agent.id, 'handed-back', deps.now());
+      if (!entry) return undefined;
+      await audit(entry, agent, 'handed-back');
+      await announce(entry, 'handoff:handedBack', agent);
+      events.publish({ kind: 'ended', handoffId: id });
+      return entry;
+    },
+    async close(id, agent) {
+      const entry = await queue.end(id, agent.id, 'closed', deps.now());
+      if (!entry) return undefined;
+      await audit(entry, agent, 'closed');
+      await announce(entry, 'handoff:closed', agent);
+      events.publish({ kind: 'ended', handoffId: id });
+      return entry;
+    },
+  };
+}

@@ -1,0 +1,582 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { i18n, TFunction } from 'i18next';
+import type { Request, Response, Server } from 'restify';
+import { clientAddress } from '../../channels/rateLimiter';
+import type { AgentIdentity } from '../../handoffs/handoffQueue';
+import { createI18n, LANGUAGES, languageFromLocale, type Language } from '../../i18n';
+import type { Logger } from '../../log';
+import { agentIdSchema, createAgentAccounts, normaliseAgentId, type AgentAccounts } from './agentAccounts';
+import { createCsrf, FormError, isFormContentType, LOGIN_CSRF_COOKIE, MAX_FORM_BYTES, readForm, type Csrf } from './csrf';
+import {
+  API_KEY_ID_PREFIX,
+  createSessionCodec,
+  DEFAULT_SESSION_HOURS,
+  matchApiKey,
+  MIN_SECRET_LENGTH,
+  SESSION_COOKIE,
+  type AgentSession,
+  type ApiKey,
+} from './sessions';
+
+/**
+ * Sign-in to the agent console: each agent signs in as themselves with a local account (agentAccounts.ts), and gets a
+ * signed session cookie (sessions.ts). Integrations reach /api/handoffs with their own API key instead.
+ *
+ *   GET  /agent/login   the sign-in page (Swedish or English), with its login-CSRF cookie
+ *   POST /agent/login   form: id, password, _csrf → 303 to /agent, or the page again with one message for every failure
+ *   POST /agent/logout  form: _csrf → 303 to /agent/login
+ *
+ * Other routes ask `requireAgent(req, res)` (any request) or `requireAgentPost(req, res)` (a state-changing form post
+ * under /agent: also reads the form and checks its CSRF token and origin).
+ */
+
+export const LOGIN_PATH = '/agent/login';
+export const LOGOUT_PATH = '/agent/logout';
+export const CONSOLE_HOME = '/agent';
+/** Where an integration's API key is accepted (Authorization: Bearer <key>). */
+export const API_KEY_PATH_PREFIX = '/api/handoffs';
+
+export type AgentEvent =
+  | { type: 'sign-in'; agent: AgentIdentity; method: 'password'; ip: string; at: Date }
+  | { type: 'sign-out'; agent: AgentIdentity; ip: string; at: Date }
+  | {
+      type: 'sign-in-failed';
+      /** The id typed, when it looks like one (a password typed into the id field is not passed on). */
+      attemptedId: string | undefined;
+      /** `locked-out`: refused without checking, the account or address had too many failures. */
+      reason: 'invalid-credentials' | 'locked-out';
+      /** This failure started a lock-out. */
+      lockedOut: boolean;
+      ip: string;
+      at: Date;
+    };
+
+export interface LockoutOptions {
+  /** Failures within `windowMs`, per account id and per client address, that start a lock-out. */
+  maxFailures: number;
+  windowMs: number;
+  /** How long a lock-out lasts. */
+  lockMs: number;
+  /** Keys remembered at most (the least recently used go first). */
+  maxKeys: number;
+}
+
+export const DEFAULT_LOCKOUT: LockoutOptions = { maxFailures: 5, windowMs: 15 * 60_000, lockMs: 15 * 60_000, maxKeys: 50_000 };
+
+export interface AgentAuthDeps {
+  logger: Logger;
+  /** The local accounts; by default read from `accountsFile`. */
+  accounts?: AgentAccounts;
+  accountsFile?: string;
+  /** ≥ 32 characters, the same on every instance. Unset: random per process (sessions end on restart), with a warning. */
+  sessionSecret?: string;
+  sessionLifetimeMs?: number;
+  apiKeys?: readonly ApiKey[];
+  /** Sign-in, sign-out and failed sign-in, for the caller's audit log. Awaited; a failure is logged, never shown. */
+  onAgentEvent?: (event: AgentEvent) => void | Promise<void>;
+  now?: () => Date;
+  /** Behind a reverse proxy: X-Forwarded-For/-Proto/-Host are believed (as TRUST_PROXY says for the widget). */
+  trustProxy?: boolean;
+  /** The sign-in page's language when neither ?lang= nor Accept-Language says (default sv). */
+  defaultLanguage?: Language;
+  i18n?: i18n;
+  lockout?: Partial<LockoutOptions>;
+  maxFormBytes?: number;
+}
+
+export interface AgentAuth {
+  /**
+   * The agent behind this request, or undefined after answering it: 401 JSON for /api/… paths, a 303 redirect to the
+   * sign-in page otherwise. Under /api/handoffs an `Authorization: Bearer <key>` header is checked instead of the cookie.
+   */
+  requireAgent(req: Request, res: Response): AgentIdentity | undefined;
+  /**
+   * For every state-changing POST under /agent: the agent, the session and the form, or undefined after answering
+   * (303/401 without a session, 415/413/400 for a body that is not a small url-encoded form, 403 for a missing or
+   * wrong CSRF token or a foreign Origin).
+   */
+  requireAgentPost(req: Request, res: Response): Promise<{ agent: AgentIdentity; session: AgentSession; form: URLSearchParams } | undefined>;
+  /** The integration whose API key the request carries (only under /api/handoffs), as `{ id: 'api:<name>', displayName: name }`. */
+  apiKeyAgent(req: Request): AgentIdentity | undefined;
+  /** The valid session of this request, if any (no answer is sent). */
+  sessionOf(req: Request): AgentSession | undefined;
+  /** CSRF tokens and hidden fields for the console's own forms: `csrf.fieldFor(session)`. */
+  csrf: Csrf;
+  /** The sign-out form (a POST with the CSRF field), ready for a console page. */
+  logoutForm(session: AgentSession, language: Language): string;
+  /** The language of a console page for this request (?lang=, else Accept-Language, else the default). */
+  languageOf(req: Request): Language;
+
+  // The same checks in the shape src/console/consoleRoutes.ts asks for (its ConsoleAuth):
+  /** Like requireAgent, for the console's pages: a signed-in agent only (no API key). */
+  agent(req: Request, res: Response): AgentIdentity | undefined;
+  /** requireAgent: a signed-in agent, or under /api/handoffs an integration's API key. */
+  agentOrApiKey(req: Request, res: Response): AgentIdentity | undefined;
+  /** This request's session's CSRF token ('' without a session, whose forms would be refused anyway). */
+  csrfToken(req: Request): string;
+  /**
+   * The fields of a form post (the first value of each), once its CSRF token and origin check out; undefined after
+   * answering 403 (no session, wrong or missing token, foreign origin), 415 (not a url-encoded form) or 413.
+   */
+  form(req: Request, res: Response): Promise<Record<string, string> | undefined>;
+}
+
+/**
+ * Whether server.ts's pre handler should let this request's body through although it is not JSON: a url-encoded form
+ * POSTed to a plain /agent path. The path is the raw one, and may hold only letters, digits, `_`, `-` and `/` — no dots
+ * or escapes — so no `/agent/../api/messages` can carry a form past the check to a JSON route.
+ */
+export function isAgentFormPost(req: Pick<Request, 'method' | 'url' | 'headers'>): boolean {
+  if (req.method !== 'POST' || !isFormContentType(req.headers['content-type'])) return false;
+  const path = (req.url ?? '').split('?')[0] as string;
+  return /^\/agent(?:\/[A-Za-z0-9_-]+)*\/?$/.test(path);
+}
+
+/** Registers the sign-in routes and returns what other routes need to check who is asking. */
+export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAuth {
+  const { logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const trustProxy = deps.trustProxy ?? false;
+  const defaultLanguage = deps.defaultLanguage ?? 'sv';
+  const maxFormBytes = deps.maxFormBytes ?? MAX_FORM_BYTES;
+  const accounts = deps.accounts ?? createAgentAccounts({ file: deps.accountsFile, logger });
+  const apiKeys = deps.apiKeys ?? [];
+  const i18n = deps.i18n ?? createI18n(defaultLanguage);
+
+  let secret: string | Buffer | undefined = deps.sessionSecret;
+  if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) throw new Error(`the agent session secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (secret === undefined) {
+    secret = randomBytes(48);
+    logger.warn('agent-auth.ephemeral-secret', {
+      hint: 'AGENT_SESSION_SECRET is not set: agent sessions are signed with a random secret and end when the process restarts (one instance only)',
+    });
+  }
+  const sessionLifetimeMs = deps.sessionLifetimeMs ?? DEFAULT_SESSION_HOURS * 3_600_000;
+  const codec = createSessionCodec({ secret, lifetimeMs: sessionLifetimeMs });
+  const csrf = createCsrf(secret, { trustProxy });
+  const lockout = createLockout({ ...DEFAULT_LOCKOUT, ...deps.lockout });
+  /** How long a password check takes here (moving average): a locked-out refusal takes as long. */
+  let typicalCheckMs = 250;
+
+  const emit = async (event: AgentEvent) => {
+    try {
+      await deps.onAgentEvent?.(event);
+    } catch (error) {
+      logger.error('agent-auth.event-failed', { type: event.type, error: error as Error });
+    }
+  };
+
+  const languageOf = (req: Request): Language => {
+    const asked = new URL(req.url ?? '/', 'http://localhost').searchParams.get('lang');
+    if (asked && (LANGUAGES as readonly string[]).includes(asked)) return asked as Language;
+    return languageFromAcceptLanguage(req.headers['accept-language']) ?? defaultLanguage;
+  };
+  const translate = (language: Language): TFunction => i18n.getFixedT(language, 'console');
+
+  function sessionOf(req: Request): AgentSession | undefined {
+    const values = readCookies(req).get(SESSION_COOKIE) ?? [];
+    // Two session cookies (one planted for another path or domain) are not sorted out: neither counts.
+    if (values.length !== 1) return undefined;
+    const session = codec.verify(values[0], now());
+    if (!session) return undefined;
+    // The account was removed, or its password changed, since the session began: it ends now.
+    if (!accounts.stillValid(session.agent.id, session.credential)) return undefined;
+    return session;
+  }
+
+  function apiKeyAgent(req: Request): AgentIdentity | undefined {
+    if (!apiKeys.length || !underPrefix(pathOf(req), API_KEY_PATH_PREFIX)) return undefined;
+    const presented = /^Bearer ([\x21-\x7e]{1,512})$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    if (!presented) return undefined;
+    const key = matchApiKey(apiKeys, presented);
+    return key ? { id: `${API_KEY_ID_PREFIX}${key.name}`, displayName: key.name } : undefined;
+  }
+
+  function refuse(req: Request, res: Response, hadCookie: boolean): undefined {
+    res.setHeader('Cache-Control', 'no-store');
+    if (pathOf(req).startsWith('/api/')) {
+      res.setHeader('WWW-Authenticate', apiKeys.length ? 'Bearer realm="agent"' : 'Cookie realm="agent"');
+      res.send(401, { error: 'Unauthorized' });
+      return undefined;
+    }
+    // A cookie that no longer counts (expired, tampered, account gone) is dropped on the way to the sign-in page.
+    if (hadCookie) res.setHeader('Set-Cookie', clearCookie(SESSION_COOKIE, '/', secureCookies(req, trustProxy)));
+    res.setHeader('Location', LOGIN_PATH);
+    res.writeHead(303);
+    res.end();
+    return undefined;
+  }
+
+  function requireAgent(req: Request, res: Response, options: { apiKey: boolean } = { apiKey: true }): AgentIdentity | undefined {
+    // Under /api/handoffs, explicit credentials decide: a wrong key is 401 whatever cookie comes with it.
+    if (options.apiKey && req.headers.authorization !== undefined && apiKeys.length && underPrefix(pathOf(req), API_KEY_PATH_PREFIX)) {
+      const agent = apiKeyAgent(req);
+      return agent ?? refuse(req, res, false);
+    }
+    const session = sessionOf(req);
+    if (session) return { id: session.agent.id, displayName: session.agent.displayName };
+    return refuse(req, res, readCookies(req).has(SESSION_COOKIE));
+  }
+
+  async function requireAgentPost(req: Request, res: Response) {
+    const session = sessionOf(req);
+    if (!session) return refuse(req, res, readCookies(req).has(SESSION_COOKIE));
+    let form: URLSearchParams;
+    try {
+      form = await readForm(req, maxFormBytes);
+    } catch (error) {
+      answerFormError(res, error, logger);
+      return undefined;
+    }
+    if (!csrf.verifyCsrf(req, session)) {
+      forbidden(req, res);
+      return undefined;
+    }
+    return { agent: { id: session.agent.id, displayName: session.agent.displayName }, session, form };
+  }
+
+  function forbidden(req: Request, res: Response): void {
+    const language = languageOf(req);
+    const t = translate(language);
+    sendHtml(res, 403, language, page(language, t('forbidden.title'), `<h1>${escapeHtml(t('forbidden.title'))}</h1>\n<p role="alert">${escapeHtml(t('forbidden.text'))}</p>`));
+  }
+
+  /** The sign-in page, with a login-CSRF cookie (the one the browser has, while it looks like ours, or a new one). */
+  function loginPage(req: Request, res: Response, status: number, notice?: { message: 'failed' | 'expired'; id?: string }): void {
+    const language = languageOf(req);
+    const t = translate(language);
+    const had = readCookies(req).get(LOGIN_CSRF_COOKIE);
+    const nonce = had?.length === 1 && /^[A-Za-z0-9_-]{22,64}$/.test(had[0] as string) ? (had[0] as string) : randomBytes(18).toString('base64url');
+    res.setHeader('Set-Cookie', cookie(LOGIN_CSRF_COOKIE, nonce, { path: LOGIN_PATH, maxAgeSeconds: 2 * 3600, secure: secureCookies(req, trustProxy) }));
+    const other = language === 'sv' ? 'en' : 'sv';
+    const body = [
+      `<h1>${escapeHtml(t('login.heading'))}</h1>`,
+      `<p>${escapeHtml(t('login.intro'))}</p>`,
+      notice ? `<p class="notice" role="alert">${escapeHtml(t(`login.${notice.message}`))}</p>` : '',
+      `<form method="post" action="${LOGIN_PATH}?lang=${language}">`,
+      `<input type="hidden" name="_csrf" value="${escapeHtml(csrf.loginTokenFor(nonce))}">`,
+      `<label for="id">${escapeHtml(t('login.id'))}</label>`,
+      `<input id="id" name="id" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required${notice?.id ? '' : ' autofocus'} value="${escapeHtml(notice?.id ?? '')}">`,
+      `<label for="password">${escapeHtml(t('login.password'))}</label>`,
+      `<input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024" required${notice?.id ? ' autofocus' : ''}>`,
+      `<button type="submit">${escapeHtml(t('login.submit'))}</button>`,
+      '</form>',
+      `<p class="language"><a href="${LOGIN_PATH}?lang=${other}" hreflang="${other}" lang="${other}">${escapeHtml(t('login.otherLanguage'))}</a></p>`,
+    ].filter(Boolean);
+    sendHtml(res, status, language, page(language, t('login.title'), body.join('\n')));
+  }
+
+  server.get(LOGIN_PATH, async (req: Request, res: Response) => {
+    if (sessionOf(req)) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Location', CONSOLE_HOME);
+      res.writeHead(303);
+      res.end();
+      return;
+    }
+    loginPage(req, res, 200);
+  });
+
+  server.post(LOGIN_PATH, async (req: Request, res: Response) => {
+    let form: URLSearchParams;
+    try {
+      form = await readForm(req, maxFormBytes);
+    } catch (error) {
+      answerFormError(res, error, logger);
+      return;
+    }
+    const loginNonce = readCookies(req).get(LOGIN_CSRF_COOKIE);
+    if (!csrf.verifyLoginCsrf(req, loginNonce?.length === 1 ? loginNonce[0] : undefined)) {
+      loginPage(req, res, 403, { message: 'expired' });
+      return;
+    }
+    const typedId = (form.get('id') ?? '').slice(0, 256);
+    const id = normaliseAgentId(typedId);
+    const password = form.get('password') ?? '';
+    const ip = clientAddress(req, trustProxy);
+    const keys = [`id:${id}`, `ip:${ip}`];
+    const attemptedId = agentIdSchema.safeParse(id).success ? id : undefined;
+    const started = now();
+
+    if (!lockout.begin(keys, started.getTime())) {
+      // The same answer as a wrong password, after about as long; the password is not even looked at.
+      await delay(typicalCheckMs);
+      await emit({ type: 'sign-in-failed', attemptedId, reason: 'locked-out', lockedOut: false, ip, at: started });
+      loginPage(req, res, 401, { message: 'failed', id: typedId });
+      return;
+    }
+    const clock = performance.now();
+    const verified = await accounts.verifyPassword(id, password).catch((error: unknown) => {
+      logger.error('agent-auth.check-failed', { error: error as Error });
+      return undefined;
+    });
+    typicalCheckMs = Math.round(0.8 * typicalCheckMs + 0.2 * (performance.now() - clock));
+    const lockedOut = lockout.end(keys, now().getTime(), verified === undefined);
+    if (!verified) {
+      if (lockedOut) logger.warn('agent-auth.locked-out', { attemptedId, ip });
+      await emit({ type: 'sign-in-failed', attemptedId, reason: 'invalid-credentials', lockedOut, ip, at: started });
+      loginPage(req, res, 401, { message: 'failed', id: typedId });
+      return;
+    }
+    lockout.clear(`id:${id}`);
+    const { token } = codec.issue(verified.agent, verified.credential, now());
+    const secure = secureCookies(req, trustProxy);
+    res.setHeader('Set-Cookie', [
+      cookie(SESSION_COOKIE, token, { path: '/', maxAgeSeconds: Math.floor(sessionLifetimeMs / 1000), secure }),
+      clearCookie(LOGIN_CSRF_COOKIE, LOGIN_PATH, secure),
+    ]);
+    await emit({ type: 'sign-in', agent: verified.agent, method: 'password', ip, at: now() });
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Location', CONSOLE_HOME);
+    res.writeHead(303);
+    res.end();
+  });
+
+  server.post(LOGOUT_PATH, async (req: Request, res: Response) => {
+    const session = sessionOf(req);
+    const secure = secureCookies(req, trustProxy);
+    if (session) {
+      try {
+        await readForm(req, maxFormBytes);
+      } catch (error) {
+        answerFormError(res, error, logger);
+        return;
+      }
+      if (!csrf.verifyCsrf(req, session)) {
+        forbidden(req, res);
+        return;
+      }
+      await emit({ type: 'sign-out', agent: session.agent, ip: clientAddress(req, trustProxy), at: now() });
+    }
+    // Signed out already (or never signed in): the cookie goes all the same, and the answer is the same.
+    res.setHeader('Set-Cookie', clearCookie(SESSION_COOKIE, '/', secure));
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Location', LOGIN_PATH);
+    res.writeHead(303);
+    res.end();
+  });
+
+  async function formFields(req: Request, res: Response): Promise<Record<string, string> | undefined> {
+    let form: URLSearchParams;
+    try {
+      form = await readForm(req, maxFormBytes);
+    } catch (error) {
+      answerFormError(res, error, logger);
+      return undefined;
+    }
+    const session = sessionOf(req);
+    if (!session || !csrf.verifyCsrf(req, session)) {
+      forbidden(req, res);
+      return undefined;
+    }
+    const fields: Record<string, string> = Object.create(null);
+    for (const [name, value] of form) if (!Object.hasOwn(fields, name)) fields[name] = value;
+    return fields;
+  }
+
+  return {
+    requireAgent: (req, res) => requireAgent(req, res),
+    agent: (req, res) => requireAgent(req, res, { apiKey: false }),
+    agentOrApiKey: (req, res) => requireAgent(req, res),
+    csrfToken: (req) => {
+      const session = sessionOf(req);
+      return session ? csrf.tokenFor(session) : '';
+    },
+    form: formFields,
+    requireAgentPost,
+    apiKeyAgent,
+    sessionOf,
+    csrf,
+    languageOf,
+    logoutForm: (session, language) =>
+      `<form method="post" action="${LOGOUT_PATH}">${csrf.fieldFor(session)}<button type="submit">${escapeHtml(translate(language)('logout.submit'))}</button></form>`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Lock-out after repeated failures
+
+interface Lockout {
+  /** False when a key is locked out, or has as many failures plus checks under way as the limit allows. */
+  begin(keys: string[], now: number): boolean;
+  /** After the check begun: records a failure (true when it started a lock-out). */
+  end(keys: string[], now: number, failed: boolean): boolean;
+  clear(key: string): void;
+}
+
+/**
+ * Failures per key within a sliding window; at `maxFailures` the key is refused for `lockMs`. Checks under way count
+ * against the limit too, so that parallel guesses cannot slip past it while bcrypt is busy.
+ */
+function createLockout(options: LockoutOptions): Lockout {
+  const entries = new Map<string, { failures: number[]; lockedUntil: number; inFlight: number }>();
+  /** Beyond maxKeys the least recently used go first, sparing keys locked out or being checked while others remain. */
+  const evict = (now: number) => {
+    for (const [key, e] of entries) {
+      if (entries.size <= options.maxKeys) return;
+      if (e.inFlight === 0 && e.lockedUntil <= now) entries.delete(key);
+    }
+    for (const key of entries.keys()) {
+      if (entries.size <= options.maxKeys) return;
+      entries.delete(key);
+    }
+  };
+  const entry = (key: string, now: number) => {
+    const found = entries.get(key) ?? { failures: [], lockedUntil: 0, inFlight: 0 };
+    found.failures = found.failures.filter((at) => at > now - options.windowMs);
+    entries.delete(key); // re-inserted last: least recently used first
+    entries.set(key, found);
+    evict(now);
+    return found;
+  };
+  return {
+    begin(keys, now) {
+      const found = keys.map((key) => entry(key, now));
+      if (found.some((e) => e.lockedUntil > now || e.failures.length + e.inFlight >= options.maxFailures)) return false;
+      for (const e of found) e.inFlight++;
+      return true;
+    },
+    end(keys, now, failed) {
+      let locked = false;
+      for (const key of keys) {
+        const e = entry(key, now);
+        e.inFlight = Math.max(0, e.inFlight - 1);
+        if (!failed) continue;
+        e.failures.push(now);
+        if (e.failures.length >= options.maxFailures) {
+          e.lockedUntil = now + options.lockMs;
+          e.failures = [];
+          locked = true;
+        }
+      }
+      return locked;
+    },
+    clear(key) {
+      const e = entries.get(key);
+      if (e) {
+        e.failures = [];
+        e.lockedUntil = 0;
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// HTTP details
+
+function pathOf(req: Request): string {
+  return (req.url ?? '/').split('?')[0] as string;
+}
+
+function underPrefix(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/** `Cookie:` → name → values (a name may come more than once). */
+export function readCookies(req: Pick<Request, 'headers'>): Map<string, string[]> {
+  const cookies = new Map<string, string[]>();
+  for (const part of String(req.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at <= 0) continue;
+    const name = part.slice(0, at).trim();
+    const value = part.slice(at + 1).trim().replace(/^"(.*)"$/, '$1');
+    cookies.set(name, [...(cookies.get(name) ?? []), value]);
+  }
+  return cookies;
+}
+
+/**
+ * Cookies are Secure unless the request came over plain http to this machine by name (localhost, 127.0.0.1, [::1]):
+ * the only place a browser would otherwise be without a session on a developer's machine.
+ */
+export function secureCookies(req: Request, trustProxy: boolean): boolean {
+  const forwardedProto = trustProxy ? String(req.headers['x-forwarded-proto'] ?? '').split(',').at(-1)?.trim().toLowerCase() : undefined;
+  const encrypted = Boolean((req.socket as { encrypted?: boolean } | undefined)?.encrypted) || forwardedProto === 'https';
+  if (encrypted) return true;
+  const host = String(req.headers.host ?? '').trim().toLowerCase().replace(/:\d+$/, '');
+  return !['localhost', '127.0.0.1', '[::1]'].includes(host);
+}
+
+function cookie(name: string, value: string, options: { path: string; maxAgeSeconds: number; secure: boolean }): string {
+  return `${name}=${value}; Path=${options.path}; Max-Age=${options.maxAgeSeconds}; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`;
+}
+
+function clearCookie(name: string, path: string, secure: boolean): string {
+  return `${cookie(name, '', { path, maxAgeSeconds: 0, secure })}; Expires=Thu, 01 Jan 1970 00:00:00 GMT`;
+}
+
+function answerFormError(res: Response, error: unknown, logger: Logger): void {
+  if (error instanceof FormError) {
+    res.send(error.status, { error: error.code });
+    return;
+  }
+  logger.warn('agent-auth.form-unreadable', { error: error as Error });
+  res.send(400, { error: 'InvalidForm' });
+}
+
+/** The first of sv/en the browser prefers (by q-value), or undefined when it names neither. */
+export function languageFromAcceptLanguage(header: string | string[] | undefined): Language | undefined {
+  if (typeof header !== 'string') return undefined;
+  const ranked = header
+    .split(',')
+    .map((item, index) => {
+      const [tag = '', ...params] = item.trim().split(';');
+      const q = params.map((p) => /^\s*q\s*=\s*([\d.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter((item) => item.tag && item.q > 0 && /^(?:sv|en)(?:[-_]|$)/i.test(item.tag))
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  return ranked.length ? languageFromLocale(ranked[0]?.tag) : undefined;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
+}
+
+const STYLE = [
+  'body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1b1d21}',
+  'main{max-width:22rem;margin:10vh auto;padding:2rem;background:#fff;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.15)}',
+  'h1{font-size:1.35rem;margin:0 0 1rem}',
+  'label{display:block;margin:1rem 0 .25rem;font-weight:600}',
+  'input{box-sizing:border-box;width:100%;padding:.5rem;font-size:1rem}',
+  'button{margin-top:1.25rem;padding:.6rem 1.2rem;font-size:1rem}',
+  '.notice{padding:.75rem;background:#fdecea;border-left:4px solid #c62828}',
+  '.language{margin-top:1.5rem;font-size:.9rem}',
+].join('\n');
+const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
+
+function page(language: Language, title: string, body: string): string {
+  return [
+    '<!doctype html>',
+    `<html lang="${language}">`,
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<meta name="robots" content="noindex">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<main>',
+    body,
+    '</main>',
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}
+
+function sendHtml(res: Response, status: number, language: Language, html: string): void {
+  const body = Buffer.from(html, 'utf8');
+  res.setHeader('Content-Type', 'text/html; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  res.setHeader('Content-Language', language);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'same-origin');
+  res.setHeader('Content-Security-Policy', `default-src 'none'; style-src ${STYLE_HASH}; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`);
+  res.writeHead(status);
+  res.end(body);
+}

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/server';
+import { silentLogger } from '../../src/log';
+import { memoryStateStore } from '../../src/storage';
+import type { HandoffEvent } from '../../src/handoffs/handoffEvents';
+import { i18n, testConfig } from '../support/bot';
+import { inbound, startConnectorStub } from '../support/connectorStub';
+import { NOW } from '../support/facts';
+
+/**
+ * A hand-off reaches a person, live, over real HTTP: the caller asks for a person in their channel (the connector is a
+ * stub on loopback), the hand-off waits in the queue, an agent takes it and the two talk through the bot — the caller's
+ * messages to the agent, the agent's to the caller's channel, the bot silent meanwhile — until the agent hands the
+ * caller back to the bot, which answers again.
+ */
+const MAJA = { id: 'maja', displayName: 'Maja' };
+const ERIK = { id: 'erik', displayName: 'Erik' };
+
+describe.each(['sv', 'en'] as const)('live hand-off (%s)', (language) => {
+  const t = i18n.getFixedT(language);
+  const locale = language === 'sv' ? 'sv-SE' : 'en-US';
+  let app: App;
+  let url: string;
+  let connector: Awaited<ReturnType<typeof startConnectorStub>>;
+  const events: HandoffEvent[] = [];
+
+  beforeAll(async () => {
+    connector = await startConnectorStub();
+    app = await createApp(testConfig(), silentLogger, { store: memoryStateStore(), now: () => NOW });
+    url = (await app.listen()).url;
+    app.runtime.liveHandoffs.events.subscribe((event) => events.push(event));
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await connector.close();
+  });
+
+  const say = async (conversationId: string, text: string) => {
+    const res = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(inbound(connector.url, conversationId, { type: 'message', text, locale })) });
+    expect(res.status).toBe(200);
+  };
+  const newSince = (conversationId: string, before: number) => connector.textsFor(conversationId).slice(before);
+
+  it('the caller asks for a person; an agent takes over, they talk through the bot, and the agent hands back', async () => {
+    const conversation = `live-${language}`;
+    await say(conversation, language === 'sv' ? 'Jag vill prata med en person' : 'I want to talk to a person');
+    const waiting = await app.runtime.liveHandoffs.queue.list({ status: 'waiting' });
+    const entry = waiting.find((e) => e.conversationKey === `webchat/${conversation}`);
+    expect(entry).toMatchObject({ reason: 'caller-asked', language, channelId: 'webchat', status: 'waiting' });
+    expect(entry?.id).toMatch(/^CX-/);
+    // The receipt (a card here, with the reference in its summary) came first.
+    expect(connector.replies.filter((r) => r.activity.conversation?.id === conversation).map((r) => r.activity.summary ?? '').join('\n')).toContain(entry?.id);
+    expect(events).toContainEqual({ kind: 'opened', handoffId: entry?.id });
+    const id = entry?.id as string;
+
+    // Two agents take it at once: one gets it, and the caller is told who.
+    const [first, second] = await Promise.all([app.agentRelay.take(id, MAJA), app.agentRelay.take(id, ERIK)]);
+    expect([first, second].filter(Boolean)).toHaveLength(1);
+    const holder = first ? MAJA : ERIK;
+    const other = first ? ERIK : MAJA;
+    expect(connector.textsFor(conversation).at(-1)).toBe(t('handoff:agentJoined', { name: holder.displayName }));
+
+    // The caller writes: it reaches the agent (masked as the transcript is), and the bot says nothing.
+    const before = connector.textsFor(conversation).length;
+    await say(conversation, language === 'sv' ? 'Hej! Mitt nummer är 070-123 45 67, ring gärna' : 'Hi! My number is 070-123 45 67, please call');
+    expect(newSince(conversation, before)).toEqual([]);
+    const lines = await app.runtime.liveHandoffs.queue.messages(id);
+    const callerLine = lines.find((line) => line.from === 'caller');
+    expect(callerLine?.text).toMatch(language === 'sv' ? /^Hej! Mitt nummer är/ : /^Hi! My number is/);
+    expect(callerLine?.text).not.toContain('123 45 67');
+    expect(events.filter((e) => e.handoffId === id).map((e) => e.kind)).toEqual(['opened', 'taken', 'message']);
+
+    // The agent answers: delivered in the caller's channel; the other agent cannot answer or take it.
+    const reply = language === 'sv' ? 'Hej! Jag ringer dig om fem minuter.' : "Hi! I'll call you in five minutes.";
+    expect(await app.agentRelay.reply(id, holder, reply)).toMatchObject({ from: 'agent', text: reply, agent: holder });
+    expect(connector.textsFor(conversation).at(-1)).toBe(reply);
+    expect(await app.agentRelay.reply(id, other, 'hijack')).toBeUndefined();
+    expect(await app.agentRelay.take(id, other)).toBeUndefined();
+    expect(connector.textsFor(conversation)).not.toContain('hijack');
+
+    // Handed back: the caller is told, and the bot answers the next message again.
+    expect(await app.agentRelay.handBack(id, holder)).toMatchObject({ status: 'ended', ending: 'handed-back' });
+    expect(connector.textsFor(conversation).at(-1)).toBe(t('handoff:handedBack', { name: holder.displayName }));
+    const after = connector.textsFor(conversation).length;
+    await say(conversation, language === 'sv' ? 'Vad händer med våra data om vi säger upp?' : 'What happens to our data if we cancel?');
+    expect(newSince(conversation, after).length).toBeGreaterThan(0);
+    expect((await app.runtime.liveHandoffs.queue.messages(id)).map((line) => line.from)).toEqual(['system', 'caller', 'agent', 'system']);
+  });
+
+  it('an agent can close the conversation; the caller is told, and a closed hand-off cannot be answered', async () => {
+    const conversation = `closed-${language}`;
+    await say(conversation, language === 'sv' ? 'Jag vill prata med en person' : 'I want to talk to a person');
+    const entry = (await app.runtime.liveHandoffs.queue.list({ status: 'waiting' })).find((e) => e.conversationKey === `webchat/${conversation}`);
+    const id = entry?.id as string;
+    await app.agentRelay.take(id, MAJA);
+    expect(await app.agentRelay.close(id, MAJA)).toMatchObject({ ending: 'closed' });
+    expect(connector.textsFor(conversation).at(-1)).toBe(t('handoff:closed', { name: MAJA.displayName }));
+    expect(await app.agentRelay.reply(id, MAJA, 'too late')).toBeUndefined();
+  });
+});
