@@ -52,6 +52,16 @@ export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
     await deps.cases.audit({ at: deps.now().toISOString(), caseReference: entry.id, accountId: null, action: `handoff:${action}`, rules: [], channel: entry.channelId, caller: `agent:${agent.id}`, details: { agent, ...details } });
   }
 
+  /** Handed back or closed: by the agent who holds it, said to the caller, heard by every console. */
+  async function end(id: string, agent: AgentIdentity, ending: 'handed-back' | 'closed', key: string): Promise<HandoffEntry | undefined> {
+    const entry = await queue.end(id, agent.id, ending, deps.now());
+    if (!entry) return undefined;
+    await audit(entry, agent, ending);
+    await announce(entry, key, agent);
+    events.publish({ kind: 'ended', handoffId: id });
+    return entry;
+  }
+
   return {
     async take(id, agent) {
       const entry = await queue.take(id, agent, deps.now());
@@ -73,21 +83,7 @@ export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
       events.publish({ kind: 'message', handoffId: id });
       return message;
     },
-    async handBack(id, agent) {
-      const entry = await queue.end(id, agent.id, 'handed-back', deps.now());
-      if (!entry) return undefined;
-      await audit(entry, agent, 'handed-back');
-      await announce(entry, 'handoff:handedBack', agent);
-      events.publish({ kind: 'ended', handoffId: id });
-      return entry;
-    },
-    async close(id, agent) {
-      const entry = await queue.end(id, agent.id, 'closed', deps.now());
-      if (!entry) return undefined;
-      await audit(entry, agent, 'closed');
-      await announce(entry, 'handoff:closed', agent);
-      events.publish({ kind: 'ended', handoffId: id });
-      return entry;
-    },
+    handBack: (id, agent) => end(id, agent, 'handed-back', 'handoff:handedBack'),
+    close: (id, agent) => end(id, agent, 'closed', 'handoff:closed'),
   };
 }

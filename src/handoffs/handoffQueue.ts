@@ -45,14 +45,8 @@ export interface RelayMessage {
   at: string;
 }
 
-export interface OpenHandoff {
-  id: string;
-  reason: HandoffReason;
-  language: 'sv' | 'en';
-  channelId: string;
-  conversationKey: string;
-  conversation: Record<string, unknown>;
-}
+/** What opening a hand-off's live entry takes: the rest (status, agent, times) the queue sets. */
+export type OpenHandoff = Pick<HandoffEntry, 'id' | 'reason' | 'language' | 'channelId' | 'conversationKey' | 'conversation'>;
 
 export interface HandoffQueue {
   /** Opens the live entry of a hand-off case; the same case again returns the entry that stands (idempotent). */

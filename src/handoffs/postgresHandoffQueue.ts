@@ -1,59 +1,14 @@
-import type { HandoffReason } from '../policy';
 import type { PostgresDatabase } from '../storage/postgresDatabase';
-import type { AgentIdentity, HandoffEnding, HandoffEntry, HandoffQueue, HandoffStatus, RelayMessage } from './handoffQueue';
+import type { HandoffEntry, HandoffQueue, RelayMessage } from './handoffQueue';
+import { entryFromRow as entryOf, messageFromRow as messageOf, type HandoffRow as Row, type MessageRow as MessageRowOf, type RowReader } from './handoffRows';
 
-interface HandoffRow {
-  id: string;
-  reason: HandoffReason;
-  language: 'sv' | 'en';
-  channel_id: string;
-  conversation_key: string;
-  conversation: Record<string, unknown>;
-  status: HandoffStatus;
-  agent_id: string | null;
-  agent_name: string | null;
-  ending: HandoffEnding | null;
-  created_at: Date;
-  taken_at: Date | null;
-  ended_at: Date | null;
-}
-
-interface MessageRow {
-  handoff_id: string;
-  seq: number;
-  sender: RelayMessage['from'];
-  text: string;
-  agent_id: string | null;
-  agent_name: string | null;
-  at: Date;
-}
+type HandoffRow = Row<Record<string, unknown>, Date>;
+type MessageRow = MessageRowOf<Date>;
 
 /** TIMESTAMPTZ comes back as a Date (or as text where a parser is set): always handed on as an ISO string. */
-const iso = (value: Date | string) => new Date(value).toISOString();
-const isoOrNull = (value: Date | string | null) => (value === null ? null : iso(value));
-
-const agentOf = (id: string | null, name: string | null): AgentIdentity | null => (id === null ? null : { id, displayName: name ?? id });
-
-function entryFromRow(row: HandoffRow): HandoffEntry {
-  return {
-    id: row.id,
-    reason: row.reason,
-    language: row.language,
-    channelId: row.channel_id,
-    conversationKey: row.conversation_key,
-    conversation: row.conversation,
-    status: row.status,
-    agent: agentOf(row.agent_id, row.agent_name),
-    ending: row.ending,
-    createdAt: iso(row.created_at),
-    takenAt: isoOrNull(row.taken_at),
-    endedAt: isoOrNull(row.ended_at),
-  };
-}
-
-function messageFromRow(row: MessageRow): RelayMessage {
-  return { handoffId: row.handoff_id, seq: row.seq, from: row.sender, text: row.text, agent: agentOf(row.agent_id, row.agent_name), at: iso(row.at) };
-}
+const READ: RowReader<Record<string, unknown>, Date | string> = { json: (value) => value, time: (value) => new Date(value).toISOString() };
+const entryFromRow = (row: HandoffRow): HandoffEntry => entryOf(row, READ);
+const messageFromRow = (row: MessageRow): RelayMessage => messageOf(row, READ);
 
 /**
  * The live hand-off queue in PostgreSQL, shared by every instance: a take is one conditional UPDATE (of two instances

@@ -1,55 +1,13 @@
-import type { HandoffReason } from '../policy';
 import type { SqliteDatabase } from '../storage/sqlite';
-import type { AgentIdentity, HandoffEnding, HandoffEntry, HandoffQueue, HandoffStatus, RelayMessage } from './handoffQueue';
+import type { AgentIdentity, HandoffEntry, HandoffQueue, HandoffStatus, RelayMessage } from './handoffQueue';
+import { entryFromRow as entryOf, messageFromRow as messageOf, type HandoffRow as Row, type MessageRow as MessageRowOf, type RowReader } from './handoffRows';
 
-interface HandoffRow {
-  id: string;
-  reason: HandoffReason;
-  language: 'sv' | 'en';
-  channel_id: string;
-  conversation_key: string;
-  conversation: string;
-  status: HandoffStatus;
-  agent_id: string | null;
-  agent_name: string | null;
-  ending: HandoffEnding | null;
-  created_at: string;
-  taken_at: string | null;
-  ended_at: string | null;
-}
+type HandoffRow = Row<string, string>;
+type MessageRow = MessageRowOf<string>;
 
-interface MessageRow {
-  handoff_id: string;
-  seq: number;
-  sender: RelayMessage['from'];
-  text: string;
-  agent_id: string | null;
-  agent_name: string | null;
-  at: string;
-}
-
-const agentOf = (id: string | null, name: string | null): AgentIdentity | null => (id === null ? null : { id, displayName: name ?? id });
-
-function entryFromRow(row: HandoffRow): HandoffEntry {
-  return {
-    id: row.id,
-    reason: row.reason,
-    language: row.language,
-    channelId: row.channel_id,
-    conversationKey: row.conversation_key,
-    conversation: JSON.parse(row.conversation),
-    status: row.status,
-    agent: agentOf(row.agent_id, row.agent_name),
-    ending: row.ending,
-    createdAt: row.created_at,
-    takenAt: row.taken_at,
-    endedAt: row.ended_at,
-  };
-}
-
-function messageFromRow(row: MessageRow): RelayMessage {
-  return { handoffId: row.handoff_id, seq: row.seq, from: row.sender, text: row.text, agent: agentOf(row.agent_id, row.agent_name), at: row.at };
-}
+const READ: RowReader<string, string> = { json: (value) => JSON.parse(value) as Record<string, unknown>, time: (value) => value };
+const entryFromRow = (row: HandoffRow): HandoffEntry => entryOf(row, READ);
+const messageFromRow = (row: MessageRow): RelayMessage => messageOf(row, READ);
 
 /**
  * The live hand-off queue in the SQLite file (times as ISO text, which sorts as time does). Every change is one

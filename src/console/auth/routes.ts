@@ -219,16 +219,21 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
     return refuse(req, res, readCookies(req).has(SESSION_COOKIE));
   }
 
-  async function requireAgentPost(req: Request, res: Response) {
-    const session = sessionOf(req);
-    if (!session) return refuse(req, res, readCookies(req).has(SESSION_COOKIE));
-    let form: URLSearchParams;
+  /** The posted form, or undefined once the request has been answered (too large, compressed, not a form). */
+  async function formOrAnswer(req: Request, res: Response): Promise<URLSearchParams | undefined> {
     try {
-      form = await readForm(req, maxFormBytes);
+      return await readForm(req, maxFormBytes);
     } catch (error) {
       answerFormError(res, error, logger);
       return undefined;
     }
+  }
+
+  async function requireAgentPost(req: Request, res: Response) {
+    const session = sessionOf(req);
+    if (!session) return refuse(req, res, readCookies(req).has(SESSION_COOKIE));
+    const form = await formOrAnswer(req, res);
+    if (!form) return undefined;
     if (!csrf.verifyCsrf(req, session)) {
       forbidden(req, res);
       return undefined;
@@ -358,13 +363,8 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
   });
 
   async function formFields(req: Request, res: Response): Promise<Record<string, string> | undefined> {
-    let form: URLSearchParams;
-    try {
-      form = await readForm(req, maxFormBytes);
-    } catch (error) {
-      answerFormError(res, error, logger);
-      return undefined;
-    }
+    const form = await formOrAnswer(req, res);
+    if (!form) return undefined;
     const session = sessionOf(req);
     if (!session || !csrf.verifyCsrf(req, session)) {
       forbidden(req, res);
