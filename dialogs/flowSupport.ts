@@ -1,6 +1,6 @@
 import type { SupportContact } from '../src/config';
 import { createHash } from 'node:crypto';
-import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { EventFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { CallerSession } from '../src/verification/session';
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
@@ -156,28 +156,28 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
     const key = request.perCallerPerDay
       ? callerDayKey(step.context, request.flowId, deps.now())
       : idempotencyKey(step.context, request.flowId, 'handoff', subscription?.id ?? caller.accountId ?? 'unverified');
-    const handoff = deps.actions.handOff(request.reason, {
+    const packet = {
+      caller: {
+        verified: caller.verified,
+        isAdmin: caller.isAdmin,
+        userId: caller.userId,
+        organisationName: caller.organisationName,
+        lockedUntil: caller.lockedUntil?.toISOString() ?? null,
+      },
+      subscription: subscription ? { id: subscription.id, facts: subscription.facts } : null,
+      wanted: { action: wanted?.action ?? null, choices: wanted?.choices ?? {} },
+      decision: decision ?? null,
+      language: turnLanguage(step.context),
+      transcript: [...(await deps.transcript.get(step.context, []))],
+    };
+    const { supportCase, created } = await deps.actions.handOff(request.reason, {
       accountId: caller.accountId,
       idempotencyKey: key,
       channel: step.context.activity.channelId,
       tenant: tenantOf(step.context),
       unfinishedActionKey: request.unfinishedActionKey,
-      packet: {
-        caller: {
-          verified: caller.verified,
-          isAdmin: caller.isAdmin,
-          userId: caller.userId,
-          organisationName: caller.organisationName,
-          lockedUntil: caller.lockedUntil?.toISOString() ?? null,
-        },
-        subscription: subscription ? { id: subscription.id, facts: subscription.facts } : null,
-        wanted: { action: wanted?.action ?? null, choices: wanted?.choices ?? {} },
-        decision: decision ?? null,
-        language: turnLanguage(step.context),
-        transcript: [...(await deps.transcript.get(step.context, []))],
-      },
+      packet,
     });
-    const { supportCase, created } = await handoff;
     markCommitted(step.context);
     const session = await deps.callerSession.get(step.context);
     if (session && caller.verified) await deps.callerSession.set(step.context, { ...session, handoffReference: supportCase.reference });
@@ -192,12 +192,30 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
     const label = subscription ? render(t, subscription.label) : undefined;
     await step.context.sendActivity(receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: label, whatNext }, step.context.activity.channelId));
     await queueForAgent(step, deps, supportCase.reference, request.reason);
+    await signalHandoff(step.context, { caseReference: supportCase.reference, reason: request.reason, ...packet });
     return supportCase.reference;
   } catch (error) {
     deps.logger.error('flow.handoff-failed', { reason: request.reason, error: error as Error });
     await step.context.sendActivity(withSupportContact(t, t('main:handoffFailed'), deps.supportContact));
     return undefined;
   }
+}
+
+/** Channels that carry Bot Framework events to a contact centre (Teams does not: there the receipt says it all). */
+const EVENT_CHANNELS = new Set(['directline', 'webchat', 'emulator']);
+
+/**
+ * The Bot Framework hand-off event (`handoff.initiate`), for a contact centre listening on the channel: the packet as
+ * its context, the masked transcript as its attachment. Web Chat shows no events, so the caller sees nothing of it.
+ */
+async function signalHandoff(context: TurnContext, handoffContext: { caseReference: string; transcript: unknown[] } & Record<string, unknown>): Promise<void> {
+  if (!EVENT_CHANNELS.has(context.activity.channelId)) return;
+  const { transcript, ...rest } = handoffContext;
+  const event = EventFactory.createHandoffInitiation(context, rest, { activities: transcript } as never);
+  // Where the conversation is, without the caller's display name (the packet has what an agent needs).
+  const user = event.relatesTo?.user;
+  if (event.relatesTo && user) event.relatesTo = { ...event.relatesTo, user: { id: user.id, role: user.role } as typeof user };
+  await context.sendActivity(event);
 }
 
 /**
@@ -213,7 +231,10 @@ async function queueForAgent(step: WaterfallStepContext, deps: HandOverDeps, ref
       { id: reference, reason, language: turnLanguage(step.context), channelId, conversationKey: `${channelId}/${conversation.id}`, conversation: referenceFor(step.context) },
       deps.now(),
     );
-    if (created) live.events.publish({ kind: 'opened', handoffId: entry.id });
+    if (!created) return;
+    live.events.publish({ kind: 'opened', handoffId: entry.id });
+    const place = await live.queue.placeInLine(entry.id);
+    if (place) await step.context.sendActivity(translatorFor(step.context, deps.i18n)('handoff:placeInLine', { place }));
   } catch (error) {
     deps.logger.error('handoff.queue-failed', { reason, error: error as Error });
   }

@@ -52,6 +52,12 @@ describe.each(['sv', 'en'] as const)('live hand-off (%s)', (language) => {
     // The receipt (a card here, with the reference in its summary) came first.
     expect(connector.replies.filter((r) => r.activity.conversation?.id === conversation).map((r) => r.activity.summary ?? '').join('\n')).toContain(entry?.id);
     expect(events).toContainEqual({ kind: 'opened', handoffId: entry?.id });
+    // The Bot Framework hand-off event for a contact centre on the channel: the packet and the masked transcript.
+    const signal = connector.replies.map((r) => r.activity).find((a) => a.conversation?.id === conversation && a.type === 'event');
+    expect(signal).toMatchObject({ name: 'handoff.initiate', value: { caseReference: entry?.id, reason: 'caller-asked', caller: { verified: false }, language } });
+    expect(signal?.attachments?.[0]).toMatchObject({ contentType: 'application/json', name: 'Transcript' });
+    // What the event adds carries no display name of the caller (the addressing of any reply names them, as always).
+    expect(JSON.stringify({ value: signal?.value, attachments: signal?.attachments, relatesTo: signal?.relatesTo })).not.toContain('"Caller"');
     const id = entry?.id as string;
 
     // Two agents take it at once: one gets it, and the caller is told who.
