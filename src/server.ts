@@ -228,7 +228,15 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
         details: event.type === 'sign-in-failed' ? { reason: event.reason } : { agent: event.agent },
       }),
   });
-  registerConsoleRoutes(server, { auth: agentAuth, ...runtime.liveHandoffs, relay: agentRelay, cases: runtime.cases, i18n: runtime.i18n, logger });
+  registerConsoleRoutes(server, {
+    auth: agentAuth,
+    ...runtime.liveHandoffs,
+    relay: agentRelay,
+    cases: runtime.cases,
+    pending: { retry: (reference, by) => runtime.actions.retryPending(reference, by), abandon: (reference, by) => runtime.actions.abandonPending(reference, by) },
+    i18n: runtime.i18n,
+    logger,
+  });
   registerConsoleAssets(server);
 
   server.get('/healthz', async (_req: Request, res: RestifyResponse) => {

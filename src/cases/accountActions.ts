@@ -61,7 +61,12 @@ export interface AccountActions {
    * Makes the change of a pending case, as agreed with the caller when it was opened (same request, same key, so at
    * most once). Throws SubscriptionServiceUnavailableError while the backend is still away.
    */
-  retryPending(reference: string): Promise<RetriedCase>;
+  retryPending(reference: string, by?: string): Promise<RetriedCase>;
+  /**
+   * An agent decides a pending case's change is not to be made (the caller changed their mind on the phone): it is
+   * settled "not done", in the audit under the agent's name; false when it was no longer pending.
+   */
+  abandonPending(reference: string, by: string): Promise<boolean>;
   /** AS-2: opens a hand-off case for a human agent with the verified context; once per idempotency key. */
   handOff(reason: HandoffReason, request: HandoffRequest): Promise<{ supportCase: SupportCase; created: boolean }>;
   recordFeedback(caseReference: string, accountId: string, reason: string, comment: string | null, language: string): Promise<void>;
@@ -157,18 +162,26 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       return found?.kind === 'action' && found.status === 'pending' ? found : undefined;
     },
 
-    async retryPending(reference) {
+    async retryPending(reference, by) {
       const supportCase = await deps.cases.findCase(reference);
       if (!supportCase || supportCase.kind !== 'action' || supportCase.status !== 'pending' || !supportCase.accountId || !supportCase.subscriptionId || supportCase.action === 'none') return 'settled-before';
       const outcome = await settle(supportCase, supportCase.action, {
         accountId: supportCase.accountId,
         subscriptionId: supportCase.subscriptionId,
         channel: supportCase.channel,
-        // The audit says who asked: the caller did, when the case was opened; this record is the assistant finishing it.
-        caller: 'assistant (retry)',
+        // The audit says who asked: the caller did, when the case was opened; this record is who finished it.
+        caller: by ?? 'assistant (retry)',
       });
       if (outcome.status !== 'done') return 'not-done';
       return outcome.alreadyDone ? 'settled-before' : 'done-now';
+    },
+
+    async abandonPending(reference, by) {
+      const supportCase = await deps.cases.findCase(reference);
+      if (!supportCase || supportCase.kind !== 'action' || supportCase.status !== 'pending') return false;
+      const audit = { at: deps.now().toISOString(), accountId: supportCase.accountId, action: `${supportCase.action}:abandoned`, rules: supportCase.rules, channel: supportCase.channel, caller: by, details: { subscriptionId: supportCase.subscriptionId } };
+      const { settled } = await deps.cases.settleCase(reference, 'not-done', { abandonedBy: by }, audit);
+      return settled;
     },
 
     async handOff(reason, request) {

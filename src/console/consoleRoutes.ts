@@ -25,8 +25,15 @@ export interface ConsoleAuth {
   languageOf(req: Request): Language;
 }
 
+/** A pending case's change, left by a backend failure: made now, or not made at all (the agent decides with the caller). */
+export interface PendingCases {
+  retry(reference: string, by: string): Promise<'done-now' | 'settled-before' | 'not-done'>;
+  abandon(reference: string, by: string): Promise<boolean>;
+}
+
 export interface ConsoleDeps {
   auth: ConsoleAuth;
+  pending: PendingCases;
   queue: HandoffQueue;
   events: HandoffEvents;
   relay: AgentRelay;
@@ -68,7 +75,10 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleDeps): void {
     const packet = (supportCase?.details as { packet?: HandoffPacket } | undefined)?.packet;
     const messages = await queue.messages(entry.id);
     const mine = entry.status === 'active' && entry.agent?.id === agent.id;
+    const unfinished = packet?.unfinishedCase ? await deps.cases.findCase(packet.unfinishedCase.reference) : undefined;
     const csrf = auth.csrfToken(req);
+    const settleForm = (how: string, label: string, style = '') =>
+      `<form method="post" action="/agent/handoffs/${encodeURIComponent(entry.id)}/settle"><input type="hidden" name="_csrf" value="${esc(csrf)}"><input type="hidden" name="how" value="${how}"><button class="${style}">${esc(label)}</button></form>`;
     const action = (name: string, label: string, style = '') =>
       `<form method="post" action="/agent/handoffs/${encodeURIComponent(entry.id)}/${name}"><input type="hidden" name="_csrf" value="${esc(csrf)}"><button class="${style}">${esc(label)}</button></form>`;
     const body = `
@@ -80,7 +90,11 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleDeps): void {
         ${mine ? action('handback', t('console:handoff.handBack')) + action('close', t('console:handoff.close')) : ''}
       </div>
       <div class="columns">
-        <section class="packet">${packetView(t, entry, packet)}</section>
+        <section class="packet">${packetView(t, entry, packet)}${
+          unfinished?.status === 'pending'
+            ? `<h2>${esc(t('console:pending.title', { reference: unfinished.reference }))}</h2><p>${esc(t('console:pending.text'))}</p><div class="actions">${settleForm('retry', t('console:pending.retry'), 'primary')}${settleForm('cancel', t('console:pending.cancel'))}</div>`
+            : ''
+        }</section>
         <section class="talk">
           <h2>${esc(t('console:handoff.transcript'))}</h2>
           <ol class="transcript">${(packet?.transcript ?? []).map((line) => `<li class="${line.from}"><span>${esc(t(`console:from.${line.from}`))}</span> ${esc(line.text)}</li>`).join('')}</ol>
@@ -128,6 +142,16 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleDeps): void {
   act('reply', (id, agent, form) => deps.relay.reply(id, agent, form.text ?? ''));
   act('handback', (id, agent) => deps.relay.handBack(id, agent));
   act('close', (id, agent) => deps.relay.close(id, agent));
+  // The pending case named in the hand-off's packet: its change made now, or dropped; audited under the agent's name.
+  act('settle', async (id, agent, form) => {
+    const supportCase = await deps.cases.findCase(id);
+    const reference = (supportCase?.details as { packet?: HandoffPacket } | undefined)?.packet?.unfinishedCase?.reference;
+    if (!reference) return undefined;
+    const by = `agent:${agent.id}`;
+    if (form.how === 'retry') return (await deps.pending.retry(reference, by)) === 'done-now' || undefined;
+    if (form.how === 'cancel') return (await deps.pending.abandon(reference, by)) || undefined;
+    return undefined;
+  });
 
   /** Server-Sent Events: every change to any hand-off, as `{kind, handoffId}`; pages decide what to fetch again. */
   server.get('/agent/events', async (req: Request, res: Response) => {

@@ -10,6 +10,9 @@ import { addAgent } from '../../src/tools/agentAdd';
 import { i18n, testConfig } from '../support/bot';
 import { inbound, startConnectorStub } from '../support/connectorStub';
 import { NOW } from '../support/facts';
+import { switchableSubscriptions } from '../support/billing';
+import { WORDS } from '../support/conversation';
+import { answersOf, DEMO_CALLERS } from '../support/demoCallers';
 
 /**
  * The agent console over real HTTP, as a browser uses it: an agent signs in with their own account, sees the waiting
@@ -145,5 +148,77 @@ describe('the agent console', () => {
     // Each of Maja's actions is in the audit under her name.
     const audit = await app.runtime.cases.auditFor(entry.id);
     expect(audit.filter((record) => record.caller === 'agent:maja').map((record) => record.action)).toEqual(['handoff:taken', 'handoff:replied', 'handoff:handed-back']);
+  });
+});
+
+describe('settling a pending case from the console', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'agents-pending-'));
+  const accountsFile = join(dir, 'agents.json');
+  const path = join(dir, 'bot.sqlite');
+  let app: App;
+  let url: string;
+  let connector: Awaited<ReturnType<typeof startConnectorStub>>;
+  const { subscriptions, billing } = switchableSubscriptions(path);
+
+  beforeAll(async () => {
+    await addAgent({ file: accountsFile, id: 'maja', displayName: 'Maja', password: PASSWORD });
+    connector = await startConnectorStub();
+    const config = testConfig({ storage: { kind: 'sqlite', path }, sqlitePath: path, outbox: { intervalMs: 600_000, maxAgeHours: 24, graceMs: 600_000 } });
+    app = await createApp({ ...config, agents: { ...config.agents, accountsFile } }, silentLogger, { now: () => NOW, subscriptions });
+    url = (await app.listen()).url;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await connector.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Anna confirms an end-of-term cancellation while billing is down, twice: the case stays pending, a colleague gets it. */
+  async function pendingHandoff(conversation: string) {
+    const say = (text: string) => fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(inbound(connector.url, conversation, { type: 'message', text, locale: 'en-US' })) });
+    for (const text of [WORDS.en.cancel, ...answersOf(DEMO_CALLERS.anna), WORDS.en.yes, WORDS.en.endOfTerm]) await say(text);
+    billing.down = true;
+    await say(WORDS.en.yes);
+    await say(WORDS.en.yes);
+    billing.down = false;
+    const [entry] = (await app.runtime.liveHandoffs.queue.list({ status: 'waiting' })).filter((e) => e.conversationKey === `webchat/${conversation}`);
+    expect(entry).toMatchObject({ reason: 'backend-failure' });
+    const packet = (await app.runtime.cases.findCase(entry.id))?.details as { packet: { unfinishedCase: { reference: string; status: string } } };
+    expect(packet.packet.unfinishedCase.status).toBe('pending');
+    return { handoff: entry.id, pending: packet.packet.unfinishedCase.reference };
+  }
+
+  async function signIn(): Promise<string> {
+    const page = await fetch(`${url}/agent/login`);
+    const loginCookie = page.headers.getSetCookie().find((c) => c.startsWith('agent_login_csrf='))?.split(';')[0] ?? '';
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const res = await fetch(`${url}/agent/login`, { method: 'POST', redirect: 'manual', headers: { cookie: loginCookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ id: 'maja', password: PASSWORD, _csrf: csrf }).toString() });
+    return res.headers.getSetCookie().find((c) => c.startsWith('agent_session='))?.split(';')[0] ?? '';
+  }
+
+  it('the agent makes the change now, or drops it; either way the case is settled once, under the agent\'s name', async () => {
+    const cookie = await signIn();
+    const settle = async (handoff: string, how: string) => {
+      const view = await (await fetch(`${url}/agent/handoffs/${handoff}`, { headers: { cookie, 'accept-language': 'en' } })).text();
+      expect(view).toContain('Make the change now');
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(view)?.[1] ?? '';
+      const res = await fetch(`${url}/agent/handoffs/${handoff}/settle`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, how }).toString() });
+      expect(res.status).toBe(303);
+      return res.headers.get('location');
+    };
+
+    const dropped = await pendingHandoff('pending-dropped');
+    expect(await settle(dropped.handoff, 'cancel')).toBe(`/agent/handoffs/${dropped.handoff}`);
+    expect(await app.runtime.cases.findCase(dropped.pending)).toMatchObject({ status: 'not-done' });
+    expect((await app.runtime.cases.auditFor(dropped.pending)).at(-1)).toMatchObject({ action: 'turn-off-auto-renew:abandoned', caller: 'agent:maja' });
+    // Settled: the buttons are gone, and the worker leaves it alone.
+    expect(await (await fetch(`${url}/agent/handoffs/${dropped.handoff}`, { headers: { cookie, 'accept-language': 'en' } })).text()).not.toContain('Make the change now');
+    expect(await app.runtime.actions.retryPending(dropped.pending)).toBe('settled-before');
+
+    const made = await pendingHandoff('pending-made');
+    expect(await settle(made.handoff, 'retry')).toBe(`/agent/handoffs/${made.handoff}`);
+    expect(await app.runtime.cases.findCase(made.pending)).toMatchObject({ status: 'done' });
+    expect((await app.runtime.cases.auditFor(made.pending)).at(-1)).toMatchObject({ action: 'turn-off-auto-renew:done', caller: 'agent:maja' });
   });
 });

@@ -6,9 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/server';
 import { createLogger } from '../../src/log';
 import type { Language } from '../../src/i18n';
-import { openSqliteDatabase } from '../../src/storage/sqlite';
-import { createSqliteSubscriptions } from '../../src/subscriptions/sqliteSubscriptions';
-import { SubscriptionServiceUnavailableError, type SubscriptionService } from '../../src/subscriptions/subscriptionService';
+import { switchableSubscriptions } from '../support/billing';
 import { i18n, LOCALES, testConfig } from '../support/bot';
 import { inbound, startConnectorStub } from '../support/connectorStub';
 import { CASE_IN_TEXT, replyText, WORDS } from '../support/conversation';
@@ -31,20 +29,11 @@ async function startBot(options: { intervalMs: number; switchableBilling?: boole
   const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
   const path = join(dir, 'bot.sqlite');
   const connector = await startConnectorStub();
-  const billing = { down: false };
   /** The bot's log, kept so that a failure can say what the outbox did. */
   const events: string[] = [];
-  let subscriptions: SubscriptionService | undefined;
-  if (options.switchableBilling) {
-    // The real embedded service on the same file, behind a switch: while "down" it fails the way an unreachable API does.
-    const real = createSqliteSubscriptions(openSqliteDatabase(path), () => NOW);
-    const guarded = <K extends keyof SubscriptionService>(name: K): SubscriptionService[K] =>
-      (async (request) => {
-        if (billing.down) throw new SubscriptionServiceUnavailableError('billing is down (test)');
-        return real[name](request);
-      }) as SubscriptionService[K];
-    subscriptions = { turnOffAutoRenew: guarded('turnOffAutoRenew'), cancelNow: guarded('cancelNow'), fastRevoke: guarded('fastRevoke'), reactivate: guarded('reactivate') };
-  }
+  const switchable = options.switchableBilling ? switchableSubscriptions(path) : undefined;
+  const billing = switchable?.billing ?? { down: false };
+  const subscriptions = switchable?.subscriptions;
   const app: App = await createApp(testConfig({ storage: { kind: 'sqlite', path }, sqlitePath: path, outbox: { intervalMs: options.intervalMs, maxAgeHours: 24, graceMs: 1_500 } }), createLogger('info', (line) => events.push(line)), { now: () => NOW, subscriptions });
   const { url } = await app.listen();
   const say = async (conversationId: string, language: Language, text: string) => {
