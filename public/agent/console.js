@@ -9,6 +9,9 @@
   if (!live && !queue) return;
   var events = new EventSource('/agent/events');
   var busy = false;
+  /** A message came while a fetch was under way: fetch again when it ends, so the newest line is never missed. */
+  var again = false;
+  var queueTimer;
 
   function refreshQueue() {
     fetch(location.pathname + location.search, { credentials: 'same-origin' })
@@ -22,8 +25,12 @@
   }
 
   function fetchMessages() {
-    if (busy) return;
+    if (busy) {
+      again = true;
+      return;
+    }
     busy = true;
+    again = false;
     var after = live.getAttribute('data-after') || '0';
     fetch('/agent/handoffs/' + encodeURIComponent(live.getAttribute('data-handoff')) + '/messages?after=' + encodeURIComponent(after), { credentials: 'same-origin' })
       .then(function (response) {
@@ -38,12 +45,17 @@
       })
       .finally(function () {
         busy = false;
+        if (again) fetchMessages();
       });
   }
 
   events.onmessage = function (message) {
     var event = JSON.parse(message.data);
-    if (queue) refreshQueue();
+    // The queue changes when a hand-off opens, is taken or ends, not with each message; a burst redraws it once.
+    if (queue && event.kind !== 'message') {
+      clearTimeout(queueTimer);
+      queueTimer = setTimeout(refreshQueue, 300);
+    }
     if (live && event.handoffId === live.getAttribute('data-handoff')) {
       // Taken, handed back, closed: the buttons change, so the page is drawn again; a message is only added.
       if (event.kind === 'message') fetchMessages();

@@ -4,6 +4,7 @@ import type { LiveHandoffs } from '../handoffs/handoffEvents';
 import type { AgentIdentity, HandoffEntry, RelayMessage } from '../handoffs/handoffQueue';
 import type { Logger } from '../log';
 import type { CaseLog } from '../cases/caseLog';
+import { withoutControlCharacters } from '../format';
 
 /** What an agent does with a hand-off from the console; each says so to the caller, in the caller's own channel. */
 export interface AgentRelay {
@@ -74,7 +75,8 @@ export function createAgentRelay(deps: AgentRelayDeps): AgentRelay {
     async reply(id, agent, text) {
       const entry = await queue.get(id);
       if (!entry || entry.status !== 'active' || entry.agent?.id !== agent.id) return undefined;
-      const words = text.trim().slice(0, MAX_AGENT_REPLY_CHARS);
+      // As with the caller's words: control characters mean nothing in a chat, and PostgreSQL's text refuses a NUL.
+      const words = withoutControlCharacters(text).trim().slice(0, MAX_AGENT_REPLY_CHARS);
       if (!words) return undefined;
       // Delivered first: a line in the console means the caller has it.
       await deliverText(entry, words);

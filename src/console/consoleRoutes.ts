@@ -23,6 +23,8 @@ export interface ConsoleAuth {
   form(req: Request, res: Response): Promise<Record<string, string> | undefined>;
   /** The agent's language: `?lang=`, else the browser's (Accept-Language by preference), else the default. */
   languageOf(req: Request): Language;
+  /** Whether the request's session is still good (not expired, the account not removed): a live stream checks it. */
+  stillSignedIn(req: Request): boolean;
 }
 
 /** A pending case's change, left by a backend failure: made now, or not made at all (the agent decides with the caller). */
@@ -70,7 +72,7 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleDeps): void {
     if (!agent) return;
     const t = deps.i18n.getFixedT(auth.languageOf(req));
     const entry = await queue.get(String(req.params.id));
-    if (!entry) return notFound(res, t, agent);
+    if (!entry) return notFound(res, t, agent, auth.csrfToken(req));
     const supportCase = await deps.cases.findCase(entry.id);
     const packet = (supportCase?.details as { packet?: HandoffPacket } | undefined)?.packet;
     const messages = await queue.messages(entry.id);
@@ -85,19 +87,20 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleDeps): void {
       <p><a href="/agent">← ${esc(t('console:queue.title'))}</a></p>
       <h1>${esc(t('console:handoff.title', { reference: entry.id }))}</h1>
       <p class="status">${esc(statusLine(t, entry))}</p>
+      ${refusedAction(req) ? `<p class="refused" role="alert">${esc(t('console:refused'))}</p>` : ''}
       <div class="actions">
         ${entry.status === 'waiting' ? action('take', t('console:handoff.take'), 'primary') : ''}
         ${mine ? action('handback', t('console:handoff.handBack')) + action('close', t('console:handoff.close')) : ''}
       </div>
       <div class="columns">
         <section class="packet">${packetView(t, entry, packet)}${
-          unfinished?.status === 'pending'
+          unfinished?.status === 'pending' && mine
             ? `<h2>${esc(t('console:pending.title', { reference: unfinished.reference }))}</h2><p>${esc(t('console:pending.text'))}</p><div class="actions">${settleForm('retry', t('console:pending.retry'), 'primary')}${settleForm('cancel', t('console:pending.cancel'))}</div>`
             : ''
         }</section>
         <section class="talk">
           <h2>${esc(t('console:handoff.transcript'))}</h2>
-          <ol class="transcript">${(packet?.transcript ?? []).map((line) => `<li class="${line.from}"><span>${esc(t(`console:from.${line.from}`))}</span> ${esc(line.text)}</li>`).join('')}</ol>
+          <ol class="transcript">${(packet?.transcript ?? []).map((line) => `<li class="${esc(line.from)}"><span>${esc(t(`console:from.${line.from}`))}</span> ${esc(line.text)}</li>`).join('')}</ol>
           <h2>${esc(t('console:handoff.live'))}</h2>
           <ol class="transcript" id="live" data-handoff="${esc(entry.id)}" data-after="${messages.at(-1)?.seq ?? 0}">${messages.map((m) => messageItem(t, m)).join('')}</ol>
           ${
@@ -144,6 +147,9 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleDeps): void {
   act('close', (id, agent) => deps.relay.close(id, agent));
   // The pending case named in the hand-off's packet: its change made now, or dropped; audited under the agent's name.
   act('settle', async (id, agent, form) => {
+    // Only the agent talking with the caller decides, with the caller, what becomes of the change they asked for.
+    const entry = await queue.get(id);
+    if (entry?.status !== 'active' || entry.agent?.id !== agent.id) return undefined;
     const supportCase = await deps.cases.findCase(id);
     const reference = (supportCase?.details as { packet?: HandoffPacket } | undefined)?.packet?.unfinishedCase?.reference;
     if (!reference) return undefined;
@@ -160,10 +166,14 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleDeps): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write(': connected\n\n');
     const stop = deps.events.subscribe((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
-    // A comment now and then keeps proxies from closing an idle stream.
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+    // A comment now and then keeps proxies from closing an idle stream; the session is checked again each time.
+    const keepAlive = setInterval(() => {
+      if (auth.stillSignedIn(req)) res.write(': keep-alive\n\n');
+      else res.end();
+    }, 25_000);
     keepAlive.unref();
-    req.on('close', () => {
+    // The response closes when the agent leaves (the request's own close comes as soon as its body has been read).
+    res.on('close', () => {
       clearInterval(keepAlive);
       stop();
     });
@@ -221,8 +231,8 @@ function page(res: Response, t: TFunction, agent: AgentIdentity, title: string, 
   res.end(html);
 }
 
-function notFound(res: Response, t: TFunction, agent: AgentIdentity): void {
-  page(res, t, agent, t('console:notFound'), `<h1>${esc(t('console:notFound'))}</h1><p><a href="/agent">${esc(t('console:queue.title'))}</a></p>`, '');
+function notFound(res: Response, t: TFunction, agent: AgentIdentity, csrf: string): void {
+  page(res, t, agent, t('console:notFound'), `<h1>${esc(t('console:notFound'))}</h1><p><a href="/agent">${esc(t('console:queue.title'))}</a></p>`, csrf);
 }
 
 function entryTable(t: TFunction, title: string, entries: HandoffEntry[], kind: string): string {
@@ -240,6 +250,11 @@ function entryTable(t: TFunction, title: string, entries: HandoffEntry[], kind: 
     .join('');
   return `<h2>${esc(title)} <span class="count">${entries.length}</span></h2>
     ${entries.length === 0 ? `<p class="empty">${esc(t('console:queue.empty'))}</p>` : `<table class="${kind}"><thead><tr><th>${esc(t('console:column.reference'))}</th><th>${esc(t('console:column.reason'))}</th><th>${esc(t('console:column.language'))}</th><th>${esc(t('console:column.channel'))}</th><th>${esc(kind === 'waiting' ? t('console:column.place') : t('console:column.agent'))}</th><th>${esc(t('console:column.opened'))}</th></tr></thead><tbody>${rows}</tbody></table>`}`;
+}
+
+/** The action the agent just tried was refused (taken by someone else, not theirs, not delivered): the page says so. */
+function refusedAction(req: Request): boolean {
+  return new URL(req.url ?? '', 'http://localhost').searchParams.has('refused');
 }
 
 function statusLine(t: TFunction, entry: HandoffEntry): string {
@@ -271,7 +286,7 @@ function messageItem(t: TFunction, message: RelayMessage): string {
   // The system's lines ("Du pratar nu med Maja …") are what the caller was told, shown without a speaker.
   if (message.from === 'system') return `<li class="system" data-seq="${message.seq}">${esc(message.text)}</li>`;
   const who = message.from === 'agent' ? (message.agent?.displayName ?? t('console:from.agent')) : t(`console:from.${message.from}`);
-  return `<li class="${message.from}" data-seq="${message.seq}"><span>${esc(who)}</span> ${esc(message.text)}</li>`;
+  return `<li class="${esc(message.from)}" data-seq="${message.seq}"><span>${esc(who)}</span> ${esc(message.text)}</li>`;
 }
 
 /** HTML escaping for text and attribute values. */

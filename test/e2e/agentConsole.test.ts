@@ -200,9 +200,14 @@ describe('settling a pending case from the console', () => {
   it('the agent makes the change now, or drops it; either way the case is settled once, under the agent\'s name', async () => {
     const cookie = await signIn();
     const settle = async (handoff: string, how: string) => {
+      const before = await (await fetch(`${url}/agent/handoffs/${handoff}`, { headers: { cookie, 'accept-language': 'en' } })).text();
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(before)?.[1] ?? '';
+      // Only the agent who holds the conversation settles it, with the caller.
+      expect(before).not.toContain('Make the change now');
+      expect((await fetch(`${url}/agent/handoffs/${handoff}/settle`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, how }).toString() })).headers.get('location')).toContain('refused=settle');
+      await fetch(`${url}/agent/handoffs/${handoff}/take`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf }).toString() });
       const view = await (await fetch(`${url}/agent/handoffs/${handoff}`, { headers: { cookie, 'accept-language': 'en' } })).text();
       expect(view).toContain('Make the change now');
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(view)?.[1] ?? '';
       const res = await fetch(`${url}/agent/handoffs/${handoff}/settle`, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: csrf, how }).toString() });
       expect(res.status).toBe(303);
       return res.headers.get('location');

@@ -17,7 +17,7 @@ export const CSRF_HEADER = 'x-csrf-token';
 export const LOGIN_CSRF_COOKIE = 'agent_login_csrf';
 export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
 /** A console form is a few fields; more than this is not one. */
-export const MAX_FORM_BYTES = 16 * 1024;
+export const MAX_FORM_BYTES = 64 * 1024;
 
 export class FormError extends Error {
   constructor(

@@ -7,7 +7,7 @@ import type { AgentIdentity } from '../../handoffs/handoffQueue';
 import { createI18n, LANGUAGES, languageFromLocale, type Language } from '../../i18n';
 import type { Logger } from '../../log';
 import { agentIdSchema, createAgentAccounts, normaliseAgentId, type AgentAccounts } from './agentAccounts';
-import { createCsrf, FormError, isFormContentType, LOGIN_CSRF_COOKIE, MAX_FORM_BYTES, readForm, type Csrf } from './csrf';
+import { createCsrf, FormError, isFormContentType, LOGIN_CSRF_COOKIE, MAX_FORM_BYTES, readForm, sameOrigin, type Csrf } from './csrf';
 import {
   API_KEY_ID_PREFIX,
   createSessionCodec,
@@ -107,6 +107,8 @@ export interface AgentAuth {
   logoutForm(session: AgentSession, language: Language): string;
   /** The language of a console page for this request (?lang=, else Accept-Language, else the default). */
   languageOf(req: Request): Language;
+  /** Whether the request's session is still good (a live stream checks it now and then). */
+  stillSignedIn(req: Request): boolean;
 
   // The same checks in the shape src/console/consoleRoutes.ts asks for (its ConsoleAuth):
   /** Like requireAgent, for the console's pages: a signed-in agent only (no API key). */
@@ -300,7 +302,9 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
     const id = normaliseAgentId(typedId);
     const password = form.get('password') ?? '';
     const ip = clientAddress(req, trustProxy);
-    const keys = [`id:${id}`, `ip:${ip}`];
+    // Failures count per account *from this address*, and per address: someone who knows an agent's id cannot keep
+    // the agent out by failing on purpose from elsewhere (bcrypt and 12-character passwords make spread-out guessing slow).
+    const keys = [`id:${id}|ip:${ip}`, `ip:${ip}`];
     const attemptedId = agentIdSchema.safeParse(id).success ? id : undefined;
     const started = now();
 
@@ -341,6 +345,11 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
   server.post(LOGOUT_PATH, async (req: Request, res: Response) => {
     const session = sessionOf(req);
     const secure = secureCookies(req, trustProxy);
+    // Another site's form (which arrives without the SameSite=Strict cookie) cannot sign an agent out either.
+    if (!sameOrigin(req, trustProxy)) {
+      forbidden(req, res);
+      return;
+    }
     if (session) {
       try {
         await readForm(req, maxFormBytes);
@@ -389,6 +398,7 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
     sessionOf,
     csrf,
     languageOf,
+    stillSignedIn: (req) => sessionOf(req) !== undefined,
     logoutForm: (session, language) =>
       `<form method="post" action="${LOGOUT_PATH}">${csrf.fieldFor(session)}<button type="submit">${escapeHtml(translate(language)('logout.submit'))}</button></form>`,
   };
