@@ -19,6 +19,8 @@ import { markCommitted } from '../src/conversation/committed';
 import { tenantOf } from '../src/conversation/scope';
 import { referenceFor } from '../src/conversation/reference';
 import type { LiveHandoffs } from '../src/handoffs/handoffEvents';
+import { isOpen, nextOpening, type SupportHours } from '../src/supportHours';
+import { FORMAT_LOCALE } from '../src/i18n';
 import type { OtpSender } from '../src/verification/otp';
 import type { CodeLimits } from '../src/verification/codeLimits';
 import { render, type Phrase } from './questions';
@@ -51,6 +53,8 @@ export interface FlowDeps extends InterruptibleDeps {
   outboxGraceMs: number;
   /** Where a hand-off waits for an agent, live (absent: the case alone, for support to call back). */
   liveHandoffs?: LiveHandoffs;
+  /** When agents are at the desk; outside it a caller is told when they are back, not a place in the queue. */
+  supportHours?: SupportHours;
 }
 
 /** What MainDialog hands every account flow once the caller is verified as an admin. */
@@ -131,7 +135,7 @@ export interface HandOverRequest {
   unfinishedActionKey?: string;
 }
 
-export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript' | 'requests' | 'now' | 'liveHandoffs'>;
+export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript' | 'requests' | 'now' | 'liveHandoffs' | 'supportHours'>;
 
 /** One key per channel user, purpose and calendar day (UTC). */
 function callerDayKey(context: TurnContext, purpose: string, now: Date): string {
@@ -233,8 +237,18 @@ async function queueForAgent(step: WaterfallStepContext, deps: HandOverDeps, ref
     );
     if (!created) return;
     live.events.publish({ kind: 'opened', handoffId: entry.id });
+    const t = translatorFor(step.context, deps.i18n);
+    const hours = deps.supportHours;
+    if (hours && !isOpen(hours, deps.now())) {
+      const opens = nextOpening(hours, deps.now());
+      const locale = FORMAT_LOCALE[turnLanguage(step.context)];
+      const day = new Intl.DateTimeFormat(locale, { timeZone: hours.timeZone, weekday: 'long', day: 'numeric', month: 'long' }).format(opens);
+      const time = new Intl.DateTimeFormat(locale, { timeZone: hours.timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(opens);
+      await step.context.sendActivity(t('handoff:closedNow', { day, time }));
+      return;
+    }
     const place = await live.queue.placeInLine(entry.id);
-    if (place) await step.context.sendActivity(translatorFor(step.context, deps.i18n)('handoff:placeInLine', { place }));
+    if (place) await step.context.sendActivity(t('handoff:placeInLine', { place }));
   } catch (error) {
     deps.logger.error('handoff.queue-failed', { reason, error: error as Error });
   }

@@ -21,6 +21,7 @@ import { handOverToPerson, sayWithReason, type AccountFlowOptions } from './flow
 import { reasonGivenThisTurn, type ReasonAccessor } from '../src/conversation/reasons';
 import type { TranscriptAccessor } from '../src/conversation/transcript';
 import type { LiveHandoffs } from '../src/handoffs/handoffEvents';
+import type { SupportHours } from '../src/supportHours';
 import { beginRequest, type CurrentRequest, type RequestAccessor } from '../src/conversation/request';
 import { askAgainInNewLanguage, leafOf, wasInterrupted, type InterruptedResult } from './interruptibleDialog';
 import { recognizeWish, WishPrompt, type Wish, type YesNoMeaning } from './prompts';
@@ -60,6 +61,8 @@ const YES_NO_MEANING: Record<string, YesNoMeaning> = {
 export interface MainDialogDeps {
   /** Where a hand-off waits for an agent, live (see flowSupport's handOverToPerson). */
   liveHandoffs?: LiveHandoffs;
+  /** When agents are at the desk (see flowSupport). */
+  supportHours?: SupportHours;
   /** Details given before a wish ("anna@…, 070-…"): kept until the caller says what they want, then verified. */
   pendingDetails: StatePropertyAccessor<PartialAnswers | undefined>;
   i18n: i18n;

@@ -4,6 +4,7 @@ import { policyConfigSchema, type PolicyConfig } from './policy/config';
 
 import { LANGUAGES, type Language } from './i18n';
 import { agentAuthEnv, type AgentAuthSettings } from './console/auth/sessions';
+import { parseSupportHours, type SupportHours } from './supportHours';
 
 const integer = (min: number, max: number) => {
   const error = `must be a whole number from ${min} to ${max}`;
@@ -55,6 +56,8 @@ const envSchema = z
     NLU_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
     SUPPORT_CONTACT: z.string().min(1).max(200).optional(),
     SUPPORT_CONTACT_EN: z.string().min(1).max(200).optional(),
+    SUPPORT_HOURS: z.string().min(1).max(100).optional(),
+    SUPPORT_TIMEZONE: z.string().min(1).max(100).default('Europe/Stockholm'),
     POLICY_LICENCE_THRESHOLD: integer(1, 100_000).optional(),
     POLICY_RETENTION_DAYS: integer(1, 3650).optional(),
     POLICY_FAST_REVOKE_DAYS: integer(0, 3650).optional(),
@@ -80,6 +83,10 @@ const envSchema = z
     TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   })
   .superRefine((env, ctx) => {
+    if (env.SUPPORT_HOURS) {
+      const hours = parseSupportHours(env.SUPPORT_HOURS, env.SUPPORT_TIMEZONE);
+      if (typeof hours === 'string') ctx.addIssue({ code: 'custom', path: ['SUPPORT_HOURS'], message: `must be ${hours}` });
+    }
     if (env.STORAGE === 'postgres' && !env.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required when STORAGE=postgres' });
     }
@@ -155,6 +162,8 @@ export interface AppConfig {
   nluThreshold: number;
   /** How callers reach a person, per language ("08-123 45 67, vardagar 8–17"), said wherever the bot sends them to support. */
   supportContact?: SupportContact;
+  /** When agents are at the desk (SUPPORT_HOURS); unset, a hand-off always waits for one. */
+  supportHours?: SupportHours;
   policy: PolicyConfig;
   webChat: WebChatConfig;
   /** The agent console's sign-in: session secret and lifetime, the local accounts file, integrations' API keys. */
@@ -244,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         ttlMinutes: e.OTP_TTL_MINUTES,
       },
       nluThreshold: e.NLU_THRESHOLD,
+      supportHours: e.SUPPORT_HOURS ? (parseSupportHours(e.SUPPORT_HOURS, e.SUPPORT_TIMEZONE) as SupportHours) : undefined,
       supportContact: e.SUPPORT_CONTACT || e.SUPPORT_CONTACT_EN ? { sv: e.SUPPORT_CONTACT, en: e.SUPPORT_CONTACT_EN ?? e.SUPPORT_CONTACT } : undefined,
       policy: policy.data,
       webChat: {

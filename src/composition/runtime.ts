@@ -99,12 +99,13 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskCallerText });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
   const liveHandoffs: LiveHandoffs = { queue: stores.handoffs, events: createHandoffEvents() };
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger, outbox, outboxGraceMs: config.outbox.graceMs, liveHandoffs };
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger, outbox, outboxGraceMs: config.outbox.graceMs, liveHandoffs, supportHours: config.supportHours };
   // Teams: an account wish in a group chat or channel opens a 1:1 chat and greets the caller there (the bot, built
   // below, does the greeting; the dialogs only ask for it).
   const openPrivateChat = createPrivateChatOpener({ appId: config.auth.MicrosoftAppId, conversationLock: stores.conversationLock, logger, greet: (context, language) => bot.greetPrivateChat(context, language) });
   const mainDialog = new MainDialog({
     liveHandoffs,
+    supportHours: config.supportHours,
     openPrivateChat,
     pendingDetails,
     i18n,
