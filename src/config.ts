@@ -80,6 +80,10 @@ const envSchema = z
     DIRECTLINE_TIMEOUT_MS: integer(100, 60_000).default(5000),
     DIRECTLINE_TOKENS_PER_MINUTE: integer(1, 10_000).default(10),
     LOCAL_DIRECTLINE: z.enum(['auto', 'on', 'off']).default('auto'),
+    AGENTS_TEAMS_CHANNEL_ID: z.string().regex(/^19:\S+$/, 'a Teams channel or group chat id (19:…)').optional(),
+    AGENTS_TEAMS_SERVICE_URL: z.url({ protocol: /^https?$/ }).default('https://smba.trafficmanager.net/emea/'),
+    AGENTS_TEAMS_TENANT_ID: z.string().min(1).optional(),
+    CONSOLE_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
     TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   })
   .superRefine((env, ctx) => {
@@ -168,6 +172,11 @@ export interface AppConfig {
   webChat: WebChatConfig;
   /** The agent console's sign-in: session secret and lifetime, the local accounts file, integrations' API keys. */
   agents: AgentAuthSettings;
+  /**
+   * Agents hear of each new hand-off in this Teams channel too (a card with "Take it", opening the console at
+   * `consoleUrl`); unset, the console alone shows them.
+   */
+  agentsTeamsChannel?: { conversationId: string; serviceUrl: string; tenantId?: string; consoleUrl: string };
 }
 
 /** The help-site widget and how it reaches the bot (see README, "Talk to it"). */
@@ -267,6 +276,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
         trustProxy: e.TRUST_PROXY === 'true',
       },
       agents: agents.settings,
+      agentsTeamsChannel: e.AGENTS_TEAMS_CHANNEL_ID
+        ? {
+            conversationId: e.AGENTS_TEAMS_CHANNEL_ID,
+            serviceUrl: e.AGENTS_TEAMS_SERVICE_URL,
+            tenantId: e.AGENTS_TEAMS_TENANT_ID,
+            consoleUrl: (e.CONSOLE_PUBLIC_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/+$/, ''),
+          }
+        : undefined,
     },
   };
 }

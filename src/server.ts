@@ -19,6 +19,7 @@ import { registerDirectLineRoutes } from './channels/directLine/routes';
 import { directLineServiceTokens, localTokens } from './channels/directLine/tokens';
 import { registerWidgetRoutes } from './channels/webChat/widgetRoutes';
 import { createAgentRelay, type AgentRelay } from './bot/agentRelay';
+import { startAgentsChannelNotices } from './bot/agentsChannel';
 import { isAgentFormPost, registerAgentAuth } from './console/auth/routes';
 import { registerConsoleAssets, registerConsoleRoutes } from './console/consoleRoutes';
 
@@ -80,6 +81,17 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     logger,
     deliver: (conversation, activity) => deliverProactively(adapterFor(conversation.serviceUrl as string | undefined), config.auth.MicrosoftAppId, conversation, activity),
   });
+  // Each new hand-off also as a card in the agents' Teams channel, when there is one.
+  const stopAgentsChannel = config.agentsTeamsChannel
+    ? startAgentsChannelNotices({
+        ...runtime.liveHandoffs,
+        i18n: runtime.i18n,
+        language: config.defaultLanguage,
+        channel: config.agentsTeamsChannel,
+        logger,
+        deliver: (conversation, activity) => deliverProactively(adapter, config.auth.MicrosoftAppId, conversation, activity),
+      })
+    : () => undefined;
   const sweep = startConversationSweep({ store: runtime.store, retentionMinutes: config.conversationRetentionMinutes, now: () => new Date(), logger });
 
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
@@ -269,6 +281,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
       }),
     close: async () => {
       stopping = true;
+      stopAgentsChannel();
       sweep.stop();
       const outboxStopped = outboxWorker.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -298,6 +311,12 @@ function hasBody(req: Request): boolean {
 async function deliverProactively(adapter: ChannelAdapter, appId: string, conversation: Partial<ConversationReference>, activity: Partial<Activity>): Promise<void> {
   let failure: unknown;
   await adapter.continueConversationAsync(appId, conversation, async (context) => {
+    // The SDK makes this a reply to its made-up continuation activity; Web Chat holds a reply to a message it never
+    // saw for five seconds. It answers nothing the caller said, so it is no reply.
+    context.onSendActivities(async (_context, activities, next) => {
+      for (const sent of activities) delete sent.replyToId;
+      return next();
+    });
     try {
       await context.sendActivity(activity);
     } catch (error) {

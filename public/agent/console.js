@@ -49,6 +49,12 @@
       });
   }
 
+  // Connected, or connected again after a break: whatever changed meanwhile is fetched, not waited for.
+  events.onopen = function () {
+    if (queue) refreshQueue();
+    if (live) fetchMessages();
+  };
+
   events.onmessage = function (message) {
     var event = JSON.parse(message.data);
     // The queue changes when a hand-off opens, is taken or ends, not with each message; a burst redraws it once.

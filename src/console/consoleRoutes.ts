@@ -285,7 +285,7 @@ function packetView(t: TFunction, entry: HandoffEntry, packet: HandoffPacket | u
 function messageItem(t: TFunction, message: RelayMessage): string {
   // The system's lines ("Du pratar nu med Maja …") are what the caller was told, shown without a speaker.
   if (message.from === 'system') return `<li class="system" data-seq="${message.seq}">${esc(message.text)}</li>`;
-  const who = message.from === 'agent' ? (message.agent?.displayName ?? t('console:from.agent')) : t(`console:from.${message.from}`);
+  const who = message.from === 'agent' ? t('console:from.named', { name: message.agent?.displayName ?? '' }) : t(`console:from.${message.from}`);
   return `<li class="${esc(message.from)}" data-seq="${message.seq}"><span>${esc(who)}</span> ${esc(message.text)}</li>`;
 }
 

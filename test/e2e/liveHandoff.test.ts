@@ -14,7 +14,18 @@ import { NOW } from '../support/facts';
  * caller back to the bot, which answers again.
  */
 const MAJA = { id: 'maja', displayName: 'Maja' };
+const AGENTS_CHANNEL = '19:agents@thread.tacv2';
 const ERIK = { id: 'erik', displayName: 'Erik' };
+
+async function waitFor<T>(find: () => T | undefined, ms = 3000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = find();
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error('not there in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 describe.each(['sv', 'en'] as const)('live hand-off (%s)', (language) => {
   const t = i18n.getFixedT(language);
@@ -26,7 +37,7 @@ describe.each(['sv', 'en'] as const)('live hand-off (%s)', (language) => {
 
   beforeAll(async () => {
     connector = await startConnectorStub();
-    app = await createApp(testConfig(), silentLogger, { store: memoryStateStore(), now: () => NOW });
+    app = await createApp(testConfig({ agentsTeamsChannel: { conversationId: AGENTS_CHANNEL, serviceUrl: connector.url, consoleUrl: 'https://support.example.test' } }), silentLogger, { store: memoryStateStore(), now: () => NOW });
     url = (await app.listen()).url;
     app.runtime.liveHandoffs.events.subscribe((event) => events.push(event));
   });
@@ -59,6 +70,13 @@ describe.each(['sv', 'en'] as const)('live hand-off (%s)', (language) => {
     // What the event adds carries no display name of the caller (the addressing of any reply names them, as always).
     expect(JSON.stringify({ value: signal?.value, attachments: signal?.attachments, relatesTo: signal?.relatesTo })).not.toContain('"Caller"');
     const id = entry?.id as string;
+
+    // The agents' Teams channel hears of it: a card with why, and "Take it" opening it in the console; nothing of the caller.
+    const notice = await waitFor(() => connector.replies.map((r) => r.activity).find((a) => a.conversation?.id === AGENTS_CHANNEL && (a.summary ?? '').includes(entry?.id as string)));
+    const card = notice.attachments?.[0]?.content as { body: Array<{ facts?: Array<{ value: string }> }>; actions: Array<{ type: string; url: string }> };
+    expect(card.actions).toEqual([expect.objectContaining({ type: 'Action.OpenUrl', url: `https://support.example.test/agent/handoffs/${entry?.id}` })]);
+    expect(card.body[1].facts?.map((fact) => fact.value)).toContain(i18n.getFixedT('sv')('console:reason.caller-asked'));
+    expect(JSON.stringify(notice.attachments)).not.toContain('Caller');
 
     // Two agents take it at once: one gets it, and the caller is told who.
     const [first, second] = await Promise.all([app.agentRelay.take(id, MAJA), app.agentRelay.take(id, ERIK)]);
