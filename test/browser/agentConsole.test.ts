@@ -11,7 +11,7 @@ import { CASE_REFERENCE } from '../../src/cases/caseReference';
 import { LOCAL_CHANNEL_ID } from '../../src/channels/directLine/localDirectLine';
 import { testConfig } from '../support/bot';
 import { NOW } from '../support/facts';
-import { SELECTORS, botTexts, launchChromium, localePattern, localeText, normalise, say, transcript, waitForBotText } from '../support/browser';
+import { SELECTORS, botTexts, freshPage, launchChromium, localePattern, localeText, normalise, say, transcript, waitForBotText } from '../support/browser';
 
 /**
  * The agent console in a real (headless) Chromium, next to a caller in the help site's Web Chat: the agent signs in by
@@ -55,14 +55,7 @@ describe('the agent console in Chromium, with a caller in Web Chat', () => {
   }, 30_000);
 
   /** A fresh profile in Swedish (the console's language follows Accept-Language) whose script errors are collected. */
-  async function newPage(): Promise<{ page: Page; pageErrors: string[] }> {
-    const context = await (await browser).newContext({ viewport: { width: 1200, height: 800 }, locale: 'sv-SE' });
-    contexts.push(context);
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-    return { page, pageErrors };
-  }
+  const newPage = () => freshPage(browser, contexts);
 
   const screenshot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, name), fullPage: true });
 

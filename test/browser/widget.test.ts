@@ -15,6 +15,7 @@ import {
   botTexts,
   clickButton,
   embeddingPage,
+  freshPage,
   launchChromium,
   localePattern,
   localeText,
@@ -84,15 +85,8 @@ describe('the help-site widget in Chromium', () => {
     await strangerSite?.close();
   }, 30_000);
 
-  /** A fresh browser profile (own sessionStorage) with a page that fails the test on any script error. */
-  async function newPage(): Promise<{ page: Page; pageErrors: string[] }> {
-    const context = await (await browser).newContext({ viewport: { width: 1200, height: 800 }, locale: 'sv-SE' });
-    contexts.push(context);
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    return { page, pageErrors };
-  }
+  /** A fresh profile in Swedish (the console's language follows Accept-Language) whose script errors are collected. */
+  const newPage = () => freshPage(browser, contexts);
 
   async function screenshot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: join(ARTIFACTS, name) });

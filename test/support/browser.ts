@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { readLocaleResources, type Language } from '../../src/i18n';
 
 /**
@@ -173,4 +173,17 @@ export async function startPageServer(html: () => string, host = '127.0.0.1'): P
 /** The embedding page of README's "Talk to it": just the tag, English. */
 export function embeddingPage(botUrl: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Another site</title></head><body><script src="${botUrl}/widget.js" data-locale="en" async></script></body></html>`;
+}
+
+/**
+ * A fresh browser profile (its own cookies and sessionStorage), in Swedish, 1200×800, whose script errors are collected
+ * for the test to assert none; the context is added to `contexts` for the test to close.
+ */
+export async function freshPage(browser: Promise<Browser>, contexts: BrowserContext[]): Promise<{ page: Page; pageErrors: string[] }> {
+  const context = await (await browser).newContext({ viewport: { width: 1200, height: 800 }, locale: 'sv-SE' });
+  contexts.push(context);
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+  return { page, pageErrors };
 }
