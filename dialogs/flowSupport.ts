@@ -18,6 +18,7 @@ import type { RequestAccessor } from '../src/conversation/request';
 import { markCommitted } from '../src/conversation/committed';
 import { tenantOf } from '../src/conversation/scope';
 import { referenceFor } from '../src/conversation/reference';
+import { markLiveHandoff } from '../src/conversation/liveHandoff';
 import type { LiveHandoffs } from '../src/handoffs/handoffEvents';
 import { isOpen, nextOpening, type SupportHours } from '../src/supportHours';
 import { FORMAT_LOCALE } from '../src/i18n';
@@ -236,6 +237,7 @@ async function queueForAgent(step: WaterfallStepContext, deps: HandOverDeps, ref
       deps.now(),
     );
     if (!created) return;
+    markLiveHandoff(step.context, entry.id);
     live.events.publish({ kind: 'opened', handoffId: entry.id });
     const t = translatorFor(step.context, deps.i18n);
     const hours = deps.supportHours;

@@ -17,6 +17,7 @@ import { safeToSendAgain } from './replyRetry';
 import { adaptRepliesToChannel, closedCard } from './channelReplies';
 import { isSharedConversation } from '../conversation/scope';
 import type { LiveHandoffs } from '../handoffs/handoffEvents';
+import { liveHandoffOpened } from '../conversation/liveHandoff';
 import { answeredCardOf } from '../conversation/cardClicks';
 
 /**
@@ -67,6 +68,8 @@ export class SupportBot extends TeamsActivityHandler {
   private readonly profile: StatePropertyAccessor<UserProfile>;
   private readonly handledIds: StatePropertyAccessor<string[]>;
   private readonly welcomed: StatePropertyAccessor<boolean>;
+  /** The hand-off this conversation has waiting or held, if any: only then is the queue asked at each message. */
+  private readonly liveHandoffId: StatePropertyAccessor<string | undefined>;
 
   constructor(private readonly deps: SupportBotDeps) {
     super();
@@ -74,6 +77,7 @@ export class SupportBot extends TeamsActivityHandler {
     this.profile = deps.userState.createProperty<UserProfile>('profile');
     this.handledIds = deps.conversationState.createProperty<string[]>('handledActivityIds');
     this.welcomed = deps.conversationState.createProperty<boolean>('welcomedShared');
+    this.liveHandoffId = deps.conversationState.createProperty<string | undefined>('liveHandoffId');
 
     this.onMembersAdded(async (context, next) => {
       const added = context.activity.membersAdded ?? [];
@@ -275,6 +279,8 @@ export class SupportBot extends TeamsActivityHandler {
       } else {
         await super.run(context);
       }
+      const queued = liveHandoffOpened(context);
+      if (queued) await this.liveHandoffId.set(context, queued);
       if (languageWasChosen(context)) {
         profile.language = turnLanguage(context);
         profile.languageChosen = true;
@@ -317,9 +323,12 @@ export class SupportBot extends TeamsActivityHandler {
   private async relayedToAgent(context: TurnContext): Promise<boolean> {
     const live = this.deps.liveHandoffs;
     if (!live || context.activity.type !== ActivityTypes.Message) return false;
-    const { channelId, conversation } = context.activity;
-    const held = await live.queue.heldIn(`${channelId}/${conversation.id}`);
-    if (!held) return false;
+    const id = await this.liveHandoffId.get(context);
+    if (!id) return false;
+    const held = await live.queue.get(id);
+    // Handed back or closed: the bot answers again, and stops asking.
+    if (held?.status === 'ended' || !held) await this.liveHandoffId.delete(context);
+    if (held?.status !== 'active') return false;
     const said = context.activity.text?.trim();
     if (said) {
       await live.queue.append(held.id, { from: 'caller', text: this.deps.masks.caller(said) }, this.deps.now());
