@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /**
  * When people are at the support desk: weekdays and a daily opening time, in the desk's own time zone. A hand-off
  * outside those hours tells the caller when someone will be back, instead of a place in a queue nobody is serving.
@@ -25,7 +23,7 @@ export function parseSupportHours(value: string, timeZone: string): SupportHours
   const closes = Number(match[4]) * 60 + Number(match[5]);
   if (!days) return 'days as mon-fri or mon,tue,…';
   if (opens >= closes || closes > 24 * 60) return 'an opening time before the closing time, within the day';
-  if (!z.string().refine(isTimeZone).safeParse(timeZone).success) return `a time zone such as Europe/Stockholm (got "${timeZone}")`;
+  if (!isTimeZone(timeZone)) return `a time zone such as Europe/Stockholm (got "${timeZone}")`;
   return { days, opens, closes, timeZone };
 }
 

@@ -2,30 +2,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request, Response, Server } from 'restify';
 import { asset, PUBLIC_DIR, serve } from '../channels/webChat/widgetRoutes';
+import type { AgentAuth } from './auth/routes';
 import type { i18n as I18n, TFunction } from 'i18next';
 import type { AgentRelay } from '../bot/agentRelay';
 import type { CaseLog } from '../cases/caseLog';
 import type { HandoffPacket } from '../cases/handoffPacket';
 import type { HandoffEvents } from '../handoffs/handoffEvents';
 import type { AgentIdentity, HandoffEntry, HandoffQueue, RelayMessage } from '../handoffs/handoffQueue';
-import type { Language } from '../i18n';
 import type { Logger } from '../log';
-
-/** How the console knows who is asking, and that a form came from its own page (src/console/auth). */
-export interface ConsoleAuth {
-  /** The signed-in agent; without one it has answered (401 for the API, a redirect to the sign-in page) and says undefined. */
-  agent(req: Request, res: Response): AgentIdentity | undefined;
-  /** The agent, or an integration with its API key (`/api/handoffs`). */
-  agentOrApiKey(req: Request, res: Response): AgentIdentity | undefined;
-  /** The hidden field every form carries. */
-  csrfToken(req: Request): string;
-  /** A form post's fields, once its CSRF token checks out; undefined when it has answered 403. */
-  form(req: Request, res: Response): Promise<Record<string, string> | undefined>;
-  /** The agent's language: `?lang=`, else the browser's (Accept-Language by preference), else the default. */
-  languageOf(req: Request): Language;
-  /** Whether the request's session is still good (not expired, the account not removed): a live stream checks it. */
-  stillSignedIn(req: Request): boolean;
-}
 
 /** A pending case's change, left by a backend failure: made now, or not made at all (the agent decides with the caller). */
 export interface PendingCases {
@@ -34,7 +18,8 @@ export interface PendingCases {
 }
 
 export interface ConsoleDeps {
-  auth: ConsoleAuth;
+  /** Who is asking, and that a form came from the console's own page (src/console/auth). */
+  auth: AgentAuth;
   pending: PendingCases;
   queue: HandoffQueue;
   events: HandoffEvents;

@@ -58,33 +58,28 @@ export function createZip(entries: readonly ZipEntry[]): Buffer {
     const body = method === DEFLATED ? deflated : entry.data;
     const crc = crc32(entry.data);
 
-    const local = Buffer.alloc(30);
+    /** The fields both headers share, from "version needed" to the name's length, at `at`. */
+    const describe = (header: Buffer, at: number) => {
+      header.writeUInt16LE(20, at); // version needed to extract: 2.0 (deflate)
+      header.writeUInt16LE(UTF8_NAMES, at + 2);
+      header.writeUInt16LE(method, at + 4);
+      header.writeUInt16LE(DOS_TIME, at + 6);
+      header.writeUInt16LE(DOS_DATE, at + 8);
+      header.writeUInt32LE(crc, at + 10);
+      header.writeUInt32LE(body.length, at + 14);
+      header.writeUInt32LE(entry.data.length, at + 18);
+      header.writeUInt16LE(name.length, at + 22);
+    };
+
+    const local = Buffer.alloc(30); // extra field length: 0
     local.writeUInt32LE(0x04034b50, 0); // local file header signature
-    local.writeUInt16LE(20, 4); // version needed to extract: 2.0 (deflate)
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28); // extra field length
+    describe(local, 4);
     locals.push(local, name, body);
 
-    const central = Buffer.alloc(46);
+    const central = Buffer.alloc(46); // extra, comment, disk number, internal attributes: 0
     central.writeUInt32LE(0x02014b50, 0); // central directory header signature
     central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, spec 2.0
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(UTF8_NAMES, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt16LE(DOS_TIME, 12);
-    central.writeUInt16LE(DOS_DATE, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    // extra, comment, disk number, internal attributes: 0
+    describe(central, 6);
     central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // external attributes: a regular file, rw-r--r--
     central.writeUInt32LE(offset, 42);
     centrals.push(central, name);

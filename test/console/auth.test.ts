@@ -77,19 +77,21 @@ async function start(overrides: Partial<AgentAuthDeps> = {}, options: { bodyPars
   });
   // The console's page and an API, protected as the real ones will be.
   server.get('/agent', async (req: Request, res: Response) => {
-    const agent = auth.requireAgent(req, res);
+    const agent = auth.agent(req, res);
     if (!agent) return;
     res.send(200, { agent, csrf: auth.csrfToken(req) });
   });
   server.get('/api/handoffs', async (req: Request, res: Response) => {
-    const agent = auth.requireAgent(req, res);
+    const agent = auth.agentOrApiKey(req, res);
     if (!agent) return;
     res.send(200, { agent });
   });
   server.post('/agent/handoffs/:id/take', async (req: Request, res: Response) => {
-    const post = await auth.requireAgentPost(req, res);
-    if (!post) return;
-    res.send(200, { agent: post.agent, note: post.form.get('note') });
+    const agent = auth.agent(req, res);
+    if (!agent) return;
+    const form = await auth.form(req, res);
+    if (!form) return;
+    res.send(200, { agent, note: form.note });
   });
   // As src/console/consoleRoutes.ts does it: agent(), then form().
   server.post('/agent/handoffs/:id/reply', async (req: Request, res: Response) => {

@@ -31,7 +31,7 @@ export function asset(body: Buffer, type: string, cacheControl: string): Asset {
  * The widget script: public/widget.js with what it needs filled in — its words in both languages (from locales/, like
  * everything the bot says) and where Web Chat is. Built once at start-up.
  */
-export function buildWidgetScript(): Buffer {
+function buildWidgetScript(): Buffer {
   const resources = readLocaleResources();
   const config = { strings: { sv: resources.sv.widget, en: resources.en.widget }, webChatPath: WEBCHAT_PATH };
   const template = readFileSync(join(PUBLIC_DIR, 'widget.js'), 'utf8');

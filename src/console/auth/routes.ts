@@ -7,7 +7,7 @@ import type { AgentIdentity } from '../../handoffs/handoffQueue';
 import { createI18n, LANGUAGES, languageFromLocale, type Language } from '../../i18n';
 import type { Logger } from '../../log';
 import { agentIdSchema, createAgentAccounts, normaliseAgentId, type AgentAccounts } from './agentAccounts';
-import { createCsrf, FormError, isFormContentType, LOGIN_CSRF_COOKIE, MAX_FORM_BYTES, readForm, sameOrigin, type Csrf } from './csrf';
+import { createCsrf, FormError, isFormContentType, LOGIN_CSRF_COOKIE, MAX_FORM_BYTES, readForm, sameOrigin } from './csrf';
 import {
   API_KEY_ID_PREFIX,
   createSessionCodec,
@@ -27,7 +27,7 @@ import {
  *   POST /agent/login   form: id, password, _csrf → 303 to /agent, or the page again with one message for every failure
  *   POST /agent/logout  form: _csrf → 303 to /agent/login
  *
- * Other routes ask `requireAgent(req, res)` (any request) or `requireAgentPost(req, res)` (a state-changing form post
+ * Other routes ask `agent(req, res)` / `agentOrApiKey(req, res)` (any request) and `form(req, res)` (a state-changing form post
  * under /agent: also reads the form and checks its CSRF token and origin).
  */
 
@@ -87,33 +87,11 @@ export interface AgentAuthDeps {
 
 export interface AgentAuth {
   /**
-   * The agent behind this request, or undefined after answering it: 401 JSON for /api/… paths, a 303 redirect to the
-   * sign-in page otherwise. Under /api/handoffs an `Authorization: Bearer <key>` header is checked instead of the cookie.
+   * A signed-in agent for the console's pages, or undefined after answering: a 303 redirect to the sign-in page (401
+   * JSON under /api/).
    */
-  requireAgent(req: Request, res: Response): AgentIdentity | undefined;
-  /**
-   * For every state-changing POST under /agent: the agent, the session and the form, or undefined after answering
-   * (303/401 without a session, 415/413/400 for a body that is not a small url-encoded form, 403 for a missing or
-   * wrong CSRF token or a foreign Origin).
-   */
-  requireAgentPost(req: Request, res: Response): Promise<{ agent: AgentIdentity; session: AgentSession; form: URLSearchParams } | undefined>;
-  /** The integration whose API key the request carries (only under /api/handoffs), as `{ id: 'api:<name>', displayName: name }`. */
-  apiKeyAgent(req: Request): AgentIdentity | undefined;
-  /** The valid session of this request, if any (no answer is sent). */
-  sessionOf(req: Request): AgentSession | undefined;
-  /** CSRF tokens and hidden fields for the console's own forms: `csrf.fieldFor(session)`. */
-  csrf: Csrf;
-  /** The sign-out form (a POST with the CSRF field), ready for a console page. */
-  logoutForm(session: AgentSession, language: Language): string;
-  /** The language of a console page for this request (?lang=, else Accept-Language, else the default). */
-  languageOf(req: Request): Language;
-  /** Whether the request's session is still good (a live stream checks it now and then). */
-  stillSignedIn(req: Request): boolean;
-
-  // The same checks in the shape src/console/consoleRoutes.ts asks for (its ConsoleAuth):
-  /** Like requireAgent, for the console's pages: a signed-in agent only (no API key). */
   agent(req: Request, res: Response): AgentIdentity | undefined;
-  /** requireAgent: a signed-in agent, or under /api/handoffs an integration's API key. */
+  /** Like `agent`, and under /api/handoffs an integration's `Authorization: Bearer <key>` instead of the cookie. */
   agentOrApiKey(req: Request, res: Response): AgentIdentity | undefined;
   /** This request's session's CSRF token ('' without a session, whose forms would be refused anyway). */
   csrfToken(req: Request): string;
@@ -122,6 +100,10 @@ export interface AgentAuth {
    * answering 403 (no session, wrong or missing token, foreign origin), 415 (not a url-encoded form) or 413.
    */
   form(req: Request, res: Response): Promise<Record<string, string> | undefined>;
+  /** The language of a console page for this request (?lang=, else Accept-Language, else the default). */
+  languageOf(req: Request): Language;
+  /** Whether the request's session is still good (a live stream checks it now and then). */
+  stillSignedIn(req: Request): boolean;
 }
 
 /**
@@ -229,18 +211,6 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
       answerFormError(res, error, logger);
       return undefined;
     }
-  }
-
-  async function requireAgentPost(req: Request, res: Response) {
-    const session = sessionOf(req);
-    if (!session) return refuse(req, res, readCookies(req).has(SESSION_COOKIE));
-    const form = await formOrAnswer(req, res);
-    if (!form) return undefined;
-    if (!csrf.verifyCsrf(req, session)) {
-      forbidden(req, res);
-      return undefined;
-    }
-    return { agent: { id: session.agent.id, displayName: session.agent.displayName }, session, form };
   }
 
   function forbidden(req: Request, res: Response): void {
@@ -385,7 +355,6 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
   }
 
   return {
-    requireAgent: (req, res) => requireAgent(req, res),
     agent: (req, res) => requireAgent(req, res, { apiKey: false }),
     agentOrApiKey: (req, res) => requireAgent(req, res),
     csrfToken: (req) => {
@@ -393,14 +362,8 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
       return session ? csrf.tokenFor(session) : '';
     },
     form: formFields,
-    requireAgentPost,
-    apiKeyAgent,
-    sessionOf,
-    csrf,
     languageOf,
     stillSignedIn: (req) => sessionOf(req) !== undefined,
-    logoutForm: (session, language) =>
-      `<form method="post" action="${LOGOUT_PATH}">${csrf.fieldFor(session)}<button type="submit">${escapeHtml(translate(language)('logout.submit'))}</button></form>`,
   };
 }
 

@@ -194,9 +194,3 @@ export function agentAuthEnv(env: NodeJS.ProcessEnv): { ok: true; settings: Agen
   if (problems.length) return { ok: false, problems };
   return { ok: true, settings: { sessionSecret: secret, sessionLifetimeMs: hours * 3_600_000, accountsFile, apiKeys: apiKeys.keys } };
 }
-
-/** Just the problems, for a config loader that only validates. */
-export function agentAuthEnvProblems(env: NodeJS.ProcessEnv): string[] {
-  const result = agentAuthEnv(env);
-  return result.ok ? [] : result.problems;
-}
