@@ -8,6 +8,8 @@ import type { FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { FreeTextPrompt, OptionPrompt } from './prompts';
 import { ask } from './questions';
+import { noteInsight } from '../src/conversation/insights';
+import type { FeedbackReason } from '../src/insights/events';
 
 export const FEEDBACK_DIALOG = 'feedback';
 const STEPS = 'feedback.steps';
@@ -58,6 +60,7 @@ export class FeedbackDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     try {
       await this.deps.actions.recordFeedback(caseReference, accountId, (step.values as { reason: string }).reason, skipped ? null : typed, turnLanguage(step.context));
+      noteInsight(step.context, { kind: 'feedback', reason: (step.values as { reason: FeedbackReason }).reason });
     } catch (error) {
       // Feedback is optional: losing it must not spoil a completed cancellation.
       this.deps.logger.warn('feedback.not-stored', { error: error as Error });

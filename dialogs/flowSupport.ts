@@ -27,6 +27,8 @@ import type { CodeLimits } from '../src/verification/codeLimits';
 import { render, type Phrase } from './questions';
 import { receiptReply, withSupportContact } from './replies';
 import type { InterruptibleDeps } from './interruptibleDialog';
+import { noteInsight } from '../src/conversation/insights';
+import { assistedCallOf } from '../src/conversation/assistedCall';
 
 /** What the account flows need, built once at start-up. */
 export interface FlowDeps extends InterruptibleDeps {
@@ -79,7 +81,7 @@ export function subscriptionPhrase(facts: SubscriptionFacts): Phrase {
  */
 export function idempotencyKey(context: TurnContext, flowId: string, action: AccountAction | 'handoff', subscriptionId: string): string {
   const { channelId, conversation } = context.activity;
-  return createHash('sha256').update([channelId, conversation.id, flowId, action, subscriptionId].join('|')).digest('hex');
+  return createHash('sha256').update([channelId, conversation.id, flowId, action, subscriptionId, ...callPart(context)].join('|')).digest('hex');
 }
 
 /**
@@ -138,10 +140,16 @@ export interface HandOverRequest {
 
 export type HandOverDeps = Pick<FlowDeps, 'i18n' | 'actions' | 'logger' | 'supportContact' | 'callerSession' | 'transcript' | 'requests' | 'now' | 'liveHandoffs' | 'supportHours'>;
 
-/** One key per channel user, purpose and calendar day (UTC). */
+/** One key per channel user, purpose and calendar day (UTC) — per phone call in an agent's chat, where callers change. */
 function callerDayKey(context: TurnContext, purpose: string, now: Date): string {
   const { channelId, from } = context.activity;
-  return createHash('sha256').update([channelId, from?.id ?? 'anonymous', purpose, toCalendarDate(now)].join('|')).digest('hex');
+  return createHash('sha256').update([channelId, from?.id ?? 'anonymous', purpose, toCalendarDate(now), ...callPart(context)].join('|')).digest('hex');
+}
+
+/** An agent's chat serves one caller after another: each call's requests are its own (nothing for a caller's own chat). */
+function callPart(context: TurnContext): string[] {
+  const call = assistedCallOf(context);
+  return call ? [call.callId] : [];
 }
 
 /**
@@ -192,6 +200,8 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
       await step.context.sendActivity(withSupportContact(t, t(already, { reference: supportCase.reference }), deps.supportContact));
       return supportCase.reference;
     }
+    noteInsight(step.context, { kind: 'handoff', reason: request.reason });
+    noteInsight(step.context, { kind: 'receipt', of: 'handoff' });
     if (request.introKey) await step.context.sendActivity(t(request.introKey));
     const whatNext = withSupportContact(t, t(caller.verified ? 'action:receipt.handoff' : 'action:receipt.handoffUnverified'), deps.supportContact);
     const label = subscription ? render(t, subscription.label) : undefined;
@@ -229,7 +239,8 @@ async function signalHandoff(context: TurnContext, handoffContext: { caseReferen
  */
 async function queueForAgent(step: WaterfallStepContext, deps: HandOverDeps, reference: string, reason: HandOverRequest['reason']): Promise<void> {
   const live = deps.liveHandoffs;
-  if (!live) return;
+  // In an agent-assisted call the person is on the phone already: the case is for the record, nobody waits in a queue.
+  if (!live || assistedCallOf(step.context)) return;
   const { channelId, conversation } = step.context.activity;
   try {
     const { entry, created } = await live.queue.open(

@@ -1,5 +1,8 @@
 import type { SupportContact } from '../src/config';
-import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { randomUUID } from 'node:crypto';
+import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { AgentIdentity } from '../src/handoffs/handoffQueue';
+import { normalisePhrase } from '../src/understanding/phrases';
 import { ComponentDialog, DialogTurnStatus, WaterfallDialog, type Dialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
 import { isLanguageEvent, switchTurnLanguage, translatorFor, turnLanguage } from '../src/conversation/language';
@@ -28,6 +31,9 @@ import { recognizeWish, WishPrompt, type Wish, type YesNoMeaning } from './promp
 import { ask } from './questions';
 import { continueWithCardClick } from './cardClicks';
 import { greetingReply, policyNumbers, policyOverviewReply, whyReply, withSupportContact } from './replies';
+import { LEAVE_MESSAGE_DIALOG, type LeaveMessageOptions } from './leaveMessageDialog';
+import { liveHandoffOpened, resumeRequested, type HandBackTarget } from '../src/conversation/liveHandoff';
+import { assistedCallOf, assistedCallOver, setTurnAssistedCall, verificationKey, type AssistedCall, type AssistedCallAccessor } from '../src/conversation/assistedCall';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentityResult } from './verifyIdentityDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
@@ -50,6 +56,11 @@ export interface MainDialogOptions {
   wish?: Wish;
 }
 
+/** Back from an agent: at the menu, waiting for the caller (the agent's words invited them), or straight into a flow. */
+function resumeOptions(target: HandBackTarget): MainDialogOptions {
+  return target === 'menu' ? { greeted: true, silent: true } : { greeted: true, wish: target };
+}
+
 /** What a bare yes or no means after each menu question. */
 const YES_NO_MEANING: Record<string, YesNoMeaning> = {
   'main:whatElse': { yes: 'menu', no: 'thanksGoodbye' },
@@ -61,6 +72,12 @@ const YES_NO_MEANING: Record<string, YesNoMeaning> = {
 export interface MainDialogDeps {
   /** Where a hand-off waits for an agent, live (see flowSupport's handOverToPerson). */
   liveHandoffs?: LiveHandoffs;
+  /** The hand-off of this conversation, once one was queued (the bot keeps it; see SupportBot). */
+  liveHandoffId?: StatePropertyAccessor<string | undefined>;
+  /** The phone call an agent is verifying a caller for in this (Teams) chat, if any. */
+  assistedCall?: AssistedCallAccessor;
+  /** The support agent writing, if this Teams user is one (the agents file knows their Entra object IDs). */
+  agentInTeams?: (context: TurnContext) => AgentIdentity | undefined;
   /** When agents are at the desk (see flowSupport). */
   supportHours?: SupportHours;
   /** Details given before a wish ("anna@…, 070-…"): kept until the caller says what they want, then verified. */
@@ -96,6 +113,8 @@ export interface MainDialogDeps {
 
 interface MainValues {
   wish: Wish;
+  /** The hand-off waiting for a person in this conversation when the menu was shown. */
+  waitingHandoff?: string;
   /** How to cancel, when the message that asked said it too. */
   how?: string;
 }
@@ -113,8 +132,26 @@ export class MainDialog extends ComponentDialog {
     this.initialDialogId = MAIN_WATERFALL;
   }
 
-  /** A language picked in the channel's own control (the widget's picker), at any question, in any flow. */
+  protected async onBeginDialog(innerDc: DialogContext, options?: object): Promise<DialogTurnResult> {
+    // A conversation whose state was swept meanwhile: an agent's hand-back still starts what was agreed.
+    const resume = resumeRequested(innerDc.context);
+    if (resume) return innerDc.beginDialog(MAIN_WATERFALL, resumeOptions(resume));
+    return (await this.assistedCallTurn(innerDc)) ?? super.onBeginDialog(innerDc, options);
+  }
+
+  /**
+   * Before any question open: an agent handing the caller back, an agent's phone call starting or ending, and a
+   * language picked in the channel's own control (the widget's picker), at any question, in any flow.
+   */
   protected async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
+    // Handed back (or closed): whatever question was open is left (a message half written for the queue, say).
+    const resume = resumeRequested(innerDc.context);
+    if (resume) {
+      await innerDc.cancelAllDialogs();
+      return innerDc.beginDialog(MAIN_WATERFALL, resumeOptions(resume));
+    }
+    const call = await this.assistedCallTurn(innerDc);
+    if (call) return call;
     // A card click on an older card is caught here, before any flow could take it (cardClicks.ts).
     if (!isLanguageEvent(innerDc.context.activity)) return continueWithCardClick(innerDc, this.deps.i18n, () => super.onContinueDialog(innerDc));
     switchTurnLanguage(innerDc.context, turnLanguage(innerDc.context));
@@ -134,9 +171,13 @@ export class MainDialog extends ComponentDialog {
       if (!isSharedConversation(step.context) && (await this.keepDetails(step.context))) options.question = 'main:detailsNoted';
     }
     const question = await this.questionFor(step.context, options);
-    const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: MENU_INTENTS.map((value) => ({ value, title: { key: `main:menu.${value}.title` } })) };
+    // Waiting for a person already: instead of asking for one again, the caller may leave a message and go.
+    const waiting = await this.waitingHandoff(step.context);
+    (step.values as MainValues).waitingHandoff = waiting;
+    const options_ = MENU_INTENTS.map((value) => (value === 'person' && waiting ? { value: 'leaveMessage', title: { key: 'handoff:leaveMessage.title' } } : { value, title: { key: `main:menu.${value}.title` } }));
+    const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: options_ };
     const confused = ask(step.context, this.deps.i18n, { ...menu, ask: { key: 'main:confused' } }).prompt;
-    const prompt = ask(step.context, this.deps.i18n, { ...menu, ask: { key: question } }, { confused, yesNo: YES_NO_MEANING[question] });
+    const prompt = ask(step.context, this.deps.i18n, { ...menu, ask: { key: question } }, { confused, yesNo: YES_NO_MEANING[question], leaveMessageOffered: waiting !== undefined });
     return step.prompt(WISH_PROMPT, options.silent ? { ...prompt, prompt: undefined } : prompt);
   }
 
@@ -152,6 +193,59 @@ export class MainDialog extends ComponentDialog {
     await this.deps.pendingDetails.set(context, answers);
     await withholdCallerMessage(context, this.deps.transcript);
     return true;
+  }
+
+  /**
+   * "Verifiera en kund" from a support agent in their own Teams chat with the bot: a new phone call. Whatever this chat
+   * knew of an earlier caller (verification, requests, details, transcript) is forgotten, and the caller's path starts:
+   * what they want, then the six questions (src/conversation/assistedCall.ts). From anyone else it is no command.
+   */
+  private async assistedCallTurn(innerDc: DialogContext): Promise<DialogTurnResult | undefined> {
+    const { context } = innerDc;
+    const { activity } = context;
+    if (!this.deps.assistedCall || !this.deps.agentInTeams || activity.type !== ActivityTypes.Message || activity.channelId !== 'msteams' || isSharedConversation(context)) return undefined;
+    const agent = this.deps.agentInTeams(context);
+    const said = normalisePhrase(activity.text ?? '');
+    const t = translatorFor(context, this.deps.i18n);
+    const current = assistedCallOf(context);
+    // "Avsluta samtalet", an hour gone, or no longer an agent: the call ends, and this chat forgets its caller.
+    if (current && (this.deps.vocabulary.endAssistedCall.has(said) || assistedCallOver(current, agent, this.deps.now()))) {
+      await this.forgetCaller(innerDc);
+      this.deps.logger.info('assisted-call.ended', { agent: current.agent.id, callId: current.callId });
+      await context.sendActivity(t('agentAssist:ended'));
+      return innerDc.beginDialog(MAIN_WATERFALL, { greeted: true, silent: true } satisfies MainDialogOptions);
+    }
+    if (!agent || !this.deps.vocabulary.startAssistedCall.has(said)) return undefined;
+    await this.forgetCaller(innerDc);
+    const call: AssistedCall = { agent, callId: randomUUID(), startedAt: this.deps.now().toISOString() };
+    await this.deps.assistedCall.set(context, call);
+    setTurnAssistedCall(context, call);
+    this.deps.logger.info('assisted-call.started', { agent: agent.id, callId: call.callId });
+    await context.sendActivity(t('agentAssist:started'));
+    return innerDc.beginDialog(MAIN_WATERFALL, { greeted: true, question: 'agentAssist:whatDoesCallerWant' } satisfies MainDialogOptions);
+  }
+
+  /** Between two calls in an agent's chat: nothing of the last caller is left (verification, requests, hand-off, words). */
+  private async forgetCaller(innerDc: DialogContext): Promise<void> {
+    const { context } = innerDc;
+    await innerDc.cancelAllDialogs();
+    const accessors = [this.deps.callerSession, this.deps.reasons, this.deps.requests, this.deps.pendingDetails, this.deps.transcript, this.deps.liveHandoffId, this.deps.assistedCall];
+    for (const accessor of accessors as Array<StatePropertyAccessor<unknown> | undefined>) await accessor?.delete(context);
+    setTurnAssistedCall(context, undefined);
+  }
+
+  /** The hand-off queued in this conversation (this turn or earlier) while it still waits for an agent. */
+  private async waitingHandoff(context: TurnContext): Promise<string | undefined> {
+    const live = this.deps.liveHandoffs;
+    const id = liveHandoffOpened(context) ?? (await this.deps.liveHandoffId?.get(context));
+    if (!live || !id) return undefined;
+    try {
+      return (await live.queue.get(id))?.status === 'waiting' ? id : undefined;
+    } catch (error) {
+      // The queue cannot say: the usual menu, with "a person".
+      this.deps.logger.warn('handoff.queue-unavailable', { error: error as Error });
+      return undefined;
+    }
   }
 
   /** The menu's question; a caller who is already verified is not told they will be checked first. */
@@ -197,6 +291,11 @@ export class MainDialog extends ComponentDialog {
         return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:offerAccount' } satisfies MainDialogOptions);
       case 'person':
         return this.toPerson(step);
+      case 'leaveMessage': {
+        const handoffId = (step.values as MainValues).waitingHandoff;
+        if (handoffId) return step.beginDialog(LEAVE_MESSAGE_DIALOG, { handoffId } satisfies LeaveMessageOptions);
+        return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
+      }
       case 'why': {
         // AS-3: the last refusal or decision, explained at more length, with what the caller can do instead.
         const reason = await this.deps.reasons.get(step.context);
@@ -303,8 +402,7 @@ export class MainDialog extends ComponentDialog {
       return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
     }
     // Not verified, or locked out of verification (ID-3): a case all the same, which says so.
-    const { channelId, conversation } = step.context.activity;
-    const lock = await this.deps.verification.lockout({ channelId, conversationId: conversation.id });
+    const lock = await this.deps.verification.lockout(verificationKey(step.context));
     await handOverToPerson(step, this.deps, {
       reason: lock.locked ? 'locked-out' : 'caller-asked',
       caller: { verified: false, accountId: null, organisationName: null, userId: null, isAdmin: null, lockedUntil: lock.locked ? lock.until : undefined },

@@ -13,9 +13,11 @@ import { flowCaller, handOverToPerson, idempotencyKey, sayWithReason, type Accou
 import { markCommitted } from '../src/conversation/committed';
 import { tenantOf } from '../src/conversation/scope';
 import { InterruptibleDialog } from './interruptibleDialog';
+import { noteInsight } from '../src/conversation/insights';
 import { YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
 import { receiptReply } from './replies';
+import { assistedBy } from '../src/conversation/assistedCall';
 
 export const PERFORM_ACTION_DIALOG = 'performAction';
 const STEPS = 'performAction.steps';
@@ -65,6 +67,7 @@ export class PerformActionDialog extends InterruptibleDialog {
         shown: options.shown,
         // The domain asks the policy again with the caller's standing (ID-1, ID-2): defence in depth.
         verifiedCaller: session && { accountId: session.accountId, standing: standing(session) },
+        assistedBy: assistedBy(step.context),
       });
     } catch (error) {
       if (!(error instanceof SubscriptionServiceUnavailableError || error instanceof DirectoryUnavailableError)) throw error;
@@ -77,6 +80,11 @@ export class PerformActionDialog extends InterruptibleDialog {
     if (outcome.status === 'done') {
       markCommitted(step.context);
       await step.context.sendActivity(this.receipt(step, outcome.supportCase.reference, outcome.dates));
+      // Once per case: a redelivered "yes" that finds the change made is no second action.
+      if (!outcome.alreadyDone) {
+        noteInsight(step.context, { kind: 'action', action: options.action });
+        noteInsight(step.context, { kind: 'receipt', of: 'action' });
+      }
       return step.endDialog({ status: 'done', caseReference: outcome.supportCase.reference } satisfies PerformActionResult);
     }
     if (outcome.status === 'not-permitted') return this.lapsed(step);

@@ -1,7 +1,7 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { Prompt, type DialogContext, type PromptOptions, type PromptRecognizerResult, type PromptValidator, type PromptValidatorContext } from 'botbuilder-dialogs';
 import type { VerificationItem } from '../src/policy';
-import { recognizeChoice, type Choice } from '../src/understanding/choices';
+import { optionNamedIn, recognizeChoice, type Choice } from '../src/understanding/choices';
 import type { IntentRecognizer, NluIntent } from '../src/understanding/nlu';
 import type { MenuIntent } from '../src/understanding/intents';
 import { switchTurnLanguage, turnLanguage } from '../src/conversation/language';
@@ -162,7 +162,7 @@ export class PhrasePrompt extends PlainPrompt<string> {
  * What the caller wants, as the main dialog routes it: a menu choice, an intent understood from free text, or what a
  * bare yes/no/stop means at the question asked: `menu` (show the choices), `anythingElse`, `stop` (nothing to stop).
  */
-export type Wish = MenuIntent | NluIntent | 'menu' | 'anythingElse' | 'stop' | 'why';
+export type Wish = MenuIntent | NluIntent | 'menu' | 'anythingElse' | 'stop' | 'why' | 'leaveMessage';
 
 /** What a bare "yes" or "no" means at a menu question. */
 export interface YesNoMeaning {
@@ -189,11 +189,22 @@ export class WishPrompt extends PlainPrompt<Wish> {
 
   protected async onRecognize(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions): Promise<PromptRecognizerResult<Wish>> {
     // After "would you rather talk to a person?" a yes means exactly that.
-    const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : (options.validations as { yesNo?: YesNoMeaning } | undefined)?.yesNo;
+    const validations = options.validations as { yesNo?: YesNoMeaning; leaveMessageOffered?: boolean } | undefined;
+    const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : validations?.yesNo;
     // After a goodbye no options are showing (no prompt was sent), so a typed number picks nothing.
-    const value = await recognizeWish(context, this.vocabulary, this.recognizer, { yesNo: meaning, optionsShowing: options.prompt !== undefined });
+    const value = await recognizeWish(context, this.vocabulary, this.recognizer, { yesNo: meaning, optionsShowing: options.prompt !== undefined, leaveMessageOffered: validations?.leaveMessageOffered });
     return value === undefined ? { succeeded: false } : { succeeded: true, value };
   }
+}
+
+/**
+ * "Lämna ett meddelande" (the button, its number in the menu, where it replaces "a person", or a sentence naming it).
+ */
+function leaveMessageAsked(vocabulary: Vocabulary, activity: { text?: string; value?: unknown }, optionsShowing: boolean): boolean {
+  const withMessage = [...vocabulary.menu.filter((option) => option.value !== 'person'), ...vocabulary.leaveMessage];
+  if (recognizeChoice(optionsShowing ? withMessage : vocabulary.leaveMessage, activity) === 'leaveMessage') return true;
+  // In a sentence, only when it names nothing else: "jag vill inte vänta, säg upp nu" is a cancellation.
+  return !!activity.text && optionNamedIn(withMessage, activity.text) === 'leaveMessage';
 }
 
 /**
@@ -206,12 +217,14 @@ export async function recognizeWish(
   context: TurnContext,
   vocabulary: Vocabulary,
   recognizer: IntentRecognizer,
-  options: { yesNo?: YesNoMeaning; optionsShowing: boolean },
+  options: { yesNo?: YesNoMeaning; optionsShowing: boolean; leaveMessageOffered?: boolean },
 ): Promise<Wish | undefined> {
   if (context.activity.type !== ActivityTypes.Message) return undefined;
   const text = context.activity.text;
   const numberWithoutOptions = !options.optionsShowing && /^\s*\d+\s*$/.test(text ?? '');
   if (numberWithoutOptions) return undefined;
+  // While the caller waits for a person, the menu offers to leave a message instead (its last button).
+  if (options.leaveMessageOffered && leaveMessageAsked(vocabulary, context.activity, options.optionsShowing)) return 'leaveMessage';
   const choice = recognizeChoice(vocabulary.menu, context.activity) as MenuIntent | undefined;
   if (choice || !text) return choice;
 

@@ -11,15 +11,18 @@ import { VERIFICATION_ITEMS, type VerificationItem } from '../src/policy';
 import { parseUserId, type PartialAnswers, type VerificationAnswers } from '../src/verification/answers';
 import { extractDetails, regionOfLocale, type DetailItem } from '../src/understanding/details';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import type { CallerVerification, ConversationKey } from '../src/verification/verifyCaller';
+import type { CallerVerification, ConversationKey, VerificationResult } from '../src/verification/verifyCaller';
+import { assistedCallOf, verificationKey } from '../src/conversation/assistedCall';
 import { withholdCallerMessage } from '../src/conversation/transcript';
 import { sayWithReason } from './flowSupport';
+import { noteInsight } from '../src/conversation/insights';
 import { InterruptibleDialog, leafOf, type InterruptibleDeps } from './interruptibleDialog';
 import type { AccountWish } from '../src/understanding/interruptions';
 import { AnswerPrompt, DetailsPrompt, FreeTextPrompt, YesNoPrompt } from './prompts';
 import { ask, type Phrase } from './questions';
 import { recognizeYesNo } from '../src/understanding/yesNo';
 import { withSupportContact } from './replies';
+import type { CaseLog } from '../src/cases/caseLog';
 
 export const VERIFY_IDENTITY_DIALOG = 'verifyIdentityDialog';
 const QUESTIONS = 'verifyIdentity.questions';
@@ -56,6 +59,8 @@ export interface VerifyIdentityDeps extends InterruptibleDeps {
   teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
   /** Details the caller gave before saying what they wanted: answers too, said back like the rest. */
   pendingDetails?: StatePropertyAccessor<PartialAnswers | undefined>;
+  /** The audit, for agent-assisted calls: every attempt an agent makes is recorded under their name, as in the console. */
+  audit?: CaseLog['audit'];
 }
 
 interface QuestionValues {
@@ -145,7 +150,8 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
       values.countSaid = true;
     }
 
-    if (!values.answers.userId && this.deps.teamsUserId) {
+    // Teams says who is signed in: in an agent-assisted call that is the agent, not the caller.
+    if (!values.answers.userId && this.deps.teamsUserId && !assistedCallOf(step.context)) {
       const upn = await this.deps.teamsUserId(step.context).catch(() => undefined);
       const suggestion = upn ? parseUserId(upn) : undefined;
       if (suggestion) {
@@ -165,6 +171,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   private async ask(step: WaterfallStepContext, item: VerificationItem): Promise<DialogTurnResult> {
     const values = step.values as QuestionValues;
     if (values.answers[item] !== undefined) return step.next(values.answers[item]);
+    noteInsight(step.context, { kind: 'verification-question', question: item });
     return step.prompt(
       ANSWER_PROMPT,
       ask(step.context, this.deps.i18n, { kind: 'text', ask: this.withCount(values, { key: `verify:ask.${item}` }), retry: { key: `verify:retry.${item}` } }, { item, helpKey: `verify:help.${item}`, sensitive: true }),
@@ -210,6 +217,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   private async askAdmin(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as QuestionValues;
     if (values.answers.claimsAdmin !== undefined) return step.next(values.answers.claimsAdmin);
+    noteInsight(step.context, { kind: 'verification-question', question: 'admin' });
     return step.prompt(YES_NO_PROMPT, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: this.withCount(values, { key: 'verify:ask.admin' }) }, { helpKey: 'verify:help.admin' }));
   }
 
@@ -235,6 +243,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   /** "Here is what I picked out: … Is that right?" */
   private async sayBack(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { answers, round } = step.options as SayBackOptions;
+    noteInsight(step.context, { kind: 'verification-question', question: 'sayBack' });
     // Phrases, not finished text: a caller who switches language here reads the list again in the new language.
     const lines = Object.fromEntries(
       [...VERIFICATION_ITEMS, 'claimsAdmin' as const].map((item): [string, Phrase | string] => {
@@ -285,6 +294,26 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     return step.endDialog(result);
   }
 
+  /** An agent-assisted attempt, audited as the console's are: the agent, the outcome, the masked user ID, the call. */
+  private async auditAssisted(context: TurnContext, answers: VerificationAnswers, result: VerificationResult): Promise<void> {
+    const call = assistedCallOf(context);
+    if (!call || !this.deps.audit) return;
+    try {
+      await this.deps.audit({
+        at: this.deps.now().toISOString(),
+        caseReference: null,
+        accountId: result.status === 'verified' ? result.account.id : null,
+        action: 'agent:assisted-verification',
+        rules: result.status === 'verified' ? ['ID-1', 'ID-2'] : ['ID-1', 'ID-3'],
+        channel: context.activity.channelId,
+        caller: `agent:${call.agent.id}`,
+        details: { outcome: result.status, userId: maskEmail(answers.userId), callId: call.callId },
+      });
+    } catch (error) {
+      this.deps.logger.error('assisted.audit-failed', { error: error as Error });
+    }
+  }
+
   /** All answers at once, server-side; a backend failure keeps the answers and offers a retry or a person. */
   private async check(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const answers = step.options as VerificationAnswers;
@@ -292,6 +321,8 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     await step.context.sendActivities([{ type: ActivityTypes.Typing }, MessageFactory.text(t('verify:checking'))]);
     try {
       const result = await this.deps.verification.verify(conversationKey(step.context), answers);
+      await this.auditAssisted(step.context, answers, result);
+      if (result.status !== 'locked') noteInsight(step.context, { kind: 'verification', outcome: result.status }); // locked: in endLocked
       switch (result.status) {
         case 'verified': {
           const organisation = result.account.organisationName;
@@ -327,6 +358,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
 
   private async endLocked(step: WaterfallStepContext, until: Date): Promise<DialogTurnResult> {
     const t = this.t(step);
+    noteInsight(step.context, { kind: 'verification', outcome: 'locked' });
     const minutes = Math.max(1, Math.ceil((until.getTime() - this.deps.now().getTime()) / 60_000));
     // A doubled lock reads in hours ("4 timmar"), a short one in minutes.
     const duration = minutes >= 60 ? t('common:hours', { count: Math.ceil(minutes / 60) }) : t('common:minutes', { count: minutes });
@@ -363,5 +395,5 @@ function shown(item: VerificationItem, value: string): string {
 }
 
 function conversationKey(context: TurnContext): ConversationKey {
-  return { channelId: context.activity.channelId, conversationId: context.activity.conversation.id };
+  return verificationKey(context);
 }

@@ -1,5 +1,5 @@
 import restify, { type Request, type Response as RestifyResponse, type Server } from 'restify';
-import { ConfigurationBotFrameworkAuthentication, type Activity, type ConversationReference } from 'botbuilder';
+import { ConfigurationBotFrameworkAuthentication, type Activity, type ConversationReference, type TurnContext } from 'botbuilder';
 import { ChannelAdapter, startReplyBudget } from './bot/channelAdapter';
 import { z } from 'zod';
 import type { AppConfig } from './config';
@@ -11,6 +11,7 @@ import { startConversationSweep } from './storage/conversationSweep';
 import { withinTime } from './timing';
 import { startOutboxWorker } from './bot/outboxWorker';
 import { setTurnLock } from './conversation/turnLock';
+import { requestResume, type HandBackTarget } from './conversation/liveHandoff';
 import { createOriginPolicy } from './channels/cors';
 import { createRateLimiter } from './channels/rateLimiter';
 import { DirectLineError, LOCAL_CHANNEL_ID, LOCAL_SERVICE_URL, LocalDirectLine } from './channels/directLine/localDirectLine';
@@ -21,7 +22,10 @@ import { registerWidgetRoutes } from './channels/webChat/widgetRoutes';
 import { createAgentRelay, type AgentRelay } from './bot/agentRelay';
 import { startAgentsChannelNotices } from './bot/agentsChannel';
 import { isAgentFormPost, registerAgentAuth } from './console/auth/routes';
+import { createAgentAccounts } from './console/auth/agentAccounts';
 import { registerConsoleAssets, registerConsoleRoutes } from './console/consoleRoutes';
+import { registerAssistedRoutes } from './console/assistedRoutes';
+import { registerInsightsAssets, registerInsightsRoutes } from './console/insightsRoutes';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -52,7 +56,15 @@ export interface App {
 
 /** Builds the HTTP server around a bot runtime; does not listen until asked. */
 export async function createApp(config: AppConfig, logger: Logger, overrides?: RuntimeOverrides): Promise<App> {
-  const runtime = await createBotRuntime(config, logger, overrides);
+  // The agents file: the console signs agents in with it, and the bot knows them in Teams by their Entra object ID —
+  // as the same agent the console knows: `entra-<object ID>` where agents sign in with Entra ID, else their local id.
+  const agentAccounts = createAgentAccounts({ file: config.agents.accountsFile, logger });
+  const agentInTeams = (context: TurnContext) => {
+    const objectId = context.activity.channelId === 'msteams' ? context.activity.from?.aadObjectId : undefined;
+    const agent = objectId ? agentAccounts.byEntraObjectId(objectId) : undefined;
+    return agent && config.agents.oidc ? { id: `entra-${objectId?.toLowerCase()}`, displayName: agent.displayName } : agent;
+  };
+  const runtime = await createBotRuntime(config, logger, { agentInTeams, ...overrides });
   const adapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.auth));
   adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
   const turns = createTurnQueue(config.maxQueuedTurns);
@@ -80,6 +92,8 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     now: () => new Date(),
     logger,
     deliver: (conversation, activity) => deliverProactively(adapterFor(conversation.serviceUrl as string | undefined), config.auth.MicrosoftAppId, conversation, activity),
+    resume: (conversation, target) => resumeBot(conversation as Partial<ConversationReference>, target),
+    insights: runtime.insights.recorder,
   });
   // Each new hand-off also as a card in the agents' Teams channel, when there is one.
   const stopAgentsChannel = config.agentsTeamsChannel
@@ -158,6 +172,45 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     );
   }
 
+  /**
+   * The bot's own turn in a caller's conversation, started by an agent handing the caller back (or closing): in the
+   * conversation's queue and under its lock like any turn, so it cannot overlap a message of the caller's.
+   */
+  async function resumeBot(conversation: Partial<ConversationReference>, target: HandBackTarget): Promise<void> {
+    // Counted like a request, so a server stopping waits for it before it closes the stores.
+    if (stopping) throw new Error('the server is stopping');
+    const key = `${conversation.channelId}/${conversation.conversation?.id}`;
+    let failure: unknown;
+    inFlight++;
+    try {
+      await resumeTurn();
+    } finally {
+      if (--inFlight === 0) drained?.();
+    }
+    if (failure !== undefined) throw failure;
+
+    function resumeTurn() {
+      return turns.run(key, () =>
+        adapterFor(conversation.serviceUrl).continueConversationAsync(config.auth.MicrosoftAppId, conversation, (context) =>
+          runtime.conversationLock.run(key, async (stillHeld) => {
+            setTurnLock(context, stillHeld);
+            startReplyBudget(context);
+            context.onSendActivities(async (_context, activities, next) => {
+              for (const sent of activities) delete sent.replyToId; // see deliverProactively
+              return next();
+            });
+            requestResume(context, target);
+            try {
+              await runtime.bot.run(context);
+            } catch (error) {
+              failure = error;
+            }
+          }),
+        ),
+      );
+    }
+  }
+
   /** A turn of a local Direct Line conversation: counted like a request, refused once the server is stopping. */
   async function runLocalTurn(activity: Partial<Activity>): Promise<void> {
     if (stopping || !localAdapter) throw new DirectLineError(503, 'ShuttingDown');
@@ -224,6 +277,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
   // The agent console: sign-in (each agent as themselves), the queue, live conversations, and /api/handoffs.
   const agentAuth = registerAgentAuth(server, {
     ...config.agents,
+    accounts: agentAccounts,
     logger,
     i18n: runtime.i18n,
     trustProxy: config.webChat.trustProxy,
@@ -237,7 +291,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
         rules: [],
         channel: 'console',
         caller: event.type === 'sign-in-failed' ? `agent:${event.attemptedId ?? 'unknown'}` : `agent:${event.agent.id}`,
-        details: event.type === 'sign-in-failed' ? { reason: event.reason } : { agent: event.agent },
+        details: event.type === 'sign-in-failed' ? { reason: event.reason } : event.type === 'sign-in' ? { agent: event.agent, method: event.method } : { agent: event.agent },
       }),
   });
   registerConsoleRoutes(server, {
@@ -249,7 +303,24 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     i18n: runtime.i18n,
     logger,
   });
+  // Agent-assisted verification: an agent verifies a caller by phone (the chat's lockout) and acts for them.
+  registerAssistedRoutes(server, {
+    auth: agentAuth,
+    verification: runtime.verification,
+    actions: runtime.actions,
+    directory: runtime.directory,
+    cases: runtime.cases,
+    policy: runtime.policy,
+    store: runtime.store,
+    otp: runtime.otp,
+    i18n: runtime.i18n,
+    logger,
+    now: overrides?.now ?? (() => new Date()),
+  });
   registerConsoleAssets(server);
+  // Insights for support leads: charts, CSV and /api/insights from the events table.
+  registerInsightsRoutes(server, { auth: agentAuth, log: runtime.insights.log, i18n: runtime.i18n, logger, now: () => new Date() });
+  registerInsightsAssets(server);
 
   server.get('/healthz', async (_req: Request, res: RestifyResponse) => {
     try {

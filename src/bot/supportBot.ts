@@ -17,8 +17,10 @@ import { safeToSendAgain } from './replyRetry';
 import { adaptRepliesToChannel, closedCard } from './channelReplies';
 import { isSharedConversation } from '../conversation/scope';
 import type { LiveHandoffs } from '../handoffs/handoffEvents';
-import { liveHandoffOpened } from '../conversation/liveHandoff';
+import { liveHandoffOpened, resumeRequested } from '../conversation/liveHandoff';
+import { setTurnAssistedCall, type AssistedCallAccessor } from '../conversation/assistedCall';
 import { answeredCardOf } from '../conversation/cardClicks';
+import type { TurnInsights } from '../conversation/insights';
 
 /**
  * Web Chat on Microsoft's Direct Line service: the conversation starts without a conversationUpdate for the caller, so
@@ -60,6 +62,12 @@ export interface SupportBotDeps {
   outboxGraceMs: number;
   /** Hand-offs an agent can take over: while an agent holds the conversation, the caller talks to them, not the bot. */
   liveHandoffs?: LiveHandoffs;
+  /** The hand-off this conversation has waiting or held, if any: only then is the queue asked at each message. */
+  liveHandoffId: StatePropertyAccessor<string | undefined>;
+  /** The phone call an agent is verifying a caller for in this chat, if any (src/conversation/assistedCall.ts). */
+  assistedCall?: AssistedCallAccessor;
+  /** Counts the caller's messages and writes what the dialogs noted for the insights page, once the turn is kept. */
+  insights?: TurnInsights;
 }
 
 /** Thin glue: picks the caller's language, runs the main dialog, saves state. Conversation logic lives in dialogs/. */
@@ -68,8 +76,6 @@ export class SupportBot extends TeamsActivityHandler {
   private readonly profile: StatePropertyAccessor<UserProfile>;
   private readonly handledIds: StatePropertyAccessor<string[]>;
   private readonly welcomed: StatePropertyAccessor<boolean>;
-  /** The hand-off this conversation has waiting or held, if any: only then is the queue asked at each message. */
-  private readonly liveHandoffId: StatePropertyAccessor<string | undefined>;
 
   constructor(private readonly deps: SupportBotDeps) {
     super();
@@ -77,7 +83,6 @@ export class SupportBot extends TeamsActivityHandler {
     this.profile = deps.userState.createProperty<UserProfile>('profile');
     this.handledIds = deps.conversationState.createProperty<string[]>('handledActivityIds');
     this.welcomed = deps.conversationState.createProperty<boolean>('welcomedShared');
-    this.liveHandoffId = deps.conversationState.createProperty<string | undefined>('liveHandoffId');
 
     this.onMembersAdded(async (context, next) => {
       const added = context.activity.membersAdded ?? [];
@@ -103,7 +108,7 @@ export class SupportBot extends TeamsActivityHandler {
     // The greeting asked for by the widget (nothing is said when the conversation is already under way), and a
     // language picked in the widget's panel (the dialogs ask the open question again in it).
     this.onEvent(async (context, next) => {
-      if (context.activity.name === JOIN_EVENT || isLanguageEvent(context.activity)) await this.continueOrBegin(context);
+      if (context.activity.name === JOIN_EVENT || isLanguageEvent(context.activity) || resumeRequested(context)) await this.continueOrBegin(context);
       await next();
     });
   }
@@ -263,6 +268,8 @@ export class SupportBot extends TeamsActivityHandler {
     // A locale the caller picked on the channel (the terminal chat's --locale) is a choice too: it wins from now on.
     if (localeChosenByCaller(context)) profile.languageChosen = true;
     await this.refreshCallerSession(context);
+    if (this.deps.assistedCall) setTurnAssistedCall(context, await this.deps.assistedCall.get(context));
+    await this.deps.insights?.beginTurn(context);
     const tooLong = (context.activity.text?.length ?? 0) > this.deps.maxMessageChars;
     if (!tooLong) await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
     adaptRepliesToChannel(context);
@@ -280,7 +287,7 @@ export class SupportBot extends TeamsActivityHandler {
         await super.run(context);
       }
       const queued = liveHandoffOpened(context);
-      if (queued) await this.liveHandoffId.set(context, queued);
+      if (queued) await this.deps.liveHandoffId.set(context, queued);
       if (languageWasChosen(context)) {
         profile.language = turnLanguage(context);
         profile.languageChosen = true;
@@ -314,6 +321,7 @@ export class SupportBot extends TeamsActivityHandler {
       this.deps.logger.error('turn.replies-not-delivered', { error: error as Error, inOutbox: owed !== undefined });
     }
     if (owed) await this.settleOutbox(owed, failure === undefined ? undefined : { unsent: replies.unsent(), error: failure });
+    await this.deps.insights?.endTurn(context);
   }
 
   /**
@@ -323,11 +331,11 @@ export class SupportBot extends TeamsActivityHandler {
   private async relayedToAgent(context: TurnContext): Promise<boolean> {
     const live = this.deps.liveHandoffs;
     if (!live || context.activity.type !== ActivityTypes.Message) return false;
-    const id = await this.liveHandoffId.get(context);
+    const id = await this.deps.liveHandoffId.get(context);
     if (!id) return false;
     const held = await live.queue.get(id);
     // Handed back or closed: the bot answers again, and stops asking.
-    if (held?.status === 'ended' || !held) await this.liveHandoffId.delete(context);
+    if (held?.status === 'ended' || !held) await this.deps.liveHandoffId.delete(context);
     if (held?.status !== 'active') return false;
     const said = context.activity.text?.trim();
     if (said) {

@@ -26,6 +26,11 @@ export interface ActionContext {
    * dialog bug can change a subscription for a non-admin, another account's caller or a lapsed verification.
    */
   verifiedCaller: { accountId: string; standing: CallerStanding } | undefined;
+  /**
+   * Agent-assisted: an agent verified the caller on the phone and acts for them (`agent:<id>`). The case and every
+   * audit record of it say so; the policy and the action are the same as for a caller who verifies themselves.
+   */
+  assistedBy?: string;
 }
 
 export type ActionOutcome =
@@ -102,14 +107,16 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
   async function settle(supportCase: SupportCase, action: AccountAction, context: Pick<ActionContext, 'accountId' | 'subscriptionId' | 'channel' | 'caller'>): Promise<ActionOutcome> {
     const request = supportCase.details.request as SubscriptionChangeRequest;
     const dates = supportCase.details.dates as ActionDates;
+    // An agent-assisted case stays marked so in every record of it, whoever settles it.
+    const assistedBy = supportCase.details.assistedBy as string | undefined;
     const audit = { at: deps.now().toISOString(), accountId: context.accountId, rules: supportCase.rules, channel: context.channel, caller: context.caller };
     try {
       const result = await deps.subscriptions[SERVICE_CALL[action]](request);
-      const { supportCase: settled, settled: byUs } = await deps.cases.settleCase(supportCase.reference, 'done', { alreadyApplied: result.alreadyApplied }, { ...audit, action: `${action}:done`, details: { subscriptionId: context.subscriptionId, dates, alreadyApplied: result.alreadyApplied } });
+      const { supportCase: settled, settled: byUs } = await deps.cases.settleCase(supportCase.reference, 'done', { alreadyApplied: result.alreadyApplied }, { ...audit, action: `${action}:done`, details: { subscriptionId: context.subscriptionId, dates, alreadyApplied: result.alreadyApplied, ...assisted({ assistedBy }) } });
       return { status: 'done', supportCase: settled, dates, alreadyDone: !byUs };
     } catch (error) {
       if (!(error instanceof SubscriptionChangedError)) throw error; // unavailable: the case stays pending for the retry
-      await deps.cases.settleCase(supportCase.reference, 'not-done', {}, { ...audit, action: `${action}:not-done`, details: { reason: 'subscription-changed' } });
+      await deps.cases.settleCase(supportCase.reference, 'not-done', {}, { ...audit, action: `${action}:not-done`, details: { reason: 'subscription-changed', ...assisted({ assistedBy }) } });
       return { status: 'changed' };
     }
   }
@@ -148,10 +155,10 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
           action,
           rules: plan.rules,
           channel: context.channel,
-          details: { request, dates: plan.dates, ...(context.tenant ? { tenant: context.tenant } : {}) },
+          details: { request, dates: plan.dates, ...(context.tenant ? { tenant: context.tenant } : {}), ...assisted(context) },
           createdAt: now.toISOString(),
         },
-        { at: now.toISOString(), accountId: context.accountId, action: `${action}:requested`, rules: plan.rules, channel: context.channel, caller: context.caller, details: { subscriptionId: context.subscriptionId, dates: plan.dates } },
+        { at: now.toISOString(), accountId: context.accountId, action: `${action}:requested`, rules: plan.rules, channel: context.channel, caller: context.caller, details: { subscriptionId: context.subscriptionId, dates: plan.dates, ...assisted(context) } },
       );
       if (supportCase.status === 'done') return { status: 'done', supportCase, dates: supportCase.details.dates as ActionDates, alreadyDone: true };
       return settle(supportCase, action, context);
@@ -231,6 +238,11 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       });
     },
   };
+}
+
+/** The audit's mark of an agent-assisted case: `{ agentAssisted: true, assistedBy: 'agent:maja' }`, or nothing. */
+function assisted(context: { assistedBy?: string }): Record<string, unknown> {
+  return context.assistedBy ? { agentAssisted: true, assistedBy: context.assistedBy } : {};
 }
 
 /** Two readings of a subscription are the same for a caller's decision when every fact the policy reads agrees. */

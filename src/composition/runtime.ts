@@ -7,12 +7,15 @@ import { createPolicy, type Policy } from '../policy';
 import type { AccountDirectory } from '../accounts/directory';
 import type { StateStore } from '../storage';
 import type { ConversationLock } from '../storage/conversationLock';
-import { createHandoffEvents, type LiveHandoffs } from '../handoffs/handoffEvents';
+import type { LiveHandoffs } from '../handoffs/handoffEvents';
+import type { AgentIdentity } from '../handoffs/handoffQueue';
+import type { AssistedCall } from '../conversation/assistedCall';
 import { openStores } from './stores';
 import { createAttemptLedger } from '../verification/attempts';
 import { createCodeLimits } from '../verification/codeLimits';
 import type { CallerSession } from '../verification/session';
-import { createCallerVerification } from '../verification/verifyCaller';
+import { createCallerVerification, type CallerVerification } from '../verification/verifyCaller';
+import type { CodeLimits } from '../verification/codeLimits';
 import { createAccountActions, type AccountActions } from '../cases/accountActions';
 import type { Outbox } from '../storage/outbox';
 import type { CaseLog } from '../cases/caseLog';
@@ -27,6 +30,7 @@ import { createHttpOtpSender, createLogOtpSender, type OtpSender } from '../veri
 import { CancelSubscriptionDialog, CANCEL_SUBSCRIPTION_DIALOG } from '../../dialogs/cancelSubscriptionDialog';
 import { FastRevokeDialog, FAST_REVOKE_DIALOG } from '../../dialogs/fastRevokeDialog';
 import { FeedbackDialog } from '../../dialogs/feedbackDialog';
+import { LeaveMessageDialog } from '../../dialogs/leaveMessageDialog';
 import type { FlowDeps } from '../../dialogs/flowSupport';
 import { MainDialog } from '../../dialogs/mainDialog';
 import { PerformActionDialog } from '../../dialogs/performActionDialog';
@@ -36,6 +40,9 @@ import { VerifyIdentityDialog } from '../../dialogs/verifyIdentityDialog';
 import { SupportBot } from '../bot/supportBot';
 import { createPrivateChatOpener } from '../bot/privateChat';
 import { buildVocabulary } from '../conversation/vocabulary';
+import { createTurnInsights, type InsightsProgress } from '../conversation/insights';
+import type { InsightsLog } from '../insights/insightsLog';
+import { createInsightsRecorder, type InsightsRecorder } from '../insights/recorder';
 
 export interface BotRuntime {
   bot: SupportBot;
@@ -54,6 +61,12 @@ export interface BotRuntime {
   logger: Logger;
   /** Hand-offs waiting for an agent or held by one, and the events the agent console follows. */
   liveHandoffs: LiveHandoffs;
+  /** ID-1..ID-3 with the one attempt ledger: the agent console verifies callers by phone under the same lockout as the chat. */
+  verification: CallerVerification;
+  /** FR-2's one-time codes (sender, validity, limits per account), shared by the chat and the agent console. */
+  otp: { sender: OtpSender; ttlMinutes: number; limits: CodeLimits };
+  /** The insights events (read by the insights page) and how events are written, also from outside a turn. */
+  insights: { log: InsightsLog; recorder: InsightsRecorder };
   close(): Promise<void>;
 }
 
@@ -67,6 +80,8 @@ export interface RuntimeOverrides {
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
   teamsUserId?: (context: TurnContext) => Promise<string | undefined>;
+  /** Which Teams users are support agents (the server reads the agents file); absent, nobody can start an assisted call. */
+  agentInTeams?: (context: TurnContext) => AgentIdentity | undefined;
 }
 
 /** Everything a turn needs, built once at start-up and shared by the HTTP server and the terminal chat. */
@@ -98,13 +113,20 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const pendingDetails = conversationState.createProperty<PartialAnswers | undefined>('pendingDetails');
   const actions = createAccountActions({ directory, subscriptions, cases, policy, now, mask: maskCallerText });
   const recognizer = overrides.recognizer ?? (await loadIntentRecognizer({ threshold: config.nluThreshold }));
-  const liveHandoffs: LiveHandoffs = { queue: stores.handoffs, events: createHandoffEvents() };
-  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp: { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) }, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger, outbox, outboxGraceMs: config.outbox.graceMs, liveHandoffs, supportHours: config.supportHours };
+  const liveHandoffs: LiveHandoffs = { queue: stores.handoffs, events: stores.handoffEvents };
+  const otp = { sender: otpSender, ttlMinutes: config.otp.ttlMinutes, limits: createCodeLimits(createAttemptLedger(store), policy, now) };
+  // The hand-off of a conversation, once one is queued: the bot relays to its agent, the menu offers to leave a message.
+  const liveHandoffId = conversationState.createProperty<string | undefined>('liveHandoffId');
+  const assistedCall = conversationState.createProperty<AssistedCall | undefined>('assistedCall');
+  const flowDeps: FlowDeps = { i18n, policy, vocabulary, recognizer, directory, actions, otp, callerSession, transcript, reasons, requests, supportContact: config.supportContact, now, logger, outbox, outboxGraceMs: config.outbox.graceMs, liveHandoffs, supportHours: config.supportHours };
   // Teams: an account wish in a group chat or channel opens a 1:1 chat and greets the caller there (the bot, built
   // below, does the greeting; the dialogs only ask for it).
   const openPrivateChat = createPrivateChatOpener({ appId: config.auth.MicrosoftAppId, conversationLock: stores.conversationLock, logger, greet: (context, language) => bot.greetPrivateChat(context, language) });
   const mainDialog = new MainDialog({
     liveHandoffs,
+    liveHandoffId,
+    assistedCall,
+    agentInTeams: overrides.agentInTeams,
     supportHours: config.supportHours,
     openPrivateChat,
     pendingDetails,
@@ -122,17 +144,21 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     supportContact: config.supportContact,
     verification,
     dialogs: [
-      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, transcript, reasons, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn, pendingDetails }),
+      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, transcript, reasons, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn, pendingDetails, audit: (record) => cases.audit(record) }),
       new CancelSubscriptionDialog(flowDeps),
       new FastRevokeDialog(flowDeps),
       new ReactivateDialog(flowDeps),
       new SelectSubscriptionDialog(flowDeps),
       new PerformActionDialog(flowDeps),
       new FeedbackDialog(flowDeps),
+      new LeaveMessageDialog(flowDeps),
     ],
     flows: { cancel: CANCEL_SUBSCRIPTION_DIALOG, fastRevoke: FAST_REVOKE_DIALOG, reactivate: REACTIVATE_DIALOG },
   });
-  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, masks: { caller: maskCallerText, bot: maskPersonalData }, outbox, outboxGraceMs: config.outbox.graceMs, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n, logger, liveHandoffs });
+  const insights = { log: stores.insights, recorder: createInsightsRecorder({ log: stores.insights, logger }) };
+  // Real time, not the policy clock: how long a caller took is measured on the wall clock.
+  const turnInsights = createTurnInsights({ recorder: insights.recorder, progress: conversationState.createProperty<InsightsProgress | undefined>('insightsProgress'), now: () => new Date(), logger });
+  const bot = new SupportBot({ conversationState, userState, mainDialog, defaultLanguage: config.defaultLanguage, callerSession, policy, now, transcript, masks: { caller: maskCallerText, bot: maskPersonalData }, outbox, outboxGraceMs: config.outbox.graceMs, accountScoped: [reasons, requests], maxMessageChars: config.maxMessageChars, i18n, logger, liveHandoffs, liveHandoffId, assistedCall, insights: turnInsights });
 
   return {
     bot,
@@ -147,6 +173,9 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     actions,
     conversationLock: stores.conversationLock,
     liveHandoffs,
+    verification,
+    otp,
+    insights,
     close: () => stores.close(),
   };
 }

@@ -21,8 +21,12 @@ import { createPostgresOutbox } from '../storage/postgresOutbox';
 import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
 import { createPostgresCaseLog } from '../cases/postgresCaseLog';
 import type { HandoffQueue } from '../handoffs/handoffQueue';
+import { createBroadcastHandoffEvents, createHandoffEvents, type HandoffEvents } from '../handoffs/handoffEvents';
 import { createSqliteHandoffQueue } from '../handoffs/sqliteHandoffQueue';
 import { createPostgresHandoffQueue } from '../handoffs/postgresHandoffQueue';
+import type { InsightsLog } from '../insights/insightsLog';
+import { createSqliteInsightsLog } from '../insights/sqliteInsightsLog';
+import { createPostgresInsightsLog } from '../insights/postgresInsightsLog';
 
 /** Everything the bot keeps, from one database (STORAGE), plus the APIs that replace the embedded directory or billing. */
 export interface Stores {
@@ -33,6 +37,9 @@ export interface Stores {
   outbox: Outbox;
   /** The live hand-off queue (AS-2): where handed-over callers wait and which agent holds them. */
   handoffs: HandoffQueue;
+  handoffEvents: HandoffEvents;
+  /** What happened in conversations, without personal data, for the insights page. */
+  insights: InsightsLog;
   conversationLock: ConversationLock;
   close(): Promise<void>;
 }
@@ -51,6 +58,9 @@ interface EmbeddedDatabase {
   cases: () => CaseLog;
   outbox: () => Outbox;
   handoffs: () => HandoffQueue;
+  /** Hand-off events: within the process for SQLite (one instance), between instances for PostgreSQL. */
+  handoffEvents: () => Promise<HandoffEvents>;
+  insights: () => InsightsLog;
   conversationLock: ConversationLock;
   close(): Promise<void>;
 }
@@ -67,6 +77,8 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
     cases: () => createSqliteCaseLog(db),
     outbox: () => createSqliteOutbox(db),
     handoffs: () => createSqliteHandoffQueue(db),
+    handoffEvents: async () => createHandoffEvents(),
+    insights: () => createSqliteInsightsLog(db),
     // One file, one instance: the in-process turn queue serialises every turn there is.
     conversationLock: NO_CROSS_INSTANCE_LOCK,
     close: async () => {
@@ -86,6 +98,8 @@ function postgresDatabase(db: PostgresDatabase, now: () => Date, logger: Logger,
     cases: () => createPostgresCaseLog(db),
     outbox: () => createPostgresOutbox(db),
     handoffs: () => createPostgresHandoffQueue(db),
+    handoffEvents: () => createBroadcastHandoffEvents(db, (error) => logger.warn('handoff.broadcast-failed', { error })),
+    insights: () => createPostgresInsightsLog(db),
     conversationLock: createPostgresConversationLock(db, onConnectionLost),
     close: () => db.close(),
   };
@@ -115,6 +129,8 @@ export async function openStores(config: AppConfig, logger: Logger, now: () => D
       cases: database.cases(),
       outbox: database.outbox(),
       handoffs: database.handoffs(),
+      handoffEvents: await database.handoffEvents(),
+      insights: database.insights(),
       conversationLock: database.conversationLock,
       close: async () => {
         await directory.close();

@@ -10,6 +10,10 @@ import type { HandoffPacket } from '../cases/handoffPacket';
 import type { HandoffEvents } from '../handoffs/handoffEvents';
 import type { AgentIdentity, HandoffEntry, HandoffQueue, RelayMessage } from '../handoffs/handoffQueue';
 import type { Logger } from '../log';
+import { z } from 'zod';
+import { HAND_BACK_TARGETS } from '../conversation/liveHandoff';
+
+const handBackTargetSchema = z.enum(HAND_BACK_TARGETS);
 
 /** A pending case's change, left by a backend failure: made now, or not made at all (the agent decides with the caller). */
 export interface PendingCases {
@@ -75,7 +79,7 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleDeps): void {
       ${refusedAction(req) ? `<p class="refused" role="alert">${esc(t('console:refused'))}</p>` : ''}
       <div class="actions">
         ${entry.status === 'waiting' ? action('take', t('console:handoff.take'), 'primary') : ''}
-        ${mine ? action('handback', t('console:handoff.handBack')) + action('close', t('console:handoff.close')) : ''}
+        ${mine ? action('handback', t('console:handoff.handBack')) + (packet?.caller.verified && packet.caller.isAdmin ? handBackIntoFlow(t, entry.id, csrf) : '') + action('close', t('console:handoff.close')) : ''}
       </div>
       <div class="columns">
         <section class="packet">${packetView(t, entry, packet)}${
@@ -128,7 +132,16 @@ export function registerConsoleRoutes(server: Server, deps: ConsoleDeps): void {
     });
   act('take', (id, agent) => deps.relay.take(id, agent));
   act('reply', (id, agent, form) => deps.relay.reply(id, agent, form.text ?? ''));
-  act('handback', (id, agent) => deps.relay.handBack(id, agent));
+  act('handback', async (id, agent, form) => {
+    const to = handBackTargetSchema.safeParse(form.to ?? 'menu');
+    if (!to.success) return undefined;
+    // Straight into a flow only for a verified administrator, as the page offers it (the flow would check again).
+    if (to.data !== 'menu') {
+      const packet = (await deps.cases.findCase(id))?.details.packet as HandoffPacket | undefined;
+      if (!packet?.caller.verified || !packet.caller.isAdmin) return undefined;
+    }
+    return deps.relay.handBack(id, agent, to.data);
+  });
   act('close', (id, agent) => deps.relay.close(id, agent));
   // The pending case named in the hand-off's packet: its change made now, or dropped; audited under the agent's name.
   act('settle', async (id, agent, form) => {
@@ -195,7 +208,9 @@ export function registerConsoleAssets(server: Server): void {
   server.get('/agent/assets/console.css', serve(asset(read('console.css'), 'text/css; charset=utf-8', 'no-cache')));
 }
 
-function page(res: Response, t: TFunction, agent: AgentIdentity, title: string, body: string, csrf: string): void {
+/** A console page: the header (who is signed in, the way to verify a caller, sign out) around `body`. */
+/** A console page; `scripts` of the page's own (served from /agent/assets/) come after the console's. */
+export function page(res: Response, t: TFunction, agent: AgentIdentity, title: string, body: string, csrf: string, options: { status?: number; scripts?: readonly string[] } = {}): void {
   const html = `<!doctype html>
 <html lang="${esc(t('console:lang'))}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -203,16 +218,19 @@ function page(res: Response, t: TFunction, agent: AgentIdentity, title: string, 
 <link rel="stylesheet" href="/agent/assets/console.css"></head>
 <body>
 <header><strong>${esc(t('console:product'))}</strong>
+<a href="/agent/verify">${esc(t('assisted:nav'))}</a>
+<a href="/agent/insights">${esc(t('insights:nav'))}</a>
 <span class="who">${esc(t('console:signedInAs', { name: agent.displayName }))}</span>
 <form method="post" action="/agent/logout"><input type="hidden" name="_csrf" value="${esc(csrf)}"><button>${esc(t('console:signOut'))}</button></form></header>
 <main>${body}</main>
 <script src="/agent/assets/console.js" defer></script>
+${(options.scripts ?? []).map((src) => `<script src="${esc(src)}" defer></script>`).join('\n')}
 </body></html>`;
   res.setHeader('Content-Type', 'text/html; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Security-Policy', "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
   res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.writeHead(200);
+  res.writeHead(options.status ?? 200);
   res.end(html);
 }
 
@@ -235,6 +253,15 @@ function entryTable(t: TFunction, title: string, entries: HandoffEntry[], kind: 
     .join('');
   return `<h2>${esc(title)} <span class="count">${entries.length}</span></h2>
     ${entries.length === 0 ? `<p class="empty">${esc(t('console:queue.empty'))}</p>` : `<table class="${kind}"><thead><tr><th>${esc(t('console:column.reference'))}</th><th>${esc(t('console:column.reason'))}</th><th>${esc(t('console:column.language'))}</th><th>${esc(t('console:column.channel'))}</th><th>${esc(kind === 'waiting' ? t('console:column.place') : t('console:column.agent'))}</th><th>${esc(t('console:column.opened'))}</th></tr></thead><tbody>${rows}</tbody></table>`}`;
+}
+
+/** For a verified administrator: back to the bot straight into a flow, as agreed with the caller. */
+function handBackIntoFlow(t: TFunction, id: string, csrf: string): string {
+  const flows = HAND_BACK_TARGETS.filter((target) => target !== 'menu');
+  return `<form method="post" class="hand-back-flow" action="/agent/handoffs/${encodeURIComponent(id)}/handback"><input type="hidden" name="_csrf" value="${esc(csrf)}">
+    <label for="to">${esc(t('console:handoff.handBackInto'))}</label>
+    <select id="to" name="to">${flows.map((target) => `<option value="${target}">${esc(t(`console:handoff.flow.${target}`))}</option>`).join('')}</select>
+    <button>${esc(t('console:handoff.handBackToFlow'))}</button></form>`;
 }
 
 /** The action the agent just tried was refused (taken by someone else, not theirs, not delivered): the page says so. */
@@ -275,6 +302,6 @@ function messageItem(t: TFunction, message: RelayMessage): string {
 }
 
 /** HTML escaping for text and attribute values. */
-function esc(value: unknown): string {
+export function esc(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }

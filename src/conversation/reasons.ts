@@ -1,5 +1,6 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
-import type { Reason } from '../policy';
+import { explain, type Reason } from '../policy';
+import { noteInsight } from './insights';
 
 /**
  * AS-3: the reason behind the last refusal or decision the caller heard, kept so "why?" / "varför inte?" at the next
@@ -18,6 +19,8 @@ const GIVEN_THIS_TURN = Symbol('reasonGivenThisTurn');
 export async function rememberReason(context: TurnContext, reasons: ReasonAccessor, reason: ReasonToExplain): Promise<void> {
   await reasons.set(context, reason);
   context.turnState.set(GIVEN_THIS_TURN, true);
+  // Every refusal a caller hears comes through here: the insights page counts them by reason and rule.
+  noteInsight(context, { kind: 'refusal', reason: reason.reason, rules: explain(reason.reason).rules });
 }
 
 /** A refusal or decision was said in this turn: the next question should invite "why?". */

@@ -1,4 +1,5 @@
 import type { TurnContext } from 'botbuilder';
+import { assistedCallOf } from './assistedCall';
 
 /**
  * A conversation others read along in: a Teams group chat or channel, or any channel's group conversation. There the
@@ -25,8 +26,12 @@ export function privateChatLink(context: TurnContext): string | undefined {
   return `https://teams.microsoft.com/l/chat/0/0?users=${encodeURIComponent(botId)}`;
 }
 
-/** The Microsoft 365 tenant a Teams message came from (`channelData.tenant.id`), for the case record. */
+/**
+ * The Microsoft 365 tenant a Teams message came from (`channelData.tenant.id`), for the case record. In an
+ * agent-assisted call that is the agent's own tenant, which says nothing of the caller: none then.
+ */
 export function tenantOf(context: TurnContext): string | undefined {
+  if (assistedCallOf(context)) return undefined;
   const tenant = (context.activity.channelData as { tenant?: { id?: unknown } } | undefined)?.tenant?.id ?? context.activity.conversation?.tenantId;
   return typeof tenant === 'string' && tenant.length <= 100 ? tenant : undefined;
 }

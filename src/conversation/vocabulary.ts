@@ -17,10 +17,16 @@ export interface Vocabulary {
   /** "Cancel right away instead?" when the end of term is already set: now or keep, also as a yes or a no. */
   cancelInstead: Choice[];
   feedbackReasons: Choice[];
+  /** "Lämna ett meddelande": offered in the menu instead of "a person" while the caller waits for one. */
+  leaveMessage: Choice[];
   yesNo: YesNoVocabulary;
   interruptions: InterruptionVocabulary;
   /** "skicka igen", "send again": a new one-time code, please. */
   resendCode: ReadonlySet<string>;
+  /** "verifiera en kund", "verify a caller": an agent in Teams starts verifying a caller who is on the phone. */
+  startAssistedCall: ReadonlySet<string>;
+  /** "avsluta samtalet", "end the call": the agent's phone call is over. */
+  endAssistedCall: ReadonlySet<string>;
 }
 
 export function buildVocabulary(i18n: i18n): Vocabulary {
@@ -37,8 +43,11 @@ export function buildVocabulary(i18n: i18n): Vocabulary {
       choice('keep', [...single('cancel:options.keep.title'), ...list('cancel:options.keep.synonyms'), ...single('common:no'), ...list('common:noWords')]),
     ],
     feedbackReasons: choicesFrom('feedback:reasons', FEEDBACK_REASONS),
+    leaveMessage: [choice('leaveMessage', [...single('handoff:leaveMessage.title'), ...list('handoff:leaveMessage.synonyms')])],
     yesNo: buildYesNoVocabulary([...single('common:yes'), ...list('common:yesWords')], [...single('common:no'), ...list('common:noWords')]),
     resendCode: new Set(list('fastRevoke:resendWords').map(normalisePhrase)),
+    startAssistedCall: new Set(list('agentAssist:startWords').map(normalisePhrase)),
+    endAssistedCall: new Set(list('agentAssist:endWords').map(normalisePhrase)),
     interruptions: buildInterruptionVocabulary({
       cancel: list('interruptions:cancelWords'),
       help: list('interruptions:helpWords'),

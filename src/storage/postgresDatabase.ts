@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
+import { Client, Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
 import { withinTime } from '../timing';
 
@@ -26,6 +26,13 @@ export interface PostgresDatabase {
   /** The pool for turn locks: kept apart so turns holding a lock can never starve the queries they are waiting for. */
   readonly lockPool: Pool;
   readonly schema: string;
+  /**
+   * Hears `NOTIFY`s on a channel of this deployment (the schema is part of its name, so deployments and test runs
+   * sharing a database do not hear each other), on a connection of its own that is opened again when the database
+   * ends it. Resolves once listening (or once the first try failed: it goes on trying); the returned function stops. `notify` sends one (at most 8000 bytes).
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,6 +117,61 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
     }
   };
 
+  const listeners = new Set<() => Promise<void>>();
+  /**
+   * Channel names are identifiers of at most 63 bytes: a fixed word and a digest of the schema (whose name alone may
+   * take 63), checked, quoted when listened to.
+   */
+  const channelName = (channel: string) => {
+    if (!/^[a-z_]{1,40}$/.test(channel)) throw new Error(`invalid notification channel: ${channel}`);
+    return `${channel}.${createHash('sha256').update(schema).digest('hex').slice(0, 20)}`;
+  };
+
+  async function listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+    const name = channelName(channel);
+    let client: Client | undefined;
+    let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const connect = async (): Promise<void> => {
+      const next = new Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000, connectionTimeoutMillis: 5_000 });
+      // Ended by the database (restart, failover): reported, closed, and listened to again shortly, never a crash.
+      const lost = (error?: Error) => {
+        if (client !== next) return;
+        client = undefined;
+        if (error) options.onConnectionLost?.(error);
+        next.end().catch(() => undefined);
+        if (!stopped) retry = setTimeout(() => void connect().catch(() => undefined), 1_000);
+      };
+      next.on('error', lost);
+      next.on('end', () => lost());
+      next.on('notification', (message) => {
+        // Only the connection in use: one being replaced must not deliver twice.
+        if (client === next && message.channel === name && message.payload !== undefined) onMessage(message.payload);
+      });
+      client = next;
+      try {
+        await next.connect();
+        await next.query(`LISTEN "${name}"`);
+      } catch (error) {
+        lost(error as Error);
+        await next.end().catch(() => undefined);
+        throw error;
+      }
+    };
+    const stop = async () => {
+      stopped = true;
+      clearTimeout(retry);
+      listeners.delete(stop);
+      const current = client;
+      client = undefined;
+      await current?.end().catch(() => undefined);
+    };
+    listeners.add(stop);
+    // A database that is away now was reported (onConnectionLost) and is tried again every second until it is back.
+    await connect().catch(() => undefined);
+    return stop;
+  }
+
   const database: PostgresDatabase = {
     async query<Row extends QueryResultRow>(sql: string, params?: unknown[]) {
       const result = await pool.query<Row>(sql, params);
@@ -118,7 +180,12 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
     transaction,
     lockPool,
     schema,
+    listen,
+    async notify(channel, payload) {
+      await pool.query('SELECT pg_notify($1, $2)', [channelName(channel), payload]);
+    },
     async close() {
+      await Promise.all([...listeners].map((stop) => stop()));
       await Promise.all([pool.end(), lockPool.end()]);
     },
   };

@@ -134,4 +134,20 @@ export const POSTGRES_MIGRATIONS: string[] = [
      at TIMESTAMPTZ NOT NULL,
      PRIMARY KEY (handoff_id, seq)
    );`,
+  // Insights for support leads: what happened in conversations, with no personal data (src/insights/events.ts).
+  `CREATE TABLE insights_events (
+     id BIGSERIAL PRIMARY KEY,
+     at TIMESTAMPTZ NOT NULL,
+     kind TEXT NOT NULL,
+     conversation TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     language TEXT NOT NULL CHECK (language IN ('sv', 'en')),
+     data JSONB NOT NULL,
+     demo BOOLEAN NOT NULL DEFAULT false
+   );
+   CREATE INDEX insights_events_by_time ON insights_events (at);
+   CREATE TABLE insights_key (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     key BYTEA NOT NULL
+   );`,
 ];

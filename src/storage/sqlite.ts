@@ -170,6 +170,22 @@ const MIGRATIONS: string[] = [
      at TEXT NOT NULL,
      PRIMARY KEY (handoff_id, seq)
    );`,
+  // Insights for support leads: what happened in conversations, with no personal data (src/insights/events.ts).
+  `CREATE TABLE insights_events (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     at TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     conversation TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     language TEXT NOT NULL CHECK (language IN ('sv', 'en')),
+     data TEXT NOT NULL,
+     demo INTEGER NOT NULL DEFAULT 0 CHECK (demo IN (0, 1))
+   );
+   CREATE INDEX insights_events_by_time ON insights_events (at);
+   CREATE TABLE insights_key (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     key BLOB NOT NULL
+   );`,
 ];
 
 /** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */

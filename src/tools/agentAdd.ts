@@ -3,11 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  agentIdSchema,
   AgentsFileError,
   agentsFileSchema,
   displayNameSchema,
+  entraObjectIdSchema,
   hashPassword,
+  localAgentIdSchema,
   normaliseAgentId,
   passwordProblem,
   readAgentsFile,
@@ -30,18 +31,27 @@ export interface AddAgentInput {
   file: string;
   id: string;
   displayName: string;
-  password: string;
+  /**
+   * Absent (`--no-password`): an agent known in Teams by their Entra object ID only, who signs in to the console with
+   * Entra ID if at all; an existing password stays as it is.
+   */
+  password?: string;
+  /** Their Microsoft Entra object ID, so the bot knows them in Teams ("verify a caller"). */
+  entraObjectId?: string;
   now?: Date;
 }
 
 /** Adds or updates one account; the file is replaced atomically (temporary file, fsync, rename), readable by its owner only. */
 export async function addAgent(input: AddAgentInput): Promise<{ created: boolean; file: string }> {
-  const id = agentIdSchema.safeParse(normaliseAgentId(input.id));
+  const id = localAgentIdSchema.safeParse(normaliseAgentId(input.id));
   if (!id.success) throw new AgentAddError(`--id: ${id.error.issues[0]?.message}`);
   const displayName = displayNameSchema.safeParse(input.displayName);
   if (!displayName.success) throw new AgentAddError(`--name: ${displayName.error.issues[0]?.message}`);
-  const problem = passwordProblem(input.password);
+  const problem = input.password === undefined ? (input.entraObjectId ? undefined : 'without a password, --entra-object-id is needed') : passwordProblem(input.password);
   if (problem) throw new AgentAddError(problem);
+  const objectId = input.entraObjectId === undefined ? undefined : entraObjectIdSchema.safeParse(input.entraObjectId);
+  if (objectId && !objectId.success) throw new AgentAddError(`--entra-object-id: ${objectId.error.issues[0]?.message}`);
+  const teams = objectId?.success ? { entraObjectId: objectId.data } : {};
 
   // A broken file is not overwritten: it may hold accounts someone wants back.
   let existing: AgentsFile;
@@ -50,14 +60,16 @@ export async function addAgent(input: AddAgentInput): Promise<{ created: boolean
   } catch (error) {
     throw new AgentAddError(error instanceof AgentsFileError ? `${error.message}; fix or move it first` : `cannot read ${input.file}: ${(error as Error).message}`);
   }
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = input.password === undefined ? undefined : await hashPassword(input.password);
   const at = existing.agents.findIndex((agent) => agent.id === id.data);
   const agents = [...existing.agents];
+  const taken = objectId?.success && existing.agents.find((agent) => agent.entraObjectId === objectId.data && agent.id !== id.data);
+  if (taken) throw new AgentAddError(`--entra-object-id: already given to ${taken.id}`);
   if (at >= 0) {
     // A new name and password; when it was first added stays.
-    agents[at] = { ...agents[at], displayName: displayName.data, passwordHash };
+    agents[at] = { ...agents[at], displayName: displayName.data, ...(passwordHash ? { passwordHash } : {}), ...teams };
   } else {
-    agents.push({ id: id.data, displayName: displayName.data, passwordHash, createdAt: (input.now ?? new Date()).toISOString() });
+    agents.push({ id: id.data, displayName: displayName.data, ...(passwordHash ? { passwordHash } : {}), createdAt: (input.now ?? new Date()).toISOString(), ...teams });
   }
   const next = agentsFileSchema.parse({ ...existing, agents });
   writeFileAtomically(input.file, `${JSON.stringify(next, null, 2)}\n`);
@@ -144,11 +156,11 @@ async function main(): Promise<void> {
   try {
     // npm runs scripts from the project root: AGENT_ACCOUNTS_FILE may be set in .env, as for the server.
     loadDotEnv();
-    const { values } = parseArgs({ options: { id: { type: 'string' }, name: { type: 'string' }, file: { type: 'string' } } });
-    if (!values.id || !values.name) throw new AgentAddError('usage: npm run agent:add -- --id <id> --name "<display name>" [--file <path>] (password on stdin)');
+    const { values } = parseArgs({ options: { id: { type: 'string' }, name: { type: 'string' }, file: { type: 'string' }, 'entra-object-id': { type: 'string' }, 'no-password': { type: 'boolean' } } });
+    if (!values.id || !values.name) throw new AgentAddError('usage: npm run agent:add -- --id <id> --name "<display name>" [--entra-object-id <guid> [--no-password]] [--file <path>] (password on stdin)');
     const file = values.file ?? (process.env.AGENT_ACCOUNTS_FILE || DEFAULT_ACCOUNTS_FILE);
-    const password = await readPassword();
-    const { created } = await addAgent({ file, id: values.id, displayName: values.name, password });
+    const password = values['no-password'] ? undefined : await readPassword();
+    const { created } = await addAgent({ file, id: values.id, displayName: values.name, password, entraObjectId: values['entra-object-id'] });
     console.log(`${created ? 'Added' : 'Updated'} agent ${normaliseAgentId(values.id)} in ${file}; it counts from the next sign-in.`);
   } catch (error) {
     console.error(`agent:add: ${error instanceof Error ? error.message : String(error)}`);

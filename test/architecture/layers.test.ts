@@ -11,7 +11,7 @@ const LAYERS: Array<[layer: number, prefixes: string[]]> = [
   [0, ['src/policy']],
   // The agents' sign-in settings are read with the rest of the configuration (sessions.ts: node:crypto and zod only).
   [1, ['src/i18n', 'src/log', 'src/privacy', 'src/format', 'src/timing', 'src/http', 'src/types', 'src/config', 'src/storage', 'src/console/auth/sessions', 'src/supportHours']],
-  [2, ['src/accounts', 'src/verification', 'src/subscriptions', 'src/cases', 'src/handoffs', 'src/understanding']],
+  [2, ['src/accounts', 'src/verification', 'src/subscriptions', 'src/cases', 'src/handoffs', 'src/understanding', 'src/insights']],
   [3, ['src/conversation']],
   [4, ['dialogs']],
   [5, ['src/bot', 'src/channels']],

@@ -435,6 +435,25 @@ describe('agent:add (addAgent)', () => {
     expect(readAgentsFile(file).agents).toEqual([expect.objectContaining({ id: 'olle', displayName: 'Olle Ekström', createdAt: '2027-01-04T09:00:00.000Z' })]);
     expect(await accounts.verifyPassword('olle', 'olles secret password')).toBeUndefined();
     expect((await accounts.verifyPassword('olle', 'a brand new password'))?.agent.displayName).toBe('Olle Ekström');
+
+    // Known in Teams by their Entra object ID (kept in lower case, as Teams sends it); nobody else is.
+    await addAgent({ file, id: 'olle', displayName: 'Olle Ekström', password: 'a brand new password', entraObjectId: '6B1D7C1E-1111-4222-8333-944445555666' });
+    expect(accounts.byEntraObjectId('6b1d7c1e-1111-4222-8333-944445555666')).toEqual({ id: 'olle', displayName: 'Olle Ekström' });
+    expect(accounts.byEntraObjectId('6b1d7c1e-1111-4222-8333-000000000000')).toBeUndefined();
+    // One object ID, one agent.
+    await expect(addAgent({ file, id: 'stina', displayName: 'Stina', password: 'stinas own password', entraObjectId: '6b1d7c1e-1111-4222-8333-944445555666' })).rejects.toThrow(/already given to olle/);
+
+    // Known in Teams only: no password, so the password form never lets them in; an existing password stays.
+    await addAgent({ file, id: 'stina', displayName: 'Stina', entraObjectId: '6b1d7c1e-1111-4222-8333-000000000001' });
+    expect(readAgentsFile(file).agents.find((agent) => agent.id === 'stina')).not.toHaveProperty('passwordHash');
+    expect(await accounts.verifyPassword('stina', '')).toBeUndefined();
+    expect(accounts.byEntraObjectId('6b1d7c1e-1111-4222-8333-000000000001')).toEqual({ id: 'stina', displayName: 'Stina' });
+    await addAgent({ file, id: 'olle', displayName: 'Olle Ekström', entraObjectId: '6b1d7c1e-1111-4222-8333-944445555666' });
+    expect((await accounts.verifyPassword('olle', 'a brand new password'))?.agent.id).toBe('olle');
+    // A hand-edited file cannot list an object ID twice, nor an agent with neither a password nor an object ID.
+    expect(agentsFileSchema.safeParse({ agents: [...readAgentsFile(file).agents, { id: 'kim', displayName: 'Kim', createdAt: '2027-01-04T09:00:00.000Z', entraObjectId: '6b1d7c1e-1111-4222-8333-000000000001' }] }).success).toBe(false);
+    expect(agentsFileSchema.safeParse({ agents: [{ id: 'kim', displayName: 'Kim', createdAt: '2027-01-04T09:00:00.000Z' }] }).success).toBe(false);
+    expect(agentsFileSchema.safeParse({ agents: [{ id: 'entra-kim', displayName: 'Kim', createdAt: '2027-01-04T09:00:00.000Z', entraObjectId: '6b1d7c1e-1111-4222-8333-000000000002' }] }).success).toBe(false);
   });
 
   it('refuses a password under 12 characters (and other bad input), leaving the file as it was', async () => {
@@ -446,6 +465,11 @@ describe('agent:add (addAgent)', () => {
     await expect(addAgent({ file, id: 'api:crm', displayName: 'X', password: 'long enough password' })).rejects.toThrow(/--id/);
     await expect(addAgent({ file, id: 'lo', displayName: ' ', password: 'long enough password' })).rejects.toThrow(/--name/);
     await expect(addAgent({ file, id: 'lo', displayName: 'Lo', password: 'å'.repeat(40) })).rejects.toThrow(/72 bytes/);
+    // Entra-signed-in agents are entra-<object id>: no local account may pass for one; an object ID is a GUID.
+    await expect(addAgent({ file, id: 'entra-6b1d7c1e', displayName: 'X', password: 'long enough password' })).rejects.toThrow(/entra-/);
+    await expect(addAgent({ file, id: 'oidc-abc', displayName: 'X', password: 'long enough password' })).rejects.toThrow(/oidc-/);
+    await expect(addAgent({ file, id: 'lo', displayName: 'Lo', password: 'long enough password', entraObjectId: 'not-a-guid' })).rejects.toThrow(/--entra-object-id/);
+    await expect(addAgent({ file, id: 'lo', displayName: 'Lo' })).rejects.toThrow(/--entra-object-id is needed/);
     expect(readFileSync(file, 'utf8')).toBe(before);
     // A broken file is not overwritten.
     writeFileSync(file, '{"agents": [');

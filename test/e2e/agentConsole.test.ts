@@ -136,7 +136,15 @@ describe('the agent console', () => {
 
     // The agent replies from the page: the caller reads it in their own channel.
     expect((await post(`/agent/handoffs/${entry.id}/reply`, cookie, { _csrf: csrf, text: 'Hej! Det ordnar jag åt dig.' })).status).toBe(303);
-    expect(connector.textsFor(conversation).at(-1)).toBe('Hej! Det ordnar jag åt dig.');
+    expect(connector.textsFor(conversation).at(-1)).toBe(sv('handoff:agentSays', { name: 'Maja', text: 'Hej! Det ordnar jag åt dig.' }));
+
+    // A hand-back to somewhere the console does not offer is refused, and the agent keeps the conversation.
+    const refused = await post(`/agent/handoffs/${entry.id}/handback`, cookie, { _csrf: csrf, to: 'delete-everything' });
+    expect(refused.headers.get('location')).toBe(`/agent/handoffs/${entry.id}?refused=handback`);
+    // Straight into a flow only for a verified administrator (this caller is not verified), however the form is made.
+    const notVerified = await post(`/agent/handoffs/${entry.id}/handback`, cookie, { _csrf: csrf, to: 'cancel' });
+    expect(notVerified.headers.get('location')).toBe(`/agent/handoffs/${entry.id}?refused=handback`);
+    expect(await app.runtime.liveHandoffs.queue.get(entry.id)).toMatchObject({ status: 'active' });
 
     // Handed back: the caller is told, and the bot answers again.
     expect((await post(`/agent/handoffs/${entry.id}/handback`, cookie, { _csrf: csrf })).status).toBe(303);

@@ -52,6 +52,12 @@ describe.each(['sv', 'en'] as const)('live hand-off (%s)', (language) => {
     expect(res.status).toBe(200);
   };
   const newSince = (conversationId: string, before: number) => connector.textsFor(conversationId).slice(before);
+  /** The caller asks for a person: the reference of the hand-off now waiting in the queue. */
+  const askForPerson = async (conversationId: string) => {
+    await say(conversationId, language === 'sv' ? 'Jag vill prata med en person' : 'I want to talk to a person');
+    const entry = (await app.runtime.liveHandoffs.queue.list({ status: 'waiting' })).find((e) => e.conversationKey === `webchat/${conversationId}`);
+    return entry?.id as string;
+  };
 
   it('the caller asks for a person; an agent takes over, they talk through the bot, and the agent hands back', async () => {
     const conversation = `live-${language}`;
@@ -98,7 +104,8 @@ describe.each(['sv', 'en'] as const)('live hand-off (%s)', (language) => {
     // The agent answers: delivered in the caller's channel; the other agent cannot answer or take it.
     const reply = language === 'sv' ? 'Hej! Jag ringer dig om fem minuter.' : "Hi! I'll call you in five minutes.";
     expect(await app.agentRelay.reply(id, holder, reply)).toMatchObject({ from: 'agent', text: reply, agent: holder });
-    expect(connector.textsFor(conversation).at(-1)).toBe(reply);
+    // Named, so the caller can tell the agent's words from the bot's.
+    expect(connector.textsFor(conversation).at(-1)).toBe(t('handoff:agentSays', { name: holder.displayName, text: reply }));
     expect(await app.agentRelay.reply(id, other, 'hijack')).toBeUndefined();
     expect(await app.agentRelay.take(id, other)).toBeUndefined();
     expect(connector.textsFor(conversation)).not.toContain('hijack');
@@ -114,12 +121,81 @@ describe.each(['sv', 'en'] as const)('live hand-off (%s)', (language) => {
 
   it('an agent can close the conversation; the caller is told, and a closed hand-off cannot be answered', async () => {
     const conversation = `closed-${language}`;
-    await say(conversation, language === 'sv' ? 'Jag vill prata med en person' : 'I want to talk to a person');
-    const entry = (await app.runtime.liveHandoffs.queue.list({ status: 'waiting' })).find((e) => e.conversationKey === `webchat/${conversation}`);
-    const id = entry?.id as string;
+    const id = await askForPerson(conversation);
     await app.agentRelay.take(id, MAJA);
     expect(await app.agentRelay.close(id, MAJA)).toMatchObject({ ending: 'closed' });
     expect(connector.textsFor(conversation).at(-1)).toBe(t('handoff:closed', { name: MAJA.displayName }));
     expect(await app.agentRelay.reply(id, MAJA, 'too late')).toBeUndefined();
+  });
+
+  it('a waiting caller may leave a message instead: it goes into the hand-off, masked, and the queue lets it go', async () => {
+    const conversation = `message-${language}`;
+    const id = await askForPerson(conversation);
+    // While it waits, the menu offers to leave a message where it offered a person.
+    const menu = connector.replies.filter((r) => r.activity.conversation?.id === conversation).at(-1)?.activity;
+    const titles = menu?.suggestedActions?.actions.map((a) => a.title);
+    expect(titles).toContain(t('handoff:leaveMessage.title'));
+    expect(titles).not.toContain(t('main:menu.person.title'));
+
+    await say(conversation, language === 'sv' ? 'Jag vill hellre lämna ett meddelande' : "I'd rather leave a message");
+    expect(connector.textsFor(conversation).at(-1)).toBe(t('handoff:writeYourMessage', { reference: id }));
+    await say(conversation, language === 'sv' ? 'Ring mig efter 15 på 070-123 45 67' : 'Call me after 3 pm on 070-123 45 67');
+    const told = connector.textsFor(conversation);
+    expect(told).toContain(t('handoff:messageLeft', { reference: id }));
+    expect(await app.runtime.liveHandoffs.queue.get(id)).toMatchObject({ status: 'ended', ending: 'left-message' });
+    const left = (await app.runtime.liveHandoffs.queue.messages(id)).find((line) => line.from === 'caller');
+    expect(left?.text).toMatch(language === 'sv' ? /^Ring mig efter 15 på/ : /^Call me after 3 pm on/);
+    expect(left?.text).not.toContain('123 45 67');
+    expect(events).toContainEqual({ kind: 'ended', handoffId: id });
+    // No longer waiting: the menu offers a person again, and nobody can take the hand-off any more.
+    const after = connector.replies.filter((r) => r.activity.conversation?.id === conversation).at(-1)?.activity;
+    expect(after?.suggestedActions?.actions.map((a) => a.title)).toContain(t('main:menu.person.title'));
+    expect(await app.agentRelay.take(id, MAJA)).toBeUndefined();
+  });
+
+  it('an agent can hand the caller back straight into a flow: the bot starts it at once, verifying first', async () => {
+    const conversation = `flow-${language}`;
+    const id = await askForPerson(conversation);
+    await app.agentRelay.take(id, MAJA);
+    const before = connector.textsFor(conversation).length;
+    expect(await app.agentRelay.handBack(id, MAJA, 'cancel')).toMatchObject({ status: 'ended', ending: 'handed-back' });
+    const said = newSince(conversation, before);
+    expect(said[0]).toBe(t('handoff:handedBackToFlow', { name: MAJA.displayName }));
+    // The cancellation starts without a word from the caller: this caller is not verified, so its first question.
+    expect(said.slice(1).join('\n')).toContain(t('verify:ask.userId'));
+    // … and the caller's answer goes to that question, not to the menu.
+    const asked = connector.textsFor(conversation).length;
+    await say(conversation, 'anna.lindqvist@fjordfika.se');
+    expect(newSince(conversation, asked).join('\n')).toContain(t('verify:ask.phone'));
+  });
+
+  it('a verified administrator handed back into a cancellation goes straight to its first choice, no questions again', async () => {
+    const conversation = `verified-flow-${language}`;
+    const answers = ['anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm', language === 'sv' ? 'ja' : 'yes'];
+    for (const text of [language === 'sv' ? 'Säg upp prenumerationen' : 'Cancel subscription', ...answers]) await say(conversation, text);
+    const id = await askForPerson(conversation);
+    await app.agentRelay.take(id, MAJA);
+    const before = connector.replies.filter((r) => r.activity.conversation?.id === conversation).length;
+    await app.agentRelay.handBack(id, MAJA, 'cancel');
+    const after = connector.replies.filter((r) => r.activity.conversation?.id === conversation).slice(before).map((r) => r.activity);
+    expect(after[0].text).toBe(t('handoff:handedBackToFlow', { name: MAJA.displayName }));
+    const shown = JSON.stringify(after.slice(1));
+    expect(shown).toContain(t('cancel:options.endOfTerm.title'));
+    expect(shown).not.toContain(t('verify:ask.userId'));
+  });
+
+  it('a plain hand-back leaves a message half written for the queue: the caller\'s next words are a new request', async () => {
+    const conversation = `half-message-${language}`;
+    const id = await askForPerson(conversation);
+    await say(conversation, t('handoff:leaveMessage.title'));
+    expect(connector.textsFor(conversation).at(-1)).toBe(t('handoff:writeYourMessage', { reference: id }));
+    // Taken while the caller was writing, then handed back.
+    await app.agentRelay.take(id, MAJA);
+    await app.agentRelay.handBack(id, MAJA);
+    const before = connector.textsFor(conversation).length;
+    await say(conversation, language === 'sv' ? 'Vad händer med våra data om vi säger upp?' : 'What happens to our data if we cancel?');
+    const said = newSince(conversation, before);
+    expect(said).not.toContain(t('handoff:messageNotLeft'));
+    expect(said.join('\n')).toContain(t('policy:answers.dataRetentionQuestion').slice(0, 30));
   });
 });

@@ -115,4 +115,26 @@ describe('two instances on one PostgreSQL', () => {
     expect(heard).toEqual(turns.slice(-heard.length).map((replyTo) => textById.get(replyTo)));
     expect(heard.length).toBeGreaterThan(5);
   });
+
+  it('an agent following a hand-off on one instance hears of it live when the caller writes to the other', async () => {
+    const id = 'two-instances-live-handoff';
+    expect((await post(1, message(id, 'I want to talk to a person'))).status).toBe(200);
+    const [entry] = (await instances[0].runtime.liveHandoffs.queue.list({ status: 'waiting' })).filter((e) => e.conversationKey === `webchat/${id}`);
+    expect(entry).toBeDefined();
+    const heard: Array<{ kind: string; handoffId: string }> = [];
+    const stop = instances[0].runtime.liveHandoffs.events.subscribe((event) => heard.push(event));
+    try {
+      // Taken on instance 1 (its console), the caller's next words arrive at instance 1 again: instance 0's pages hear both.
+      expect(await instances[1].agentRelay.take(entry.id, { id: 'maja', displayName: 'Maja' })).toBeDefined();
+      expect((await post(1, message(id, 'Hello, are you there?'))).status).toBe(200);
+      const deadline = Date.now() + 5000;
+      while (heard.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+      expect(heard).toEqual([
+        { kind: 'taken', handoffId: entry.id },
+        { kind: 'message', handoffId: entry.id },
+      ]);
+    } finally {
+      stop();
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { startConversation } from '../support/conversation';
 import { DEMO_CALLERS } from '../support/demoCallers';
 
 /** Tables that hold the conversation's traces; the directory's own tables legitimately hold the accounts' details. */
-const TRACE_TABLES = ['bot_state', 'cases', 'audit_log', 'feedback', 'subscription_changes', 'outbox'];
+const TRACE_TABLES = ['bot_state', 'cases', 'audit_log', 'feedback', 'subscription_changes', 'outbox', 'handoffs', 'handoff_messages', 'insights_events'];
 
 /** Every way a demo caller's details could have been stored: as typed, normalised, or in the directory's form. */
 function secretsOf(caller: (typeof DEMO_CALLERS)[keyof typeof DEMO_CALLERS]): string[] {

@@ -143,7 +143,7 @@ describe('short answers at the menu', () => {
       const said = await c.say('yes');
       expect(said).toHaveLength(3);
       expect(said[0]).toMatch(/Your case is with a colleague\. Case reference: CX-/);
-      expect(said[1]).toBe("You're number 1 in the queue. If a colleague is free, they'll take over right here in the chat; otherwise we'll get in touch as described above.");
+      expect(said[1]).toBe("You're number 1 in the queue. If a colleague is free, they'll take over right here in the chat; otherwise we'll get in touch as described above. If you'd rather not wait, you can leave a message for the colleague instead.");
       expect(said[2]).toBe('Is there anything else I can help you with?');
     } finally {
       await c.close();

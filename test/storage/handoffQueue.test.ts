@@ -1,82 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storeBackends, type StoreBackend } from '../support/storeBackends';
 import type { AgentIdentity, HandoffQueue, OpenHandoff } from '../../src/handoffs/handoffQueue';
 import { createSqliteHandoffQueue } from '../../src/handoffs/sqliteHandoffQueue';
 import { createPostgresHandoffQueue } from '../../src/handoffs/postgresHandoffQueue';
-import { openSqliteDatabase } from '../../src/storage/sqlite';
-import { openPostgresDatabase } from '../../src/storage/postgresDatabase';
-import { freshPostgresSchema, PG_URL } from '../support/postgres';
 
 /**
  * The live hand-off queue's contract, run against the embedded SQLite file and PostgreSQL alike; each test gets a
  * fresh database, and "another instance" is a second handle on it (SQLite: another connection to the file).
  */
-interface Backend {
-  queue: HandoffQueue;
-  /** Another handle on the same queue, as a second instance would have. */
-  another(): Promise<HandoffQueue>;
-  close(): Promise<void>;
-}
-
-const sqliteDir = mkdtempSync(join(tmpdir(), 'bot-handoffs-'));
-/** PostgreSQL schemas made by this file: each dropped when its backend closes, any left over at the end. */
-const schemas = new Map<string, () => Promise<void>>();
-
-afterAll(async () => {
-  rmSync(sqliteDir, { recursive: true, force: true });
-  await Promise.all([...schemas.values()].map((drop) => drop()));
-});
-
-async function sqliteBackend(): Promise<Backend> {
-  const db = openSqliteDatabase(join(sqliteDir, `${randomUUID()}.sqlite`));
-  const others: Array<ReturnType<typeof openSqliteDatabase>> = [];
-  return {
-    queue: createSqliteHandoffQueue(db),
-    another: async () => {
-      const other = openSqliteDatabase(db.name);
-      others.push(other);
-      return createSqliteHandoffQueue(other);
-    },
-    close: async () => {
-      for (const other of others) if (other.open) other.close();
-      if (db.open) db.close();
-    },
-  };
-}
-
-async function postgresBackend(): Promise<Backend> {
-  const fresh = freshPostgresSchema();
-  const drop = async () => {
-    schemas.delete(fresh.schema);
-    await fresh.drop();
-  };
-  schemas.set(fresh.schema, drop);
-  const db = await openPostgresDatabase(PG_URL, { schema: fresh.schema });
-  const others: Array<{ close(): Promise<void> }> = [];
-  return {
-    queue: createPostgresHandoffQueue(db),
-    another: async () => {
-      const other = await openPostgresDatabase(PG_URL, { schema: fresh.schema });
-      others.push(other);
-      return createPostgresHandoffQueue(other);
-    },
-    close: async () => {
-      try {
-        await Promise.all([...others.map((other) => other.close()), db.close()]);
-      } finally {
-        await drop();
-      }
-    },
-  };
-}
-
-const BACKENDS: Array<[string, () => Promise<Backend>]> = [
-  ['sqlite', sqliteBackend],
-  ['postgres', postgresBackend],
-];
+const BACKENDS = storeBackends<HandoffQueue>('handoffs', { sqlite: createSqliteHandoffQueue, postgres: createPostgresHandoffQueue });
 
 const T0 = new Date('2026-03-02T09:00:00.000Z');
 /** T0 plus some minutes (and milliseconds, so that millisecond precision is checked too). */
@@ -99,12 +31,12 @@ function handoff(id: string, conversationId = `conv-${id}`, extra: Partial<OpenH
 }
 
 describe.each(BACKENDS)('%s hand-off queue', (_kind, open) => {
-  let backend: Backend;
+  let backend: StoreBackend<HandoffQueue>;
   let queue: HandoffQueue;
 
   beforeEach(async () => {
     backend = await open();
-    queue = backend.queue;
+    queue = backend.store;
   });
 
   afterEach(async () => {

@@ -36,20 +36,41 @@ export const displayNameSchema = z
   .max(80, 'a display name is at most 80 characters')
   .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), 'a display name has no control characters');
 
+/** An Entra object ID (a GUID), kept in lower case as Teams sends it. */
+export const entraObjectIdSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'an Entra object ID is a GUID, like 00000000-0000-0000-0000-000000000000');
+
+/** Agents signed in with Entra ID or another OpenID provider are `entra-…` / `oidc-…`: no local account may pass for one. */
+export const RESERVED_ID_PREFIXES = ['entra-', 'oidc-'] as const;
+export const localAgentIdSchema = agentIdSchema.refine((id) => !RESERVED_ID_PREFIXES.some((prefix) => id.startsWith(prefix)), 'ids starting with "entra-" or "oidc-" are kept for agents who sign in with Entra ID');
+
 export const agentAccountSchema = z.looseObject({
-  id: agentIdSchema,
+  id: localAgentIdSchema,
   displayName: displayNameSchema,
-  passwordHash: z.string().regex(/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/, 'a bcrypt hash'),
+  /** Absent for an agent known only in Teams (by entraObjectId), who signs in to the console with Entra ID if at all. */
+  passwordHash: z.string().regex(/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/, 'a bcrypt hash').optional(),
   createdAt: z.iso.datetime({ offset: true }),
+  /**
+   * The agent's Microsoft Entra object ID: in Teams (where each message names its sender's object ID) the bot knows
+   * them as an agent, who may verify a caller on the phone in their own chat with it.
+   */
+  entraObjectId: entraObjectIdSchema.optional(),
 });
 
 export const agentsFileSchema = z
   .looseObject({ agents: z.array(agentAccountSchema) })
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
+    const objectIds = new Set<string>();
     file.agents.forEach((agent, index) => {
       if (seen.has(agent.id)) ctx.addIssue({ code: 'custom', path: ['agents', index, 'id'], message: `"${agent.id}" is listed twice` });
       seen.add(agent.id);
+      if (!agent.passwordHash && !agent.entraObjectId) ctx.addIssue({ code: 'custom', path: ['agents', index], message: 'an agent needs a passwordHash, an entraObjectId, or both' });
+      if (agent.entraObjectId && objectIds.has(agent.entraObjectId)) ctx.addIssue({ code: 'custom', path: ['agents', index, 'entraObjectId'], message: `${agent.entraObjectId} is listed twice` });
+      if (agent.entraObjectId) objectIds.add(agent.entraObjectId);
     });
   });
 
@@ -101,6 +122,8 @@ export interface AgentAccounts {
   find(id: string): AgentAccount | undefined;
   /** Whether this account still exists with this credential (see VerifiedAgent.credential). */
   stillValid(id: string, credential: string): boolean;
+  /** The agent with this Entra object ID (a Teams user), if any. */
+  byEntraObjectId(objectId: string): AgentIdentity | undefined;
 }
 
 export function createAgentAccounts(options: { file?: string; logger: Logger }): AgentAccounts {
@@ -156,12 +179,17 @@ export function createAgentAccounts(options: { file?: string; logger: Logger }):
       } catch (error) {
         logger.error('agent-accounts.compare-failed', { error: error as Error });
       }
-      if (!matches || !usable || !account) return undefined;
+      if (!matches || !usable || !account?.passwordHash) return undefined;
       return { agent: { id: account.id, displayName: account.displayName }, credential: credentialFingerprint(account.passwordHash) };
     },
     stillValid(id, credential) {
       const account = find(id);
-      return account !== undefined && credentialFingerprint(account.passwordHash) === credential;
+      return account?.passwordHash !== undefined && credentialFingerprint(account.passwordHash) === credential;
+    },
+    byEntraObjectId(objectId) {
+      const wanted = objectId.trim().toLowerCase();
+      const account = [...current().values()].find((agent) => agent.entraObjectId !== undefined && agent.entraObjectId === wanted);
+      return account && { id: account.id, displayName: account.displayName };
     },
   };
 }

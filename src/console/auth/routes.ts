@@ -6,8 +6,22 @@ import { clientAddress } from '../../channels/rateLimiter';
 import type { AgentIdentity } from '../../handoffs/handoffQueue';
 import { createI18n, LANGUAGES, languageFromLocale, type Language } from '../../i18n';
 import type { Logger } from '../../log';
-import { agentIdSchema, createAgentAccounts, normaliseAgentId, type AgentAccounts } from './agentAccounts';
+import { agentIdSchema, createAgentAccounts, normaliseAgentId, readAgentsFile, type AgentAccounts } from './agentAccounts';
 import { createCsrf, FormError, isFormContentType, LOGIN_CSRF_COOKIE, MAX_FORM_BYTES, readForm, sameOrigin } from './csrf';
+import {
+  agentFromClaims,
+  createFlowCookieCodec,
+  createOidcClient,
+  OIDC_CALLBACK_PATH,
+  OIDC_FLOW_COOKIE,
+  OIDC_FLOW_COOKIE_PATH,
+  OIDC_FLOW_LIFETIME_MS,
+  OIDC_START_PATH,
+  oidcCredential,
+  OidcError,
+  safeReturnPath,
+  type OidcFailure,
+} from './oidc';
 import {
   API_KEY_ID_PREFIX,
   createSessionCodec,
@@ -17,6 +31,7 @@ import {
   SESSION_COOKIE,
   type AgentSession,
   type ApiKey,
+  type OidcSettings,
 } from './sessions';
 
 /**
@@ -27,6 +42,13 @@ import {
  *   POST /agent/login   form: id, password, _csrf → 303 to /agent, or the page again with one message for every failure
  *   POST /agent/logout  form: _csrf → 303 to /agent/login
  *
+ * With OpenID Connect configured (Microsoft Entra ID, oidc.ts), the sign-in page offers "Sign in with Microsoft" (and
+ * the local form only while the accounts file has accounts):
+ *
+ *   GET  /agent/oidc/start     → 303 to the provider, the flow (PKCE verifier, state, nonce, return path) in a cookie
+ *   GET  /agent/oidc/callback  the provider's answer → the session cookie and a page that moves on to the console, or
+ *                              the sign-in page with what went wrong (400/401/403/502), never the provider's words
+ *
  * Other routes ask `agent(req, res)` / `agentOrApiKey(req, res)` (any request) and `form(req, res)` (a state-changing form post
  * under /agent: also reads the form and checks its CSRF token and origin).
  */
@@ -34,18 +56,25 @@ import {
 export const LOGIN_PATH = '/agent/login';
 export const LOGOUT_PATH = '/agent/logout';
 export const CONSOLE_HOME = '/agent';
-/** Where an integration's API key is accepted (Authorization: Bearer <key>). */
-export const API_KEY_PATH_PREFIX = '/api/handoffs';
+/** Where an integration's API key is accepted (Authorization: Bearer <key>): the hand-off queue and the insights. */
+export const API_KEY_PATH_PREFIXES = ['/api/handoffs', '/api/insights'] as const;
 
 export type AgentEvent =
-  | { type: 'sign-in'; agent: AgentIdentity; method: 'password'; ip: string; at: Date }
+  | { type: 'sign-in'; agent: AgentIdentity; method: 'password' | 'oidc'; ip: string; at: Date }
   | { type: 'sign-out'; agent: AgentIdentity; ip: string; at: Date }
   | {
       type: 'sign-in-failed';
-      /** The id typed, when it looks like one (a password typed into the id field is not passed on). */
+      /**
+       * The id typed, when it looks like one (a password typed into the id field is not passed on); for OpenID Connect,
+       * the id the provider's token would have given (`entra-<oid>`) when it named somebody not allowed in.
+       */
       attemptedId: string | undefined;
-      /** `locked-out`: refused without checking, the account or address had too many failures. */
-      reason: 'invalid-credentials' | 'locked-out';
+      /**
+       * `locked-out`: refused without checking, the account or address had too many failures. `oidc-…`: the sign-in
+       * with the identity provider did not complete (see OidcFailure); `not-allowed`: it did, for someone in none of
+       * AGENT_OIDC_ALLOWED_GROUPS.
+       */
+      reason: 'invalid-credentials' | 'locked-out' | `oidc-${OidcFailure}` | 'not-allowed';
       /** This failure started a lock-out. */
       lockedOut: boolean;
       ip: string;
@@ -83,6 +112,8 @@ export interface AgentAuthDeps {
   i18n?: i18n;
   lockout?: Partial<LockoutOptions>;
   maxFormBytes?: number;
+  /** Sign-in with Microsoft Entra ID (OpenID Connect), besides or instead of local accounts. */
+  oidc?: OidcSettings;
 }
 
 export interface AgentAuth {
@@ -91,7 +122,7 @@ export interface AgentAuth {
    * JSON under /api/).
    */
   agent(req: Request, res: Response): AgentIdentity | undefined;
-  /** Like `agent`, and under /api/handoffs an integration's `Authorization: Bearer <key>` instead of the cookie. */
+  /** Like `agent`, and under /api/handoffs and /api/insights an integration's `Authorization: Bearer <key>` instead of the cookie. */
   agentOrApiKey(req: Request, res: Response): AgentIdentity | undefined;
   /** This request's session's CSRF token ('' without a session, whose forms would be refused anyway). */
   csrfToken(req: Request): string;
@@ -140,6 +171,9 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
   const codec = createSessionCodec({ secret, lifetimeMs: sessionLifetimeMs });
   const csrf = createCsrf(secret, { trustProxy });
   const lockout = createLockout({ ...DEFAULT_LOCKOUT, ...deps.lockout });
+  const oidc = deps.oidc
+    ? { settings: deps.oidc, client: createOidcClient(deps.oidc, { logger }), flows: createFlowCookieCodec(secret), credential: oidcCredential(deps.oidc) }
+    : undefined;
   /** How long a password check takes here (moving average): a locked-out refusal takes as long. */
   let typicalCheckMs = 250;
 
@@ -164,13 +198,15 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
     if (values.length !== 1) return undefined;
     const session = codec.verify(values[0], now());
     if (!session) return undefined;
+    // Signed in with the identity provider configured now: nothing local to check (the provider decided at sign-in).
+    if (oidc && session.credential === oidc.credential) return session;
     // The account was removed, or its password changed, since the session began: it ends now.
     if (!accounts.stillValid(session.agent.id, session.credential)) return undefined;
     return session;
   }
 
   function apiKeyAgent(req: Request): AgentIdentity | undefined {
-    if (!apiKeys.length || !underPrefix(pathOf(req), API_KEY_PATH_PREFIX)) return undefined;
+    if (!apiKeys.length || !API_KEY_PATH_PREFIXES.some((prefix) => underPrefix(pathOf(req), prefix))) return undefined;
     const presented = /^Bearer ([\x21-\x7e]{1,512})$/.exec(String(req.headers.authorization ?? ''))?.[1];
     if (!presented) return undefined;
     const key = matchApiKey(apiKeys, presented);
@@ -194,7 +230,7 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
 
   function requireAgent(req: Request, res: Response, options: { apiKey: boolean } = { apiKey: true }): AgentIdentity | undefined {
     // Under /api/handoffs, explicit credentials decide: a wrong key is 401 whatever cookie comes with it.
-    if (options.apiKey && req.headers.authorization !== undefined && apiKeys.length && underPrefix(pathOf(req), API_KEY_PATH_PREFIX)) {
+    if (options.apiKey && req.headers.authorization !== undefined && apiKeys.length && API_KEY_PATH_PREFIXES.some((prefix) => underPrefix(pathOf(req), prefix))) {
       const agent = apiKeyAgent(req);
       return agent ?? refuse(req, res, false);
     }
@@ -219,29 +255,60 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
     sendHtml(res, 403, language, page(language, t('forbidden.title'), `<h1>${escapeHtml(t('forbidden.title'))}</h1>\n<p role="alert">${escapeHtml(t('forbidden.text'))}</p>`));
   }
 
+  /**
+   * Whether the sign-in page offers the local form: always without OpenID Connect (as before it); with it, only while
+   * the accounts file has accounts (development, or a break-glass account), so that agents see one way in.
+   */
+  function localSignInOffered(): boolean {
+    if (!oidc) return true;
+    try {
+      return readAgentsFile(accounts.file).agents.some((agent) => agent.passwordHash !== undefined);
+    } catch {
+      return false; // a broken file signs nobody in (agentAccounts logs why)
+    }
+  }
+
   /** The sign-in page, with a login-CSRF cookie (the one the browser has, while it looks like ours, or a new one). */
-  function loginPage(req: Request, res: Response, status: number, notice?: { message: 'failed' | 'expired'; id?: string }): void {
-    const language = languageOf(req);
+  function loginPage(
+    req: Request,
+    res: Response,
+    status: number,
+    notice?: { message: 'failed' | 'expired' | `oidc.${OidcFailure | 'notAllowed'}`; id?: string },
+    options: { language?: Language; cookies?: string[] } = {},
+  ): void {
+    const language = options.language ?? languageOf(req);
     const t = translate(language);
     const had = readCookies(req).get(LOGIN_CSRF_COOKIE);
     const nonce = had?.length === 1 && /^[A-Za-z0-9_-]{22,64}$/.test(had[0] as string) ? (had[0] as string) : randomBytes(18).toString('base64url');
-    res.setHeader('Set-Cookie', cookie(LOGIN_CSRF_COOKIE, nonce, { path: LOGIN_PATH, maxAgeSeconds: 2 * 3600, secure: secureCookies(req, trustProxy) }));
+    res.setHeader('Set-Cookie', [cookie(LOGIN_CSRF_COOKIE, nonce, { path: LOGIN_PATH, maxAgeSeconds: 2 * 3600, secure: secureCookies(req, trustProxy) }), ...(options.cookies ?? [])]);
     const other = language === 'sv' ? 'en' : 'sv';
+    const local = localSignInOffered();
+    const returnTo = safeReturnPath(new URL(req.url ?? '/', 'http://localhost').searchParams.get('return'));
+    const startUrl = `${OIDC_START_PATH}?lang=${language}${returnTo === CONSOLE_HOME ? '' : `&return=${encodeURIComponent(returnTo)}`}`;
     const body = [
       `<h1>${escapeHtml(t('login.heading'))}</h1>`,
-      `<p>${escapeHtml(t('login.intro'))}</p>`,
+      `<p>${escapeHtml(t(oidc ? 'login.oidcIntro' : 'login.intro'))}</p>`,
       notice ? `<p class="notice" role="alert">${escapeHtml(t(`login.${notice.message}`))}</p>` : '',
+      oidc ? `<p><a class="button" href="${escapeHtml(startUrl)}">${escapeHtml(t('login.microsoft'))}</a></p>` : '',
+      oidc && local ? `<p class="or">${escapeHtml(t('login.orLocal'))}</p>` : '',
+    ].filter(Boolean);
+    if (local) body.push(...localForm(language, nonce, t, notice?.id));
+    body.push(`<p class="language"><a href="${LOGIN_PATH}?lang=${other}" hreflang="${other}" lang="${other}">${escapeHtml(t('login.otherLanguage'))}</a></p>`);
+    sendHtml(res, status, language, page(language, t('login.title'), body.join('\n')));
+  }
+
+  /** The local account's form; after a failed attempt it keeps the id typed (and puts the cursor in the password). */
+  function localForm(language: Language, nonce: string, t: TFunction, typedId: string | undefined): string[] {
+    return [
       `<form method="post" action="${LOGIN_PATH}?lang=${language}">`,
       `<input type="hidden" name="_csrf" value="${escapeHtml(csrf.loginTokenFor(nonce))}">`,
       `<label for="id">${escapeHtml(t('login.id'))}</label>`,
-      `<input id="id" name="id" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required${notice?.id ? '' : ' autofocus'} value="${escapeHtml(notice?.id ?? '')}">`,
+      `<input id="id" name="id" type="text" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required${typedId ? '' : ' autofocus'} value="${escapeHtml(typedId ?? '')}">`,
       `<label for="password">${escapeHtml(t('login.password'))}</label>`,
-      `<input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024" required${notice?.id ? ' autofocus' : ''}>`,
+      `<input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024" required${typedId ? ' autofocus' : ''}>`,
       `<button type="submit">${escapeHtml(t('login.submit'))}</button>`,
       '</form>',
-      `<p class="language"><a href="${LOGIN_PATH}?lang=${other}" hreflang="${other}" lang="${other}">${escapeHtml(t('login.otherLanguage'))}</a></p>`,
-    ].filter(Boolean);
-    sendHtml(res, status, language, page(language, t('login.title'), body.join('\n')));
+    ];
   }
 
   server.get(LOGIN_PATH, async (req: Request, res: Response) => {
@@ -311,6 +378,106 @@ export function registerAgentAuth(server: Server, deps: AgentAuthDeps): AgentAut
     res.writeHead(303);
     res.end();
   });
+
+  if (oidc) {
+    /** Status and message of the sign-in page for each way an OpenID Connect sign-in can fail. */
+    const OIDC_FAILURE_PAGE: Record<OidcFailure, [status: number, message: `oidc.${OidcFailure}`]> = {
+      unavailable: [502, 'oidc.unavailable'],
+      cancelled: [401, 'oidc.cancelled'],
+      state: [400, 'oidc.state'],
+      refused: [401, 'oidc.refused'],
+    };
+
+    server.get(OIDC_START_PATH, async (req: Request, res: Response) => {
+      const language = languageOf(req);
+      const secure = secureCookies(req, trustProxy);
+      try {
+        const returnTo = safeReturnPath(new URL(req.url ?? '/', 'http://localhost').searchParams.get('return'));
+        const { url, flow } = await oidc.client.begin({ returnTo, language, now: now() });
+        const flowCookie = cookie(OIDC_FLOW_COOKIE, oidc.flows.seal(flow), { path: OIDC_FLOW_COOKIE_PATH, maxAgeSeconds: OIDC_FLOW_LIFETIME_MS / 1000, secure, sameSite: 'Lax' });
+        res.setHeader('Set-Cookie', flowCookie);
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Location', url.href);
+        res.writeHead(303);
+        res.end();
+      } catch (error) {
+        const failure = error instanceof OidcError ? error.failure : 'unavailable';
+        if (!(error instanceof OidcError)) logger.error('agent-auth.oidc-start-failed', { error: error as Error });
+        await emit({ type: 'sign-in-failed', attemptedId: undefined, reason: `oidc-${failure}`, lockedOut: false, ip: clientAddress(req, trustProxy), at: now() });
+        const [status, message] = OIDC_FAILURE_PAGE[failure];
+        loginPage(req, res, status, { message }, { language });
+      }
+    });
+
+    server.get(OIDC_CALLBACK_PATH, async (req: Request, res: Response) => {
+      const secure = secureCookies(req, trustProxy);
+      const ip = clientAddress(req, trustProxy);
+      // The flow is used once, whatever comes of it.
+      const clearFlow = clearCookie(OIDC_FLOW_COOKIE, OIDC_FLOW_COOKIE_PATH, secure, 'Lax');
+      const flowValues = readCookies(req).get(OIDC_FLOW_COOKIE);
+      const flow = flowValues?.length === 1 ? oidc.flows.open(flowValues[0], now()) : undefined;
+      const language = flow?.language ?? languageOf(req);
+      const refuse = async (status: number, message: `oidc.${OidcFailure | 'notAllowed'}`, reason: Extract<AgentEvent, { type: 'sign-in-failed' }>['reason'], attemptedId?: string) => {
+        await emit({ type: 'sign-in-failed', attemptedId, reason, lockedOut: false, ip, at: now() });
+        loginPage(req, res, status, { message }, { language, cookies: [clearFlow] });
+      };
+      if (!flow) {
+        // No sign-in begun in this browser (or begun too long ago): nothing here can be trusted to finish one.
+        logger.warn('agent-auth.oidc-no-flow', { hadCookie: flowValues !== undefined });
+        await refuse(...OIDC_FAILURE_PAGE.state, 'oidc-state');
+        return;
+      }
+      let claims: Record<string, unknown>;
+      try {
+        claims = await oidc.client.finish(new URL(req.url ?? '/', 'http://localhost').searchParams, flow);
+      } catch (error) {
+        const failure = error instanceof OidcError ? error.failure : 'refused';
+        const cause = error instanceof OidcError && error.cause instanceof Error ? error.cause : (error as Error);
+        logger.warn('agent-auth.oidc-failed', { failure, code: error instanceof OidcError ? error.code : undefined, error: cause });
+        await refuse(...OIDC_FAILURE_PAGE[failure], `oidc-${failure}`);
+        return;
+      }
+      const verdict = agentFromClaims(claims, oidc.settings.allowedGroups);
+      if (!verdict.ok) {
+        if (verdict.reason === 'not-allowed') {
+          logger.warn('agent-auth.oidc-not-allowed', {
+            attemptedId: verdict.attemptedId,
+            hint: verdict.groupOverage
+              ? 'the user is in too many groups for the token to list them: give access with an app role instead'
+              : 'the ID token names none of AGENT_OIDC_ALLOWED_GROUPS in its groups or roles claim',
+          });
+          await refuse(403, 'oidc.notAllowed', 'not-allowed', verdict.attemptedId);
+        } else {
+          logger.warn('agent-auth.oidc-no-identity', {});
+          await refuse(...OIDC_FAILURE_PAGE.refused, 'oidc-refused');
+        }
+        return;
+      }
+      const { token } = codec.issue(verdict.agent, oidc.credential, now());
+      res.setHeader('Set-Cookie', [
+        cookie(SESSION_COOKIE, token, { path: '/', maxAgeSeconds: Math.floor(sessionLifetimeMs / 1000), secure }),
+        clearFlow,
+        clearCookie(LOGIN_CSRF_COOKIE, LOGIN_PATH, secure),
+      ]);
+      await emit({ type: 'sign-in', agent: verdict.agent, method: 'oidc', ip, at: now() });
+      signedInPage(res, language, verdict.agent, safeReturnPath(flow.returnTo));
+    });
+  }
+
+  /**
+   * After an OpenID Connect sign-in, a page that moves on to the console by itself rather than a redirect: the way here
+   * began on the provider's site, and browsers withhold SameSite=Strict cookies (the session) from every redirect of
+   * such a chain; a navigation this page starts is same-site, and carries the session.
+   */
+  function signedInPage(res: Response, language: Language, agent: AgentIdentity, returnTo: string): void {
+    const t = translate(language);
+    const body = [
+      `<h1>${escapeHtml(t('login.signedIn.title'))}</h1>`,
+      `<p>${escapeHtml(t('login.signedIn.text', { name: agent.displayName }))}</p>`,
+      `<p><a class="button" href="${escapeHtml(returnTo)}">${escapeHtml(t('login.signedIn.continue'))}</a></p>`,
+    ];
+    sendHtml(res, 200, language, page(language, t('login.signedIn.title'), body.join('\n'), `<meta http-equiv="refresh" content="0;url=${escapeHtml(returnTo)}">`));
+  }
 
   server.post(LOGOUT_PATH, async (req: Request, res: Response) => {
     const session = sessionOf(req);
@@ -471,12 +638,13 @@ export function secureCookies(req: Request, trustProxy: boolean): boolean {
   return !['localhost', '127.0.0.1', '[::1]'].includes(host);
 }
 
-function cookie(name: string, value: string, options: { path: string; maxAgeSeconds: number; secure: boolean }): string {
-  return `${name}=${value}; Path=${options.path}; Max-Age=${options.maxAgeSeconds}; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`;
+/** Strict unless said otherwise: only the OpenID Connect flow cookie must come back on a cross-site navigation (Lax). */
+function cookie(name: string, value: string, options: { path: string; maxAgeSeconds: number; secure: boolean; sameSite?: 'Strict' | 'Lax' }): string {
+  return `${name}=${value}; Path=${options.path}; Max-Age=${options.maxAgeSeconds}; HttpOnly; SameSite=${options.sameSite ?? 'Strict'}${options.secure ? '; Secure' : ''}`;
 }
 
-function clearCookie(name: string, path: string, secure: boolean): string {
-  return `${cookie(name, '', { path, maxAgeSeconds: 0, secure })}; Expires=Thu, 01 Jan 1970 00:00:00 GMT`;
+function clearCookie(name: string, path: string, secure: boolean, sameSite?: 'Strict' | 'Lax'): string {
+  return `${cookie(name, '', { path, maxAgeSeconds: 0, secure, sameSite })}; Expires=Thu, 01 Jan 1970 00:00:00 GMT`;
 }
 
 function answerFormError(res: Response, error: unknown, logger: Logger): void {
@@ -515,11 +683,13 @@ const STYLE = [
   'input{box-sizing:border-box;width:100%;padding:.5rem;font-size:1rem}',
   'button{margin-top:1.25rem;padding:.6rem 1.2rem;font-size:1rem}',
   '.notice{padding:.75rem;background:#fdecea;border-left:4px solid #c62828}',
+  'a.button{display:inline-block;margin-top:.5rem;padding:.6rem 1.2rem;font-size:1rem;background:#0f6cbd;color:#fff;border-radius:4px;text-decoration:none}',
+  '.or{margin-top:1.5rem;color:#555}',
   '.language{margin-top:1.5rem;font-size:.9rem}',
 ].join('\n');
 const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
 
-function page(language: Language, title: string, body: string): string {
+function page(language: Language, title: string, body: string, head = ''): string {
   return [
     '<!doctype html>',
     `<html lang="${language}">`,
@@ -529,6 +699,7 @@ function page(language: Language, title: string, body: string): string {
     '<meta name="robots" content="noindex">',
     `<title>${escapeHtml(title)}</title>`,
     `<style>${STYLE}</style>`,
+    ...(head ? [head] : []),
     '</head>',
     '<body>',
     '<main>',

@@ -60,7 +60,7 @@ const payloadSchema = z.strictObject({
 });
 
 /** Separate keys, derived from the one secret, for session signatures and CSRF tokens. */
-export function deriveKey(secret: string | Buffer, purpose: 'agent-session' | 'agent-csrf' | 'agent-login-csrf'): Buffer {
+export function deriveKey(secret: string | Buffer, purpose: 'agent-session' | 'agent-csrf' | 'agent-login-csrf' | 'agent-oidc-flow'): Buffer {
   return Buffer.from(hkdfSync('sha256', Buffer.from(secret), Buffer.from('subscription-support-bot/console'), Buffer.from(purpose), 32));
 }
 
@@ -166,6 +166,97 @@ export interface AgentAuthSettings {
   sessionLifetimeMs: number;
   accountsFile: string;
   apiKeys: ApiKey[];
+  /** Sign-in with Microsoft Entra ID (OpenID Connect); unset, local accounts only. */
+  oidc?: OidcSettings;
+}
+
+/** OpenID Connect sign-in (AGENT_OIDC_*): all of it, or none of it. */
+export interface OidcSettings {
+  /** The issuer identifier, exactly as its discovery document names it: https://login.microsoftonline.com/<tenant-id>/v2.0. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Where the identity provider sends the agent back: <console>/agent/oidc/callback, registered with the app. */
+  redirectUrl: string;
+  /**
+   * Entra group object IDs or app-role values: an ID token must name one of them in its `groups` or `roles` claim, so a
+   * sign-in to the tenant alone makes nobody an agent.
+   */
+  allowedGroups: string[];
+}
+
+export const OIDC_CALLBACK_PATH = '/agent/oidc/callback';
+/** Set together or not at all (AGENT_OIDC_REDIRECT_URL may come from CONSOLE_PUBLIC_URL instead). */
+const OIDC_REQUIRED = ['AGENT_OIDC_ISSUER', 'AGENT_OIDC_CLIENT_ID', 'AGENT_OIDC_CLIENT_SECRET', 'AGENT_OIDC_ALLOWED_GROUPS'] as const;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Entra's shared endpoints: any tenant's users (or personal accounts) could sign in through them. */
+const SHARED_ENTRA_TENANTS = new Set(['common', 'organizations', 'consumers']);
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A group object ID (GUID) or an app-role value ("Console.Agent"). */
+const ALLOWED_GROUP = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,119}$/;
+
+/** URL.parse is Node ≥ 20.18; the engines allow 20.12. */
+const parseUrl = (text: string): URL | undefined => (URL.canParse(text) ? new URL(text) : undefined);
+
+/** https, or plain http to this machine (a development or test identity provider); no credentials, query or fragment. */
+const endpointUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .pipe(z.url({ protocol: /^https?$/, error: `must be a URL such as ${what}` }))
+    .refine((text) => {
+      const url = parseUrl(text);
+      return !url || url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname);
+    }, 'must use https (plain http only to localhost, for development)')
+    .refine((text) => {
+      const url = parseUrl(text);
+      return !url || (!url.username && !url.password && !url.search && !url.hash);
+    }, 'must have no user name, password, query or fragment');
+
+const issuerSchema = endpointUrl('https://login.microsoftonline.com/<tenant-id>/v2.0').refine((text) => {
+  const url = parseUrl(text);
+  const tenant = url?.pathname.split('/')[1]?.toLowerCase() ?? '';
+  return !(url?.hostname.endsWith('login.microsoftonline.com') && SHARED_ENTRA_TENANTS.has(tenant));
+}, "must name your own tenant (https://login.microsoftonline.com/<tenant-id>/v2.0), not common, organizations or consumers: through those anyone's account could sign in");
+
+const redirectSchema = endpointUrl(`https://console.example.com${OIDC_CALLBACK_PATH}`).refine(
+  (text) => parseUrl(text)?.pathname === OIDC_CALLBACK_PATH,
+  `must end in ${OIDC_CALLBACK_PATH} (where the console receives the answer)`,
+);
+
+/** The AGENT_OIDC_* settings; problems one line per variable, never echoing the client secret. */
+function oidcEnv(value: (name: string) => string | undefined): { settings?: OidcSettings; problems: string[] } {
+  const given = [...OIDC_REQUIRED, 'AGENT_OIDC_REDIRECT_URL'].filter((name) => value(name) !== undefined);
+  if (!given.length) return { problems: [] };
+  const missing = OIDC_REQUIRED.filter((name) => value(name) === undefined);
+  if (missing.length) {
+    return { problems: [`${missing.join(', ')}: sign-in with Entra ID needs ${OIDC_REQUIRED.join(', ')} set together (${given.join(', ')} set, ${missing.join(', ')} missing)`] };
+  }
+  const problems: string[] = [];
+  const check = <T>(name: string, schema: z.ZodType<T>, input: string | undefined, shown = true): T | undefined => {
+    const parsed = schema.safeParse(input);
+    if (parsed.success) return parsed.data;
+    problems.push(`${name}: ${parsed.error.issues[0]?.message ?? 'invalid'}${shown ? ` (got ${JSON.stringify(input)})` : ' (value hidden)'}`);
+    return undefined;
+  };
+  const issuer = check('AGENT_OIDC_ISSUER', issuerSchema, value('AGENT_OIDC_ISSUER'));
+  const clientId = check('AGENT_OIDC_CLIENT_ID', z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be the application (client) ID, without spaces'), value('AGENT_OIDC_CLIENT_ID'));
+  const clientSecret = check('AGENT_OIDC_CLIENT_SECRET', z.string().regex(/^[\x21-\x7e]{1,512}$/, 'must be the client secret\'s value, without spaces'), value('AGENT_OIDC_CLIENT_SECRET'), false);
+  const consoleUrl = value('CONSOLE_PUBLIC_URL')?.trim().replace(/\/+$/, '');
+  const redirectText = value('AGENT_OIDC_REDIRECT_URL') ?? (consoleUrl ? `${consoleUrl}${OIDC_CALLBACK_PATH}` : undefined);
+  const redirectUrl =
+    redirectText === undefined
+      ? void problems.push(`AGENT_OIDC_REDIRECT_URL: required unless CONSOLE_PUBLIC_URL is set (then it is <CONSOLE_PUBLIC_URL>${OIDC_CALLBACK_PATH})`)
+      : check(value('AGENT_OIDC_REDIRECT_URL') === undefined ? 'AGENT_OIDC_REDIRECT_URL (from CONSOLE_PUBLIC_URL)' : 'AGENT_OIDC_REDIRECT_URL', redirectSchema, redirectText);
+  const groups = (value('AGENT_OIDC_ALLOWED_GROUPS') ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  const badGroup = groups.find((group) => !ALLOWED_GROUP.test(group));
+  if (!groups.length || badGroup !== undefined) {
+    problems.push(`AGENT_OIDC_ALLOWED_GROUPS: must be a comma-separated list of Entra group object IDs or app-role values (${badGroup === undefined ? 'none given' : `got ${JSON.stringify(badGroup)}`})`);
+  }
+  if (problems.length || !issuer || !clientId || !clientSecret || !redirectUrl) return { problems };
+  // Group IDs come lower-case in tokens; app-role values are compared as written.
+  const allowedGroups = [...new Set(groups.map((group) => (GUID.test(group) ? group.toLowerCase() : group)))];
+  return { settings: { issuer, clientId, clientSecret, redirectUrl, allowedGroups }, problems };
 }
 
 export const DEFAULT_ACCOUNTS_FILE = './data/agents.json';
@@ -174,7 +265,9 @@ export const DEFAULT_ACCOUNTS_FILE = './data/agents.json';
  * The console's sign-in settings from the environment: AGENT_SESSION_SECRET (≥ 32 characters; required once
  * MicrosoftAppId is set, i.e. in a real deployment), AGENT_SESSION_HOURS (1–24, default 8), AGENT_ACCOUNTS_FILE
  * (default ./data/agents.json) and AGENT_API_KEYS (`name=key,…`). Problems come one line per variable, as loadConfig's
- * do, and never echo a secret. Empty values count as unset, as in loadConfig.
+ * do, and never echo a secret. Empty values count as unset, as in loadConfig. AGENT_OIDC_ISSUER, AGENT_OIDC_CLIENT_ID,
+ * AGENT_OIDC_CLIENT_SECRET, AGENT_OIDC_ALLOWED_GROUPS and AGENT_OIDC_REDIRECT_URL (default from CONSOLE_PUBLIC_URL) add
+ * sign-in with Microsoft Entra ID: all of them, or none.
  */
 export function agentAuthEnv(env: NodeJS.ProcessEnv): { ok: true; settings: AgentAuthSettings } | { ok: false; problems: string[] } {
   const value = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
@@ -191,6 +284,11 @@ export function agentAuthEnv(env: NodeJS.ProcessEnv): { ok: true; settings: Agen
   const accountsFile = value('AGENT_ACCOUNTS_FILE') ?? DEFAULT_ACCOUNTS_FILE;
   const apiKeys = parseApiKeys(value('AGENT_API_KEYS'));
   problems.push(...apiKeys.problems);
+  const oidc = oidcEnv(value);
+  problems.push(...oidc.problems);
   if (problems.length) return { ok: false, problems };
-  return { ok: true, settings: { sessionSecret: secret, sessionLifetimeMs: hours * 3_600_000, accountsFile, apiKeys: apiKeys.keys } };
+  return {
+    ok: true,
+    settings: { sessionSecret: secret, sessionLifetimeMs: hours * 3_600_000, accountsFile, apiKeys: apiKeys.keys, ...(oidc.settings ? { oidc: oidc.settings } : {}) },
+  };
 }

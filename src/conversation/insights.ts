@@ -1,0 +1,100 @@
+import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import type { InsightFacts, InsightLanguage } from '../insights/events';
+import type { InsightsRecorder, NotedInsight } from '../insights/recorder';
+import type { Logger } from '../log';
+import { turnLanguageIfKnown } from './language';
+
+/**
+ * The insights of one turn (src/insights): dialogs note what happened — a verification question asked, a refusal, an
+ * action done — with one line each, and the bot writes the turn's notes once the turn is kept. A turn that fails and
+ * is answered with the apology leaves no events, so a retried message is not counted twice. Noting never throws and
+ * needs nothing of the dialog's own dependencies: without insights (a dialog tested alone) it does nothing.
+ */
+
+/** What the conversation state keeps for insights: when the caller first wrote, how often since, and in which language. */
+export interface InsightsProgress {
+  firstMessageAt: string;
+  messages: number;
+  language: InsightLanguage;
+}
+
+/** A receipt is noted by its kind; how long it took and how many messages are the turn's to fill in. */
+export type InsightNote = Exclude<InsightFacts, { kind: 'receipt' | 'conversation-started' | 'handoff-taken' }> | { kind: 'receipt'; of: 'action' | 'handoff' };
+
+interface TurnNotes {
+  noted: NotedInsight[];
+  progress: InsightsProgress | undefined;
+  now: () => Date;
+}
+
+const NOTES = Symbol('insightNotes');
+
+export interface TurnInsights {
+  /** At the start of a turn, once its language is known: counts a caller's message, and opens the turn's notes. */
+  beginTurn(context: TurnContext): Promise<void>;
+  /** After the turn was kept (or a receipt said although it was not): writes what was noted. */
+  endTurn(context: TurnContext): Promise<void>;
+}
+
+export interface TurnInsightsDeps {
+  recorder: InsightsRecorder;
+  progress: StatePropertyAccessor<InsightsProgress | undefined>;
+  /** Real time: how long a caller took is measured by the clock on the wall, not by a policy clock a test has stopped. */
+  now: () => Date;
+  logger: Logger;
+}
+
+export function createTurnInsights(deps: TurnInsightsDeps): TurnInsights {
+  return {
+    async beginTurn(context) {
+      try {
+        const now = deps.now();
+        const notes: TurnNotes = { noted: [], progress: await deps.progress.get(context), now: deps.now };
+        const language = turnLanguageIfKnown(context);
+        if (isCallersMessage(context) && language) {
+          if (!notes.progress) {
+            notes.progress = { firstMessageAt: now.toISOString(), messages: 0, language };
+            notes.noted.push({ facts: { kind: 'conversation-started' }, at: now });
+          }
+          notes.progress = { ...notes.progress, messages: notes.progress.messages + 1 };
+          await deps.progress.set(context, notes.progress);
+        }
+        context.turnState.set(NOTES, notes);
+      } catch (error) {
+        deps.logger.warn('insights.turn-not-counted', { error: error as Error });
+      }
+    },
+
+    async endTurn(context) {
+      const notes = context.turnState.get(NOTES) as TurnNotes | undefined;
+      if (!notes?.noted.length) return;
+      // The conversation's own language, the one it began in: every event of it counts under that language.
+      const language = notes.progress?.language ?? turnLanguageIfKnown(context);
+      if (!language) return;
+      const { channelId, conversation } = context.activity;
+      await deps.recorder.record({ conversationKey: `${channelId}/${conversation.id}`, channel: channelId, language }, notes.noted);
+      notes.noted = [];
+    },
+  };
+}
+
+/** Notes one thing that happened in this turn, for the insights page. */
+export function noteInsight(context: TurnContext, note: InsightNote): void {
+  const notes = context.turnState.get(NOTES) as TurnNotes | undefined;
+  if (!notes) return;
+  const at = notes.now();
+  if (note.kind !== 'receipt') {
+    notes.noted.push({ facts: note, at });
+    return;
+  }
+  // Without the first message (a conversation begun before insights were recorded) there is no time to tell.
+  if (!notes.progress) return;
+  const ms = Math.max(0, at.getTime() - Date.parse(notes.progress.firstMessageAt));
+  notes.noted.push({ facts: { kind: 'receipt', of: note.of, ms, messages: notes.progress.messages }, at });
+}
+
+/** A message from the caller, or a card's button they pressed (which Teams sends as an invoke). */
+function isCallersMessage(context: TurnContext): boolean {
+  const { type, name } = context.activity;
+  return type === ActivityTypes.Message || (type === ActivityTypes.Invoke && name === 'adaptiveCard/action');
+}

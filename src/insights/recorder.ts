@@ -1,0 +1,71 @@
+import { createHmac } from 'node:crypto';
+import type { Logger } from '../log';
+import { withinTime } from '../timing';
+import { insightEventSchema, type InsightEvent, type InsightFacts, type InsightLanguage } from './events';
+import type { InsightsLog } from './insightsLog';
+
+/** Where events come from: one conversation, as the bot knows it (never stored as such). */
+export interface InsightSource {
+  /** `${channelId}/${conversationId}`: hashed before anything is written. */
+  conversationKey: string;
+  channel: string;
+  language: InsightLanguage;
+}
+
+export interface NotedInsight {
+  facts: InsightFacts;
+  at: Date;
+}
+
+export interface InsightsRecorder {
+  /**
+   * Writes what was noted in one conversation. Never throws and never holds a turn up for long: insights are worth
+   * less than the caller's conversation, so an event that cannot be written is logged (its kind only) and dropped.
+   */
+  record(source: InsightSource, noted: readonly NotedInsight[]): Promise<void>;
+}
+
+/**
+ * The anonymous key of a conversation: an HMAC of its channel and ID under the database's own key. The same
+ * conversation always gets the same key (its events can be followed through verification); without the key, nobody
+ * can tell which conversation it was, and the conversation's ID appears nowhere in the events.
+ */
+export function anonymousConversationKey(hashKey: Buffer, conversationKey: string): string {
+  return createHmac('sha256', hashKey).update(conversationKey).digest('hex').slice(0, 32);
+}
+
+/** How long a turn waits for its events to be written. */
+const WAIT_MS = 1_000;
+
+export function createInsightsRecorder(deps: { log: InsightsLog; logger: Logger }): InsightsRecorder {
+  let hashKey: Promise<Buffer> | undefined;
+  const key = () => {
+    // Read once; a failed read is tried again with the next event rather than remembered.
+    hashKey ??= deps.log.hashKey().catch((error: unknown) => {
+      hashKey = undefined;
+      throw error;
+    });
+    return hashKey;
+  };
+
+  return {
+    async record(source, noted) {
+      if (noted.length === 0) return;
+      try {
+        const conversation = anonymousConversationKey(await withinTime(key(), WAIT_MS), source.conversationKey);
+        const events: InsightEvent[] = [];
+        for (const { facts, at } of noted) {
+          const parsed = insightEventSchema.safeParse({ ...facts, at: at.toISOString(), conversation, channel: source.channel, language: source.language });
+          if (parsed.success) events.push(parsed.data);
+          else deps.logger.warn('insights.event-invalid', { kind: facts.kind, issues: parsed.error.issues.map((issue) => issue.path.join('.')) });
+        }
+        const written = deps.log.record(events);
+        // A stalled database gets a second of the turn; the write goes on (or fails) without it.
+        written.catch((error: unknown) => deps.logger.warn('insights.not-recorded', { kinds: events.map((e) => e.kind), error: error as Error }));
+        await withinTime(written, WAIT_MS).catch(() => undefined);
+      } catch (error) {
+        deps.logger.warn('insights.not-recorded', { kinds: noted.map((n) => n.facts.kind), error: error as Error });
+      }
+    },
+  };
+}
