@@ -16,7 +16,7 @@ import { extractDetails, regionOfLocale } from '../src/understanding/details';
 import type { PartialAnswers } from '../src/verification/answers';
 import { withholdCallerMessage } from '../src/conversation/transcript';
 import { isSharedConversation, privateChatLink, type PrivateChatOpener } from '../src/conversation/scope';
-import { languageNamedIn, POLICY_QUESTIONS } from '../src/understanding/interruptions';
+import { languageNamedIn, NEAR_SCOPE_TOPICS, POLICY_QUESTIONS } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
 import type { CallerVerification } from '../src/verification/verifyCaller';
@@ -27,7 +27,7 @@ import type { LiveHandoffs } from '../src/handoffs/handoffEvents';
 import type { SupportHours } from '../src/supportHours';
 import { beginRequest, type CurrentRequest, type RequestAccessor } from '../src/conversation/request';
 import { askAgainInNewLanguage, leafOf, wasInterrupted, type InterruptedResult } from './interruptibleDialog';
-import { recognizeWish, WishPrompt, type Wish, type YesNoMeaning } from './prompts';
+import { guessConfidence, recognizeWish, WishPrompt, YesNoPrompt, type Wish, type YesNoMeaning } from './prompts';
 import { ask } from './questions';
 import { continueWithCardClick } from './cardClicks';
 import { greetingReply, policyNumbers, policyOverviewReply, whyReply, withSupportContact } from './replies';
@@ -39,11 +39,20 @@ import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityOptions, type VerifyIdentity
 export const MAIN_DIALOG = 'mainDialog';
 const WISH_PROMPT = 'wishPrompt';
 const MAIN_WATERFALL = 'mainWaterfall';
+const CONFIRM_WISH = 'mainConfirmWish';
+
+/**
+ * Safety before accuracy (issue 13): a cancellation, fast revoke or reactivation read from free words starts only when
+ * the recogniser is this sure; less sure, the caller is asked ("Vill du säga upp prenumerationen?") instead of the bot
+ * guessing its way into an account flow.
+ */
+export const ACTION_CONFIDENCE = 0.8;
 
 /** What a caller may only do once verified as an administrator of the account (ID-1, ID-2). */
 const ACCOUNT_INTENTS: ReadonlySet<Wish> = new Set(['cancel', 'fastRevoke', 'reactivate']);
 /** Policy questions are answered for anyone, without verification, from the policy's own numbers. */
 const POLICY_QUESTION_WISHES: ReadonlySet<Wish> = new Set(POLICY_QUESTIONS);
+const NEAR_SCOPE_WISHES: ReadonlySet<Wish> = new Set(NEAR_SCOPE_TOPICS);
 
 export interface MainDialogOptions {
   /** Set when the dialog loops back to the menu: the greeting is said once per conversation. */
@@ -113,6 +122,8 @@ export interface MainDialogDeps {
 
 interface MainValues {
   wish: Wish;
+  /** An account flow guessed with little confidence, while the caller is asked whether that is what they want. */
+  unsure?: Wish;
   /** The hand-off waiting for a person in this conversation when the menu was shown. */
   waitingHandoff?: string;
   /** How to cancel, when the message that asked said it too. */
@@ -128,7 +139,8 @@ export class MainDialog extends ComponentDialog {
     super(MAIN_DIALOG);
     this.addDialog(new WishPrompt(WISH_PROMPT, deps.vocabulary, deps.recognizer));
     for (const dialog of deps.dialogs) this.addDialog(dialog);
-    this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.askWhatToDo.bind(this), this.route.bind(this), this.afterVerification.bind(this), this.loop.bind(this)]));
+    this.addDialog(new YesNoPrompt(CONFIRM_WISH, deps.vocabulary.yesNo));
+    this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.askWhatToDo.bind(this), this.confirmWish.bind(this), this.route.bind(this), this.afterVerification.bind(this), this.loop.bind(this)]));
     this.initialDialogId = MAIN_WATERFALL;
   }
 
@@ -257,9 +269,23 @@ export class MainDialog extends ComponentDialog {
   }
 
 
-  private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
+  /** An account flow guessed from free words with little confidence: asked first, never started on a guess. */
+  private async confirmWish(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const wish = step.result as Wish;
-    (step.values as MainValues).wish = wish;
+    const confidence = guessConfidence(step.context);
+    if (!ACCOUNT_INTENTS.has(wish) || confidence === undefined || confidence >= ACTION_CONFIDENCE) return step.next(wish);
+    (step.values as MainValues).unsure = wish;
+    return step.prompt(CONFIRM_WISH, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: `main:confirmWish.${wish}`, params: policyNumbers(this.deps.policy) } }));
+  }
+
+  private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const values = step.values as MainValues;
+    const unsure = values.unsure;
+    values.unsure = undefined;
+    // A "no" to "Vill du säga upp prenumerationen?": nothing started; what the caller wants instead.
+    if (unsure && step.result !== true) return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatInstead' } satisfies MainDialogOptions);
+    const wish = unsure ?? (step.result as Wish);
+    values.wish = wish;
     const t = translatorFor(step.context, this.deps.i18n);
 
     // Where others read along (a Teams group chat or channel), nothing about an account: no questions, no details.
@@ -280,6 +306,11 @@ export class MainDialog extends ComponentDialog {
       const access = this.deps.policy.access(standing(session), this.deps.now());
       if (access.level === 'none' || !session) return step.beginDialog(VERIFY_IDENTITY_DIALOG, { initialText: step.context.activity.text } satisfies VerifyIdentityOptions);
       return step.next({ ...session, status: 'verified', known: true });
+    }
+    if (NEAR_SCOPE_WISHES.has(wish)) {
+      // Near ours but not ours (more licences, another plan, an invoice …): where it is done, and no flow.
+      await step.context.sendActivity(withSupportContact(t, t(`outOfScope:answers.${wish}`), this.deps.supportContact));
+      return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatElse' } satisfies MainDialogOptions);
     }
     if (POLICY_QUESTION_WISHES.has(wish)) {
       await step.context.sendActivity(t(`policy:answers.${wish}`, policyNumbers(this.deps.policy)));

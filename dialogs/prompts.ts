@@ -2,6 +2,7 @@ import { ActivityTypes, type TurnContext } from 'botbuilder';
 import { Prompt, type DialogContext, type PromptOptions, type PromptRecognizerResult, type PromptValidator, type PromptValidatorContext } from 'botbuilder-dialogs';
 import type { VerificationItem } from '../src/policy';
 import { optionNamedIn, recognizeChoice, type Choice } from '../src/understanding/choices';
+import { isQuestionAbout } from '../src/understanding/questionForm';
 import type { IntentRecognizer, NluIntent } from '../src/understanding/nlu';
 import type { MenuIntent } from '../src/understanding/intents';
 import { switchTurnLanguage, turnLanguage } from '../src/conversation/language';
@@ -237,5 +238,19 @@ export async function recognizeWish(
   const clear = recognizer.clearLanguage(extractDetails(text, { region: regionOfLocale(context.activity.locale) }).rest);
   if (clear && clear !== turnLanguage(context)) switchTurnLanguage(context, clear);
   const result = await recognizer.recognize(text, turnLanguage(context));
-  return result.intent === 'none' ? undefined : result.intent;
+  if (result.intent === 'none') return undefined;
+  // A message that also says what NOT to do, or asks ABOUT something, is never sure enough to start an account flow
+  // by itself: the caller is asked first.
+  context.turnState.set(GUESSED, result.negated || isQuestionAbout(text, turnLanguage(context)) ? 0 : result.score);
+  return result.intent;
+}
+
+const GUESSED = Symbol('wishGuessed');
+
+/**
+ * How sure the recogniser was of the wish it read in this turn's free text (0–1); undefined when the wish came from a
+ * button, a menu phrase, an interruption phrase or a yes/no — words the bot knows for certain.
+ */
+export function guessConfidence(context: TurnContext): number | undefined {
+  return context.turnState.get(GUESSED) as number | undefined;
 }

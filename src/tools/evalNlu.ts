@@ -1,12 +1,21 @@
 import { join } from 'node:path';
-import { confusions, evaluate, readLabelled } from '../understanding/evaluation';
+import { confusions, crossValidate, evaluate, readLabelled } from '../understanding/evaluation';
+import { BLIND_WISH_SET, DEV_WISH_SET, readWishSet } from '../understanding/wishSets';
+import { evaluateBehaviour, evaluationRuntime, type BehaviourScore } from './behaviourEvaluation';
 import { BLIND_DETAILS_SET, DETAILS_TARGET, evaluateDetails, evaluateWishes, readLabelledDetails, STUDIED_DETAILS_SETS } from '../understanding/detailsEvaluation';
 import { readCorpora, trainIntentRecognizer } from '../understanding/nlu';
 
+/** Issue 13's targets, on the blind set of first messages judged by what the bot does. */
+const BEHAVIOUR_TARGET = 0.95;
+const KIND_TARGET = 0.85;
+const FOLDS = 5;
+
 /**
- * `npm run eval:nlu`: trains on locales/<lang>/nlu/intents.json, scores the blind held-out set
- * (test/nlu/heldout.<lang>.json, the figure that counts, target 90%) and the development set, and prints accuracy,
- * a confusion summary and every miss.
+ * `npm run eval:nlu`: the blind set of first messages (test/nlu/blind/wishes1.<lang>.json) and the development set
+ * (test/nlu/wishes-dev.<lang>.json), each message judged by what the whole bot does with it (issue 13: per language,
+ * per kind, a confusion table, no non-request starting an action flow); k-fold cross-validation on the corpus; then
+ * the older recogniser-only sets (held-out, dev) and the verification details. The blind set's misses are printed only
+ * with `--show-blind-misses` — reading them retires the set (rename it `-studied`, write a new one).
  */
 async function main(): Promise<void> {
   const root = join(__dirname, '..', '..', '..');
@@ -15,6 +24,29 @@ async function main(): Promise<void> {
   const recognizer = await trainIntentRecognizer(readCorpora(), { threshold });
   console.log(`NLU: NLP.js, trained on both corpora in ${Math.round(performance.now() - started)} ms, threshold ${threshold}`);
   let failed = false;
+  const showBlindMisses = process.argv.includes('--show-blind-misses');
+
+  // What the bot does with a first message: the blind set (frozen), then the development set.
+  const runtime = await evaluationRuntime();
+  try {
+    for (const [set, blind] of [[BLIND_WISH_SET, true], [DEV_WISH_SET, false]] as const) {
+      const sets = readWishSet(root, set);
+      if (!sets) continue;
+      console.log(`\n== first messages, ${set} (${blind ? `written blind, frozen; targets ≥ ${BEHAVIOUR_TARGET * 100}% per language, every kind ≥ ${KIND_TARGET * 100}%, no non-request starting an action` : 'for tuning; every miss'}) ==`);
+      for (const score of await evaluateBehaviour(runtime, sets, readCorpora())) {
+        printBehaviour(score, !blind || showBlindMisses);
+        if (blind && (score.accuracy < BEHAVIOUR_TARGET || score.unsafe.length > 0 || Object.values(score.byKind).some((k) => k.correct / k.total < KIND_TARGET))) failed = true;
+      }
+    }
+  } finally {
+    await runtime.close();
+  }
+
+  console.log(`\n== ${FOLDS}-fold cross-validation on the corpus (recogniser only) ==`);
+  for (const fold of await crossValidate(readCorpora(), FOLDS, (corpora) => trainIntentRecognizer(corpora, { threshold }))) {
+    console.log(`${fold.language}: ${(fold.accuracy * 100).toFixed(1)}% (${fold.correct}/${fold.total})`);
+  }
+
   for (const set of ['heldout', 'dev'] as const) {
     console.log(`\n== ${set === 'heldout' ? 'held-out (written blind; the target is ≥ 90%)' : 'development set (guided corpus work; for comparison)'} ==`);
     for (const score of await evaluate(recognizer, readLabelled(root, set))) {
@@ -55,9 +87,22 @@ async function main(): Promise<void> {
   times.sort((a, b) => a - b);
   console.log(`\nrecognition: median ${times[Math.floor(times.length / 2)].toFixed(2)} ms, p99 ${times[Math.floor(times.length * 0.99)].toFixed(2)} ms over ${times.length} messages`);
   if (failed) {
-    console.log('\nbelow target: held-out intent accuracy (90%) or blind details accuracy');
+    console.log('\nbelow target: the blind first messages (95% per language, 85% per kind, no unsafe action), held-out intent accuracy (90%) or blind details accuracy');
     process.exitCode = 1;
   }
+}
+
+function printBehaviour(score: BehaviourScore, misses: boolean): void {
+  const percent = (correct: number, total: number) => `${((correct / total) * 100).toFixed(1)}%`;
+  console.log(`${score.language}: ${percent(score.correct, score.total)} (${score.correct}/${score.total}); an action flow started by a non-request: ${score.unsafe.length}; asked "do you want to …?" first: ${score.asked}; left out, in the corpus word for word: ${score.inCorpus}`);
+  console.log(`  by kind: ${Object.entries(score.byKind).map(([kind, k]) => `${kind} ${percent(k.correct, k.total)} (${k.correct}/${k.total})`).join(', ')}`);
+  // The confusion table, one line per expected behaviour that was not always right: expected → what the bot did.
+  for (const [expected, row] of Object.entries(score.confusion)) {
+    const wrong = Object.entries(row).filter(([did]) => did !== expected);
+    if (wrong.length > 0) console.log(`  ${expected} (${row[expected] ?? 0} right) → ${wrong.map(([did, n]) => `${did} ${n}`).join(', ')}`);
+  }
+  for (const unsafe of score.unsafe) console.log(`  UNSAFE "${misses ? unsafe.text : '…'}" (${unsafe.expected} → ${unsafe.did})`);
+  if (misses) for (const miss of score.misses) console.log(`      "${miss.text}" [${miss.kind}] (${miss.expected} → ${miss.did})`);
 }
 
 void main();

@@ -2,8 +2,24 @@ import type { Language } from '../i18n';
 import { normalisePhrase } from './phrases';
 import type { IntentRecognizer } from './nlu';
 
-export const POLICY_QUESTIONS = ['refundQuestion', 'trialQuestion', 'dataRetentionQuestion', 'termLengthQuestion'] as const;
+export const POLICY_QUESTIONS = [
+  'refundQuestion',
+  'trialQuestion',
+  'dataRetentionQuestion',
+  'termLengthQuestion',
+  'noticePeriodQuestion',
+  'differenceQuestion',
+  'consequencesQuestion',
+  'reactivationQuestion',
+] as const;
 export type PolicyQuestion = (typeof POLICY_QUESTIONS)[number];
+
+/**
+ * Topics next to ours that the assistant does not handle (more licences, another plan, invoices, passwords, the billing
+ * address, technical problems): each gets an answer of its own saying where it is done, and never starts a flow.
+ */
+export const NEAR_SCOPE_TOPICS = ['addLicences', 'changePlan', 'invoice', 'password', 'billingAddress', 'technicalProblem'] as const;
+export type NearScopeTopic = (typeof NEAR_SCOPE_TOPICS)[number];
 
 /** What a caller can say at any question, instead of answering it. */
 export type Interruption =

@@ -10,11 +10,14 @@ import { withBoundedWords } from './phrases';
 import { buildKnownWords, casedWords, foldWord, words, type KnownWords } from './typos';
 import type { PartialAnswers } from '../verification/answers';
 import { extractDetails } from './details';
+import { withoutNegatedActions } from './negation';
 
 export const NLU_INTENTS = [
   'cancel', 'fastRevoke', 'reactivate',
-  'refundQuestion', 'trialQuestion', 'dataRetentionQuestion', 'termLengthQuestion', 'general',
-  'person', 'help', 'startOver', 'switchLanguage', 'greeting', 'thanksGoodbye', 'outOfScope',
+  'refundQuestion', 'trialQuestion', 'dataRetentionQuestion', 'termLengthQuestion',
+  'noticePeriodQuestion', 'differenceQuestion', 'consequencesQuestion', 'reactivationQuestion', 'general',
+  'person', 'help', 'startOver', 'switchLanguage', 'greeting', 'thanksGoodbye',
+  'addLicences', 'changePlan', 'invoice', 'password', 'billingAddress', 'technicalProblem', 'outOfScope',
 ] as const;
 export type NluIntent = (typeof NLU_INTENTS)[number];
 
@@ -38,6 +41,8 @@ export interface Recognition {
   entities: PartialAnswers;
   /** Words of the message the corpus knows as they are, without typo correction. */
   exactWords: number;
+  /** A clause said NOT to cancel, delete or end something was taken out before recognition (see negation.ts). */
+  negated: boolean;
 }
 
 export interface IntentRecognizer {
@@ -53,6 +58,14 @@ export interface RecognizerOptions {
   cacheLimit?: number;
   /** NLP.js's "None" feature: an input unlike every intent leans towards None. */
   useNoneFeature?: boolean;
+}
+
+/** A message's words as the classifier reads them: typos corrected to known words, capitalised words (names) as written. */
+function readWords(text: string, vocabulary: KnownWords): { tokens: string[]; corrected: Array<string | undefined>; understood: string } {
+  const tokens = casedWords(text).slice(0, 40);
+  // A capitalised word is a name more often than a typo: it is read as written, never corrected.
+  const corrected = tokens.map((token) => (/^\p{Lu}/u.test(token) ? (vocabulary.has(token) ? foldWord(token) : undefined) : vocabulary.correct(token)));
+  return { tokens, corrected, understood: corrected.map((word, i) => word ?? foldWord(tokens[i])).join(' ') };
 }
 
 /** Reads the training corpus of both languages (locales/<lang>/nlu/intents.json), validated. */
@@ -96,15 +109,14 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       // "wanna", "annat" or "annan").
       const details = extractDetails(text, { region: language === 'sv' ? 'SE' : undefined });
       const entities = details.answers;
-      const tokens = casedWords(details.rest).slice(0, 40);
-      // A capitalised word is a name more often than a typo: it is read as written, never corrected.
-      const corrected = tokens.map((token) => (/^\p{Lu}/u.test(token) ? (vocabulary.has(token) ? foldWord(token) : undefined) : vocabulary.correct(token)));
-      const understood = corrected.map((word, i) => word ?? foldWord(tokens[i])).join(' ');
+      // "Inte säga upp, vi vill ha fler licenser": the clause that says what is NOT wanted goes before anything reads it.
+      const { text: wanted, negated } = withoutNegatedActions(details.rest, language);
+      const { tokens, corrected, understood } = readWords(wanted, vocabulary);
       // The network is confident about nonsense too: a message must be made mostly of words the corpus knows, and
       // a name that happens to be one edit from a corpus word ("Anna" → "annan") is not enough.
       const known = corrected.filter((word) => word !== undefined).length;
       const exact = tokens.filter((token) => vocabulary.has(token)).length;
-      if (known * 2 < tokens.length || (exact === 0 && known < Math.min(2, tokens.length))) return { intent: 'none', score: 0, understood, entities, exactWords: exact };
+      if (known * 2 < tokens.length || (exact === 0 && known < Math.min(2, tokens.length))) return { intent: 'none', score: 0, understood, entities, exactWords: exact, negated };
 
       const result = await nlp.process(language, understood);
       if (++processed % 500 === 0) forgetCachedInputs(nlp, cacheLimit);
@@ -115,8 +127,19 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       const fullOfDetails = Object.keys(entities).length >= 2;
       const blocked = (intent: string) => fullOfDetails && (NOT_WITH_DETAILS as readonly string[]).includes(intent) && !SAID_OUTRIGHT[intent as (typeof NOT_WITH_DETAILS)[number]]?.test(details.rest);
       const best = classifications.find((c) => !blocked(c.intent));
-      if (!best || best.intent === 'None' || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood, entities, exactWords: exact };
-      return { intent: best.intent as NluIntent, score: best.score, understood, entities, exactWords: exact };
+      if (!best || best.intent === 'None' || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood, entities, exactWords: exact, negated };
+      // "Jag vill säga upp vår prenumeration. Jag är anna@…, telefon …": the labels left around the details blur the
+      // wish. How sure the recogniser is of it is read where it is said, sentence by sentence, for that same wish.
+      let score = best.score;
+      const sentences = fullOfDetails ? wanted.split(/[.!?\n]+/u).filter((sentence) => casedWords(sentence).length >= 2) : [];
+      if (sentences.length > 1) {
+        for (const sentence of sentences) {
+          const alone = await nlp.process(language, readWords(sentence, vocabulary).understood);
+          const top = ((alone.classifications as Array<{ intent: string; score: number }> | undefined) ?? [])[0];
+          if (top?.intent === best.intent) score = Math.max(score, top.score);
+        }
+      }
+      return { intent: best.intent as NluIntent, score, understood, entities, exactWords: exact, negated };
     },
 
     clearLanguage(text) {

@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { LANGUAGES, type Language } from '../i18n';
+import { NEAR_SCOPE_TOPICS, POLICY_QUESTIONS } from './interruptions';
+
+/**
+ * What the bot should DO with a caller's first message, as the labelled sets of issue 13 name it: start a flow, answer
+ * a question by its topic, hand over to a person, answer a topic near ours that it does not handle, or keep the
+ * conversation going. Some behaviours are still to be built (a topic's own answer): until then those messages count as
+ * misses, never as anything else.
+ */
+export const ACTION_BEHAVIOURS = ['cancel', 'fastRevoke', 'reactivate'] as const;
+export const QUESTION_BEHAVIOURS = [...POLICY_QUESTIONS, 'general'] as const;
+export const NEAR_SCOPE_BEHAVIOURS = [...NEAR_SCOPE_TOPICS, 'outOfScope'] as const;
+export const CONVERSATION_BEHAVIOURS = ['greeting', 'thanksGoodbye', 'help', 'startOver', 'switchLanguage'] as const;
+export const EXPECTED_BEHAVIOURS = [...ACTION_BEHAVIOURS, ...QUESTION_BEHAVIOURS, 'person', ...NEAR_SCOPE_BEHAVIOURS, ...CONVERSATION_BEHAVIOURS] as const;
+export type ExpectedBehaviour = (typeof EXPECTED_BEHAVIOURS)[number];
+
+/** What makes a message what it is: the categories the figures are broken down by. */
+export const MESSAGE_KINDS = ['direct', 'indirect', 'negation', 'spelling', 'requestAsQuestion', 'questionAboutFlow', 'frustrated', 'nearScope', 'policyTopic', 'chitchat', 'withDetails'] as const;
+
+export const wishSetSchema = z
+  .array(z.object({ text: z.string().trim().min(1).max(2000), expect: z.enum(EXPECTED_BEHAVIOURS), kind: z.enum(MESSAGE_KINDS) }).strict())
+  .min(100)
+  .superRefine((items, ctx) => {
+    const seen = new Set<string>();
+    items.forEach((item, index) => {
+      const key = item.text.toLowerCase().replace(/\s+/g, ' ');
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [index, 'text'], message: `"${item.text}" is in the set twice` });
+      seen.add(key);
+    });
+  });
+export type WishSet = z.infer<typeof wishSetSchema>;
+
+/**
+ * The sets, with the tests: `blind/wishes1` was written without sight of the corpus and is frozen — its figure is
+ * the one that counts and its misses are not studied (once they are, it is renamed `-studied` and a new one written);
+ * `wishes-dev` is for tuning, misses and all.
+ */
+export const BLIND_WISH_SET = 'blind/wishes1';
+export const DEV_WISH_SET = 'wishes-dev';
+
+export function readWishSet(root: string, set: string): Record<Language, WishSet> | undefined {
+  const path = (language: Language) => join(root, 'test', 'nlu', `${set}.${language}.json`);
+  if (!LANGUAGES.every((language) => existsSync(path(language)))) return undefined;
+  const read = (language: Language) => wishSetSchema.parse(JSON.parse(readFileSync(path(language), 'utf8')));
+  return { sv: read('sv'), en: read('en') };
+}

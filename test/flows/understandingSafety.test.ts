@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { loadIntentRecognizer, type IntentRecognizer, type NluIntent } from '../../src/understanding/nlu';
+import { BLIND_WISH_SET, DEV_WISH_SET, readWishSet } from '../../src/understanding/wishSets';
+import { evaluateBehaviour, evaluationRuntime } from '../../src/tools/behaviourEvaluation';
+import { policyNumbers } from '../../dialogs/replies';
+import { policy } from '../support/bot';
+import { startConversation } from '../support/conversation';
+import { join } from 'node:path';
+
+/**
+ * Issue 13, safety before accuracy: a topic next to ours gets its own answer and never an account flow; a clause that
+ * says what NOT to do, and a question ABOUT an action, never start one; a wish read with little confidence is asked
+ * about first. Both languages, through the whole bot.
+ */
+describe.each(['sv', 'en'] as const)('understanding, safely (%s)', (language) => {
+  const say = {
+    sv: { seats: 'Kan vi köpa fler licenser?', difference: 'Vad är skillnaden mellan uppsägning och snabb återkallelse?', notCancel: 'Inte säga upp, vi vill tvärtom ha fler licenser', about: 'Ligger datan kvar en tid efter uppsägningen?' },
+    en: { seats: 'We need more seats', difference: "What's the difference between cancelling and a fast revoke?", notCancel: "Not cancelling — we actually want more licences", about: 'Once cancelled, do the staff lose access to Teams immediately?' },
+  }[language];
+
+  it('more licences: its own answer, the menu again, no verification', async () => {
+    const c = await startConversation({ language });
+    const t = c.runtime.i18n.getFixedT(language);
+    try {
+      const said = (await c.say(say.seats)).join('\n');
+      expect(said).toContain(t('outOfScope:answers.addLicences'));
+      expect(said).not.toContain(t('verify:ask.userId'));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a policy topic of its own: the difference between cancelling and fast revoke', async () => {
+    const c = await startConversation({ language });
+    const t = c.runtime.i18n.getFixedT(language);
+    try {
+      expect((await c.say(say.difference)).join('\n')).toContain(t('policy:answers.differenceQuestion', policyNumbers(policy)));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('"not cancel, but …" and a question about cancelling never start a flow', async () => {
+    for (const text of [say.notCancel, say.about]) {
+      const c = await startConversation({ language });
+      const t = c.runtime.i18n.getFixedT(language);
+      try {
+        const said = (await c.say(text)).join('\n');
+        expect(said, text).not.toContain(t('verify:ask.userId'));
+        expect(said, text).not.toContain(t('verify:left.6'));
+      } finally {
+        await c.close();
+      }
+    }
+  });
+
+  it('a wish read with little confidence is asked about first: yes starts it, no starts nothing', async () => {
+    // A recogniser that reads "hmm, kanske stoppa den?" / "hmm, maybe stop it?" as a cancellation, but only half sure.
+    const real = await loadIntentRecognizer();
+    const unsure: IntentRecognizer = {
+      clearLanguage: (text) => real.clearLanguage(text),
+      recognize: async (text, lang) => (text.startsWith('hmm') ? { ...(await real.recognize('x', lang)), intent: 'cancel' as NluIntent, score: 0.6, negated: false } : real.recognize(text, lang)),
+    };
+    for (const answer of ['yes', 'no'] as const) {
+      const c = await startConversation({ language, overrides: { recognizer: unsure } });
+      const t = c.runtime.i18n.getFixedT(language);
+      try {
+        expect((await c.say(language === 'sv' ? 'hmm, kanske stoppa den?' : 'hmm, maybe stop it?')).at(-1)).toBe(t('main:confirmWish.cancel'));
+        const next = (await c.say(c.words[answer])).join('\n');
+        if (answer === 'yes') expect(next).toContain(t('verify:ask.userId'));
+        else expect(next).toContain(t('main:whatInstead'));
+        if (answer === 'no') expect(next).not.toContain(t('verify:ask.userId'));
+      } finally {
+        await c.close();
+      }
+    }
+  });
+});
+
+describe('the first-message sets through the whole bot', () => {
+  const root = join(__dirname, '..', '..');
+
+  it('no message of the development set that is no request starts a cancellation, fast revoke or reactivation', async () => {
+    const runtime = await evaluationRuntime();
+    try {
+      const scores = await evaluateBehaviour(runtime, readWishSet(root, DEV_WISH_SET) as never);
+      for (const score of scores) expect(score.unsafe, score.language).toEqual([]);
+    } finally {
+      await runtime.close();
+    }
+  }, 60_000);
+
+  // The blind set's figure is printed by `npm run eval:nlu` (targets ≥ 95%, no unsafe action); its misses are not
+  // studied here. Until its targets are met, the suite holds the line where it is: no worse than measured.
+  it('the blind set: no more unsafe starts, and no lower accuracy, than measured when it was frozen', async () => {
+    const runtime = await evaluationRuntime();
+    try {
+      const scores = await evaluateBehaviour(runtime, readWishSet(root, BLIND_WISH_SET) as never);
+      const floor = { sv: { accuracy: 0.77, unsafe: 2 }, en: { accuracy: 0.8, unsafe: 1 } };
+      for (const score of scores) {
+        expect(score.unsafe.length, score.language).toBeLessThanOrEqual(floor[score.language].unsafe);
+        expect(score.accuracy, score.language).toBeGreaterThanOrEqual(floor[score.language].accuracy);
+      }
+    } finally {
+      await runtime.close();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { withoutNegatedActions } from '../../src/understanding/negation';
+import { isQuestionAbout } from '../../src/understanding/questionForm';
+
+describe('a clause that says NOT to cancel, delete or end is taken out before recognition', () => {
+  it.each([
+    ['sv', 'Inte säga upp, vi vill tvärtom ha fler licenser', 'vi vill tvärtom ha fler licenser'],
+    ['sv', 'nej, inte avsluta – vi vill ha tjänsten igen', 'vi vill ha tjänsten igen'],
+    ['sv', 'Vi vill inte säga upp, vi vill bara att Teams ska funka', 'vi vill bara att Teams ska funka'],
+    ['en', "don't delete anything, just stop the renewal", 'just stop the renewal'],
+    ['en', "I'm not cancelling yet, I just want to understand how it works.", 'I just want to understand how it works'],
+  ] as const)('%s: "%s" → what is wanted', (language, text, wanted) => {
+    const result = withoutNegatedActions(text, language);
+    expect(result.negated).toBe(true);
+    expect(result.text).toContain(wanted);
+    expect(result.text).not.toMatch(/säga upp|avsluta|delete|cancelling/);
+  });
+
+  it.each([
+    ['sv', 'jag vill säga upp vår prenumeration'],
+    ['sv', 'radera allt och avsluta'],
+    ['en', 'cancel it now please'],
+    ['en', 'Once cancelled, do the staff lose access?'],
+  ] as const)('%s: "%s" is left as it is', (language, text) => {
+    expect(withoutNegatedActions(text, language)).toEqual({ text, negated: false });
+  });
+});
+
+describe('a question ABOUT an action is told from a request phrased as a question', () => {
+  it.each([
+    ['sv', 'Ligger datan kvar en tid efter uppsägningen?', true],
+    ['en', 'Once cancelled, do the staff lose access to Teams immediately?', true],
+    ['sv', 'Kan ni säga upp vår prenumeration?', false],
+    ['sv', 'Går det att återaktivera den?', false],
+    ['en', 'Could you cancel it for us?', false],
+    ['en', 'Cancel it. How long does that take?', false],
+    ['en', 'cancel our subscription', false],
+  ] as const)('%s: "%s" → %s', (language, text, about) => {
+    expect(isQuestionAbout(text, language)).toBe(about);
+  });
+});
