@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
-import { noteRequest } from '../src/conversation/request';
+import { beginRequest, noteRequest } from '../src/conversation/request';
 import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
 import { formatDate } from '../src/format';
 import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
@@ -10,6 +10,7 @@ import { feedbackStep } from './feedbackDialog';
 import { answerColleagueOffer, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
+import { REACTIVATE_DIALOG } from './reactivateDialog';
 import { OptionPrompt, YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
 import { channelLabel, domainsLine, withSupportContact } from './replies';
@@ -31,6 +32,8 @@ interface CancelValues {
   offeredColleague?: { outcome: string; rules: RuleId[]; licenceThreshold: number };
   /** The subscription as the last summary showed it. */
   shown?: SubscriptionFacts;
+  /** Already cancelled and still within reach: the yes/no after the explanation is "reactivate it instead?". */
+  offeredReactivation?: boolean;
 }
 
 /**
@@ -101,7 +104,11 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
           until ? t('cancel:alreadyEndedReactivate', { subscription, status, until: formatDate(until, language) }) : t('cancel:alreadyEnded', { subscription, status }),
           { reason: decision.why, params: { status: { key: `account:statuses.${decision.status}` }, ...(until ? { until } : {}), ...(deletedOn ? { deletedOn } : {}) } },
         );
-        return step.endDialog();
+        if (!until) return step.endDialog();
+        // "Säg upp" about a subscription that is already cancelled is often a wish to have it back (issue 13): the
+        // policy allows a reactivation, so it is offered; the reactivation flow decides and confirms as always.
+        values.offeredReactivation = true;
+        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerReactivate' } }));
       }
       case 'cancellable': {
         if (decision.endOfTerm.alreadyScheduled) {
@@ -130,8 +137,17 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
 
   private async explain(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const values = step.values as CancelValues;
-    const how = step.result as How | undefined;
     const t = translatorFor(step.context, this.deps.i18n);
+    if (values.offeredReactivation) {
+      if (step.result !== true) {
+        await step.context.sendActivity(t('cancel:notReactivated'));
+        return step.endDialog();
+      }
+      await beginRequest(step.context, this.deps.requests, 'reactivate');
+      const { accountId, organisationName, caller } = step.options as AccountFlowOptions;
+      return step.replaceDialog(REACTIVATE_DIALOG, { accountId, organisationName, caller } satisfies AccountFlowOptions);
+    }
+    const how = step.result as How | undefined;
     if (!how || how === 'keep') {
       await step.context.sendActivity(how ? t('cancel:kept', { subscription: render(t, values.subscription) }) : t('cancel:notUnderstood'));
       return step.endDialog();

@@ -77,6 +77,32 @@ describe.each(['sv', 'en'] as const)('understanding, safely (%s)', (language) =>
   });
 });
 
+describe.each(['sv', 'en'] as const)('a wish to cancel what is already cancelled (%s)', (language) => {
+  it('is offered the reactivation the policy allows: yes goes straight into it, no leaves it as it is', async () => {
+    for (const answer of ['yes', 'no'] as const) {
+      const c = await startConversation({ language });
+      const t = c.runtime.i18n.getFixedT(language);
+      try {
+        const said = await c.verifyFor('cancel', 'lena');
+        expect(said.at(-1)).toBe(t('cancel:offerReactivate'));
+        const next = (await c.say(c.words[answer])).join('\n');
+        if (answer === 'no') {
+          expect(next).toContain(t('cancel:notReactivated'));
+          continue;
+        }
+        // The reactivation flow's own summary and confirmation: nothing is done before the caller says yes to it.
+        expect(next).not.toContain(t('cancel:notReactivated'));
+        const done = (await c.say(c.words.yes)).join('\n');
+        expect(done).toMatch(/CX-/);
+        const cases = c.db().prepare("SELECT action, status FROM cases WHERE kind = 'action'").all();
+        expect(cases).toEqual([{ action: 'reactivate', status: 'done' }]);
+      } finally {
+        await c.close();
+      }
+    }
+  });
+});
+
 describe('the first-message sets through the whole bot', () => {
   const root = join(__dirname, '..', '..');
 
