@@ -273,7 +273,8 @@ export class MainDialog extends ComponentDialog {
   private async confirmWish(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const wish = step.result as Wish;
     const confidence = guessConfidence(step.context);
-    if (!ACCOUNT_INTENTS.has(wish) || confidence === undefined || confidence >= ACTION_CONFIDENCE) return step.next(wish);
+    // Where others read along nothing about an account is asked at all (route points to a private chat).
+    if (!ACCOUNT_INTENTS.has(wish) || confidence === undefined || confidence >= ACTION_CONFIDENCE || isSharedConversation(step.context)) return step.next(wish);
     (step.values as MainValues).unsure = wish;
     return step.prompt(CONFIRM_WISH, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: `main:confirmWish.${wish}`, params: policyNumbers(this.deps.policy) } }));
   }
