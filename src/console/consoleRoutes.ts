@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request, Response, Server } from 'restify';
 import { asset, PUBLIC_DIR, serve } from '../channels/webChat/widgetRoutes';
-import type { AgentAuth } from './auth/routes';
+import { escapeHtml, type AgentAuth } from './auth/routes';
 import type { i18n as I18n, TFunction } from 'i18next';
 import type { AgentRelay } from '../bot/agentRelay';
 import type { CaseLog } from '../cases/caseLog';
@@ -301,7 +301,5 @@ function messageItem(t: TFunction, message: RelayMessage): string {
   return `<li class="${esc(message.from)}" data-seq="${message.seq}"><span>${esc(who)}</span> ${esc(message.text)}</li>`;
 }
 
-/** HTML escaping for text and attribute values. */
-export function esc(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
+/** HTML escaping (the sign-in pages' own), by the short name the console's pages use everywhere. */
+export const esc = escapeHtml;

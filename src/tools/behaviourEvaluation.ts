@@ -6,7 +6,7 @@ import { loadConfig } from '../config';
 import { createBotRuntime, type BotRuntime } from '../composition/runtime';
 import { LANGUAGES, type Language } from '../i18n';
 import { createLogger } from '../log';
-import { policyNumbers, policyOverviewReply, withSupportContact } from '../../dialogs/replies';
+import { policyNumbers, policyOverviewReply } from '../../dialogs/replies';
 import type { Corpus } from '../understanding/nlu';
 import { normalisePhrase } from '../understanding/phrases';
 import { ACTION_BEHAVIOURS, EXPECTED_BEHAVIOURS, QUESTION_BEHAVIOURS, type ExpectedBehaviour, type WishSet } from '../understanding/wishSets';
@@ -137,7 +137,7 @@ function classify(runtime: BotRuntime, language: Language, replies: Array<Partia
   for (const topic of EXPECTED_BEHAVIOURS) {
     if (i18n.exists(`outOfScope:answers.${topic}`, { lng: language }) && said(t(`outOfScope:answers.${topic}`))) return topic;
   }
-  if (said(withSupportContact(t, t('main:outOfScope'), undefined).split('\n')[0])) return 'outOfScope';
+  if (said(t('main:outOfScope'))) return 'outOfScope';
   if (said(t('main:help'))) return 'help';
   if (said(t('interruptions:startingOver'))) return 'startOver';
   if (said(other('interruptions:languageSwitched'))) return 'switchLanguage';

@@ -11,7 +11,7 @@ import { CASE_REFERENCE } from '../../src/cases/caseReference';
 import { LOCAL_CHANNEL_ID } from '../../src/channels/directLine/localDirectLine';
 import { testConfig } from '../support/bot';
 import { NOW } from '../support/facts';
-import { SELECTORS, botTexts, freshPage, launchChromium, localePattern, localeText, normalise, say, transcript, waitForBotText } from '../support/browser';
+import { SELECTORS, botTexts, freshPage, launchChromium, localePattern, localeText, normalise, say, transcript, waitForBotText, closeBrowser } from '../support/browser';
 
 /**
  * The agent console in a real (headless) Chromium, next to a caller in the help site's Web Chat: the agent signs in by
@@ -48,8 +48,7 @@ describe('the agent console in Chromium, with a caller in Web Chat', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await (await browser?.catch(() => undefined))?.close();
+    await closeBrowser(browser, contexts);
     await app?.close();
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);

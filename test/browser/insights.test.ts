@@ -9,7 +9,7 @@ import { addAgent } from '../../src/tools/agentAdd';
 import { fillDemoData } from '../../src/tools/demoData';
 import { testConfig } from '../support/bot';
 import { NOW } from '../support/facts';
-import { freshPage, launchChromium, localeText, normalise } from '../support/browser';
+import { freshPage, launchChromium, localeText, normalise, closeBrowser } from '../support/browser';
 
 /**
  * The insights page in a real (headless) Chromium: the demo data written as `npm start` writes it on a demo's first
@@ -44,8 +44,7 @@ describe('the insights page in Chromium', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await (await browser?.catch(() => undefined))?.close();
+    await closeBrowser(browser, contexts);
     await app?.close();
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);

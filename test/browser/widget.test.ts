@@ -25,8 +25,7 @@ import {
   transcript,
   waitForBotMessage,
   waitForBotText,
-  type PageServer,
-} from '../support/browser';
+  type PageServer, closeBrowser } from '../support/browser';
 
 /**
  * The help-site widget in a real (headless) Chromium: the demo page's launcher opens the panel and the stock Web Chat,
@@ -78,8 +77,7 @@ describe('the help-site widget in Chromium', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await (await browser?.catch(() => undefined))?.close();
+    await closeBrowser(browser, contexts);
     await app?.close();
     await allowedSite?.close();
     await strangerSite?.close();

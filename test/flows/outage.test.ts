@@ -1,21 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStateStore, type StateStore } from '../../src/storage';
 import { startConversation } from '../support/conversation';
+import { flakyStore } from '../support/flakyStore';
 import { DEMO_CALLERS } from '../support/demoCallers';
 
-/** A store that refuses writes while `down` is set, as a locked SQLite file or an unreachable PostgreSQL would. */
-function flakyStore() {
-  const memory = memoryStateStore();
-  const control = { down: false };
-  const store: StateStore = {
-    ...memory,
-    write: async (changes) => {
-      if (control.down) throw new Error('database is locked');
-      return memory.write(changes);
-    },
-  };
-  return { store, control };
-}
 
 describe.each(['sv', 'en'] as const)('the state store fails in the middle of a conversation (%s)', (language) => {
   it('the caller reads only the apology, not the next question; once it is back, the same question goes on', async () => {

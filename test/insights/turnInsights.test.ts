@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStateStore, type StateStore } from '../../src/storage';
 import type { InsightEvent } from '../../src/insights/events';
 import { startConversation } from '../support/conversation';
+import { flakyStore } from '../support/flakyStore';
 import { DEMO_CALLERS } from '../support/demoCallers';
 
 /**
@@ -11,19 +11,6 @@ import { DEMO_CALLERS } from '../support/demoCallers';
  */
 const EVERYTHING = { from: new Date('2000-01-01T00:00:00Z'), to: new Date('2100-01-01T00:00:00Z') };
 
-/** A store that refuses writes while `down` is set. */
-function flakyStore() {
-  const memory = memoryStateStore();
-  const control = { down: false };
-  const store: StateStore = {
-    ...memory,
-    write: async (changes) => {
-      if (control.down) throw new Error('database is locked');
-      return memory.write(changes);
-    },
-  };
-  return { store, control };
-}
 
 const steps = (events: InsightEvent[]) =>
   events.map((event) => (event.kind === 'verification-question' ? `question:${event.question}` : event.kind === 'verification' ? `verdict:${event.outcome}` : event.kind === 'action' ? `action:${event.action}` : event.kind));

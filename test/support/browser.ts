@@ -187,3 +187,9 @@ export async function freshPage(browser: Promise<Browser>, contexts: BrowserCont
   page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
   return { page, pageErrors };
 }
+
+/** After a browser test: every page's profile, then the browser (if it ever started), whatever failed before. */
+export async function closeBrowser(browser: Promise<Browser> | undefined, contexts: BrowserContext[]): Promise<void> {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await (await browser?.catch(() => undefined))?.close();
+}

@@ -671,8 +671,9 @@ export function languageFromAcceptLanguage(header: string | string[] | undefined
   return ranked.length ? languageFromLocale(ranked[0]?.tag) : undefined;
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
+/** HTML escaping for text and attribute values: the console's one escaper (its pages call it `esc`). */
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
 }
 
 const STYLE = [
