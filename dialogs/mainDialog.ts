@@ -16,7 +16,7 @@ import { extractDetails, regionOfLocale } from '../src/understanding/details';
 import type { PartialAnswers } from '../src/verification/answers';
 import { withholdCallerMessage } from '../src/conversation/transcript';
 import { isSharedConversation, privateChatLink, type PrivateChatOpener } from '../src/conversation/scope';
-import { languageNamedIn, NEAR_SCOPE_TOPICS, POLICY_QUESTIONS } from '../src/understanding/interruptions';
+import { ACCOUNT_WISHES, languageNamedIn, NEAR_SCOPE_TOPICS, POLICY_QUESTIONS } from '../src/understanding/interruptions';
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import { standing, type CallerSession } from '../src/verification/session';
 import type { CallerVerification } from '../src/verification/verifyCaller';
@@ -49,7 +49,7 @@ const CONFIRM_WISH = 'mainConfirmWish';
 export const ACTION_CONFIDENCE = 0.8;
 
 /** What a caller may only do once verified as an administrator of the account (ID-1, ID-2). */
-const ACCOUNT_INTENTS: ReadonlySet<Wish> = new Set(['cancel', 'fastRevoke', 'reactivate']);
+const ACCOUNT_INTENTS: ReadonlySet<Wish> = new Set(ACCOUNT_WISHES);
 /** Policy questions are answered for anyone, without verification, from the policy's own numbers. */
 const POLICY_QUESTION_WISHES: ReadonlySet<Wish> = new Set(POLICY_QUESTIONS);
 const NEAR_SCOPE_WISHES: ReadonlySet<Wish> = new Set(NEAR_SCOPE_TOPICS);
@@ -331,6 +331,14 @@ export class MainDialog extends ComponentDialog {
       case 'why': {
         // AS-3: the last refusal or decision, explained at more length, with what the caller can do instead.
         const reason = await this.deps.reasons.get(step.context);
+        const text = step.context.activity.text ?? '';
+        if (!reason && normalisePhrase(text).split(' ').length >= 4) {
+          // Nothing decided yet, so "why was I charged twice?" is no "why?" about a refusal: it is read for what it asks
+          // when it is read with confidence (never as an account flow, which a "why" question does not ask for).
+          const asked = await this.deps.recognizer.recognize(text, turnLanguage(step.context));
+          const { intent, score } = asked;
+          if (intent !== 'none' && intent !== 'outOfScope' && !ACCOUNT_INTENTS.has(intent) && score >= ACTION_CONFIDENCE) return step.replaceDialog(MAIN_WATERFALL, { greeted: true, wish: intent } satisfies MainDialogOptions);
+        }
         await step.context.sendActivity(reason ? whyReply(t, this.deps.policy, turnLanguage(step.context), reason, this.deps.supportContact) : t('why:nothingYet'));
         return step.replaceDialog(MAIN_WATERFALL, { greeted: true } satisfies MainDialogOptions);
       }

@@ -3,12 +3,13 @@ import { Prompt, type DialogContext, type PromptOptions, type PromptRecognizerRe
 import type { VerificationItem } from '../src/policy';
 import { optionNamedIn, recognizeChoice, type Choice } from '../src/understanding/choices';
 import { isQuestionAbout } from '../src/understanding/questionForm';
+import { isAccountWish, saysTheAction } from '../src/understanding/actionWords';
 import type { IntentRecognizer, NluIntent } from '../src/understanding/nlu';
 import type { MenuIntent } from '../src/understanding/intents';
 import { switchTurnLanguage, turnLanguage } from '../src/conversation/language';
 import type { Vocabulary } from '../src/conversation/vocabulary';
 import { phraseInterruption } from '../src/understanding/interruptions';
-import { recognizeYesNo, type YesNoVocabulary } from '../src/understanding/yesNo';
+import { isOnlyYesNo, recognizeYesNo, type YesNoVocabulary } from '../src/understanding/yesNo';
 import { ITEM_PARSERS, type PartialAnswers } from '../src/verification/answers';
 import { extractDetails, regionOfLocale } from '../src/understanding/details';
 import { withheldFromTranscript } from '../src/conversation/transcript';
@@ -231,7 +232,10 @@ export async function recognizeWish(
 
   const phrase = phraseInterruption(vocabulary.interruptions, text);
   if (phrase) return phrase.kind === 'cancel' ? 'stop' : phrase.kind;
-  const yesNo = text.trim().split(/\s+/).length <= 3 ? recognizeYesNo(vocabulary.yesNo, { text }) : undefined;
+  // With a yes/no question open, a short answer is read as yes or no; with none, only a bare "ja tack" or "nope" is
+  // (and gets the menu again): "lösenordet fungerar inte" is not a "no", "ok tack hejdå" not a "yes".
+  const short = text.trim().split(/\s+/).length <= 3;
+  const yesNo = short && (options.yesNo || isOnlyYesNo(vocabulary.yesNo, text)) ? recognizeYesNo(vocabulary.yesNo, { text }) : undefined;
   if (yesNo !== undefined) return options.yesNo ? (yesNo ? options.yesNo.yes : options.yesNo.no) : 'menu';
 
   // The language of the words around the caller's details: names and streets belong to no language.
@@ -239,9 +243,12 @@ export async function recognizeWish(
   if (clear && clear !== turnLanguage(context)) switchTurnLanguage(context, clear);
   const result = await recognizer.recognize(text, turnLanguage(context));
   if (result.intent === 'none') return undefined;
-  // A message that also says what NOT to do, or asks ABOUT something, is never sure enough to start an account flow
-  // by itself: the caller is asked first.
-  context.turnState.set(GUESSED, result.negated || isQuestionAbout(text, turnLanguage(context)) ? 0 : result.score);
+  // A message that also says what NOT to do, asks ABOUT something, or never names the action in words of its own
+  // ("add 2 licences to tenant …" read as a cancellation), is never sure enough to start an account flow by itself:
+  // the caller is asked first.
+  const language = turnLanguage(context);
+  const unsaid = isAccountWish(result.intent) && !saysTheAction(result.intent, result.understood, language);
+  context.turnState.set(GUESSED, result.negated || unsaid || isQuestionAbout(text, language) ? 0 : result.score);
   return result.intent;
 }
 

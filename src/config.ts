@@ -53,7 +53,7 @@ const envSchema = z
     SMS_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
     SMS_GATEWAY_KEY: z.string().min(1).optional(),
     OTP_TTL_MINUTES: integer(1, 60).default(10),
-    NLU_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+    NLU_THRESHOLD: z.coerce.number().min(0).max(1).default(0.4),
     SUPPORT_CONTACT: z.string().min(1).max(200).optional(),
     SUPPORT_CONTACT_EN: z.string().min(1).max(200).optional(),
     SUPPORT_HOURS: z.string().min(1).max(100).optional(),

@@ -50,7 +50,8 @@ const ACTIONS: ReadonlySet<string> = new Set(ACTION_BEHAVIOURS);
 
 /** The bot as `npm start` builds it, on an in-memory database with the demo accounts, verdicts unpadded. */
 export async function evaluationRuntime(): Promise<BotRuntime> {
-  const config = loadConfig({ STORAGE: 'memory', VERIFICATION_MIN_RESPONSE_MS: '0', LOG_LEVEL: 'error' });
+  // NLU_THRESHOLD as the bot would read it, so a threshold can be tried on the whole bot (`NLU_THRESHOLD=0.4 npm run eval:nlu`).
+  const config = loadConfig({ STORAGE: 'memory', VERIFICATION_MIN_RESPONSE_MS: '0', LOG_LEVEL: 'error', ...(process.env.NLU_THRESHOLD ? { NLU_THRESHOLD: process.env.NLU_THRESHOLD } : {}) });
   if (!config.ok) throw new Error(`evaluation config: ${config.problems.join('; ')}`);
   return createBotRuntime(config.config, createLogger('error', () => undefined));
 }

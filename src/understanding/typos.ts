@@ -1,7 +1,7 @@
 /**
- * Typo handling in front of the classifier: NLP.js drops words it never saw, so "cancle" or "abonemang" would be
- * lost. Each unknown word is replaced by the closest word of the training vocabulary (Damerau–Levenshtein, on words
- * folded like NLP.js folds them: lower case, marks removed), if one is close enough for its length.
+ * Typo handling in front of the classifier: a word it never saw weighs nothing, so "cancle" or "abonemang" would
+ * be lost. Each unknown word is replaced by the closest word of the training vocabulary (Damerau–Levenshtein, on words
+ * folded as the classifier reads them: lower case, marks removed), if one is close enough for its length.
  */
 export function foldWord(word: string): string {
   return word.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();

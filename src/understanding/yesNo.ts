@@ -26,3 +26,18 @@ export function recognizeYesNo(vocabulary: YesNoVocabulary, input: { text?: stri
   return undefined;
 }
 
+
+/** Words that go with a yes or a no and say nothing else ("ja tack", "no thanks", "yes please"). */
+const COURTESY = new Set(['tack', 'thanks', 'thank', 'you', 'please', 'snalla', 'snälla', 'garna', 'gärna', 'du', 'så', 'sa', 'mycket']);
+
+/**
+ * Whether a message is a yes or a no and nothing more: "nej tack" is, "lösenordet fungerar inte" and "ok tack hejdå"
+ * are not — they say something a yes/no reading would drop.
+ */
+export function isOnlyYesNo(vocabulary: YesNoVocabulary, text: string): boolean {
+  if (recognizeYesNo(vocabulary, { text }) === undefined) return false;
+  let phrase = ` ${normalisePhrase(text)} `;
+  // Multi-word answers first ("inte nu", "no way"), then single words.
+  for (const answer of [...vocabulary.yes, ...vocabulary.no].sort((a, b) => b.length - a.length)) phrase = phrase.split(` ${answer} `).join(' ');
+  return phrase.split(' ').filter(Boolean).every((word) => COURTESY.has(word));
+}

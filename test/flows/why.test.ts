@@ -152,6 +152,17 @@ describe.each(['sv', 'en'] as const)('"why?" after a refusal or decision (AS-3) 
     }
   });
 
+  it('a first message that starts with "why" but asks something else is answered for what it asks', async () => {
+    const { c, t } = await conversation(language);
+    try {
+      const said = (await c.say(language === 'sv' ? 'Varför har ni dragit pengar två gånger från vårt konto?' : 'Why was I charged twice in April?')).join('\n');
+      expect(said).toContain(t('outOfScope:answers.invoice'));
+      expect(said).not.toContain(t('why:nothingYet'));
+    } finally {
+      await c.close();
+    }
+  });
+
   it('"why?" with nothing refused yet says so and keeps the caller at the menu', async () => {
     const { c, t } = await conversation(language);
     try {

@@ -9,11 +9,16 @@ describe('a clause that says NOT to cancel, delete or end is taken out before re
     ['sv', 'Vi vill inte säga upp, vi vill bara att Teams ska funka', 'vi vill bara att Teams ska funka'],
     ['en', "don't delete anything, just stop the renewal", 'just stop the renewal'],
     ['en', "I'm not cancelling yet, I just want to understand how it works.", 'I just want to understand how it works'],
+    ['sv', 'Jag vill inte återaktivera något, tvärtom – säg upp även det andra abonnemanget', 'säg upp även det andra abonnemanget'],
+    ['sv', 'Inte snabbåterkallelse, bara en vanlig uppsägning tack', 'bara en vanlig uppsägning tack'],
+    ['sv', 'Radera ingenting, vi vill bara stoppa förlängningen', 'vi vill bara stoppa förlängningen'],
+    ['en', "I don't want to upgrade or change plans, I want to end it altogether.", 'I want to end it altogether'],
+    ['en', 'No reactivation needed, we are sure: shut it down and wipe the data', 'we are sure'],
   ] as const)('%s: "%s" → what is wanted', (language, text, wanted) => {
     const result = withoutNegatedActions(text, language);
     expect(result.negated).toBe(true);
     expect(result.text).toContain(wanted);
-    expect(result.text).not.toMatch(/säga upp|avsluta|delete|cancelling/);
+    expect(result.text).not.toMatch(/säga upp|avsluta|delete|cancelling|återaktivera|snabbåterkallelse|radera|upgrade|reactivation/i);
   });
 
   it.each([
@@ -21,6 +26,9 @@ describe('a clause that says NOT to cancel, delete or end is taken out before re
     ['sv', 'radera allt och avsluta'],
     ['en', 'cancel it now please'],
     ['en', 'Once cancelled, do the staff lose access?'],
+    // Not renewing IS the request (a cancellation at the end of the term): it stays for the recogniser to read.
+    ['sv', 'Vi vill inte att abonnemanget förnyas i juni'],
+    ['en', "please don't renew our plan next year"],
   ] as const)('%s: "%s" is left as it is', (language, text) => {
     expect(withoutNegatedActions(text, language)).toEqual({ text, negated: false });
   });

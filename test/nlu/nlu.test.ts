@@ -5,7 +5,7 @@ import { freeTextInterruption, phraseInterruption } from '../../src/understandin
 import { NLU_INTENTS, readCorpora } from '../../src/understanding/nlu';
 import { normalisePhrase } from '../../src/understanding/phrases';
 import { buildKnownWords, editDistance } from '../../src/understanding/typos';
-import { buildYesNoVocabulary, recognizeYesNo } from '../../src/understanding/yesNo';
+import { buildYesNoVocabulary, isOnlyYesNo, recognizeYesNo } from '../../src/understanding/yesNo';
 import { recognizer, vocabulary } from '../support/bot';
 
 const ROOT = join(__dirname, '..', '..');
@@ -118,6 +118,14 @@ describe('Swedish and English yes/no', () => {
 
   it('does not read a yes into something else', () => {
     expect(recognizeYesNo(yesNo, { text: 'kanske' })).toBeUndefined();
+  });
+
+  // With no yes/no question open, only a bare answer is one: the rest of the words say what the caller wants.
+  it.each([
+    ['nej tack', true], ['ja', true], ['Ok!', true], ['yes please', true],
+    ['lösenordet fungerar inte', false], ['ok tack hejdå', false], ['Teams startar inte', false], ['kanske', false],
+  ] as const)('"%s" is only a yes or a no: %s', (text, only) => {
+    expect(isOnlyYesNo(yesNo, text)).toBe(only);
   });
 });
 
