@@ -106,7 +106,13 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       const exact = tokens.filter((token) => vocabulary.has(token)).length;
       if (known * 2 < tokens.length || (exact === 0 && known < Math.min(2, tokens.length))) return { intent: 'none', score: 0, understood, entities, exactWords: exact, negated };
 
-      const classifications = classify(language, understood);
+      let classifications = classify(language, understood);
+      // "Vi vill inte återaktivera nu, men fram till när går det?": without its negated clause a question can lose its
+      // topic. The whole message is read too — for anything but an account flow — and the surer reading wins.
+      if (negated) {
+        const whole = classify(language, readWords(details.rest, vocabulary).understood).filter((c) => !(ACCOUNT_WISHES as readonly string[]).includes(c.intent));
+        if ((whole[0]?.score ?? 0) > (classifications[0]?.score ?? 0)) classifications = whole;
+      }
       // A message full of the caller's details is "here is who I am": never a request for a person, another language
       // or something out of scope, whatever its leftover words look like.
       // Unless the words around the details ask for exactly that ("…prata med en person", "…in English please").

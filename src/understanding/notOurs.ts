@@ -6,7 +6,7 @@ import type { Language } from '../i18n';
  * like a cancellation word for word, and must never start one here. Only where the message names none of our services.
  */
 const OTHER_SUBSCRIPTIONS: Record<Language, RegExp> = {
-  sv: /(?<![\p{L}])(?:mobil(?:abonnemang|avtal|telefon|operatör)\w*|telefonabonnemang\w*|bredband\w*|fiber(?:abonnemang|avtal)\w*|el(?:avtal|abonnemang|handel)\w*|el-avtal\w*|gym\w*|tidning\w*|tidskrift\w*|försäkring\w*|hemlarm\w*|larmavtal\w*|netflix|spotify|viaplay|hbo|disney|telia|tele2|telenor|comviq|halebop|vimla|hallon|tre\b|com\s?hem|bahnhof|vattenfall|fortum|eon|securitas|verisure)(?![\p{L}])/iu,
+  sv: /(?<![\p{L}])(?:mobil(?:abonnemang|avtal|telefon|operatör)\w*|telefonabonnemang\w*|bredband\w*|fiber(?:abonnemang|avtal)\w*|el(?:avtal|abonnemang|handel)\w*|el-avtal\w*|gym\w*|tidning\w*|tidskrift\w*|försäkring\w*|hemlarm\w*|larmavtal\w*|netflix|spotify|viaplay|hbo|disney|telia|tele2|telenor|comviq|halebop|vimla|hallon|com\s?hem|bahnhof|vattenfall|fortum|eon|securitas|verisure)(?![\p{L}])/iu,
   en: /(?<![\p{L}])(?:mobile\s+(?:phone\s+)?(?:plan|contract|subscription|tariff)|phone\s+(?:contract|plan)|cell\s+(?:phone\s+)?plan|broadband|internet\s+(?:contract|provider|plan)|electricity|energy\s+(?:contract|supplier)|gym|newspaper|magazine|insurance|netflix|spotify|hulu|disney\+?|vodafone|verizon|at&t|t-mobile|o2|sky\s+tv|virgin\s+media|bt\s+broadband)(?![\p{L}])/iu,
 };
 const OURS = /(?<![\p{L}])(?:microsoft|office|o365|m365|365|teams|exchange|outlook|sharepoint|onedrive|business\s+(?:basic|standard|premium)|e[135]|tenant|licen[sc]\w*)(?![\p{L}])/iu;

@@ -13,6 +13,8 @@ describe('another company’s subscription', () => {
     ['sv', 'Säg upp vårt Microsoft 365, vi har bytt till Telias paket', false],
     ['en', 'cancel Business Basic, our broadband provider bundles email now', false],
     ['sv', 'Jag vill säga upp vår prenumeration', false],
+    // "tre" is a number far more often than an operator.
+    ['sv', 'Jag har försökt säga upp det TRE gånger nu, avsluta det bara', false],
   ] as const)('%s: "%s" → %s', (language, text, theirs) => {
     expect(namesAnotherCompanysSubscription(text, language)).toBe(theirs);
   });
