@@ -409,7 +409,9 @@ function readLabelled(item: Label['item'], value: string, options: ExtractionOpt
 
 /** Words that never belong to a person's name here: the start of what comes after one. */
 const NOT_IN_NAMES = new Set(
-  'och and som who is är från from på at i in vid har have of for för hos med with phone telefon tel mobil organisation company företag adress address admin administrator administratör jag ja yes nej no tack thanks hej hello hi org ab ltd mvh regards here här about om re we\'re were we vi our vår vårt i\'m it\'s its the club klubb förening föreningen bakery bageri school skola förskola library team group kayak hotel hotell'
+  ('och and som who is är från from på at i in vid har have of for för hos med with phone telefon tel mobil organisation company företag adress address admin administrator administratör jag ja yes nej no tack thanks hej hello hi org ab ltd mvh regards here här about om re we\'re were we vi our vår vårt i\'m it\'s its the club klubb förening föreningen bakery bageri school skola förskola library team group kayak hotel hotell' +
+    // A wish's words at the start of a message, or shouted, are capitalised too ("Radera ALLT.", "REAL PERSON").
+    ' radera säg säga avsluta stäng stoppa återaktivera cancel delete stop end terminate wipe remove revoke reactivate restore allt all everything snälla please nu now idag today real riktig person human människa')
     .split(' ')
     .map(foldWord),
 );

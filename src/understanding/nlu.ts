@@ -23,7 +23,7 @@ export type NluIntent = (typeof NLU_INTENTS)[number];
 /** Intents a message that carries two or more verification details is never read as, unless its words say so outright. */
 export const NOT_WITH_DETAILS = ['person', 'switchLanguage', 'outOfScope'] as const satisfies readonly NluIntent[];
 const SAID_OUTRIGHT: Partial<Record<(typeof NOT_WITH_DETAILS)[number], RegExp>> = {
-  person: /(?<![\p{L}])(?:person|människa|handläggare|someone|somebody|human|real person|agent|operator|kundtjänst|customer service)(?![\p{L}])/iu,
+  person: /(?<![\p{L}])(?:person|människa|handläggare|someone|somebody|human|real person|agent|operator|kundtjänst|customer service|support\w*|någon\s+(?:hos|från|på)\s+(?:er|supporten|kundtjänst))(?![\p{L}])/iu,
   // A request ("kan vi ta det på engelska?", "English please"), not a statement ("vi skriver på svenska").
   switchLanguage: /(?<![\p{L}])(?:(?:kan vi|can we|could we|byt|byta|switch|change|continue|fortsätt|please|snälla)[^.!?\n]{0,30}(?:svenska|engelska|english|swedish)|(?:english|engelska|svenska|swedish)\s+(?:please|tack|istället|instead))(?![\p{L}])/iu,
 };
@@ -102,9 +102,11 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       const { tokens, corrected, understood } = readWords(wanted, vocabulary);
       // The classifier is confident about nonsense too: a message must be made mostly of words the corpus knows, and
       // a name that happens to be one edit from a corpus word ("Anna" → "annan") is not enough.
+      // Numbers (an org. number, an order number) are no words of any language: they count neither way.
+      const wordCount = tokens.filter((token) => !/\d/u.test(token)).length;
       const known = corrected.filter((word) => word !== undefined).length;
       const exact = tokens.filter((token) => vocabulary.has(token)).length;
-      if (known * 2 < tokens.length || (exact === 0 && known < Math.min(2, tokens.length))) return { intent: 'none', score: 0, understood, entities, exactWords: exact, negated };
+      if (wordCount === 0 || known * 2 < wordCount || (exact === 0 && known < Math.min(2, wordCount))) return { intent: 'none', score: 0, understood, entities, exactWords: exact, negated };
 
       let classifications = classify(language, understood);
       // "Vi vill inte återaktivera nu, men fram till när går det?": without its negated clause a question can lose its

@@ -11,9 +11,15 @@ const REQUEST_OPENINGS: Record<Language, RegExp> = {
   en: /^(?:hi[,!]?\s+|hello[,!]?\s+)?(?:can|could|would|will\s+you|please|pls|is\s+it\s+possible\s+to|i'd\s+like|i\s+want|we\s+want|help)\b/iu,
 };
 
+/** Chat questions often go without a question mark: they open like one ("vad är snabb återkallelse egentligen"). */
+const QUESTION_OPENINGS: Record<Language, RegExp> = {
+  sv: /^(?:hej[,!]?\s+)?(?:vad|vilk\w+|hur|när|varför|vem|undrar|om\s+(?:jag|vi|man|ni)|stämmer\s+det|är\s+det\s+sant)\b/iu,
+  en: /^(?:hi[,!]?\s+|hello[,!]?\s+)?(?:what|which|how|when|why|who|wondering|i\s+wonder|if\s+(?:i|we|you)|is\s+(?:it|there)\s+true|are\s+there|is\s+there)\b/iu,
+};
+
 export function isQuestionAbout(text: string, language: Language): boolean {
   const trimmed = text.trim();
-  if (!trimmed.endsWith('?')) return false;
+  if (!trimmed.endsWith('?')) return !/[.!]\s/u.test(trimmed) && QUESTION_OPENINGS[language].test(trimmed);
   // The last sentence is the question; an earlier one may well be the request ("Säg upp den. Hur lång tid tar det?").
   const sentences = trimmed.split(/(?<=[.!])\s+/u);
   if (sentences.length > 1) return false;

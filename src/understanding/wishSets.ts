@@ -34,14 +34,17 @@ export const wishSetSchema = z
 export type WishSet = z.infer<typeof wishSetSchema>;
 
 /**
- * The sets, with the tests: `blind/wishes2` was written without sight of the corpus or of any other set and is frozen —
+ * The sets, with the tests: `blind/wishes5` was written without sight of the corpus or of any other set and is frozen —
  * its figure is the one that counts and its misses are not studied (once they are, it is renamed `-studied` and a new
  * one written); `wishes-dev` is for tuning, misses and all; a studied set was blind once and is kept as a second
  * development set (its first, blind figure is in the README).
  */
-export const BLIND_WISH_SET = 'blind/wishes3';
+export const BLIND_WISH_SET = 'blind/wishes5';
 export const DEV_WISH_SET = 'wishes-dev';
-export const STUDIED_WISH_SETS = ['blind/wishes1-studied', 'blind/wishes2-studied'] as const;
+/** Issue 13's targets on the blind set: per language, per kind of message; and no non-request ever starts an action. */
+export const BEHAVIOUR_TARGET = 0.95;
+export const KIND_TARGET = 0.85;
+export const STUDIED_WISH_SETS = ['blind/wishes1-studied', 'blind/wishes2-studied', 'blind/wishes3-studied', 'blind/wishes4-studied'] as const;
 
 export function readWishSet(root: string, set: string): Record<Language, WishSet> | undefined {
   const path = (language: Language) => join(root, 'test', 'nlu', `${set}.${language}.json`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadIntentRecognizer, type IntentRecognizer, type NluIntent } from '../../src/understanding/nlu';
-import { BLIND_WISH_SET, DEV_WISH_SET, readWishSet } from '../../src/understanding/wishSets';
+import { loadIntentRecognizer, readCorpora, type IntentRecognizer, type NluIntent } from '../../src/understanding/nlu';
+import { BEHAVIOUR_TARGET, BLIND_WISH_SET, DEV_WISH_SET, KIND_TARGET, STUDIED_WISH_SETS, readWishSet } from '../../src/understanding/wishSets';
 import { evaluateBehaviour, evaluationRuntime } from '../../src/tools/behaviourEvaluation';
 import { policyNumbers } from '../../dialogs/replies';
 import { policy } from '../support/bot';
@@ -106,26 +106,27 @@ describe.each(['sv', 'en'] as const)('a wish to cancel what is already cancelled
 describe('the first-message sets through the whole bot', () => {
   const root = join(__dirname, '..', '..');
 
-  it('no message of the development set that is no request starts a cancellation, fast revoke or reactivation', async () => {
+  it('no message of the development or studied sets that is no request starts a cancellation, fast revoke or reactivation', async () => {
     const runtime = await evaluationRuntime();
     try {
-      const scores = await evaluateBehaviour(runtime, readWishSet(root, DEV_WISH_SET) as never);
-      for (const score of scores) expect(score.unsafe, score.language).toEqual([]);
+      for (const set of [DEV_WISH_SET, ...STUDIED_WISH_SETS]) {
+        const scores = await evaluateBehaviour(runtime, readWishSet(root, set) as never, readCorpora());
+        for (const score of scores) expect(score.unsafe, `${set} ${score.language}`).toEqual([]);
+      }
     } finally {
       await runtime.close();
     }
-  }, 60_000);
+  }, 120_000);
 
-  // The blind set's figure is printed by `npm run eval:nlu` (targets ≥ 95%, no unsafe action); its misses are not
-  // studied here. Until its targets are met, the suite holds the line where it is: no worse than measured.
-  it('the blind set: no more unsafe starts, and no lower accuracy, than measured when it was frozen', async () => {
+  // Issue 13's targets on the frozen blind set (its misses are not studied here; `npm run eval:nlu` prints the figures):
+  // ≥ 95% per language, every kind of message ≥ 85%, and no message that asks for no action starts one.
+  it('the blind set: meets the targets, with no unsafe start', async () => {
     const runtime = await evaluationRuntime();
     try {
-      const scores = await evaluateBehaviour(runtime, readWishSet(root, BLIND_WISH_SET) as never);
-      const floor = { sv: { accuracy: 0.81, unsafe: 2 }, en: { accuracy: 0.83, unsafe: 0 } };
-      for (const score of scores) {
-        expect(score.unsafe.length, score.language).toBeLessThanOrEqual(floor[score.language].unsafe);
-        expect(score.accuracy, score.language).toBeGreaterThanOrEqual(floor[score.language].accuracy);
+      for (const score of await evaluateBehaviour(runtime, readWishSet(root, BLIND_WISH_SET) as never, readCorpora())) {
+        expect(score.unsafe, score.language).toEqual([]);
+        expect(score.accuracy, score.language).toBeGreaterThanOrEqual(BEHAVIOUR_TARGET);
+        for (const [kind, { correct, total }] of Object.entries(score.byKind)) expect(correct / total, `${score.language} ${kind}`).toBeGreaterThanOrEqual(KIND_TARGET);
       }
     } finally {
       await runtime.close();

@@ -43,6 +43,12 @@ describe('a question ABOUT an action is told from a request phrased as a questio
     ['en', 'Could you cancel it for us?', false],
     ['en', 'Cancel it. How long does that take?', false],
     ['en', 'cancel our subscription', false],
+    // Without a question mark, as chat questions often are.
+    ['sv', 'vad är snabb återkallelse egentligen, är det inte samma sak som att avsluta', true],
+    ['sv', 'om jag gör snabb återkallelse idag får jag tillbaka nåt', true],
+    ['en', 'what happens to our mail if we cancel', true],
+    ['sv', 'säg upp vår prenumeration', false],
+    ['en', 'Cancel it. What happens next', false],
   ] as const)('%s: "%s" → %s', (language, text, about) => {
     expect(isQuestionAbout(text, language)).toBe(about);
   });

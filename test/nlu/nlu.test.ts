@@ -45,6 +45,17 @@ describe('intent recognition', () => {
     ['en', 'can I get my money back?', 'refundQuestion'],
     ['en', 'can i cancle my trial', 'trialQuestion'],
     ['en', 'i want to cancel my subscription', 'cancel'],
+    // The bare word of an action is that action, not a question about it.
+    ['sv', 'säga upp', 'cancel'],
+    ['sv', 'återaktivering', 'reactivate'],
+    ['en', 'cancellation', 'cancel'],
+    // Numbers are no unknown words: the words around an org. number still say what is wanted.
+    ['sv', 'Ny fakturaadress för Bergström Konsult AB: Sveavägen 44, 113 59 Stockholm. Org.nr 556677-8899.', 'billingAddress'],
+    // Support named, with the caller's details: a person, though details alone never are.
+    ['sv', 'Kan någon på supporten ringa mig? Lena Holm, 073-987 65 43, Holm Bygg AB', 'person'],
+    ['en', 'Could someone from support call me back: Lena Holm, 07700 900123, Holm Building Ltd', 'person'],
+    // Shouted words are no name: "REAL PERSON" is what is wanted.
+    ['en', "I've been going round in circles. REAL PERSON. NOW.", 'person'],
   ] as const)('%s: "%s" → %s', async (language, text, intent) => {
     expect((await recognizer.recognize(text, language)).intent).toBe(intent);
   });
@@ -62,7 +73,7 @@ describe('intent recognition', () => {
     expect((await recognizer.recognize(text, language)).intent).toBe('outOfScope');
   });
 
-  it.each(['asdf qwerty zxcv', 'xyzzy plugh', '🙂🙂🙂', ''])('does not guess at "%s"', async (text) => {
+  it.each(['asdf qwerty zxcv', 'xyzzy plugh', '🙂🙂🙂', '', '556677-8899', '123 456'])('does not guess at "%s"', async (text) => {
     expect((await recognizer.recognize(text, 'en')).intent).toBe('none');
   });
 
