@@ -8,7 +8,7 @@ import type { PartialAnswers } from '../verification/answers';
 import { extractDetails } from './details';
 import { withoutNegatedActions } from './negation';
 import { namesAnotherCompanysSubscription } from './notOurs';
-import { ACCOUNT_WISHES } from './interruptions';
+import { isAccountWish } from './actionWords';
 import { trainLinearClassifier, type Classification, type LinearClassifier } from './linearClassifier';
 
 export const NLU_INTENTS = [
@@ -112,7 +112,7 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       // "Vi vill inte återaktivera nu, men fram till när går det?": without its negated clause a question can lose its
       // topic. The whole message is read too — for anything but an account flow — and the surer reading wins.
       if (negated) {
-        const whole = classify(language, readWords(details.rest, vocabulary).understood).filter((c) => !(ACCOUNT_WISHES as readonly string[]).includes(c.intent));
+        const whole = classify(language, readWords(details.rest, vocabulary).understood).filter((c) => !isAccountWish(c.intent));
         if ((whole[0]?.score ?? 0) > (classifications[0]?.score ?? 0)) classifications = whole;
       }
       // A message full of the caller's details is "here is who I am": never a request for a person, another language
@@ -133,7 +133,7 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
         }
       }
       // Ending a subscription that is plainly another company's is a topic we do not handle, however it is worded.
-      const intent = (ACCOUNT_WISHES as readonly string[]).includes(best.intent) && namesAnotherCompanysSubscription(details.rest, language) ? 'outOfScope' : (best.intent as NluIntent);
+      const intent = isAccountWish(best.intent) && namesAnotherCompanysSubscription(details.rest, language) ? 'outOfScope' : (best.intent as NluIntent);
       return { intent, score, understood, entities, exactWords: exact, negated };
     },
 
