@@ -1,0 +1,51 @@
+// As many generated accounts as conversations: each scripted caller verifies against an account of their own and
+// cancels its subscription at the end of the term. Written into the product's SQLite directory once it has its schema.
+import Database from 'better-sqlite3';
+
+export function caller(i) {
+  return {
+    userId: `admin${i}@bench${i}.se`,
+    phone: '070-123 45 67',
+    contactName: 'Anna Lindqvist',
+    organisationName: `Benchbolaget ${i} AB`,
+    postalAddress: 'Storgatan 12, 114 55 Stockholm',
+  };
+}
+
+export function seedAccounts(path, count) {
+  const db = new Database(path);
+  const termEnd = new Date(Date.now() + 120 * 86_400_000).toISOString().slice(0, 10);
+  const account = db.prepare('INSERT OR IGNORE INTO accounts (id, organisation_name, contact_name, phone, street, postal_code, town, country) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)');
+  const user = db.prepare('INSERT OR IGNORE INTO account_users (user_id, account_id, is_admin) VALUES (?, ?, 1)');
+  const subscription = db.prepare(
+    `INSERT OR IGNORE INTO subscriptions (id, account_id, plan, kind, channel, billing, assigned_licenses, term_end, auto_renew,
+       has_payment_method, custom_domains, status, cancelled_at, data_deletion_at)
+     VALUES (?, ?, 'SMALL_BUSINESS', 'PAID', 'DIRECT', 'ANNUAL', 10, ?, 1, 1, '[]', 'ACTIVE', NULL, NULL)`,
+  );
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const c = caller(i);
+      account.run(`acc-bench-${i}`, c.organisationName, c.contactName, '+46701234567', 'Storgatan 12', '114 55', 'Stockholm');
+      user.run(c.userId, `acc-bench-${i}`);
+      subscription.run(`sub-bench-${i}`, `acc-bench-${i}`, termEnd);
+    }
+  })();
+  db.close();
+}
+
+/** Stored state: bytes of keys and values in the product's state table, per conversation that has any. */
+export function stateBytes(path) {
+  const db = new Database(path, { readonly: true });
+  const { bytes } = db.prepare('SELECT SUM(length(CAST(key AS BLOB)) + length(CAST(doc AS BLOB))) AS bytes FROM bot_state').get();
+  const { conversations } = db.prepare("SELECT COUNT(*) AS conversations FROM bot_state WHERE key LIKE '%/conversations/%'").get();
+  db.close();
+  return { bytes: bytes ?? 0, conversations };
+}
+
+/** How many of the generated subscriptions no longer renew: the scripted cancellations that really happened. */
+export function endOfTermCancellations(path) {
+  const db = new Database(path, { readonly: true });
+  const { n } = db.prepare("SELECT COUNT(*) AS n FROM subscriptions WHERE id LIKE 'sub-bench-%' AND auto_renew = 0").get();
+  db.close();
+  return n;
+}
