@@ -38,7 +38,31 @@ export function features(text: string): string[] {
   return [...out];
 }
 
-export function trainLinearClassifier(examples: Array<{ text: string; label: string }>, options: LinearTrainingOptions = {}): LinearClassifier {
+/** What training learns: the labels, the features it knows (by index) and one weight per feature and label. */
+export interface LinearModel {
+  labels: string[];
+  features: string[];
+  /** features.length × labels.length, feature-major. */
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
+/** The probability of each label for a set of feature indices, into `scores` (reused: no allocation per message). */
+function softmax(model: LinearModel, ids: number[], scores: Float64Array): Float64Array {
+  const classes = model.labels.length;
+  // Each feature weighs 1/√n: a long message is not more sure of itself than a short one.
+  const value = ids.length ? 1 / Math.sqrt(ids.length) : 0;
+  for (let c = 0; c < classes; c++) scores[c] = model.bias[c];
+  for (const id of ids) for (let c = 0, base = id * classes; c < classes; c++) scores[c] += model.weights[base + c] * value;
+  let max = -Infinity;
+  for (let c = 0; c < classes; c++) max = Math.max(max, scores[c]);
+  let sum = 0;
+  for (let c = 0; c < classes; c++) sum += scores[c] = Math.exp(scores[c] - max);
+  for (let c = 0; c < classes; c++) scores[c] /= sum;
+  return scores;
+}
+
+export function trainLinearModel(examples: Array<{ text: string; label: string }>, options: LinearTrainingOptions = {}): LinearModel {
   const { epochs = 20, learningRate = 12, l2 = 0 } = options;
   const labels = [...new Set(examples.map((example) => example.label))].sort();
   const labelIndex = new Map(labels.map((label, i) => [label, i]));
@@ -52,22 +76,9 @@ export function trainLinearClassifier(examples: Array<{ text: string; label: str
     return { ids, label: labelIndex.get(label) as number };
   });
   const classes = labels.length;
-  const weights = new Float32Array(featureIndex.size * classes);
-  const bias = new Float32Array(classes);
+  const model: LinearModel = { labels, features: [...featureIndex.keys()], weights: new Float32Array(featureIndex.size * classes), bias: new Float32Array(classes) };
+  const { weights, bias } = model;
   const scores = new Float64Array(classes);
-
-  const forward = (ids: number[]): Float64Array => {
-    // Each feature weighs 1/√n: a long message is not more sure of itself than a short one.
-    const value = ids.length ? 1 / Math.sqrt(ids.length) : 0;
-    for (let c = 0; c < classes; c++) scores[c] = bias[c];
-    for (const id of ids) for (let c = 0, base = id * classes; c < classes; c++) scores[c] += weights[base + c] * value;
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, scores[c]);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += scores[c] = Math.exp(scores[c] - max);
-    for (let c = 0; c < classes; c++) scores[c] /= sum;
-    return scores;
-  };
 
   const order = encoded.map((_example, i) => i);
   let seed = 0x9e3779b9;
@@ -80,7 +91,7 @@ export function trainLinearClassifier(examples: Array<{ text: string; label: str
     const rate = learningRate / (1 + epoch * 0.2);
     for (const index of order) {
       const { ids, label } = encoded[index];
-      const probabilities = forward(ids);
+      const probabilities = softmax(model, ids, scores);
       const value = ids.length ? 1 / Math.sqrt(ids.length) : 0;
       for (let c = 0; c < classes; c++) {
         const gradient = probabilities[c] - (c === label ? 1 : 0);
@@ -94,12 +105,51 @@ export function trainLinearClassifier(examples: Array<{ text: string; label: str
       }
     }
   }
+  return model;
+}
 
+/** A classifier reading with a trained model. */
+export function linearClassifier(model: LinearModel): LinearClassifier {
+  const featureIndex = new Map(model.features.map((feature, i) => [feature, i]));
+  const scores = new Float64Array(model.labels.length);
   return {
     classify(text) {
       const ids = features(text).flatMap((feature) => featureIndex.get(feature) ?? []);
-      const probabilities = forward(ids);
-      return labels.map((intent, c) => ({ intent, score: probabilities[c] })).sort((a, b) => b.score - a.score);
+      const probabilities = softmax(model, ids, scores);
+      return model.labels.map((intent, c) => ({ intent, score: probabilities[c] })).sort((a, b) => b.score - a.score);
     },
   };
+}
+
+export function trainLinearClassifier(examples: Array<{ text: string; label: string }>, options: LinearTrainingOptions = {}): LinearClassifier {
+  return linearClassifier(trainLinearModel(examples, options));
+}
+
+/**
+ * A model as bytes, so the build can train it once and a start-up only read it (issue 14: cold start): a JSON header
+ * (labels, features, and whatever `about` the caller keeps with it), then the weights and biases as 32-bit floats.
+ */
+export function serialiseModel(model: LinearModel, about: Record<string, unknown> = {}): Buffer {
+  const header = Buffer.from(JSON.stringify({ ...about, labels: model.labels, features: model.features }), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  // The floats start on a 4-byte boundary.
+  const padding = Buffer.alloc((4 - ((4 + header.length) % 4)) % 4);
+  return Buffer.concat([length, header, padding, Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength), Buffer.from(model.bias.buffer, model.bias.byteOffset, model.bias.byteLength)]);
+}
+
+export function deserialiseModel(bytes: Buffer): { model: LinearModel; about: Record<string, unknown> } {
+  const headerLength = bytes.readUInt32LE(0);
+  const { labels, features: known, ...about } = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as { labels: string[]; features: string[] } & Record<string, unknown>;
+  let at = 4 + headerLength + ((4 - ((4 + headerLength) % 4)) % 4);
+  const floats = (count: number) => {
+    const out = new Float32Array(count);
+    out.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + count * 4)));
+    at += count * 4;
+    return out;
+  };
+  const weights = floats(known.length * labels.length);
+  const bias = floats(labels.length);
+  if (at !== bytes.length) throw new Error('intent model: the file is not one model');
+  return { model: { labels, features: known, weights, bias }, about };
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LANGUAGES, LOCALES_DIR, type Language } from '../i18n';
@@ -9,7 +10,7 @@ import { extractDetails } from './details';
 import { withoutNegatedActions } from './negation';
 import { namesAnotherCompanysSubscription } from './notOurs';
 import { isAccountWish } from './actionWords';
-import { trainLinearClassifier, type Classification, type LinearClassifier } from './linearClassifier';
+import { deserialiseModel, linearClassifier, trainLinearClassifier, type Classification, type LinearClassifier } from './linearClassifier';
 
 export const NLU_INTENTS = [
   'cancel', 'fastRevoke', 'reactivate',
@@ -53,6 +54,35 @@ export interface IntentRecognizer {
 export interface RecognizerOptions {
   /** Below this score the bot does not guess. */
   threshold: number;
+  /**
+   * Where the build left the models it trained on the shipped corpora (`intents.<lang>.bin`, see
+   * src/tools/trainIntentModels.ts): a model is used only when it was trained on exactly these examples, else the
+   * language is trained here. Either way the classifier is the same.
+   */
+  modelDir?: string;
+}
+
+/** The classifier's training examples of one language: each utterance folded as a message's words are read. */
+export function intentExamples(corpus: Corpus): Array<{ text: string; label: string }> {
+  // Folded (lower case, no marks), so "säga" and "saga" are one word.
+  return NLU_INTENTS.flatMap((intent) => corpus[intent].map((utterance) => ({ text: words(utterance).map(foldWord).join(' '), label: intent })));
+}
+
+/** What a prebuilt model must have been trained on to be used: these examples, by this training. */
+export function examplesDigest(examples: Array<{ text: string; label: string }>): string {
+  return createHash('sha256').update(`linear-v1\n${JSON.stringify(examples)}`).digest('hex');
+}
+
+export const modelFile = (dir: string, language: Language) => join(dir, `intents.${language}.bin`);
+
+function classifierFor(language: Language, corpus: Corpus, modelDir: string | undefined): LinearClassifier {
+  const examples = intentExamples(corpus);
+  const file = modelDir && modelFile(modelDir, language);
+  if (file && existsSync(file)) {
+    const { model, about } = deserialiseModel(readFileSync(file));
+    if (about.digest === examplesDigest(examples)) return linearClassifier(model);
+  }
+  return trainLinearClassifier(examples);
 }
 
 /** A message's words as the classifier reads them: typos corrected to known words, capitalised words (names) as written. */
@@ -70,18 +100,12 @@ export function readCorpora(dir = LOCALES_DIR): Record<Language, Corpus> {
 }
 
 /**
- * Trains the classifier of each language on its corpus once, at start-up (a few hundred milliseconds for both), with
- * nothing read from or written to disk. It replaced NLP.js's network (issue 13): on the development sets and by
+ * The classifier of each language, trained on its corpus once, at start-up (a few hundred milliseconds for both) —
+ * or read from the model the build trained on the same corpus. It replaced NLP.js's network (issue 13): on the development sets and by
  * cross-validation it reads first messages better, and a blend of the two measured no better than it alone.
  */
 export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, options: RecognizerOptions): Promise<IntentRecognizer> {
-  const classifiers = Object.fromEntries(
-    LANGUAGES.map((language) => [
-      language,
-      // Trained on the words as a message's are read: folded (lower case, no marks), so "säga" and "saga" are one word.
-      trainLinearClassifier(NLU_INTENTS.flatMap((intent) => corpora[language][intent].map((utterance) => ({ text: words(utterance).map(foldWord).join(' '), label: intent })))),
-    ]),
-  ) as Record<Language, LinearClassifier>;
+  const classifiers = Object.fromEntries(LANGUAGES.map((language) => [language, classifierFor(language, corpora[language], options.modelDir)])) as Record<Language, LinearClassifier>;
   const classify = (language: Language, understood: string): Classification[] => classifiers[language].classify(understood);
 
   const knownWords: Record<Language, KnownWords> = {
@@ -151,11 +175,14 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
 
 const trained = new Map<number, Promise<IntentRecognizer>>();
 
-/** The recogniser of the shipped corpora, trained once per process (and threshold). */
+/** Where `npm run build` leaves the models of the shipped corpora: dist/models, beside dist/src. */
+export const SHIPPED_MODELS = join(__dirname, '..', '..', 'models');
+
+/** The recogniser of the shipped corpora, once per process (and threshold): the build's models, or trained here. */
 export function loadIntentRecognizer(options: RecognizerOptions = { threshold: 0.4 }): Promise<IntentRecognizer> {
   let recognizer = trained.get(options.threshold);
   if (!recognizer) {
-    recognizer = trainIntentRecognizer(readCorpora(), options);
+    recognizer = trainIntentRecognizer(readCorpora(), { modelDir: SHIPPED_MODELS, ...options });
     trained.set(options.threshold, recognizer);
   }
   return recognizer;
