@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       if (blind && devOnly) continue;
       const sets = readWishSet(root, set);
       if (!sets) continue;
-      console.log(`\n== first messages, ${set} (${blind ? `written blind, frozen; targets ≥ ${BEHAVIOUR_TARGET * 100}% per language, every kind ≥ ${KIND_TARGET * 100}%, no non-request starting an action` : set === DEV_WISH_SET ? 'for tuning; every miss' : 'blind once, misses studied: for tuning; every miss'}) ==`);
+      console.log(`\n== first messages, ${typeof set === 'string' ? set : set.join(' + ')} (${blind ? `written blind, frozen; targets ≥ ${BEHAVIOUR_TARGET * 100}% per language, every kind ≥ ${KIND_TARGET * 100}%, no non-request starting an action` : set === DEV_WISH_SET ? 'for tuning; every miss' : 'blind once, misses studied: for tuning; every miss'}) ==`);
       for (const score of await evaluateBehaviour(runtime, sets, readCorpora())) {
         printBehaviour(score, !blind || showBlindMisses);
         if (blind && (score.accuracy < BEHAVIOUR_TARGET || score.unsafe.length > 0 || Object.values(score.byKind).some((k) => k.correct / k.total < KIND_TARGET))) failed = true;

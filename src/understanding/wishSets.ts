@@ -34,21 +34,23 @@ export const wishSetSchema = z
 export type WishSet = z.infer<typeof wishSetSchema>;
 
 /**
- * The sets, with the tests: `blind/wishes5` was written without sight of the corpus or of any other set and is frozen —
- * its figure is the one that counts and its misses are not studied (once they are, it is renamed `-studied` and a new
- * one written); `wishes-dev` is for tuning, misses and all; a studied set was blind once and is kept as a second
- * development set (its first, blind figure is in the README).
+ * The sets, with the tests: the blind sets in force (`blind/wishes5` and `blind/wishes6`, read as one) were written
+ * without sight of the corpus or of any other set and are frozen — their figure is the one that counts and their misses
+ * are not studied (once they are, they are renamed `-studied` and new ones written); `wishes-dev` is for tuning, misses
+ * and all; a studied set was blind once and is kept as another development set (its first, blind figure is in the README).
  */
-export const BLIND_WISH_SET = 'blind/wishes5';
+export const BLIND_WISH_SET = ['blind/wishes5', 'blind/wishes6'] as const;
 export const DEV_WISH_SET = 'wishes-dev';
 /** Issue 13's targets on the blind set: per language, per kind of message; and no non-request ever starts an action. */
 export const BEHAVIOUR_TARGET = 0.95;
 export const KIND_TARGET = 0.85;
 export const STUDIED_WISH_SETS = ['blind/wishes1-studied', 'blind/wishes2-studied', 'blind/wishes3-studied', 'blind/wishes4-studied'] as const;
 
-export function readWishSet(root: string, set: string): Record<Language, WishSet> | undefined {
-  const path = (language: Language) => join(root, 'test', 'nlu', `${set}.${language}.json`);
-  if (!LANGUAGES.every((language) => existsSync(path(language)))) return undefined;
-  const read = (language: Language) => wishSetSchema.parse(JSON.parse(readFileSync(path(language), 'utf8')));
+export function readWishSet(root: string, set: string | readonly string[]): Record<Language, WishSet> | undefined {
+  const names = typeof set === 'string' ? [set] : set;
+  const path = (name: string, language: Language) => join(root, 'test', 'nlu', `${name}.${language}.json`);
+  if (!names.every((name) => LANGUAGES.every((language) => existsSync(path(name, language))))) return undefined;
+  // Sets read together are one set: a message in two of them counts once.
+  const read = (language: Language) => wishSetSchema.parse(names.flatMap((name) => JSON.parse(readFileSync(path(name, language), 'utf8')) as unknown[]));
   return { sv: read('sv'), en: read('en') };
 }
