@@ -1,5 +1,6 @@
 import type { Language } from '../i18n';
 import { ACCOUNT_WISHES, type AccountWish } from './interruptions';
+import { foldWord } from './typos';
 
 /**
  * Safety before accuracy (issue 13): the recogniser reads a wish from the whole message, and a message about adding
@@ -22,10 +23,8 @@ const SAID: Record<Language, Record<AccountWish, RegExp>> = {
   },
 };
 
-const fold = (text: string) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-
 export function saysTheAction(wish: AccountWish, text: string, language: Language): boolean {
-  return SAID[language][wish].test(fold(text));
+  return SAID[language][wish].test(foldWord(text));
 }
 
 export function isAccountWish(intent: string): intent is AccountWish {
