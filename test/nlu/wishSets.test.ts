@@ -41,7 +41,8 @@ describe('first-message sets', () => {
   it('leave out only the blind messages the corpus already had word for word', () => {
     const corpora = readCorpora();
     const overlap = (language: 'sv' | 'en') => blind?.[language].filter((item) => inCorpus(corpora, language, item.text)).map((item) => item.text);
-    expect(overlap('sv')).toEqual(['Snabb återkallelse tack', 'Hur långt innan förnyelsen måste vi säga upp?', 'Vi vill uppgradera till Business Premium.', 'tack så mycket 🙏', 'Kan vi nollställa och ta det från början?']);
-    expect(overlap('en')).toEqual(['turn it back on']);
+    // wishes7 was merged without the messages the corpus already had: none is left out, and none may become so.
+    expect(overlap('sv')).toEqual([]);
+    expect(overlap('en')).toEqual([]);
   });
 });
