@@ -8,7 +8,8 @@ import { foldWord } from './typos';
  * when the message says something of that action in its own words — ending, deleting, having back; read without them
  * (an indirect wish, or a guess), the caller is asked first. Stems on folded text (lower case, no å/ä/ö marks), so
  * "säga upp", "saga upp" and "sägaupp" all count (Swedish stems inside compounds too: "snabbåterkallelsen"; English
- * ones start a word, so "northwind" says nothing of winding down).
+ * ones start a word, so "northwind" says nothing of winding down). "Back" says "have it back" only beside a verb
+ * that brings something back ("turn it back on", "we want it back"), never in "back to the fryer".
  */
 const SAID: Record<Language, Record<AccountWish, RegExp>> = {
   sv: {
@@ -19,7 +20,7 @@ const SAID: Record<Language, Record<AccountWish, RegExp>> = {
   en: {
     cancel: /\b(?:cancel|cancl|terminat|end|stop|quit|clos|discontinu|renew|leav|drop|get\s+rid|no\s+longer|continu|need|switch|mov|unsubscrib|shut|wind\w*\s+(?:up|down)|done\s+with|finish|go\b|gone)/,
     fastRevoke: /\b(?:delet|wip|eras|revok|purg|destroy|remov|data|trace|gone|shred)/,
-    reactivate: /\b(?:reactivat|re\s*activat|activat|back|restor|undo|again|reinstat|resum|revers|continu|keep|need|miss|un-?cancel)/,
+    reactivate: /\b(?:reactivat|re\s*activat|activat|(?:bring|get|have|want|turn|switch|put|give|take|com)\w*\s+(?:[\w']+\s+){0,4}back\b|back\s+(?:on|online|up)\b|restor|undo|again|reinstat|resum|revers|continu|keep|need|miss|un-?cancel)/,
   },
 };
 

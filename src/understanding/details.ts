@@ -107,6 +107,9 @@ function findLabels(text: string, tokens: Token[]): LabelHit[] {
     // "Highland Tweed Company Ltd": a capitalised word inside a capitalised name is part of the name, not a label.
     const previous = tokens[i - 1];
     if (previous && /^\p{Lu}/u.test(tokens[i].text) && /^\p{Lu}/u.test(previous.text) && /^[^\S\n]+$/u.test(text.slice(previous.end, tokens[i].start))) continue;
+    // "our invoice address to Storgatan 14": the address is read, but "invoice address" stays, for it says what the
+    // message is about (an invoice's address, not the caller's own).
+    if (found.item === 'postalAddress' && previous && /^(?:invoice|billing|faktura|fakturerings|leverans|delivery)$/u.test(previous.folded)) continue;
     for (let k = 0; k < found.words.length; k++) used.add(i + k);
     const end = tokens[i + found.words.length - 1].end;
     const separator = text.slice(end).match(/^\s*(?:[:=–-]|(?:är|is|heter|is called|called|named|lyder)(?![\p{L}]))?\s*[:=]?\s*(?:(?:nummer|number|nr|namn|name)(?![\p{L}])\s*[:=]?\s*)?/iu)?.[0] ?? '';
@@ -241,7 +244,8 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
     const raw = text.slice(hit.valueStart, next);
     // A value ends at a line break or a sentence break, and before a closing "och"/"and".
     const value = raw.split(/\n|;|\.\s+(?=\p{Lu})|\s+(?:och|and)\s*$/u)[0].replace(/[\s,.;:–-]+$/u, '').replace(/\s+(?:och|and)$/iu, '');
-    if (!value) continue;
+    // "update our company name and VAT number": a label followed by "and" names a thing, it gives no value.
+    if (!value || /^(?:och|and|or|eller)(?![\p{L}])/iu.test(value)) continue;
     const found = readLabelled(hit.item, value, options);
     if (!found || answers[hit.item] !== undefined) continue;
     const at = hit.valueStart + value.indexOf(found.raw);
@@ -423,9 +427,10 @@ function trimOrganisation(name: string): string {
 
 function trimAddressStart(address: string): string {
   // "bor på Storgatan 12" → "Storgatan 12": lead-in words are not part of the street.
-  const trimmed = address.replace(/^(?:(?:på|i|at|on|in|vid|adress|address|postadress|är|is)\s+)+/iu, '').trim();
-  // "Fjordfika AB är Storgatan 12, …": what comes before "är"/"is"/"på" is not part of the street.
-  return trimmed.replace(/^.*\s(?:är|is|på|at|ligger på|sitter på)\s+(?=[\p{L}][\p{L}'’.-]*(?:\s[\p{L}][\p{L}'’.-]*)*\s\d)/u, '').trim();
+  const trimmed = address.replace(/^(?:(?:på|i|at|on|in|vid|till|to|adress|address|postadress|är|is)\s+)+/iu, '').trim();
+  // "Fjordfika AB är Storgatan 12, …", "uppdatera faktureringsadressen till Storgatan 12, …": what comes before
+  // "är"/"is"/"på"/"till" is not part of the street.
+  return trimmed.replace(/^.*\s(?:är|is|på|at|till|to|ligger på|sitter på)\s+(?=[\p{L}][\p{L}'’.-]*(?:\s[\p{L}][\p{L}'’.-]*)*\s\d)/u, '').trim();
 }
 
 function findPhone(text: string, region: CountryCode | undefined): { found?: { number: string; start: number; end: number } } {

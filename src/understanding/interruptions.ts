@@ -94,18 +94,20 @@ export async function freeTextInterruption(recognizer: IntentRecognizer, vocabul
     return { kind: 'newRequest', wish: result.intent as AccountWish };
   }
   if (result.intent === 'switchLanguage') {
-    const named = languageNamedIn(vocabulary, text);
+    const named = languageNamedIn(vocabulary, text, language);
     return named && named !== language ? { kind: 'switchLanguage', to: named } : undefined;
   }
   return undefined;
 }
 
-/** "kan vi ta det på engelska" names English; "svenska tack" names Swedish. */
-export function languageNamedIn(vocabulary: InterruptionVocabulary, text: string): Language | undefined {
-  for (const word of normalisePhrase(text).split(' ')) {
-    const kind = vocabulary.phrases.get(word);
-    if (kind === 'swedish') return 'sv';
-    if (kind === 'english') return 'en';
-  }
-  return undefined;
+/**
+ * "kan vi ta det på engelska" names English; "svenska tack" names Swedish. A message naming both ("min kollega förstår
+ * inte svenska – kan du skriva på engelska?") asks for the one not being spoken, when the caller's language is known.
+ */
+export function languageNamedIn(vocabulary: InterruptionVocabulary, text: string, current?: Language): Language | undefined {
+  const named = normalisePhrase(text)
+    .split(' ')
+    .map((word) => vocabulary.phrases.get(word))
+    .flatMap((kind): Language[] => (kind === 'swedish' ? ['sv'] : kind === 'english' ? ['en'] : []));
+  return named.find((language) => language !== current) ?? named[0];
 }

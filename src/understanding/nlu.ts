@@ -9,7 +9,10 @@ import type { PartialAnswers } from '../verification/answers';
 import { extractDetails } from './details';
 import { withoutNegatedActions } from './negation';
 import { namesAnotherCompanysSubscription } from './notOurs';
+import { nearbyChangeAskedFor } from './nearbyChange';
 import { isAccountWish } from './actionWords';
+import { asksForAFact } from './questionForm';
+import { POLICY_QUESTIONS } from './interruptions';
 import { deserialiseModel, linearClassifier, trainLinearClassifier, type Classification, type LinearClassifier } from './linearClassifier';
 
 export const NLU_INTENTS = [
@@ -21,13 +24,18 @@ export const NLU_INTENTS = [
 ] as const;
 export type NluIntent = (typeof NLU_INTENTS)[number];
 
+const QUESTION_INTENTS = [...POLICY_QUESTIONS, 'general'] as const;
+
 /** Intents a message that carries two or more verification details is never read as, unless its words say so outright. */
 export const NOT_WITH_DETAILS = ['person', 'switchLanguage', 'outOfScope'] as const satisfies readonly NluIntent[];
 const SAID_OUTRIGHT: Partial<Record<(typeof NOT_WITH_DETAILS)[number], RegExp>> = {
-  person: /(?<![\p{L}])(?:person|människa|handläggare|someone|somebody|human|real person|agent|operator|kundtjänst|customer service|support\w*|någon\s+(?:hos|från|på)\s+(?:er|supporten|kundtjänst))(?![\p{L}])/iu,
+  person: /(?<![\p{L}])(?:person|människa|handläggare|(?:era|någon\s+av\s+era)\s+medarbetare|someone|somebody|human|real person|agent|operator|(?:one\s+of\s+)?your\s+(?:colleagues?|staff|people)|kundtjänst|customer service|support\w*|någon\s+(?:hos|från|på)\s+(?:er|supporten|kundtjänst)|någon\s+(?:som\s+)?(?:kan\s+)?ring\w*)(?![\p{L}])/iu,
   // A request ("kan vi ta det på engelska?", "English please"), not a statement ("vi skriver på svenska").
   switchLanguage: /(?<![\p{L}])(?:(?:kan vi|can we|could we|byt|byta|switch|change|continue|fortsätt|please|snälla)[^.!?\n]{0,30}(?:svenska|engelska|english|swedish)|(?:english|engelska|svenska|swedish)\s+(?:please|tack|istället|instead))(?![\p{L}])/iu,
 };
+
+/** A person asked for in so many words: "REAL PERSON. NOW.", "kan jag få prata med en människa?". */
+const ASKS_FOR_A_PERSON = /(?<![\p{L}])(?:real\s+(?:person|human|people)|(?:a|an)\s+human(?:\s+being)?|human\s+(?:agent|being)|riktig\s+(?:person|människa|handläggare)|en\s+människa|(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+person|someone|somebody|an?\s+agent)|prata\s+med\s+(?:en\s+(?:person|människa|handläggare)|någon))(?![\p{L}])/iu;
 
 export const corpusSchema = z.object(Object.fromEntries(NLU_INTENTS.map((intent) => [intent, z.array(z.string().min(1)).min(5)])) as Record<NluIntent, z.ZodArray<z.ZodString>>);
 export type Corpus = Record<NluIntent, string[]>;
@@ -145,6 +153,18 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       const fullOfDetails = Object.keys(entities).length >= 2;
       const blocked = (intent: string) => fullOfDetails && (NOT_WITH_DETAILS as readonly string[]).includes(intent) && !SAID_OUTRIGHT[intent as (typeof NOT_WITH_DETAILS)[number]]?.test(details.rest);
       const best = classifications.find((c) => !blocked(c.intent));
+      // "Is it possible to do this in Swedish instead?" asks for the other language in so many words, whatever else
+      // the message resembles ("…my colleague will take over" reads like a wish for a person) — unless it also asks
+      // for one of the account flows, which the conversation then starts in the language asked for.
+      const wantsAccountFlow = best !== undefined && isAccountWish(best.intent) && best.score >= options.threshold;
+      if (SAID_OUTRIGHT.switchLanguage?.test(details.rest) && !wantsAccountFlow) {
+        const switchScore = classifications.find((c) => c.intent === 'switchLanguage')?.score ?? 0;
+        return { intent: 'switchLanguage', score: Math.max(options.threshold, switchScore), understood, entities, exactWords: exact, negated };
+      }
+      if (ASKS_FOR_A_PERSON.test(details.rest) && !wantsAccountFlow && best?.intent !== 'person') {
+        const personScore = classifications.find((c) => c.intent === 'person')?.score ?? 0;
+        return { intent: 'person', score: Math.max(options.threshold, personScore), understood, entities, exactWords: exact, negated };
+      }
       if (!best || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood, entities, exactWords: exact, negated };
       // "Jag vill säga upp vår prenumeration. Jag är anna@…, telefon …": the labels left around the details blur the
       // wish. How sure the recogniser is of it is read where it is said, sentence by sentence, for that same wish.
@@ -155,6 +175,22 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
           const top = classify(language, readWords(sentence, vocabulary).understood)[0];
           if (top?.intent === best.intent) score = Math.max(score, top.score);
         }
+      }
+      // "Hur långt i förväg måste vi säga upp?" is read as a cancellation by its words, but it asks for a fact: the
+      // answer is the question's topic, the likeliest of the policy questions in a reading of the whole message
+      // (its score is that reading's share among the questions: how sure it is, given that it is a question).
+      if (isAccountWish(best.intent) && asksForAFact(details.rest, language)) {
+        const whole = negated ? classify(language, readWords(details.rest, vocabulary).understood) : classifications;
+        const questions = whole.filter((c) => (QUESTION_INTENTS as readonly string[]).includes(c.intent));
+        const total = questions.reduce((sum, c) => sum + c.score, 0);
+        if (questions[0] && total > 0) return { intent: questions[0].intent as NluIntent, score: questions[0].score / total, understood, entities, exactWords: exact, negated };
+      }
+      // "Not cancelling, just drop one seat", "downgrade us to E3 at renewal": a change of the licence count or of the
+      // plan is a topic near ours, not an account flow.
+      const change = isAccountWish(best.intent) ? nearbyChangeAskedFor(wanted, language) : undefined;
+      if (change) {
+        const changeScore = classifications.find((c) => c.intent === change)?.score ?? 0;
+        return { intent: change, score: Math.max(options.threshold, changeScore), understood, entities, exactWords: exact, negated };
       }
       // Ending a subscription that is plainly another company's is a topic we do not handle, however it is worded.
       const intent = isAccountWish(best.intent) && namesAnotherCompanysSubscription(details.rest, language) ? 'outOfScope' : (best.intent as NluIntent);

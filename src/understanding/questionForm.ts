@@ -11,6 +11,12 @@ const REQUEST_OPENINGS: Record<Language, RegExp> = {
   en: /^(?:hi[,!]?\s+|hello[,!]?\s+)?(?:can|could|would|will\s+you|please|pls|is\s+it\s+possible\s+to|i'd\s+like|i\s+want|we\s+want|help)\b/iu,
 };
 
+/** A sentence that asks for something to be done: a wish, a plea, or an order ("Cancel it. When will it stop?"). */
+const REQUEST_IN_SENTENCE: Record<Language, RegExp> = {
+  sv: /(?:^|[\s,])(?:vill|önskar|behöver|vänligen|snälla|säg\s+upp|avsluta|stäng|radera|ta\s+bort|återaktivera|slå\s+på|hjälp)(?![\p{L}])/iu,
+  en: /(?:\b(?:want|wanna|would\s+like|i'd\s+like|we'd\s+like|need|please|pls|kindly)\b|^\s*(?:cancel|delete|wipe|remove|reactivate|restore|end|stop|close|terminate|turn|switch)\b)/iu,
+};
+
 /** Chat questions often go without a question mark: they open like one ("vad är snabb återkallelse egentligen"). */
 const QUESTION_OPENINGS: Record<Language, RegExp> = {
   sv: /^(?:hej[,!]?\s+)?(?:vad|vilk\w+|hur|när|varför|vem|undrar|om\s+(?:jag|vi|man|ni)|stämmer\s+det|är\s+det\s+sant)\b/iu,
@@ -20,8 +26,33 @@ const QUESTION_OPENINGS: Record<Language, RegExp> = {
 export function isQuestionAbout(text: string, language: Language): boolean {
   const trimmed = text.trim();
   if (!trimmed.endsWith('?')) return !/[.!]\s/u.test(trimmed) && QUESTION_OPENINGS[language].test(trimmed);
-  // The last sentence is the question; an earlier one may well be the request ("Säg upp den. Hur lång tid tar det?").
+  // The last sentence is the question; an earlier one may well be the request ("Säg upp den. Hur lång tid tar det?"),
+  // or only set the scene ("Avtalet förnyas den 1:a. Hinner vi säga upp i tid?").
   const sentences = trimmed.split(/(?<=[.!])\s+/u);
-  if (sentences.length > 1) return false;
-  return !REQUEST_OPENINGS[language].test(trimmed);
+  if (sentences.slice(0, -1).some((sentence) => REQUEST_IN_SENTENCE[language].test(sentence))) return false;
+  return !REQUEST_OPENINGS[language].test(sentences[sentences.length - 1]);
+}
+
+/**
+ * Questions that ask for a fact — how long, how far ahead, until when, what happens — and so never for the action
+ * their words name: "Hur långt i förväg måste vi säga upp för att det inte ska förnyas?", "We don't want it back now,
+ * but until when could we?". ("How do I cancel?" asks for the cancellation and is not among them.) The fact question
+ * may open the message or the clause after a "men"/"but".
+ */
+const FACT_QUESTIONS: Record<Language, RegExp> = {
+  sv: /(?:^|\bmen\s+|[,;–—-]\s*)(?:hej[,!]?\s+)?(?:hur\s+(?:långt|länge|många|lång|tidigt|sent)|när\s+(?:senast|måste|behöver|tar|går|raderas|försvinner|upphör|slutar)|fram\s+till\s+när|till\s+när|vad\s+händer|vad\s+blir\s+(?:det|följderna)|vilka?\s+(?:avgift|följd|regl)\w*)(?![\p{L}])/iu,
+  en: /(?:^|\bbut\s+|[,;–—-]\s*)(?:hi[,!]?\s+|hello[,!]?\s+)?(?:how\s+(?:long|far|many|much|soon|late|early)|when\s+(?:do|does|is|must|should|will|would|exactly)|until\s+when|till\s+when|what\s+happens|what\s+(?:are|is)\s+the\s+(?:fees?|notice|consequences?|deadline))(?![\p{L}])/iu,
+};
+
+/**
+ * Who may do it, and whether one can do it oneself: "Can I cancel it myself online or do I have to go through you?",
+ * "vem får säga upp – måste det vara global admin?". Asked anywhere in the message.
+ */
+const WHO_AND_HOW_QUESTIONS: Record<Language, RegExp> = {
+  sv: /(?<![\p{L}])(?:vem\s+(?:får|kan|måste|ska|bör)|(?:kan|får)\s+(?:jag|man|vi)\s+(?:\S+\s+){0,4}(?:själv|själva|på\s+egen\s+hand|online)|eller\s+(?:måste|behöver)\s+(?:det|vi|jag|man)|förklara|berätta\s+(?:om|vad|hur|skillnaden))(?![\p{L}])/iu,
+  en: /(?<![\p{L}])(?:who\s+(?:is\s+allowed|can|may|must|should|has\s+to|do\s+(?:we|i))|(?:can|may)\s+(?:i|we)\s+(?:\S+\s+){0,4}(?:myself|ourselves|online|on\s+my\s+own)|or\s+(?:do|does|must)\s+(?:i|we|it)\s+(?:have|need)\s+to|or\s+only\s+through|explain|tell\s+me\s+(?:about|what|how|the\s+difference))(?![\p{L}])/iu,
+};
+
+export function asksForAFact(text: string, language: Language): boolean {
+  return FACT_QUESTIONS[language].test(text.trim()) || WHO_AND_HOW_QUESTIONS[language].test(text);
 }

@@ -28,29 +28,37 @@ export interface KnownWords {
 }
 
 export function buildKnownWords(sentences: string[]): KnownWords {
-  const known = new Set(sentences.flatMap((sentence) => words(sentence).map(foldWord)));
+  // How often the corpus uses each word: between two words one edit away, the commoner is the likelier meant
+  // ("free trail" is a trial, not the one "train" of an out-of-scope example).
+  const frequency = new Map<string, number>();
+  for (const word of sentences.flatMap((sentence) => words(sentence).map(foldWord))) frequency.set(word, (frequency.get(word) ?? 0) + 1);
+  const known = new Set(frequency.keys());
   // Candidates by length, so a lookup compares only words that could be within the allowed distance.
   const byLength = new Map<number, string[]>();
   for (const word of known) byLength.set(word.length, [...(byLength.get(word.length) ?? []), word]);
   const cache = new Map<string, string | undefined>();
 
   /**
-   * The nearest known word within one edit (two for long words). Ties go to the word sharing the longer beginning,
-   * then to the longer word: a typed word more often lacks a letter than has one too many.
+   * The nearest known word within one edit (two for long words). Ties go to the word the corpus uses clearly more
+   * often (three times or more), then to the word sharing the longer beginning, then to the longer word: a typed word
+   * more often lacks a letter than has one too many.
    */
   const closest = (folded: string): string | undefined => {
     const allowed = folded.length >= 8 ? 2 : 1;
-    let best: { word: string; distance: number; prefix: number } | undefined;
+    let best: { word: string; distance: number; prefix: number; uses: number } | undefined;
     for (let length = folded.length - allowed; length <= folded.length + allowed; length++) {
       for (const candidate of byLength.get(length) ?? []) {
         const distance = editDistance(folded, candidate, allowed);
         if (distance > allowed) continue;
         const prefix = commonPrefix(folded, candidate);
+        const uses = frequency.get(candidate) ?? 0;
         const better =
           !best ||
           distance < best.distance ||
-          (distance === best.distance && (prefix > best.prefix || (prefix === best.prefix && candidate.length > best.word.length)));
-        if (better) best = { word: candidate, distance, prefix };
+          (distance === best.distance &&
+            (uses >= 3 * best.uses ||
+              (best.uses < 3 * uses && (prefix > best.prefix || (prefix === best.prefix && candidate.length > best.word.length)))));
+        if (better) best = { word: candidate, distance, prefix, uses };
       }
     }
     return best?.word;
