@@ -8,7 +8,7 @@ import { readCorpora, trainIntentRecognizer } from '../understanding/nlu';
 const FOLDS = 5;
 
 /**
- * `npm run eval:nlu`: the blind set of first messages (test/nlu/blind/wishes8.<lang>.json), the development set
+ * `npm run eval:nlu`: the blind set of first messages (test/nlu/blind/wishes9.<lang>.json), the development set
  * (test/nlu/wishes-dev.<lang>.json) and the studied sets (blind once), each message judged by what the whole bot does with it (issue 13: per language,
  * per kind, a confusion table, no non-request starting an action flow); k-fold cross-validation on the corpus; then
  * the older recogniser-only sets (held-out, dev) and the verification details. The blind set's misses are printed only

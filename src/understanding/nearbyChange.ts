@@ -7,7 +7,7 @@ import { foldWord } from './typos';
  * move to another plan. Read on folded text (no å/ä/ö marks), so "ta bort tva anvandare" counts too.
  */
 const SEAT_CHANGE: Record<Language, RegExp> = {
-  sv: /\b(?:ta\s+bort|tabort|minska|dra\s+ner|plocka\s+bort|avsluta|sag\w*\s+upp|lagg\w*\s+till|kop\w*)\s+(?:(?:vara|de|dom|ytterligare|till)\s+)?(?:\d+|en|ett|tva|tre|fyra|fem|sex|tio|nagra|ett\s+par|antalet|oanvanda|lediga|fler)\s+(?:(?:av\s+vara|oanvanda|lediga|extra)\s+)?(?:licens|plats|anvandarlicens|anvandare|konto)\w*/u,
+  sv: /\b(?:ta\s+bort|tabort|minska|dra\s+ner|plocka\s+bort|avsluta|sag\w*\s+upp|lagg\w*\s+till|kop\w*)\s+(?:(?:vara|de|dom|ytterligare|till)\s+)?(?:\d+|en|ett|tva|tre|fyra|fem|sex|tio|nagra|ett\s+par|antalet|oanvanda|lediga|fler)\s+(?:(?:av\s+vara|av\s+de|av|oanvanda|lediga|extra)\s+)?(?:licens|plats|anvandarlicens|anvandare|konto)\w*/u,
   en: /\b(?:remove|drop|reduce|cut|take\s+(?:away|off)|cancel|add|buy)\s+(?:(?:our|the|their|another)\s+)?(?:\d+|one|two|three|four|five|six|ten|a\s+couple\s+of|a\s+few|some|unused|spare|extra|more|the\s+number\s+of)\s+(?:(?:of\s+(?:our|the)\s+(?:\d+\s+)?|unused\s+|spare\s+|e[35]\s+|extra\s+))*(?:licen[cs]e|seat|user|account)s?\b/u,
 };
 

@@ -193,7 +193,9 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
         return { intent: change, score: Math.max(options.threshold, changeScore), understood, entities, exactWords: exact, negated };
       }
       // Ending a subscription that is plainly another company's is a topic we do not handle, however it is worded.
-      const intent = isAccountWish(best.intent) && namesAnotherCompanysSubscription(details.rest, language) ? 'outOfScope' : (best.intent as NluIntent);
+      // So is how to end one ("Hur säger jag upp Spotify?" is no question about our rules).
+      const aboutEnding = isAccountWish(best.intent) || (QUESTION_INTENTS as readonly string[]).includes(best.intent);
+      const intent = aboutEnding && namesAnotherCompanysSubscription(details.rest, language) ? 'outOfScope' : (best.intent as NluIntent);
       return { intent, score, understood, entities, exactWords: exact, negated };
     },
 

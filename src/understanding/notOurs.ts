@@ -11,7 +11,7 @@ const OTHER_SUBSCRIPTIONS: Record<Language, RegExp> = {
 };
 /** Other vendors' software subscriptions, in either language: "How do I cancel my Adobe subscription?". */
 const OTHER_VENDORS = /(?<![\p{L}])(?:adobe|creative\s+cloud|acrobat|quickbooks|xero|sage|fortnox|visma|dropbox|google\s+workspace|g\s?suite|gmail|zoom|slack|salesforce|hubspot|mailchimp|canva|shopify|wix|squarespace|icloud|apple\s+(?:one|music)|amazon\s+prime|aws|linkedin|norton|mcafee|kaspersky|youtube)(?![\p{L}])/iu;
-const OURS = /(?<![\p{L}])(?:microsoft|office|o365|m365|365|teams|exchange|outlook|sharepoint|onedrive|business\s+(?:basic|standard|premium)|e[135]|tenant|licen[sc]\w*)(?![\p{L}])/iu;
+const OURS = /(?<![\p{L}])(?:microsoft|office|o365|m365|365|teams|exchange|outlook|sharepoint|onedrive|business\s+(?:basic|standard|premium)|e[135]|tenant)(?![\p{L}])/iu;
 
 export function namesAnotherCompanysSubscription(text: string, language: Language): boolean {
   return (OTHER_SUBSCRIPTIONS[language].test(text) || OTHER_VENDORS.test(text)) && !OURS.test(text);

@@ -53,6 +53,23 @@ const WHO_AND_HOW_QUESTIONS: Record<Language, RegExp> = {
   en: /(?<![\p{L}])(?:who\s+(?:is\s+allowed|can|may|must|should|has\s+to|do\s+(?:we|i))|(?:can|may)\s+(?:i|we)\s+(?:\S+\s+){0,4}(?:myself|ourselves|online|on\s+my\s+own)|or\s+(?:do|does|must)\s+(?:i|we|it)\s+(?:have|need)\s+to|or\s+only\s+through|explain|tell\s+me\s+(?:about|what|how|the\s+difference))(?![\p{L}])/iu,
 };
 
+/** By when to act: "senast när måste jag säga upp?", "I'd like to know by which date I'd need to act". */
+const DEADLINE_QUESTIONS: Record<Language, RegExp> = {
+  sv: /(?<![\p{L}])(?:senast\s+när|när\s+senast|vilket\s+datum|hur\s+sent|är\s+det\s+(?:för\s+sent|kört))(?![\p{L}])/iu,
+  en: /(?<![\p{L}])(?:by\s+(?:which|what)\s+date|by\s+when|latest\s+date|what\s+date|how\s+late|too\s+late)(?![\p{L}])/iu,
+};
+
+/** Where a subscription bought through someone else is ended — asked, with a question mark: "Kan vi säga upp hos er ändå?". */
+const CHANNEL: Record<Language, RegExp> = {
+  sv: /(?<![\p{L}])(?:återförsäljar\w*|leverantör\w*|partner\w*|(?:köpt|köpte|köptes|tecknade)\s+(?:\S+\s+){0,4}(?:via|genom|hos)|hos\s+(?:dem|er)\s+(?:eller|ändå)|eller\s+hos\s+(?:er|dem))(?![\p{L}])/iu,
+  en: /(?<![\p{L}])(?:resellers?|partners?|csp|(?:bought|purchased|got)\s+(?:\S+\s+){0,4}(?:through|via|from)|(?:with|through)\s+(?:you|them)\s+or|or\s+(?:with|through)\s+(?:you|them))(?![\p{L}])/iu,
+};
+
 export function asksForAFact(text: string, language: Language): boolean {
-  return FACT_QUESTIONS[language].test(text.trim()) || WHO_AND_HOW_QUESTIONS[language].test(text);
+  return (
+    FACT_QUESTIONS[language].test(text.trim()) ||
+    WHO_AND_HOW_QUESTIONS[language].test(text) ||
+    DEADLINE_QUESTIONS[language].test(text) ||
+    (text.includes('?') && CHANNEL[language].test(text))
+  );
 }

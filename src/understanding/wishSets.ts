@@ -34,17 +34,17 @@ export const wishSetSchema = z
 export type WishSet = z.infer<typeof wishSetSchema>;
 
 /**
- * The sets, with the tests: the blind set in force (`blind/wishes8`: six writers, 327 + 328 messages) was written
+ * The sets, with the tests: the blind set in force (`blind/wishes9`: six writers, 318 + 325 messages) was written
  * without sight of the corpus or of any other set and is frozen — its figure is the one that counts and its misses
  * are not studied (once they are, it is renamed `-studied` and a new one written); `wishes-dev` is for tuning, misses
  * and all; a studied set was blind once and is kept as another development set (its first, blind figure is in the README).
  */
-export const BLIND_WISH_SET: string | readonly string[] = 'blind/wishes8';
+export const BLIND_WISH_SET: string | readonly string[] = 'blind/wishes9';
 export const DEV_WISH_SET = 'wishes-dev';
 /** Issue 13's targets on the blind set: per language, per kind of message; and no non-request ever starts an action. */
 export const BEHAVIOUR_TARGET = 0.95;
 export const KIND_TARGET = 0.85;
-export const STUDIED_WISH_SETS = ['blind/wishes1-studied', 'blind/wishes2-studied', 'blind/wishes3-studied', 'blind/wishes4-studied', 'blind/wishes5-studied', 'blind/wishes6-studied', 'blind/wishes7-studied'] as const;
+export const STUDIED_WISH_SETS = ['blind/wishes1-studied', 'blind/wishes2-studied', 'blind/wishes3-studied', 'blind/wishes4-studied', 'blind/wishes5-studied', 'blind/wishes6-studied', 'blind/wishes7-studied', 'blind/wishes8-studied'] as const;
 
 export function readWishSet(root: string, set: string | readonly string[]): Record<Language, WishSet> | undefined {
   const names = typeof set === 'string' ? [set] : set;
