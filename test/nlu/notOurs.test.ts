@@ -15,6 +15,11 @@ describe('another company’s subscription', () => {
     ['sv', 'Jag vill säga upp vår prenumeration', false],
     // "tre" is a number far more often than an operator.
     ['sv', 'Jag har försökt säga upp det TRE gånger nu, avsluta det bara', false],
+    // Other vendors' software, in either language; "licens" is no word of ours alone.
+    ['en', 'How do I cancel my Adobe subscription?', true],
+    ['sv', 'Kan ni säga upp vår Adobe-licens åt oss?', true],
+    ['en', 'Do you also handle QuickBooks subscriptions? Need to cancel one.', true],
+    ['en', 'We moved to Google Workspace, cancel our Office 365 please', false],
   ] as const)('%s: "%s" → %s', (language, text, theirs) => {
     expect(namesAnotherCompanysSubscription(text, language)).toBe(theirs);
   });
