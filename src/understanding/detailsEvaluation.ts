@@ -5,7 +5,7 @@ import { LANGUAGES, type Language } from '../i18n';
 import type { PartialAnswers } from '../verification/answers';
 import { normaliseAddress, normalisePhone, normaliseText, normaliseUserId } from '../verification/normalise';
 import { extractDetails, regionOfLocale, type DetailItem } from './details';
-import { NOT_WITH_DETAILS, type IntentRecognizer } from './nlu';
+import { asksOutrightFor, NOT_WITH_DETAILS, type IntentRecognizer } from './nlu';
 
 /** A message with every detail a careful agent would write down from it (see test/nlu/blind/). */
 export const labelledDetailsSchema = z
@@ -117,7 +117,9 @@ export async function evaluateWishes(recognizer: IntentRecognizer, sets: Record<
     const score: WishScore = { language, stated: 0, understood: 0, misrouted: [], misread: [] };
     for (const message of sets[language]) {
       const { intent } = await recognizer.recognize(message.text, language);
-      if ((NOT_WITH_DETAILS as readonly string[]).includes(intent)) score.misrouted.push({ id: message.id, got: intent });
+      // Sent to a person (another language, out of scope) though the message neither asks for that in so many words
+      // ("…kan ni ringa mig på 08-…?" does) nor is labelled so.
+      if ((NOT_WITH_DETAILS as readonly string[]).includes(intent) && intent !== message.expected.intent && !asksOutrightFor(intent, message.text)) score.misrouted.push({ id: message.id, got: intent });
       if (!message.expected.intent) continue;
       score.stated++;
       if (intent === message.expected.intent) score.understood++;

@@ -18,7 +18,11 @@ export interface LinearClassifier {
 export interface LinearTrainingOptions {
   epochs?: number;
   learningRate?: number;
-  /** L2 pull towards zero per update (none by default: measured, it only blurred the corpus's rarer wordings). */
+  /**
+   * L2 pull towards zero per update. With the studied sets' real first messages in the corpus (≈ 4,400 utterances a
+   * language) a light pull and a gentler rate read best: 5-fold CV 90.9/90.7% → 92.0/91.9%, wishes-dev (kept out of
+   * training) 98.1/96.0% → 98.1/97.0% at the recogniser (rate 12 and no pull had measured best on the smaller corpus).
+   */
   l2?: number;
 }
 
@@ -63,7 +67,7 @@ function softmax(model: LinearModel, ids: number[], scores: Float64Array): Float
 }
 
 export function trainLinearModel(examples: Array<{ text: string; label: string }>, options: LinearTrainingOptions = {}): LinearModel {
-  const { epochs = 20, learningRate = 12, l2 = 0 } = options;
+  const { epochs = 20, learningRate = 6, l2 = 0.0001 } = options;
   const labels = [...new Set(examples.map((example) => example.label))].sort();
   const labelIndex = new Map(labels.map((label, i) => [label, i]));
   const featureIndex = new Map<string, number>();

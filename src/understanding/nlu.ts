@@ -29,13 +29,18 @@ const QUESTION_INTENTS = [...POLICY_QUESTIONS, 'general'] as const;
 /** Intents a message that carries two or more verification details is never read as, unless its words say so outright. */
 export const NOT_WITH_DETAILS = ['person', 'switchLanguage', 'outOfScope'] as const satisfies readonly NluIntent[];
 const SAID_OUTRIGHT: Partial<Record<(typeof NOT_WITH_DETAILS)[number], RegExp>> = {
-  person: /(?<![\p{L}])(?:person|människa|handläggare|(?:era|någon\s+av\s+era)\s+medarbetare|someone|somebody|human|real person|agent|operator|(?:one\s+of\s+)?your\s+(?:colleagues?|staff|people)|kundtjänst|customer service|support\w*|någon\s+(?:hos|från|på)\s+(?:er|supporten|kundtjänst)|någon\s+(?:som\s+)?(?:kan\s+)?ring\w*)(?![\p{L}])/iu,
+  person: /(?<![\p{L}])(?:person|människa|handläggare|(?:era|någon\s+av\s+era)\s+medarbetare|someone|somebody|human|real person|agent|operator|(?:one\s+of\s+)?your\s+(?:colleagues?|staff|people)|kundtjänst|customer service|support\w*|någon\s+(?:hos|från|på)\s+(?:er|supporten|kundtjänst)|någon\s+(?:som\s+)?(?:kan\s+)?ring\w*|ring(?:a|er)?\s+(?:upp\s+)?mig|call\s+me(?:\s+back)?|(?:arrange|request)\s+a\s+call\s*-?\s*back|phone\s+me)(?![\p{L}])/iu,
   // A request ("kan vi ta det på engelska?", "English please"), not a statement ("vi skriver på svenska").
   switchLanguage: /(?<![\p{L}])(?:(?:kan vi|can we|could we|byt|byta|switch|change|continue|fortsätt|please|snälla)[^.!?\n]{0,30}(?:svenska|engelska|english|swedish)|(?:english|engelska|svenska|swedish)\s+(?:please|tack|istället|instead))(?![\p{L}])/iu,
 };
 
 /** A person asked for in so many words: "REAL PERSON. NOW.", "kan jag få prata med en människa?". */
 const ASKS_FOR_A_PERSON = /(?<![\p{L}])(?:real\s+(?:person|human|people)|(?:a|an)\s+human(?:\s+being)?|human\s+(?:agent|being)|riktig\s+(?:person|människa|handläggare)|en\s+människa|(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+person|someone|somebody|an?\s+agent)|prata\s+med\s+(?:en\s+(?:person|människa|handläggare)|någon))(?![\p{L}])/iu;
+
+/** A message full of details may still ask for one of these outright ("Ring mig på 070-…, /Micke"): then it is that. */
+export function asksOutrightFor(intent: string, text: string): boolean {
+  return SAID_OUTRIGHT[intent as (typeof NOT_WITH_DETAILS)[number]]?.test(text) ?? false;
+}
 
 export const corpusSchema = z.object(Object.fromEntries(NLU_INTENTS.map((intent) => [intent, z.array(z.string().min(1)).min(5)])) as Record<NluIntent, z.ZodArray<z.ZodString>>);
 export type Corpus = Record<NluIntent, string[]>;
@@ -78,7 +83,7 @@ export function intentExamples(corpus: Corpus): Array<{ text: string; label: str
 
 /** What a prebuilt model must have been trained on to be used: these examples, by this training. */
 export function examplesDigest(examples: Array<{ text: string; label: string }>): string {
-  return createHash('sha256').update(`linear-v1\n${JSON.stringify(examples)}`).digest('hex');
+  return createHash('sha256').update(`linear-v2 (rate 6, l2 1e-4)\n${JSON.stringify(examples)}`).digest('hex');
 }
 
 export const modelFile = (dir: string, language: Language) => join(dir, `intents.${language}.bin`);

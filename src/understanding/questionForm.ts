@@ -19,18 +19,19 @@ const REQUEST_IN_SENTENCE: Record<Language, RegExp> = {
 
 /** Chat questions often go without a question mark: they open like one ("vad är snabb återkallelse egentligen"). */
 const QUESTION_OPENINGS: Record<Language, RegExp> = {
-  sv: /^(?:hej[,!]?\s+)?(?:vad|vilk\w+|hur|när|varför|vem|undrar|om\s+(?:jag|vi|man|ni)|stämmer\s+det|är\s+det\s+sant)\b/iu,
-  en: /^(?:hi[,!]?\s+|hello[,!]?\s+)?(?:what|which|how|when|why|who|wondering|i\s+wonder|if\s+(?:i|we|you)|is\s+(?:it|there)\s+true|are\s+there|is\s+there)\b/iu,
+  sv: /^(?:hej[,!]?\s+)?(?:vad|vilk\w+|hur|när|varför|vem|undrar|om\s+(?:jag|vi|man|ni|det|den|vår|vårt|våra|de|provperioden)|stämmer\s+det|är\s+det\s+sant)\b/iu,
+  en: /^(?:hi[,!]?\s+|hello[,!]?\s+)?(?:what|which|how|when|why|who|wondering|i\s+wonder|if\s+(?:i|we|you|the|our|my|it|they)|is\s+(?:it|there)\s+true|are\s+there|is\s+there)\b/iu,
 };
 
 export function isQuestionAbout(text: string, language: Language): boolean {
   const trimmed = text.trim();
-  if (!trimmed.endsWith('?')) return !/[.!]\s/u.test(trimmed) && QUESTION_OPENINGS[language].test(trimmed);
-  // The last sentence is the question; an earlier one may well be the request ("Säg upp den. Hur lång tid tar det?"),
-  // or only set the scene ("Avtalet förnyas den 1:a. Hinner vi säga upp i tid?").
-  const sentences = trimmed.split(/(?<=[.!])\s+/u);
-  if (sentences.slice(0, -1).some((sentence) => REQUEST_IN_SENTENCE[language].test(sentence))) return false;
-  return !REQUEST_OPENINGS[language].test(sentences[sentences.length - 1]);
+  const sentences = trimmed.split(/(?<=[.!?])\s+/u);
+  const questions = sentences.filter((sentence) => sentence.endsWith('?'));
+  if (questions.length === 0) return !/[.!]\s/u.test(trimmed) && QUESTION_OPENINGS[language].test(trimmed);
+  // Another sentence may well be the request ("Säg upp den. Hur lång tid tar det?"), or only set the scene
+  // ("Avtalet förnyas den 1:a. Hinner vi säga upp i tid?", "…straight away? we're still evaluating").
+  if (sentences.some((sentence) => !sentence.endsWith('?') && REQUEST_IN_SENTENCE[language].test(sentence))) return false;
+  return questions.every((question) => !REQUEST_OPENINGS[language].test(question));
 }
 
 /**
@@ -49,8 +50,8 @@ const FACT_QUESTIONS: Record<Language, RegExp> = {
  * "vem får säga upp – måste det vara global admin?". Asked anywhere in the message.
  */
 const WHO_AND_HOW_QUESTIONS: Record<Language, RegExp> = {
-  sv: /(?<![\p{L}])(?:vem\s+(?:får|kan|måste|ska|bör)|(?:kan|får)\s+(?:jag|man|vi)\s+(?:\S+\s+){0,4}(?:själv|själva|på\s+egen\s+hand|online)|eller\s+(?:måste|behöver)\s+(?:det|vi|jag|man)|förklara|berätta\s+(?:om|vad|hur|skillnaden))(?![\p{L}])/iu,
-  en: /(?<![\p{L}])(?:who\s+(?:is\s+allowed|can|may|must|should|has\s+to|do\s+(?:we|i))|(?:can|may)\s+(?:i|we)\s+(?:\S+\s+){0,4}(?:myself|ourselves|online|on\s+my\s+own)|or\s+(?:do|does|must)\s+(?:i|we|it)\s+(?:have|need)\s+to|or\s+only\s+through|explain|tell\s+me\s+(?:about|what|how|the\s+difference))(?![\p{L}])/iu,
+  sv: /(?<![\p{L}])(?:vem\s+(?:\S+\s+){0,4}?(?:får|kan|måste|ska|bör|har\s+(?:behörighet|rätt))|(?:kan|får)\s+(?:jag|man|vi)\s+(?:\S+\s+){0,4}(?:själv|själva|på\s+egen\s+hand|online)|eller\s+(?:måste|behöver)\s+(?:det|vi|jag|man)|förklara|berätta\s+(?:om|vad|hur|skillnaden)|hypotetiskt|i\s+teorin|teoretiskt)(?![\p{L}])/iu,
+  en: /(?<![\p{L}])(?:who\s+(?:\S+\s+){0,4}?(?:(?:is|are)\s+(?:allowed|authori[sz]ed|permitted|able)|can|may|must|should|has\s+to|do\s+(?:we|i))|(?:can|may)\s+(?:i|we)\s+(?:\S+\s+){0,4}(?:myself|ourselves|online|on\s+my\s+own)|or\s+(?:do|does|must)\s+(?:i|we|it)\s+(?:have|need)\s+to|or\s+only\s+through|explain|tell\s+me\s+(?:about|what|how|the\s+difference)|hypothetically|in\s+theory|theoretically)(?![\p{L}])/iu,
 };
 
 /** By when to act: "senast när måste jag säga upp?", "I'd like to know by which date I'd need to act". */

@@ -110,7 +110,8 @@ describe('the first-message sets through the whole bot', () => {
     const runtime = await evaluationRuntime();
     try {
       for (const set of [DEV_WISH_SET, ...STUDIED_WISH_SETS]) {
-        const scores = await evaluateBehaviour(runtime, readWishSet(root, set) as never, readCorpora());
+        // Every message, those the corpus took in too (the studied sets are training data now): none may start a flow.
+        const scores = await evaluateBehaviour(runtime, readWishSet(root, set) as never);
         for (const score of scores) expect(score.unsafe, `${set} ${score.language}`).toEqual([]);
       }
     } finally {
