@@ -8,12 +8,13 @@ import { readCorpora, trainIntentRecognizer } from '../understanding/nlu';
 const FOLDS = 5;
 
 /**
- * `npm run eval:nlu`: the blind set of first messages (test/nlu/blind/wishes9.<lang>.json), the development set
- * (test/nlu/wishes-dev.<lang>.json) and the studied sets (blind once), each message judged by what the whole bot does with it (issue 13: per language,
- * per kind, a confusion table, no non-request starting an action flow); k-fold cross-validation on the corpus; then
- * the older recogniser-only sets (held-out, dev) and the verification details. The blind set's misses are printed only
- * with `--show-blind-misses` — reading them retires the set (rename it `-studied`, write a new one); `--dev-only`
- * leaves the blind set out altogether, for tuning.
+ * `npm run eval:nlu`: the blind first-message sets in force (BLIND_WISH_SET, read as one) and the development set
+ * (test/nlu/wishes-dev.<lang>.json), each message judged by what the whole bot does with it (issue 13: per language,
+ * per kind, a confusion table, no non-request starting an action flow); the studied sets, which the corpus has taken
+ * in as training data, checked for unsafe starts; k-fold cross-validation on the corpus; then the older
+ * recogniser-only sets (held-out, dev) and the verification details. The blind set's misses are printed only with
+ * `--show-blind-misses` — reading them retires the set (rename it `-studied`, write a new one); `--dev-only` leaves the
+ * blind set out altogether, for tuning.
  */
 async function main(): Promise<void> {
   const root = join(__dirname, '..', '..', '..');
@@ -29,14 +30,33 @@ async function main(): Promise<void> {
   try {
     // `--dev-only` while tuning: not even the blind set's totals are looked at between two measurements.
     const devOnly = process.argv.includes('--dev-only');
-    for (const [set, blind] of [[BLIND_WISH_SET, true], [DEV_WISH_SET, false], ...STUDIED_WISH_SETS.map((studied) => [studied, false] as const)] as const) {
+    for (const [set, blind] of [[BLIND_WISH_SET, true], [DEV_WISH_SET, false]] as const) {
       if (blind && devOnly) continue;
       const sets = readWishSet(root, set);
       if (!sets) continue;
-      console.log(`\n== first messages, ${typeof set === 'string' ? set : set.join(' + ')} (${blind ? `written blind, frozen; targets ≥ ${BEHAVIOUR_TARGET * 100}% per language, every kind ≥ ${KIND_TARGET * 100}%, no non-request starting an action` : set === DEV_WISH_SET ? 'for tuning; every miss' : 'blind once, misses studied: for tuning; every miss'}) ==`);
+      console.log(`\n== first messages, ${typeof set === 'string' ? set : set.join(' + ')} (${blind ? `written blind, frozen; targets ≥ ${BEHAVIOUR_TARGET * 100}% per language, every kind ≥ ${KIND_TARGET * 100}%, no non-request starting an action` : 'kept out of the corpus, for tuning; every miss'}) ==`);
       for (const score of await evaluateBehaviour(runtime, sets, readCorpora())) {
         printBehaviour(score, !blind || showBlindMisses);
         if (blind && (score.accuracy < BEHAVIOUR_TARGET || score.unsafe.length > 0 || Object.values(score.byKind).some((k) => k.correct / k.total < KIND_TARGET))) failed = true;
+      }
+      // Each set of the blind union on its own, totals only.
+      if (blind && typeof set !== 'string' && set.length > 1) {
+        for (const member of set) {
+          for (const score of await evaluateBehaviour(runtime, readWishSet(root, member) as NonNullable<ReturnType<typeof readWishSet>>, readCorpora())) {
+            console.log(`  ${member} ${score.language}: ${(score.accuracy * 100).toFixed(1)}% (${score.correct}/${score.total}), unsafe ${score.unsafe.length}`);
+          }
+        }
+      }
+    }
+    // The studied sets are training data now: their reading says nothing of generalisation, but none of their
+    // messages that asks for no action may start one.
+    const studied = readWishSet(root, STUDIED_WISH_SETS);
+    if (studied) {
+      console.log(`\n== first messages, the studied sets (${STUDIED_WISH_SETS.length}, in the corpus now: a check, not a result) ==`);
+      for (const score of await evaluateBehaviour(runtime, studied)) {
+        console.log(`${score.language}: ${(score.accuracy * 100).toFixed(1)}% (${score.correct}/${score.total}); an action flow started by a non-request: ${score.unsafe.length}`);
+        for (const unsafe of score.unsafe) console.log(`  UNSAFE "${unsafe.text}" (${unsafe.expected} → ${unsafe.did})`);
+        if (score.unsafe.length > 0) failed = true;
       }
     }
   } finally {

@@ -51,7 +51,8 @@ interface Label {
   words: string[];
 }
 
-const label = (item: Label['item'], ...phrases: string[]): Label[] => phrases.map((phrase) => ({ item, words: phrase.split(' ') }));
+// Folded once here: every token of every message is compared with every label.
+const label = (item: Label['item'], ...phrases: string[]): Label[] => phrases.map((phrase) => ({ item, words: phrase.split(' ').map(foldWord) }));
 
 const LABELS: Label[] = [
   ...label('userId', 'användar-id', 'användarid', 'användar id', 'användarnamn', 'inloggning', 'inlogg', 'login', 'log in', 'user id', 'userid', 'user-id', 'username', 'user name', 'sign-in', 'sign in', 'e-post', 'epost', 'e-postadress', 'e-mail', 'email', 'mejl', 'mail', 'upn', 'konto', 'account'),
@@ -88,17 +89,19 @@ interface LabelHit {
   valueStart: number;
 }
 
+const LABELS_LONGEST_FIRST = [...LABELS].sort((a, b) => b.words.length - a.words.length);
+
 /** Every label in the text, longest first where two overlap. */
 function findLabels(text: string, tokens: Token[]): LabelHit[] {
   const hits: LabelHit[] = [];
-  const sorted = [...LABELS].sort((a, b) => b.words.length - a.words.length);
+  const sorted = LABELS_LONGEST_FIRST;
   const used = new Set<number>();
   for (let i = 0; i < tokens.length; i++) {
     if (used.has(i)) continue;
     const found = sorted.find((candidate) =>
       candidate.words.every((word, k) => {
         const token = tokens[i + k];
-        return token !== undefined && sameWord(token.folded, foldWord(word), k === candidate.words.length - 1 && /^\s*:/u.test(text.slice(token.end)));
+        return token !== undefined && sameWord(token.folded, word, k === candidate.words.length - 1 && /^\s*:/u.test(text.slice(token.end)));
       }),
     );
     if (!found) continue;

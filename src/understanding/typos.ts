@@ -4,6 +4,8 @@
  * folded as the classifier reads them: lower case, marks removed), if one is close enough for its length.
  */
 export function foldWord(word: string): string {
+  // Most words are plain ASCII: those need no Unicode decomposition (the slow part, on every word of every message).
+  if (/^[\x00-\x7f]*$/.test(word)) return word.toLowerCase();
   return word.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }
 

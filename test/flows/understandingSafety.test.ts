@@ -119,19 +119,16 @@ describe('the first-message sets through the whole bot', () => {
     }
   }, 120_000);
 
-  // Issue 13's targets are 95% per language, every kind ≥ 85% and no message that asks for no action starting one. The
-  // blind set in force (`wishes9`, frozen, measured once and not studied; `npm run eval:nlu` prints it) reads 92.1% (sv)
-  // and 92.3% (en), its weakest kind (indirect wishes) 80.8% / 77.8%, and 2 Swedish questions start a flow. The suite
-  // holds the set at what it measured, so nothing gets worse while the targets are still to be reached.
-  it('the blind set: held at its measurement (targets not met yet: 95% per language, every kind ≥ 85%, no unsafe start)', async () => {
+  // Issue 13's targets on the blind sets in force (`wishes9` + `wishes10`, frozen, never studied; `npm run eval:nlu`
+  // prints the figures): ≥ 95% per language, every kind of message ≥ 85%, and no message that asks for no action
+  // starts one.
+  it('the blind sets: 95% per language, every kind ≥ 85%, no unsafe start', async () => {
     const runtime = await evaluationRuntime();
     try {
-      const measured = { sv: { accuracy: 0.921, unsafe: 2 }, en: { accuracy: 0.923, unsafe: 0 } };
-      const kindFloor = 0.77;
       for (const score of await evaluateBehaviour(runtime, readWishSet(root, BLIND_WISH_SET) as never, readCorpora())) {
-        expect(score.unsafe.length, score.language).toBeLessThanOrEqual(measured[score.language].unsafe);
-        expect(score.accuracy, score.language).toBeGreaterThanOrEqual(Math.min(BEHAVIOUR_TARGET, measured[score.language].accuracy));
-        for (const [kind, { correct, total }] of Object.entries(score.byKind)) expect(correct / total, `${score.language} ${kind}`).toBeGreaterThanOrEqual(Math.min(KIND_TARGET, kindFloor));
+        expect(score.unsafe, score.language).toEqual([]);
+        expect(score.accuracy, score.language).toBeGreaterThanOrEqual(BEHAVIOUR_TARGET);
+        for (const [kind, { correct, total }] of Object.entries(score.byKind)) expect(correct / total, `${score.language} ${kind}`).toBeGreaterThanOrEqual(KIND_TARGET);
       }
     } finally {
       await runtime.close();
