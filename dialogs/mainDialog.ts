@@ -353,7 +353,7 @@ export class MainDialog extends ComponentDialog {
         const text = step.context.activity.text ?? '';
         const other = current === 'sv' ? 'en' : 'sv';
         // No language named, and written in this one ("Jag vill snabbåterkalla" misread): not a wish to switch.
-        const to = languageNamedIn(this.deps.vocabulary.interruptions, text, current) ?? (this.deps.recognizer.clearLanguage(text) === current ? undefined : other);
+        const to = languageNamedIn(this.deps.vocabulary.interruptions, text) ?? (this.deps.recognizer.clearLanguage(text) === current ? undefined : other);
         if (!to) return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:confused' } satisfies MainDialogOptions);
         switchTurnLanguage(step.context, to);
         await step.context.sendActivity(translatorFor(step.context, this.deps.i18n)('interruptions:languageSwitched'));

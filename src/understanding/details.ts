@@ -430,10 +430,10 @@ function trimOrganisation(name: string): string {
 
 function trimAddressStart(address: string): string {
   // "bor på Storgatan 12" → "Storgatan 12": lead-in words are not part of the street.
-  const trimmed = address.replace(/^(?:(?:på|i|at|on|in|vid|till|to|adress|address|postadress|är|is)\s+)+/iu, '').trim();
+  const trimmed = address.replace(/^(?:(?:på|i|at|on|in|vid|till|to|adress|address|postadress|billing|invoice|faktura|fakturerings|faktureringsadress(?:en)?|fakturaadress(?:en)?|är|is)\s+)+/iu, '').trim();
   // "Fjordfika AB är Storgatan 12, …", "uppdatera faktureringsadressen till Storgatan 12, …": what comes before
-  // "är"/"is"/"på"/"till" is not part of the street.
-  return trimmed.replace(/^.*\s(?:är|is|på|at|till|to|ligger på|sitter på)\s+(?=[\p{L}][\p{L}'’.-]*(?:\s[\p{L}][\p{L}'’.-]*)*\s\d)/u, '').trim();
+  // "är"/"is"/"på", or an address word's "till"/"to", is not part of the street ("Gården till Ekbacken 3" is one).
+  return trimmed.replace(/^.*\s(?:är|is|på|at|(?:\p{L}*adress\p{L}*|address)\s+(?:till|to)|ligger på|sitter på)\s+(?=[\p{L}][\p{L}'’.-]*(?:\s[\p{L}][\p{L}'’.-]*)*\s\d)/iu, '').trim();
 }
 
 function findPhone(text: string, region: CountryCode | undefined): { found?: { number: string; start: number; end: number } } {

@@ -94,7 +94,7 @@ export async function freeTextInterruption(recognizer: IntentRecognizer, vocabul
     return { kind: 'newRequest', wish: result.intent as AccountWish };
   }
   if (result.intent === 'switchLanguage') {
-    const named = languageNamedIn(vocabulary, text, language);
+    const named = languageNamedIn(vocabulary, text);
     return named && named !== language ? { kind: 'switchLanguage', to: named } : undefined;
   }
   return undefined;
@@ -102,12 +102,17 @@ export async function freeTextInterruption(recognizer: IntentRecognizer, vocabul
 
 /**
  * "kan vi ta det på engelska" names English; "svenska tack" names Swedish. A message naming both ("min kollega förstår
- * inte svenska – kan du skriva på engelska?") asks for the one not being spoken, when the caller's language is known.
+ * inte svenska – kan du skriva på engelska?", "Can we switch to English? My Swedish is not good enough") asks for the
+ * one it names after "på"/"in"/"till"/"to", or before "tack"/"please"/"istället"/"instead".
  */
-export function languageNamedIn(vocabulary: InterruptionVocabulary, text: string, current?: Language): Language | undefined {
-  const named = normalisePhrase(text)
-    .split(' ')
-    .map((word) => vocabulary.phrases.get(word))
-    .flatMap((kind): Language[] => (kind === 'swedish' ? ['sv'] : kind === 'english' ? ['en'] : []));
-  return named.find((language) => language !== current) ?? named[0];
+export function languageNamedIn(vocabulary: InterruptionVocabulary, text: string): Language | undefined {
+  const words = normalisePhrase(text).split(' ');
+  const named = words.flatMap((word, at): Array<{ language: Language; at: number }> => {
+    const kind = vocabulary.phrases.get(word);
+    return kind === 'swedish' ? [{ language: 'sv', at }] : kind === 'english' ? [{ language: 'en', at }] : [];
+  });
+  const askedFor = named.find(({ at }) => ASKED_FOR_BEFORE.has(words[at - 1] ?? '') || ASKED_FOR_AFTER.has(words[at + 1] ?? ''));
+  return (askedFor ?? named[0])?.language;
 }
+const ASKED_FOR_BEFORE = new Set(['på', 'pa', 'in', 'till', 'to', 'into']);
+const ASKED_FOR_AFTER = new Set(['tack', 'please', 'pls', 'istället', 'istallet', 'instead']);

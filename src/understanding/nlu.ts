@@ -11,7 +11,7 @@ import { withoutNegatedActions } from './negation';
 import { namesAnotherCompanysSubscription } from './notOurs';
 import { nearbyChangeAskedFor } from './nearbyChange';
 import { isAccountWish } from './actionWords';
-import { asksForAFact } from './questionForm';
+import { asksForAFact, asksForTheAction } from './questionForm';
 import { POLICY_QUESTIONS } from './interruptions';
 import { deserialiseModel, linearClassifier, trainLinearClassifier, type Classification, type LinearClassifier } from './linearClassifier';
 
@@ -35,7 +35,8 @@ const SAID_OUTRIGHT: Partial<Record<(typeof NOT_WITH_DETAILS)[number], RegExp>> 
 };
 
 /** A person asked for in so many words: "REAL PERSON. NOW.", "kan jag få prata med en människa?". */
-const ASKS_FOR_A_PERSON = /(?<![\p{L}])(?:real\s+(?:person|human|people)|(?:a|an)\s+human(?:\s+being)?|human\s+(?:agent|being)|riktig\s+(?:person|människa|handläggare)|en\s+människa|(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+person|someone|somebody|an?\s+agent)|prata\s+med\s+(?:en\s+(?:person|människa|handläggare)|någon))(?![\p{L}])/iu;
+// Not when refused ("I do not want to talk to someone, just …") nor in "a human error".
+const ASKS_FOR_A_PERSON = /(?<!(?:not|n't|dont|inte|ej|no|never|aldrig|without|utan)\s+(?:[\p{L}']+\s+){0,3})(?<![\p{L}])(?!(?:a|an)\s+human\s+(?:error|mistake))(?:real\s+(?:person|human|people)|(?:a|an)\s+human(?:\s+being)?|human\s+(?:agent|being)|riktig\s+(?:person|människa|handläggare)|en\s+människa|(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+person|someone|somebody|an?\s+agent)|prata\s+med\s+(?:en\s+(?:person|människa|handläggare)|någon))(?![\p{L}])/iu;
 
 /** A message full of details may still ask for one of these outright ("Ring mig på 070-…, /Micke"): then it is that. */
 export function asksOutrightFor(intent: string, text: string): boolean {
@@ -161,12 +162,13 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       // "Is it possible to do this in Swedish instead?" asks for the other language in so many words, whatever else
       // the message resembles ("…my colleague will take over" reads like a wish for a person) — unless it also asks
       // for one of the account flows, which the conversation then starts in the language asked for.
-      const wantsAccountFlow = best !== undefined && isAccountWish(best.intent) && best.score >= options.threshold;
+      // An account flow asked for too, by the reading or in its own words: that wish is not dropped for the other.
+      const wantsAccountFlow = classifications.some((c) => isAccountWish(c.intent) && c.score >= options.threshold) || asksForTheAction(wanted, language);
       if (SAID_OUTRIGHT.switchLanguage?.test(details.rest) && !wantsAccountFlow) {
         const switchScore = classifications.find((c) => c.intent === 'switchLanguage')?.score ?? 0;
         return { intent: 'switchLanguage', score: Math.max(options.threshold, switchScore), understood, entities, exactWords: exact, negated };
       }
-      if (ASKS_FOR_A_PERSON.test(details.rest) && !wantsAccountFlow && best?.intent !== 'person') {
+      if (ASKS_FOR_A_PERSON.test(wanted) && !wantsAccountFlow && best?.intent !== 'person') {
         const personScore = classifications.find((c) => c.intent === 'person')?.score ?? 0;
         return { intent: 'person', score: Math.max(options.threshold, personScore), understood, entities, exactWords: exact, negated };
       }
@@ -188,7 +190,8 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
         const whole = negated ? classify(language, readWords(details.rest, vocabulary).understood) : classifications;
         const questions = whole.filter((c) => (QUESTION_INTENTS as readonly string[]).includes(c.intent));
         const total = questions.reduce((sum, c) => sum + c.score, 0);
-        if (questions[0] && total > 0) return { intent: questions[0].intent as NluIntent, score: questions[0].score / total, understood, entities, exactWords: exact, negated };
+        // Never surer than the reading was of anything: a mid-flow interruption needs the same confidence as ever.
+        if (questions[0] && total > 0) return { intent: questions[0].intent as NluIntent, score: Math.min(best.score, questions[0].score / total), understood, entities, exactWords: exact, negated };
       }
       // "Not cancelling, just drop one seat", "downgrade us to E3 at renewal": a change of the licence count or of the
       // plan is a topic near ours, not an account flow.

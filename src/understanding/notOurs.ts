@@ -1,4 +1,5 @@
 import type { Language } from '../i18n';
+import { foldWord } from './typos';
 
 /**
  * "Jag vill säga upp mitt mobilabonnemang hos Telia", "cancel my gym membership": a request to end a subscription that
@@ -10,12 +11,21 @@ const OTHER_SUBSCRIPTIONS: Record<Language, RegExp> = {
   en: /(?<![\p{L}])(?:mobile\s+(?:phone\s+)?(?:plan|contract|subscription|tariff)|phone\s+(?:contract|plan)|cell\s+(?:phone\s+)?plan|broadband|internet\s+(?:contract|provider|plan)|electricity|energy\s+(?:contract|supplier)|gym|newspaper|magazine|insurance|netflix|spotify|hulu|disney\+?|vodafone|verizon|at&t|t-mobile|o2|sky\s+tv|virgin\s+media|bt\s+broadband)(?![\p{L}])/iu,
 };
 /**
- * Other vendors' software subscriptions, in either language: "How do I cancel my Adobe subscription?" — but not the
- * one a caller is moving TO ("vi har gått över till Google Workspace, vill sluta med abbet hos er" is ours to end).
+ * Other vendors' software subscriptions, in either language, as the thing to end: "How do I cancel my Adobe
+ * subscription?", "Hur säger jag upp Fortnox?", "Do you also handle QuickBooks subscriptions?" — never a vendor only
+ * mentioned ("We use Gmail now, please cancel our subscription", "vi har gått över till Google Workspace"). Folded text.
  */
-const OTHER_VENDORS = /(?<!(?:till|to|with|med|mot|over|över)\s+)(?<![\p{L}])(?:adobe|creative\s+cloud|acrobat|quickbooks|xero|sage|fortnox|visma|dropbox|google\s+workspace|g\s?suite|gmail|zoom|slack|salesforce|hubspot|mailchimp|canva|shopify|wix|squarespace|icloud|apple\s+(?:one|music)|amazon\s+prime|aws|linkedin|norton|mcafee|kaspersky|youtube)(?![\p{L}])/iu;
-const OURS = /(?<![\p{L}])(?:microsoft|office|o365|m365|365|teams|exchange|outlook|sharepoint|onedrive|business\s+(?:basic|standard|premium)|e[135]|tenant)(?![\p{L}])/iu;
+const VENDOR = String.raw`(?:adobe|creative\s+cloud|acrobat|quickbooks|xero|sage|fortnox|visma|dropbox|google\s+workspace|g\s?suite|zoom|slack|salesforce|hubspot|mailchimp|canva|shopify|wix|squarespace|icloud|apple\s+(?:one|music)|amazon\s+prime|aws|linkedin|norton|mcafee|kaspersky|youtube)`;
+const OTHER_VENDOR_ENDED: Record<Language, RegExp> = {
+  sv: new RegExp(String.raw`(?<![a-z])(?:(?:sag[a-z]*|sa)\s+(?:(?:jag|vi|man|ni|du)\s+)?upp|avsluta[a-z]*|stanga[a-z]*|avbryta[a-z]*|sluta\s+med)\s+(?:[a-z-]+\s+){0,2}?${VENDOR}(?![a-z])|(?<![a-z])${VENDOR}[\s-]*(?:abonnemang|prenumeration|licens|konto|avtal)`),
+  en: new RegExp(String.raw`(?<![a-z])(?:cancel[a-z]*|end|stop|terminat[a-z]*|unsubscribe\s+from|get\s+rid\s+of|handle)\s+(?:[a-z'-]+\s+){0,2}?${VENDOR}(?![a-z])|(?<![a-z])${VENDOR}\s+(?:subscriptions?|licen[cs]es?|accounts?|plans?|memberships?)`),
+};
+const VENDOR_LICENCE = new RegExp(String.raw`${VENDOR}[\s-]*licen[sc][a-z]*`, 'g');
+const OURS = /(?<![\p{L}])(?:microsoft|office|o365|m365|365|teams|exchange|outlook|sharepoint|onedrive|business\s+(?:basic|standard|premium)|e[135]|tenant|licen[sc]\w*)(?![\p{L}])/iu;
 
 export function namesAnotherCompanysSubscription(text: string, language: Language): boolean {
-  return (OTHER_SUBSCRIPTIONS[language].test(text) || OTHER_VENDORS.test(text)) && !OURS.test(text);
+  const folded = foldWord(text);
+  // "vår Adobe-licens" is Adobe's licence: a licence word names ours only when it is not a vendor's.
+  const ourWords = folded.replace(VENDOR_LICENCE, ' ');
+  return (OTHER_SUBSCRIPTIONS[language].test(text) || OTHER_VENDOR_ENDED[language].test(folded)) && !OURS.test(ourWords);
 }

@@ -30,37 +30,33 @@ export interface KnownWords {
 }
 
 export function buildKnownWords(sentences: string[]): KnownWords {
-  // How often the corpus uses each word: between two words one edit away, the commoner is the likelier meant
-  // ("free trail" is a trial, not the one "train" of an out-of-scope example).
-  const frequency = new Map<string, number>();
-  for (const word of sentences.flatMap((sentence) => words(sentence).map(foldWord))) frequency.set(word, (frequency.get(word) ?? 0) + 1);
-  const known = new Set(frequency.keys());
+  const known = new Set(sentences.flatMap((sentence) => words(sentence).map(foldWord)));
   // Candidates by length, so a lookup compares only words that could be within the allowed distance.
   const byLength = new Map<number, string[]>();
   for (const word of known) byLength.set(word.length, [...(byLength.get(word.length) ?? []), word]);
   const cache = new Map<string, string | undefined>();
 
   /**
-   * The nearest known word within one edit (two for long words). Ties go to the word the corpus uses clearly more
-   * often (three times or more), then to the word sharing the longer beginning, then to the longer word: a typed word
-   * more often lacks a letter than has one too many.
+   * The nearest known word within one edit (two for long words). Ties go to two neighbouring letters swapped — the
+   * commonest slip of the fingers ("free trail" is a trial, not a train) — then to the word sharing the longer
+   * beginning, then to the longer word: a typed word more often lacks a letter than has one too many.
    */
   const closest = (folded: string): string | undefined => {
     const allowed = folded.length >= 8 ? 2 : 1;
-    let best: { word: string; distance: number; prefix: number; uses: number } | undefined;
+    let best: { word: string; distance: number; prefix: number; swapped: boolean } | undefined;
     for (let length = folded.length - allowed; length <= folded.length + allowed; length++) {
       for (const candidate of byLength.get(length) ?? []) {
         const distance = editDistance(folded, candidate, allowed);
         if (distance > allowed) continue;
         const prefix = commonPrefix(folded, candidate);
-        const uses = frequency.get(candidate) ?? 0;
+        const swapped = isSwap(folded, candidate);
         const better =
           !best ||
           distance < best.distance ||
           (distance === best.distance &&
-            (uses >= 3 * best.uses ||
-              (best.uses < 3 * uses && (prefix > best.prefix || (prefix === best.prefix && candidate.length > best.word.length)))));
-        if (better) best = { word: candidate, distance, prefix, uses };
+            ((swapped && !best.swapped) ||
+              (swapped === best.swapped && (prefix > best.prefix || (prefix === best.prefix && candidate.length > best.word.length)))));
+        if (better) best = { word: candidate, distance, prefix, swapped };
       }
     }
     return best?.word;
@@ -103,6 +99,14 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
     previous = current;
   }
   return previous[b.length];
+}
+
+/** Whether b is a with one pair of neighbouring letters swapped ("trail" / "trial"). */
+function isSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let at = 0;
+  while (at < a.length && a[at] === b[at]) at++;
+  return at < a.length - 1 && a[at] === b[at + 1] && a[at + 1] === b[at] && a.slice(at + 2) === b.slice(at + 2);
 }
 
 function commonPrefix(a: string, b: string): number {

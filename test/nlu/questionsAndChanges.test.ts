@@ -3,6 +3,9 @@ import { asksForAFact, isQuestionAbout } from '../../src/understanding/questionF
 import { nearbyChangeAskedFor } from '../../src/understanding/nearbyChange';
 import { buildKnownWords } from '../../src/understanding/typos';
 import { extractDetails } from '../../src/understanding/details';
+import { languageNamedIn } from '../../src/understanding/interruptions';
+import { namesAnotherCompanysSubscription } from '../../src/understanding/notOurs';
+import { vocabulary } from '../support/bot';
 
 /** Issue 13, after studying blind sets 5–8: the readings that keep a question or a nearby change out of a flow. */
 describe('a question that asks for a fact, never for the action its words name', () => {
@@ -20,6 +23,14 @@ describe('a question that asks for a fact, never for the action its words name',
     ['sv', 'Vi köpte via en partner och vill säga upp nu.', false],
     ['en', 'How do I cancel our subscription?', false],
     ['en', 'Please cancel our E3 at the end of the term', false],
+    // A question beside the request for the action itself is still a request.
+    ['en', 'Delete all our data now, how soon can you do it?', false],
+    ['sv', 'Säg upp vårt abonnemang och förklara sista fakturan', false],
+    ['en', 'Please cancel our subscription before it is too late', false],
+    ['sv', 'Vi byter leverantör, kan ni säga upp vårt abonnemang?', false],
+    ['en', 'We have a new IT partner now. Can you cancel our Microsoft 365 subscription?', false],
+    // Without å, ä and ö too.
+    ['sv', 'nar senast maste vi saga upp', true],
   ] as const)('%s: "%s" → %s', (language, text, fact) => {
     expect(asksForAFact(text, language)).toBe(fact);
   });
@@ -29,6 +40,10 @@ describe('a question that asks for a fact, never for the action its words name',
     ['sv', 'Styrelsen tar beslut den 29:e och avtalet förnyas den 1:a. Hinner vi säga upp i tid?', true],
     ['en', 'Our plan renews on 1 October. Is that cutting it too fine?', true],
     // … one that asks for the action does.
+    // … nor does a courtesy around it …
+    ['en', 'If we delete our data, can we undo it? Please advise.', true],
+    ['en', 'When we cancel, is email shut off immediately? Would like to be sure', true],
+    ['sv', 'Om vi raderar allt, går det att ångra? Behöver veta.', true],
     ['sv', 'Säg upp den. Hur lång tid tar det?', false],
     ['en', 'Please cancel it. When does it stop?', false],
   ] as const)('%s: "%s" is a question about a flow: %s', (language, text, question) => {
@@ -49,15 +64,20 @@ describe('a change near ours asked for instead of an ending', () => {
     ['sv', 'Säg upp licenserna tack', undefined],
     ['sv', 'Min kollega sa upp vårt abonnemang när han skulle ta bort en användare, vi vill ha det tillbaka', undefined],
     ['en', 'Cancel our subscription and remove all 12 users', undefined],
+    ['en', 'Please cancel our 365 account', undefined],
+    ['en', 'Please cancel our 25 licences, we are closing the company', undefined],
+    ['en', 'We will switch from Business Premium to Google Workspace, please cancel.', undefined],
   ] as const)('%s: "%s" → %s', (language, text, change) => {
     expect(nearbyChangeAskedFor(text, language)).toBe(change);
   });
 });
 
 describe('the reading of words', () => {
-  it('corrects a typo to the word the corpus uses clearly more often ("free trail" is a trial)', () => {
-    const known = buildKnownWords(['trial ends', 'the trial', 'cancel the trial', 'our trial', 'train tickets']);
+  it('corrects two swapped letters before anything else one edit away ("free trail" is a trial, not a train)', () => {
+    const known = buildKnownWords(['trial ends', 'train tickets', 'arkivet', 'aktivera']);
     expect(known.correct('trail')).toBe('trial');
+    // Otherwise the longer shared beginning, as before: "arkivera" is no "aktivera".
+    expect(known.correct('arkivera')).toBe('arkivet');
   });
 
   it('keeps "invoice address" in the words of the wish while it reads the address', () => {
@@ -71,5 +91,26 @@ describe('the reading of words', () => {
 
   it('takes no value after a label followed by "and" ("company name and VAT number")', () => {
     expect(extractDetails('How do I update our company name and VAT number on the invoices?').answers.organisationName).toBeUndefined();
+  });
+});
+
+describe('what a message names', () => {
+  it.each([
+    ['Min kollega förstår inte svenska – kan du skriva på engelska?', 'en'],
+    ['Can we switch to English please? My Swedish is not good enough.', 'en'],
+    ['Jag förstår inte engelska, kan vi köra på svenska?', 'sv'],
+    ['Nej inte svenska, engelska tack', 'en'],
+  ] as const)('"%s" asks for %s', (text, language) => {
+    expect(languageNamedIn(vocabulary.interruptions, text)).toBe(language);
+  });
+
+  it.each([
+    ['en', 'We use Gmail now, please cancel our subscription', false],
+    ['sv', 'Vi kör Google Workspace nu, säg upp abonnemanget tack', false],
+    ['sv', 'Om vi säger upp, hur exporterar vi filerna till vår Dropbox?', false],
+    ['sv', 'Hur säger jag upp Fortnox?', true],
+    ['sv', 'Kan ni säga upp vår Adobe-licens åt oss?', true],
+  ] as const)('%s: "%s" ends another vendor’s subscription: %s', (language, text, theirs) => {
+    expect(namesAnotherCompanysSubscription(text, language)).toBe(theirs);
   });
 });
