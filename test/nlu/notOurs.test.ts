@@ -20,6 +20,11 @@ describe('another company’s subscription', () => {
     ['sv', 'Kan ni säga upp vår Adobe-licens åt oss?', true],
     ['en', 'Do you also handle QuickBooks subscriptions? Need to cancel one.', true],
     ['en', 'We moved to Google Workspace, cancel our Office 365 please', false],
+    ['sv', 'Hur säger jag upp Fortnox?', true],
+    // A vendor only mentioned is not the subscription to end.
+    ['en', 'We use Gmail now, please cancel our subscription', false],
+    ['sv', 'Vi kör Google Workspace nu, säg upp abonnemanget tack', false],
+    ['sv', 'Om vi säger upp, hur exporterar vi filerna till vår Dropbox?', false],
   ] as const)('%s: "%s" → %s', (language, text, theirs) => {
     expect(namesAnotherCompanysSubscription(text, language)).toBe(theirs);
   });

@@ -4,7 +4,6 @@ import { nearbyChangeAskedFor } from '../../src/understanding/nearbyChange';
 import { buildKnownWords } from '../../src/understanding/typos';
 import { extractDetails } from '../../src/understanding/details';
 import { languageNamedIn } from '../../src/understanding/interruptions';
-import { namesAnotherCompanysSubscription } from '../../src/understanding/notOurs';
 import { vocabulary } from '../support/bot';
 
 /** Issue 13, after studying blind sets 5–8: the readings that keep a question or a nearby change out of a flow. */
@@ -94,7 +93,7 @@ describe('the reading of words', () => {
   });
 });
 
-describe('what a message names', () => {
+describe('the language a message asks for', () => {
   it.each([
     ['Min kollega förstår inte svenska – kan du skriva på engelska?', 'en'],
     ['Can we switch to English please? My Swedish is not good enough.', 'en'],
@@ -102,15 +101,5 @@ describe('what a message names', () => {
     ['Nej inte svenska, engelska tack', 'en'],
   ] as const)('"%s" asks for %s', (text, language) => {
     expect(languageNamedIn(vocabulary.interruptions, text)).toBe(language);
-  });
-
-  it.each([
-    ['en', 'We use Gmail now, please cancel our subscription', false],
-    ['sv', 'Vi kör Google Workspace nu, säg upp abonnemanget tack', false],
-    ['sv', 'Om vi säger upp, hur exporterar vi filerna till vår Dropbox?', false],
-    ['sv', 'Hur säger jag upp Fortnox?', true],
-    ['sv', 'Kan ni säga upp vår Adobe-licens åt oss?', true],
-  ] as const)('%s: "%s" ends another vendor’s subscription: %s', (language, text, theirs) => {
-    expect(namesAnotherCompanysSubscription(text, language)).toBe(theirs);
   });
 });
