@@ -160,9 +160,9 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       const blocked = (intent: string) => fullOfDetails && (NOT_WITH_DETAILS as readonly string[]).includes(intent) && !SAID_OUTRIGHT[intent as (typeof NOT_WITH_DETAILS)[number]]?.test(details.rest);
       const best = classifications.find((c) => !blocked(c.intent));
       // "Is it possible to do this in Swedish instead?" asks for the other language in so many words, whatever else
-      // the message resembles ("…my colleague will take over" reads like a wish for a person) — unless it also asks
-      // for one of the account flows, which the conversation then starts in the language asked for.
-      // An account flow asked for too, by the reading or in its own words: that wish is not dropped for the other.
+      // the message resembles ("…my colleague will take over" reads like a wish for a person); so does "REAL PERSON"
+      // for a person. Unless the message also asks for an account flow, by the reading or in its own words: then the
+      // reading decides, and that wish is never dropped for the language or the person.
       const wantsAccountFlow = classifications.some((c) => isAccountWish(c.intent) && c.score >= options.threshold) || asksForTheAction(wanted, language);
       if (SAID_OUTRIGHT.switchLanguage?.test(details.rest) && !wantsAccountFlow) {
         const switchScore = classifications.find((c) => c.intent === 'switchLanguage')?.score ?? 0;
@@ -184,8 +184,8 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
         }
       }
       // "Hur långt i förväg måste vi säga upp?" is read as a cancellation by its words, but it asks for a fact: the
-      // answer is the question's topic, the likeliest of the policy questions in a reading of the whole message
-      // (its score is that reading's share among the questions: how sure it is, given that it is a question).
+      // answer is the question's topic, the likeliest of the policy questions in a reading of the whole message (its
+      // score is that reading's share among the questions — how sure it is, given that it is a question — capped).
       if (isAccountWish(best.intent) && asksForAFact(details.rest, language)) {
         const whole = negated ? classify(language, readWords(details.rest, vocabulary).understood) : classifications;
         const questions = whole.filter((c) => (QUESTION_INTENTS as readonly string[]).includes(c.intent));
