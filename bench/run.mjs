@@ -14,9 +14,11 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
 const CONCURRENCY = 50;
 const CLOSED_CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100);
-const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 5);
+const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 4);
 const RATES = [50, 100, 200];
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
+const PARKED = Number(process.env.BENCH_PARKED ?? 10_000);
+const HEAP_PROBE = join(dirname(fileURLToPath(import.meta.url)), 'lib/heapProbe.cjs');
 
 /** The caller's 14 messages: greeting, cancel, the six verification answers, end of term, yes, a reason, a question, no, thanks. */
 function script(i) {
@@ -36,10 +38,15 @@ async function main() {
     LOCAL_DIRECTLINE: 'off', SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log',
   });
   const targets = {
-    product: { name: 'product (SQLite)', replies: true, start: (path) => startProcess('product', join(ROOT, 'dist/src/index.js'), productEnv(path), ++port) },
-    sdk: { name: 'plain SDK waterfall', replies: true, start: () => startProcess('sdk', join(ROOT, 'bench/servers/plainSdkBot.mjs'), {}, ++port) },
+    product: { name: 'product (SQLite)', replies: true, start: (path) => startProcess('product', join(ROOT, 'dist/src/index.js'), { ...productEnv(path), BENCH_HEAP_FILE: heapFile('product') }, ++port, PROBED) },
+    sdk: { name: 'plain SDK waterfall', replies: true, start: () => startProcess('sdk', join(ROOT, 'bench/servers/plainSdkBot.mjs'), { BENCH_HEAP_FILE: heapFile('sdk') }, ++port, PROBED) },
     bare: { name: 'bare restify', replies: false, start: () => startProcess('bare', join(ROOT, 'bench/servers/bareRestify.mjs'), {}, ++port) },
   };
+  // The bots run with the heap probe (heapProbe.cjs: it only listens for a signal), so the last repetition's warm
+  // process can be weighed with conversations parked in it.
+  const PROBED = ['--expose-gc', '--require', HEAP_PROBE];
+  const heapFile = (key) => join(work, `heap-${key}.json`);
+  const heap = {};
   const results = { product: { throughput: [], cpu: [], open: {} }, sdk: { throughput: [], cpu: [], open: {} }, bare: { throughput: [], cpu: [], open: {} } };
   let state;
 
@@ -79,6 +86,16 @@ async function main() {
             (results[key].open[rate] ??= []).push(open.p99);
           }
           if (key === 'product' && rep === 0) state = stateBytes(path);
+          // Heap per idle conversation, in the warm process of the last repetition (its code already compiled, so what
+          // grows is what conversations keep): PARKED callers each left at a prompt ("hej" → the menu, or the SDK
+          // bot's first question), the heap weighed after full collections before and after.
+          if (key !== 'bare' && rep === REPETITIONS - 1) {
+            const park = Array.from({ length: PARKED }, () => ({ id: `park-${key}-${++sequence}`, lines: ['hej'] }));
+            const before = await proc.heapUsed(heapFile(key));
+            await closedLoop(proc, connector, park, CONCURRENCY);
+            heap[key] = ((await proc.heapUsed(heapFile(key))) - before) / PARKED;
+            console.error(`heap per idle conversation (${PARKED} parked): ${target.name} ${heap[key].toFixed(0)} B`);
+          }
         } finally {
           await proc.stop();
         }
@@ -116,7 +133,9 @@ async function main() {
       p99Ms: product.p99MsByRate[200],
       sdkP99Ms: sdk.p99MsByRate[200],
       stateBytesPerConversation: state ? state.bytes / Math.max(1, state.conversations) : null,
-      heapBytesPerIdleConversation: null,
+      heapBytesPerIdleConversation: heap.product,
+      sdkHeapBytesPerIdleConversation: heap.sdk,
+      parkedConversations: PARKED,
       coldStartMs: Math.max(...coldStarts),
       coldStartMedianMs: median(coldStarts),
       product,
@@ -146,7 +165,8 @@ function printTable(latest) {
   console.log(`p99 at 200/s: product ${latest.p99Ms.toFixed(1)} ms (target ≤ 20 and ≤ SDK ${latest.sdkP99Ms.toFixed(1)} ms)`);
   console.log(`stored state per conversation: ${latest.stateBytesPerConversation?.toFixed(0)} B (target ≤ 1,024)`);
   console.log(`cold start to /healthz 200: max ${latest.coldStartMs.toFixed(0)} ms, median ${latest.coldStartMedianMs.toFixed(0)} ms over ${COLD_STARTS} starts (target ≤ 2,000 every start); SDK ${latest.sdkColdStartMs.toFixed(0)} ms, bare ${latest.bareColdStartMs.toFixed(0)} ms`);
-  console.log('not measured yet: heap per idle conversation, latency with 10 k / 100 k / 1 M stored, PostgreSQL');
+  console.log(`heap per idle conversation (${latest.parkedConversations} parked at a prompt, after GC): product ${latest.heapBytesPerIdleConversation.toFixed(0)} B (target ≤ 200), SDK ${latest.sdkHeapBytesPerIdleConversation.toFixed(0)} B (its MemoryStorage holds the state)`);
+  console.log('not measured yet: latency with 10 k / 100 k / 1 M stored, PostgreSQL');
 }
 
 main().catch((error) => {

@@ -1,7 +1,7 @@
 // The bots under test, each its own process, and what the benchmark reads from outside them: when /healthz first
 // answers 200 (cold start), and how much CPU the process has used (/proc/<pid>/stat: user + system ticks).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
@@ -28,6 +28,19 @@ export async function startProcess(name, script, env, port, nodeOptions = []) {
     url,
     coldStartMs,
     pid: child.pid,
+    /** The heap in use after a full collection, when started with the heap probe (see heapProbe.cjs). */
+    heapUsed: async (file) => {
+      const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      child.kill('SIGUSR2');
+      for (let waited = 0; waited < 10_000; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (existsSync(file)) {
+          const now = readFileSync(file, 'utf8');
+          if (now && now !== before) return JSON.parse(now).heapUsed;
+        }
+      }
+      throw new Error(`${name}: no heap reading within 10 s`);
+    },
     cpuMs: () => {
       const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
       return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
