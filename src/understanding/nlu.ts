@@ -34,6 +34,8 @@ const SAID_OUTRIGHT: Partial<Record<(typeof NOT_WITH_DETAILS)[number], RegExp>> 
   switchLanguage: /(?<![\p{L}])(?:(?:kan vi|can we|could we|byt|byta|switch|change|continue|fortsätt|please|snälla)[^.!?\n]{0,30}(?:svenska|engelska|english|swedish)|(?:english|engelska|svenska|swedish)\s+(?:please|tack|istället|instead))(?![\p{L}])/iu,
 };
 
+const CALL_BACK = /(?<![\p{L}])(?:(?:call|ring|phone)\s+(?:me|us)\s+back|call\s*-?\s*back|ring\s+(?:mig|oss)\s+tillbaka)(?![\p{L}])/giu;
+
 /** A person asked for in so many words: "REAL PERSON. NOW.", "kan jag få prata med en människa?". */
 // Not when refused ("I do not want to talk to someone, just …") nor in "a human error".
 const ASKS_FOR_A_PERSON = /(?<!(?:not|n't|dont|inte|ej|no|never|aldrig|without|utan)\s+(?:[\p{L}']+\s+){0,3})(?<![\p{L}])(?!(?:a|an)\s+human\s+(?:error|mistake))(?:real\s+(?:person|human|people)|(?:a|an)\s+human(?:\s+being)?|human\s+(?:agent|being)|riktig\s+(?:person|människa|handläggare)|en\s+människa|(?:talk|speak|chat)\s+(?:to|with)\s+(?:a\s+person|someone|somebody|an?\s+agent)|prata\s+med\s+(?:en\s+(?:person|människa|handläggare)|någon))(?![\p{L}])/iu;
@@ -136,7 +138,9 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       const details = extractDetails(text, { region: language === 'sv' ? 'SE' : undefined });
       const entities = details.answers;
       // "Inte säga upp, vi vill ha fler licenser": the clause that says what is NOT wanted goes before anything reads it.
-      const { text: wanted, negated } = withoutNegatedActions(details.rest, language);
+      const { text: negationFree, negated } = withoutNegatedActions(details.rest, language);
+      // "…cancel our subscription. Call me back if needed.": that way back is a phone call, not the subscription's.
+      const wanted = negationFree.replace(CALL_BACK, ' call me ');
       const { tokens, corrected, understood } = readWords(wanted, vocabulary);
       // The classifier is confident about nonsense too: a message must be made mostly of words the corpus knows, and
       // a name that happens to be one edit from a corpus word ("Anna" → "annan") is not enough.

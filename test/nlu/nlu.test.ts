@@ -56,6 +56,9 @@ describe('intent recognition', () => {
     ['en', 'Could someone from support call me back: Lena Holm, 07700 900123, Holm Building Ltd', 'person'],
     // Shouted words are no name: "REAL PERSON" is what is wanted.
     ['en', "I've been going round in circles. REAL PERSON. NOW.", 'person'],
+    // A call back is no way back for the subscription.
+    ['en', 'Hi, we want to cancel our subscription. Call me back if needed.', 'cancel'],
+    ['sv', 'Vi vill säga upp vårt abonnemang. Ring mig tillbaka vid behov.', 'cancel'],
   ] as const)('%s: "%s" → %s', async (language, text, intent) => {
     expect((await recognizer.recognize(text, language)).intent).toBe(intent);
   });
