@@ -13,6 +13,11 @@ export const POLICY_QUESTIONS = [
   'reactivationQuestion',
 ] as const;
 export type PolicyQuestion = (typeof POLICY_QUESTIONS)[number];
+/** What a question may be about: a policy topic, or cancelling in general. */
+export const QUESTION_TOPICS = [...POLICY_QUESTIONS, 'general'] as const;
+export function isQuestionTopic(intent: string): boolean {
+  return (QUESTION_TOPICS as readonly string[]).includes(intent);
+}
 
 /**
  * Topics next to ours that the assistant does not handle (more licences, another plan, invoices, passwords, the billing

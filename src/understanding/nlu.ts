@@ -12,7 +12,7 @@ import { namesAnotherCompanysSubscription } from './notOurs';
 import { nearbyChangeAskedFor } from './nearbyChange';
 import { isAccountWish } from './actionWords';
 import { asksForAFact, asksForTheAction } from './questionForm';
-import { POLICY_QUESTIONS } from './interruptions';
+import { isQuestionTopic } from './interruptions';
 import { deserialiseModel, linearClassifier, trainLinearClassifier, type Classification, type LinearClassifier } from './linearClassifier';
 
 export const NLU_INTENTS = [
@@ -23,8 +23,6 @@ export const NLU_INTENTS = [
   'addLicences', 'changePlan', 'invoice', 'password', 'billingAddress', 'technicalProblem', 'outOfScope',
 ] as const;
 export type NluIntent = (typeof NLU_INTENTS)[number];
-
-const QUESTION_INTENTS = [...POLICY_QUESTIONS, 'general'] as const;
 
 /** Intents a message that carries two or more verification details is never read as, unless its words say so outright. */
 export const NOT_WITH_DETAILS = ['person', 'switchLanguage', 'outOfScope'] as const satisfies readonly NluIntent[];
@@ -153,10 +151,14 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       let classifications = classify(language, understood);
       // "Vi vill inte återaktivera nu, men fram till när går det?": without its negated clause a question can lose its
       // topic. The whole message is read too — for anything but an account flow — and the surer reading wins.
-      if (negated) {
-        const whole = classify(language, readWords(details.rest, vocabulary).understood).filter((c) => !isAccountWish(c.intent));
+      const wholeReading = negated ? classify(language, readWords(details.rest, vocabulary).understood) : undefined;
+      if (wholeReading) {
+        const whole = wholeReading.filter((c) => !isAccountWish(c.intent));
         if ((whole[0]?.score ?? 0) > (classifications[0]?.score ?? 0)) classifications = whole;
       }
+      const reading = (intent: NluIntent | 'none', score: number): Recognition => ({ intent, score, understood, entities, exactWords: exact, negated });
+      // A reading decided by the message's own words, as sure as the classifier was of it and never below the threshold.
+      const outright = (intent: NluIntent): Recognition => reading(intent, Math.max(options.threshold, classifications.find((c) => c.intent === intent)?.score ?? 0));
       // A message full of the caller's details is "here is who I am": never a request for a person, another language
       // or something out of scope, whatever its leftover words look like.
       // Unless the words around the details ask for exactly that ("…prata med en person", "…in English please").
@@ -168,15 +170,9 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       // for a person. Unless the message also asks for an account flow, by the reading or in its own words: then the
       // reading decides, and that wish is never dropped for the language or the person.
       const wantsAccountFlow = classifications.some((c) => isAccountWish(c.intent) && c.score >= options.threshold) || asksForTheAction(wanted, language);
-      if (SAID_OUTRIGHT.switchLanguage?.test(details.rest) && !wantsAccountFlow) {
-        const switchScore = classifications.find((c) => c.intent === 'switchLanguage')?.score ?? 0;
-        return { intent: 'switchLanguage', score: Math.max(options.threshold, switchScore), understood, entities, exactWords: exact, negated };
-      }
-      if (ASKS_FOR_A_PERSON.test(wanted) && !wantsAccountFlow && best?.intent !== 'person') {
-        const personScore = classifications.find((c) => c.intent === 'person')?.score ?? 0;
-        return { intent: 'person', score: Math.max(options.threshold, personScore), understood, entities, exactWords: exact, negated };
-      }
-      if (!best || best.score < options.threshold) return { intent: 'none', score: best?.score ?? 0, understood, entities, exactWords: exact, negated };
+      if (SAID_OUTRIGHT.switchLanguage?.test(details.rest) && !wantsAccountFlow) return outright('switchLanguage');
+      if (ASKS_FOR_A_PERSON.test(wanted) && !wantsAccountFlow) return outright('person');
+      if (!best || best.score < options.threshold) return reading('none', best?.score ?? 0);
       // "Jag vill säga upp vår prenumeration. Jag är anna@…, telefon …": the labels left around the details blur the
       // wish. How sure the recogniser is of it is read where it is said, sentence by sentence, for that same wish.
       let score = best.score;
@@ -191,24 +187,19 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
       // answer is the question's topic, the likeliest of the policy questions in a reading of the whole message (its
       // score is that reading's share among the questions — how sure it is, given that it is a question — capped).
       if (isAccountWish(best.intent) && asksForAFact(details.rest, language)) {
-        const whole = negated ? classify(language, readWords(details.rest, vocabulary).understood) : classifications;
-        const questions = whole.filter((c) => (QUESTION_INTENTS as readonly string[]).includes(c.intent));
+        const questions = (wholeReading ?? classifications).filter((c) => isQuestionTopic(c.intent));
         const total = questions.reduce((sum, c) => sum + c.score, 0);
         // Never surer than the reading was of anything: a mid-flow interruption needs the same confidence as ever.
-        if (questions[0] && total > 0) return { intent: questions[0].intent as NluIntent, score: Math.min(best.score, questions[0].score / total), understood, entities, exactWords: exact, negated };
+        if (questions[0] && total > 0) return reading(questions[0].intent as NluIntent, Math.min(best.score, questions[0].score / total));
       }
       // "Not cancelling, just drop one seat", "downgrade us to E3 at renewal": a change of the licence count or of the
       // plan is a topic near ours, not an account flow.
       const change = isAccountWish(best.intent) ? nearbyChangeAskedFor(wanted, language) : undefined;
-      if (change) {
-        const changeScore = classifications.find((c) => c.intent === change)?.score ?? 0;
-        return { intent: change, score: Math.max(options.threshold, changeScore), understood, entities, exactWords: exact, negated };
-      }
+      if (change) return outright(change);
       // Ending a subscription that is plainly another company's is a topic we do not handle, however it is worded.
       // So is how to end one ("Hur säger jag upp Spotify?" is no question about our rules).
-      const aboutEnding = isAccountWish(best.intent) || (QUESTION_INTENTS as readonly string[]).includes(best.intent);
-      const intent = aboutEnding && namesAnotherCompanysSubscription(details.rest, language) ? 'outOfScope' : (best.intent as NluIntent);
-      return { intent, score, understood, entities, exactWords: exact, negated };
+      const aboutEnding = isAccountWish(best.intent) || isQuestionTopic(best.intent);
+      return reading(aboutEnding && namesAnotherCompanysSubscription(details.rest, language) ? 'outOfScope' : (best.intent as NluIntent), score);
     },
 
     clearLanguage(text) {

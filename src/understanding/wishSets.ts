@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LANGUAGES, type Language } from '../i18n';
-import { ACCOUNT_WISHES, NEAR_SCOPE_TOPICS, POLICY_QUESTIONS } from './interruptions';
+import { ACCOUNT_WISHES, NEAR_SCOPE_TOPICS, QUESTION_TOPICS } from './interruptions';
 
 /**
  * What the bot should DO with a caller's first message, as the labelled sets of issue 13 name it: start a flow, answer
@@ -11,7 +11,7 @@ import { ACCOUNT_WISHES, NEAR_SCOPE_TOPICS, POLICY_QUESTIONS } from './interrupt
  * misses, never as anything else.
  */
 export const ACTION_BEHAVIOURS = ACCOUNT_WISHES;
-export const QUESTION_BEHAVIOURS = [...POLICY_QUESTIONS, 'general'] as const;
+export const QUESTION_BEHAVIOURS = QUESTION_TOPICS;
 export const NEAR_SCOPE_BEHAVIOURS = [...NEAR_SCOPE_TOPICS, 'outOfScope'] as const;
 export const CONVERSATION_BEHAVIOURS = ['greeting', 'thanksGoodbye', 'help', 'startOver', 'switchLanguage'] as const;
 export const EXPECTED_BEHAVIOURS = [...ACTION_BEHAVIOURS, ...QUESTION_BEHAVIOURS, 'person', ...NEAR_SCOPE_BEHAVIOURS, ...CONVERSATION_BEHAVIOURS] as const;
