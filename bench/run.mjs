@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { startConnector } from './lib/connector.mjs';
 import { closedLoop, openLoop } from './lib/drive.mjs';
 import { startProcess } from './lib/processes.mjs';
-import { caller, endOfTermCancellations, seedAccounts, stateBytes } from './lib/accounts.mjs';
+import { caller, endOfTermCancellations, fillConversations, seedAccounts, stateBytes, storedConversation } from './lib/accounts.mjs';
+import { postgresSchema } from './lib/postgres.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
@@ -19,6 +20,10 @@ const RATES = [50, 100, 200];
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
 const PARKED = Number(process.env.BENCH_PARKED ?? 10_000);
 const HEAP_PROBE = join(dirname(fileURLToPath(import.meta.url)), 'lib/heapProbe.cjs');
+const DATABASE_URL = process.env.DATABASE_URL;
+/** How cost grows: a turn's latency with this many conversations already stored. */
+const STORED = (process.env.BENCH_STORED ?? '10000,100000,1000000').split(',').map(Number);
+const SCALE_RATE = 100;
 
 /** The caller's 14 messages: greeting, cancel, the six verification answers, end of term, yes, a reason, a question, no, thanks. */
 function script(i) {
@@ -31,39 +36,66 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'bench-'));
   const connector = await startConnector();
+  const began = performance.now();
   let port = 40_000 + Math.floor(Math.random() * 10_000);
   let sequence = 0;
-  const productEnv = (path) => ({
-    NODE_ENV: 'production', STORAGE: 'sqlite', SQLITE_PATH: path, LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0',
+  const productEnv = (database) => ({
+    NODE_ENV: 'production', LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0',
     LOCAL_DIRECTLINE: 'off', SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log',
+    ...(database.schema ? { STORAGE: 'postgres', DATABASE_URL, DATABASE_SCHEMA: database.schema } : { STORAGE: 'sqlite', SQLITE_PATH: database.path }),
   });
-  const targets = {
-    product: { name: 'product (SQLite)', replies: true, start: (path) => startProcess('product', join(ROOT, 'dist/src/index.js'), { ...productEnv(path), BENCH_HEAP_FILE: heapFile('product') }, ++port, PROBED) },
-    sdk: { name: 'plain SDK waterfall', replies: true, start: () => startProcess('sdk', join(ROOT, 'bench/servers/plainSdkBot.mjs'), { BENCH_HEAP_FILE: heapFile('sdk') }, ++port, PROBED) },
-    bare: { name: 'bare restify', replies: false, start: () => startProcess('bare', join(ROOT, 'bench/servers/bareRestify.mjs'), {}, ++port) },
-  };
   // The bots run with the heap probe (heapProbe.cjs: it only listens for a signal), so the last repetition's warm
   // process can be weighed with conversations parked in it.
   const PROBED = ['--expose-gc', '--require', HEAP_PROBE];
   const heapFile = (key) => join(work, `heap-${key}.json`);
+  const startProduct = (key, database) => startProcess(key, join(ROOT, 'dist/src/index.js'), { ...productEnv(database), BENCH_HEAP_FILE: heapFile(key) }, ++port, PROBED);
+
+  /** A fresh database for the product, with an account for each of `count` callers: an SQLite file, or a PostgreSQL schema. */
+  const sqliteDatabase = (name) => {
+    const path = join(work, `${name}.sqlite`);
+    return {
+      path,
+      seed: async (count) => seedAccounts(path, count),
+      cancellations: async () => endOfTermCancellations(path),
+      stateBytes: async () => stateBytes(path),
+      storedConversation: async () => storedConversation(path),
+      fill: async (from, to, doc) => fillConversations(path, from, to, doc),
+      drop: async () => undefined,
+    };
+  };
+  const postgresDatabase = async () => {
+    const pg = await postgresSchema(DATABASE_URL);
+    return { schema: pg.schema, seed: pg.seedAccounts, cancellations: pg.endOfTermCancellations, stateBytes: pg.stateBytes, fill: pg.fillConversations, drop: pg.drop };
+  };
+  /** The product started on a new database (its tables made by the product itself), the accounts then seeded. */
+  const productOn = (key, makeDatabase) => async (rep, count) => {
+    const database = await makeDatabase(`${key}-${rep}`);
+    const first = await startProduct(key, database);
+    await first.stop();
+    await database.seed(count);
+    return { database, running: await startProduct(key, database) };
+  };
+
+  const targets = {
+    product: { name: 'product (SQLite)', replies: true, start: productOn('product', sqliteDatabase) },
+    ...(DATABASE_URL ? { productPg: { name: 'product (PostgreSQL)', replies: true, start: productOn('productPg', postgresDatabase) } } : {}),
+    sdk: { name: 'plain SDK waterfall', replies: true, start: async () => ({ running: await startProcess('sdk', join(ROOT, 'bench/servers/plainSdkBot.mjs'), { BENCH_HEAP_FILE: heapFile('sdk') }, ++port, PROBED) }) },
+    bare: { name: 'bare restify', replies: false, start: async () => ({ running: await startProcess('bare', join(ROOT, 'bench/servers/bareRestify.mjs'), {}, ++port) }) },
+  };
+  const keys = Object.keys(targets);
+  const isProduct = (key) => key.startsWith('product');
   const heap = {};
-  const results = { product: { throughput: [], cpu: [], open: {} }, sdk: { throughput: [], cpu: [], open: {} }, bare: { throughput: [], cpu: [], open: {} } };
-  let state;
+  const state = {};
+  const results = Object.fromEntries(keys.map((key) => [key, { throughput: [], cpu: [], open: {} }]));
+  const dropped = [];
 
   try {
     for (let rep = 0; rep < REPETITIONS; rep++) {
-      for (const key of ['product', 'sdk', 'bare']) {
+      for (const key of keys) {
         const target = targets[key];
-        // The product gets a fresh database with an account per conversation of this repetition.
-        const path = join(work, `product-${rep}.sqlite`);
-        const first = await target.start(path);
         const conversations = 10 + CLOSED_CONVERSATIONS + RATES.reduce((n, rate) => n + Math.ceil((rate * OPEN_SECONDS) / 14) + 10, 0);
-        let running = first;
-        if (key === 'product') {
-          await first.stop();
-          seedAccounts(path, conversations);
-          running = await target.start(path);
-        }
+        const { database, running } = await target.start(rep, conversations);
+        if (database) dropped.push(database);
         const proc = { ...target, ...running };
         try {
           // Each conversation is a caller of its own, with an account of their own (caller i ↔ account i).
@@ -75,9 +107,9 @@ async function main() {
           const closed = await closedLoop(proc, connector, scripts(CLOSED_CONVERSATIONS), CONCURRENCY);
           const cpuMs = proc.cpuMs() - cpuBefore;
           // Every reply arriving is not enough: the product must really have done what the callers asked.
-          if (key === 'product') {
-            const done = endOfTermCancellations(path);
-            if (done < callers) throw new Error(`product: ${done} of ${callers} scripted cancellations happened`);
+          if (database) {
+            const done = await database.cancellations();
+            if (done < callers) throw new Error(`${target.name}: ${done} of ${callers} scripted cancellations happened`);
           }
           results[key].throughput.push(closed.turnsPerSecond);
           results[key].cpu.push(cpuMs / closed.turns);
@@ -85,7 +117,7 @@ async function main() {
             const open = await openLoop(proc, connector, scripts(Math.ceil((rate * OPEN_SECONDS) / 14) + 10), rate, OPEN_SECONDS);
             (results[key].open[rate] ??= []).push(open.p99);
           }
-          if (key === 'product' && rep === 0) state = stateBytes(path);
+          if (database && rep === 0) state[key] = { ...(await database.stateBytes()), doc: await database.storedConversation?.() };
           // Heap per idle conversation, in the warm process of the last repetition (its code already compiled, so what
           // grows is what conversations keep): PARKED callers each left at a prompt ("hej" → the menu, or the SDK
           // bot's first question), the heap weighed after full collections before and after.
@@ -99,20 +131,27 @@ async function main() {
         } finally {
           await proc.stop();
         }
-        console.error(`repetition ${rep + 1}/${REPETITIONS}: ${target.name} ${results[key].throughput.at(-1).toFixed(0)} turns/s, ${results[key].cpu.at(-1).toFixed(2)} CPU ms/turn, p99 @200/s ${results[key].open[200].at(-1).toFixed(1)} ms`);
+        console.error(`${seconds(began)} repetition ${rep + 1}/${REPETITIONS}: ${target.name} ${results[key].throughput.at(-1).toFixed(0)} turns/s, ${results[key].cpu.at(-1).toFixed(2)} CPU ms/turn, p99 @200/s ${results[key].open[200].at(-1).toFixed(1)} ms`);
       }
+    }
+
+    // How cost grows: the same turns with 10 k, 100 k and 1 M conversations already stored (copies of a real one).
+    const scale = {};
+    for (const key of keys.filter(isProduct)) {
+      scale[key] = await latencyWithStored(key, state.product.doc);
+      console.error(`${seconds(began)} stored conversations, ${targets[key].name}: ${STORED.map((n) => `${n}: p50 ${scale[key][n].p50.toFixed(1)} ms, p99 ${scale[key][n].p99.toFixed(1)} ms`).join('; ')}`);
     }
 
     // Cold start: the product from an existing database (as a restart is), every start counted.
     const coldStarts = [];
     for (let i = 0; i < COLD_STARTS; i++) {
-      const proc = await targets.product.start(join(work, 'product-0.sqlite'));
+      const proc = await startProduct('product', { path: join(work, 'product-0.sqlite') });
       coldStarts.push(proc.coldStartMs);
       await proc.stop();
     }
-    const sdkStart = await targets.sdk.start();
+    const { running: sdkStart } = await targets.sdk.start();
     await sdkStart.stop();
-    const bareStart = await targets.bare.start();
+    const { running: bareStart } = await targets.bare.start();
     await bareStart.stop();
 
     const figure = (key) => ({
@@ -120,53 +159,113 @@ async function main() {
       cpuMsPerTurn: median(results[key].cpu),
       p99MsByRate: Object.fromEntries(RATES.map((rate) => [rate, median(results[key].open[rate])])),
     });
-    const product = figure('product');
     const sdk = figure('sdk');
     const bare = figure('bare');
+    const summary = (key) => {
+      const product = figure(key);
+      const first = scale[key][STORED[0]];
+      const last = scale[key][STORED.at(-1)];
+      return {
+        ratio: product.turnsPerSecond / sdk.turnsPerSecond,
+        cpuRatio: product.cpuMsPerTurn / sdk.cpuMsPerTurn,
+        limitRatio: product.turnsPerSecond / bare.turnsPerSecond,
+        p99Ms: product.p99MsByRate[200],
+        sdkP99Ms: sdk.p99MsByRate[200],
+        stateBytesPerConversation: state[key].bytes / Math.max(1, state[key].conversations),
+        heapBytesPerIdleConversation: heap[key],
+        latencyWithStored: { rateOffered: SCALE_RATE, ...scale[key] },
+        // The median turn's latency with the most stored over the fewest (target: within 10 %).
+        storedGrowth: last.p50 / first.p50,
+        product,
+      };
+    };
+    const { product, ...sqliteSummary } = summary('product');
     const latest = {
       takenAt: new Date().toISOString(),
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
       repetitions: REPETITIONS,
-      ratio: product.turnsPerSecond / sdk.turnsPerSecond,
-      cpuRatio: product.cpuMsPerTurn / sdk.cpuMsPerTurn,
-      limitRatio: product.turnsPerSecond / bare.turnsPerSecond,
-      p99Ms: product.p99MsByRate[200],
-      sdkP99Ms: sdk.p99MsByRate[200],
-      stateBytesPerConversation: state ? state.bytes / Math.max(1, state.conversations) : null,
-      heapBytesPerIdleConversation: heap.product,
+      ...sqliteSummary,
       sdkHeapBytesPerIdleConversation: heap.sdk,
       parkedConversations: PARKED,
       coldStartMs: Math.max(...coldStarts),
       coldStartMedianMs: median(coldStarts),
       product,
+      ...(targets.productPg ? { postgres: summary('productPg') } : {}),
       sdk,
       bare,
       sdkColdStartMs: sdkStart.coldStartMs,
       bareColdStartMs: bareStart.coldStartMs,
+      benchSeconds: (performance.now() - began) / 1000,
     };
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench/results/latest.json'), `${JSON.stringify(latest, null, 2)}\n`);
     printTable(latest);
   } finally {
     await connector.close();
+    for (const database of dropped) await database.drop().catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
+  }
+
+  /**
+   * The product on a new database holding `n` stored conversations for each n of STORED (filled up step by step, the
+   * product stopped while it is filled), warmed up, then offered SCALE_RATE turns/s of new conversations.
+   */
+  async function latencyWithStored(key, doc) {
+    const measured = {};
+    const perSize = Math.ceil((SCALE_RATE * OPEN_SECONDS) / 14) + 10 + 10;
+    const { database, running } = await targets[key].start('stored', perSize * STORED.length);
+    dropped.push(database);
+    let proc = { ...targets[key], ...running };
+    let stored = 0;
+    let callers = 0;
+    const scripts = (count) => Array.from({ length: count }, () => ({ id: `stored-${key}-${++sequence}`, lines: script(callers++) }));
+    try {
+      for (const size of STORED) {
+        await proc.stop();
+        await database.fill(stored, size, doc);
+        stored = size;
+        proc = { ...targets[key], ...(await startProduct(key, database)) };
+        await closedLoop(proc, connector, scripts(10), 10);
+        const open = await openLoop(proc, connector, scripts(perSize - 10), SCALE_RATE, OPEN_SECONDS);
+        measured[size] = { p50: open.p50, p99: open.p99 };
+      }
+    } finally {
+      await proc.stop();
+    }
+    return measured;
   }
 }
 
+const seconds = (began) => `[${((performance.now() - began) / 1000).toFixed(0)} s]`;
+
 function printTable(latest) {
-  const row = (label, fn) => console.log(`| ${label} | ${fn(latest.product)} | ${fn(latest.sdk)} | ${fn(latest.bare)} |`);
-  console.log(`\n${latest.machine.cpus} vCPU (${latest.machine.cpu}), Node ${latest.machine.node}, median of ${latest.repetitions} interleaved repetitions\n`);
-  console.log('| figure | product, SQLite | plain SDK waterfall | bare restify |');
-  console.log('|---|---|---|---|');
-  row('closed-loop turns/s, 50 conversations', (f) => f.turnsPerSecond.toFixed(0));
-  row('CPU ms per turn (bot process)', (f) => f.cpuMsPerTurn.toFixed(2));
-  for (const rate of RATES) row(`p99 ms at ${rate} turns/s offered`, (f) => f.p99MsByRate[rate].toFixed(1));
-  console.log(`\nratio ${latest.ratio.toFixed(2)} (target ≥ 1.0), cpuRatio ${latest.cpuRatio.toFixed(2)} (≤ 1.0), limitRatio ${latest.limitRatio.toFixed(3)}`);
-  console.log(`p99 at 200/s: product ${latest.p99Ms.toFixed(1)} ms (target ≤ 20 and ≤ SDK ${latest.sdkP99Ms.toFixed(1)} ms)`);
-  console.log(`stored state per conversation: ${latest.stateBytesPerConversation?.toFixed(0)} B (target ≤ 1,024)`);
-  console.log(`cold start to /healthz 200: max ${latest.coldStartMs.toFixed(0)} ms, median ${latest.coldStartMedianMs.toFixed(0)} ms over ${COLD_STARTS} starts (target ≤ 2,000 every start); SDK ${latest.sdkColdStartMs.toFixed(0)} ms, bare ${latest.bareColdStartMs.toFixed(0)} ms`);
-  console.log(`heap per idle conversation (${latest.parkedConversations} parked at a prompt, after GC): product ${latest.heapBytesPerIdleConversation.toFixed(0)} B (target ≤ 200), SDK ${latest.sdkHeapBytesPerIdleConversation.toFixed(0)} B (its MemoryStorage holds the state)`);
-  console.log('not measured yet: latency with 10 k / 100 k / 1 M stored, PostgreSQL');
+  const pg = latest.postgres;
+  const columns = [latest.product, ...(pg ? [pg.product] : []), latest.sdk, latest.bare];
+  const row = (label, cells) => console.log(`| ${label} | ${cells.join(' | ')} |`);
+  const figures = (label, fn) => row(label, columns.map(fn));
+  const dash = (value) => (value === undefined || value === null ? '—' : value);
+  console.log(`\n${latest.machine.cpus} vCPU (${latest.machine.cpu}), Node ${latest.machine.node}, median of ${latest.repetitions} interleaved repetitions, ${latest.benchSeconds.toFixed(0)} s\n`);
+  row('figure (median)', ['product, SQLite', ...(pg ? ['product, PostgreSQL'] : []), 'plain SDK waterfall', 'bare restify']);
+  row('---', columns.map(() => '---'));
+  figures('closed-loop turns/s, 50 conversations', (f) => f.turnsPerSecond.toFixed(0));
+  figures('CPU ms per turn (bot process)', (f) => f.cpuMsPerTurn.toFixed(2));
+  for (const rate of RATES) figures(`p99 ms at ${rate} turns/s offered`, (f) => f.p99MsByRate[rate].toFixed(1));
+  row('stored state per conversation, B', [latest.stateBytesPerConversation.toFixed(0), ...(pg ? [pg.stateBytesPerConversation.toFixed(0)] : []), 'in memory', '—']);
+  row('heap per idle conversation, B', [latest.heapBytesPerIdleConversation.toFixed(0), ...(pg ? [dash(pg.heapBytesPerIdleConversation?.toFixed(0))] : []), latest.sdkHeapBytesPerIdleConversation.toFixed(0), '—']);
+  row('cold start to /healthz 200, ms (max)', [latest.coldStartMs.toFixed(0), ...(pg ? ['—'] : []), latest.sdkColdStartMs.toFixed(0), latest.bareColdStartMs.toFixed(0)]);
+  for (const n of STORED) {
+    const at = (summary) => `${summary.latencyWithStored[n].p50.toFixed(1)} / ${summary.latencyWithStored[n].p99.toFixed(1)}`;
+    row(`p50 / p99 ms at ${SCALE_RATE}/s, ${n.toLocaleString('en')} stored`, [at(latest), ...(pg ? [at(pg)] : []), '—', '—']);
+  }
+  const verdict = (name, summary, floor, p99Limit) => {
+    console.log(`\n${name}: ratio ${summary.ratio.toFixed(2)} (target ≥ ${floor}), cpuRatio ${summary.cpuRatio.toFixed(2)} (≤ 1.0), limitRatio ${summary.limitRatio.toFixed(3)}`);
+    console.log(`  p99 at 200/s ${summary.p99Ms.toFixed(1)} ms (target ≤ ${p99Limit} and ≤ SDK ${summary.sdkP99Ms.toFixed(1)} ms); state ${summary.stateBytesPerConversation.toFixed(0)} B per conversation (≤ 1,024)`);
+    console.log(`  median turn with ${STORED.at(-1).toLocaleString('en')} stored ÷ with ${STORED[0].toLocaleString('en')}: ${summary.storedGrowth.toFixed(2)} (≤ 1.10)`);
+  };
+  verdict('SQLite', latest, '1.0', 20);
+  if (pg) verdict('PostgreSQL', pg, '0.8', 40);
+  console.log(`heap per idle conversation (${latest.parkedConversations} parked at a prompt, after GC): ${latest.heapBytesPerIdleConversation.toFixed(0)} B (≤ 200); cold start max ${latest.coldStartMs.toFixed(0)} ms, median ${latest.coldStartMedianMs.toFixed(0)} ms over ${COLD_STARTS} starts (≤ 2,000 every start)`);
+  if (!pg) console.log('PostgreSQL not measured: set DATABASE_URL (for example postgres://postgres@127.0.0.1:5432/test) to run it too');
 }
 
 main().catch((error) => {

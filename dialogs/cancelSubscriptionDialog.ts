@@ -44,8 +44,8 @@ interface CancelValues {
 export class CancelSubscriptionDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(CANCEL_SUBSCRIPTION_DIALOG, deps);
-    this.addDialog(new OptionPrompt(HOW, deps.vocabulary.cancelOptions));
-    this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
+    this.addDialog(new OptionPrompt(HOW, deps.i18n, deps.vocabulary.cancelOptions, { cancelOptions: deps.vocabulary.cancelOptions, cancelInstead: deps.vocabulary.cancelInstead }));
+    this.addDialog(new YesNoPrompt(YES_NO, deps.i18n, deps.vocabulary.yesNo));
     this.addDialog(
       new WaterfallDialog(STEPS, [
         selectSubscriptionStep(),
@@ -108,7 +108,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         // "Säg upp" about a subscription that is already cancelled is often a wish to have it back (issue 13): the
         // policy allows a reactivation, so it is offered; the reactivation flow decides and confirms as always.
         values.offeredReactivation = true;
-        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerReactivate' } }));
+        return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'cancel:offerReactivate' } }));
       }
       case 'cancellable': {
         if (decision.endOfTerm.alreadyScheduled) {
@@ -120,7 +120,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         if (said && (offered as string[]).includes(said)) return step.next(said);
         return step.prompt(
           HOW,
-          ask(step.context, this.deps.i18n, {
+          ask({
             kind: 'choice',
             ask: { key: decision.endOfTerm.alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
             retry: { key: 'cancel:howRetry' },
@@ -128,7 +128,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
           }, {
             helpKey: 'cancel:help.how',
             // "Would you like to cancel right away instead?" is answered with a yes or a no too.
-            choices: decision.endOfTerm.alreadyScheduled ? this.deps.vocabulary.cancelInstead : this.deps.vocabulary.cancelOptions,
+            choiceList: decision.endOfTerm.alreadyScheduled ? 'cancelInstead' : 'cancelOptions',
           }),
         );
       }
@@ -178,7 +178,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         { reason: 'too-many-licences' },
       );
       values.offeredColleague = { outcome: decision.outcome, rules: decision.rules, licenceThreshold: early.online.licenceThreshold };
-      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:offerColleague' } }, { helpKey: 'cancel:help.colleague', reason: { reason: 'too-many-licences' } }));
+      return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'cancel:offerColleague' } }, { helpKey: 'cancel:help.colleague', reason: { reason: 'too-many-licences' } }));
     }
     // What cancelling now means comes first (EARLY-2, EARLY-3, EARLY-6/PK-1, EARLY-4), then the fees to accept (EARLY-1).
     const lines = [
@@ -189,7 +189,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     ];
     const intro = t('cancel:nowIntro', { subscription: render(t, values.subscription) });
     await step.context.sendActivity(MessageFactory.text([intro, ...lines.map((line) => t('common:listItem', { item: line }))].join('\n')));
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
+    return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
   }
 
   private async summarise(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -203,7 +203,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     }
     if (values.how === 'now') await noteRequest(step.context, this.deps.requests, { choices: { feesAccepted: true } });
     if (values.how === 'endOfTerm') {
-      return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'cancel:confirmEndOfTerm' } }, { helpKey: 'cancel:help.confirmEndOfTerm' }));
+      return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'cancel:confirmEndOfTerm' } }, { helpKey: 'cancel:help.confirmEndOfTerm' }));
     }
     const read = await this.decision(step);
     if (!read || read.decision.outcome !== 'cancellable') {
@@ -213,7 +213,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     const { early } = read.decision;
     values.shown = read.facts;
     const confirmKey = early.domainsToRemove.length > 0 ? 'cancel:confirmNowDomains' : 'cancel:confirmNow';
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: confirmKey, params: { subscription: values.subscription } } }, { helpKey: 'cancel:help.confirmNow' }));
+    return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: confirmKey, params: { subscription: values.subscription } } }, { helpKey: 'cancel:help.confirmNow' }));
   }
 
   private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {

@@ -61,10 +61,10 @@ interface FastRevokeValues {
 export class FastRevokeDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(FAST_REVOKE_DIALOG, deps);
-    this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
-    this.addDialog(new CodePrompt(CODE, deps.now, deps.vocabulary.resendCode, deps.otp.limits));
+    this.addDialog(new YesNoPrompt(YES_NO, deps.i18n, deps.vocabulary.yesNo));
+    this.addDialog(new CodePrompt(CODE, deps.i18n, deps.now, deps.vocabulary.resendCode, deps.otp.limits));
     this.addDialog(new WaterfallDialog(STEP_UP, [this.sendCode.bind(this), this.afterCode.bind(this)]));
-    this.addDialog(new PhrasePrompt(NAME));
+    this.addDialog(new PhrasePrompt(NAME, deps.i18n));
     this.addDialog(
       new WaterfallDialog(STEPS, [
         selectSubscriptionStep(),
@@ -119,7 +119,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
           { reason: decision.why },
         );
         values.offeredColleague = { outcome: decision.outcome, rules: decision.rules, licenceThreshold: decision.licenceThreshold };
-        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:offerColleague' } }, { helpKey: 'fastRevoke:help.colleague', reason: { reason: decision.why } }));
+        return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'fastRevoke:offerColleague' } }, { helpKey: 'fastRevoke:help.colleague', reason: { reason: decision.why } }));
       }
       case 'allowed': {
         const date = formatDate(decision.dataDeletedBy, language);
@@ -146,7 +146,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
         if (money.kind !== 'fees-may-apply') return step.next(true);
         // EARLY-1: the caller accepts possible early-termination fees before anything else.
         values.askedFees = true;
-        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
+        return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'fastRevoke:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
       }
     }
   }
@@ -172,7 +172,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     await noteRequest(step.context, this.deps.requests, { choices: { consequencesAccepted: true } });
-    return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }, { helpKey: 'fastRevoke:help.continue', reason: values.irreversible }));
+    return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'fastRevoke:continue', params: { last: values.phoneEnding } } }, { helpKey: 'fastRevoke:help.continue', reason: values.irreversible }));
   }
 
   /** The step-up check: a code to the phone number on record, which only the account's people should hold. */
@@ -227,7 +227,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     options.lastIssued = issued;
     return step.prompt(
       CODE,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeCode' }, retry: { key: 'fastRevoke:codeRetry' } }, {
+      ask({ kind: 'text', ask: { key: 'fastRevoke:typeCode' }, retry: { key: 'fastRevoke:codeRetry' } }, {
         issued,
         accountId: options.accountId,
         sensitive: true,
@@ -264,7 +264,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     const organisation = (step.options as AccountFlowOptions).organisationName;
     return step.prompt(
       NAME,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'fastRevoke:typeName', params: { organisation } }, retry: { key: 'fastRevoke:nameRetry', params: { organisation } } }, { phrase: organisation, helpKey: 'fastRevoke:help.name', reason: (step.values as FastRevokeValues).irreversible }),
+      ask({ kind: 'text', ask: { key: 'fastRevoke:typeName', params: { organisation } }, retry: { key: 'fastRevoke:nameRetry', params: { organisation } } }, { phrase: organisation, helpKey: 'fastRevoke:help.name', reason: (step.values as FastRevokeValues).irreversible }),
     );
   }
 

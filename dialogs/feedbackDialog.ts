@@ -25,15 +25,15 @@ export interface FeedbackOptions {
 export class FeedbackDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(FEEDBACK_DIALOG, deps);
-    this.addDialog(new OptionPrompt(REASON, deps.vocabulary.feedbackReasons));
-    this.addDialog(new FreeTextPrompt(COMMENT));
+    this.addDialog(new OptionPrompt(REASON, deps.i18n, deps.vocabulary.feedbackReasons));
+    this.addDialog(new FreeTextPrompt(COMMENT, deps.i18n));
     this.addDialog(new WaterfallDialog(STEPS, [this.askReason.bind(this), this.askComment.bind(this), this.store.bind(this)]));
     this.initialDialogId = STEPS;
   }
 
   private async askReason(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = FEEDBACK_REASONS.map((value) => ({ value, title: { key: `feedback:reasons.${value}.title` } }));
-    return step.prompt(REASON, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'feedback:ask' }, retry: { key: 'feedback:retry' }, options }, this.afterDone(step)));
+    return step.prompt(REASON, ask({ kind: 'choice', ask: { key: 'feedback:ask' }, retry: { key: 'feedback:retry' }, options }, this.afterDone(step)));
   }
 
   private async askComment(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -45,7 +45,7 @@ export class FeedbackDialog extends InterruptibleDialog {
     }
     (step.values as { reason?: string }).reason = reason;
     const skip = [{ value: 'skip', title: { key: 'feedback:reasons.skip.title' } }];
-    return step.prompt(COMMENT, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'feedback:comment' }, retry: { key: 'feedback:comment' }, options: skip }, this.afterDone(step)));
+    return step.prompt(COMMENT, ask({ kind: 'choice', ask: { key: 'feedback:comment' }, retry: { key: 'feedback:comment' }, options: skip }, this.afterDone(step)));
   }
 
   /** The feedback questions follow a completed action: leaving them leaves the action done (see InterruptibleDialog). */

@@ -8,8 +8,8 @@ import { freeTextInterruption, phraseInterruption, type AccountWish, type Interr
 import type { IntentRecognizer } from '../src/understanding/nlu';
 import type { Policy } from '../src/policy';
 import type { ReasonAccessor, ReasonToExplain } from '../src/conversation/reasons';
-import { withholdCallerMessage, type TranscriptAccessor } from '../src/conversation/transcript';
-import { askAgain, chosenTitle, type Question } from './questions';
+import { withholdCallerMessage } from '../src/conversation/transcript';
+import { chosenTitle, type Question } from './questions';
 import { policyNumbers, whyReply } from './replies';
 
 export interface InterruptibleDeps {
@@ -22,8 +22,6 @@ export interface InterruptibleDeps {
   reasons: ReasonAccessor;
   /** How callers reach a person, when configured. */
   supportContact?: SupportContact;
-  /** The conversation so far, masked; what answers a sensitive question is withheld from it. */
-  transcript: TranscriptAccessor;
 }
 
 const CLICK_SAID = Symbol('clickSaid');
@@ -70,7 +68,7 @@ export abstract class InterruptibleDialog extends ComponentDialog {
     // Whatever answers a sensitive question (a verification answer, a one-time code), right or wrong, stays out of the
     // transcript an agent reads; only a request such as "talk to a person" said instead is kept.
     const sensitive = (leafOf(innerDc).activeDialog?.state?.options?.validations as { sensitive?: boolean } | undefined)?.sensitive;
-    if (sensitive && !interruption) await withholdCallerMessage(innerDc.context, this.base.transcript);
+    if (sensitive && !interruption) await withholdCallerMessage(innerDc.context);
     if (!interruption) {
       await this.sayWhatWasClicked(innerDc);
       return super.onContinueDialog(innerDc);
@@ -161,12 +159,12 @@ export abstract class InterruptibleDialog extends ComponentDialog {
   }
 }
 
-/** The language changed this turn: said so, and the question open asked again in it (its answers so far kept). */
+/**
+ * The language changed this turn: said so, and the question open asked again in it (its answers so far kept; a
+ * prompt renders its question when it asks, so it is asked in the turn's language now).
+ */
 export async function askAgainInNewLanguage(leaf: DialogContext, i18n: i18n): Promise<void> {
   await leaf.context.sendActivity(translatorFor(leaf.context, i18n)('interruptions:languageSwitched'));
-  const state = leaf.activeDialog?.state as { options?: PromptOptions } | undefined;
-  const again = askAgain(leaf.context, i18n, state?.options);
-  if (state && again) state.options = again;
   await leaf.repromptDialog();
 }
 

@@ -22,7 +22,7 @@ export interface LeaveMessageOptions {
 export class LeaveMessageDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(LEAVE_MESSAGE_DIALOG, deps);
-    this.addDialog(new FreeTextPrompt(MESSAGE));
+    this.addDialog(new FreeTextPrompt(MESSAGE, deps.i18n));
     this.addDialog(new WaterfallDialog(STEPS, [this.askForMessage.bind(this), this.leaveIt.bind(this)]));
     this.initialDialogId = STEPS;
   }
@@ -30,7 +30,7 @@ export class LeaveMessageDialog extends InterruptibleDialog {
   private async askForMessage(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { handoffId } = step.options as LeaveMessageOptions;
     const params = { reference: handoffId };
-    return step.prompt(MESSAGE, ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'handoff:writeYourMessage', params }, retry: { key: 'handoff:writeYourMessageAgain' } }));
+    return step.prompt(MESSAGE, ask({ kind: 'text', ask: { key: 'handoff:writeYourMessage', params }, retry: { key: 'handoff:writeYourMessageAgain' } }));
   }
 
   private async leaveIt(step: WaterfallStepContext): Promise<DialogTurnResult> {

@@ -137,9 +137,9 @@ interface MainValues {
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: MainDialogDeps) {
     super(MAIN_DIALOG);
-    this.addDialog(new WishPrompt(WISH_PROMPT, deps.vocabulary, deps.recognizer));
+    this.addDialog(new WishPrompt(WISH_PROMPT, deps.i18n, deps.vocabulary, deps.recognizer));
     for (const dialog of deps.dialogs) this.addDialog(dialog);
-    this.addDialog(new YesNoPrompt(CONFIRM_WISH, deps.vocabulary.yesNo));
+    this.addDialog(new YesNoPrompt(CONFIRM_WISH, deps.i18n, deps.vocabulary.yesNo));
     this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.askWhatToDo.bind(this), this.confirmWish.bind(this), this.route.bind(this), this.afterVerification.bind(this), this.loop.bind(this)]));
     this.initialDialogId = MAIN_WATERFALL;
   }
@@ -188,9 +188,8 @@ export class MainDialog extends ComponentDialog {
     (step.values as MainValues).waitingHandoff = waiting;
     const options_ = MENU_INTENTS.map((value) => (value === 'person' && waiting ? { value: 'leaveMessage', title: { key: 'handoff:leaveMessage.title' } } : { value, title: { key: `main:menu.${value}.title` } }));
     const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: options_ };
-    const confused = ask(step.context, this.deps.i18n, { ...menu, ask: { key: 'main:confused' } }).prompt;
-    const prompt = ask(step.context, this.deps.i18n, { ...menu, ask: { key: question } }, { confused, yesNo: YES_NO_MEANING[question], leaveMessageOffered: waiting !== undefined });
-    return step.prompt(WISH_PROMPT, options.silent ? { ...prompt, prompt: undefined } : prompt);
+    const validations = { confused: { key: 'main:confused' }, yesNo: YES_NO_MEANING[question], leaveMessageOffered: waiting !== undefined, ...(options.silent ? { silent: true } : {}) };
+    return step.prompt(WISH_PROMPT, ask({ ...menu, ask: { key: question } }, validations));
   }
 
   /**
@@ -203,7 +202,7 @@ export class MainDialog extends ComponentDialog {
     const { answers } = extractDetails(text, { region: regionOfLocale(context.activity.locale) });
     if (Object.keys(answers).length === 0) return false;
     await this.deps.pendingDetails.set(context, answers);
-    await withholdCallerMessage(context, this.deps.transcript);
+    await withholdCallerMessage(context);
     return true;
   }
 
@@ -276,7 +275,7 @@ export class MainDialog extends ComponentDialog {
     // Where others read along nothing about an account is asked at all (route points to a private chat).
     if (!ACCOUNT_INTENTS.has(wish) || confidence === undefined || confidence >= ACTION_CONFIDENCE || isSharedConversation(step.context)) return step.next(wish);
     (step.values as MainValues).unsure = wish;
-    return step.prompt(CONFIRM_WISH, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: `main:confirmWish.${wish}`, params: policyNumbers(this.deps.policy) } }));
+    return step.prompt(CONFIRM_WISH, ask({ kind: 'yesNo', ask: { key: `main:confirmWish.${wish}`, params: policyNumbers(this.deps.policy) } }));
   }
 
   private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {

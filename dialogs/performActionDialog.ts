@@ -43,7 +43,7 @@ export type PerformActionResult = { status: 'done'; caseReference: string } | { 
 export class PerformActionDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(PERFORM_ACTION_DIALOG, deps);
-    this.addDialog(new YesNoPrompt(RETRY, deps.vocabulary.yesNo));
+    this.addDialog(new YesNoPrompt(RETRY, deps.i18n, deps.vocabulary.yesNo));
     this.addDialog(new WaterfallDialog(STEPS, [this.attempt.bind(this), this.afterRetryAnswer.bind(this)]));
     this.initialDialogId = STEPS;
   }
@@ -73,7 +73,7 @@ export class PerformActionDialog extends InterruptibleDialog {
       if (!(error instanceof SubscriptionServiceUnavailableError || error instanceof DirectoryUnavailableError)) throw error;
       this.deps.logger.error('flow.backend-unavailable', { action: options.action, error });
       if (options.retried) return this.handOver(step);
-      return step.prompt(RETRY, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'action:unavailable' } }));
+      return step.prompt(RETRY, ask({ kind: 'yesNo', ask: { key: 'action:unavailable' } }));
     }
 
     const subscription = render(t, options.subscription);

@@ -1,4 +1,5 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { i18n } from 'i18next';
 import { Prompt, type DialogContext, type PromptOptions, type PromptRecognizerResult, type PromptValidator, type PromptValidatorContext } from 'botbuilder-dialogs';
 import type { VerificationItem } from '../src/policy';
 import { optionNamedIn, recognizeChoice, type Choice } from '../src/understanding/choices';
@@ -16,6 +17,7 @@ import { withheldFromTranscript } from '../src/conversation/transcript';
 import { normaliseText } from '../src/verification/normalise';
 import { normalisePhrase } from '../src/understanding/phrases';
 import { codeMatches, type IssuedCode } from '../src/verification/otp';
+import { questionActivity, type Phrase, type Question } from './questions';
 import type { CodeLimits } from '../src/verification/codeLimits';
 
 /** After this many re-prompts a question gives up and ends with no value; the dialog then offers help or a person. */
@@ -23,9 +25,12 @@ export const MAX_REPROMPTS = 3;
 
 const giveUpAfterReprompts = async (prompt: PromptValidatorContext<unknown>) => prompt.recognized.succeeded || prompt.attemptCount > MAX_REPROMPTS;
 
-/** Sends the prompt or, on a retry, the retry prompt, exactly as the dialog built them. */
+/**
+ * Asks its question (`validations.question`, rendered now in the turn's language; see questions.ts) or, on a retry,
+ * the question's retry words. `validations.silent`: the first asking and reprompts say nothing (a retry still does).
+ */
 abstract class PlainPrompt<T> extends Prompt<T> {
-  constructor(dialogId: string, validator: PromptValidator<T> = giveUpAfterReprompts) {
+  constructor(dialogId: string, protected readonly i18n: i18n, validator: PromptValidator<T> = giveUpAfterReprompts) {
     super(dialogId, validator);
   }
 
@@ -35,12 +40,12 @@ abstract class PlainPrompt<T> extends Prompt<T> {
   }
 
   protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
-    const prompt = isRetry && options.retryPrompt ? options.retryPrompt : options.prompt;
-    if (!prompt) return;
+    const validations = options.validations as { quotesCaller?: boolean; silent?: boolean } | undefined;
+    if (validations?.silent && !isRetry) return;
+    const activity = questionActivity(context, this.i18n, options, isRetry);
+    if (!activity) return;
     // A question that repeats the caller's details back to them is kept out of the transcript.
-    const quotesCaller = (options.validations as { quotesCaller?: boolean } | undefined)?.quotesCaller === true;
-    const activity = typeof prompt === 'string' ? { type: ActivityTypes.Message, text: prompt } : { ...prompt };
-    await context.sendActivity(quotesCaller ? withheldFromTranscript(activity) : activity);
+    await context.sendActivity(validations?.quotesCaller === true ? withheldFromTranscript(activity) : activity);
   }
 }
 
@@ -63,8 +68,8 @@ export class AnswerPrompt extends PlainPrompt<string> {
 
 /** A yes/no question that understands Swedish and English (ja, japp, nej tack…) and card submits. */
 export class YesNoPrompt extends PlainPrompt<boolean> {
-  constructor(dialogId: string, private readonly vocabulary: YesNoVocabulary) {
-    super(dialogId);
+  constructor(dialogId: string, i18n: i18n, private readonly vocabulary: YesNoVocabulary) {
+    super(dialogId, i18n);
   }
 
   protected async onRecognize(context: TurnContext): Promise<PromptRecognizerResult<boolean>> {
@@ -75,18 +80,20 @@ export class YesNoPrompt extends PlainPrompt<boolean> {
 }
 
 /**
- * Picks one option of a list: the options offered with the prompt (`validations.choices`), or else the fixed list
- * given at construction. Answers with the option's value.
+ * Picks one option of a list: the options offered with the prompt (`validations.choices`), or the list the prompt
+ * knows by the name in `validations.choiceList` (kept in state as that name, not as the list's phrases), or else the
+ * fixed list given at construction. Answers with the option's value.
  */
 export class OptionPrompt extends PlainPrompt<string> {
-  constructor(dialogId: string, private readonly fixed?: Choice[]) {
-    super(dialogId);
+  constructor(dialogId: string, i18n: i18n, private readonly fixed?: Choice[], private readonly lists: Record<string, Choice[]> = {}) {
+    super(dialogId, i18n);
   }
 
   protected async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<string>> {
     if (context.activity.type !== ActivityTypes.Message) return { succeeded: false };
     // The options actually offered this time win over the full list: a typed "2" means the second button shown.
-    const choices = (options.validations as { choices?: Choice[] } | undefined)?.choices ?? this.fixed ?? [];
+    const validations = options.validations as { choices?: Choice[]; choiceList?: string } | undefined;
+    const choices = validations?.choices ?? (validations?.choiceList ? this.lists[validations.choiceList] : undefined) ?? this.fixed ?? [];
     const value = recognizeChoice(choices, context.activity, { partial: true });
     return value === undefined ? { succeeded: false } : { succeeded: true, value };
   }
@@ -97,8 +104,8 @@ export class OptionPrompt extends PlainPrompt<string> {
  * är 070-…", "the postcode is 114 55"), which answers with the details it holds.
  */
 export class DetailsPrompt extends PlainPrompt<boolean | PartialAnswers> {
-  constructor(dialogId: string, private readonly vocabulary: YesNoVocabulary) {
-    super(dialogId);
+  constructor(dialogId: string, i18n: i18n, private readonly vocabulary: YesNoVocabulary) {
+    super(dialogId, i18n);
   }
 
   protected async onRecognize(context: TurnContext): Promise<PromptRecognizerResult<boolean | PartialAnswers>> {
@@ -125,10 +132,10 @@ export class FreeTextPrompt extends PlainPrompt<string> {
  * `confirmed`, or `resend` when the caller asks for a new code ("skicka igen", "I didn't get it").
  */
 export class CodePrompt extends PlainPrompt<'confirmed' | 'resend' | 'limit'> {
-  constructor(dialogId: string, private readonly now: () => Date, private readonly resendPhrases: ReadonlySet<string>, limits: CodeLimits) {
+  constructor(dialogId: string, i18n: i18n, private readonly now: () => Date, private readonly resendPhrases: ReadonlySet<string>, limits: CodeLimits) {
     // A wrong code counts against the account over time (FR-2); one too many ends the question with `limit`.
     // (Counted here, once per message, not while recognising, which also runs to tell answers from interruptions.)
-    super(dialogId, async (prompt) => {
+    super(dialogId, i18n, async (prompt) => {
       if (prompt.recognized.succeeded) return true;
       const typed = prompt.context.activity.text ?? '';
       const accountId = (prompt.options.validations as { accountId?: string }).accountId;
@@ -179,13 +186,15 @@ export interface YesNoMeaning {
  * (`validations.confused` holds that retry).
  */
 export class WishPrompt extends PlainPrompt<Wish> {
-  constructor(dialogId: string, private readonly vocabulary: Vocabulary, private readonly recognizer: IntentRecognizer) {
-    super(dialogId, async (prompt) => prompt.recognized.succeeded);
+  constructor(dialogId: string, i18n: i18n, private readonly vocabulary: Vocabulary, private readonly recognizer: IntentRecognizer) {
+    super(dialogId, i18n, async (prompt) => prompt.recognized.succeeded);
   }
 
   protected async onPrompt(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions, isRetry: boolean): Promise<void> {
-    const confused = (options.validations as { confused?: PromptOptions['prompt'] } | undefined)?.confused;
-    if (isRetry && (state.attemptCount ?? 0) >= 2 && confused) await context.sendActivity(confused);
+    const { confused, question } = (options.validations ?? {}) as { confused?: Phrase; question?: Question };
+    const asConfused = isRetry && (state.attemptCount ?? 0) >= 2 && confused && question;
+    // The confused retry is the menu asked with other words (and a person offered).
+    if (asConfused) await context.sendActivity(questionActivity(context, this.i18n, { validations: { question: { ...question, ask: confused } } }, false) ?? {});
     else await super.onPrompt(context, state, options, isRetry);
   }
 
@@ -194,7 +203,7 @@ export class WishPrompt extends PlainPrompt<Wish> {
     const validations = options.validations as { yesNo?: YesNoMeaning; leaveMessageOffered?: boolean } | undefined;
     const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : validations?.yesNo;
     // After a goodbye no options are showing (no prompt was sent), so a typed number picks nothing.
-    const value = await recognizeWish(context, this.vocabulary, this.recognizer, { yesNo: meaning, optionsShowing: options.prompt !== undefined, leaveMessageOffered: validations?.leaveMessageOffered });
+    const value = await recognizeWish(context, this.vocabulary, this.recognizer, { yesNo: meaning, optionsShowing: !(validations as { silent?: boolean } | undefined)?.silent, leaveMessageOffered: validations?.leaveMessageOffered });
     return value === undefined ? { succeeded: false } : { succeeded: true, value };
   }
 }

@@ -1,4 +1,4 @@
-import { ActionTypes, MessageFactory, type TurnContext } from 'botbuilder';
+import { ActionTypes, InputHints, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
 import type { PromptOptions } from 'botbuilder-dialogs';
 import type { i18n } from 'i18next';
 import { translatorFor } from '../src/conversation/language';
@@ -31,22 +31,25 @@ export function render(t: Translate, phrase: Phrase): string {
 }
 
 /**
- * Prompt options for a question in the turn's language; `validations` carries what the prompt checks against. A
- * question asked on a card gets an id of its own (`validations.cardId`, also on the card's buttons): a click on an
- * older card is then never taken for an answer to this one (see cardClicks.ts).
+ * Prompt options for a question: `validations` carries the question itself (phrases, not rendered words) and what the
+ * prompt checks against. The prompt renders it when it asks (see PlainPrompt), in the turn's language then: the dialog
+ * stack keeps a few keys instead of rendered activities with their buttons, and a caller who switches language
+ * mid-question hears it again in the new language. A question asked on a card gets an id of its own
+ * (`validations.cardId`, also on the card's buttons): a click on an older card is then never taken for an answer to
+ * this one (see cardClicks.ts); after a language switch the card keeps its id — it is the same question.
  */
-export function ask(context: TurnContext, i18n: i18n, question: Question, validations: Record<string, unknown> = {}): PromptOptions {
+export function ask(question: Question, validations: Record<string, unknown> = {}): PromptOptions {
   const cardId = question.kind === 'choice' && question.style !== 'buttons' ? newCardId() : undefined;
-  return { ...renderQuestion(context, translatorFor(context, i18n), question, cardId), validations: { ...validations, question, ...(cardId ? { cardId } : {}) } };
+  return { validations: { ...validations, question, ...(cardId ? { cardId } : {}) } };
 }
 
-/**
- * The same prompt options rendered again, in whatever language the turn now has; undefined when they hold no question.
- * The card keeps its id: it is the same question, so the card shown before the switch still answers it.
- */
-export function askAgain(context: TurnContext, i18n: i18n, options: PromptOptions | undefined): PromptOptions | undefined {
+/** What a prompt says when it asks (or, on a retry, asks again): its question rendered for this turn; undefined when it holds none. */
+export function questionActivity(context: TurnContext, i18n: i18n, options: PromptOptions | undefined, isRetry: boolean): Partial<Activity> | undefined {
   const validations = options?.validations as { question?: Question; cardId?: string } | undefined;
-  return validations?.question ? { ...options, ...renderQuestion(context, translatorFor(context, i18n), validations.question, validations.cardId) } : undefined;
+  if (!validations?.question) return undefined;
+  const rendered = renderQuestion(context, translatorFor(context, i18n), validations.question, validations.cardId);
+  const activity = isRetry ? rendered.retryPrompt : rendered.prompt;
+  return typeof activity.inputHint === 'string' ? activity : { ...activity, inputHint: InputHints.ExpectingInput };
 }
 
 /**
@@ -65,7 +68,7 @@ export function chosenTitle(t: Translate, question: Question, value: { choice?: 
   return undefined;
 }
 
-function renderQuestion(context: TurnContext, t: Translate, question: Question, cardId?: string): Pick<PromptOptions, 'prompt' | 'retryPrompt'> {
+function renderQuestion(context: TurnContext, t: Translate, question: Question, cardId?: string): { prompt: Partial<Activity>; retryPrompt: Partial<Activity> } {
   const channelId = context.activity.channelId;
   switch (question.kind) {
     case 'text':

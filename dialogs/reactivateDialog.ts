@@ -30,7 +30,7 @@ interface ReactivateValues {
 export class ReactivateDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(REACTIVATE_DIALOG, deps);
-    this.addDialog(new YesNoPrompt(YES_NO, deps.vocabulary.yesNo));
+    this.addDialog(new YesNoPrompt(YES_NO, deps.i18n, deps.vocabulary.yesNo));
     this.addDialog(new WaterfallDialog(STEPS, [selectSubscriptionStep('ended'), this.offer.bind(this), this.act.bind(this)]));
     this.initialDialogId = STEPS;
   }
@@ -82,7 +82,7 @@ export class ReactivateDialog extends InterruptibleDialog {
       case 'allowed': {
         values.until = decision.possibleUntil;
         await step.context.sendActivity(t('reactivate:allowed', { subscription, endedOn: formatDate(decision.endedOn, language), until: formatDate(decision.possibleUntil, language), renewsOn: formatDate(decision.renewsOn, language) }));
-        return step.prompt(YES_NO, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'reactivate:confirm', params: { subscription: values.subscription } } }, { helpKey: 'reactivate:help.confirm' }));
+        return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'reactivate:confirm', params: { subscription: values.subscription } } }, { helpKey: 'reactivate:help.confirm' }));
       }
     }
   }

@@ -27,7 +27,7 @@ export interface SelectedSubscription {
 export class SelectSubscriptionDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(SELECT_SUBSCRIPTION_DIALOG, deps);
-    this.addDialog(new OptionPrompt(PICK));
+    this.addDialog(new OptionPrompt(PICK, deps.i18n));
     this.addDialog(new WaterfallDialog(STEPS, [this.offer.bind(this), this.picked.bind(this)]));
     this.initialDialogId = STEPS;
   }
@@ -59,7 +59,7 @@ export class SelectSubscriptionDialog extends InterruptibleDialog {
     }));
     // A title picks its option in either language, so a caller who switched language mid-question is understood.
     const choices = options.map((o) => choice(o.value, LANGUAGES.map((language) => render(this.deps.i18n.getFixedT(language), o.title))));
-    return step.prompt(PICK, ask(step.context, this.deps.i18n, { kind: 'choice', ask: { key: 'account:pickSubscription' }, retry: { key: 'account:pickRetry' }, options }, { choices }));
+    return step.prompt(PICK, ask({ kind: 'choice', ask: { key: 'account:pickSubscription' }, retry: { key: 'account:pickRetry' }, options }, { choices }));
   }
 
   private async picked(step: WaterfallStepContext): Promise<DialogTurnResult> {

@@ -104,10 +104,10 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
 
   constructor(private readonly deps: VerifyIdentityDeps) {
     super(VERIFY_IDENTITY_DIALOG, deps);
-    this.addDialog(new AnswerPrompt(ANSWER_PROMPT));
-    this.addDialog(new YesNoPrompt(YES_NO_PROMPT, deps.vocabulary.yesNo));
-    this.addDialog(new DetailsPrompt(DETAILS_PROMPT, deps.vocabulary.yesNo));
-    this.addDialog(new FreeTextPrompt(CORRECTION_PROMPT));
+    this.addDialog(new AnswerPrompt(ANSWER_PROMPT, deps.i18n));
+    this.addDialog(new YesNoPrompt(YES_NO_PROMPT, deps.i18n, deps.vocabulary.yesNo));
+    this.addDialog(new DetailsPrompt(DETAILS_PROMPT, deps.i18n, deps.vocabulary.yesNo));
+    this.addDialog(new FreeTextPrompt(CORRECTION_PROMPT, deps.i18n));
     this.addDialog(new WaterfallDialog(SAY_BACK, [this.sayBack.bind(this), this.afterSayBack.bind(this), this.afterCorrection.bind(this)]));
     const askAndRecord = VERIFICATION_ITEMS.flatMap((item): WaterfallStep[] => [(step) => this.ask(step, item), (step) => this.record(step, item)]);
     this.addDialog(
@@ -140,7 +140,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     values.answers = { ...earlier, ...(options.initialText ? this.detailsIn(step.context, options.initialText) : {}) };
     values.picked = Object.keys(values.answers) as DetailItem[];
     // The message that started verification may carry answers, or a name and an address in free words.
-    if (options.initialText) await withholdCallerMessage(step.context, this.deps.transcript);
+    if (options.initialText) await withholdCallerMessage(step.context);
     if (!options.again) {
       const t = this.t(step);
       const left = questionsLeft(values.answers);
@@ -156,7 +156,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
       const suggestion = upn ? parseUserId(upn) : undefined;
       if (suggestion) {
         values.teamsSuggestion = suggestion;
-        return step.prompt(YES_NO_PROMPT, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'verify:teamsUserId', params: { userId: suggestion } } }));
+        return step.prompt(YES_NO_PROMPT, ask({ kind: 'yesNo', ask: { key: 'verify:teamsUserId', params: { userId: suggestion } } }));
       }
     }
     return step.next();
@@ -174,7 +174,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     noteInsight(step.context, { kind: 'verification-question', question: item });
     return step.prompt(
       ANSWER_PROMPT,
-      ask(step.context, this.deps.i18n, { kind: 'text', ask: this.withCount(values, { key: `verify:ask.${item}` }), retry: { key: `verify:retry.${item}` } }, { item, helpKey: `verify:help.${item}`, sensitive: true }),
+      ask({ kind: 'text', ask: this.withCount(values, { key: `verify:ask.${item}` }), retry: { key: `verify:retry.${item}` } }, { item, helpKey: `verify:help.${item}`, sensitive: true }),
     );
   }
 
@@ -218,7 +218,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     const values = step.values as QuestionValues;
     if (values.answers.claimsAdmin !== undefined) return step.next(values.answers.claimsAdmin);
     noteInsight(step.context, { kind: 'verification-question', question: 'admin' });
-    return step.prompt(YES_NO_PROMPT, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: this.withCount(values, { key: 'verify:ask.admin' }) }, { helpKey: 'verify:help.admin' }));
+    return step.prompt(YES_NO_PROMPT, ask({ kind: 'yesNo', ask: this.withCount(values, { key: 'verify:ask.admin' }) }, { helpKey: 'verify:help.admin' }));
   }
 
   private async recordAdmin(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -255,7 +255,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     const details: Phrase = { key: 'verify:sayBackList', params: lines };
     return step.prompt(
       DETAILS_PROMPT,
-      ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: round === 1 ? 'verify:sayBack' : 'verify:sayBackAgain', params: { details } } }, { helpKey: 'verify:help.sayBack', quotesCaller: true }),
+      ask({ kind: 'yesNo', ask: { key: round === 1 ? 'verify:sayBack' : 'verify:sayBackAgain', params: { details } } }, { helpKey: 'verify:help.sayBack', quotesCaller: true }),
     );
   }
 
@@ -264,7 +264,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     if (step.result === true) return step.endDialog(options.answers);
     if (step.result && typeof step.result === 'object') return this.correct(step, step.result as PartialAnswers);
     if (step.result === undefined || options.round >= MAX_SAY_BACKS) return step.endDialog(undefined);
-    return step.prompt(CORRECTION_PROMPT, ask(step.context, this.deps.i18n, { kind: 'text', ask: { key: 'verify:whatToCorrect' } }, { sensitive: true }));
+    return step.prompt(CORRECTION_PROMPT, ask({ kind: 'text', ask: { key: 'verify:whatToCorrect' } }, { sensitive: true }));
   }
 
   private async afterCorrection(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -282,7 +282,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   /** A correction replaces what it names and costs no attempt; the details are said back once more. */
   private async correct(step: WaterfallStepContext, corrections: PartialAnswers): Promise<DialogTurnResult> {
     const options = step.options as SayBackOptions;
-    await withholdCallerMessage(step.context, this.deps.transcript);
+    await withholdCallerMessage(step.context);
     if (options.round >= MAX_SAY_BACKS) return step.endDialog(undefined);
     return step.replaceDialog(SAY_BACK, { answers: { ...options.answers, ...corrections }, round: options.round + 1 } satisfies SayBackOptions);
   }
@@ -345,7 +345,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     } catch (error) {
       if (!(error instanceof DirectoryUnavailableError)) throw error;
       this.deps.logger.error('verification.directory-unavailable', { error });
-      return step.prompt(YES_NO_PROMPT, ask(step.context, this.deps.i18n, { kind: 'yesNo', ask: { key: 'verify:unavailable' } }));
+      return step.prompt(YES_NO_PROMPT, ask({ kind: 'yesNo', ask: { key: 'verify:unavailable' } }));
     }
   }
 

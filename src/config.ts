@@ -22,6 +22,7 @@ const envSchema = z
     HOST: z.string().min(1).optional(),
     MAX_BODY_BYTES: integer(1024, 10 * 1024 * 1024).default(256 * 1024),
     MAX_MESSAGE_CHARS: integer(100, 100_000).default(2000),
+    MERGE_REPLIES: z.enum(['true', 'false']).default('true'),
     SHUTDOWN_DRAIN_MS: integer(0, 120_000).default(10_000),
     STORAGE: z.enum(['sqlite', 'postgres', 'memory']).default('sqlite'),
     SQLITE_PATH: z.string().min(1).default('./data/bot.sqlite'),
@@ -134,6 +135,11 @@ export interface AppConfig {
   maxBodyBytes: number;
   /** A longer message is not read: the caller is asked to write it more briefly, and keeps their place. */
   maxMessageChars: number;
+  /**
+   * A turn's messages of words only run on into the next message, so a turn posts one reply to the Bot Connector where
+   * it posted two or three (src/bot/heldReplies.ts). Off: each message is a post of its own.
+   */
+  mergeReplies: boolean;
   /** On SIGTERM, how long turns already running may take to finish before the process exits anyway. */
   shutdownDrainMs: number;
   /** Conversation and user state. */
@@ -235,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
       host: e.HOST ?? (e.MicrosoftAppId ? '0.0.0.0' : '127.0.0.1'),
       maxBodyBytes: e.MAX_BODY_BYTES,
       maxMessageChars: e.MAX_MESSAGE_CHARS,
+      mergeReplies: e.MERGE_REPLIES === 'true',
       shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
       storage:
         e.STORAGE === 'postgres'

@@ -65,7 +65,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     return agent && config.agents.oidc ? { id: `entra-${objectId?.toLowerCase()}`, displayName: agent.displayName } : agent;
   };
   const runtime = await createBotRuntime(config, logger, { agentInTeams, ...overrides });
-  const adapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.auth));
+  const adapter = new ChannelAdapter(new ConfigurationBotFrameworkAuthentication(config.auth), config.mergeReplies);
   adapter.onTurnError = createTurnErrorHandler(runtime, config.defaultLanguage);
   const turns = createTurnQueue(config.maxQueuedTurns);
   const localDirectLine =
@@ -106,7 +106,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
         deliver: (conversation, activity) => deliverProactively(adapter, config.auth.MicrosoftAppId, conversation, activity),
       })
     : () => undefined;
-  const sweep = startConversationSweep({ store: runtime.store, retentionMinutes: config.conversationRetentionMinutes, now: () => new Date(), logger });
+  const sweep = startConversationSweep({ store: runtime.store, transcripts: runtime.transcripts, retentionMinutes: config.conversationRetentionMinutes, now: () => new Date(), logger });
 
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
   // restify would inflate a compressed body without a limit: 200 kB of gzip can become 200 MB. Channels send plain JSON.

@@ -49,3 +49,23 @@ export function endOfTermCancellations(path) {
   db.close();
   return n;
 }
+
+/** Stored conversations from `from` up to `to` (exclusive), each a copy of `doc` under a key of its own. */
+export function fillConversations(path, from, to, doc) {
+  const db = new Database(path);
+  const insert = db.prepare('INSERT INTO bot_state (key, doc, etag, updated_at) VALUES (?, ?, ?, ?)');
+  const now = new Date().toISOString();
+  const fill = db.transaction((start, end) => {
+    for (let i = start; i < end; i++) insert.run(`webchat/conversations/stored-${i}/`, doc, `e${i}`, now);
+  });
+  for (let start = from; start < to; start += 100_000) fill(start, Math.min(to, start + 100_000));
+  db.close();
+}
+
+/** One conversation's stored state as the product left it (the copy the scale runs store a million times). */
+export function storedConversation(path) {
+  const db = new Database(path, { readonly: true });
+  const row = db.prepare("SELECT doc FROM bot_state WHERE key LIKE '%/conversations/%' ORDER BY length(doc) DESC LIMIT 1").get();
+  db.close();
+  return row.doc;
+}

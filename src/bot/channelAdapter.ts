@@ -1,10 +1,12 @@
 import { CloudAdapter, type Activity, type ResourceResponse, type TurnContext } from 'botbuilder';
 import { DEFAULT_REPLY_RETRY, withReplyRetries } from './replyRetry';
+import { ConnectorClients, LazyUserTokens } from './connectorClients';
+import type { MergesReplies } from './heldReplies';
 
 /** Teams gives a turn 15 s; replies get 12 of them from the turn's start, so the turn still ends in time. */
 const TURN_REPLY_BUDGET_MS = 12_000;
 const REPLY_DEADLINE = Symbol('replyDeadline');
-import { AuthenticationError } from 'botframework-connector';
+import { AuthenticationError, type BotFrameworkAuthentication } from 'botframework-connector';
 
 export type InboundOutcome =
   | { kind: 'processed'; status: number; body?: unknown }
@@ -19,7 +21,16 @@ const TOKEN_REJECTIONS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'Not
  * token (401) from an identity service it cannot reach (503). The SDK's own `process` folds both into its reply
  * and puts the internal error text in the body.
  */
-export class ChannelAdapter extends CloudAdapter {
+export class ChannelAdapter extends CloudAdapter implements MergesReplies {
+  private readonly connectors = new ConnectorClients();
+  /**
+   * @param mergesReplies Every reply is a post to the Bot Connector: a turn's messages go in as few as can be (see
+   * heldReplies), unless configured otherwise (MERGE_REPLIES).
+   */
+  constructor(auth: BotFrameworkAuthentication, readonly mergesReplies = true) {
+    super(new LazyUserTokens(auth));
+  }
+
   /**
    * Each reply on its own, retried when the connector says "not now" (see replyRetry): sending them together would
    * send the ones already delivered again.
@@ -50,7 +61,7 @@ export class ChannelAdapter extends CloudAdapter {
     } catch (error) {
       return isTokenRejection(error) ? { kind: 'unauthorized', error } : { kind: 'identity-unavailable', error };
     }
-    const invokeResponse = await schedule(() => this.processActivity(authenticated, activity, logic));
+    const invokeResponse = await schedule(() => this.processActivity(this.connectors.reuseFor(authenticated), activity, logic));
     return { kind: 'processed', status: invokeResponse?.status ?? 200, body: invokeResponse?.body };
   }
 }

@@ -1,5 +1,43 @@
 import type { Activity, ResourceResponse, TurnContext } from 'botbuilder';
 
+/** An adapter whose every reply is an HTTP post to the channel (the Bot Connector): fewer, fuller replies cost less. */
+export interface MergesReplies {
+  readonly mergesReplies: boolean;
+}
+
+/** What makes a message more than words: it must stay as it is, at the end of a post. */
+function onlyWords(activity: Partial<Activity>): boolean {
+  return (
+    activity.type === 'message' &&
+    typeof activity.text === 'string' &&
+    activity.text !== '' &&
+    !activity.attachments?.length &&
+    !activity.suggestedActions &&
+    !activity.entities?.length &&
+    activity.value === undefined &&
+    activity.channelData === undefined
+  );
+}
+
+/**
+ * The turn's messages as posts: a message of words only runs on into the next message, as a paragraph of it ("Tack,
+ * ett ögonblick …", "Nu är du verifierad …" and the next question, with its buttons, are one message), so a turn
+ * says its words in one post where it said them in three. `parts`: how many of the messages each post carries.
+ */
+export function repliesToPost(messages: ReadonlyArray<Partial<Activity>>): Array<{ activity: Partial<Activity>; parts: number }> {
+  const posts: Array<{ activity: Partial<Activity>; parts: number }> = [];
+  for (const message of messages) {
+    const last = posts.at(-1);
+    if (last && onlyWords(last.activity) && message.type === 'message' && message.textFormat === last.activity.textFormat) {
+      last.activity = { ...message, text: message.text ? `${last.activity.text}\n\n${message.text}` : last.activity.text };
+      last.parts++;
+    } else {
+      posts.push({ activity: message, parts: 1 });
+    }
+  }
+  return posts;
+}
+
 export interface HeldReplies {
   /** What is held now (for the outbox, before it is sent). */
   held(): Array<Partial<Activity>>;
@@ -35,10 +73,13 @@ export function holdReplies(context: TurnContext): HeldReplies {
     held: () => [...held],
     async release() {
       holding = false;
-      // One by one, so a failure leaves exactly the ones not yet taken (a receipt is never sent twice).
+      // Where the adapter posts each reply to the channel, the turn's messages go as few as can be (see repliesToPost);
+      // one post at a time, so a failure leaves exactly the ones not yet taken (a receipt is never sent twice).
+      const merge = (context.adapter as Partial<MergesReplies>).mergesReplies === true;
       while (held.length > 0) {
-        await context.sendActivities([held[0]]);
-        held.shift();
+        const [post] = merge ? repliesToPost(held) : [{ activity: held[0], parts: 1 }];
+        await context.sendActivities([post.activity]);
+        held.splice(0, post.parts);
       }
     },
     unsent: () => [...held],

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { i18n } from 'i18next';
 import { ActivityTypes, TeamsActivityHandler, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type UserState } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
@@ -46,8 +47,8 @@ export interface SupportBotDeps {
   callerSession: StatePropertyAccessor<CallerSession | undefined>;
   policy: Policy;
   now: () => Date;
-  /** The conversation so far, kept masked for hand-off packets (AS-2). */
-  transcript: TranscriptAccessor;
+  /** The conversation so far, kept masked for hand-off packets (AS-2); a turn's lines are kept when its state is. */
+  transcript: TranscriptAccessor & { save(context: TurnContext): Promise<void> };
   /** A longer message is not read (input bound): it would only cost time, and nobody types a subscription question that long. */
   maxMessageChars: number;
   logger: Logger;
@@ -175,12 +176,13 @@ export class SupportBot extends TeamsActivityHandler {
    */
   async greetPrivateChat(context: TurnContext, language: Language): Promise<void> {
     setTurnLanguage(context, language);
-    await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
+    recordTranscript(context, this.deps.now, this.deps.masks);
     const replies = holdReplies(context);
     try {
       const dc = await this.dialogs.createContext(context);
       if (!dc.activeDialog) await dc.beginDialog(this.deps.mainDialog.id);
       if (!turnLockHeld(context)) throw new TurnLockLostError();
+      await this.deps.transcript.save(context);
       await this.deps.conversationState.saveChanges(context);
     } catch (error) {
       replies.discard();
@@ -249,8 +251,9 @@ export class SupportBot extends TeamsActivityHandler {
     const id = context.activity.id;
     if (!id) return false;
     const handled = await this.handledIds.get(context, []);
-    if (handled.includes(id)) return true;
-    await this.handledIds.set(context, [...handled.slice(-(RECENT_ACTIVITY_IDS - 1)), id]);
+    const seen = fingerprintOf(id);
+    if (handled.includes(seen)) return true;
+    await this.handledIds.set(context, [...handled.slice(-(RECENT_ACTIVITY_IDS - 1)), seen]);
     return false;
   }
 
@@ -271,7 +274,7 @@ export class SupportBot extends TeamsActivityHandler {
     if (this.deps.assistedCall) setTurnAssistedCall(context, await this.deps.assistedCall.get(context));
     await this.deps.insights?.beginTurn(context);
     const tooLong = (context.activity.text?.length ?? 0) > this.deps.maxMessageChars;
-    if (!tooLong) await recordTranscript(context, this.deps.transcript, this.deps.now, this.deps.masks);
+    if (!tooLong) recordTranscript(context, this.deps.now, this.deps.masks);
     adaptRepliesToChannel(context);
     const replies = holdReplies(context);
     let owed: OutboxClaim | undefined;
@@ -298,7 +301,9 @@ export class SupportBot extends TeamsActivityHandler {
       if (committedThisTurn(context)) owed = await this.keepInOutbox(context, replies.held());
       // Another instance may be running this conversation once the lock is gone: saving now could overwrite its turn.
       if (!turnLockHeld(context)) throw new TurnLockLostError();
-      // The conversation last: if it is saved, the caller's place moved, and the replies must be said.
+      // The conversation last: if it is saved, the caller's place moved, and the replies must be said. (The transcript
+      // before it: a turn whose state is kept has its lines kept too.)
+      await this.deps.transcript.save(context);
       await this.deps.userState.saveChanges(context);
       await this.deps.conversationState.saveChanges(context);
     } catch (error) {
@@ -368,6 +373,15 @@ export class SupportBot extends TeamsActivityHandler {
       this.deps.logger.error('turn.outbox-unavailable', { error: storeError as Error });
     }
   }
+}
+
+/**
+ * What a conversation remembers of a handled activity id: 8 characters of its hash instead of the id itself (a Direct
+ * Line id is some 40), so twenty of them stay small in the state every turn reads and writes. 48 bits: two of a
+ * conversation's last twenty ids sharing one is a chance in ten trillion.
+ */
+function fingerprintOf(activityId: string): string {
+  return createHash('sha1').update(activityId).digest('base64url').slice(0, 8);
 }
 
 /** A message that carries a file or picture and no words, nor a card's value. */

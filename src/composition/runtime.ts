@@ -19,7 +19,8 @@ import type { CodeLimits } from '../verification/codeLimits';
 import { createAccountActions, type AccountActions } from '../cases/accountActions';
 import type { Outbox } from '../storage/outbox';
 import type { CaseLog } from '../cases/caseLog';
-import type { TranscriptLine } from '../cases/handoffPacket';
+import { conversationTranscripts } from '../conversation/transcript';
+import type { TranscriptLog } from '../cases/transcriptLog';
 import type { ReasonToExplain } from '../conversation/reasons';
 import type { CurrentRequest } from '../conversation/request';
 import type { PartialAnswers } from '../verification/answers';
@@ -47,6 +48,8 @@ import { createInsightsRecorder, type InsightsRecorder } from '../insights/recor
 export interface BotRuntime {
   bot: SupportBot;
   store: StateStore;
+  /** The masked transcripts, line by line (swept with the conversations). */
+  transcripts: TranscriptLog;
   directory: AccountDirectory;
   cases: CaseLog;
   /** Receipts owed to callers, delivered by the outbox worker (the server starts it). */
@@ -106,7 +109,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   const conversationState = new ConversationState(store);
   const userState = new UserState(store);
   const callerSession = conversationState.createProperty<CallerSession | undefined>('callerSession');
-  const transcript = conversationState.createProperty<TranscriptLine[]>('transcript');
+  const transcript = conversationTranscripts(stores.transcripts);
   const reasons = conversationState.createProperty<ReasonToExplain | undefined>('lastReason');
   const requests = conversationState.createProperty<CurrentRequest | undefined>('currentRequest');
   // Details given before the caller said what they want, kept for the verification (which removes them).
@@ -144,7 +147,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     supportContact: config.supportContact,
     verification,
     dialogs: [
-      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, transcript, reasons, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn, pendingDetails, audit: (record) => cases.audit(record) }),
+      new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, reasons, now, logger, supportContact: config.supportContact, teamsUserId: overrides.teamsUserId ?? teamsMemberUpn, pendingDetails, audit: (record) => cases.audit(record) }),
       new CancelSubscriptionDialog(flowDeps),
       new FastRevokeDialog(flowDeps),
       new ReactivateDialog(flowDeps),
@@ -163,6 +166,7 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
   return {
     bot,
     store,
+    transcripts: stores.transcripts,
     directory,
     cases,
     i18n,

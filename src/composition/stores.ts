@@ -27,6 +27,9 @@ import { createPostgresHandoffQueue } from '../handoffs/postgresHandoffQueue';
 import type { InsightsLog } from '../insights/insightsLog';
 import { createSqliteInsightsLog } from '../insights/sqliteInsightsLog';
 import { createPostgresInsightsLog } from '../insights/postgresInsightsLog';
+import type { TranscriptLog } from '../cases/transcriptLog';
+import { createSqliteTranscriptLog } from '../cases/sqliteTranscriptLog';
+import { createPostgresTranscriptLog } from '../cases/postgresTranscriptLog';
 
 /** Everything the bot keeps, from one database (STORAGE), plus the APIs that replace the embedded directory or billing. */
 export interface Stores {
@@ -40,6 +43,8 @@ export interface Stores {
   handoffEvents: HandoffEvents;
   /** What happened in conversations, without personal data, for the insights page. */
   insights: InsightsLog;
+  /** The masked transcript of each conversation, for hand-off packets (AS-2). */
+  transcripts: TranscriptLog;
   conversationLock: ConversationLock;
   close(): Promise<void>;
 }
@@ -61,6 +66,7 @@ interface EmbeddedDatabase {
   /** Hand-off events: within the process for SQLite (one instance), between instances for PostgreSQL. */
   handoffEvents: () => Promise<HandoffEvents>;
   insights: () => InsightsLog;
+  transcripts: () => TranscriptLog;
   conversationLock: ConversationLock;
   close(): Promise<void>;
 }
@@ -79,6 +85,7 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
     handoffs: () => createSqliteHandoffQueue(db),
     handoffEvents: async () => createHandoffEvents(),
     insights: () => createSqliteInsightsLog(db),
+    transcripts: () => createSqliteTranscriptLog(db),
     // One file, one instance: the in-process turn queue serialises every turn there is.
     conversationLock: NO_CROSS_INSTANCE_LOCK,
     close: async () => {
@@ -100,6 +107,7 @@ function postgresDatabase(db: PostgresDatabase, now: () => Date, logger: Logger,
     handoffs: () => createPostgresHandoffQueue(db),
     handoffEvents: () => createBroadcastHandoffEvents(db, (error) => logger.warn('handoff.broadcast-failed', { error })),
     insights: () => createPostgresInsightsLog(db),
+    transcripts: () => createPostgresTranscriptLog(db),
     conversationLock: createPostgresConversationLock(db, onConnectionLost),
     close: () => db.close(),
   };
@@ -131,6 +139,7 @@ export async function openStores(config: AppConfig, logger: Logger, now: () => D
       handoffs: database.handoffs(),
       handoffEvents: await database.handoffEvents(),
       insights: database.insights(),
+      transcripts: database.transcripts(),
       conversationLock: database.conversationLock,
       close: async () => {
         await directory.close();

@@ -6,6 +6,8 @@ const CONVERSATION_KEYS = '/conversations/';
 
 export interface ConversationSweepOptions {
   store: StateStore;
+  /** The masked transcripts (src/cases/transcriptLog.ts): lines older than the retention go too. */
+  transcripts?: { deleteOlderThan(before: Date): Promise<number> };
   /** A conversation nobody wrote to for this long is deleted: its answers, transcript and place in the dialog. */
   retentionMinutes: number;
   now: () => Date;
@@ -22,7 +24,8 @@ export function startConversationSweep(options: ConversationSweepOptions): { swe
   const sweepNow = async () => {
     const idleBefore = new Date(options.now().getTime() - options.retentionMinutes * 60_000);
     const deleted = await options.store.deleteIdle(CONVERSATION_KEYS, idleBefore);
-    if (deleted > 0) options.logger.info('storage.conversations-swept', { deleted });
+    const lines = (await options.transcripts?.deleteOlderThan(idleBefore)) ?? 0;
+    if (deleted > 0 || lines > 0) options.logger.info('storage.conversations-swept', { deleted, transcriptLines: lines });
     return deleted;
   };
   const interval = options.intervalMs ?? Math.min(Math.max(options.retentionMinutes * 6_000, 60_000), 600_000);

@@ -150,4 +150,16 @@ export const POSTGRES_MIGRATIONS: string[] = [
      id INTEGER PRIMARY KEY CHECK (id = 1),
      key BYTEA NOT NULL
    );`,
+  // The masked transcript, line by line, out of conversation state (src/cases/transcriptLog.ts).
+  `CREATE TABLE transcript_lines (
+     id BIGSERIAL PRIMARY KEY,
+     conversation_key TEXT NOT NULL,
+     sender TEXT NOT NULL CHECK (sender IN ('caller', 'bot')),
+     text TEXT NOT NULL,
+     at TIMESTAMPTZ NOT NULL
+   );
+   CREATE INDEX transcript_lines_by_conversation ON transcript_lines (conversation_key, id);
+   CREATE INDEX transcript_lines_by_time ON transcript_lines (at);`,
+  // The sweep finds idle conversations by this index, not by reading every row.
+  `CREATE INDEX bot_state_by_update ON bot_state (updated_at)`,
 ];

@@ -186,6 +186,18 @@ const MIGRATIONS: string[] = [
      id INTEGER PRIMARY KEY CHECK (id = 1),
      key BLOB NOT NULL
    );`,
+  // The masked transcript, line by line, out of conversation state (src/cases/transcriptLog.ts).
+  `CREATE TABLE transcript_lines (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     conversation_key TEXT NOT NULL,
+     sender TEXT NOT NULL CHECK (sender IN ('caller', 'bot')),
+     text TEXT NOT NULL,
+     at TEXT NOT NULL
+   );
+   CREATE INDEX transcript_lines_by_conversation ON transcript_lines (conversation_key, id);
+   CREATE INDEX transcript_lines_by_time ON transcript_lines (at);`,
+  // The sweep finds idle conversations by this index, not by reading every row (a million stored take a second).
+  `CREATE INDEX bot_state_by_update ON bot_state (updated_at)`,
 ];
 
 /** Opens (creating if needed) the embedded database file, shared by every SQLite-backed store of the process. */
@@ -193,6 +205,10 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
+  // In WAL mode, NORMAL syncs at checkpoints, not at every commit: a commit survives the process crashing (the WAL is
+  // written), only a power loss may take the last ones back — together, so the file stays consistent (SQLite's own
+  // advice for WAL). Every turn commits its state; a sync each time was a tenth of a turn's CPU.
+  db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   migrate(db);

@@ -196,6 +196,24 @@ const NUMBER_LABEL_NOT_PHONE = /(?<![\p{L}])(?:org\w*\.?\s?nr|organisationsnumme
 
 /** Picks every detail it can recognise out of `text`. Nothing is guessed: a value must have the form of its item. */
 export function extractDetails(input: string, options: ExtractionOptions = {}): ExtractedDetails {
+  // One message is read several times in a turn (does it answer the question? what does it answer? what is left for
+  // the wish?): each reading after the first is the first one's, frozen so no reader can change it for the next.
+  const key = `${options.region ?? ''}\u0000${options.expecting ?? ''}\u0000${input}`;
+  const known = recentReadings.get(key);
+  if (known) return known;
+  const read = Object.freeze(readMessage(input, options));
+  Object.freeze(read.answers);
+  Object.freeze(read.spans);
+  if (recentReadings.size >= RECENT_READINGS) recentReadings.delete(recentReadings.keys().next().value as string);
+  recentReadings.set(key, read);
+  return read;
+}
+
+/** Readings kept: those of the last few messages, more than one turn reads (a pure function's results, by its arguments). */
+const RECENT_READINGS = 64;
+const recentReadings = new Map<string, ExtractedDetails>();
+
+function readMessage(input: string, options: ExtractionOptions): ExtractedDetails {
   const text = input.normalize('NFC');
   // A message typed all in lower case ("jonas berglund, berglunds el & vvs ab, kyrkogatan 11 802 50 gävle") is read
   // with capitals where names would have them; what is picked out is then given back as the caller typed it.

@@ -6,10 +6,13 @@ import type { Language } from '../../src/i18n';
 import { dialogClient, i18n, message, policy, recognizer, seededActions, titles, verificationRig, vocabulary } from '../support/bot';
 import { silentLogger } from '../../src/log';
 import { NOW } from '../support/facts';
+import { conversationTranscripts } from '../../src/conversation/transcript';
+import { openSqliteDatabase } from '../../src/storage/sqlite';
+import { createSqliteTranscriptLog } from '../../src/cases/sqliteTranscriptLog';
 
 function client(flows: ConstructorParameters<typeof MainDialog>[0]['flows'] = {}, dialogs: ComponentDialog[] = [verificationRig().dialog]) {
   return dialogClient((conversationState) =>
-    new MainDialog({ i18n, policy, vocabulary, recognizer, actions: seededActions().actions, logger: silentLogger, verification: verificationRig().verification, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationState.createProperty('transcript'), reasons: conversationState.createProperty('lastReason'), requests: conversationState.createProperty('currentRequest'), pendingDetails: conversationState.createProperty('pendingDetails') }),
+    new MainDialog({ i18n, policy, vocabulary, recognizer, actions: seededActions().actions, logger: silentLogger, verification: verificationRig().verification, flows, dialogs, now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationTranscripts(createSqliteTranscriptLog(openSqliteDatabase(':memory:'))), reasons: conversationState.createProperty('lastReason'), requests: conversationState.createProperty('currentRequest'), pendingDetails: conversationState.createProperty('pendingDetails') }),
   );
 }
 
@@ -135,7 +138,7 @@ describe('MainDialog routing', () => {
   it('talk to a person, unverified: a real hand-off case marked not verified, with how to reach support (AS-2)', async () => {
     const actions = seededActions();
     const dialog = dialogClient((conversationState) =>
-      new MainDialog({ i18n, policy, vocabulary, recognizer, actions: actions.actions, logger: silentLogger, verification: verificationRig().verification, flows: {}, dialogs: [verificationRig().dialog], now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationState.createProperty('transcript'), reasons: conversationState.createProperty('lastReason'), requests: conversationState.createProperty('currentRequest'), pendingDetails: conversationState.createProperty('pendingDetails') }),
+      new MainDialog({ i18n, policy, vocabulary, recognizer, actions: actions.actions, logger: silentLogger, verification: verificationRig().verification, flows: {}, dialogs: [verificationRig().dialog], now: () => NOW, callerSession: conversationState.createProperty('callerSession'), transcript: conversationTranscripts(createSqliteTranscriptLog(openSqliteDatabase(':memory:'))), reasons: conversationState.createProperty('lastReason'), requests: conversationState.createProperty('currentRequest'), pendingDetails: conversationState.createProperty('pendingDetails') }),
     );
     await dialog.sendActivity(message('hello', 'en'));
     dialog.getNextReply();

@@ -107,11 +107,14 @@ describe('two instances on one PostgreSQL', () => {
     expect(turns).toHaveLength(1000);
     expect(replies.map((reply) => reply.activity.text ?? '').join('\n')).not.toContain(t('errors:turn'));
 
-    // And each turn started from the state the one before it saved: the transcript's caller lines are the last
-    // messages in the order they were answered, none missing, none from a stale read.
-    const [{ doc }] = await query<{ doc: { transcript: Array<{ from: string; text: string }> } }>("SELECT doc FROM bot_state WHERE key LIKE '%/conversations/' || $1 || '/%'", [id]);
+    // And each turn started from the state the one before it saved: the conversation counted every message (a stale
+    // read would have lost a count), and the transcript's caller lines are the last messages in the order they were
+    // answered, none missing.
+    const [{ doc }] = await query<{ doc: { insightsProgress: { messages: number } } }>("SELECT doc FROM bot_state WHERE key LIKE '%/conversations/' || $1 || '/%'", [id]);
+    expect(doc.insightsProgress.messages).toBe(1000);
+    const lines = await query<{ sender: string; text: string }>('SELECT sender, text FROM transcript_lines WHERE conversation_key = $1 ORDER BY id', [`webchat/${id}`]);
     const textById = new Map(sent.map((activity) => [activity.id, activity.text]));
-    const heard = doc.transcript.filter((line) => line.from === 'caller').map((line) => line.text);
+    const heard = lines.filter((line) => line.sender === 'caller').map((line) => line.text);
     expect(heard).toEqual(turns.slice(-heard.length).map((replyTo) => textById.get(replyTo)));
     expect(heard.length).toBeGreaterThan(5);
   });

@@ -24,7 +24,6 @@ import { maskPersonalData } from '../../src/privacy/mask';
 import { memoryStateStore } from '../../src/storage';
 import { NOW } from './facts';
 import type { ReasonToExplain } from '../../src/conversation/reasons';
-import type { TranscriptLine } from '../../src/cases/handoffPacket';
 
 export const i18n = createI18n('sv');
 export const policy = createPolicy(DEFAULT_POLICY_CONFIG);
@@ -52,6 +51,9 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     host: '127.0.0.1',
     maxBodyBytes: 256 * 1024,
     maxMessageChars: 2000,
+    // Each message its own post, so a test reads the conversation message by message (merging: heldReplies.test.ts
+    // and the e2e test of one post per turn).
+    mergeReplies: false,
     shutdownDrainMs: 10_000,
     conversationRetentionMinutes: 120,
     maxQueuedTurns: 1000,
@@ -103,8 +105,7 @@ export function verificationRig(options: { store?: StateStore; directory?: Accou
   const logLines: string[] = [];
   const verification = createCallerVerification({ directory, attempts: createAttemptLedger(store), policy, now, minimumDurationMs: 0 });
   const reasons = new ConversationState(new MemoryStorage()).createProperty<ReasonToExplain | undefined>('lastReason');
-  const transcript = new ConversationState(new MemoryStorage()).createProperty<TranscriptLine[]>('transcript');
-  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, reasons, transcript, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
+  const dialog = new VerifyIdentityDialog({ i18n, vocabulary, recognizer, policy, verification, reasons, now, logger: createLogger('debug', (line) => logLines.push(line)), teamsUserId: options.teamsUserId });
   return { store, directory, verification, dialog, logLines };
 }
 

@@ -11,8 +11,9 @@ const HANDLED_BY_THE_SDK = new Set<string>(['delay', ActivityTypes.InvokeRespons
  * own per-conversation tokens, so it runs without a Bot Framework identity even where the bot has one.
  */
 export class LocalDirectLineAdapter extends ChannelAdapter {
+  // Delivered in the process, no post to save: each message stays a message of its own.
   constructor(private readonly service: LocalDirectLine) {
-    super(new ConfigurationBotFrameworkAuthentication({}));
+    super(new ConfigurationBotFrameworkAuthentication({}), false);
   }
 
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {

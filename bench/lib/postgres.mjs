@@ -1,0 +1,61 @@
+// The product on PostgreSQL (issue 14): a schema of its own for each run, accounts generated into it, dropped after.
+import pg from 'pg';
+import { caller } from './accounts.mjs';
+
+export async function postgresSchema(url) {
+  const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const run = async (sql, params) => (await client.query(sql, params)).rows;
+  return {
+    schema,
+    /** The same generated accounts as the SQLite run's (caller i ↔ account i), once the product has made its tables. */
+    async seedAccounts(count) {
+      const termEnd = new Date(Date.now() + 120 * 86_400_000).toISOString().slice(0, 10);
+      const c = caller(0);
+      await run(`SET search_path TO "${schema}"`);
+      await run(
+        `INSERT INTO accounts (id, organisation_name, contact_name, phone, street, postal_code, town, country)
+         SELECT 'acc-bench-' || i, 'Benchbolaget ' || i || ' AB', $2, '+46701234567', 'Storgatan 12', '114 55', 'Stockholm', NULL
+         FROM generate_series(0, $1 - 1) AS i ON CONFLICT DO NOTHING`,
+        [count, c.contactName],
+      );
+      await run(`INSERT INTO account_users (user_id, account_id, is_admin) SELECT 'admin' || i || '@bench' || i || '.se', 'acc-bench-' || i, true FROM generate_series(0, $1 - 1) AS i ON CONFLICT DO NOTHING`, [count]);
+      await run(
+        `INSERT INTO subscriptions (id, account_id, plan, kind, channel, billing, assigned_licenses, term_end, auto_renew, has_payment_method, custom_domains, status, cancelled_at, data_deletion_at)
+         SELECT 'sub-bench-' || i, 'acc-bench-' || i, 'SMALL_BUSINESS', 'PAID', 'DIRECT', 'ANNUAL', 10, $2, true, true, '[]'::jsonb, 'ACTIVE', NULL, NULL
+         FROM generate_series(0, $1 - 1) AS i ON CONFLICT DO NOTHING`,
+        [count, termEnd],
+      );
+    },
+    async endOfTermCancellations() {
+      const [{ n }] = await run(`SELECT COUNT(*)::int AS n FROM "${schema}".subscriptions WHERE id LIKE 'sub-bench-%' AND auto_renew = false`);
+      return n;
+    },
+    /** Bytes of keys and values in the state table (the documents as PostgreSQL stores them), per conversation that has any. */
+    async stateBytes() {
+      const [{ bytes, conversations }] = await run(
+        `SELECT COALESCE(SUM(octet_length(key) + pg_column_size(doc)), 0)::bigint AS bytes,
+                COUNT(*) FILTER (WHERE key LIKE '%/conversations/%')::int AS conversations
+         FROM "${schema}".bot_state`,
+      );
+      return { bytes: Number(bytes), conversations };
+    },
+    /** Stored conversations from `from` up to `to` (exclusive), each a copy of `doc` under a key of its own. */
+    async fillConversations(from, to, doc) {
+      const step = 200_000;
+      for (let start = from; start < to; start += step) {
+        await run(
+          `INSERT INTO "${schema}".bot_state (key, doc, etag, updated_at)
+           SELECT 'webchat/conversations/stored-' || i || '/', $3::jsonb, md5(i::text), now() FROM generate_series($1, $2 - 1) AS i`,
+          [start, Math.min(to, start + step), doc],
+        );
+      }
+      await run(`ANALYZE "${schema}".bot_state`);
+    },
+    async drop() {
+      await run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    },
+  };
+}

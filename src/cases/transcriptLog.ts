@@ -1,0 +1,17 @@
+import type { TranscriptLine } from './handoffPacket';
+
+/**
+ * The conversation so far, masked, as hand-off packets carry it (AS-2): kept apart from conversation state, line by
+ * line, because a turn only adds to it and only a hand-off reads it. State a turn reads and writes stays a few hundred
+ * bytes however long the conversation; the transcript is appended to and never rewritten.
+ */
+export interface TranscriptLog {
+  /** The last `limit` lines of a conversation, oldest first. */
+  recent(conversationKey: string, limit: number): Promise<TranscriptLine[]>;
+  /** Adds a turn's lines (in order) and lets go of all but the last `keep` of the conversation. */
+  append(conversationKey: string, lines: readonly TranscriptLine[], keep: number): Promise<void>;
+  /** Forgets a conversation's lines (a new caller in an agent's chat). */
+  forget(conversationKey: string): Promise<void>;
+  /** Deletes lines said before `before` (the sweep of abandoned conversations); returns how many. */
+  deleteOlderThan(before: Date): Promise<number>;
+}
