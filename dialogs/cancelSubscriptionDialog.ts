@@ -124,7 +124,8 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
             kind: 'choice',
             ask: { key: decision.endOfTerm.alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
             retry: { key: 'cancel:howRetry' },
-            options: offered.map((value) => ({ value, title: { key: `cancel:options.${value}.title` } })),
+            options: [...offered],
+            titles: 'cancel:options.{value}.title',
           }, {
             helpKey: 'cancel:help.how',
             // "Would you like to cancel right away instead?" is answered with a yes or a no too.

@@ -32,8 +32,8 @@ export class FeedbackDialog extends InterruptibleDialog {
   }
 
   private async askReason(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const options = FEEDBACK_REASONS.map((value) => ({ value, title: { key: `feedback:reasons.${value}.title` } }));
-    return step.prompt(REASON, ask({ kind: 'choice', ask: { key: 'feedback:ask' }, retry: { key: 'feedback:retry' }, options }, this.afterDone(step)));
+    const options = [...FEEDBACK_REASONS];
+    return step.prompt(REASON, ask({ kind: 'choice', ask: { key: 'feedback:ask' }, retry: { key: 'feedback:retry' }, options, titles: 'feedback:reasons.{value}.title' }, this.afterDone(step)));
   }
 
   private async askComment(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -44,8 +44,8 @@ export class FeedbackDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     (step.values as { reason?: string }).reason = reason;
-    const skip = [{ value: 'skip', title: { key: 'feedback:reasons.skip.title' } }];
-    return step.prompt(COMMENT, ask({ kind: 'choice', ask: { key: 'feedback:comment' }, retry: { key: 'feedback:comment' }, options: skip }, this.afterDone(step)));
+    const skip = ['skip'];
+    return step.prompt(COMMENT, ask({ kind: 'choice', ask: { key: 'feedback:comment' }, retry: { key: 'feedback:comment' }, options: skip, titles: 'feedback:reasons.{value}.title' }, this.afterDone(step)));
   }
 
   /** The feedback questions follow a completed action: leaving them leaves the action done (see InterruptibleDialog). */

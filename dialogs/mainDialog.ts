@@ -28,7 +28,7 @@ import type { SupportHours } from '../src/supportHours';
 import { beginRequest, type CurrentRequest, type RequestAccessor } from '../src/conversation/request';
 import { askAgainInNewLanguage, leafOf, wasInterrupted, type InterruptedResult } from './interruptibleDialog';
 import { guessConfidence, recognizeWish, WishPrompt, YesNoPrompt, type Wish, type YesNoMeaning } from './prompts';
-import { ask } from './questions';
+import { ask, type ChoiceOption } from './questions';
 import { continueWithCardClick } from './cardClicks';
 import { greetingReply, policyNumbers, policyOverviewReply, whyReply, withSupportContact } from './replies';
 import { LEAVE_MESSAGE_DIALOG, type LeaveMessageOptions } from './leaveMessageDialog';
@@ -137,7 +137,7 @@ interface MainValues {
 export class MainDialog extends ComponentDialog {
   constructor(private readonly deps: MainDialogDeps) {
     super(MAIN_DIALOG);
-    this.addDialog(new WishPrompt(WISH_PROMPT, deps.i18n, deps.vocabulary, deps.recognizer));
+    this.addDialog(new WishPrompt(WISH_PROMPT, deps.i18n, deps.vocabulary, deps.recognizer, YES_NO_MEANING));
     for (const dialog of deps.dialogs) this.addDialog(dialog);
     this.addDialog(new YesNoPrompt(CONFIRM_WISH, deps.i18n, deps.vocabulary.yesNo));
     this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.askWhatToDo.bind(this), this.confirmWish.bind(this), this.route.bind(this), this.afterVerification.bind(this), this.loop.bind(this)]));
@@ -186,9 +186,9 @@ export class MainDialog extends ComponentDialog {
     // Waiting for a person already: instead of asking for one again, the caller may leave a message and go.
     const waiting = await this.waitingHandoff(step.context);
     (step.values as MainValues).waitingHandoff = waiting;
-    const options_ = MENU_INTENTS.map((value) => (value === 'person' && waiting ? { value: 'leaveMessage', title: { key: 'handoff:leaveMessage.title' } } : { value, title: { key: `main:menu.${value}.title` } }));
-    const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: options_ };
-    const validations = { confused: { key: 'main:confused' }, yesNo: YES_NO_MEANING[question], leaveMessageOffered: waiting !== undefined, ...(options.silent ? { silent: true } : {}) };
+    const options_ = MENU_INTENTS.map((value): ChoiceOption => (value === 'person' && waiting ? { value: 'leaveMessage', title: { key: 'handoff:leaveMessage.title' } } : value));
+    const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: options_, titles: 'main:menu.{value}.title' };
+    const validations = { ...(waiting ? { leaveMessageOffered: true } : {}), ...(options.silent ? { silent: true } : {}) };
     return step.prompt(WISH_PROMPT, ask({ ...menu, ask: { key: question } }, validations));
   }
 
@@ -407,6 +407,9 @@ export class MainDialog extends ComponentDialog {
 
   private async loop(step: WaterfallStepContext): Promise<DialogTurnResult> {
     if (wasInterrupted(step.result)) return this.afterInterruption(step, step.result);
+    // The request is over (done, refused or handed over): a hand-off asked for from here on is about something else,
+    // not this request, which the agent reads in the transcript.
+    await this.deps.requests.delete(step.context);
     // AS-3: after a refusal the caller is invited to ask why, or to choose the next step (a person is one of them).
     const question = reasonGivenThisTurn(step.context) ? 'main:afterRefusal' : undefined;
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question } satisfies MainDialogOptions);

@@ -183,25 +183,25 @@ export interface YesNoMeaning {
  * The main question, "what would you like to do?": a button or menu phrase first, then the intent recogniser on
  * free text. A message clearly written in the other language switches the conversation to it. It never guesses:
  * below the threshold the menu is shown again, and after two misunderstandings in a row the retry offers a person
- * (`validations.confused` holds that retry).
+ * (the menu's question asked as `main:confused`).
  */
 export class WishPrompt extends PlainPrompt<Wish> {
-  constructor(dialogId: string, i18n: i18n, private readonly vocabulary: Vocabulary, private readonly recognizer: IntentRecognizer) {
+  /** @param yesNoMeanings What a bare yes or no means after each question of the menu (by the key it asks with). */
+  constructor(dialogId: string, i18n: i18n, private readonly vocabulary: Vocabulary, private readonly recognizer: IntentRecognizer, private readonly yesNoMeanings: Record<string, YesNoMeaning> = {}) {
     super(dialogId, i18n, async (prompt) => prompt.recognized.succeeded);
   }
 
   protected async onPrompt(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions, isRetry: boolean): Promise<void> {
-    const { confused, question } = (options.validations ?? {}) as { confused?: Phrase; question?: Question };
-    const asConfused = isRetry && (state.attemptCount ?? 0) >= 2 && confused && question;
-    // The confused retry is the menu asked with other words (and a person offered).
-    if (asConfused) await context.sendActivity(questionActivity(context, this.i18n, { validations: { question: { ...question, ask: confused } } }, false) ?? {});
+    const { question } = (options.validations ?? {}) as { question?: Question };
+    // After two misunderstandings the retry is the menu asked with other words (and a person offered).
+    if (isRetry && (state.attemptCount ?? 0) >= 2 && question) await context.sendActivity(questionActivity(context, this.i18n, { validations: { question: { ...question, ask: CONFUSED } } }, false) ?? {});
     else await super.onPrompt(context, state, options, isRetry);
   }
 
   protected async onRecognize(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions): Promise<PromptRecognizerResult<Wish>> {
     // After "would you rather talk to a person?" a yes means exactly that.
-    const validations = options.validations as { yesNo?: YesNoMeaning; leaveMessageOffered?: boolean } | undefined;
-    const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : validations?.yesNo;
+    const validations = options.validations as { question?: Question; leaveMessageOffered?: boolean } | undefined;
+    const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : this.yesNoMeanings[validations?.question?.ask.key ?? ''];
     // After a goodbye no options are showing (no prompt was sent), so a typed number picks nothing.
     const value = await recognizeWish(context, this.vocabulary, this.recognizer, { yesNo: meaning, optionsShowing: !(validations as { silent?: boolean } | undefined)?.silent, leaveMessageOffered: validations?.leaveMessageOffered });
     return value === undefined ? { succeeded: false } : { succeeded: true, value };
@@ -262,6 +262,9 @@ export async function recognizeWish(
 }
 
 const GUESSED = Symbol('wishGuessed');
+
+/** The menu's question after two misunderstandings in a row (see WishPrompt). */
+const CONFUSED: Phrase = { key: 'main:confused' };
 
 /**
  * How sure the recogniser was of the wish it read in this turn's free text (0–1); undefined when the wish came from a

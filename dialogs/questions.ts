@@ -17,11 +17,22 @@ export interface Phrase {
   params?: Record<string, string | number | Phrase>;
 }
 
+/**
+ * An option of a choice: its value and the phrase of its button; or its value alone, when the question's `titles` gives
+ * every such option's key (`'main:menu.{value}.title'`) — the dialog stack then keeps a word per option, not a phrase.
+ */
+export type ChoiceOption = string | { value: string; title: Phrase };
+
 export type Question =
   | { kind: 'text'; ask: Phrase; retry?: Phrase }
   | { kind: 'yesNo'; ask: Phrase }
   /** `buttons` keeps a short menu as suggested actions even where cards work. */
-  | { kind: 'choice'; ask: Phrase; retry: Phrase; options: Array<{ value: string; title: Phrase }>; style?: 'card' | 'buttons' };
+  | { kind: 'choice'; ask: Phrase; retry: Phrase; options: ChoiceOption[]; titles?: string; style?: 'card' | 'buttons' };
+
+/** A choice's options, each with the phrase of its button. */
+function optionsOf(question: Extract<Question, { kind: 'choice' }>): Array<{ value: string; title: Phrase }> {
+  return question.options.map((option) => (typeof option === 'string' ? { value: option, title: { key: (question.titles ?? '{value}').replace('{value}', option) } } : option));
+}
 
 export function render(t: Translate, phrase: Phrase): string {
   const params = Object.fromEntries(
@@ -58,7 +69,7 @@ export function questionActivity(context: TurnContext, i18n: i18n, options: Prom
  */
 export function chosenTitle(t: Translate, question: Question, value: { choice?: unknown; answer?: unknown }): string | undefined {
   if (question.kind === 'choice') {
-    const option = question.options.find((o) => o.value === value.choice);
+    const option = optionsOf(question).find((o) => o.value === value.choice);
     return option ? render(t, option.title) : undefined;
   }
   if (question.kind !== 'yesNo') return undefined;
@@ -82,7 +93,7 @@ function renderQuestion(context: TurnContext, t: Translate, question: Question, 
       };
     }
     case 'choice': {
-      const options = question.options.map((option) => ({ value: option.value, title: render(t, option.title) }));
+      const options = optionsOf(question).map((option) => ({ value: option.value, title: render(t, option.title) }));
       const channel = question.style === 'buttons' ? undefined : channelId;
       return { prompt: choiceReply(render(t, question.ask), options, channel, cardId), retryPrompt: choiceReply(render(t, question.retry), options, channel, cardId) };
     }

@@ -53,12 +53,11 @@ export function endOfTermCancellations(path) {
 /** Stored conversations from `from` up to `to` (exclusive), each a copy of `doc` under a key of its own. */
 export function fillConversations(path, from, to, doc) {
   const db = new Database(path);
-  const insert = db.prepare('INSERT INTO bot_state (key, doc, etag, updated_at) VALUES (?, ?, ?, ?)');
-  const now = new Date().toISOString();
-  const fill = db.transaction((start, end) => {
-    for (let i = start; i < end; i++) insert.run(`webchat/conversations/stored-${i}/`, doc, `e${i}`, now);
-  });
-  for (let start = from; start < to; start += 100_000) fill(start, Math.min(to, start + 100_000));
+  // Made by SQLite itself (a recursive count), not row by row from here: a million rows take seconds, not a minute.
+  db.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+     INSERT INTO bot_state (key, doc, etag, updated_at) SELECT 'webchat/conversations/stored-' || i || '/', ?, 'e' || i, ? FROM n`,
+  ).run(from, to, doc, new Date().toISOString());
   db.close();
 }
 

@@ -5,7 +5,11 @@ import { Agent, request } from 'node:http';
 
 const agent = new Agent({ keepAlive: true, maxSockets: 512 });
 
-/** POST a JSON body on a kept-alive connection; resolves with the status once the answer has been read. */
+/**
+ * POST a JSON body on a kept-alive connection; resolves with the status once the answer has been read. A kept-alive
+ * socket the server closed just as it was reused fails at once with ECONNRESET (the request never reached the bot):
+ * sent again on a new connection, as Node's documentation advises.
+ */
 function post(url, body) {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
@@ -13,7 +17,7 @@ function post(url, body) {
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (error) => (req.reusedSocket && error.code === 'ECONNRESET' ? post(url, body).then(resolve, reject) : reject(error)));
     req.end(body);
   });
 }
@@ -83,6 +87,8 @@ export async function openLoop(target, connector, scripts, rate, seconds) {
     const index = conversation.at++;
     const line = conversation.lines[index];
     const done = conversation.busy.then(() => turn(target, connector, conversation.id, line, index)).then(() => latencies.push(performance.now() - due));
+    // A failed turn fails the run (Promise.all below), reported as such rather than as an unhandled rejection meanwhile.
+    done.catch(() => undefined);
     conversation.busy = done;
     pending.push(done);
   }

@@ -29,8 +29,11 @@ import type { TurnInsights } from '../conversation/insights';
  */
 export const JOIN_EVENT = 'webchat/join';
 
-/** How many recent message ids a conversation remembers to recognise a redelivery. */
-const RECENT_ACTIVITY_IDS = 20;
+/**
+ * How many recent message ids a conversation remembers to recognise a redelivery: a channel sends again the message it
+ * got no answer to in time — the last one or two, never one ten messages back.
+ */
+const RECENT_ACTIVITY_IDS = 10;
 
 /** What the bot remembers about a caller across conversations. Deliberately small: no personal data. */
 export interface UserProfile {
@@ -376,12 +379,12 @@ export class SupportBot extends TeamsActivityHandler {
 }
 
 /**
- * What a conversation remembers of a handled activity id: 8 characters of its hash instead of the id itself (a Direct
- * Line id is some 40), so twenty of them stay small in the state every turn reads and writes. 48 bits: two of a
- * conversation's last twenty ids sharing one is a chance in ten trillion.
+ * What a conversation remembers of a handled activity id: 6 characters of its hash instead of the id itself (a Direct
+ * Line id is some 40), so they stay small in the state every turn reads and writes. 36 bits: two of a
+ * conversation's last ten ids sharing one is a chance in a billion.
  */
 function fingerprintOf(activityId: string): string {
-  return createHash('sha1').update(activityId).digest('base64url').slice(0, 8);
+  return createHash('sha1').update(activityId).digest('base64url').slice(0, 6);
 }
 
 /** A message that carries a file or picture and no words, nor a card's value. */
