@@ -10,12 +10,17 @@ import { closedLoop, openLoop } from './lib/drive.mjs';
 import { startProcess } from './lib/processes.mjs';
 import { caller, endOfTermCancellations, fillConversations, seedAccounts, stateBytes, storedConversation } from './lib/accounts.mjs';
 import { postgresSchema } from './lib/postgres.mjs';
+import { createRequire } from 'node:module';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The product's own schema for a new SQLite file (the built migrations), without a start of the product for it. */
+const { openSqliteDatabase } = createRequire(import.meta.url)(join(ROOT, 'dist/src/storage/sqlite.js'));
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
 const CONCURRENCY = 50;
 const CLOSED_CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100);
-const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 4);
+const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 3);
+/** Conversations run before anything is measured, so each process is measured warm (its code compiled), as a server runs. */
+const WARM_UP = 30;
 const RATES = [50, 100, 200];
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
 const PARKED = Number(process.env.BENCH_PARKED ?? 10_000);
@@ -23,7 +28,9 @@ const HEAP_PROBE = join(dirname(fileURLToPath(import.meta.url)), 'lib/heapProbe.
 const DATABASE_URL = process.env.DATABASE_URL;
 /** How cost grows: a turn's latency with this many conversations already stored. */
 const STORED = (process.env.BENCH_STORED ?? '10000,100000,1000000').split(',').map(Number);
-const SCALE_RATE = 100;
+/** Per size: conversations to warm up with, then each of three windows' conversations, one at a time. */
+const SCALE_WARM_UP = 50;
+const SCALE_CONVERSATIONS = 20;
 
 /** The caller's 14 messages: greeting, cancel, the six verification answers, end of term, yes, a reason, a question, no, thanks. */
 function script(i) {
@@ -67,11 +74,15 @@ async function main() {
     const pg = await postgresSchema(DATABASE_URL);
     return { schema: pg.schema, seed: pg.seedAccounts, cancellations: pg.endOfTermCancellations, stateBytes: pg.stateBytes, fill: pg.fillConversations, drop: pg.drop };
   };
-  /** The product started on a new database (its tables made by the product itself), the accounts then seeded. */
+  /** The product started on a new database (its tables made by the product's own migrations), the accounts seeded. */
   const productOn = (key, makeDatabase) => async (rep, count) => {
     const database = await makeDatabase(`${key}-${rep}`);
-    const first = await startProduct(key, database);
-    await first.stop();
+    if (database.path) {
+      openSqliteDatabase(database.path).close();
+    } else {
+      const first = await startProduct(key, database);
+      await first.stop();
+    }
     await database.seed(count);
     return { database, running: await startProduct(key, database) };
   };
@@ -93,7 +104,7 @@ async function main() {
     for (let rep = 0; rep < REPETITIONS; rep++) {
       for (const key of keys) {
         const target = targets[key];
-        const conversations = 10 + CLOSED_CONVERSATIONS + RATES.reduce((n, rate) => n + Math.ceil((rate * OPEN_SECONDS) / 14) + 10, 0);
+        const conversations = WARM_UP + CLOSED_CONVERSATIONS + RATES.reduce((n, rate) => n + Math.ceil((rate * OPEN_SECONDS) / 14) + 10, 0);
         const { database, running } = await target.start(rep, conversations);
         if (database) dropped.push(database);
         const proc = { ...target, ...running };
@@ -102,7 +113,7 @@ async function main() {
           let callers = 0;
           const scripts = (count) => Array.from({ length: count }, () => ({ id: `bench-${rep}-${key}-${++sequence}`, lines: script(callers++) }));
           // Warm-up, then the closed loop with CPU read around it.
-          await closedLoop(proc, connector, scripts(10), 10);
+          await closedLoop(proc, connector, scripts(WARM_UP), CONCURRENCY);
           const cpuBefore = proc.cpuMs();
           const closed = await closedLoop(proc, connector, scripts(CLOSED_CONVERSATIONS), CONCURRENCY);
           const cpuMs = proc.cpuMs() - cpuBefore;
@@ -121,7 +132,8 @@ async function main() {
           // Heap per idle conversation, in the warm process of the last repetition (its code already compiled, so what
           // grows is what conversations keep): PARKED callers each left at a prompt ("hej" → the menu, or the SDK
           // bot's first question), the heap weighed after full collections before and after.
-          if (key !== 'bare' && rep === REPETITIONS - 1) {
+          // (The product is weighed once, on SQLite: on PostgreSQL it is the same process keeping the same nothing.)
+          if ((key === 'product' || key === 'sdk') && rep === REPETITIONS - 1) {
             const park = Array.from({ length: PARKED }, () => ({ id: `park-${key}-${++sequence}`, lines: ['hej'] }));
             const before = await proc.heapUsed(heapFile(key));
             await closedLoop(proc, connector, park, CONCURRENCY);
@@ -173,7 +185,7 @@ async function main() {
         sdkP99Ms: sdk.p99MsByRate[200],
         stateBytesPerConversation: state[key].bytes / Math.max(1, state[key].conversations),
         heapBytesPerIdleConversation: heap[key],
-        latencyWithStored: { rateOffered: SCALE_RATE, ...scale[key] },
+        latencyWithStored: { oneAtATime: true, ...scale[key] },
         // The median turn's latency with the most stored over the fewest (target: within 10 %).
         storedGrowth: last.p50 / first.p50,
         product,
@@ -208,11 +220,13 @@ async function main() {
 
   /**
    * The product on a new database holding `n` stored conversations for each n of STORED (filled up step by step, the
-   * product stopped while it is filled), warmed up, then offered SCALE_RATE turns/s of new conversations.
+   * product stopped while it is filled), warmed up, then a turn's latency on its own: conversations one after another
+   * (no queueing, so what is measured is what a turn costs), three windows of SCALE_CONVERSATIONS, the last one taken
+   * (by then the process is as warm as a server that has run a while; the first windows still compile code).
    */
   async function latencyWithStored(key, doc) {
     const measured = {};
-    const perSize = Math.ceil((SCALE_RATE * OPEN_SECONDS) / 14) + 10 + 10;
+    const perSize = SCALE_WARM_UP + 3 * SCALE_CONVERSATIONS;
     const { database, running } = await targets[key].start('stored', perSize * STORED.length);
     dropped.push(database);
     let proc = { ...targets[key], ...running };
@@ -225,9 +239,10 @@ async function main() {
         await database.fill(stored, size, doc);
         stored = size;
         proc = { ...targets[key], ...(await startProduct(key, database)) };
-        await closedLoop(proc, connector, scripts(10), 10);
-        const open = await openLoop(proc, connector, scripts(perSize - 10), SCALE_RATE, OPEN_SECONDS);
-        measured[size] = { p50: open.p50, p99: open.p99 };
+        await closedLoop(proc, connector, scripts(SCALE_WARM_UP), CONCURRENCY);
+        let last;
+        for (let window = 0; window < 3; window++) last = await closedLoop(proc, connector, scripts(SCALE_CONVERSATIONS), 1);
+        measured[size] = { p50: last.p50, p99: last.p99 };
       }
     } finally {
       await proc.stop();
@@ -255,7 +270,7 @@ function printTable(latest) {
   row('cold start to /healthz 200, ms (max)', [latest.coldStartMs.toFixed(0), ...(pg ? ['—'] : []), latest.sdkColdStartMs.toFixed(0), latest.bareColdStartMs.toFixed(0)]);
   for (const n of STORED) {
     const at = (summary) => `${summary.latencyWithStored[n].p50.toFixed(1)} / ${summary.latencyWithStored[n].p99.toFixed(1)}`;
-    row(`p50 / p99 ms at ${SCALE_RATE}/s, ${n.toLocaleString('en')} stored`, [at(latest), ...(pg ? [at(pg)] : []), '—', '—']);
+    row(`turn p50 / p99 ms, ${n.toLocaleString('en')} stored`, [at(latest), ...(pg ? [at(pg)] : []), '—', '—']);
   }
   const verdict = (name, summary, floor, p99Limit) => {
     console.log(`\n${name}: ratio ${summary.ratio.toFixed(2)} (target ≥ ${floor}), cpuRatio ${summary.cpuRatio.toFixed(2)} (≤ 1.0), limitRatio ${summary.limitRatio.toFixed(3)}`);

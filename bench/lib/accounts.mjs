@@ -1,5 +1,6 @@
 // As many generated accounts as conversations: each scripted caller verifies against an account of their own and
 // cancels its subscription at the end of the term. Written into the product's SQLite directory once it has its schema.
+import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 
 export function caller(i) {
@@ -59,6 +60,8 @@ export function fillConversations(path, from, to, doc) {
      INSERT INTO bot_state (key, doc, etag, updated_at) SELECT 'webchat/conversations/stored-' || i || '/', ?, 'e' || i, ? FROM n`,
   ).run(from, to, doc, new Date().toISOString());
   db.close();
+  // Measured once the machine has settled: the file written out, not still being flushed while turns are timed.
+  execFileSync('sync');
 }
 
 /** One conversation's stored state as the product left it (the copy the scale runs store a million times). */

@@ -51,20 +51,19 @@ export async function turn(target, connector, conversationId, text, index) {
 /** Closed loop: `concurrency` conversations at once, each running the whole script, until `conversations` are done. */
 export async function closedLoop(target, connector, scripts, concurrency) {
   let next = 0;
-  let turns = 0;
+  const latencies = [];
   const started = performance.now();
   const worker = async () => {
     while (next < scripts.length) {
       const { id, lines } = scripts[next++];
-      for (let i = 0; i < lines.length; i++) {
-        await turn(target, connector, id, lines[i], i);
-        turns++;
-      }
+      for (let i = 0; i < lines.length; i++) latencies.push(await turn(target, connector, id, lines[i], i));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
-  return { turns, seconds, turnsPerSecond: turns / seconds };
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { turns: latencies.length, seconds, turnsPerSecond: latencies.length / seconds, p50: at(0.5), p99: at(0.99) };
 }
 
 /**

@@ -136,7 +136,7 @@ export function registerInsightsRoutes(server: Server, deps: InsightsDeps): void
 /** The page's script (public/agent/insights.js) and Chart.js, served by the bot like the console's own. */
 export function registerInsightsAssets(server: Server): void {
   server.get(INSIGHTS_JS_PATH, serve(asset(readFileSync(join(PUBLIC_DIR, 'agent', 'insights.js')), 'application/javascript; charset=utf-8', 'no-cache')));
-  server.get(CHART_JS_PATH, serve(asset(readFileSync(join(CHART_JS_DIR, 'chart.umd.js')), 'application/javascript; charset=utf-8', 'public, max-age=31536000, immutable')));
+  server.get(CHART_JS_PATH, serve(asset(() => readFileSync(join(CHART_JS_DIR, 'chart.umd.js')), 'application/javascript; charset=utf-8', 'public, max-age=31536000, immutable')));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

@@ -210,6 +210,7 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
   // advice for WAL). Every turn commits its state; a sync each time was a tenth of a turn's CPU.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -32768');
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;

@@ -16,15 +16,21 @@ const JAVASCRIPT = 'application/javascript; charset=utf-8';
 const HTML = 'text/html; charset=utf-8';
 
 export interface Asset {
-  body: Buffer;
-  gzipped: Buffer;
-  etag: string;
+  /** The file as served: read, compressed and hashed on first use (see asset). */
+  content(): { body: Buffer; gzipped: Buffer; etag: string };
   type: string;
   cacheControl: string;
 }
 
-export function asset(body: Buffer, type: string, cacheControl: string): Asset {
-  return { body, gzipped: gzipSync(body), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, type, cacheControl };
+/**
+ * A file to serve. Given as a function, it is read, compressed and hashed when first asked for, not at start-up:
+ * the Web Chat bundle alone is megabytes, and compressing it took a tenth of a second of every start.
+ */
+export function asset(body: Buffer | (() => Buffer), type: string, cacheControl: string): Asset {
+  let made: { body: Buffer; gzipped: Buffer; etag: string } | undefined;
+  const prepare = (bytes: Buffer) => ({ body: bytes, gzipped: gzipSync(bytes), etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` });
+  if (Buffer.isBuffer(body)) made = prepare(body);
+  return { content: () => (made ??= prepare((body as () => Buffer)())), type, cacheControl };
 }
 
 /**
@@ -45,7 +51,7 @@ function buildWidgetScript(): Buffer {
 export function registerWidgetRoutes(server: Server, options: { demoPage: boolean }): void {
   // The widget script may change with a deployment: browsers check again after five minutes.
   const widget = asset(buildWidgetScript(), JAVASCRIPT, 'public, max-age=300');
-  const webChat = asset(readFileSync(WEBCHAT_DIST), JAVASCRIPT, 'public, max-age=31536000, immutable');
+  const webChat = asset(() => readFileSync(WEBCHAT_DIST), JAVASCRIPT, 'public, max-age=31536000, immutable');
   const demoPage = asset(readFileSync(join(PUBLIC_DIR, 'index.html')), HTML, 'no-cache');
 
   server.get('/widget.js', serve(widget));
@@ -57,18 +63,19 @@ export function serve(file: Asset, options: { frameAncestors?: boolean } = {}) {
   return async (req: Request, res: Response) => {
     res.setHeader('Content-Type', file.type);
     res.setHeader('Cache-Control', file.cacheControl);
-    res.setHeader('ETag', file.etag);
+    const { body: plain, gzipped, etag } = file.content();
+    res.setHeader('ETag', etag);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Vary', 'Accept-Encoding');
     // Scripts are embedded by other sites on purpose; the demo page itself is not to be framed by them.
     if (options.frameAncestors) res.setHeader('Content-Security-Policy', "frame-ancestors 'self'");
-    if (req.headers['if-none-match'] === file.etag) {
+    if (req.headers['if-none-match'] === etag) {
       res.writeHead(304);
       res.end();
       return;
     }
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    const body = gzip ? file.gzipped : file.body;
+    const body = gzip ? gzipped : plain;
     if (gzip) res.setHeader('Content-Encoding', 'gzip');
     res.setHeader('Content-Length', body.length);
     res.writeHead(200);
