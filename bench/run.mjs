@@ -45,7 +45,6 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), 'bench-'));
   const connector = await startConnector();
   const began = performance.now();
-  let port = 40_000 + Math.floor(Math.random() * 10_000);
   let sequence = 0;
   const productEnv = (database) => ({
     NODE_ENV: 'production', LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0',
@@ -56,7 +55,7 @@ async function main() {
   // process can be weighed with conversations parked in it.
   const PROBED = ['--expose-gc', '--require', HEAP_PROBE];
   const heapFile = (key) => join(work, `heap-${key}.json`);
-  const startProduct = (key, database) => startProcess(key, join(ROOT, 'dist/src/index.js'), { ...productEnv(database), BENCH_HEAP_FILE: heapFile(key) }, ++port, PROBED);
+  const startProduct = (key, database) => startProcess(key, join(ROOT, 'dist/src/index.js'), { ...productEnv(database), BENCH_HEAP_FILE: heapFile(key) }, PROBED);
 
   /** A fresh database for the product, with an account for each of `count` callers: an SQLite file, or a PostgreSQL schema. */
   const sqliteDatabase = (name) => {
@@ -78,6 +77,7 @@ async function main() {
   /** The product started on a new database (its tables made by the product's own migrations), the accounts seeded. */
   const productOn = (key, makeDatabase) => async (rep, count) => {
     const database = await makeDatabase(`${key}-${rep}`);
+    dropped.push(database); // dropped at the end, whatever happens from here
     if (database.path) {
       openSqliteDatabase(database.path).close();
     } else {
@@ -91,8 +91,8 @@ async function main() {
   const targets = {
     product: { name: 'product (SQLite)', replies: true, start: productOn('product', sqliteDatabase) },
     ...(DATABASE_URL ? { productPg: { name: 'product (PostgreSQL)', replies: true, start: productOn('productPg', postgresDatabase) } } : {}),
-    sdk: { name: 'plain SDK waterfall', replies: true, start: async () => ({ running: await startProcess('sdk', join(ROOT, 'bench/servers/plainSdkBot.mjs'), { BENCH_HEAP_FILE: heapFile('sdk') }, ++port, PROBED) }) },
-    bare: { name: 'bare restify', replies: false, start: async () => ({ running: await startProcess('bare', join(ROOT, 'bench/servers/bareRestify.mjs'), {}, ++port) }) },
+    sdk: { name: 'plain SDK waterfall', replies: true, start: async () => ({ running: await startProcess('sdk', join(ROOT, 'bench/servers/plainSdkBot.mjs'), { BENCH_HEAP_FILE: heapFile('sdk') }, PROBED) }) },
+    bare: { name: 'bare restify', replies: false, start: async () => ({ running: await startProcess('bare', join(ROOT, 'bench/servers/bareRestify.mjs'), {}) }) },
   };
   const keys = Object.keys(targets);
   const isProduct = (key) => key.startsWith('product');
@@ -107,7 +107,6 @@ async function main() {
         const target = targets[key];
         const conversations = WARM_UP + CLOSED_CONVERSATIONS + RATES.reduce((n, rate) => n + Math.ceil((rate * OPEN_SECONDS) / 14) + 10, 0);
         const { database, running } = await target.start(rep, conversations);
-        if (database) dropped.push(database);
         const proc = { ...target, ...running };
         try {
           // Each conversation is a caller of its own, with an account of their own (caller i ↔ account i).
@@ -230,7 +229,6 @@ async function main() {
     const measured = {};
     const perSize = SCALE_WARM_UP + SCALE_WINDOWS * SCALE_CONVERSATIONS;
     const { database, running } = await targets[key].start('stored', perSize * STORED.length);
-    dropped.push(database);
     let proc = { ...targets[key], ...running };
     let stored = 0;
     let callers = 0;

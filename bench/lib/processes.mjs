@@ -1,15 +1,35 @@
 // The bots under test, each its own process, and what the benchmark reads from outside them: when /healthz first
 // answers 200 (cold start), and how much CPU the process has used (/proc/<pid>/stat: user + system ticks).
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
-export async function startProcess(name, script, env, port, nodeOptions = []) {
+/**
+ * A port nobody listens on now, from the system: a fixed range would meet the ephemeral ports of the run's own many
+ * connections (the driver's, PostgreSQL's) now and then, and the bot would not start.
+ */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startProcess(name, script, env, nodeOptions = []) {
+  const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeOptions, script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeOptions, script], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // What it says (its log lines and errors), the last of it, for when it does not start.
   let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+  const keep = (chunk) => (stderr = (stderr + chunk).slice(-4000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited during start-up: ${stderr}`);
