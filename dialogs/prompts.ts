@@ -40,10 +40,9 @@ abstract class PlainPrompt<T> extends Prompt<T> {
   }
 
   protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
-    const validations = options.validations as { quotesCaller?: boolean; silent?: boolean } | undefined;
-    if (validations?.silent && !isRetry) return;
-    const activity = questionActivity(context, this.i18n, options, isRetry);
-    if (!activity) return;
+    const validations = options.validations as { question?: Question; cardId?: string; quotesCaller?: boolean; silent?: boolean } | undefined;
+    if (!validations?.question || (validations.silent && !isRetry)) return;
+    const activity = questionActivity(context, this.i18n, validations.question, validations.cardId, isRetry);
     // A question that repeats the caller's details back to them is kept out of the transcript.
     await context.sendActivity(validations?.quotesCaller === true ? withheldFromTranscript(activity) : activity);
   }
@@ -194,7 +193,7 @@ export class WishPrompt extends PlainPrompt<Wish> {
   protected async onPrompt(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions, isRetry: boolean): Promise<void> {
     const { question } = (options.validations ?? {}) as { question?: Question };
     // After two misunderstandings the retry is the menu asked with other words (and a person offered).
-    if (isRetry && (state.attemptCount ?? 0) >= 2 && question) await context.sendActivity(questionActivity(context, this.i18n, { validations: { question: { ...question, ask: CONFUSED } } }, false) ?? {});
+    if (isRetry && (state.attemptCount ?? 0) >= 2 && question) await context.sendActivity(questionActivity(context, this.i18n, { ...question, ask: CONFUSED }, undefined, false));
     else await super.onPrompt(context, state, options, isRetry);
   }
 

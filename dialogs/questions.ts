@@ -54,11 +54,9 @@ export function ask(question: Question, validations: Record<string, unknown> = {
   return { validations: { ...validations, question, ...(cardId ? { cardId } : {}) } };
 }
 
-/** What a prompt says when it asks (or, on a retry, asks again): its question rendered for this turn; undefined when it holds none. */
-export function questionActivity(context: TurnContext, i18n: i18n, options: PromptOptions | undefined, isRetry: boolean): Partial<Activity> | undefined {
-  const validations = options?.validations as { question?: Question; cardId?: string } | undefined;
-  if (!validations?.question) return undefined;
-  const rendered = renderQuestion(context, translatorFor(context, i18n), validations.question, validations.cardId);
+/** What a prompt says when it asks (or, on a retry, asks again): its question rendered for this turn. */
+export function questionActivity(context: TurnContext, i18n: i18n, question: Question, cardId: string | undefined, isRetry: boolean): Partial<Activity> {
+  const rendered = renderQuestion(context, translatorFor(context, i18n), question, cardId);
   const activity = isRetry ? rendered.retryPrompt : rendered.prompt;
   return typeof activity.inputHint === 'string' ? activity : { ...activity, inputHint: InputHints.ExpectingInput };
 }

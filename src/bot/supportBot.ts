@@ -5,7 +5,7 @@ import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botb
 import type { Language } from '../i18n';
 import { chooseLanguage, isLanguageEvent, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
 import type { Policy } from '../policy';
-import { recordTranscript, type TranscriptAccessor, type TranscriptMasks } from '../conversation/transcript';
+import { recordTranscript, type ConversationTranscripts, type TranscriptMasks } from '../conversation/transcript';
 import { withoutControlCharacters } from '../format';
 import { holdReplies } from './heldReplies';
 import { committedThisTurn } from '../conversation/committed';
@@ -51,7 +51,7 @@ export interface SupportBotDeps {
   policy: Policy;
   now: () => Date;
   /** The conversation so far, kept masked for hand-off packets (AS-2); a turn's lines are kept when its state is. */
-  transcript: TranscriptAccessor & { save(context: TurnContext): Promise<void> };
+  transcript: ConversationTranscripts;
   /** A longer message is not read (input bound): it would only cost time, and nobody types a subscription question that long. */
   maxMessageChars: number;
   logger: Logger;

@@ -42,8 +42,13 @@ interface TurnTranscript {
 const TURN_TRANSCRIPT = Symbol('turnTranscript');
 const turnTranscript = (context: TurnContext) => context.turnState.get(TURN_TRANSCRIPT) as TurnTranscript | undefined;
 
-/** The transcript accessor over a transcript log; `save` keeps what the turn said (see SupportBot). */
-export function conversationTranscripts(log: TranscriptLog): TranscriptAccessor & { save(context: TurnContext): Promise<void> } {
+/** The transcript as the bot holds it: `save` keeps what the turn said, when the turn's state is saved (see SupportBot). */
+export interface ConversationTranscripts extends TranscriptAccessor {
+  save(context: TurnContext): Promise<void>;
+}
+
+/** The transcript accessor over a transcript log. */
+export function conversationTranscripts(log: TranscriptLog): ConversationTranscripts {
   return {
     async get(context, defaultValue = []) {
       const turn = turnTranscript(context);
