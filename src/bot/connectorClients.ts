@@ -10,6 +10,7 @@ import {
   type ConnectorClient,
   type TokenExchangeRequest,
 } from 'botframework-connector';
+import { withDirectReplies } from './directReplies';
 
 /** Connector clients kept at most (one per bot identity, service URL and audience: a handful in practice). */
 const KEPT = 64;
@@ -17,8 +18,8 @@ const KEPT = 64;
 /**
  * One connector client per bot identity, channel service URL and audience, made once and used for every turn after,
  * instead of a client with a new HTTP pipeline for each turn (the SDK's ConnectorFactoryImpl; its older
- * BotFrameworkAdapter kept them the same way). Authentication stays the SDK's: the client is the one its factory
- * made, with its credentials, which fetch and renew their own tokens.
+ * BotFrameworkAdapter kept them the same way), its replies posted directly (directReplies.ts). Authentication stays
+ * the SDK's: the client is the one its factory made, with its credentials, which fetch and renew their own tokens.
  */
 export class ConnectorClients {
   private readonly clients = new Map<string, Promise<ConnectorClient>>();
@@ -45,7 +46,7 @@ class ReusingFactory extends ConnectorFactory {
     const key = `${this.identity}\n${serviceUrl}\n${audience ?? ''}`;
     const kept = this.clients.get(key);
     if (kept) return kept;
-    const client = this.made.create(serviceUrl, audience);
+    const client = this.made.create(serviceUrl, audience).then((made) => withDirectReplies(made));
     // A client that could not be made (no credentials yet) is asked for again next time.
     client.catch(() => this.clients.delete(key));
     if (this.clients.size >= KEPT) this.clients.delete(this.clients.keys().next().value as string);
