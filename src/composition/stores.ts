@@ -2,6 +2,7 @@ import type { AppConfig } from '../config';
 import type { Logger } from '../log';
 import { memoryStateStore, type StateStore } from '../storage';
 import { createSqliteStateStore, openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite';
+import { sqliteCommits } from '../storage/sqliteCommits';
 import { createPostgresStateStore } from '../storage/postgres';
 import { openPostgresDatabase, type PostgresDatabase } from '../storage/postgresDatabase';
 import { createPostgresConversationLock, NO_CROSS_INSTANCE_LOCK, type ConversationLock } from '../storage/conversationLock';
@@ -73,6 +74,8 @@ interface EmbeddedDatabase {
 
 function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryState: boolean): EmbeddedDatabase {
   const db: SqliteDatabase = openSqliteDatabase(path);
+  const commits = sqliteCommits(db);
+  commits.onFailure = (error, writes) => logger.error('storage.appends-not-written', { writes, error: error as Error });
   return {
     state: () => (inMemoryState ? memoryStateStore() : createSqliteStateStore(db, false)),
     directory: async (seed) => {
@@ -89,6 +92,7 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
     // One file, one instance: the in-process turn queue serialises every turn there is.
     conversationLock: NO_CROSS_INSTANCE_LOCK,
     close: async () => {
+      if (db.open) commits.flush();
       if (db.open) db.close();
     },
   };

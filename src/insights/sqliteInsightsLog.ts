@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SqliteDatabase } from '../storage/sqlite';
+import { sqliteCommits } from '../storage/sqliteCommits';
 import { factsOf, type InsightEvent } from './events';
 import { eventFromRow, type InsightsLog } from './insightsLog';
 
@@ -12,7 +13,10 @@ interface Row {
   data: string;
 }
 
-/** The insights events in the SQLite file (times as ISO text, which sorts as time does). */
+/**
+ * The insights events in the SQLite file (times as ISO text, which sorts as time does). A turn's events wait for the next
+ * commit (sqliteCommits): the next turn's state write, or the event loop coming round; every read commits them first.
+ */
 export function createSqliteInsightsLog(db: SqliteDatabase): InsightsLog {
   const insert = db.prepare<{ at: string; kind: string; conversation: string; channel: string; language: string; data: string; demo: number }>(
     `INSERT INTO insights_events (at, kind, conversation, channel, language, data, demo)
@@ -30,7 +34,7 @@ export function createSqliteInsightsLog(db: SqliteDatabase): InsightsLog {
   const insertAll = (events: readonly InsightEvent[], demo: boolean) => {
     for (const event of events) insert.run({ at: event.at, kind: event.kind, conversation: event.conversation, channel: event.channel, language: event.language, data: JSON.stringify(factsOf(event)), demo: demo ? 1 : 0 });
   };
-  const recordAll = db.transaction((events: readonly InsightEvent[]) => insertAll(events, false));
+  const commits = sqliteCommits(db);
   const replaceDemo = db.transaction((events: readonly InsightEvent[]) => {
     const removed = removeDemo.run().changes;
     insertAll(events, true);
@@ -39,18 +43,21 @@ export function createSqliteInsightsLog(db: SqliteDatabase): InsightsLog {
 
   return {
     async record(events) {
-      if (events.length) recordAll(events);
+      if (events.length) commits.later(() => insertAll(events, false));
     },
     async read({ from, to, language }) {
+      commits.flush();
       return select
         .all({ from: from.toISOString(), to: to.toISOString(), language: language ?? null })
         .map((row) => eventFromRow({ ...row, data: JSON.parse(row.data) as Record<string, unknown> }))
         .filter((event): event is InsightEvent => event !== undefined);
     },
     async isEmpty() {
+      commits.flush();
       return any.get() === undefined;
     },
     async replaceDemoEvents(events) {
+      commits.flush();
       return replaceDemo.immediate(events);
     },
     async hashKey() {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { StoreItems } from 'botbuilder';
 import { ETagConflictError, expectedETag, withoutETag, writeAllowed, type StateStore } from './stateStore';
+import { sqliteCommits } from './sqliteCommits';
 
 export type SqliteDatabase = Database.Database;
 
@@ -234,6 +235,7 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
   const ping = db.prepare('SELECT 1');
   const removeIdle = db.prepare('DELETE FROM bot_state WHERE instr(key, ?) > 0 AND updated_at < ?');
 
+  const commits = sqliteCommits(db);
   // All changes of one write land together or not at all.
   const writeAll = db.transaction((changes: StoreItems) => {
     for (const [key, item] of Object.entries(changes)) {
@@ -253,7 +255,8 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
       return items;
     },
     async write(changes) {
-      writeAll(changes);
+      // Committed with the transcript lines and insights events waiting (sqliteCommits): one commit for the turn.
+      commits.now(() => writeAll(changes));
     },
     async delete(keys) {
       for (const key of keys) remove.run(key);
@@ -265,6 +268,7 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
       ping.get();
     },
     async close() {
+      commits.flush();
       if (closeDatabase && db.open) db.close();
     },
   };

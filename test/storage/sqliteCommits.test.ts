@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSqliteDatabase, type SqliteDatabase } from '../../src/storage/sqlite';
+import { sqliteCommits } from '../../src/storage/sqliteCommits';
+
+/** Appends wait for the next commit of the file: the turn's state write, or the event loop coming round. */
+describe('sqliteCommits', () => {
+  let dir: string;
+  let db: SqliteDatabase;
+  /** Another connection to the same file: it sees only what was committed. */
+  let other: SqliteDatabase;
+  const lines = () => (other.prepare('SELECT text FROM transcript_lines ORDER BY id').all() as Array<{ text: string }>).map((row) => row.text);
+  const states = () => (other.prepare('SELECT key FROM bot_state ORDER BY key').all() as Array<{ key: string }>).map((row) => row.key);
+  const append = (text: string) => () => {
+    db.prepare("INSERT INTO transcript_lines (conversation_key, sender, text, at) VALUES ('c', 'caller', ?, '2026-12-02T00:00:00Z')").run(text);
+  };
+  const writeState = (key: string) => () => db.prepare("INSERT INTO bot_state (key, doc, etag, updated_at) VALUES (?, '{}', 'e', 'now')").run(key);
+  const nextLoop = () => new Promise((resolve) => setImmediate(resolve));
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'commits-'));
+    db = openSqliteDatabase(join(dir, 'bot.sqlite'));
+    other = new Database(join(dir, 'bot.sqlite'));
+  });
+  afterEach(() => {
+    other.close();
+    if (db.open) db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a waiting append goes in with the next write, in one commit, in the order they came', () => {
+    const commits = sqliteCommits(db);
+    commits.later(append('hej'));
+    commits.later(append('Säg upp'));
+    expect(lines()).toEqual([]);
+    commits.now(writeState('conversation-1'));
+    expect(lines()).toEqual(['hej', 'Säg upp']);
+    expect(states()).toEqual(['conversation-1']);
+  });
+
+  it('with no write coming, the appends are committed when the event loop comes round', async () => {
+    sqliteCommits(db).later(append('hej'));
+    expect(lines()).toEqual([]);
+    await nextLoop();
+    expect(lines()).toEqual(['hej']);
+  });
+
+  it('a write that fails is taken back alone and thrown: the appends waiting are committed all the same', () => {
+    const commits = sqliteCommits(db);
+    commits.later(append('hej'));
+    expect(() =>
+      commits.now(() => {
+        writeState('half-done')();
+        throw new Error('eTag conflict');
+      }),
+    ).toThrow('eTag conflict');
+    expect(lines()).toEqual(['hej']);
+    expect(states()).toEqual([]);
+  });
+
+  it('an append that cannot be written is reported and dropped; the others go in', () => {
+    const commits = sqliteCommits(db);
+    const failures: unknown[] = [];
+    commits.onFailure = (error) => failures.push(error);
+    commits.later(append('före'));
+    commits.later(() => db.prepare("INSERT INTO transcript_lines (conversation_key, sender, text, at) VALUES ('c', 'nobody', 'x', 'now')").run());
+    commits.later(append('efter'));
+    commits.flush();
+    expect(lines()).toEqual(['före', 'efter']);
+    expect(String(failures[0])).toContain('CHECK constraint');
+  });
+
+  it('a file that refuses the commit keeps the appends waiting, in order, and they go in once it takes them', async () => {
+    db.pragma('busy_timeout = 0');
+    const commits = sqliteCommits(db);
+    const failures: unknown[] = [];
+    commits.onFailure = (error) => failures.push(error);
+    commits.later(append('ett'));
+    other.exec('BEGIN IMMEDIATE');
+    expect(() => commits.now(writeState('conversation-1'))).toThrow(/locked|busy/i);
+    commits.later(append('två'));
+    await nextLoop();
+    expect(failures.length).toBeGreaterThan(0);
+    other.exec('COMMIT');
+    commits.now(writeState('conversation-1'));
+    expect(lines()).toEqual(['ett', 'två']);
+    expect(states()).toEqual(['conversation-1']);
+  });
+
+  it('one set of commits per file, whichever store asks', () => {
+    expect(sqliteCommits(db)).toBe(sqliteCommits(db));
+    expect(sqliteCommits(db)).not.toBe(sqliteCommits(other));
+  });
+});
