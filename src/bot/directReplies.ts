@@ -30,7 +30,8 @@ export class ConnectorReplyError extends Error {
     headers: IncomingMessage['headers'],
     body: string,
   ) {
-    super(`The Bot Connector answered ${statusCode}: ${body.slice(0, ERROR_BODY_CHARS)}`);
+    // The name says who refused; the message, the status and what the connector said.
+    super(`${statusCode} ${body.slice(0, ERROR_BODY_CHARS)}`);
     this.name = 'ConnectorReplyError';
     this.response = { headers: { get: (name) => headerValue(headers[name.toLowerCase()]) } };
   }
@@ -59,7 +60,7 @@ export function withDirectReplies(client: ConnectorClient, env: NodeJS.ProcessEn
     const body = JSON.stringify(activity);
     const requestHeaders: OutgoingHttpHeaders = {
       ...Object.fromEntries(headers),
-      'content-type': 'application/json; charset=utf-8',
+      'content-type': 'application/json', // UTF-8, as JSON always is (RFC 8259)
       'content-length': Buffer.byteLength(body),
       accept: 'application/json',
     };

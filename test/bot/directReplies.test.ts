@@ -29,7 +29,7 @@ describe('withDirectReplies (nock)', () => {
     expect(response).toEqual({ id: 'reply-1' });
     expect(seen.body).toMatchObject({ type: 'message', text: 'Hej å ä ö' });
     expect(seen.headers?.authorization).toBe('Bearer outbound-token');
-    expect(seen.headers?.['content-type']).toBe('application/json; charset=utf-8');
+    expect(seen.headers?.['content-type']).toBe('application/json');
   });
 
   it('sends to a conversation; an answer with no body is an answer without an id', async () => {
