@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
+import { Steps } from './steps';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import { beginRequest, noteRequest } from '../src/conversation/request';
 import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
@@ -47,7 +48,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     this.addDialog(new OptionPrompt(HOW, deps.i18n, deps.vocabulary.cancelOptions, { cancelOptions: deps.vocabulary.cancelOptions, cancelInstead: deps.vocabulary.cancelInstead }));
     this.addDialog(new YesNoPrompt(YES_NO, deps.i18n, deps.vocabulary.yesNo));
     this.addDialog(
-      new WaterfallDialog(STEPS, [
+      new Steps(STEPS, [
         selectSubscriptionStep(),
         this.offer.bind(this),
         this.explain.bind(this),

@@ -4,7 +4,7 @@ import type { i18n } from 'i18next';
 import { cardIdOf, recordAnsweredCard } from '../src/conversation/cardClicks';
 import { translatorFor } from '../src/conversation/language';
 import { leafOf } from './interruptibleDialog';
-import { chosenTitle, render, type Question } from './questions';
+import { chosenTitle, questionOf, render } from './questions';
 import { answeredCardReply } from './replies';
 
 /**
@@ -22,7 +22,7 @@ export async function continueWithCardClick(innerDc: DialogContext, i18n: i18n, 
   const value = activity.value as { choice?: unknown; answer?: unknown } | undefined;
   if (activity.type !== ActivityTypes.Message || activity.text || typeof value !== 'object' || value === null) return next();
   const open = leafOf(innerDc).activeDialog;
-  const validations = open?.state?.options?.validations as { question?: Question; cardId?: string } | undefined;
+  const validations = open?.state?.options?.validations as { cardId?: string } | undefined;
   const clicked = cardIdOf(value);
   const t = translatorFor(innerDc.context, i18n);
   if (clicked !== undefined && clicked !== validations?.cardId) {
@@ -31,7 +31,7 @@ export async function continueWithCardClick(innerDc: DialogContext, i18n: i18n, 
     if (open) await leafOf(innerDc).repromptDialog();
     return { status: DialogTurnStatus.waiting };
   }
-  const question = validations?.question;
+  const question = questionOf(open?.state?.options);
   const title = question ? chosenTitle(t, question, value) : undefined;
   const asked = question ? render(t, question.ask) : undefined;
   const result = await next();

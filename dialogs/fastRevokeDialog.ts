@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
+import { Steps } from './steps';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import type { ReasonToExplain } from '../src/conversation/reasons';
 import { noteRequest } from '../src/conversation/request';
@@ -63,10 +64,10 @@ export class FastRevokeDialog extends InterruptibleDialog {
     super(FAST_REVOKE_DIALOG, deps);
     this.addDialog(new YesNoPrompt(YES_NO, deps.i18n, deps.vocabulary.yesNo));
     this.addDialog(new CodePrompt(CODE, deps.i18n, deps.now, deps.vocabulary.resendCode, deps.otp.limits));
-    this.addDialog(new WaterfallDialog(STEP_UP, [this.sendCode.bind(this), this.afterCode.bind(this)]));
+    this.addDialog(new Steps(STEP_UP, [this.sendCode.bind(this), this.afterCode.bind(this)]));
     this.addDialog(new PhrasePrompt(NAME, deps.i18n));
     this.addDialog(
-      new WaterfallDialog(STEPS, [
+      new Steps(STEPS, [
         selectSubscriptionStep(),
         this.explain.bind(this),
         this.askToSendCode.bind(this),

@@ -1,4 +1,5 @@
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogTurnResult, WaterfallStep, WaterfallStepContext } from 'botbuilder-dialogs';
+import { Steps } from './steps';
 import type { AccountAction, Policy } from '../src/policy';
 import type { PerformActionResult } from './performActionDialog';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
@@ -27,7 +28,7 @@ export class FeedbackDialog extends InterruptibleDialog {
     super(FEEDBACK_DIALOG, deps);
     this.addDialog(new OptionPrompt(REASON, deps.i18n, deps.vocabulary.feedbackReasons));
     this.addDialog(new FreeTextPrompt(COMMENT, deps.i18n));
-    this.addDialog(new WaterfallDialog(STEPS, [this.askReason.bind(this), this.askComment.bind(this), this.store.bind(this)]));
+    this.addDialog(new Steps(STEPS, [this.askReason.bind(this), this.askComment.bind(this), this.store.bind(this)]));
     this.initialDialogId = STEPS;
   }
 

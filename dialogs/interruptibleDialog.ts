@@ -9,7 +9,7 @@ import type { IntentRecognizer } from '../src/understanding/nlu';
 import type { Policy } from '../src/policy';
 import type { ReasonAccessor, ReasonToExplain } from '../src/conversation/reasons';
 import { withholdCallerMessage } from '../src/conversation/transcript';
-import { chosenTitle, type Question } from './questions';
+import { chosenTitle, questionOf } from './questions';
 import { policyNumbers, whyReply } from './replies';
 
 export interface InterruptibleDeps {
@@ -128,7 +128,7 @@ export abstract class InterruptibleDialog extends ComponentDialog {
     // Flows nest (the feedback inside a cancellation): each would say it, and the click is said once.
     if (innerDc.context.turnState.get(CLICK_SAID)) return;
     innerDc.context.turnState.set(CLICK_SAID, true);
-    const question = (leafOf(innerDc).activeDialog?.state?.options?.validations as { question?: Question } | undefined)?.question;
+    const question = questionOf(leafOf(innerDc).activeDialog?.state?.options);
     const t = translatorFor(innerDc.context, this.base.i18n);
     const title = question ? chosenTitle(t, question, value) : undefined;
     if (title) await innerDc.context.sendActivity(t('common:youChose', { choice: title }));

@@ -1,4 +1,5 @@
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
+import { Steps } from './steps';
 import { translatorFor } from '../src/conversation/language';
 import { maskCallerText } from '../src/privacy/mask';
 import type { FlowDeps } from './flowSupport';
@@ -23,7 +24,7 @@ export class LeaveMessageDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(LEAVE_MESSAGE_DIALOG, deps);
     this.addDialog(new FreeTextPrompt(MESSAGE, deps.i18n));
-    this.addDialog(new WaterfallDialog(STEPS, [this.askForMessage.bind(this), this.leaveIt.bind(this)]));
+    this.addDialog(new Steps(STEPS, [this.askForMessage.bind(this), this.leaveIt.bind(this)]));
     this.initialDialogId = STEPS;
   }
 

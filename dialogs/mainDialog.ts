@@ -3,14 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { AgentIdentity } from '../src/handoffs/handoffQueue';
 import { normalisePhrase } from '../src/understanding/phrases';
-import { ComponentDialog, DialogTurnStatus, WaterfallDialog, type Dialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, DialogTurnStatus, type Dialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { Steps } from './steps';
 import type { i18n } from 'i18next';
 import { isLanguageEvent, switchTurnLanguage, translatorFor, turnLanguage } from '../src/conversation/language';
 import type { Vocabulary } from '../src/conversation/vocabulary';
 import type { AccountActions } from '../src/cases/accountActions';
 import type { Logger } from '../src/log';
 import type { Policy } from '../src/policy';
-import { MENU_INTENTS, type MenuIntent } from '../src/understanding/intents';
+import type { MenuIntent } from '../src/understanding/intents';
 import { optionNamedIn } from '../src/understanding/choices';
 import { extractDetails, regionOfLocale } from '../src/understanding/details';
 import type { PartialAnswers } from '../src/verification/answers';
@@ -28,7 +29,7 @@ import type { SupportHours } from '../src/supportHours';
 import { beginRequest, type CurrentRequest, type RequestAccessor } from '../src/conversation/request';
 import { askAgainInNewLanguage, leafOf, wasInterrupted, type InterruptedResult } from './interruptibleDialog';
 import { guessConfidence, recognizeWish, WishPrompt, YesNoPrompt, type Wish, type YesNoMeaning } from './prompts';
-import { ask, type ChoiceOption } from './questions';
+import { ask } from './questions';
 import { continueWithCardClick } from './cardClicks';
 import { greetingReply, policyNumbers, policyOverviewReply, whyReply, withSupportContact } from './replies';
 import { LEAVE_MESSAGE_DIALOG, type LeaveMessageOptions } from './leaveMessageDialog';
@@ -140,7 +141,7 @@ export class MainDialog extends ComponentDialog {
     this.addDialog(new WishPrompt(WISH_PROMPT, deps.i18n, deps.vocabulary, deps.recognizer, YES_NO_MEANING));
     for (const dialog of deps.dialogs) this.addDialog(dialog);
     this.addDialog(new YesNoPrompt(CONFIRM_WISH, deps.i18n, deps.vocabulary.yesNo));
-    this.addDialog(new WaterfallDialog(MAIN_WATERFALL, [this.askWhatToDo.bind(this), this.confirmWish.bind(this), this.route.bind(this), this.afterVerification.bind(this), this.loop.bind(this)]));
+    this.addDialog(new Steps(MAIN_WATERFALL, [this.askWhatToDo.bind(this), this.confirmWish.bind(this), this.route.bind(this), this.afterVerification.bind(this), this.loop.bind(this)]));
     this.initialDialogId = MAIN_WATERFALL;
   }
 
@@ -186,10 +187,8 @@ export class MainDialog extends ComponentDialog {
     // Waiting for a person already: instead of asking for one again, the caller may leave a message and go.
     const waiting = await this.waitingHandoff(step.context);
     (step.values as MainValues).waitingHandoff = waiting;
-    const options_ = MENU_INTENTS.map((value): ChoiceOption => (value === 'person' && waiting ? { value: 'leaveMessage', title: { key: 'handoff:leaveMessage.title' } } : value));
-    const menu = { kind: 'choice' as const, style: 'buttons' as const, retry: { key: 'main:reprompt' }, options: options_, titles: 'main:menu.{value}.title' };
     const validations = { ...(waiting ? { leaveMessageOffered: true } : {}), ...(options.silent ? { silent: true } : {}) };
-    return step.prompt(WISH_PROMPT, ask({ ...menu, ask: { key: question } }, validations));
+    return step.prompt(WISH_PROMPT, ask({ named: waiting ? 'menuToLeaveMessage' : 'menu', ask: { key: question } }, validations));
   }
 
   /**

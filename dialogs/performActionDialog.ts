@@ -1,6 +1,7 @@
 import { ActivityTypes, type Activity } from 'botbuilder';
 import { asJson, referenceFor } from '../src/conversation/reference';
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
+import { Steps } from './steps';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import type { ActionOutcome } from '../src/cases/accountActions';
@@ -44,7 +45,7 @@ export class PerformActionDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(PERFORM_ACTION_DIALOG, deps);
     this.addDialog(new YesNoPrompt(RETRY, deps.i18n, deps.vocabulary.yesNo));
-    this.addDialog(new WaterfallDialog(STEPS, [this.attempt.bind(this), this.afterRetryAnswer.bind(this)]));
+    this.addDialog(new Steps(STEPS, [this.attempt.bind(this), this.afterRetryAnswer.bind(this)]));
     this.initialDialogId = STEPS;
   }
 

@@ -17,7 +17,7 @@ import { withheldFromTranscript } from '../src/conversation/transcript';
 import { normaliseText } from '../src/verification/normalise';
 import { normalisePhrase } from '../src/understanding/phrases';
 import { codeMatches, type IssuedCode } from '../src/verification/otp';
-import { questionActivity, type Phrase, type Question } from './questions';
+import { questionActivity, questionOf, type Phrase } from './questions';
 import type { CodeLimits } from '../src/verification/codeLimits';
 
 /** After this many re-prompts a question gives up and ends with no value; the dialog then offers help or a person. */
@@ -40,9 +40,10 @@ abstract class PlainPrompt<T> extends Prompt<T> {
   }
 
   protected async onPrompt(context: TurnContext, _state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
-    const validations = options.validations as { question?: Question; cardId?: string; quotesCaller?: boolean; silent?: boolean } | undefined;
-    if (!validations?.question || (validations.silent && !isRetry)) return;
-    const activity = questionActivity(context, this.i18n, validations.question, validations.cardId, isRetry);
+    const validations = options.validations as { cardId?: string; quotesCaller?: boolean; silent?: boolean } | undefined;
+    const question = questionOf(options);
+    if (!question || (validations?.silent && !isRetry)) return;
+    const activity = questionActivity(context, this.i18n, question, validations?.cardId, isRetry);
     // A question that repeats the caller's details back to them is kept out of the transcript.
     await context.sendActivity(validations?.quotesCaller === true ? withheldFromTranscript(activity) : activity);
   }
@@ -191,7 +192,7 @@ export class WishPrompt extends PlainPrompt<Wish> {
   }
 
   protected async onPrompt(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions, isRetry: boolean): Promise<void> {
-    const { question } = (options.validations ?? {}) as { question?: Question };
+    const question = questionOf(options);
     // After two misunderstandings the retry is the menu asked with other words (and a person offered).
     if (isRetry && (state.attemptCount ?? 0) >= 2 && question) await context.sendActivity(questionActivity(context, this.i18n, { ...question, ask: CONFUSED }, undefined, false));
     else await super.onPrompt(context, state, options, isRetry);
@@ -199,8 +200,8 @@ export class WishPrompt extends PlainPrompt<Wish> {
 
   protected async onRecognize(context: TurnContext, state: { attemptCount?: number }, options: PromptOptions): Promise<PromptRecognizerResult<Wish>> {
     // After "would you rather talk to a person?" a yes means exactly that.
-    const validations = options.validations as { question?: Question; leaveMessageOffered?: boolean } | undefined;
-    const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : this.yesNoMeanings[validations?.question?.ask.key ?? ''];
+    const validations = options.validations as { leaveMessageOffered?: boolean } | undefined;
+    const meaning: YesNoMeaning | undefined = (state.attemptCount ?? 0) >= 2 ? { yes: 'person', no: 'menu' } : this.yesNoMeanings[questionOf(options)?.ask.key ?? ''];
     // After a goodbye no options are showing (no prompt was sent), so a typed number picks nothing.
     const value = await recognizeWish(context, this.vocabulary, this.recognizer, { yesNo: meaning, optionsShowing: !(validations as { silent?: boolean } | undefined)?.silent, leaveMessageOffered: validations?.leaveMessageOffered });
     return value === undefined ? { succeeded: false } : { succeeded: true, value };

@@ -5,6 +5,7 @@ import { translatorFor } from '../src/conversation/language';
 import { newCardId } from '../src/conversation/cardClicks';
 import type { Translate } from '../src/i18n';
 import { choiceReply } from './replies';
+import { MENU_INTENTS } from '../src/understanding/intents';
 
 /**
  * A sentence not yet rendered: a locale key and its parameters, which may be phrases themselves
@@ -49,9 +50,38 @@ export function render(t: Translate, phrase: Phrase): string {
  * (`validations.cardId`, also on the card's buttons): a click on an older card is then never taken for an answer to
  * this one (see cardClicks.ts); after a language switch the card keeps its id — it is the same question.
  */
-export function ask(question: Question, validations: Record<string, unknown> = {}): PromptOptions {
-  const cardId = question.kind === 'choice' && question.style !== 'buttons' ? newCardId() : undefined;
+export function ask(question: Question | NamedQuestion, validations: Record<string, unknown> = {}): PromptOptions {
+  const asked = 'named' in question ? named(question) : question;
+  const cardId = asked.kind === 'choice' && asked.style !== 'buttons' ? newCardId() : undefined;
   return { validations: { ...validations, question, ...(cardId ? { cardId } : {}) } };
+}
+
+type ChoiceQuestion = Extract<Question, { kind: 'choice' }>;
+const MENU: Omit<ChoiceQuestion, 'ask'> = { kind: 'choice', style: 'buttons', retry: { key: 'main:reprompt' }, options: [...MENU_INTENTS], titles: 'main:menu.{value}.title' };
+
+/**
+ * Questions every conversation comes back to, kept in the dialog stack by name and the phrase they ask with: the menu's
+ * options, titles and retry words would otherwise be stored again in every conversation parked at it.
+ */
+const NAMED_QUESTIONS = {
+  menu: MENU,
+  /** The caller already waits for a person: "leave a message" where "a person" was. */
+  menuToLeaveMessage: { ...MENU, options: MENU_INTENTS.map((value): ChoiceOption => (value === 'person' ? { value: 'leaveMessage', title: { key: 'handoff:leaveMessage.title' } } : value)) },
+} satisfies Record<string, Omit<ChoiceQuestion, 'ask'>>;
+
+export interface NamedQuestion {
+  named: keyof typeof NAMED_QUESTIONS;
+  ask: Phrase;
+}
+
+function named(question: NamedQuestion): Question {
+  return { ...NAMED_QUESTIONS[question.named], ask: question.ask };
+}
+
+/** The question a prompt was asked with (its options' `validations.question`), a named one filled in. */
+export function questionOf(options: { validations?: unknown } | undefined): Question | undefined {
+  const kept = (options?.validations as { question?: Question | NamedQuestion } | undefined)?.question;
+  return kept && 'named' in kept ? named(kept) : kept;
 }
 
 /** What a prompt says when it asks (or, on a retry, asks again): its question rendered for this turn. */

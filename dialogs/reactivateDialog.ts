@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
+import { Steps } from './steps';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import { noteRequest } from '../src/conversation/request';
 import { formatDate } from '../src/format';
@@ -31,7 +32,7 @@ export class ReactivateDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(REACTIVATE_DIALOG, deps);
     this.addDialog(new YesNoPrompt(YES_NO, deps.i18n, deps.vocabulary.yesNo));
-    this.addDialog(new WaterfallDialog(STEPS, [selectSubscriptionStep('ended'), this.offer.bind(this), this.act.bind(this)]));
+    this.addDialog(new Steps(STEPS, [selectSubscriptionStep('ended'), this.offer.bind(this), this.act.bind(this)]));
     this.initialDialogId = STEPS;
   }
 

@@ -1,4 +1,5 @@
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogTurnResult, WaterfallStep, WaterfallStepContext } from 'botbuilder-dialogs';
+import { Steps } from './steps';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor } from '../src/conversation/language';
 import { choice } from '../src/understanding/choices';
@@ -28,7 +29,7 @@ export class SelectSubscriptionDialog extends InterruptibleDialog {
   constructor(private readonly deps: FlowDeps) {
     super(SELECT_SUBSCRIPTION_DIALOG, deps);
     this.addDialog(new OptionPrompt(PICK, deps.i18n));
-    this.addDialog(new WaterfallDialog(STEPS, [this.offer.bind(this), this.picked.bind(this)]));
+    this.addDialog(new Steps(STEPS, [this.offer.bind(this), this.picked.bind(this)]));
     this.initialDialogId = STEPS;
   }
 

@@ -1,6 +1,7 @@
 import type { SupportContact } from '../src/config';
 import { ActivityTypes, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
-import { DialogTurnStatus, WaterfallDialog, type DialogContext, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { DialogTurnStatus, type DialogContext, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { Steps } from './steps';
 import type { i18n } from 'i18next';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor } from '../src/conversation/language';
@@ -108,10 +109,10 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
     this.addDialog(new YesNoPrompt(YES_NO_PROMPT, deps.i18n, deps.vocabulary.yesNo));
     this.addDialog(new DetailsPrompt(DETAILS_PROMPT, deps.i18n, deps.vocabulary.yesNo));
     this.addDialog(new FreeTextPrompt(CORRECTION_PROMPT, deps.i18n));
-    this.addDialog(new WaterfallDialog(SAY_BACK, [this.sayBack.bind(this), this.afterSayBack.bind(this), this.afterCorrection.bind(this)]));
+    this.addDialog(new Steps(SAY_BACK, [this.sayBack.bind(this), this.afterSayBack.bind(this), this.afterCorrection.bind(this)]));
     const askAndRecord = VERIFICATION_ITEMS.flatMap((item): WaterfallStep[] => [(step) => this.ask(step, item), (step) => this.record(step, item)]);
     this.addDialog(
-      new WaterfallDialog(QUESTIONS, [
+      new Steps(QUESTIONS, [
         this.start.bind(this),
         this.confirmTeamsUserId.bind(this),
         ...askAndRecord,
@@ -121,7 +122,7 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
         this.afterCheck.bind(this),
       ]),
     );
-    this.addDialog(new WaterfallDialog(CHECK, [this.check.bind(this), this.afterRetryQuestion.bind(this)]));
+    this.addDialog(new Steps(CHECK, [this.check.bind(this), this.afterRetryQuestion.bind(this)]));
     this.initialDialogId = QUESTIONS;
   }
 

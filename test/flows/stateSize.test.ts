@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { startConversation } from '../support/conversation';
+
+/**
+ * What a conversation keeps in the state every turn reads and writes (issue 14): keys and values, not rendered words,
+ * not ids nobody reads. A whole cancellation run through, then the row the conversation left behind is read.
+ */
+describe.each(['sv', 'en'] as const)('the state a conversation keeps (%s)', (language) => {
+  it('a finished cancellation keeps under a kilobyte: the menu by name, no waterfall instance ids, no rendered words', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      const reasons = { sv: 'För dyrt', en: 'Too expensive' };
+      const questions = { sv: 'Hur länge sparas datan?', en: 'How long is the data kept?' };
+      await c.say(c.words.endOfTerm, c.words.yes, reasons[language], questions[language], c.words.no);
+      const rows = c.db().prepare("SELECT key, doc FROM bot_state WHERE key LIKE '%/conversations/%'").all() as Array<{ key: string; doc: string }>;
+      expect(rows).toHaveLength(1);
+      const [{ key, doc }] = rows;
+      const stack = JSON.parse(doc).dialogState.dialogStack[0].state.dialogs.dialogStack;
+      expect(stack.at(-1).state.options.validations.question).toMatchObject({ named: 'menu', ask: { key: expect.stringMatching(/^main:/) } });
+      expect(doc).not.toContain('instanceId');
+      // Words the caller read are not kept: the menu's button titles, for one.
+      expect(doc).not.toMatch(language === 'sv' ? /Säg upp prenumerationen/ : /Cancel subscription/);
+      expect(Buffer.byteLength(key) + Buffer.byteLength(doc)).toBeLessThan(1_024);
+    } finally {
+      await c.close();
+    }
+  });
+});
