@@ -49,6 +49,14 @@ export function turnLanguageIfKnown(context: TurnContext): Language | undefined 
   return context.turnState.get(TURN_LANGUAGE) as Language | undefined;
 }
 
+/** One translator per i18n instance and language, made once: every dialog asks for one at every step. */
+const translators = new WeakMap<i18n, Map<Language, Translate>>();
+
 export function translatorFor(context: TurnContext, i18n: i18n): Translate {
-  return i18n.getFixedT(turnLanguage(context));
+  const language = turnLanguage(context);
+  let ofInstance = translators.get(i18n);
+  if (!ofInstance) translators.set(i18n, (ofInstance = new Map()));
+  let translate = ofInstance.get(language);
+  if (!translate) ofInstance.set(language, (translate = i18n.getFixedT(language)));
+  return translate;
 }

@@ -227,6 +227,7 @@ function migrate(db: SqliteDatabase): void {
 
 export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true): StateStore {
   const select = db.prepare<[string], { doc: string; etag: string }>('SELECT doc, etag FROM bot_state WHERE key = ?');
+  const storedETag = db.prepare<[string], { etag: string }>('SELECT etag FROM bot_state WHERE key = ?');
   const upsert = db.prepare(
     `INSERT INTO bot_state (key, doc, etag, updated_at) VALUES (@key, @doc, @etag, @now)
      ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = excluded.updated_at`,
@@ -239,7 +240,9 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
   // All changes of one write land together or not at all.
   const writeAll = db.transaction((changes: StoreItems) => {
     for (const [key, item] of Object.entries(changes)) {
-      if (!writeAllowed(expectedETag(item), select.get(key)?.etag)) throw new ETagConflictError(key);
+      const expected = expectedETag(item);
+      // Only a conditional write reads what is stored, and only its eTag.
+      if (expected !== undefined && !writeAllowed(expected, storedETag.get(key)?.etag)) throw new ETagConflictError(key);
       upsert.run({ key, doc: withoutETag(item), etag: randomUUID(), now: new Date().toISOString() });
     }
   });

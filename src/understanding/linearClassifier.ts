@@ -147,10 +147,12 @@ export function deserialiseModel(bytes: Buffer): { model: LinearModel; about: Re
   const { labels, features: known, ...about } = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as { labels: string[]; features: string[] } & Record<string, unknown>;
   let at = 4 + headerLength + ((4 - ((4 + headerLength) % 4)) % 4);
   const floats = (count: number) => {
-    const out = new Float32Array(count);
-    out.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + count * 4)));
+    const start = bytes.byteOffset + at;
     at += count * 4;
-    return out;
+    // The file's own bytes, read in place (a model file is its own buffer, so they sit on a 4-byte boundary); a copy
+    // only when they do not.
+    if (start % 4 === 0) return new Float32Array(bytes.buffer, start, count);
+    return new Float32Array(bytes.buffer.slice(start, start + count * 4));
   };
   const weights = floats(known.length * labels.length);
   const bias = floats(labels.length);
