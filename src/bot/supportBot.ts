@@ -261,6 +261,8 @@ export class SupportBot extends TeamsActivityHandler {
   }
 
   async run(context: TurnContext): Promise<void> {
+    // Both states at once: a store that can read them in one round trip does (PostgreSQL).
+    await Promise.all([this.deps.conversationState.load(context), this.deps.userState.load(context)]);
     if (await this.alreadyHandled(context)) return;
     // Control characters mean nothing in a chat message, and a NUL cannot be stored in PostgreSQL's JSON: whatever the
     // caller typed ends up in conversation state (answers, the transcript), so they go before anything reads it.

@@ -1,6 +1,6 @@
 import type { QueryConfig } from 'pg';
 import type { PostgresDatabase } from './postgresDatabase';
-import { advisoryKey, endTransaction } from './postgresDatabase';
+import { advisoryKey, endTransaction, LOCK_WAIT_MS } from './postgresDatabase';
 
 /**
  * Serialises the turns of one conversation across instances: a turn runs only while it holds its conversation's
@@ -11,11 +11,6 @@ export interface ConversationLock {
   /** Runs the turn holding the lock; `stillHeld` says whether it is still held (its connection may have been lost). */
   run<T>(conversationKey: string, turn: (stillHeld: () => boolean) => Promise<T>): Promise<T>;
 }
-
-/** How long a turn waits for the one before it in the same conversation on another instance. */
-const LOCK_WAIT_MS = 30_000;
-/** Longer than any turn: the turn-level timeouts (replies 12 s, backends, queries) all end well before it. */
-const LOCK_IDLE_LIMIT_MS = 120_000;
 
 /** One instance, or an embedded database only one instance uses: the in-process queue is all that is needed. */
 export const NO_CROSS_INSTANCE_LOCK: ConversationLock = { run: (_key, turn) => turn(() => true) };
@@ -38,11 +33,10 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
       let broken: Error | undefined;
       try {
         try {
+          // Apart from the lock: a network that hangs fails BEGIN within the query timeout; only waiting for the lock
+          // (the turn before, on another instance) may take LOCK_WAIT_MS. The lock pool's connections are set up for
+          // that wait and for a holder gone quiet (postgresDatabase), so no SET LOCAL round trips here.
           await client.query('BEGIN');
-          // The turn before, on another instance, may take longer than a query may (backends, reply retries).
-          await client.query(`SET LOCAL statement_timeout = ${LOCK_WAIT_MS}`);
-          // A holder that went quiet (its host gone without closing the connection) loses the lock after this long.
-          await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${LOCK_IDLE_LIMIT_MS}`);
           await client.query({ text: 'SELECT pg_advisory_xact_lock($1)', values: [advisoryKey(`${db.schema}/conversation/${conversationKey}`)], query_timeout: LOCK_WAIT_MS + 1_000 } as QueryConfig);
         } catch (error) {
           // Not locked (the database is away or stalled): this connection may still be busy with the failed query.

@@ -3,38 +3,53 @@ import type { StoreItems } from 'botbuilder';
 import type { PostgresDatabase } from './postgresDatabase';
 import { ETagConflictError, expectedETag, ONLY_IF_ABSENT, withoutETag, type StateStore } from './stateStore';
 
+interface StateRow {
+  doc: Record<string, unknown>;
+  etag: string;
+}
+
 /** The scale-out state store: several stateless bot instances share one PostgreSQL database. */
 export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = true): StateStore {
+  /**
+   * Reads asked for together (a turn loads its conversation's and its caller's state at once) go to the database as
+   * one query: the keys gathered until the current tick's promise jobs are done, then read in one round trip.
+   */
+  let gathering: { keys: Set<string>; rows: Promise<Map<string, StateRow>> } | undefined;
+  const readTogether = (keys: string[]): Promise<Map<string, StateRow>> => {
+    if (!gathering) {
+      const batch = { keys: new Set<string>(), rows: undefined as unknown as Promise<Map<string, StateRow>> };
+      batch.rows = new Promise((resolve, reject) =>
+        process.nextTick(() => {
+          if (gathering === batch) gathering = undefined;
+          db.query<StateRow & { key: string }>('SELECT key, doc, etag FROM bot_state WHERE key = ANY($1)', [[...batch.keys]])
+            .then(({ rows }) => resolve(new Map(rows.map((row) => [row.key, row]))), reject);
+        }),
+      );
+      gathering = batch;
+    }
+    for (const key of keys) gathering.keys.add(key);
+    return gathering.rows;
+  };
   return {
     kind: 'postgres',
     async read(keys) {
       const items: StoreItems = {};
       if (keys.length === 0) return items;
-      const { rows } = await db.query<{ key: string; doc: Record<string, unknown>; etag: string }>('SELECT key, doc, etag FROM bot_state WHERE key = ANY($1)', [keys]);
-      for (const row of rows) items[row.key] = { ...row.doc, eTag: row.etag };
+      const found = await readTogether(keys);
+      for (const key of keys) {
+        const row = found.get(key);
+        if (row) items[key] = { ...row.doc, eTag: row.etag };
+      }
       return items;
     },
     async write(changes) {
+      const entries = Object.entries(changes);
+      if (entries.length === 0) return;
+      // In a transaction even for one item: committed only by a COMMIT this instance sends. A statement on its own would
+      // commit by itself once a lock it waits for is free — after this instance lost the connection and apologised,
+      // moving the caller's place to a question they never read.
       await db.transaction(async (client) => {
-        for (const [key, item] of Object.entries(changes)) {
-          const expected = expectedETag(item);
-          const doc = withoutETag(item);
-          if (expected === undefined) {
-            await client.query(
-              `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)
-               ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = now()`,
-              [key, doc, randomUUID()],
-            );
-            continue;
-          }
-          // Conditional: update only the version the caller read; a row that does not exist yet may be created.
-          if (expected !== ONLY_IF_ABSENT) {
-            const updated = await client.query('UPDATE bot_state SET doc = $2, etag = $3, updated_at = now() WHERE key = $1 AND etag = $4', [key, doc, randomUUID(), expected]);
-            if (updated.rowCount === 1) continue;
-          }
-          const inserted = await client.query('INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, doc, randomUUID()]);
-          if (inserted.rowCount !== 1) throw new ETagConflictError(key);
-        }
+        for (const [key, item] of entries) await writeOne(client, key, item);
       });
     },
     async delete(keys) {
@@ -51,4 +66,29 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       if (closeDatabase) await db.close();
     },
   };
+}
+
+/**
+ * One item: written if nobody changed it since it was read (its eTag), created if it is new, else an ETagConflictError.
+ * A conditional write that finds a different version and one that finds none are each one statement: UPDATE, then an
+ * INSERT only when the UPDATE found nothing to update.
+ */
+async function writeOne(db: { query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }> }, key: string, item: StoreItems[string]): Promise<void> {
+  const expected = expectedETag(item);
+  const doc = withoutETag(item);
+  if (expected === undefined) {
+    await db.query(
+      `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)
+       ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = now()`,
+      [key, doc, randomUUID()],
+    );
+    return;
+  }
+  // Conditional: update only the version the caller read; a row that does not exist yet may be created.
+  if (expected !== ONLY_IF_ABSENT) {
+    const updated = await db.query('UPDATE bot_state SET doc = $2, etag = $3, updated_at = now() WHERE key = $1 AND etag = $4', [key, doc, randomUUID(), expected]);
+    if (updated.rowCount === 1) return;
+  }
+  const inserted = await db.query('INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, doc, randomUUID()]);
+  if (inserted.rowCount !== 1) throw new ETagConflictError(key);
 }

@@ -23,7 +23,10 @@ export interface PostgresDatabase {
   query<Row extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<{ rows: Row[]; rowCount: number }>;
   /** Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws. */
   transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T>;
-  /** The pool for turn locks: kept apart so turns holding a lock can never starve the queries they are waiting for. */
+  /**
+   * The pool for turn locks: kept apart so turns holding a lock can never starve the queries they are waiting for. Its
+   * statements may wait LOCK_WAIT_MS; a transaction left idle ends after two minutes (its lock with it).
+   */
   readonly lockPool: Pool;
   readonly schema: string;
   /**
@@ -46,20 +49,31 @@ export function advisoryKey(text: string): string {
   return BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(text).digest('hex').slice(0, 16)}`)).toString();
 }
 
-function newPool(url: string, schema: string, max: number, onConnectionLost?: (error: Error) => void): Pool {
+/** How long a turn waits for the one before it in the same conversation on another instance (its lock). */
+export const LOCK_WAIT_MS = 30_000;
+/** Longer than any turn: the turn-level timeouts (replies 12 s, backends, queries) all end well before it. */
+const LOCK_IDLE_LIMIT_MS = 120_000;
+
+/**
+ * A pool's connections. Store queries are small: a stalled database fails a turn within about six seconds, its apology
+ * still inside a channel's 15-second budget. A turn lock waits longer — the turn before it, on another instance, may
+ * take longer than a query may (backends, reply retries) — and a holder gone quiet (its host lost without closing
+ * the connection) loses the lock after LOCK_IDLE_LIMIT_MS. Set for the connection once, not in every turn's transaction.
+ */
+function newPool(url: string, schema: string, max: number, forLocks: boolean, onConnectionLost?: (error: Error) => void): Pool {
   const pool = new Pool({
     connectionString: url,
     max,
-    // A stalled database fails a turn within about six seconds: its apology still reaches the caller inside a channel's
-    // 15-second budget. Every query here is small; a turn lock has its own, longer wait (conversationLock).
     connectionTimeoutMillis: 5_000,
     // A host that vanished (a lost VM, a network split) is noticed in minutes, not the operating system's two hours.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+    // The client gives up on a silent connection (a hung network) after QUERY_TIMEOUT_MS whatever the pool: only the
+    // lock query itself is given longer (conversationLock).
     query_timeout: QUERY_TIMEOUT_MS,
-    statement_timeout: QUERY_TIMEOUT_MS,
+    statement_timeout: forLocks ? LOCK_WAIT_MS : QUERY_TIMEOUT_MS,
     // Every connection looks in the deployment's schema first; quoted, the name is taken literally.
-    options: `-c search_path="${schema}"`,
+    options: `-c search_path="${schema}"${forLocks ? ` -c idle_in_transaction_session_timeout=${LOCK_IDLE_LIMIT_MS}` : ''}`,
   });
   // Without a listener, pg's 'error' on an idle client is an uncaught exception that ends the process — every
   // instance at once when the database restarts. The pool drops that client; the next query gets a fresh one.
@@ -87,8 +101,8 @@ export async function endTransaction(client: PoolClient, sql: 'COMMIT' | 'ROLLBA
 export async function openPostgresDatabase(url: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
   const schema = options.schema ?? 'public';
   if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name: ${schema}`);
-  const pool = newPool(url, schema, options.poolSize ?? 10, options.onConnectionLost);
-  const lockPool = newPool(url, schema, options.lockPoolSize ?? 20, options.onConnectionLost);
+  const pool = newPool(url, schema, options.poolSize ?? 10, false, options.onConnectionLost);
+  const lockPool = newPool(url, schema, options.lockPoolSize ?? 20, true, options.onConnectionLost);
 
   const transaction = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();

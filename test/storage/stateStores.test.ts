@@ -114,4 +114,44 @@ describe('postgres state store', () => {
       await Promise.all([one.close(), two.close()]);
     }
   });
+
+  it('reads asked for together go as one query, each reader getting its own keys', async () => {
+    const db = await openPostgresDatabase(PG_URL, { schema: pg.schema });
+    const queries: string[] = [];
+    const counted = { ...db, query: ((sql: string, params?: unknown[]) => (queries.push(sql), db.query(sql, params))) as typeof db.query };
+    const store = createPostgresStateStore(counted, false);
+    try {
+      const [conversation, user, absent] = [`test/${randomUUID()}/conversations/c`, `test/${randomUUID()}/users/u`, `test/${randomUUID()}`];
+      await store.write({ [conversation]: { place: 'menu' } });
+      await store.write({ [user]: { language: 'sv' } });
+      queries.length = 0;
+      const [a, b, c] = await Promise.all([store.read([conversation]), store.read([user]), store.read([absent])]);
+      expect(queries).toHaveLength(1);
+      expect(Object.keys(a)).toEqual([conversation]);
+      expect(a[conversation]).toMatchObject({ place: 'menu', eTag: expect.any(String) });
+      expect(b).toEqual({ [user]: expect.objectContaining({ language: 'sv' }) });
+      expect(c).toEqual({});
+      // A read after them is a query of its own, not an answer remembered.
+      await store.write({ [conversation]: { ...a[conversation], place: 'cancel' } });
+      expect((await store.read([conversation]))[conversation]).toMatchObject({ place: 'cancel' });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('the items of one write are written all or none', async () => {
+    const db = await openPostgresDatabase(PG_URL, { schema: pg.schema });
+    const store = createPostgresStateStore(db, false);
+    try {
+      const [k1, k2] = [`test/${randomUUID()}`, `test/${randomUUID()}`];
+      await store.write({ [k1]: { n: 1 } });
+      const read = (await store.read([k1]))[k1];
+      await store.write({ [k1]: { ...read, n: 2 } });
+      // Stale eTag on k1: neither k2 nor k1 is written.
+      await expect(store.write({ [k2]: { n: 1 }, [k1]: { ...read, n: 3 } })).rejects.toThrow(/eTag conflict/);
+      expect(await store.read([k1, k2])).toEqual({ [k1]: expect.objectContaining({ n: 2 }) });
+    } finally {
+      await db.close();
+    }
+  });
 });
