@@ -9,7 +9,8 @@ import { startConnector } from './lib/connector.mjs';
 import { closedLoop, openLoop } from './lib/drive.mjs';
 import { startProcess } from './lib/processes.mjs';
 import { caller, endOfTermCancellations, fillConversations, seedAccounts, stateBytes, storedConversation } from './lib/accounts.mjs';
-import { postgresSchema } from './lib/postgres.mjs';
+import { checkpoint, postgresSchema } from './lib/postgres.mjs';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,7 +21,7 @@ const CONCURRENCY = 50;
 const CLOSED_CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100);
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 3);
 /** Conversations run before anything is measured, so each process is measured warm (its code compiled), as a server runs. */
-const WARM_UP = 20;
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 200);
 const RATES = [50, 100, 200];
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
 const PARKED = Number(process.env.BENCH_PARKED ?? 10_000);
@@ -63,8 +64,8 @@ async function main() {
     return {
       path,
       seed: async (count) => seedAccounts(path, count),
-      cancellations: async () => endOfTermCancellations(path),
-      stateBytes: async () => stateBytes(path),
+      cancellations: async (from, to) => endOfTermCancellations(path, from, to),
+      stateBytes: async (keyPart) => stateBytes(path, keyPart),
       storedConversation: async () => storedConversation(path),
       fill: async (from, to, doc) => fillConversations(path, from, to, doc),
       drop: async () => undefined,
@@ -103,56 +104,69 @@ async function main() {
   const dropped = [];
 
   try {
-    for (let rep = 0; rep < REPETITIONS; rep++) {
+    // Every target is started once and warmed up once — WARM_UP conversations, by when its code is compiled and
+    // optimised as a server's is after its first minutes (the product, with far more code than the SDK bot, needs
+    // some 200 conversations for it) — then measured in REPETITIONS rounds, the targets taking turns in each round.
+    const running = {};
+    try {
       for (const key of keys) {
         const target = targets[key];
-        const conversations = WARM_UP + CLOSED_CONVERSATIONS + RATES.reduce((n, rate) => n + Math.ceil((rate * OPEN_SECONDS) / 14) + 10, 0);
-        const { database, running } = await target.start(rep, conversations);
-        const proc = { ...target, ...running };
-        try {
-          // Each conversation is a caller of its own, with an account of their own (caller i ↔ account i).
-          let callers = 0;
-          const scripts = (count) => Array.from({ length: count }, () => ({ id: `bench-${rep}-${key}-${++sequence}`, lines: script(callers++) }));
-          // Warm-up, then the closed loop with CPU read around it.
-          await closedLoop(proc, connector, scripts(WARM_UP), CONCURRENCY);
+        const perRound = CLOSED_CONVERSATIONS + RATES.reduce((n, rate) => n + Math.ceil((rate * OPEN_SECONDS) / 14) + 10, 0);
+        const { database, running: started } = await target.start(0, WARM_UP + REPETITIONS * perRound);
+        // Each conversation is a caller of its own, with an account of their own (caller i ↔ account i).
+        let callers = 0;
+        const scripts = (label, count) => Array.from({ length: count }, () => ({ id: `${label}-${key}-${++sequence}`, lines: script(callers++) }));
+        running[key] = { target, database, proc: { ...target, ...started }, scripts, callers: () => callers };
+        await closedLoop(running[key].proc, connector, scripts('warm', WARM_UP), CONCURRENCY);
+        console.error(`${seconds(began)} warmed up: ${target.name}`);
+      }
+      for (let rep = 0; rep < REPETITIONS; rep++) {
+        for (const key of keys) {
+          const { target, database, proc, scripts, callers } = running[key];
+          // The closed loop, with CPU read around it.
+          const first = callers();
           const cpuBefore = proc.cpuMs();
-          const closed = await closedLoop(proc, connector, scripts(CLOSED_CONVERSATIONS), CONCURRENCY);
+          const closed = await closedLoop(proc, connector, scripts(`bench-${rep}`, CLOSED_CONVERSATIONS), CONCURRENCY);
           const cpuMs = proc.cpuMs() - cpuBefore;
-          // Every reply arriving is not enough: the product must really have done what the callers asked.
+          // Every reply arriving is not enough: the product must really have done what these callers asked.
           if (database) {
-            const done = await database.cancellations();
-            if (done < callers) throw new Error(`${target.name}: ${done} of ${callers} scripted cancellations happened`);
+            const done = await database.cancellations(first, callers());
+            if (done < CLOSED_CONVERSATIONS) throw new Error(`${target.name}: ${done} of ${CLOSED_CONVERSATIONS} scripted cancellations happened`);
           }
-          // Stored state now, every conversation finished; after the open loop below, some are half-way through.
-          if (database && rep === 0) finishedState[key] = await database.stateBytes();
+          // The first round's conversations, every one finished now; after the open loops below, some are half-way.
+          if (database && rep === 0) finishedState[key] = await database.stateBytes('bench-0-');
           results[key].throughput.push(closed.turnsPerSecond);
           results[key].cpu.push(cpuMs / closed.turns);
           // Bare restify answers in microseconds at any rate: it is offered the highest only, as the floor.
           for (const rate of key === 'bare' ? RATES.slice(-1) : RATES) {
-            const open = await openLoop(proc, connector, scripts(Math.ceil((rate * OPEN_SECONDS) / 14) + 10), rate, OPEN_SECONDS);
+            const open = await openLoop(proc, connector, scripts(`bench-${rep}`, Math.ceil((rate * OPEN_SECONDS) / 14) + 10), rate, OPEN_SECONDS);
             (results[key].open[rate] ??= []).push(open.p99);
           }
-          if (database && rep === 0) state[key] = { ...(await database.stateBytes()), doc: await database.storedConversation?.() };
-          // Heap per idle conversation, in the warm process of the last repetition (its code already compiled, so what
-          // grows is what conversations keep): PARKED callers each left at a prompt ("hej" → the menu, or the SDK
-          // bot's first question), the heap weighed after full collections before and after.
-          // (The product is weighed once, on SQLite: on PostgreSQL it is the same process keeping the same nothing.)
-          if ((key === 'product' || key === 'sdk') && rep === REPETITIONS - 1) {
-            const park = Array.from({ length: PARKED }, () => ({ id: `park-${key}-${++sequence}`, lines: ['hej'] }));
-            const before = await proc.heapUsed(heapFile(key));
-            await closedLoop(proc, connector, park, CONCURRENCY);
-            heap[key] = ((await proc.heapUsed(heapFile(key))) - before) / PARKED;
-            console.error(`heap per idle conversation (${PARKED} parked): ${target.name} ${heap[key].toFixed(0)} B`);
-          }
-        } finally {
-          await proc.stop();
+          if (database && rep === 0) state[key] = { ...(await database.stateBytes('bench-0-')), doc: await database.storedConversation?.() };
+          console.error(`${seconds(began)} repetition ${rep + 1}/${REPETITIONS}: ${target.name} ${results[key].throughput.at(-1).toFixed(0)} turns/s, ${results[key].cpu.at(-1).toFixed(2)} CPU ms/turn, p99 @200/s ${results[key].open[200].at(-1).toFixed(1)} ms`);
         }
-        console.error(`${seconds(began)} repetition ${rep + 1}/${REPETITIONS}: ${target.name} ${results[key].throughput.at(-1).toFixed(0)} turns/s, ${results[key].cpu.at(-1).toFixed(2)} CPU ms/turn, p99 @200/s ${results[key].open[200].at(-1).toFixed(1)} ms`);
       }
+      // Heap per idle conversation, in the warm processes after the last round (their code compiled, so what grows is
+      // what conversations keep): PARKED callers each left at a prompt ("hej" → the menu, or the SDK bot's first
+      // question), the heap weighed after full collections before and after. (The product is weighed once, on SQLite:
+      // on PostgreSQL it is the same process keeping the same nothing.)
+      for (const key of ['product', 'sdk']) {
+        const { target, proc } = running[key];
+        const park = Array.from({ length: PARKED }, () => ({ id: `park-${key}-${++sequence}`, lines: ['hej'] }));
+        const before = await proc.heapUsed(heapFile(key));
+        await closedLoop(proc, connector, park, CONCURRENCY);
+        heap[key] = ((await proc.heapUsed(heapFile(key))) - before) / PARKED;
+        console.error(`heap per idle conversation (${PARKED} parked): ${target.name} ${heap[key].toFixed(0)} B`);
+      }
+    } finally {
+      for (const { proc } of Object.values(running)) await proc.stop();
     }
 
-    // Cold start: the product from an existing database (as a restart is), every start counted. Before the stored
-    // conversations below, so no start is timed while the disk still writes out their gigabyte.
+    // Cold start: the product from an existing database (as a restart is), every start counted. Timed once the
+    // machine has settled — the runs' files written out, PostgreSQL's checkpoint done — and before the stored
+    // conversations below, so no start is timed while the disk still writes out what came before.
+    execFileSync('sync');
+    if (DATABASE_URL) await checkpoint(DATABASE_URL);
     const coldStarts = [];
     for (let i = 0; i < COLD_STARTS; i++) {
       const proc = await startProduct('product', { path: join(work, 'product-0.sqlite') });

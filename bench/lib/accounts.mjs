@@ -34,19 +34,27 @@ export function seedAccounts(path, count) {
   db.close();
 }
 
-/** Stored state: bytes of keys and values in the product's state table, per conversation that has any. */
-export function stateBytes(path) {
+/**
+ * Stored state: bytes of keys and values in the product's state table, per conversation that has any — of the
+ * conversations (and their callers) whose keys contain `keyPart`.
+ */
+export function stateBytes(path, keyPart = '') {
   const db = new Database(path, { readonly: true });
-  const { bytes } = db.prepare('SELECT SUM(length(CAST(key AS BLOB)) + length(CAST(doc AS BLOB))) AS bytes FROM bot_state').get();
-  const { conversations } = db.prepare("SELECT COUNT(*) AS conversations FROM bot_state WHERE key LIKE '%/conversations/%'").get();
+  const { bytes } = db.prepare('SELECT SUM(length(CAST(key AS BLOB)) + length(CAST(doc AS BLOB))) AS bytes FROM bot_state WHERE instr(key, ?) > 0').get(keyPart);
+  const { conversations } = db.prepare("SELECT COUNT(*) AS conversations FROM bot_state WHERE key LIKE '%/conversations/%' AND instr(key, ?) > 0").get(keyPart);
   db.close();
   return { bytes: bytes ?? 0, conversations };
 }
 
-/** How many of the generated subscriptions no longer renew: the scripted cancellations that really happened. */
-export function endOfTermCancellations(path) {
+/**
+ * How many of the generated subscriptions of callers `from` to `to` (exclusive) no longer renew: the scripted
+ * cancellations that really happened.
+ */
+export function endOfTermCancellations(path, from, to) {
   const db = new Database(path, { readonly: true });
-  const { n } = db.prepare("SELECT COUNT(*) AS n FROM subscriptions WHERE id LIKE 'sub-bench-%' AND auto_renew = 0").get();
+  const { n } = db
+    .prepare("SELECT COUNT(*) AS n FROM subscriptions WHERE id LIKE 'sub-bench-%' AND CAST(substr(id, 11) AS INTEGER) >= ? AND CAST(substr(id, 11) AS INTEGER) < ? AND auto_renew = 0")
+    .get(from, to);
   db.close();
   return n;
 }

@@ -28,16 +28,22 @@ export async function postgresSchema(url) {
         [count, termEnd],
       );
     },
-    async endOfTermCancellations() {
-      const [{ n }] = await run(`SELECT COUNT(*)::int AS n FROM "${schema}".subscriptions WHERE id LIKE 'sub-bench-%' AND auto_renew = false`);
+    /** The scripted cancellations that really happened, of callers `from` to `to` (exclusive). */
+    async endOfTermCancellations(from, to) {
+      const [{ n }] = await run(
+        `SELECT COUNT(*)::int AS n FROM "${schema}".subscriptions
+         WHERE id LIKE 'sub-bench-%' AND substring(id from 11)::int >= $1 AND substring(id from 11)::int < $2 AND auto_renew = false`,
+        [from, to],
+      );
       return n;
     },
     /** Bytes of keys and values in the state table (the documents as PostgreSQL stores them), per conversation that has any. */
-    async stateBytes() {
+    async stateBytes(keyPart = '') {
       const [{ bytes, conversations }] = await run(
         `SELECT COALESCE(SUM(octet_length(key) + pg_column_size(doc)), 0)::bigint AS bytes,
                 COUNT(*) FILTER (WHERE key LIKE '%/conversations/%')::int AS conversations
-         FROM "${schema}".bot_state`,
+         FROM "${schema}".bot_state WHERE strpos(key, $1) > 0`,
+        [keyPart],
       );
       return { bytes: Number(bytes), conversations };
     },
@@ -60,4 +66,15 @@ export async function postgresSchema(url) {
       await client.end();
     },
   };
+}
+
+/** Has PostgreSQL write out what the runs left dirty, so nothing measured next waits behind it. */
+export async function checkpoint(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CHECKPOINT').catch(() => undefined); // needs a superuser; without one, the database checkpoints in time
+  } finally {
+    await client.end();
+  }
 }
