@@ -92,7 +92,7 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
     // One file, one instance: the in-process turn queue serialises every turn there is.
     conversationLock: NO_CROSS_INSTANCE_LOCK,
     close: async () => {
-      if (db.open) commits.flush();
+      commits.flush(); // what waits for a commit goes in before the file closes (flush skips a closed file)
       if (db.open) db.close();
     },
   };

@@ -237,15 +237,15 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
   const removeIdle = db.prepare('DELETE FROM bot_state WHERE instr(key, ?) > 0 AND updated_at < ?');
 
   const commits = sqliteCommits(db);
-  // All changes of one write land together or not at all.
-  const writeAll = db.transaction((changes: StoreItems) => {
+  // All changes of one write land together or not at all: commits.now runs it in a savepoint of its own.
+  const writeAll = (changes: StoreItems) => {
     for (const [key, item] of Object.entries(changes)) {
       const expected = expectedETag(item);
       // Only a conditional write reads what is stored, and only its eTag.
       if (expected !== undefined && !writeAllowed(expected, storedETag.get(key)?.etag)) throw new ETagConflictError(key);
       upsert.run({ key, doc: withoutETag(item), etag: randomUUID(), now: new Date().toISOString() });
     }
-  });
+  };
 
   return {
     kind: 'sqlite',
