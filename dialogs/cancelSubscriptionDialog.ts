@@ -115,22 +115,19 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         if (decision.endOfTerm.alreadyScheduled) {
           await sayWithReason(step, this.deps, t('cancel:alreadyScheduled', { subscription, date: formatDate(decision.endOfTerm.endsOn, language) }), { reason: 'already-scheduled', params: { date: decision.endOfTerm.endsOn } });
         }
-        const offered = CANCEL_OPTIONS.filter((how) => !(how === 'endOfTerm' && decision.endOfTerm.alreadyScheduled));
+        const { alreadyScheduled } = decision.endOfTerm;
         // Said already in the first message ("säga upp vid periodens slut"): that is the answer, when it is on offer.
         const said = (step.options as AccountFlowOptions).how;
-        if (said && (offered as string[]).includes(said)) return step.next(said);
+        if (said && (CANCEL_OPTIONS as readonly string[]).includes(said) && !(said === 'endOfTerm' && alreadyScheduled)) return step.next(said);
         return step.prompt(
           HOW,
           ask({
-            kind: 'choice',
-            ask: { key: decision.endOfTerm.alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
-            retry: { key: 'cancel:howRetry' },
-            options: [...offered],
-            titles: 'cancel:options.{value}.title',
+            named: alreadyScheduled ? 'cancelHowInstead' : 'cancelHow',
+            ask: { key: alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
           }, {
             helpKey: 'cancel:help.how',
             // "Would you like to cancel right away instead?" is answered with a yes or a no too.
-            choiceList: decision.endOfTerm.alreadyScheduled ? 'cancelInstead' : 'cancelOptions',
+            choiceList: alreadyScheduled ? 'cancelInstead' : 'cancelOptions',
           }),
         );
       }

@@ -1,5 +1,6 @@
 import { ActivityTypes } from 'botbuilder';
-import { DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { DialogContext, DialogTurnResult } from 'botbuilder-dialogs';
+import { DialogTurnStatus } from '../src/conversation/sdkDialogs';
 import type { i18n } from 'i18next';
 import { cardIdOf, recordAnsweredCard } from '../src/conversation/cardClicks';
 import { translatorFor } from '../src/conversation/language';

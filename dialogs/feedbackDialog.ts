@@ -3,7 +3,6 @@ import { Steps } from './steps';
 import type { AccountAction, Policy } from '../src/policy';
 import type { PerformActionResult } from './performActionDialog';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
-import { FEEDBACK_REASONS } from '../src/conversation/vocabulary';
 import { recognizeChoice } from '../src/understanding/choices';
 import type { FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
@@ -33,8 +32,7 @@ export class FeedbackDialog extends InterruptibleDialog {
   }
 
   private async askReason(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const options = [...FEEDBACK_REASONS];
-    return step.prompt(REASON, ask({ kind: 'choice', ask: { key: 'feedback:ask' }, retry: { key: 'feedback:retry' }, options, titles: 'feedback:reasons.{value}.title' }, this.afterDone(step)));
+    return step.prompt(REASON, ask({ named: 'feedbackReason', ask: { key: 'feedback:ask' } }, this.afterDone(step)));
   }
 
   private async askComment(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -45,8 +43,7 @@ export class FeedbackDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     (step.values as { reason?: string }).reason = reason;
-    const skip = ['skip'];
-    return step.prompt(COMMENT, ask({ kind: 'choice', ask: { key: 'feedback:comment' }, retry: { key: 'feedback:comment' }, options: skip, titles: 'feedback:reasons.{value}.title' }, this.afterDone(step)));
+    return step.prompt(COMMENT, ask({ named: 'feedbackComment', ask: { key: 'feedback:comment' } }, this.afterDone(step)));
   }
 
   /** The feedback questions follow a completed action: leaving them leaves the action done (see InterruptibleDialog). */

@@ -1,6 +1,8 @@
 import type { SupportContact } from '../src/config';
 import { ActivityTypes } from 'botbuilder';
-import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult, type PromptOptions } from 'botbuilder-dialogs';
+import type { DialogContext, DialogTurnResult, PromptOptions } from 'botbuilder-dialogs';
+import { DialogTurnStatus } from '../src/conversation/sdkDialogs';
+import { Component } from './steps';
 import type { i18n } from 'i18next';
 import { switchTurnLanguage, translatorFor, turnLanguage } from '../src/conversation/language';
 import type { Vocabulary } from '../src/conversation/vocabulary';
@@ -48,7 +50,7 @@ export interface AnswerCheck {
  * switch language ("svenska", "English", or simply writing in the other language), which asks the current question
  * again in the new language with every answer kept. The outermost flow handles it for everything inside it.
  */
-export abstract class InterruptibleDialog extends ComponentDialog {
+export abstract class InterruptibleDialog extends Component {
   /**
    * A whole new account request said at one of this dialog's questions: by default the dialog is left (nothing it was
    * about is done) and the main dialog starts the request. A dialog may keep going instead (verification: see there).

@@ -3,8 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { AgentIdentity } from '../src/handoffs/handoffQueue';
 import { normalisePhrase } from '../src/understanding/phrases';
-import { ComponentDialog, DialogTurnStatus, type Dialog, type DialogContext, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { Steps } from './steps';
+import type { Dialog, DialogContext, DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
+import { DialogTurnStatus } from '../src/conversation/sdkDialogs';
+import { Component, Steps } from './steps';
 import type { i18n } from 'i18next';
 import { isLanguageEvent, switchTurnLanguage, translatorFor, turnLanguage } from '../src/conversation/language';
 import type { Vocabulary } from '../src/conversation/vocabulary';
@@ -135,7 +136,7 @@ interface MainValues {
  * Greets, asks what the caller wants (buttons or free text in either language), answers policy questions for
  * anyone, makes sure the caller is who they say before account work, and routes to the flows.
  */
-export class MainDialog extends ComponentDialog {
+export class MainDialog extends Component {
   constructor(private readonly deps: MainDialogDeps) {
     super(MAIN_DIALOG);
     this.addDialog(new WishPrompt(WISH_PROMPT, deps.i18n, deps.vocabulary, deps.recognizer, YES_NO_MEANING));

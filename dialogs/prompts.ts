@@ -1,6 +1,7 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import type { i18n } from 'i18next';
-import { Prompt, type DialogContext, type PromptOptions, type PromptRecognizerResult, type PromptValidator, type PromptValidatorContext } from 'botbuilder-dialogs';
+import type { DialogContext, PromptOptions, PromptRecognizerResult, PromptValidator, PromptValidatorContext } from 'botbuilder-dialogs';
+import { Prompt } from '../src/conversation/sdkDialogs';
 import type { VerificationItem } from '../src/policy';
 import { optionNamedIn, recognizeChoice, type Choice } from '../src/understanding/choices';
 import { isQuestionAbout } from '../src/understanding/questionForm';

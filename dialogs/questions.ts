@@ -6,6 +6,7 @@ import { newCardId } from '../src/conversation/cardClicks';
 import type { Translate } from '../src/i18n';
 import { choiceReply } from './replies';
 import { MENU_INTENTS } from '../src/understanding/intents';
+import { CANCEL_OPTIONS, FEEDBACK_REASONS } from '../src/conversation/vocabulary';
 
 /**
  * A sentence not yet rendered: a locale key and its parameters, which may be phrases themselves
@@ -59,14 +60,23 @@ export function ask(question: Question | NamedQuestion, validations: Record<stri
 type ChoiceQuestion = Extract<Question, { kind: 'choice' }>;
 const MENU: Omit<ChoiceQuestion, 'ask'> = { kind: 'choice', style: 'buttons', retry: { key: 'main:reprompt' }, options: [...MENU_INTENTS], titles: 'main:menu.{value}.title' };
 
+const CANCEL_HOW: Omit<ChoiceQuestion, 'ask'> = { kind: 'choice', retry: { key: 'cancel:howRetry' }, options: [...CANCEL_OPTIONS], titles: 'cancel:options.{value}.title' };
+const FEEDBACK_TITLES = 'feedback:reasons.{value}.title';
+
 /**
- * Questions every conversation comes back to, kept in the dialog stack by name and the phrase they ask with: the menu's
- * options, titles and retry words would otherwise be stored again in every conversation parked at it.
+ * Questions with fixed options, kept in the dialog stack by name and the phrase they ask with: their options, titles
+ * and retry words would otherwise be stored again in every conversation waiting at them.
  */
 const NAMED_QUESTIONS = {
   menu: MENU,
   /** The caller already waits for a person: "leave a message" where "a person" was. */
   menuToLeaveMessage: { ...MENU, options: MENU_INTENTS.map((value): ChoiceOption => (value === 'person' ? { value: 'leaveMessage', title: { key: 'handoff:leaveMessage.title' } } : value)) },
+  cancelHow: CANCEL_HOW,
+  /** The end of the term is already set: cancelling now, or keeping it so. */
+  cancelHowInstead: { ...CANCEL_HOW, options: CANCEL_OPTIONS.filter((how) => how !== 'endOfTerm') },
+  feedbackReason: { kind: 'choice', retry: { key: 'feedback:retry' }, options: [...FEEDBACK_REASONS], titles: FEEDBACK_TITLES },
+  /** A comment, or the one button that skips it. */
+  feedbackComment: { kind: 'choice', retry: { key: 'feedback:comment' }, options: ['skip'], titles: FEEDBACK_TITLES },
 } satisfies Record<string, Omit<ChoiceQuestion, 'ask'>>;
 
 export interface NamedQuestion {

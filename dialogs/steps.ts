@@ -1,4 +1,5 @@
-import { WaterfallDialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { DialogContext, DialogTurnResult } from 'botbuilder-dialogs';
+import { ComponentDialog, WaterfallDialog } from '../src/conversation/sdkDialogs';
 
 /**
  * The SDK's waterfall, without the instance id it gives each run: a UUID in the dialog stack, read only by the SDK's
@@ -14,5 +15,16 @@ export class Steps<O extends object = object> extends WaterfallDialog<O> {
       const values = instance?.state?.values as Record<string, unknown> | undefined;
       if (values) delete values.instanceId;
     }
+  }
+}
+
+/**
+ * The SDK's component dialog, without the version it keeps in its stack entry: a hash of its dialog set, compared on
+ * every turn to raise `versionChanged` after a redeploy. Nothing here handles that event (the SDK would only send a
+ * trace), so the hash is neither kept nor compared; a conversation carries on across a redeploy as it did.
+ */
+export abstract class Component<O extends object = object> extends ComponentDialog<O> {
+  protected async checkForVersionChange(): Promise<void> {
+    // Deliberately nothing: see the class comment.
   }
 }

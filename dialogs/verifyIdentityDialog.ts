@@ -1,6 +1,7 @@
 import type { SupportContact } from '../src/config';
 import { ActivityTypes, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
-import { DialogTurnStatus, type DialogContext, type DialogTurnResult, type WaterfallStep, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogContext, DialogTurnResult, WaterfallStep, WaterfallStepContext } from 'botbuilder-dialogs';
+import { DialogTurnStatus } from '../src/conversation/sdkDialogs';
 import { Steps } from './steps';
 import type { i18n } from 'i18next';
 import { DirectoryUnavailableError } from '../src/accounts/directory';

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { i18n } from 'i18next';
 import { ActivityTypes, TeamsActivityHandler, TurnContext, type Activity, type AdaptiveCardInvokeResponse, type ConversationState, type InvokeResponse, type StatePropertyAccessor, type UserState } from 'botbuilder';
-import { DialogSet, DialogTurnStatus, type Dialog, type DialogState } from 'botbuilder-dialogs';
+import type { Dialog, DialogState, DialogStateManagerConfiguration } from 'botbuilder-dialogs';
+import { DialogSet, DialogTurnStatus } from '../conversation/sdkDialogs';
 import type { Language } from '../i18n';
 import { chooseLanguage, isLanguageEvent, languageWasChosen, setTurnLanguage, turnLanguage } from '../conversation/language';
 import type { Policy } from '../policy';
@@ -34,6 +35,11 @@ export const JOIN_EVENT = 'webchat/join';
  * got no answer to in time — the last one or two, never one ten messages back.
  */
 const RECENT_ACTIVITY_IDS = 10;
+/**
+ * Where the SDK's DialogStateManager looks, in turn state, for the dialogs' memory scopes before building them (its
+ * constant, not exported): it builds them anew on every turn's first dialog context, the same every turn.
+ */
+const DIALOG_STATE_CONFIGURATION = 'DialogStateManagerConfiguration';
 
 /** What the bot remembers about a caller across conversations. Deliberately small: no personal data. */
 export interface UserProfile {
@@ -80,6 +86,8 @@ export class SupportBot extends TeamsActivityHandler {
   private readonly profile: StatePropertyAccessor<UserProfile>;
   private readonly handledIds: StatePropertyAccessor<string[]>;
   private readonly welcomed: StatePropertyAccessor<boolean>;
+  /** The memory scopes the SDK built on the first turn, handed to every later turn (see DIALOG_STATE_CONFIGURATION). */
+  private dialogStateConfiguration?: DialogStateManagerConfiguration;
 
   constructor(private readonly deps: SupportBotDeps) {
     super();
@@ -261,6 +269,15 @@ export class SupportBot extends TeamsActivityHandler {
   }
 
   async run(context: TurnContext): Promise<void> {
+    if (this.dialogStateConfiguration) context.turnState.set(DIALOG_STATE_CONFIGURATION, this.dialogStateConfiguration);
+    try {
+      await this.runTurn(context);
+    } finally {
+      this.dialogStateConfiguration ??= context.turnState.get(DIALOG_STATE_CONFIGURATION);
+    }
+  }
+
+  private async runTurn(context: TurnContext): Promise<void> {
     // Both states at once: a store that can read them in one round trip does (PostgreSQL).
     await Promise.all([this.deps.conversationState.load(context), this.deps.userState.load(context)]);
     if (await this.alreadyHandled(context)) return;
@@ -386,7 +403,7 @@ export class SupportBot extends TeamsActivityHandler {
  * conversation's last ten ids sharing one is a chance in a billion.
  */
 function fingerprintOf(activityId: string): string {
-  return createHash('sha1').update(activityId).digest('base64url').slice(0, 6);
+  return hash('sha1', activityId, 'base64url').slice(0, 6);
 }
 
 /** A message that carries a file or picture and no words, nor a card's value. */

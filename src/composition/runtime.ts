@@ -1,4 +1,4 @@
-import { ConversationState, TeamsInfo, UserState, type TurnContext } from 'botbuilder';
+import { TeamsInfo, type ConversationState, type TurnContext } from 'botbuilder';
 import type { i18n } from 'i18next';
 import type { AppConfig } from '../config';
 import { createI18n } from '../i18n';
@@ -7,6 +7,7 @@ import { createPolicy, type Policy } from '../policy';
 import type { AccountDirectory } from '../accounts/directory';
 import type { StateStore } from '../storage';
 import type { ConversationLock } from '../storage/conversationLock';
+import { ChangeTrackedConversationState, ChangeTrackedUserState } from '../storage/changeTrackedState';
 import type { LiveHandoffs } from '../handoffs/handoffEvents';
 import type { AgentIdentity } from '../handoffs/handoffQueue';
 import type { AssistedCall } from '../conversation/assistedCall';
@@ -106,8 +107,8 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     sleep: overrides.sleep,
   });
 
-  const conversationState = new ConversationState(store);
-  const userState = new UserState(store);
+  const conversationState = new ChangeTrackedConversationState(store);
+  const userState = new ChangeTrackedUserState(store);
   const callerSession = conversationState.createProperty<CallerSession | undefined>('callerSession');
   const transcript = conversationTranscripts(stores.transcripts);
   const reasons = conversationState.createProperty<ReasonToExplain | undefined>('lastReason');

@@ -3,34 +3,25 @@ import type { Logger } from '../log';
 import { memoryStateStore, type StateStore } from '../storage';
 import { createSqliteStateStore, openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite';
 import { sqliteCommits } from '../storage/sqliteCommits';
-import { createPostgresStateStore } from '../storage/postgres';
-import { openPostgresDatabase, type PostgresDatabase } from '../storage/postgresDatabase';
-import { createPostgresConversationLock, NO_CROSS_INSTANCE_LOCK, type ConversationLock } from '../storage/conversationLock';
+import { NO_CROSS_INSTANCE_LOCK, type ConversationLock } from '../storage/conversationLock';
 import type { AccountDirectory } from '../accounts/directory';
 import { createSqliteDirectory } from '../accounts/sqliteDirectory';
-import { createPostgresDirectory, seedDemoAccountsInPostgres } from '../accounts/postgresDirectory';
 import { createHttpDirectory } from '../accounts/httpDirectory';
 import { seedDemoAccounts } from '../accounts/demoAccounts';
 import type { SubscriptionService } from '../subscriptions/subscriptionService';
 import { createHttpSubscriptions } from '../subscriptions/httpSubscriptions';
 import { createSqliteSubscriptions } from '../subscriptions/sqliteSubscriptions';
-import { createPostgresSubscriptions } from '../subscriptions/postgresSubscriptions';
 import type { CaseLog } from '../cases/caseLog';
 import type { Outbox } from '../storage/outbox';
 import { createSqliteOutbox } from '../storage/sqliteOutbox';
-import { createPostgresOutbox } from '../storage/postgresOutbox';
 import { createSqliteCaseLog } from '../cases/sqliteCaseLog';
-import { createPostgresCaseLog } from '../cases/postgresCaseLog';
 import type { HandoffQueue } from '../handoffs/handoffQueue';
-import { createBroadcastHandoffEvents, createHandoffEvents, type HandoffEvents } from '../handoffs/handoffEvents';
+import { createHandoffEvents, type HandoffEvents } from '../handoffs/handoffEvents';
 import { createSqliteHandoffQueue } from '../handoffs/sqliteHandoffQueue';
-import { createPostgresHandoffQueue } from '../handoffs/postgresHandoffQueue';
 import type { InsightsLog } from '../insights/insightsLog';
 import { createSqliteInsightsLog } from '../insights/sqliteInsightsLog';
-import { createPostgresInsightsLog } from '../insights/postgresInsightsLog';
 import type { TranscriptLog } from '../cases/transcriptLog';
 import { createSqliteTranscriptLog } from '../cases/sqliteTranscriptLog';
-import { createPostgresTranscriptLog } from '../cases/postgresTranscriptLog';
 
 /** Everything the bot keeps, from one database (STORAGE), plus the APIs that replace the embedded directory or billing. */
 export interface Stores {
@@ -57,7 +48,7 @@ export interface StoreOverrides {
 }
 
 /** The embedded parts of one database, whichever it is. */
-interface EmbeddedDatabase {
+export interface EmbeddedDatabase {
   state: () => StateStore;
   directory: (seedDemoAccounts: boolean) => Promise<AccountDirectory>;
   subscriptions: () => SubscriptionService;
@@ -98,37 +89,14 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
   };
 }
 
-function postgresDatabase(db: PostgresDatabase, now: () => Date, logger: Logger, onConnectionLost: (error: Error) => void): EmbeddedDatabase {
-  return {
-    state: () => createPostgresStateStore(db, false),
-    directory: async (seed) => {
-      if (seed && (await seedDemoAccountsInPostgres(db, now()))) logger.info('directory.seeded-demo-accounts');
-      return createPostgresDirectory(db);
-    },
-    subscriptions: () => createPostgresSubscriptions(db, now),
-    cases: () => createPostgresCaseLog(db),
-    outbox: () => createPostgresOutbox(db),
-    handoffs: () => createPostgresHandoffQueue(db),
-    handoffEvents: () => createBroadcastHandoffEvents(db, (error) => logger.warn('handoff.broadcast-failed', { error })),
-    insights: () => createPostgresInsightsLog(db),
-    transcripts: () => createPostgresTranscriptLog(db),
-    conversationLock: createPostgresConversationLock(db, onConnectionLost),
-    close: () => db.close(),
-  };
-}
-
 /** Opens the database STORAGE names and every store on it; a part handed in (tests) is used instead. */
 export async function openStores(config: AppConfig, logger: Logger, now: () => Date, overrides: StoreOverrides = {}): Promise<Stores> {
   const onConnectionLost = (error: Error) => logger.warn('storage.connection-lost', { error });
   const storage = config.storage;
   const database =
     storage.kind === 'postgres'
-      ? postgresDatabase(
-          await openPostgresDatabase(storage.url, { schema: storage.schema, poolSize: storage.poolSize, lockPoolSize: storage.lockPoolSize, onConnectionLost }),
-          now,
-          logger,
-          onConnectionLost,
-        )
+      ? // Loaded only when used: the PostgreSQL client and its stores are some 70 ms of a start that does not need them.
+        await (await import('./postgresStores.js')).openPostgresStores(storage, now, logger, onConnectionLost)
       : sqliteDatabase(config.sqlitePath, now, logger, storage.kind === 'memory');
   try {
     const state = overrides.store ?? database.state();

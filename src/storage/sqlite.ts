@@ -262,7 +262,10 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
       commits.now(() => writeAll(changes));
     },
     async delete(keys) {
-      for (const key of keys) remove.run(key);
+      // All of them in one commit (a verified caller's failure counters go together), with whatever waits for one.
+      commits.now(() => {
+        for (const key of keys) remove.run(key);
+      });
     },
     async deleteIdle(keyContains, idleBefore) {
       return removeIdle.run(keyContains, idleBefore.toISOString()).changes;

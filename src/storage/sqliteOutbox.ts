@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from './sqlite';
+import { sqliteCommits } from './sqliteCommits';
 import type { Outbox, OutboxEntry } from './outbox';
 
 interface OutboxRow {
@@ -13,8 +14,13 @@ interface OutboxRow {
   created_at: string;
 }
 
-/** The outbox in the SQLite file (times as ISO text, which sorts as time does). */
+/**
+ * The outbox in the SQLite file (times as ISO text, which sorts as time does). A turn's receipt waits for the turn's
+ * own commit (sqliteCommits): it is kept in the same transaction as the state that counts the turn handled, in one
+ * commit instead of two. Everything else commits what waits first, so nobody looks past a waiting receipt.
+ */
 export function createSqliteOutbox(db: SqliteDatabase): Outbox {
+  const commits = sqliteCommits(db);
   const insert = db.prepare(
     `INSERT INTO outbox (id, kind, conversation, activities, otherwise, case_reference, status, attempts, next_attempt_at, created_at, claim_token)
      VALUES (@id, @kind, @conversation, @activities, @otherwise, @caseReference, 'pending', 0, @at, @createdAt, @token)`,
@@ -47,7 +53,7 @@ export function createSqliteOutbox(db: SqliteDatabase): Outbox {
   return {
     async add(item, firstAttemptAt) {
       const held = { id: randomUUID(), token: randomUUID() };
-      insert.run({
+      const row = {
         id: held.id,
         token: held.token,
         kind: item.kind,
@@ -57,25 +63,32 @@ export function createSqliteOutbox(db: SqliteDatabase): Outbox {
         caseReference: item.caseReference,
         at: firstAttemptAt.toISOString(),
         createdAt: new Date().toISOString(),
-      });
+      };
+      commits.later(() => insert.run(row));
       return held;
     },
     async claimNext(now, leaseUntil) {
+      commits.flush();
       return claim.immediate(now, leaseUntil);
     },
     async done({ id, token }) {
+      commits.flush(); // the receipt itself may still wait (a turn whose state could not be saved)
       return remove.run(id, token).changes === 1;
     },
     async retryLater({ id, token }, left, at, error) {
+      commits.flush();
       return later.run(left.kind, JSON.stringify(left.activities), at.toISOString(), error, id, token).changes === 1;
     },
     async giveUp({ id, token }, error) {
+      commits.flush();
       return fail.run(error, id, token).changes === 1;
     },
     async purgeFailed(before) {
+      commits.flush();
       return purge.run(before.toISOString()).changes;
     },
     async counts() {
+      commits.flush();
       const rows = counted.all();
       return { pending: rows.find((row) => row.status === 'pending')?.n ?? 0, failed: rows.find((row) => row.status === 'failed')?.n ?? 0 };
     },

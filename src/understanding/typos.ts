@@ -33,7 +33,11 @@ export function buildKnownWords(sentences: string[]): KnownWords {
   const known = new Set(sentences.flatMap((sentence) => words(sentence).map(foldWord)));
   // Candidates by length, so a lookup compares only words that could be within the allowed distance.
   const byLength = new Map<number, string[]>();
-  for (const word of known) byLength.set(word.length, [...(byLength.get(word.length) ?? []), word]);
+  for (const word of known) {
+    const sameLength = byLength.get(word.length);
+    if (sameLength) sameLength.push(word);
+    else byLength.set(word.length, [word]);
+  }
   const cache = new Map<string, string | undefined>();
 
   /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { StateStore } from '../storage';
 import { ONLY_IF_ABSENT } from '../storage/stateStore';
 import { NO_FAILED_ATTEMPTS, type AttemptHistory } from '../policy';
@@ -14,7 +14,7 @@ export interface AttemptLedger {
   clear(keys: string[]): Promise<void>;
 }
 
-const hashed = (text: string) => createHash('sha256').update(text).digest('hex');
+const hashed = (text: string) => hash('sha256', text, 'hex');
 
 /** Failures for one user ID (whether or not it exists). */
 export function userAttemptKey(userId: string): string {

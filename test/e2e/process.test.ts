@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,5 +74,28 @@ describe('start-up with a bad configuration', () => {
     expect(code).toBe(1);
     const lines = stderr.split('\n').filter((line) => line.startsWith('Configuration error:'));
     expect(lines).toEqual(['Configuration error: PORT: must be a whole number from 0 to 65535 (got "eighty")', expect.stringContaining('Configuration error: STORAGE:')]);
+  });
+});
+
+/**
+ * A start loads only what it uses (issue 14, cold start): botbuilder-dialogs' parts come from their own files, not
+ * the package's index with every prompt and the text recognisers behind them (≈ 300 ms), and the PostgreSQL client
+ * comes only with STORAGE=postgres (≈ 70 ms).
+ */
+describe('what a start loads', () => {
+  it('neither the index of botbuilder-dialogs nor, on SQLite, the PostgreSQL client', () => {
+    const probe = `
+      for (const module of ['index', 'server', 'composition/runtime', 'composition/stores']) require('./dist/src/' + module + '.js');
+      const loaded = Object.keys(require.cache);
+      console.log(JSON.stringify({
+        modules: loaded.length,
+        dialogsIndex: loaded.includes(require.resolve('botbuilder-dialogs')),
+        recognisers: loaded.filter((file) => file.includes('recognizers-text-date-time') || file.includes('recognizers-text-suite')).length,
+        postgres: loaded.filter((file) => file.includes('/node_modules/pg/')).length,
+      }));
+      process.exit(0);`;
+    const seen = JSON.parse(execFileSync(process.execPath, ['-e', probe], { cwd: ROOT, env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', SQLITE_PATH: ':memory:', LOG_LEVEL: 'silent' } }).toString().trim().split('\n').at(-1)!);
+    expect(seen.modules).toBeGreaterThan(100); // the probe really loaded the bot
+    expect(seen).toMatchObject({ dialogsIndex: false, recognisers: 0, postgres: 0 });
   });
 });

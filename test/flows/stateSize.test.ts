@@ -26,4 +26,31 @@ describe.each(['sv', 'en'] as const)('the state a conversation keeps (%s)', (lan
       await c.close();
     }
   });
+
+  it('mid-flow, the questions with fixed options are kept by name, and no component keeps a version hash', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      const doc = () => (c.db().prepare("SELECT doc FROM bot_state WHERE key LIKE '%/conversations/%'").get() as { doc: string }).doc;
+      const question = () => {
+        let entries = JSON.parse(doc()).dialogState.dialogStack;
+        // Down the stack of components to the prompt waiting on top.
+        while (entries.at(-1).state.dialogs) entries = entries.at(-1).state.dialogs.dialogStack;
+        return entries.at(-1).state.options.validations.question;
+      };
+      expect(question()).toMatchObject({ named: 'cancelHow', ask: { key: 'cancel:howToCancel' } });
+      expect(doc()).not.toContain('"version"');
+      // The options' titles are not kept: "Vid periodens slut" / "At the end of the term" is rendered when asked.
+      expect(doc()).not.toContain('cancel:options.');
+      // Measured: 1,837 bytes.
+      expect(Buffer.byteLength(doc())).toBeLessThan(1_900);
+      await c.say(c.words.endOfTerm, c.words.yes);
+      expect(question()).toMatchObject({ named: 'feedbackReason', ask: { key: 'feedback:ask' } });
+      expect(doc()).not.toContain('"version"');
+      // Measured: 1,569 bytes.
+      expect(Buffer.byteLength(doc())).toBeLessThan(1_600);
+    } finally {
+      await c.close();
+    }
+  });
 });

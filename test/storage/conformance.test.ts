@@ -22,7 +22,7 @@ import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sq
 import { createPostgresStateStore } from '../../src/storage/postgres';
 import { openPostgresDatabase, type PostgresDatabase } from '../../src/storage/postgresDatabase';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgresMigrations';
-import { createPostgresConversationLock } from '../../src/storage/conversationLock';
+import { createPostgresConversationLock } from '../../src/storage/postgresConversationLock';
 import type { Outbox, OutboxItem } from '../../src/storage/outbox';
 import { createSqliteOutbox } from '../../src/storage/sqliteOutbox';
 import { createPostgresOutbox } from '../../src/storage/postgresOutbox';

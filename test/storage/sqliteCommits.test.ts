@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteDatabase, type SqliteDatabase } from '../../src/storage/sqlite';
 import { sqliteCommits } from '../../src/storage/sqliteCommits';
+import { createSqliteOutbox } from '../../src/storage/sqliteOutbox';
+import type { OutboxItem } from '../../src/storage/outbox';
 
 /** Appends wait for the next commit of the file: the turn's state write, or the event loop coming round. */
 describe('sqliteCommits', () => {
@@ -93,5 +95,29 @@ describe('sqliteCommits', () => {
   it('one set of commits per file, whichever store asks', () => {
     expect(sqliteCommits(db)).toBe(sqliteCommits(db));
     expect(sqliteCommits(db)).not.toBe(sqliteCommits(other));
+  });
+
+  describe('a turn\'s receipt in the outbox', () => {
+    const receipt: OutboxItem = { kind: 'replies', conversation: { id: 'c' }, activities: [{ type: 'message', text: 'Klart' }], otherwise: [], caseReference: 'CX-AAAA-22' };
+    const kept = () => (other.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+
+    it('is committed with the state that counts the turn handled: one commit, never one without the other', async () => {
+      const outbox = createSqliteOutbox(db);
+      await outbox.add(receipt, new Date());
+      expect(kept()).toBe(0);
+      sqliteCommits(db).now(writeState('conversation-1'));
+      expect(kept()).toBe(1);
+      expect(states()).toEqual(['conversation-1']);
+    });
+
+    it('is seen by the worker and taken away by done even while it still waits for its commit', async () => {
+      const outbox = createSqliteOutbox(db);
+      const held = await outbox.add(receipt, new Date(0));
+      expect(await outbox.counts()).toEqual({ pending: 1, failed: 0 });
+      expect(await outbox.done(held)).toBe(true);
+      await nextLoop();
+      expect(kept()).toBe(0);
+      expect(await outbox.claimNext(new Date(), new Date(Date.now() + 60_000))).toBeUndefined();
+    });
   });
 });

@@ -1,0 +1,57 @@
+import { ConversationState, UserState, type BotState, type TurnContext } from 'botbuilder';
+
+/** What BotState keeps for the turn under its own key: the state, and what it looked like when loaded or last saved. */
+interface Cached {
+  state: Record<string, unknown>;
+  hash: string;
+}
+
+// A mixin's base must take `any[]` (TypeScript's rule for mixins); both bases take (storage, namespace?).
+type StateClass = new (...args: any[]) => BotState;
+
+/** The state as the store will write it (see withoutETag): the eTag is the store's, not part of what changed. */
+function serialised(state: Record<string, unknown>): string {
+  const { eTag: _eTag, ...rest } = state;
+  return JSON.stringify(rest);
+}
+
+/**
+ * The SDK's BotState, with "has this state changed?" answered by comparing the state's JSON before and after the turn
+ * instead of the SDK's own serialisation hashed with SHA-256 — computed three times a turn per state object (on load,
+ * before saving, after saving), it cost more than reading the state from SQLite. Same contract: the turn's state is
+ * cached under BotState's own key as `{ state, hash }` (so `clear`, `delete` and the property accessors work as
+ * before), written with eTag `*` only when it changed, and the cache updated once written.
+ */
+function changeTracked<T extends StateClass>(Base: T): T {
+  return class extends Base {
+    /** BotState's per-instance turn-state key (a Symbol it keeps private); shared so clear/delete see our cache. */
+    private get turnKey(): symbol {
+      return (this as unknown as { stateKey: symbol }).stateKey;
+    }
+
+    async load(context: TurnContext, force = false): Promise<Record<string, unknown>> {
+      const cached = context.turnState.get(this.turnKey) as Cached | undefined;
+      if (!force && cached?.state) return cached.state;
+      const key = await this.storageKey(context);
+      const items = await this.storage.read([key]);
+      const state = (items[key] as Record<string, unknown> | undefined) ?? {};
+      context.turnState.set(this.turnKey, { state, hash: serialised(state) } satisfies Cached);
+      return state;
+    }
+
+    async saveChanges(context: TurnContext, force = false): Promise<void> {
+      const cached = (context.turnState.get(this.turnKey) as Cached | undefined) ?? (force ? { state: {}, hash: '' } : undefined);
+      if (!cached) return;
+      const now = serialised(cached.state);
+      if (!force && now === cached.hash) return;
+      const key = await this.storageKey(context);
+      cached.state.eTag = '*';
+      await this.storage.write({ [key]: cached.state });
+      cached.hash = now;
+      context.turnState.set(this.turnKey, cached);
+    }
+  } as T;
+}
+
+export const ChangeTrackedConversationState = changeTracked(ConversationState);
+export const ChangeTrackedUserState = changeTracked(UserState);
