@@ -25,8 +25,14 @@ function serialised(state: Record<string, unknown>): string {
 function changeTracked<T extends StateClass>(Base: T): T {
   return class extends Base {
     /** BotState's per-instance turn-state key (a Symbol it keeps private); shared so clear/delete see our cache. */
-    private get turnKey(): symbol {
-      return (this as unknown as { stateKey: symbol }).stateKey;
+    private readonly turnKey: symbol;
+
+    constructor(...args: any[]) {
+      super(...args);
+      const key = (this as unknown as { stateKey?: unknown }).stateKey;
+      // A later SDK renaming its private field would otherwise split the cache silently: refuse to start instead.
+      if (typeof key !== 'symbol') throw new Error('BotState keeps its turn-state key elsewhere than this version of the SDK did');
+      this.turnKey = key;
     }
 
     async load(context: TurnContext, force = false): Promise<Record<string, unknown>> {

@@ -25,14 +25,23 @@ export class SqliteCommits {
     this.run = <T>(work: () => T) => transaction(work) as T;
   }
 
-  /** Queues `write` for the next commit. */
-  later(write: () => void): void {
+  /**
+   * Queues `write` for the next commit. The function returned takes it back while it still waits (true), and does
+   * nothing once it was committed or given up (false).
+   */
+  later(write: () => void): () => boolean {
     if (this.waiting.length >= MAX_WAITING) {
       this.waiting.shift();
       this.onFailure(new Error(`more than ${MAX_WAITING} writes waiting for a commit`), 1);
     }
     this.waiting.push(write);
     this.schedule(0);
+    return () => {
+      const at = this.waiting.indexOf(write);
+      if (at < 0) return false;
+      this.waiting.splice(at, 1);
+      return true;
+    };
   }
 
   /**

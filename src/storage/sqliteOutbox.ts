@@ -17,10 +17,14 @@ interface OutboxRow {
 /**
  * The outbox in the SQLite file (times as ISO text, which sorts as time does). A turn's receipt waits for the turn's
  * own commit (sqliteCommits): it is kept in the same transaction as the state that counts the turn handled, in one
- * commit instead of two. Everything else commits what waits first, so nobody looks past a waiting receipt.
+ * commit instead of two; said before it was committed (the file refused the state write), it is taken back, not sent
+ * again later. Everything else commits what waits first, so nobody looks past a waiting receipt. A follow-up promised
+ * to the caller ("I'll keep trying") is committed at once: the promise rests on it.
  */
 export function createSqliteOutbox(db: SqliteDatabase): Outbox {
   const commits = sqliteCommits(db);
+  /** Receipts added and not yet known to be committed: taking one back before its commit. */
+  const waiting = new Map<string, () => boolean>();
   const insert = db.prepare(
     `INSERT INTO outbox (id, kind, conversation, activities, otherwise, case_reference, status, attempts, next_attempt_at, created_at, claim_token)
      VALUES (@id, @kind, @conversation, @activities, @otherwise, @caseReference, 'pending', 0, @at, @createdAt, @token)`,
@@ -64,7 +68,8 @@ export function createSqliteOutbox(db: SqliteDatabase): Outbox {
         at: firstAttemptAt.toISOString(),
         createdAt: new Date().toISOString(),
       };
-      commits.later(() => insert.run(row));
+      if (item.kind === 'replies') waiting.set(held.id, commits.later(() => insert.run(row)));
+      else commits.now(() => insert.run(row));
       return held;
     },
     async claimNext(now, leaseUntil) {
@@ -72,14 +77,20 @@ export function createSqliteOutbox(db: SqliteDatabase): Outbox {
       return claim.immediate(now, leaseUntil);
     },
     async done({ id, token }) {
-      commits.flush(); // the receipt itself may still wait (a turn whose state could not be saved)
+      const takeBack = waiting.get(id);
+      waiting.delete(id);
+      // Said while still waiting for its commit (a turn whose state could not be saved): it is never written.
+      if (takeBack?.()) return true;
+      commits.flush();
       return remove.run(id, token).changes === 1;
     },
     async retryLater({ id, token }, left, at, error) {
+      waiting.delete(id);
       commits.flush();
       return later.run(left.kind, JSON.stringify(left.activities), at.toISOString(), error, id, token).changes === 1;
     },
     async giveUp({ id, token }, error) {
+      waiting.delete(id);
       commits.flush();
       return fail.run(error, id, token).changes === 1;
     },

@@ -110,6 +110,24 @@ describe('sqliteCommits', () => {
       expect(states()).toEqual(['conversation-1']);
     });
 
+    it('said while the file refused the turn\'s commit, it is taken back: never written, so never sent again', async () => {
+      db.pragma('busy_timeout = 0');
+      const outbox = createSqliteOutbox(db);
+      const held = await outbox.add(receipt, new Date(0));
+      other.exec('BEGIN IMMEDIATE'); // another writer holds the file: the state write fails, the receipt keeps waiting
+      expect(() => sqliteCommits(db).now(writeState('conversation-1'))).toThrow(/locked|busy/i);
+      expect(await outbox.done(held)).toBe(true); // the turn said its replies: the receipt goes, without the file
+      other.exec('COMMIT');
+      sqliteCommits(db).now(writeState('conversation-1'));
+      expect(kept()).toBe(0);
+      expect(await outbox.claimNext(new Date(), new Date(Date.now() + 60_000))).toBeUndefined();
+    });
+
+    it('a follow-up promised to the caller is committed at once', async () => {
+      await createSqliteOutbox(db).add({ ...receipt, kind: 'after-pending-case' }, new Date());
+      expect(kept()).toBe(1);
+    });
+
     it('is seen by the worker and taken away by done even while it still waits for its commit', async () => {
       const outbox = createSqliteOutbox(db);
       const held = await outbox.add(receipt, new Date(0));
