@@ -13,7 +13,7 @@ import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { REACTIVATE_DIALOG } from './reactivateDialog';
 import { OptionPrompt, YesNoPrompt } from './prompts';
-import { ask, render, type Phrase } from './questions';
+import { ask, questionOf, render, type Phrase } from './questions';
 import { channelLabel, domainsLine, withSupportContact } from './replies';
 import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
@@ -112,24 +112,23 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'cancel:offerReactivate' } }));
       }
       case 'cancellable': {
-        if (decision.endOfTerm.alreadyScheduled) {
+        const { alreadyScheduled } = decision.endOfTerm;
+        if (alreadyScheduled) {
           await sayWithReason(step, this.deps, t('cancel:alreadyScheduled', { subscription, date: formatDate(decision.endOfTerm.endsOn, language) }), { reason: 'already-scheduled', params: { date: decision.endOfTerm.endsOn } });
         }
-        const { alreadyScheduled } = decision.endOfTerm;
+        const question = ask({
+          named: alreadyScheduled ? 'cancelHowInstead' : 'cancelHow',
+          ask: { key: alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
+        }, {
+          helpKey: 'cancel:help.how',
+          // "Would you like to cancel right away instead?" is answered with a yes or a no too.
+          choiceList: alreadyScheduled ? 'cancelInstead' : 'cancelOptions',
+        });
         // Said already in the first message ("säga upp vid periodens slut"): that is the answer, when it is on offer.
         const said = (step.options as AccountFlowOptions).how;
-        if (said && (CANCEL_OPTIONS as readonly string[]).includes(said) && !(said === 'endOfTerm' && alreadyScheduled)) return step.next(said);
-        return step.prompt(
-          HOW,
-          ask({
-            named: alreadyScheduled ? 'cancelHowInstead' : 'cancelHow',
-            ask: { key: alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
-          }, {
-            helpKey: 'cancel:help.how',
-            // "Would you like to cancel right away instead?" is answered with a yes or a no too.
-            choiceList: alreadyScheduled ? 'cancelInstead' : 'cancelOptions',
-          }),
-        );
+        const offered = questionOf(question);
+        if (said && offered?.kind === 'choice' && offered.options.includes(said)) return step.next(said);
+        return step.prompt(HOW, question);
       }
     }
   }

@@ -1,7 +1,7 @@
 import type { AppConfig } from '../config';
 import type { Logger } from '../log';
 import { createPostgresStateStore } from '../storage/postgres';
-import { openPostgresDatabase, type PostgresDatabase } from '../storage/postgresDatabase';
+import { openPostgresDatabase } from '../storage/postgresDatabase';
 import { createPostgresConversationLock } from '../storage/postgresConversationLock';
 import { createPostgresDirectory, seedDemoAccountsInPostgres } from '../accounts/postgresDirectory';
 import { createPostgresSubscriptions } from '../subscriptions/postgresSubscriptions';
@@ -18,10 +18,6 @@ type PostgresStorage = Extract<AppConfig['storage'], { kind: 'postgres' }>;
 /** Every store on PostgreSQL (STORAGE=postgres): its own module, loaded by openStores only when it is the one. */
 export async function openPostgresStores(storage: PostgresStorage, now: () => Date, logger: Logger, onConnectionLost: (error: Error) => void): Promise<EmbeddedDatabase> {
   const db = await openPostgresDatabase(storage.url, { schema: storage.schema, poolSize: storage.poolSize, lockPoolSize: storage.lockPoolSize, onConnectionLost });
-  return postgresDatabase(db, now, logger, onConnectionLost);
-}
-
-function postgresDatabase(db: PostgresDatabase, now: () => Date, logger: Logger, onConnectionLost: (error: Error) => void): EmbeddedDatabase {
   return {
     state: () => createPostgresStateStore(db, false),
     directory: async (seed) => {
@@ -39,4 +35,3 @@ function postgresDatabase(db: PostgresDatabase, now: () => Date, logger: Logger,
     close: () => db.close(),
   };
 }
-

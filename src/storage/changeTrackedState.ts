@@ -1,4 +1,5 @@
 import { ConversationState, UserState, type BotState, type TurnContext } from 'botbuilder';
+import { withoutETag } from './stateStore';
 
 /** What BotState keeps for the turn under its own key: the state, and what it looked like when loaded or last saved. */
 interface Cached {
@@ -8,12 +9,6 @@ interface Cached {
 
 // A mixin's base must take `any[]` (TypeScript's rule for mixins); both bases take (storage, namespace?).
 type StateClass = new (...args: any[]) => BotState;
-
-/** The state as the store will write it (see withoutETag): the eTag is the store's, not part of what changed. */
-function serialised(state: Record<string, unknown>): string {
-  const { eTag: _eTag, ...rest } = state;
-  return JSON.stringify(rest);
-}
 
 /**
  * The SDK's BotState, with "has this state changed?" answered by comparing the state's JSON before and after the turn
@@ -41,14 +36,15 @@ function changeTracked<T extends StateClass>(Base: T): T {
       const key = await this.storageKey(context);
       const items = await this.storage.read([key]);
       const state = (items[key] as Record<string, unknown> | undefined) ?? {};
-      context.turnState.set(this.turnKey, { state, hash: serialised(state) } satisfies Cached);
+      context.turnState.set(this.turnKey, { state, hash: withoutETag(state) } satisfies Cached);
       return state;
     }
 
     async saveChanges(context: TurnContext, force = false): Promise<void> {
       const cached = (context.turnState.get(this.turnKey) as Cached | undefined) ?? (force ? { state: {}, hash: '' } : undefined);
       if (!cached) return;
-      const now = serialised(cached.state);
+      // The state as the store writes it: its eTag is the store's, not part of what changed.
+      const now = withoutETag(cached.state);
       if (!force && now === cached.hash) return;
       const key = await this.storageKey(context);
       cached.state.eTag = '*';
