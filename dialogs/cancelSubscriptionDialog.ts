@@ -8,13 +8,13 @@ import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
 import { formatDate } from '../src/format';
 import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
 import { feedbackStep } from './feedbackDialog';
-import { answerColleagueOffer, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { answerColleagueOffer, endUnavailable, readSubscription, sayWithReason, shownSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { REACTIVATE_DIALOG } from './reactivateDialog';
 import { OptionPrompt, YesNoPrompt } from './prompts';
-import { ask, questionOf, render, type Phrase } from './questions';
-import { channelLabel, domainsLine, withSupportContact } from './replies';
+import { ask, questionOf, render } from './questions';
+import { channelLabel, domainsLine } from './replies';
 import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
 export const CANCEL_SUBSCRIPTION_DIALOG = 'cancelSubscription';
@@ -24,15 +24,13 @@ const YES_NO = 'cancelSubscription.yesNo';
 
 type How = (typeof CANCEL_OPTIONS)[number];
 
+/** The subscription itself, as the last summary showed it, is kept in the current request (see shownSubscription). */
 interface CancelValues {
   flowId: string;
   subscriptionId: string;
-  subscription: Phrase;
   how?: How;
   /** With too many licences the yes/no after the explanation is "shall a colleague do it?", not the fee question. */
   offeredColleague?: { outcome: string; rules: RuleId[]; licenceThreshold: number };
-  /** The subscription as the last summary showed it. */
-  shown?: SubscriptionFacts;
   /** Already cancelled and still within reach: the yes/no after the explanation is "reactivate it instead?". */
   offeredReactivation?: boolean;
 }
@@ -54,7 +52,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         this.explain.bind(this),
         this.summarise.bind(this),
         this.act.bind(this),
-        feedbackStep(deps.policy, (step) => ((step.values as CancelValues).how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now')),
+        feedbackStep(deps, (step) => ((step.values as CancelValues).how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now')),
       ]),
     );
     this.initialDialogId = STEPS;
@@ -66,6 +64,13 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     return read && { facts: read.facts, decision: this.deps.policy.cancellation(read.facts, this.deps.now()) };
   }
 
+  /** The decision on a fresh read, its facts now the ones the caller is shown (and confirms, and a hand-off carries). */
+  private async show(step: WaterfallStepContext): Promise<{ facts: SubscriptionFacts; decision: CancellationDecision } | undefined> {
+    const read = await this.decision(step);
+    if (read) await noteRequest(step.context, this.deps.requests, { subscription: { id: (step.values as CancelValues).subscriptionId, facts: read.facts } });
+    return read;
+  }
+
   private async offer(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const selected = step.result as SelectedSubscription | undefined;
     if (!selected) return step.endDialog();
@@ -75,14 +80,11 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     values.flowId = randomUUID();
     values.subscriptionId = selected.subscriptionId;
     const read = await this.decision(step);
-    if (!read) {
-      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
-      return step.endDialog();
-    }
+    if (!read) return endUnavailable(step, this.deps);
     const { facts, decision } = read;
-    values.subscription = subscriptionPhrase(facts);
+    const label = subscriptionPhrase(facts);
     await noteRequest(step.context, this.deps.requests, { subscription: { id: selected.subscriptionId, facts }, decision: { outcome: decision.outcome, rules: decision.rules } });
-    const subscription = render(t, values.subscription);
+    const subscription = render(t, label);
 
     switch (decision.outcome) {
       case 'nothing-to-cancel':
@@ -118,7 +120,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
         }
         const question = ask({
           named: alreadyScheduled ? 'cancelHowInstead' : 'cancelHow',
-          ask: { key: alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: values.subscription } },
+          ask: { key: alreadyScheduled ? 'cancel:howInstead' : 'cancel:howToCancel', params: { subscription: label } },
         }, {
           helpKey: 'cancel:help.how',
           // "Would you like to cancel right away instead?" is answered with a yes or a no too.
@@ -146,24 +148,26 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       return step.replaceDialog(REACTIVATE_DIALOG, { accountId, organisationName, caller } satisfies AccountFlowOptions);
     }
     const how = step.result as How | undefined;
-    if (!how || how === 'keep') {
-      await step.context.sendActivity(how ? t('cancel:kept', { subscription: render(t, values.subscription) }) : t('cancel:notUnderstood'));
+    if (!how) {
+      await step.context.sendActivity(t('cancel:notUnderstood'));
+      return step.endDialog();
+    }
+    if (how === 'keep') {
+      const shown = await shownSubscription(step.context, this.deps.requests, values.subscriptionId);
+      await step.context.sendActivity(shown ? t('cancel:kept', { subscription: render(t, shown.label) }) : t('cancel:notUnderstood'));
       return step.endDialog();
     }
     values.how = how;
     await noteRequest(step.context, this.deps.requests, { action: how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now', choices: { how } });
-    const read = await this.decision(step);
-    if (!read || read.decision.outcome !== 'cancellable') {
-      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
-      return step.endDialog();
-    }
+    const read = await this.show(step);
+    if (!read || read.decision.outcome !== 'cancellable') return endUnavailable(step, this.deps);
     const { decision } = read;
-    values.shown = read.facts;
+    const subscription = render(t, subscriptionPhrase(read.facts));
     const language = turnLanguage(step.context);
 
     if (how === 'endOfTerm') {
       await step.context.sendActivity(
-        t('cancel:endOfTermSummary', { subscription: render(t, values.subscription), date: formatDate(decision.endOfTerm.endsOn, language), term: t(`cancel:terms.${decision.endOfTerm.termLength}`) }),
+        t('cancel:endOfTermSummary', { subscription, date: formatDate(decision.endOfTerm.endsOn, language), term: t(`cancel:terms.${decision.endOfTerm.termLength}`) }),
       );
       return step.next(true); // no fees to acknowledge at the end of the term
     }
@@ -185,7 +189,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       t(early.refund.kind === 'prorated-credit' ? 'cancel:refundProrated' : 'cancel:refundNone'),
       ...(early.online.available ? [t('cancel:selfService', { threshold: this.deps.policy.config.licenceThreshold })] : []),
     ];
-    const intro = t('cancel:nowIntro', { subscription: render(t, values.subscription) });
+    const intro = t('cancel:nowIntro', { subscription });
     await step.context.sendActivity(MessageFactory.text([intro, ...lines.map((line) => t('common:listItem', { item: line }))].join('\n')));
     return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'cancel:feeWarning' } }, { helpKey: 'cancel:help.fees', reason: { reason: 'early-fees' } }));
   }
@@ -203,15 +207,11 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     if (values.how === 'endOfTerm') {
       return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'cancel:confirmEndOfTerm' } }, { helpKey: 'cancel:help.confirmEndOfTerm' }));
     }
-    const read = await this.decision(step);
-    if (!read || read.decision.outcome !== 'cancellable') {
-      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
-      return step.endDialog();
-    }
+    const read = await this.show(step);
+    if (!read || read.decision.outcome !== 'cancellable') return endUnavailable(step, this.deps);
     const { early } = read.decision;
-    values.shown = read.facts;
     const confirmKey = early.domainsToRemove.length > 0 ? 'cancel:confirmNowDomains' : 'cancel:confirmNow';
-    return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: confirmKey, params: { subscription: values.subscription } } }, { helpKey: 'cancel:help.confirmNow' }));
+    return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: confirmKey, params: { subscription: subscriptionPhrase(read.facts) } } }, { helpKey: 'cancel:help.confirmNow' }));
   }
 
   private async act(step: WaterfallStepContext): Promise<DialogTurnResult> {
@@ -221,13 +221,10 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       await step.context.sendActivity(t('cancel:declined'));
       return step.endDialog();
     }
-    const flow = step.options as AccountFlowOptions;
     return step.beginDialog(PERFORM_ACTION_DIALOG, {
-      ...flow,
+      ...(step.options as AccountFlowOptions),
       action: values.how === 'endOfTerm' ? 'turn-off-auto-renew' : 'cancel-now',
       subscriptionId: values.subscriptionId,
-      subscription: values.subscription,
-      shown: values.shown as SubscriptionFacts,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
   }
@@ -242,7 +239,6 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       why: 'too-many-licences',
       action: 'cancel-now',
       choices: { how: 'now' },
-      subscription: { id: values.subscriptionId, facts: values.shown as SubscriptionFacts, label: values.subscription },
       decision: { outcome: offered.outcome, rules: offered.rules },
       flowId: values.flowId,
     });

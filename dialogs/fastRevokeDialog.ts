@@ -6,14 +6,14 @@ import { translatorFor, turnLanguage } from '../src/conversation/language';
 import type { ReasonToExplain } from '../src/conversation/reasons';
 import { noteRequest } from '../src/conversation/request';
 import { formatDate } from '../src/format';
-import type { CalendarDate, RuleId, SubscriptionFacts } from '../src/policy';
+import type { CalendarDate, RuleId } from '../src/policy';
 import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
 import { feedbackStep } from './feedbackDialog';
-import { answerColleagueOffer, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { answerColleagueOffer, endUnavailable, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { CodePrompt, PhrasePrompt, YesNoPrompt } from './prompts';
-import { ask, render, type Phrase } from './questions';
+import { ask, render } from './questions';
 import { channelLabel, domainsLine, withSupportContact } from './replies';
 import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
@@ -36,12 +36,10 @@ interface StepUpOptions {
   lastIssued?: IssuedCode;
 }
 
+/** The subscription itself, as the explanation showed it, is kept in the current request (see shownSubscription). */
 interface FastRevokeValues {
   flowId: string;
   subscriptionId: string;
-  subscription: Phrase;
-  /** The subscription as the explanation showed it. */
-  shown: SubscriptionFacts;
   phoneEnding: string;
   /** With too many licences the yes/no after the explanation is "shall a colleague do it?"; the decision behind it. */
   offeredColleague?: { outcome: string; rules: RuleId[]; licenceThreshold: number };
@@ -74,7 +72,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
         this.stepUp.bind(this),
         this.askName.bind(this),
         this.act.bind(this),
-        feedbackStep(deps.policy, () => 'fast-revoke'),
+        feedbackStep(deps, () => 'fast-revoke'),
       ]),
     );
     this.initialDialogId = STEPS;
@@ -86,13 +84,10 @@ export class FastRevokeDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     const values = step.values as FastRevokeValues;
     const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
-    if (!read) {
-      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
-      return step.endDialog();
-    }
+    if (!read) return endUnavailable(step, this.deps);
     const { account, facts } = read;
-    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, subscription: subscriptionPhrase(facts), phoneEnding: account.phone.slice(-2), shown: facts });
-    const subscription = render(t, values.subscription);
+    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, phoneEnding: account.phone.slice(-2) });
+    const subscription = render(t, subscriptionPhrase(facts));
     const language = turnLanguage(step.context);
 
     const decision = this.deps.policy.fastRevoke(facts, this.deps.now());
@@ -280,8 +275,6 @@ export class FastRevokeDialog extends InterruptibleDialog {
       ...(step.options as AccountFlowOptions),
       action: 'fast-revoke',
       subscriptionId: values.subscriptionId,
-      subscription: values.subscription,
-      shown: values.shown,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
   }
@@ -296,7 +289,6 @@ export class FastRevokeDialog extends InterruptibleDialog {
       why: 'fast-revoke-too-many-licences',
       action: 'fast-revoke',
       choices: {},
-      subscription: { id: values.subscriptionId, facts: values.shown, label: values.subscription },
       decision: { outcome: offered.outcome, rules: offered.rules },
       flowId: values.flowId,
     });

@@ -1,6 +1,6 @@
 import type { DialogTurnResult, WaterfallStep, WaterfallStepContext } from 'botbuilder-dialogs';
 import { Steps } from './steps';
-import type { AccountAction, Policy } from '../src/policy';
+import type { AccountAction } from '../src/policy';
 import type { PerformActionResult } from './performActionDialog';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import { recognizeChoice } from '../src/understanding/choices';
@@ -72,10 +72,13 @@ export class FeedbackDialog extends InterruptibleDialog {
  * The last step of a cancelling flow: after a completed action the policy may ask for feedback (FB-1). The step
  * result is the flow's PerformActionDialog result.
  */
-export function feedbackStep(policy: Policy, actionOf: (step: WaterfallStepContext) => AccountAction): WaterfallStep {
+export function feedbackStep(deps: Pick<FlowDeps, 'policy' | 'requests'>, actionOf: (step: WaterfallStepContext) => AccountAction): WaterfallStep {
   return async (step) => {
     const result = step.result as PerformActionResult | undefined;
-    if (result?.status !== 'done' || !policy.feedback(actionOf(step)).ask) return step.endDialog(result);
+    // Done, the request is over: a hand-off asked for at the feedback is about something else (the agent reads the
+    // transcript), and the conversation no longer carries the subscription it was about.
+    if (result?.status === 'done') await deps.requests.delete(step.context);
+    if (result?.status !== 'done' || !deps.policy.feedback(actionOf(step)).ask) return step.endDialog(result);
     const { accountId } = step.options as { accountId: string };
     return step.replaceDialog(FEEDBACK_DIALOG, { caseReference: result.caseReference, accountId } satisfies FeedbackOptions);
   };

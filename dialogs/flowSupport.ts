@@ -75,6 +75,23 @@ export function subscriptionPhrase(facts: SubscriptionFacts): Phrase {
   return { key: 'account:subscriptionLabel', params: { plan: { key: `account:plans.${facts.plan}` }, count: facts.assignedLicenses } };
 }
 
+/** The directory cannot answer (or the request has gone): an apology with how to reach support; nothing changed. */
+export async function endUnavailable(step: WaterfallStepContext, deps: Pick<FlowDeps, 'i18n' | 'supportContact'>, result?: unknown): Promise<DialogTurnResult> {
+  const t = translatorFor(step.context, deps.i18n);
+  await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), deps.supportContact));
+  return step.endDialog(result);
+}
+
+/**
+ * The subscription a flow is about, as the caller was last shown it: kept once, in the current request (where a
+ * hand-off at any question reads it too), not again in the flow's own state; its label is made from the facts.
+ * Undefined when the request has gone or is about another subscription: the flow then apologises and changes nothing.
+ */
+export async function shownSubscription(context: TurnContext, requests: RequestAccessor, subscriptionId: string): Promise<{ facts: SubscriptionFacts; label: Phrase } | undefined> {
+  const shown = (await requests.get(context))?.subscription;
+  return shown?.id === subscriptionId ? { facts: shown.facts, label: subscriptionPhrase(shown.facts) } : undefined;
+}
+
 /**
  * The same request in the same conversation always yields the same key: a retried turn or a double click finds
  * the case the first one made instead of acting twice. `flowId` is fixed when the flow starts.
@@ -119,8 +136,6 @@ export function flowCaller(flow: AccountFlowOptions): HandoffCaller {
 export interface HandOverRequest {
   reason: HandoffReason;
   caller: HandoffCaller;
-  /** The subscription it is about, as last read, with its label for the receipt. */
-  subscription?: { id: string; facts: SubscriptionFacts; label: Phrase };
   /** What the caller wanted and the choices already made. */
   wanted?: { action: AccountAction | null; choices?: Record<string, string | number | boolean> };
   /** The policy's decision that led here. */
@@ -162,7 +177,8 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
   const { caller } = request;
   // What the flow had got to, when the hand-off interrupts it ("a person, please" at a confirmation).
   const current = caller.verified ? await deps.requests.get(step.context) : undefined;
-  const subscription = request.subscription ?? (current?.subscription && { ...current.subscription, label: subscriptionPhrase(current.subscription.facts) });
+  // The subscription as the caller was last shown it (the receipt names it), kept in the request (see shownSubscription).
+  const subscription = current?.subscription;
   const wanted = request.wanted ?? (current && { action: current.action ?? null, choices: { wish: current.wish, ...current.choices } });
   const decision = request.decision ?? current?.decision;
   try {
@@ -204,7 +220,7 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
     noteInsight(step.context, { kind: 'receipt', of: 'handoff' });
     if (request.introKey) await step.context.sendActivity(t(request.introKey));
     const whatNext = withSupportContact(t, t(caller.verified ? 'action:receipt.handoff' : 'action:receipt.handoffUnverified'), deps.supportContact);
-    const label = subscription ? render(t, subscription.label) : undefined;
+    const label = subscription ? render(t, subscriptionPhrase(subscription.facts)) : undefined;
     await step.context.sendActivity(receiptReply(t, { title: t('action:receipt.handoffTitle'), reference: supportCase.reference, subscription: label, whatNext }, step.context.activity.channelId));
     await queueForAgent(step, deps, supportCase.reference, request.reason);
     await signalHandoff(step.context, { caseReference: supportCase.reference, reason: request.reason, ...packet });
@@ -284,7 +300,6 @@ export interface ColleagueOffer {
   why: Reason;
   action: AccountAction;
   choices: Record<string, string | number | boolean>;
-  subscription: { id: string; facts: SubscriptionFacts; label: Phrase };
   decision: { outcome: string; rules: RuleId[] };
   flowId: string;
 }
@@ -299,7 +314,6 @@ export async function answerColleagueOffer(step: WaterfallStepContext, deps: Han
   await handOverToPerson(step, deps, {
     reason: 'too-many-licences',
     caller: flowCaller(step.options as AccountFlowOptions),
-    subscription: offer.subscription,
     wanted: { action: offer.action, choices: { ...offer.choices, colleagueAccepted: true } },
     decision: offer.decision,
     flowId: offer.flowId,

@@ -33,6 +33,8 @@ export interface InterruptedResult {
   interrupted: 'startOver' | 'person' | 'newRequest';
   /** For a new request: what the caller asked for instead. */
   wish?: AccountWish;
+  /** Left at a question that follows a completed action (the feedback): what was asked for is done, not dropped. */
+  afterDone?: boolean;
 }
 
 export function wasInterrupted(result: unknown): result is InterruptedResult {
@@ -85,8 +87,9 @@ export abstract class InterruptibleDialog extends Component {
       case 'startOver':
       case 'person': {
         if (interruption.kind === 'startOver') await context.sendActivity(this.stoppedText(leaf, 'interruptions:startingOver'));
+        const afterDone = doneCaseOf(leaf) !== undefined;
         await innerDc.cancelAllDialogs();
-        return { status: DialogTurnStatus.complete, result: { interrupted: interruption.kind } satisfies InterruptedResult };
+        return { status: DialogTurnStatus.complete, result: { interrupted: interruption.kind, ...(afterDone ? { afterDone } : {}) } satisfies InterruptedResult };
       }
       case 'newRequest':
         return this.onNewRequest(innerDc, interruption.wish);
@@ -142,7 +145,7 @@ export abstract class InterruptibleDialog extends Component {
    */
   private stoppedText(leaf: DialogContext, key: string): string {
     const t = translatorFor(leaf.context, this.base.i18n);
-    const doneCase = (leaf.activeDialog?.state?.options?.validations as { doneCase?: string } | undefined)?.doneCase;
+    const doneCase = doneCaseOf(leaf);
     return doneCase ? t('interruptions:stoppedAfterDone', { reference: doneCase }) : t(key);
   }
 
@@ -171,6 +174,11 @@ export async function askAgainInNewLanguage(leaf: DialogContext, i18n: i18n): Pr
 }
 
 /** The innermost dialog context: where the question being answered lives. */
+/** The case of the completed action the question being asked follows (the feedback after a cancellation), if any. */
+function doneCaseOf(leaf: DialogContext): string | undefined {
+  return (leaf.activeDialog?.state?.options?.validations as { doneCase?: string } | undefined)?.doneCase;
+}
+
 export function leafOf(dc: DialogContext): DialogContext {
   let leaf = dc;
   while (leaf.child) leaf = leaf.child;

@@ -415,8 +415,9 @@ export class MainDialog extends Component {
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question } satisfies MainDialogOptions);
   }
 
-  private async afterInterruption(step: WaterfallStepContext, { interrupted, wish }: InterruptedResult): Promise<DialogTurnResult> {
-    if (interrupted === 'person') return this.toPerson(step, { midFlow: true });
+  private async afterInterruption(step: WaterfallStepContext, { interrupted, wish, afterDone }: InterruptedResult): Promise<DialogTurnResult> {
+    // "Nothing changed" is said only where it is true: not at the feedback after a completed action.
+    if (interrupted === 'person') return this.toPerson(step, { midFlow: !afterDone });
     if (interrupted === 'newRequest' && wish) return step.replaceDialog(MAIN_WATERFALL, { greeted: true, wish } satisfies MainDialogOptions);
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);
   }

@@ -6,11 +6,11 @@ import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import type { ActionOutcome } from '../src/cases/accountActions';
 import { formatDate } from '../src/format';
-import type { AccountAction, SubscriptionFacts } from '../src/policy';
+import type { AccountAction } from '../src/policy';
 import type { ActionDates } from '../src/subscriptions/effects';
 import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscriptionService';
 import { standing } from '../src/verification/session';
-import { flowCaller, handOverToPerson, idempotencyKey, sayWithReason, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { endUnavailable, flowCaller, handOverToPerson, idempotencyKey, sayWithReason, shownSubscription, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { markCommitted } from '../src/conversation/committed';
 import { tenantOf } from '../src/conversation/scope';
 import { InterruptibleDialog } from './interruptibleDialog';
@@ -26,10 +26,8 @@ const RETRY = 'performAction.retry';
 
 export interface PerformActionOptions extends AccountFlowOptions {
   action: AccountAction;
+  /** The facts the caller confirmed (see ActionContext.shown) are the current request's (see shownSubscription). */
   subscriptionId: string;
-  subscription: Phrase;
-  /** The facts the caller confirmed (see ActionContext.shown). */
-  shown: SubscriptionFacts;
   flowId: string;
   /** Set on the one retry a caller gets after a backend failure. */
   retried?: boolean;
@@ -55,6 +53,8 @@ export class PerformActionDialog extends InterruptibleDialog {
     // The caller may have confirmed after the verification lapsed (ID-1): nothing changes without a fresh one.
     const session = await this.deps.callerSession.get(step.context);
     if (session?.accountId !== options.accountId || this.deps.policy.access(standing(session), this.deps.now()).level !== 'account-actions') return this.lapsed(step);
+    const shown = await shownSubscription(step.context, this.deps.requests, options.subscriptionId);
+    if (!shown) return endUnavailable(step, this.deps, { status: 'not-done' } satisfies PerformActionResult);
     await step.context.sendActivity({ type: ActivityTypes.Typing });
     let outcome: ActionOutcome;
     try {
@@ -65,7 +65,7 @@ export class PerformActionDialog extends InterruptibleDialog {
         channel: step.context.activity.channelId,
         tenant: tenantOf(step.context),
         caller: options.caller,
-        shown: options.shown,
+        shown: shown.facts,
         // The domain asks the policy again with the caller's standing (ID-1, ID-2): defence in depth.
         verifiedCaller: session && { accountId: session.accountId, standing: standing(session) },
         assistedBy: assistedBy(step.context),
@@ -77,10 +77,10 @@ export class PerformActionDialog extends InterruptibleDialog {
       return step.prompt(RETRY, ask({ kind: 'yesNo', ask: { key: 'action:unavailable' } }));
     }
 
-    const subscription = render(t, options.subscription);
+    const subscription = render(t, shown.label);
     if (outcome.status === 'done') {
       markCommitted(step.context);
-      await step.context.sendActivity(this.receipt(step, outcome.supportCase.reference, outcome.dates));
+      await step.context.sendActivity(this.receipt(step, shown.label, outcome.supportCase.reference, outcome.dates));
       // Once per case: a redelivered "yes" that finds the change made is no second action.
       if (!outcome.alreadyDone) {
         noteInsight(step.context, { kind: 'action', action: options.action });
@@ -104,10 +104,10 @@ export class PerformActionDialog extends InterruptibleDialog {
     return this.handOver(step);
   }
 
-  private receipt(step: WaterfallStepContext, reference: string, dates: ActionDates): Partial<Activity> {
+  private receipt(step: WaterfallStepContext, label: Phrase, reference: string, dates: ActionDates): Partial<Activity> {
     const options = step.options as PerformActionOptions;
     const t = translatorFor(step.context, this.deps.i18n);
-    const subscription = render(t, options.subscription);
+    const subscription = render(t, label);
     const whatNext = t(`action:receipt.${options.action}`, { subscription, ...this.formatDates(step, dates) });
     return receiptReply(t, { title: t('action:receipt.title'), reference, subscription, whatNext }, step.context.activity.channelId);
   }
@@ -121,9 +121,10 @@ export class PerformActionDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     try {
       const pending = await this.deps.actions.findUnfinished(idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId));
-      if (!pending) return;
-      const done = [{ type: ActivityTypes.Message, text: t('action:followUp.done') }, this.receipt(step, pending.reference, pending.details.dates as ActionDates)];
-      const otherwise = [{ type: ActivityTypes.Message, text: t('action:followUp.notDone', { subscription: render(t, options.subscription), handoff: handoffReference }) }];
+      const shown = await shownSubscription(step.context, this.deps.requests, options.subscriptionId);
+      if (!pending || !shown) return;
+      const done = [{ type: ActivityTypes.Message, text: t('action:followUp.done') }, this.receipt(step, shown.label, pending.reference, pending.details.dates as ActionDates)];
+      const otherwise = [{ type: ActivityTypes.Message, text: t('action:followUp.notDone', { subscription: render(t, shown.label), handoff: handoffReference }) }];
       await this.deps.outbox.add({ kind: 'after-pending-case', conversation: referenceFor(step.context), activities: asJson(done), otherwise: asJson(otherwise), caseReference: pending.reference }, new Date(Date.now() + this.deps.outboxGraceMs));
       await step.context.sendActivity(t('action:willKeepTrying'));
     } catch (error) {
@@ -138,7 +139,6 @@ export class PerformActionDialog extends InterruptibleDialog {
     const reference = await handOverToPerson(step, this.deps, {
       reason: 'backend-failure',
       caller: flowCaller(options),
-      subscription: { id: options.subscriptionId, facts: options.shown, label: options.subscription },
       wanted: { action: options.action, choices: { confirmed: true, retried: options.retried === true } },
       flowId: options.flowId,
       introKey: 'action:handedOver',

@@ -4,25 +4,23 @@ import { Steps } from './steps';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import { noteRequest } from '../src/conversation/request';
 import { formatDate } from '../src/format';
-import type { CalendarDate, SubscriptionFacts } from '../src/policy';
-import { readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import type { CalendarDate } from '../src/policy';
+import { endUnavailable, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { withSupportContact } from './replies';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { YesNoPrompt } from './prompts';
-import { ask, render, type Phrase } from './questions';
+import { ask, render } from './questions';
 import { selectSubscriptionStep, type SelectedSubscription } from './selectSubscriptionDialog';
 
 export const REACTIVATE_DIALOG = 'reactivate';
 const STEPS = 'reactivate.steps';
 const YES_NO = 'reactivate.yesNo';
 
+/** The subscription itself, as the offer showed it, is kept in the current request (see shownSubscription). */
 interface ReactivateValues {
   flowId: string;
   subscriptionId: string;
-  subscription: Phrase;
-  /** The subscription as the explanation showed it. */
-  shown: SubscriptionFacts;
   /** The last day it can be reactivated (ISO), formatted in whatever language the caller speaks when declining. */
   until: CalendarDate;
 }
@@ -42,14 +40,12 @@ export class ReactivateDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     const language = turnLanguage(step.context);
     const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
-    if (!read) {
-      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
-      return step.endDialog();
-    }
+    if (!read) return endUnavailable(step, this.deps);
     const { facts } = read;
     const values = step.values as ReactivateValues;
-    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, subscription: subscriptionPhrase(facts), shown: facts });
-    const subscription = render(t, values.subscription);
+    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId });
+    const label = subscriptionPhrase(facts);
+    const subscription = render(t, label);
     const now = this.deps.now();
     const decision = this.deps.policy.reactivation(facts, now);
     await noteRequest(step.context, this.deps.requests, { subscription: { id: selected.subscriptionId, facts }, decision: { outcome: decision.outcome, rules: decision.rules } });
@@ -83,7 +79,7 @@ export class ReactivateDialog extends InterruptibleDialog {
       case 'allowed': {
         values.until = decision.possibleUntil;
         await step.context.sendActivity(t('reactivate:allowed', { subscription, endedOn: formatDate(decision.endedOn, language), until: formatDate(decision.possibleUntil, language), renewsOn: formatDate(decision.renewsOn, language) }));
-        return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'reactivate:confirm', params: { subscription: values.subscription } } }, { helpKey: 'reactivate:help.confirm' }));
+        return step.prompt(YES_NO, ask({ kind: 'yesNo', ask: { key: 'reactivate:confirm', params: { subscription: label } } }, { helpKey: 'reactivate:help.confirm' }));
       }
     }
   }
@@ -98,8 +94,6 @@ export class ReactivateDialog extends InterruptibleDialog {
       ...(step.options as AccountFlowOptions),
       action: 'reactivate',
       subscriptionId: values.subscriptionId,
-      subscription: values.subscription,
-      shown: values.shown,
       flowId: values.flowId,
     } satisfies PerformActionOptions);
   }

@@ -3,7 +3,7 @@ import { Steps } from './steps';
 import { DirectoryUnavailableError } from '../src/accounts/directory';
 import { translatorFor } from '../src/conversation/language';
 import { choice } from '../src/understanding/choices';
-import { subscriptionPhrase, type FlowDeps } from './flowSupport';
+import { endUnavailable, subscriptionPhrase, type FlowDeps } from './flowSupport';
 import { LANGUAGES } from '../src/i18n';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { OptionPrompt } from './prompts';
@@ -42,8 +42,7 @@ export class SelectSubscriptionDialog extends InterruptibleDialog {
     } catch (error) {
       if (!(error instanceof DirectoryUnavailableError)) throw error;
       this.deps.logger.error('flow.directory-unavailable', { error });
-      await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
-      return step.endDialog();
+      return endUnavailable(step, this.deps);
     }
     const all = account?.subscriptions ?? [];
     const ended = all.filter((s) => this.deps.policy.hasEnded(s.facts));

@@ -113,4 +113,22 @@ describe.each(['sv', 'en'] as const)('hand-off packets for every reason (%s)', (
       await c.close();
     }
   });
+
+  it('asked for at the feedback after a done cancellation: never "nothing changed"; the request is over, the packet says so', async () => {
+    const c = await startConversation({ language });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      const done = (await c.say(c.words.endOfTerm, c.words.yes)).join('\n');
+      expect(done).toMatch(CASE_IN_TEXT);
+      const said = await c.say(PERSON[language]);
+      const t = c.runtime.i18n.getFixedT(language);
+      expect(said).not.toContain(t('main:personMidFlow'));
+      expect(said.join('\n')).toContain(t('action:receipt.handoffTitle'));
+      // The cancellation is done (the transcript shows it): the hand-off is about whatever the caller wants next.
+      const packet = checked(packetOf(c));
+      expect(packet).toMatchObject({ reason: 'caller-asked', caller: { verified: true }, subscription: null, wanted: { action: null }, decision: null, unfinishedCase: null });
+    } finally {
+      await c.close();
+    }
+  });
 });
