@@ -35,6 +35,8 @@ export const JOIN_EVENT = 'webchat/join';
  * got no answer to in time — the last one or two, never one ten messages back.
  */
 const RECENT_ACTIVITY_IDS = 10;
+/** See fingerprintOf. */
+const FINGERPRINT_CHARS = 6;
 /**
  * Where the SDK's DialogStateManager looks, in turn state, for the dialogs' memory scopes before building them (its
  * constant, not exported): it builds them anew on every turn's first dialog context, the same every turn.
@@ -84,7 +86,7 @@ export interface SupportBotDeps {
 export class SupportBot extends TeamsActivityHandler {
   private readonly dialogs: DialogSet;
   private readonly profile: StatePropertyAccessor<UserProfile>;
-  private readonly handledIds: StatePropertyAccessor<string[]>;
+  private readonly handledIds: StatePropertyAccessor<string | string[]>;
   private readonly welcomed: StatePropertyAccessor<boolean>;
   /** The memory scopes the SDK built on the first turn, handed to every later turn (see DIALOG_STATE_CONFIGURATION). */
   private dialogStateConfiguration?: DialogStateManagerConfiguration;
@@ -93,7 +95,7 @@ export class SupportBot extends TeamsActivityHandler {
     super();
     this.dialogs = new DialogSet(deps.conversationState.createProperty<DialogState>('dialogState')).add(deps.mainDialog);
     this.profile = deps.userState.createProperty<UserProfile>('profile');
-    this.handledIds = deps.conversationState.createProperty<string[]>('handledActivityIds');
+    this.handledIds = deps.conversationState.createProperty<string | string[]>('handledActivityIds');
     this.welcomed = deps.conversationState.createProperty<boolean>('welcomedShared');
 
     this.onMembersAdded(async (context, next) => {
@@ -261,10 +263,12 @@ export class SupportBot extends TeamsActivityHandler {
   private async seenBefore(context: TurnContext): Promise<boolean> {
     const id = context.activity.id;
     if (!id) return false;
-    const handled = await this.handledIds.get(context, []);
+    const kept = await this.handledIds.get(context, '');
+    // One string of fixed-width fingerprints, newest last (a list of strings, as kept before, is read the same way).
+    const handled = Array.isArray(kept) ? kept.join('') : kept;
     const seen = fingerprintOf(id);
-    if (handled.includes(seen)) return true;
-    await this.handledIds.set(context, [...handled.slice(-(RECENT_ACTIVITY_IDS - 1)), seen]);
+    for (let at = 0; at < handled.length; at += FINGERPRINT_CHARS) if (handled.startsWith(seen, at)) return true;
+    await this.handledIds.set(context, handled.slice(-(RECENT_ACTIVITY_IDS - 1) * FINGERPRINT_CHARS) + seen);
     return false;
   }
 
@@ -403,7 +407,7 @@ export class SupportBot extends TeamsActivityHandler {
  * conversation's last ten ids sharing one is a chance in a billion.
  */
 function fingerprintOf(activityId: string): string {
-  return hash('sha1', activityId, 'base64url').slice(0, 6);
+  return hash('sha1', activityId, 'base64url').slice(0, FINGERPRINT_CHARS);
 }
 
 /** A message that carries a file or picture and no words, nor a card's value. */

@@ -13,7 +13,8 @@ import { turnLanguageIfKnown } from './language';
 
 /** What the conversation state keeps for insights: when the caller first wrote, how often since, and in which language. */
 export interface InsightsProgress {
-  firstMessageAt: string;
+  /** Milliseconds since the epoch: a few bytes fewer than the ISO form, which conversations begun before still keep. */
+  firstMessageAt: number | string;
   messages: number;
   language: InsightLanguage;
 }
@@ -53,7 +54,7 @@ export function createTurnInsights(deps: TurnInsightsDeps): TurnInsights {
         const language = turnLanguageIfKnown(context);
         if (isCallersMessage(context) && language) {
           if (!notes.progress) {
-            notes.progress = { firstMessageAt: now.toISOString(), messages: 0, language };
+            notes.progress = { firstMessageAt: now.getTime(), messages: 0, language };
             notes.noted.push({ facts: { kind: 'conversation-started' }, at: now });
           }
           notes.progress = { ...notes.progress, messages: notes.progress.messages + 1 };
@@ -89,7 +90,7 @@ export function noteInsight(context: TurnContext, note: InsightNote): void {
   }
   // Without the first message (a conversation begun before insights were recorded) there is no time to tell.
   if (!notes.progress) return;
-  const ms = Math.max(0, at.getTime() - Date.parse(notes.progress.firstMessageAt));
+  const ms = Math.max(0, at.getTime() - new Date(notes.progress.firstMessageAt).getTime());
   notes.noted.push({ facts: { kind: 'receipt', of: note.of, ms, messages: notes.progress.messages }, at });
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { TestAdapter, type Activity, type TurnContext } from 'botbuilder';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,6 +58,26 @@ describe('SupportBot', () => {
         expect(reply.suggestedActions?.actions).toHaveLength(5);
       })
       .startTest();
+  });
+
+  it('drops a redelivered message, also where the handled ids were kept as a list (conversations stored before)', async () => {
+    const store = memoryStateStore();
+    const { adapter } = await botAdapter(await testRuntime({}, { store }));
+    const message = (id: string, text: string): Partial<Activity> => ({ type: 'message', id, text, locale: 'en-US' });
+    await adapter
+      .send(message('m1', 'hello'))
+      .assertReply((reply) => expect(reply.text).toContain("Hi! I'm"))
+      .assertReply('What would you like to do?')
+      .send(message('m1', 'hello'))
+      .assertNoReply('the same message again', 300)
+      .startTest();
+    // As an earlier version kept them: a list of fingerprints.
+    const conversationKey = `${adapter.conversation.channelId}/conversations/${adapter.conversation.conversation.id}/`;
+    const doc = (await store.read([conversationKey]))[conversationKey] as Record<string, unknown>;
+    const fingerprint = (id: string) => createHash('sha1').update(id).digest('base64url').slice(0, 6);
+    await store.write({ [conversationKey]: { ...doc, handledActivityIds: [fingerprint('m0'), fingerprint('m2')], eTag: '*' } });
+    await adapter.send(message('m2', 'General questions')).assertNoReply('handled before the upgrade', 300).startTest();
+    await adapter.send(message('m3', 'General questions')).assertReply((reply) => expect(reply.text).toContain('Here is how cancelling works:')).startTest();
   });
 
   it('does not greet when only the bot itself is added', async () => {
