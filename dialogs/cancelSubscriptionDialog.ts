@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { Steps } from './steps';
@@ -8,7 +7,7 @@ import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
 import { formatDate } from '../src/format';
 import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
 import { feedbackStep } from './feedbackDialog';
-import { answerColleagueOffer, endUnavailable, readSubscription, sayWithReason, shownSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { answerColleagueOffer, endUnavailable, newFlowId, readSubscription, sayWithReason, shownSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { REACTIVATE_DIALOG } from './reactivateDialog';
@@ -77,7 +76,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     const language = turnLanguage(step.context);
     const values = step.values as CancelValues;
-    values.flowId = randomUUID();
+    values.flowId = newFlowId();
     values.subscriptionId = selected.subscriptionId;
     const read = await this.decision(step);
     if (!read) return endUnavailable(step, this.deps);

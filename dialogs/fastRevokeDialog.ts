@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { MessageFactory } from 'botbuilder';
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { Steps } from './steps';
@@ -9,7 +8,7 @@ import { formatDate } from '../src/format';
 import type { CalendarDate, RuleId } from '../src/policy';
 import { issueCode, OtpDeliveryError, type IssuedCode } from '../src/verification/otp';
 import { feedbackStep } from './feedbackDialog';
-import { answerColleagueOffer, endUnavailable, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { answerColleagueOffer, endUnavailable, newFlowId, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { CodePrompt, PhrasePrompt, YesNoPrompt } from './prompts';
@@ -86,7 +85,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
     if (!read) return endUnavailable(step, this.deps);
     const { account, facts } = read;
-    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId, phoneEnding: account.phone.slice(-2) });
+    Object.assign(values, { flowId: newFlowId(), subscriptionId: selected.subscriptionId, phoneEnding: account.phone.slice(-2) });
     const subscription = render(t, subscriptionPhrase(facts));
     const language = turnLanguage(step.context);
 

@@ -1,5 +1,5 @@
 import type { SupportContact } from '../src/config';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { EventFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { CallerSession } from '../src/verification/session';
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
@@ -90,6 +90,14 @@ export async function endUnavailable(step: WaterfallStepContext, deps: Pick<Flow
 export async function shownSubscription(context: TurnContext, requests: RequestAccessor, subscriptionId: string): Promise<{ facts: SubscriptionFacts; label: Phrase } | undefined> {
   const shown = (await requests.get(context))?.subscription;
   return shown?.id === subscriptionId ? { facts: shown.facts, label: subscriptionPhrase(shown.facts) } : undefined;
+}
+
+/**
+ * A flow's own id, part of its idempotency keys: 72 random bits, in 12 characters of the state every turn of the flow
+ * reads and writes (a UUID is 36).
+ */
+export function newFlowId(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 /**

@@ -19,6 +19,7 @@ import { YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
 import { receiptReply } from './replies';
 import { assistedBy } from '../src/conversation/assistedCall';
+import { typingWhileSlow } from '../src/conversation/typing';
 
 export const PERFORM_ACTION_DIALOG = 'performAction';
 const STEPS = 'performAction.steps';
@@ -55,10 +56,9 @@ export class PerformActionDialog extends InterruptibleDialog {
     if (session?.accountId !== options.accountId || this.deps.policy.access(standing(session), this.deps.now()).level !== 'account-actions') return this.lapsed(step);
     const shown = await shownSubscription(step.context, this.deps.requests, options.subscriptionId);
     if (!shown) return endUnavailable(step, this.deps, { status: 'not-done' } satisfies PerformActionResult);
-    await step.context.sendActivity({ type: ActivityTypes.Typing });
     let outcome: ActionOutcome;
     try {
-      outcome = await this.deps.actions.perform(options.action, {
+      outcome = await typingWhileSlow(step.context, () => this.deps.actions.perform(options.action, {
         accountId: options.accountId,
         subscriptionId: options.subscriptionId,
         idempotencyKey: idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId),
@@ -69,7 +69,7 @@ export class PerformActionDialog extends InterruptibleDialog {
         // The domain asks the policy again with the caller's standing (ID-1, ID-2): defence in depth.
         verifiedCaller: session && { accountId: session.accountId, standing: standing(session) },
         assistedBy: assistedBy(step.context),
-      });
+      }));
     } catch (error) {
       if (!(error instanceof SubscriptionServiceUnavailableError || error instanceof DirectoryUnavailableError)) throw error;
       this.deps.logger.error('flow.backend-unavailable', { action: options.action, error });

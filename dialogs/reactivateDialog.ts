@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { Steps } from './steps';
 import { translatorFor, turnLanguage } from '../src/conversation/language';
 import { noteRequest } from '../src/conversation/request';
 import { formatDate } from '../src/format';
 import type { CalendarDate } from '../src/policy';
-import { endUnavailable, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { endUnavailable, newFlowId, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { withSupportContact } from './replies';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
@@ -43,7 +42,7 @@ export class ReactivateDialog extends InterruptibleDialog {
     if (!read) return endUnavailable(step, this.deps);
     const { facts } = read;
     const values = step.values as ReactivateValues;
-    Object.assign(values, { flowId: randomUUID(), subscriptionId: selected.subscriptionId });
+    Object.assign(values, { flowId: newFlowId(), subscriptionId: selected.subscriptionId });
     const label = subscriptionPhrase(facts);
     const subscription = render(t, label);
     const now = this.deps.now();

@@ -1,5 +1,5 @@
 import type { SupportContact } from '../src/config';
-import { ActivityTypes, MessageFactory, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { DialogContext, DialogTurnResult, WaterfallStep, WaterfallStepContext } from 'botbuilder-dialogs';
 import { DialogTurnStatus } from '../src/conversation/sdkDialogs';
 import { Steps } from './steps';
@@ -16,6 +16,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CallerVerification, ConversationKey, VerificationResult } from '../src/verification/verifyCaller';
 import { assistedCallOf, verificationKey } from '../src/conversation/assistedCall';
 import { withholdCallerMessage } from '../src/conversation/transcript';
+import { typingWhileSlow } from '../src/conversation/typing';
 import { sayWithReason } from './flowSupport';
 import { noteInsight } from '../src/conversation/insights';
 import { InterruptibleDialog, leafOf, type InterruptibleDeps } from './interruptibleDialog';
@@ -320,9 +321,9 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
   private async check(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const answers = step.options as VerificationAnswers;
     const t = this.t(step);
-    await step.context.sendActivities([{ type: ActivityTypes.Typing }, MessageFactory.text(t('verify:checking'))]);
+    await step.context.sendActivity(t('verify:checking'));
     try {
-      const result = await this.deps.verification.verify(conversationKey(step.context), answers);
+      const result = await typingWhileSlow(step.context, () => this.deps.verification.verify(conversationKey(step.context), answers));
       await this.auditAssisted(step.context, answers, result);
       if (result.status !== 'locked') noteInsight(step.context, { kind: 'verification', outcome: result.status }); // locked: in endLocked
       switch (result.status) {

@@ -2,6 +2,7 @@ import type { AppConfig } from '../config';
 import type { Logger } from '../log';
 import { memoryStateStore, type StateStore } from '../storage';
 import { createSqliteStateStore, openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite';
+import { startBackgroundCheckpoints } from '../storage/sqliteCheckpoints';
 import { sqliteCommits } from '../storage/sqliteCommits';
 import { NO_CROSS_INSTANCE_LOCK, type ConversationLock } from '../storage/conversationLock';
 import type { AccountDirectory } from '../accounts/directory';
@@ -67,6 +68,7 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
   const db: SqliteDatabase = openSqliteDatabase(path);
   const commits = sqliteCommits(db);
   commits.onFailure = (error, writes) => logger.error('storage.appends-not-written', { writes, error: error as Error });
+  const checkpoints = path === ':memory:' ? undefined : startBackgroundCheckpoints(db, path, (error) => logger.warn('storage.checkpoints-in-commits', { error }));
   return {
     state: () => (inMemoryState ? memoryStateStore() : createSqliteStateStore(db, false)),
     directory: async (seed) => {
@@ -83,6 +85,8 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
     // One file, one instance: the in-process turn queue serialises every turn there is.
     conversationLock: NO_CROSS_INSTANCE_LOCK,
     close: async () => {
+      // The checkpointing thread's connection closes first: the last one to close checkpoints the whole WAL.
+      await checkpoints?.stop();
       commits.flush(); // what waits for a commit goes in before the file closes (flush skips a closed file)
       if (db.open) db.close();
     },

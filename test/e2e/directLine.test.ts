@@ -118,16 +118,33 @@ describe('the local Direct Line endpoint (no DIRECTLINE_SECRET)', () => {
     expect(reply).not.toHaveProperty('serviceUrl');
   });
 
-  it('shows the bot typing while it checks the details (a typing activity before the verdict), as Web Chat renders it', async () => {
-    const c = client(url);
+  /** The bot's activities of a whole verification, posted answer by answer, as Web Chat would read them. */
+  async function verifiedAnna(at: string): Promise<Array<Partial<Activity>>> {
+    const c = client(at);
     const token = await c.open('sv-SE');
     await c.until(token, /Vad vill du göra\?/);
     const answers = ['Jag vill säga upp min prenumeration', 'anna.lindqvist@fjordfika.se', '070-123 45 67', 'Anna Lindqvist', 'Fjordfika AB', 'Storgatan 12, 114 55 Stockholm', 'ja'];
     for (const [i, text] of answers.entries()) expect((await c.post(token, { type: 'message', text, locale: 'sv-SE', channelData: { clientActivityID: `v${i}` } })).status).toBe(200);
-    const all = (await (await c.poll(token, '0')).json()) as { activities: Array<Partial<Activity>> };
-    const checking = all.activities.findIndex((a) => a.text === sv('verify:checking'));
-    expect(checking).toBeGreaterThan(0);
-    expect(all.activities[checking - 1]).toMatchObject({ type: 'typing', from: { role: 'bot' } });
+    return ((await (await c.poll(token, '0')).json()) as { activities: Array<Partial<Activity>> }).activities;
+  }
+
+  it('shows the bot typing while it checks the details (a typing activity before the verdict), as Web Chat renders it', async () => {
+    // Every verdict takes this long at least (VERIFICATION_MIN_RESPONSE_MS): the caller waits, and sees the bot typing.
+    const padded = await start({ verificationMinResponseMs: 600 });
+    try {
+      const all = await verifiedAnna(padded.url);
+      const checking = all.findIndex((a) => a.text?.startsWith(sv('verify:checking')));
+      expect(checking).toBeGreaterThan(0);
+      expect(all[checking - 1]).toMatchObject({ type: 'typing', from: { role: 'bot' } });
+    } finally {
+      await padded.app.close();
+    }
+  });
+
+  it('shows no typing where the answer comes at once: the words, without an indicator flickering before them', async () => {
+    const all = await verifiedAnna(url);
+    expect(all.some((a) => a.text?.startsWith(sv('verify:checking')))).toBe(true);
+    expect(all.filter((a) => a.type === 'typing')).toEqual([]);
   });
 
   it('counts watermarks from 0 (= none): each poll gives only what is new, and the watermark never goes back', async () => {

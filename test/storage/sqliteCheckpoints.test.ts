@@ -1,0 +1,82 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openSqliteDatabase, type SqliteDatabase } from '../../src/storage/sqlite';
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../../src/storage/sqliteCheckpoints';
+
+const FAST = { startAfterMs: 10, everyMs: 20 };
+const open: Array<{ db: SqliteDatabase; checkpoints?: BackgroundCheckpoints }> = [];
+
+function database() {
+  const path = join(mkdtempSync(join(tmpdir(), 'checkpoints-')), 'bot.sqlite');
+  const db = openSqliteDatabase(path);
+  db.exec('CREATE TABLE filler (id INTEGER PRIMARY KEY, text TEXT NOT NULL)');
+  const entry: (typeof open)[number] = { db };
+  open.push(entry);
+  return { path, db, entry };
+}
+
+/** Some two megabytes of rows, one commit each (as turns commit), none of them checkpointed by the commits. */
+function fill(db: SqliteDatabase): void {
+  const insert = db.prepare('INSERT INTO filler (text) VALUES (?)');
+  for (let i = 0; i < 2_000; i++) insert.run('x'.repeat(1_000));
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 20) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`not within 10 s: ${what}`);
+}
+
+const autocheckpoint = (db: SqliteDatabase) => db.pragma('wal_autocheckpoint', { simple: true });
+
+afterEach(async () => {
+  for (const { db, checkpoints } of open.splice(0)) {
+    await checkpoints?.stop();
+    if (db.open) db.close();
+  }
+});
+
+describe('WAL checkpoints in a thread of their own (issue 14: no commit of a turn copies the WAL into the file)', () => {
+  it('once the thread runs, the commits only append to the WAL, and the thread brings the pages into the file', async () => {
+    const { path, db, entry } = database();
+    const failures: Error[] = [];
+    entry.checkpoints = startBackgroundCheckpoints(db, path, (error) => failures.push(error), FAST);
+    await until(() => autocheckpoint(db) === 0, 'the thread took the checkpoints over');
+    const before = statSync(path).size;
+    fill(db);
+    // The commits made no checkpoint (the file is as it was right after them): the thread copies the pages over.
+    await until(() => statSync(path).size > before + 1_000_000, 'the rows reached the file');
+    expect(failures).toEqual([]);
+  });
+
+  it('stopped, the thread ends and the commits checkpoint for themselves again', async () => {
+    const { path, db, entry } = database();
+    entry.checkpoints = startBackgroundCheckpoints(db, path, () => undefined, FAST);
+    await until(() => autocheckpoint(db) === 0, 'the thread took the checkpoints over');
+    await entry.checkpoints.stop();
+    expect(autocheckpoint(db)).toBe(1000);
+    const before = statSync(path).size;
+    fill(db);
+    expect(statSync(path).size).toBeGreaterThan(before + 1_000_000);
+  });
+
+  it('a thread that cannot do its work is reported, and the commits checkpoint as before', async () => {
+    const { db, entry } = database();
+    const failures: Error[] = [];
+    entry.checkpoints = startBackgroundCheckpoints(db, join(tmpdir(), 'no-such-dir', 'gone.sqlite'), (error) => failures.push(error), FAST);
+    await until(() => failures.length > 0, 'the failure reported');
+    expect(autocheckpoint(db)).toBe(1000);
+  });
+
+  it('a use of the file shorter than the delay never starts the thread', async () => {
+    const { path, db, entry } = database();
+    entry.checkpoints = startBackgroundCheckpoints(db, path, () => undefined, { startAfterMs: 200, everyMs: 20 });
+    await entry.checkpoints.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(autocheckpoint(db)).toBe(1000);
+  });
+});
