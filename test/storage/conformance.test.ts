@@ -633,6 +633,30 @@ describe('PostgreSQL only', () => {
     }
   });
 
+  it('keeps state as the bot wrote it (JSON text, not JSONB), also what an earlier version stored as JSONB', async () => {
+    const { schema, drop } = newSchema();
+    try {
+      // A database as the version before this step left it: every step but the last, and a conversation in JSONB.
+      const before = await openPostgresDatabase(PG_URL, { schema });
+      opened.push(before);
+      await before.query('DELETE FROM schema_migrations WHERE version = $1', [POSTGRES_MIGRATIONS.length]);
+      await before.query('ALTER TABLE bot_state ALTER COLUMN doc TYPE JSONB USING doc::jsonb');
+      await before.query(`INSERT INTO bot_state (key, doc, etag) VALUES ('webchat/conversations/c1/', '{"dialogState":{"dialogStack":[]},"handledActivityIds":"abcdef"}', 'e1')`);
+      const db = await openDb(schema);
+      const { rows } = await db.query<{ type: string }>("SELECT data_type AS type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'bot_state' AND column_name = 'doc'", [schema]);
+      expect(rows[0].type).toBe('json');
+      const store = createPostgresStateStore(db);
+      expect(await store.read(['webchat/conversations/c1/'])).toEqual({ 'webchat/conversations/c1/': { dialogState: { dialogStack: [] }, handledActivityIds: 'abcdef', eTag: 'e1' } });
+      await store.write({ 'webchat/conversations/c2/': { answers: { name: 'Åsa Öberg' }, n: 1 } });
+      const stored = await db.query<{ doc: string }>("SELECT doc::text AS doc FROM bot_state WHERE key = 'webchat/conversations/c2/'");
+      // Byte for byte what was written: no spaces added, the order kept.
+      expect(stored.rows[0].doc).toBe('{"answers":{"name":"Åsa Öberg"},"n":1}');
+    } finally {
+      await Promise.all(opened.splice(0).map((db) => db.close()));
+      await drop();
+    }
+  });
+
   it('refuses a schema name that is not a plain identifier', async () => {
     await expect(openPostgresDatabase(PG_URL, { schema: 'x"; DROP SCHEMA public; --' })).rejects.toThrow(/invalid PostgreSQL schema name/);
   });
