@@ -7,7 +7,7 @@ import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
 import { formatDate } from '../src/format';
 import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
 import { feedbackStep } from './feedbackDialog';
-import { answerColleagueOffer, endUnavailable, newFlowId, readSubscription, sayWithReason, shownSubscription, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { answerColleagueOffer, endUnavailable, newFlowId, readSubscription, flowSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { REACTIVATE_DIALOG } from './reactivateDialog';
@@ -152,8 +152,9 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       return step.endDialog();
     }
     if (how === 'keep') {
-      const shown = await shownSubscription(step.context, this.deps.requests, values.subscriptionId);
-      await step.context.sendActivity(shown ? t('cancel:kept', { subscription: render(t, shown.label) }) : t('cancel:notUnderstood'));
+      const kept = await flowSubscription(step, this.deps, values.subscriptionId);
+      if (!kept) return endUnavailable(step, this.deps);
+      await step.context.sendActivity(t('cancel:kept', { subscription: render(t, kept.label) }));
       return step.endDialog();
     }
     values.how = how;
@@ -238,6 +239,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
       why: 'too-many-licences',
       action: 'cancel-now',
       choices: { how: 'now' },
+      subscriptionId: values.subscriptionId,
       decision: { outcome: offered.outcome, rules: offered.rules },
       flowId: values.flowId,
     });

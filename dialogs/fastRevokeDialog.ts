@@ -288,6 +288,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       why: 'fast-revoke-too-many-licences',
       action: 'fast-revoke',
       choices: {},
+      subscriptionId: values.subscriptionId,
       decision: { outcome: offered.outcome, rules: offered.rules },
       flowId: values.flowId,
     });

@@ -93,6 +93,18 @@ export async function shownSubscription(context: TurnContext, requests: RequestA
 }
 
 /**
+ * The subscription a flow is about, for what is said or handed over after its questions: as the caller was shown it,
+ * or — the request gone with a verification that lapsed while the caller was away — read again. Undefined only when
+ * the directory cannot say either.
+ */
+export async function flowSubscription(step: WaterfallStepContext, deps: Pick<FlowDeps, 'requests' | 'directory' | 'logger'>, subscriptionId: string): Promise<{ id: string; facts: SubscriptionFacts; label: Phrase } | undefined> {
+  const shown = await shownSubscription(step.context, deps.requests, subscriptionId);
+  if (shown) return { id: subscriptionId, ...shown };
+  const read = await readSubscription(deps, (step.options as AccountFlowOptions).accountId, subscriptionId);
+  return read && { id: subscriptionId, facts: read.facts, label: subscriptionPhrase(read.facts) };
+}
+
+/**
  * A flow's own id, part of its idempotency keys: 72 random bits, in 12 characters of the state every turn of the flow
  * reads and writes (a UUID is 36).
  */
@@ -113,7 +125,7 @@ export function idempotencyKey(context: TurnContext, flowId: string, action: Acc
  * The account and one subscription, read fresh (the facts may have changed since the last turn). Undefined when the
  * directory cannot answer or the subscription is gone; the flow then apologises without changing anything.
  */
-export async function readSubscription(deps: FlowDeps, accountId: string, subscriptionId: string): Promise<{ account: Account; facts: SubscriptionFacts } | undefined> {
+export async function readSubscription(deps: Pick<FlowDeps, 'directory' | 'logger'>, accountId: string, subscriptionId: string): Promise<{ account: Account; facts: SubscriptionFacts } | undefined> {
   try {
     const account = await deps.directory.findAccount(accountId);
     const facts = account?.subscriptions.find((s) => s.id === subscriptionId)?.facts;
@@ -144,6 +156,8 @@ export function flowCaller(flow: AccountFlowOptions): HandoffCaller {
 export interface HandOverRequest {
   reason: HandoffReason;
   caller: HandoffCaller;
+  /** The subscription, when a flow hands over (see flowSubscription); otherwise the current request's, if any. */
+  subscription?: { id: string; facts: SubscriptionFacts };
   /** What the caller wanted and the choices already made. */
   wanted?: { action: AccountAction | null; choices?: Record<string, string | number | boolean> };
   /** The policy's decision that led here. */
@@ -186,7 +200,7 @@ export async function handOverToPerson(step: WaterfallStepContext, deps: HandOve
   // What the flow had got to, when the hand-off interrupts it ("a person, please" at a confirmation).
   const current = caller.verified ? await deps.requests.get(step.context) : undefined;
   // The subscription as the caller was last shown it (the receipt names it), kept in the request (see shownSubscription).
-  const subscription = current?.subscription;
+  const subscription = request.subscription ?? current?.subscription;
   const wanted = request.wanted ?? (current && { action: current.action ?? null, choices: { wish: current.wish, ...current.choices } });
   const decision = request.decision ?? current?.decision;
   try {
@@ -308,20 +322,23 @@ export interface ColleagueOffer {
   why: Reason;
   action: AccountAction;
   choices: Record<string, string | number | boolean>;
+  subscriptionId: string;
   decision: { outcome: string; rules: RuleId[] };
   flowId: string;
 }
 
 /** A yes hands the request to a person with everything confirmed so far; a no changes nothing and says what would. */
-export async function answerColleagueOffer(step: WaterfallStepContext, deps: HandOverDeps & Pick<FlowDeps, 'reasons'>, offer: ColleagueOffer): Promise<DialogTurnResult> {
+export async function answerColleagueOffer(step: WaterfallStepContext, deps: HandOverDeps & Pick<FlowDeps, 'reasons' | 'directory'>, offer: ColleagueOffer): Promise<DialogTurnResult> {
   if (step.result !== true) {
     const t = translatorFor(step.context, deps.i18n);
     await sayWithReason(step, deps, t(offer.declinedKey, { threshold: offer.licenceThreshold }), { reason: offer.why });
     return step.endDialog();
   }
+  const subscription = await flowSubscription(step, deps, offer.subscriptionId);
   await handOverToPerson(step, deps, {
     reason: 'too-many-licences',
     caller: flowCaller(step.options as AccountFlowOptions),
+    subscription: subscription && { id: subscription.id, facts: subscription.facts },
     wanted: { action: offer.action, choices: { ...offer.choices, colleagueAccepted: true } },
     decision: offer.decision,
     flowId: offer.flowId,

@@ -173,12 +173,12 @@ export async function askAgainInNewLanguage(leaf: DialogContext, i18n: i18n): Pr
   await leaf.repromptDialog();
 }
 
-/** The innermost dialog context: where the question being answered lives. */
 /** The case of the completed action the question being asked follows (the feedback after a cancellation), if any. */
 function doneCaseOf(leaf: DialogContext): string | undefined {
   return (leaf.activeDialog?.state?.options?.validations as { doneCase?: string } | undefined)?.doneCase;
 }
 
+/** The innermost dialog context: where the question being answered lives. */
 export function leafOf(dc: DialogContext): DialogContext {
   let leaf = dc;
   while (leaf.child) leaf = leaf.child;

@@ -416,7 +416,9 @@ export class MainDialog extends Component {
   }
 
   private async afterInterruption(step: WaterfallStepContext, { interrupted, wish, afterDone }: InterruptedResult): Promise<DialogTurnResult> {
-    // "Nothing changed" is said only where it is true: not at the feedback after a completed action.
+    // "Nothing changed" is said only where it is true: not at the feedback after a completed action, whose request is
+    // over (a conversation at the feedback since before the request ended there may still hold it).
+    if (afterDone) await this.deps.requests.delete(step.context);
     if (interrupted === 'person') return this.toPerson(step, { midFlow: !afterDone });
     if (interrupted === 'newRequest' && wish) return step.replaceDialog(MAIN_WATERFALL, { greeted: true, wish } satisfies MainDialogOptions);
     return step.replaceDialog(MAIN_WATERFALL, { greeted: true, question: 'main:whatToDo' } satisfies MainDialogOptions);

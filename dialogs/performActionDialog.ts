@@ -10,7 +10,7 @@ import type { AccountAction } from '../src/policy';
 import type { ActionDates } from '../src/subscriptions/effects';
 import { SubscriptionServiceUnavailableError } from '../src/subscriptions/subscriptionService';
 import { standing } from '../src/verification/session';
-import { endUnavailable, flowCaller, handOverToPerson, idempotencyKey, sayWithReason, shownSubscription, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { endUnavailable, flowCaller, flowSubscription, handOverToPerson, idempotencyKey, sayWithReason, shownSubscription, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { markCommitted } from '../src/conversation/committed';
 import { tenantOf } from '../src/conversation/scope';
 import { InterruptibleDialog } from './interruptibleDialog';
@@ -55,7 +55,11 @@ export class PerformActionDialog extends InterruptibleDialog {
     const session = await this.deps.callerSession.get(step.context);
     if (session?.accountId !== options.accountId || this.deps.policy.access(standing(session), this.deps.now()).level !== 'account-actions') return this.lapsed(step);
     const shown = await shownSubscription(step.context, this.deps.requests, options.subscriptionId);
-    if (!shown) return endUnavailable(step, this.deps, { status: 'not-done' } satisfies PerformActionResult);
+    if (!shown) {
+      // The session is valid, so the request should be here (every flow notes it): nothing is done without it.
+      this.deps.logger.error('flow.request-missing', { action: options.action });
+      return endUnavailable(step, this.deps, { status: 'not-done' } satisfies PerformActionResult);
+    }
     let outcome: ActionOutcome;
     try {
       outcome = await typingWhileSlow(step.context, () => this.deps.actions.perform(options.action, {
@@ -121,8 +125,9 @@ export class PerformActionDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     try {
       const pending = await this.deps.actions.findUnfinished(idempotencyKey(step.context, options.flowId, options.action, options.subscriptionId));
-      const shown = await shownSubscription(step.context, this.deps.requests, options.subscriptionId);
-      if (!pending || !shown) return;
+      if (!pending) return;
+      const shown = await flowSubscription(step, this.deps, options.subscriptionId);
+      if (!shown) throw new Error('the subscription of a pending case could not be read for its follow-up');
       const done = [{ type: ActivityTypes.Message, text: t('action:followUp.done') }, this.receipt(step, shown.label, pending.reference, pending.details.dates as ActionDates)];
       const otherwise = [{ type: ActivityTypes.Message, text: t('action:followUp.notDone', { subscription: render(t, shown.label), handoff: handoffReference }) }];
       await this.deps.outbox.add({ kind: 'after-pending-case', conversation: referenceFor(step.context), activities: asJson(done), otherwise: asJson(otherwise), caseReference: pending.reference }, new Date(Date.now() + this.deps.outboxGraceMs));
@@ -136,9 +141,11 @@ export class PerformActionDialog extends InterruptibleDialog {
   /** AS-2: a backend failure goes to a person, with what the caller asked for and proved. */
   private async handOver(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const options = step.options as PerformActionOptions;
+    const subscription = await flowSubscription(step, this.deps, options.subscriptionId);
     const reference = await handOverToPerson(step, this.deps, {
       reason: 'backend-failure',
       caller: flowCaller(options),
+      subscription: subscription && { id: subscription.id, facts: subscription.facts },
       wanted: { action: options.action, choices: { confirmed: true, retried: options.retried === true } },
       flowId: options.flowId,
       introKey: 'action:handedOver',

@@ -10,6 +10,14 @@ const AUTOCHECKPOINT_PAGES = 1000;
 const START_AFTER_MS = 5_000;
 /** How often the thread copies the WAL into the file; between two, the WAL holds a few hundred turns' pages at most. */
 const EVERY_MS = 200;
+/**
+ * The WAL starts again from its beginning only after a checkpoint that caught up with all of it, and under steady load
+ * commits land during every checkpoint: past this many pages (16 MB) the thread's checkpoint holds commits back until it
+ * has caught up (RESTART) — a short wait, as most pages are in the file already — so the WAL never grows without end.
+ */
+const RESTART_PAGES = 4_000;
+/** Should the thread stall (a failing disk), the commits still checkpoint once the WAL holds this many (80 MB). */
+const BACKSTOP_PAGES = 20_000;
 
 /**
  * The checkpointing thread: its own connection to the same file, copying committed pages from the WAL into the file
@@ -21,7 +29,10 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
-const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), workerData.everyMs);
+const timer = setInterval(() => {
+  const [{ log }] = db.pragma('wal_checkpoint(PASSIVE)');
+  if (log > workerData.restartPages) db.pragma('wal_checkpoint(RESTART)');
+}, workerData.everyMs);
 parentPort.on('message', () => {
   clearInterval(timer);
   db.close();
@@ -53,10 +64,15 @@ export function startBackgroundCheckpoints(
     if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   };
   const start = () => {
-    worker = new Worker(CHECKPOINT_THREAD, { eval: true, workerData: { driver: require.resolve('better-sqlite3'), path, everyMs: timing.everyMs } });
+    try {
+      worker = new Worker(CHECKPOINT_THREAD, { eval: true, workerData: { driver: require.resolve('better-sqlite3'), path, everyMs: timing.everyMs, restartPages: RESTART_PAGES } });
+    } catch (error) {
+      onFailure(error as Error);
+      return;
+    }
     worker.unref();
     worker.once('message', () => {
-      if (!stopping && db.open) db.pragma('wal_autocheckpoint = 0');
+      if (!stopping && db.open) db.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     });
     worker.once('error', (error) => onFailure(error));
     worker.once('exit', () => {

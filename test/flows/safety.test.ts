@@ -297,6 +297,37 @@ describe('a verification that lapses before the confirmation', () => {
   });
 });
 
+describe('a question answered after the verification lapsed (the request forgotten with it, ID-1)', () => {
+  it('"keep it" still says the subscription is kept, by name, and changes nothing', async () => {
+    let now = new Date('2026-11-22T10:30:00Z');
+    const c = await startConversation({ language: 'en', overrides: { now: () => now } });
+    try {
+      await c.verifyFor('cancel', 'anna');
+      now = new Date('2026-11-22T11:00:00Z');
+      const said = (await c.say(c.words.keep)).join('\n');
+      expect(said).toContain("Fine, I've left Office 365 Small Business (12 licences) as it is.");
+      expect(count(c, 'SELECT COUNT(*) AS n FROM cases')).toBe(0);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('yes to a colleague still hands over with the subscription (too many licences, EARLY-5)', async () => {
+    let now = new Date('2026-11-22T10:30:00Z');
+    const c = await startConversation({ language: 'en', overrides: { now: () => now } });
+    try {
+      await c.verifyFor('cancel', 'erik');
+      await c.say(c.words.now);
+      now = new Date('2026-11-22T11:00:00Z');
+      expect((await c.say(c.words.yes)).join('\n')).toMatch(/CX-/);
+      const [{ details }] = c.db().prepare("SELECT details FROM cases WHERE kind = 'handoff'").all() as Array<{ details: string }>;
+      expect(JSON.parse(details).packet).toMatchObject({ reason: 'too-many-licences', subscription: { facts: { assignedLicenses: 40 } } });
+    } finally {
+      await c.close();
+    }
+  });
+});
+
 describe('a turn that dies after acting', () => {
   it('still says the receipt; the caller repeats the yes and finds the same case: the subscription changes once', async () => {
     const flaky = failingOnce(memoryStateStore());
