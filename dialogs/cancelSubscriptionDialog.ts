@@ -7,7 +7,7 @@ import { CANCEL_OPTIONS } from '../src/conversation/vocabulary';
 import { formatDate } from '../src/format';
 import type { CancellationDecision, RuleId, SubscriptionFacts } from '../src/policy';
 import { feedbackStep } from './feedbackDialog';
-import { answerColleagueOffer, endUnavailable, newFlowId, readSubscription, flowSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
+import { answerColleagueOffer, endUnavailable, flowSubscription, newFlowId, readSubscription, sayWithReason, subscriptionPhrase, type AccountFlowOptions, type FlowDeps } from './flowSupport';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { PERFORM_ACTION_DIALOG, type PerformActionOptions } from './performActionDialog';
 import { REACTIVATE_DIALOG } from './reactivateDialog';
