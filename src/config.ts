@@ -5,6 +5,7 @@ import { policyConfigSchema, type PolicyConfig } from './policy/config';
 import { LANGUAGES, type Language } from './i18n';
 import { agentAuthEnv, type AgentAuthSettings } from './console/auth/sessions';
 import { parseSupportHours, type SupportHours } from './supportHours';
+import { parseStateKey } from './storage/stateSeal';
 
 const integer = (min: number, max: number) => {
   const error = `must be a whole number from ${min} to ${max}`;
@@ -31,6 +32,10 @@ const envSchema = z
     PG_POOL_SIZE: integer(1, 200).default(10),
     PG_LOCK_POOL_SIZE: integer(1, 500).default(20),
     CONVERSATION_RETENTION_MINUTES: integer(5, 10_080).default(120),
+    STATE_ENCRYPTION_KEY: z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || value === '' || parseStateKey(value) !== undefined, '32 bytes, as base64 or 64 hex digits'),
     MAX_QUEUED_TURNS: integer(1, 100_000).default(1000),
     OUTBOX_INTERVAL_MS: integer(100, 600_000).default(5000),
     OUTBOX_MAX_AGE_HOURS: integer(1, 720).default(24),
@@ -152,6 +157,11 @@ export interface AppConfig {
   sqlitePath: string;
   /** A conversation nobody has written to for this long is deleted by the sweep, answers and transcript with it. */
   conversationRetentionMinutes: number;
+  /**
+   * The key conversation state is encrypted with at rest (src/storage/stateSeal.ts); when none is set, a key file beside
+   * the SQLite database, or a key kept in PostgreSQL.
+   */
+  stateEncryptionKey?: Buffer;
   /** Turns of one conversation waiting on this instance before more are refused with 503. */
   maxQueuedTurns: number;
   /**
@@ -251,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConfigResult {
             : { kind: 'memory' },
       sqlitePath: e.STORAGE === 'memory' ? ':memory:' : e.SQLITE_PATH,
       conversationRetentionMinutes: e.CONVERSATION_RETENTION_MINUTES,
+      stateEncryptionKey: e.STATE_ENCRYPTION_KEY ? parseStateKey(e.STATE_ENCRYPTION_KEY) : undefined,
       maxQueuedTurns: e.MAX_QUEUED_TURNS,
       outbox: { intervalMs: e.OUTBOX_INTERVAL_MS, maxAgeHours: e.OUTBOX_MAX_AGE_HOURS, graceMs: e.OUTBOX_GRACE_MS },
       defaultLanguage: e.DEFAULT_LOCALE,
@@ -303,7 +314,7 @@ function localDirectLineWanted(setting: Env['LOCAL_DIRECTLINE'], appId: string):
   return setting === 'on' || (setting === 'auto' && !appId);
 }
 
-const SECRETS = new Set(['AGENT_SESSION_SECRET', 'AGENT_API_KEYS', 'DIRECTLINE_SECRET', 'MicrosoftAppPassword', 'DATABASE_URL', 'ACCOUNTS_API_KEY', 'BILLING_API_KEY', 'SMS_GATEWAY_KEY']);
+const SECRETS = new Set(['AGENT_SESSION_SECRET', 'AGENT_API_KEYS', 'DIRECTLINE_SECRET', 'MicrosoftAppPassword', 'DATABASE_URL', 'ACCOUNTS_API_KEY', 'BILLING_API_KEY', 'SMS_GATEWAY_KEY', 'STATE_ENCRYPTION_KEY']);
 
 function describe(error: z.ZodError, env: Record<string, unknown>): string[] {
   const byVariable = new Map<string, string>();

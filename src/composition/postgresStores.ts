@@ -19,7 +19,7 @@ type PostgresStorage = Extract<AppConfig['storage'], { kind: 'postgres' }>;
 export async function openPostgresStores(storage: PostgresStorage, now: () => Date, logger: Logger, onConnectionLost: (error: Error) => void): Promise<EmbeddedDatabase> {
   const db = await openPostgresDatabase(storage.url, { schema: storage.schema, poolSize: storage.poolSize, lockPoolSize: storage.lockPoolSize, onConnectionLost });
   return {
-    state: () => createPostgresStateStore(db, false),
+    state: (sealing) => createPostgresStateStore(db, false, sealing),
     directory: async (seed) => {
       if (seed && (await seedDemoAccountsInPostgres(db, now()))) logger.info('directory.seeded-demo-accounts');
       return createPostgresDirectory(db);

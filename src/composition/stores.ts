@@ -4,6 +4,7 @@ import { memoryStateStore, type StateStore } from '../storage';
 import { createSqliteStateStore, openSqliteDatabase, type SqliteDatabase } from '../storage/sqlite';
 import { startBackgroundCheckpoints } from '../storage/sqliteCheckpoints';
 import { sqliteCommits } from '../storage/sqliteCommits';
+import type { StateSealing } from '../storage/stateSeal';
 import { NO_CROSS_INSTANCE_LOCK, type ConversationLock } from '../storage/conversationLock';
 import type { AccountDirectory } from '../accounts/directory';
 import { createSqliteDirectory } from '../accounts/sqliteDirectory';
@@ -50,7 +51,7 @@ export interface StoreOverrides {
 
 /** The embedded parts of one database, whichever it is. */
 export interface EmbeddedDatabase {
-  state: () => StateStore;
+  state: (sealing: StateSealing) => StateStore;
   directory: (seedDemoAccounts: boolean) => Promise<AccountDirectory>;
   subscriptions: () => SubscriptionService;
   cases: () => CaseLog;
@@ -70,7 +71,7 @@ function sqliteDatabase(path: string, now: () => Date, logger: Logger, inMemoryS
   commits.onFailure = (error, writes) => logger.error('storage.appends-not-written', { writes, error: error as Error });
   const checkpoints = path === ':memory:' ? undefined : startBackgroundCheckpoints(db, path, (error) => logger.warn('storage.checkpoints-in-commits', { error }));
   return {
-    state: () => (inMemoryState ? memoryStateStore() : createSqliteStateStore(db, false)),
+    state: (sealing) => (inMemoryState ? memoryStateStore() : createSqliteStateStore(db, false, sealing)),
     directory: async (seed) => {
       if (seed && seedDemoAccounts(db, now())) logger.info('directory.seeded-demo-accounts');
       return createSqliteDirectory(db);
@@ -103,7 +104,9 @@ export async function openStores(config: AppConfig, logger: Logger, now: () => D
         await (await import('./postgresStores.js')).openPostgresStores(storage, now, logger, onConnectionLost)
       : sqliteDatabase(config.sqlitePath, now, logger, storage.kind === 'memory');
   try {
-    const state = overrides.store ?? database.state();
+    // Encrypted at rest; a document that no longer opens (the key was changed) is read as a conversation starting afresh.
+    const sealing = { key: config.stateEncryptionKey, onUnreadable: (key: string) => logger.warn('state.unreadable', { key }) };
+    const state = overrides.store ?? database.state(sealing);
     const directory = overrides.directory ?? (config.directory.kind === 'http' ? createHttpDirectory({ ...config.directory, backoffMs: 200 }) : await database.directory(config.directory.seedDemoAccounts));
     const subscriptions = overrides.subscriptions ?? (config.subscriptions.kind === 'http' ? createHttpSubscriptions({ ...config.subscriptions, backoffMs: 200 }) : database.subscriptions());
     return {

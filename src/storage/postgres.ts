@@ -2,14 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
 import type { PostgresDatabase } from './postgresDatabase';
 import { ETagConflictError, expectedETag, ONLY_IF_ABSENT, withoutETag, type StateStore } from './stateStore';
+import { postgresStateKey } from './stateKey';
+import { createStateSeal, openStored, type StateSeal, type StateSealing } from './stateSeal';
 
 interface StateRow {
-  doc: Record<string, unknown>;
+  doc: Record<string, unknown> | string;
   etag: string;
 }
 
 /** The scale-out state store: several stateless bot instances share one PostgreSQL database. */
-export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = true): StateStore {
+export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = true, sealing: StateSealing = {}): StateStore {
+  // The key from the database is read once, on first use; a failed read is tried again on the next turn.
+  let sealReady: Promise<StateSeal> | undefined;
+  const sealer = (): Promise<StateSeal> => {
+    sealReady ??= (sealing.key ? Promise.resolve(sealing.key) : postgresStateKey(db)).then(createStateSeal, (error) => {
+      sealReady = undefined;
+      throw error;
+    });
+    return sealReady;
+  };
   /**
    * Reads asked for together (a turn loads its conversation's and its caller's state at once) go to the database as
    * one query: the keys gathered until the current tick's promise jobs are done, then read in one round trip.
@@ -35,21 +46,23 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
     async read(keys) {
       const items: StoreItems = {};
       if (keys.length === 0) return items;
-      const found = await readTogether(keys);
+      const [seal, found] = await Promise.all([sealer(), readTogether(keys)]);
       for (const key of keys) {
         const row = found.get(key);
-        if (row) items[key] = { ...row.doc, eTag: row.etag };
+        const doc = row && openStored(seal, sealing, key, row.doc);
+        if (doc) items[key] = { ...doc, eTag: row.etag };
       }
       return items;
     },
     async write(changes) {
       const entries = Object.entries(changes);
       if (entries.length === 0) return;
+      const seal = await sealer();
       // In a transaction even for one item: committed only by a COMMIT this instance sends. A statement on its own would
       // commit by itself once a lock it waits for is free — after this instance lost the connection and apologised,
       // moving the caller's place to a question they never read.
       await db.transaction(async (client) => {
-        for (const [key, item] of entries) await writeOne(client, key, item);
+        for (const [key, item] of entries) await writeOne(client, key, item, seal);
       });
     },
     async delete(keys) {
@@ -73,9 +86,9 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
  * A conditional write that finds a different version and one that finds none are each one statement: UPDATE, then an
  * INSERT only when the UPDATE found nothing to update.
  */
-async function writeOne(db: { query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }> }, key: string, item: StoreItems[string]): Promise<void> {
+async function writeOne(db: { query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }> }, key: string, item: StoreItems[string], seal: StateSeal): Promise<void> {
   const expected = expectedETag(item);
-  const doc = withoutETag(item);
+  const doc = seal.seal(key, withoutETag(item));
   if (expected === undefined) {
     await db.query(
       `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)

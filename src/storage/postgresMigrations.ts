@@ -165,4 +165,9 @@ export const POSTGRES_MIGRATIONS: string[] = [
   // State as the bot wrote it (JSON text): nothing queries inside it, and JSONB cost the database a parse on every
   // write, a rendering on every read and some 20 % more bytes per conversation (issue 14). Rewrites the table once.
   `ALTER TABLE bot_state ALTER COLUMN doc TYPE JSON USING doc::json`,
+  // The state's key when the operator sets none (src/storage/stateKey.ts): made once, shared by every instance.
+  `CREATE TABLE state_key (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     key BYTEA NOT NULL
+   );`,
 ];

@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import type { StoreItems } from 'botbuilder';
 import { ETagConflictError, expectedETag, withoutETag, writeAllowed, type StateStore } from './stateStore';
 import { sqliteCommits } from './sqliteCommits';
+import { sqliteStateKey } from './stateKey';
+import { createStateSeal, openStored, type StateSealing } from './stateSeal';
 
 export type SqliteDatabase = Database.Database;
 
@@ -225,7 +227,8 @@ function migrate(db: SqliteDatabase): void {
   })();
 }
 
-export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true): StateStore {
+export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true, sealing: StateSealing = {}): StateStore {
+  const seal = createStateSeal(sealing.key ?? sqliteStateKey(db));
   const select = db.prepare<[string], { doc: string; etag: string }>('SELECT doc, etag FROM bot_state WHERE key = ?');
   const storedETag = db.prepare<[string], { etag: string }>('SELECT etag FROM bot_state WHERE key = ?');
   const upsert = db.prepare(
@@ -243,7 +246,7 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
       const expected = expectedETag(item);
       // Only a conditional write reads what is stored, and only its eTag.
       if (expected !== undefined && !writeAllowed(expected, storedETag.get(key)?.etag)) throw new ETagConflictError(key);
-      upsert.run({ key, doc: withoutETag(item), etag: randomUUID(), now: new Date().toISOString() });
+      upsert.run({ key, doc: seal.seal(key, withoutETag(item)), etag: randomUUID(), now: new Date().toISOString() });
     }
   };
 
@@ -253,7 +256,8 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true)
       const items: StoreItems = {};
       for (const key of keys) {
         const row = select.get(key);
-        if (row) items[key] = { ...JSON.parse(row.doc), eTag: row.etag };
+        const doc = row && openStored(seal, sealing, key, row.doc);
+        if (doc) items[key] = { ...doc, eTag: row.etag };
       }
       return items;
     },

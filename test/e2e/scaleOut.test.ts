@@ -7,6 +7,7 @@ import { inbound, startConnectorStub } from '../support/connectorStub';
 import { answersOf, DEMO_CALLERS } from '../support/demoCallers';
 import { NOW } from '../support/facts';
 import { freshPostgresSchema, PG_URL } from '../support/postgres';
+import { createStateSeal } from '../../src/storage/stateSeal';
 
 /**
  * Two instances of the bot behind one "load balancer" (the test picks the instance per message), sharing one
@@ -110,8 +111,12 @@ describe('two instances on one PostgreSQL', () => {
     // And each turn started from the state the one before it saved: the conversation counted every message (a stale
     // read would have lost a count), and the transcript's caller lines are the last messages in the order they were
     // answered, none missing.
-    const [{ doc }] = await query<{ doc: { insightsProgress: { messages: number } } }>("SELECT doc FROM bot_state WHERE key LIKE '%/conversations/' || $1 || '/%'", [id]);
-    expect(doc.insightsProgress.messages).toBe(1000);
+    // (The state is sealed with the one key both instances took from the database: either opens what the other wrote.)
+    const [{ key, doc }] = await query<{ key: string; doc: Record<string, unknown> }>("SELECT key, doc FROM bot_state WHERE key LIKE '%/conversations/' || $1 || '/%'", [id]);
+    const [{ key: stateKey }] = await query<{ key: Buffer }>('SELECT key FROM state_key', []);
+    expect(JSON.stringify(doc)).not.toContain('insightsProgress');
+    const opened = createStateSeal(stateKey).open(key, doc) as { insightsProgress: { messages: number } };
+    expect(opened.insightsProgress.messages).toBe(1000);
     const lines = await query<{ sender: string; text: string }>('SELECT sender, text FROM transcript_lines WHERE conversation_key = $1 ORDER BY id', [`webchat/${id}`]);
     const textById = new Map(sent.map((activity) => [activity.id, activity.text]));
     const heard = lines.filter((line) => line.sender === 'caller').map((line) => line.text);

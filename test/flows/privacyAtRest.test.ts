@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { startConversation } from '../support/conversation';
 import { DEMO_CALLERS } from '../support/demoCallers';
+import { conversationState } from '../support/storedState';
 
 /** Tables that hold the conversation's traces; the directory's own tables legitimately hold the accounts' details. */
 const TRACE_TABLES = ['bot_state', 'cases', 'audit_log', 'feedback', 'subscription_changes', 'outbox', 'handoffs', 'handoff_messages', 'insights_events'];
@@ -39,6 +40,24 @@ describe.each(['sv', 'en'] as const)('personal data at rest, after whole convers
       const stored = TRACE_TABLES.map((table) => JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())).join('\n');
       db.close();
       for (const secret of [...secretsOf(anna), ...secretsOf(maria)]) expect(stored, secret).not.toContain(secret);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a caller half-way through verification: the answers so far are in the state, sealed — the file shows none of them', async () => {
+    const c = await startConversation({ language });
+    try {
+      const anna = DEMO_CALLERS.anna;
+      // Four answers given, the last question (the address) still open: the answers wait in the dialog's state.
+      await c.say(c.words.cancel, anna.userId, anna.phone, anna.contactName, anna.organisationName);
+      const state = conversationState(c.db())!;
+      expect(state.json).toContain(anna.userId);
+      expect(state.json).toContain(anna.contactName);
+      const db = new Database(c.db().name, { readonly: true });
+      const stored = TRACE_TABLES.map((table) => JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())).join('\n');
+      db.close();
+      for (const secret of [...secretsOf(anna), anna.organisationName]) expect(stored, secret).not.toContain(secret);
     } finally {
       await c.close();
     }

@@ -633,13 +633,15 @@ describe('PostgreSQL only', () => {
     }
   });
 
-  it('keeps state as the bot wrote it (JSON text, not JSONB), also what an earlier version stored as JSONB', async () => {
+  it('keeps state as JSON text (not JSONB), sealed, and still reads what an earlier version stored in the clear as JSONB', async () => {
     const { schema, drop } = newSchema();
     try {
-      // A database as the version before this step left it: every step but the last, and a conversation in JSONB.
+      // A database as the version before the JSON step left it (and the state key's table after it), a conversation in JSONB.
       const before = await openPostgresDatabase(PG_URL, { schema });
       opened.push(before);
-      await before.query('DELETE FROM schema_migrations WHERE version = $1', [POSTGRES_MIGRATIONS.length]);
+      const jsonStep = POSTGRES_MIGRATIONS.findIndex((sql) => sql.includes('TYPE JSON USING')) + 1;
+      await before.query('DELETE FROM schema_migrations WHERE version >= $1', [jsonStep]);
+      await before.query('DROP TABLE state_key');
       await before.query('ALTER TABLE bot_state ALTER COLUMN doc TYPE JSONB USING doc::jsonb');
       await before.query(`INSERT INTO bot_state (key, doc, etag) VALUES ('webchat/conversations/c1/', '{"dialogState":{"dialogStack":[]},"handledActivityIds":"abcdef"}', 'e1')`);
       const db = await openDb(schema);
@@ -649,8 +651,13 @@ describe('PostgreSQL only', () => {
       expect(await store.read(['webchat/conversations/c1/'])).toEqual({ 'webchat/conversations/c1/': { dialogState: { dialogStack: [] }, handledActivityIds: 'abcdef', eTag: 'e1' } });
       await store.write({ 'webchat/conversations/c2/': { answers: { name: 'Åsa Öberg' }, n: 1 } });
       const stored = await db.query<{ doc: string }>("SELECT doc::text AS doc FROM bot_state WHERE key = 'webchat/conversations/c2/'");
-      // Byte for byte what was written: no spaces added, the order kept.
-      expect(stored.rows[0].doc).toBe('{"answers":{"name":"Åsa Öberg"},"n":1}');
+      // Byte for byte what was written — sealed: nothing of the answers readable in the table.
+      expect(stored.rows[0].doc).toMatch(/^\{"sealed":"1\.[\w-]+"\}$/);
+      expect(await store.read(['webchat/conversations/c2/'])).toMatchObject({ 'webchat/conversations/c2/': { answers: { name: 'Åsa Öberg' }, n: 1 } });
+      // The old conversation, written again, is sealed too.
+      await store.write({ 'webchat/conversations/c1/': { dialogState: { dialogStack: [] }, handledActivityIds: 'abcdef', eTag: 'e1' } });
+      const rewritten = await db.query<{ doc: string }>("SELECT doc::text AS doc FROM bot_state WHERE key = 'webchat/conversations/c1/'");
+      expect(rewritten.rows[0].doc).not.toContain('abcdef');
     } finally {
       await Promise.all(opened.splice(0).map((db) => db.close()));
       await drop();
