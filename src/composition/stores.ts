@@ -106,6 +106,10 @@ export async function openStores(config: AppConfig, logger: Logger, now: () => D
   try {
     // Encrypted at rest; a document that no longer opens (the key was changed) is read as a conversation starting afresh.
     const sealing = { key: config.stateEncryptionKey, onUnreadable: (key: string) => logger.warn('state.unreadable', { key }) };
+    if (storage.kind === 'postgres' && !config.stateEncryptionKey && !overrides.store) {
+      // A copy of the whole database holds the key too (src/storage/stateKey.ts): said at every start until it is set.
+      logger.warn('state.key-in-database', { setting: 'STATE_ENCRYPTION_KEY' });
+    }
     const state = overrides.store ?? database.state(sealing);
     const directory = overrides.directory ?? (config.directory.kind === 'http' ? createHttpDirectory({ ...config.directory, backoffMs: 200 }) : await database.directory(config.directory.seedDemoAccounts));
     const subscriptions = overrides.subscriptions ?? (config.subscriptions.kind === 'http' ? createHttpSubscriptions({ ...config.subscriptions, backoffMs: 200 }) : database.subscriptions());

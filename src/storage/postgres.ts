@@ -49,8 +49,7 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       const [seal, found] = await Promise.all([sealer(), readTogether(keys)]);
       for (const key of keys) {
         const row = found.get(key);
-        const doc = row && openStored(seal, sealing, key, row.doc);
-        if (doc) items[key] = { ...doc, eTag: row.etag };
+        if (row) items[key] = openStored(seal, sealing, key, row.doc, row.etag);
       }
       return items;
     },

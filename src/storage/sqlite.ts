@@ -256,8 +256,7 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true,
       const items: StoreItems = {};
       for (const key of keys) {
         const row = select.get(key);
-        const doc = row && openStored(seal, sealing, key, row.doc);
-        if (doc) items[key] = { ...doc, eTag: row.etag };
+        if (row) items[key] = openStored(seal, sealing, key, row.doc, row.etag);
       }
       return items;
     },

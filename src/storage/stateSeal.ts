@@ -30,8 +30,10 @@ const SMALL_DOCUMENT = { windowBits: 10, memLevel: 4 };
 /** A key given by the operator (STATE_ENCRYPTION_KEY): 32 bytes, as base64 or hex. */
 export function parseStateKey(text: string): Buffer | undefined {
   const trimmed = text.trim();
-  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
-  return key.length === 32 ? key : undefined;
+  if (/^[0-9a-f]{64}$/i.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  // Exactly 32 bytes of base64 (or base64url): Node's decoder would skip stray characters and take a mistyped key.
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) return Buffer.from(trimmed, 'base64');
+  return undefined;
 }
 
 export function newStateKey(): Buffer {
@@ -94,12 +96,17 @@ function sealedPart(stored: string | Record<string, unknown>): string | undefine
 /** How a store seals: with this key (else the store's own default key) and whom to tell of a document that won't open. */
 export interface StateSealing {
   key?: Buffer;
-  /** A sealed document that does not open is read as absent (the conversation starts afresh); this hears of it. */
+  /** A sealed document that does not open is read as empty (the conversation starts afresh); this hears of it. */
   onUnreadable?: (storeKey: string) => void;
 }
 
-export function openStored(seal: StateSeal, sealing: StateSealing, storeKey: string, stored: string | Record<string, unknown>): Record<string, unknown> | undefined {
+/**
+ * The stored document as the store hands it out, with its eTag. One that does not open (the key was changed or lost)
+ * is an empty item that still carries its eTag: the next write replaces it — a ledger's "only if absent" write would
+ * otherwise find the row there on every try, for ever.
+ */
+export function openStored(seal: StateSeal, sealing: StateSealing, storeKey: string, stored: string | Record<string, unknown>, eTag: string): Record<string, unknown> {
   const doc = seal.open(storeKey, stored);
   if (!doc) sealing.onUnreadable?.(storeKey);
-  return doc;
+  return { ...doc, eTag };
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,8 @@ import { loadConfig } from '../../src/config';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
 import { sqliteStateKey } from '../../src/storage/stateKey';
 import { createStateSeal, newStateKey, parseStateKey } from '../../src/storage/stateSeal';
+import { createAttemptLedger, userAttemptKey } from '../../src/verification/attempts';
+import type { AttemptHistory } from '../../src/policy';
 
 const dir = mkdtempSync(join(tmpdir(), 'seal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +28,11 @@ describe('conversation state sealed at rest', () => {
     expect(seal.open(KEY, JSON.parse(stored))).toEqual(doc);
     // A new nonce each time: the same document twice is two different texts.
     expect(seal.seal(KEY, JSON.stringify(doc))).not.toBe(stored);
+  });
+
+  it('takes a new IV for every document, also across the refills of its pool', () => {
+    const ivs = Array.from({ length: 450 }, () => Buffer.from(JSON.parse(seal.seal(KEY, '{}')).sealed.slice(2), 'base64url').subarray(0, 12).toString('hex'));
+    expect(new Set(ivs).size).toBe(450);
   });
 
   it('does not open with another key, under another row, or with a byte changed', () => {
@@ -48,6 +56,10 @@ describe('conversation state sealed at rest', () => {
     expect(parseStateKey(key.toString('base64'))).toEqual(key);
     expect(parseStateKey(key.toString('hex'))).toEqual(key);
     expect(parseStateKey('too-short')).toBeUndefined();
+    // Node's base64 decoder skips what it cannot read: a mistyped key must not pass as some other key.
+    expect(parseStateKey(`!!!${key.toString('base64')}???`)).toBeUndefined();
+    expect(parseStateKey('a'.repeat(43))).toEqual(Buffer.from('a'.repeat(43), 'base64'));
+    expect(parseStateKey('a'.repeat(42))).toBeUndefined();
     expect(loadConfig({ STATE_ENCRYPTION_KEY: key.toString('base64') })).toMatchObject({ ok: true, config: { stateEncryptionKey: key } });
     const refused = loadConfig({ STATE_ENCRYPTION_KEY: 'not-a-key-at-all' });
     expect(refused).toMatchObject({ ok: false, problems: [expect.stringMatching(/^STATE_ENCRYPTION_KEY: .*\(value hidden\)/)] });
@@ -71,7 +83,7 @@ describe('the key of the embedded database', () => {
     expect(readFileSync(path).toString('latin1') + readFileSync(`${path}-wal`, { flag: 'a+' }).toString('latin1')).not.toContain('contoso');
   });
 
-  it('an operator key is used instead; state sealed with another key reads as absent, and the store says so', async () => {
+  it('an operator key is used instead; state sealed with another key reads as empty, and the store says so', async () => {
     const path = join(dir, 'operator.sqlite');
     const db = openSqliteDatabase(path);
     const operatorKey = newStateKey();
@@ -81,12 +93,36 @@ describe('the key of the embedded database', () => {
     expect(await store.read([KEY])).toMatchObject({ [KEY]: doc });
     // The file's own key (made for the database) does not open what the operator's key sealed.
     expect(createStateSeal(sqliteStateKey(db)).open(KEY, (db.prepare('SELECT doc FROM bot_state').get() as { doc: string }).doc)).toBeUndefined();
-    // The key changed (the operator rotated it without moving the state): the conversation starts afresh, logged.
+    // The key changed (the operator rotated it without moving the state): an empty item with its eTag — the
+    // conversation starts afresh, logged — which the next write, conditional or not, replaces.
     const rotated = createSqliteStateStore(db, false, { key: newStateKey(), onUnreadable: (key) => unreadable.push(key) });
-    expect(await rotated.read([KEY])).toEqual({});
+    const storedETag = (db.prepare('SELECT etag FROM bot_state').get() as { etag: string }).etag;
+    expect(await rotated.read([KEY])).toEqual({ [KEY]: { eTag: storedETag } });
     expect(unreadable).toEqual([KEY]);
-    await rotated.write({ [KEY]: { n: 2 } });
+    await rotated.write({ [KEY]: { n: 2, eTag: storedETag } });
     expect(await rotated.read([KEY])).toMatchObject({ [KEY]: { n: 2 } });
     db.close();
+  });
+
+  it('a verification ledger sealed under a lost key: counting failures starts again rather than failing for ever', async () => {
+    const path = join(dir, 'ledger.sqlite');
+    const db = openSqliteDatabase(path);
+    const before = createAttemptLedger(createSqliteStateStore(db, false, { key: newStateKey() }));
+    const keys = [userAttemptKey('anna@contoso.se')];
+    const failed = (history: AttemptHistory) => ({ failures: [...history.failures, new Date('2026-12-01T10:00:00Z')] });
+    await before.update(keys, failed);
+    const after = createAttemptLedger(createSqliteStateStore(db, false, { key: newStateKey() }));
+    expect(await after.read(keys)).toEqual([{ failures: [] }]);
+    expect(await after.update(keys, failed)).toEqual([{ failures: [new Date('2026-12-01T10:00:00Z')] }]);
+    db.close();
+  });
+
+  it('two processes starting on one new database make one key between them, never a file half written', async () => {
+    const path = join(dir, 'race.sqlite');
+    openSqliteDatabase(path).close();
+    const script = `const { sqliteStateKey } = require(${JSON.stringify(join(__dirname, '../../dist/src/storage/stateKey.js'))}); process.stdout.write(sqliteStateKey({ memory: false, name: ${JSON.stringify(path)} }).toString('hex'));`;
+    const keys = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve, reject) => execFile(process.execPath, ['-e', script], (error, stdout) => (error ? reject(error) : resolve(stdout))))));
+    expect(new Set(keys).size).toBe(1);
+    expect(readdirSync(dir).filter((name) => name.startsWith('race.sqlite.key'))).toEqual(['race.sqlite.key']);
   });
 });
