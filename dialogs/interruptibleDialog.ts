@@ -68,17 +68,19 @@ export abstract class InterruptibleDialog extends Component {
   }
 
   protected async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
-    const interruption = await this.interruption(innerDc);
+    // The question open, found once: nothing below changes the stack before it is used (each step down makes a new
+    // DialogContext, with state managers of its own, in the SDK).
+    const leaf = leafOf(innerDc);
+    const interruption = await this.interruption(innerDc, leaf);
     // Whatever answers a sensitive question (a verification answer, a one-time code), right or wrong, stays out of the
     // transcript an agent reads; only a request such as "talk to a person" said instead is kept.
-    const sensitive = (leafOf(innerDc).activeDialog?.state?.options?.validations as { sensitive?: boolean } | undefined)?.sensitive;
+    const sensitive = (leaf.activeDialog?.state?.options?.validations as { sensitive?: boolean } | undefined)?.sensitive;
     if (sensitive && !interruption) await withholdCallerMessage(innerDc.context);
     if (!interruption) {
-      await this.sayWhatWasClicked(innerDc);
+      await this.sayWhatWasClicked(innerDc, leaf);
       return super.onContinueDialog(innerDc);
     }
     const context = innerDc.context;
-    const leaf = leafOf(innerDc);
 
     switch (interruption.kind) {
       case 'cancel':
@@ -126,14 +128,14 @@ export abstract class InterruptibleDialog extends Component {
    * A card button sends its value and no words, so the chat would show no trace of the choice: the bot says it
    * ("Du valde: Vid periodens slut."), in the words of the button.
    */
-  private async sayWhatWasClicked(innerDc: DialogContext): Promise<void> {
+  private async sayWhatWasClicked(innerDc: DialogContext, leaf: DialogContext): Promise<void> {
     const { activity } = innerDc.context;
     const value = activity.value as { choice?: unknown; answer?: unknown } | undefined;
     if (activity.type !== ActivityTypes.Message || activity.text || !value) return;
     // Flows nest (the feedback inside a cancellation): each would say it, and the click is said once.
     if (innerDc.context.turnState.get(CLICK_SAID)) return;
     innerDc.context.turnState.set(CLICK_SAID, true);
-    const question = questionOf(leafOf(innerDc).activeDialog?.state?.options);
+    const question = questionOf(leaf.activeDialog?.state?.options);
     const t = translatorFor(innerDc.context, this.base.i18n);
     const title = question ? chosenTitle(t, question, value) : undefined;
     if (title) await innerDc.context.sendActivity(t('common:youChose', { choice: title }));
@@ -149,14 +151,13 @@ export abstract class InterruptibleDialog extends Component {
     return doneCase ? t('interruptions:stoppedAfterDone', { reference: doneCase }) : t(key);
   }
 
-  private async interruption(innerDc: DialogContext): Promise<Interruption | undefined> {
+  private async interruption(innerDc: DialogContext, leaf: DialogContext): Promise<Interruption | undefined> {
     const activity = innerDc.context.activity;
     if (activity.type !== ActivityTypes.Message || !activity.text) return undefined;
     const exact = phraseInterruption(this.base.vocabulary.interruptions, activity.text);
     if (exact) return exact;
 
     // Free words only interrupt what is not an answer: "Kundtjänst AB" is an organisation, not a request for one.
-    const leaf = leafOf(innerDc);
     const prompt = leaf.activeDialog ? (leaf.findDialog(leaf.activeDialog.id) as Partial<AnswerCheck> | undefined) : undefined;
     const options = leaf.activeDialog?.state?.options as PromptOptions | undefined;
     if (prompt?.wouldAccept && options && (await prompt.wouldAccept(leaf, options))) return undefined;
@@ -180,7 +181,8 @@ function doneCaseOf(leaf: DialogContext): string | undefined {
 
 /** The innermost dialog context: where the question being answered lives. */
 export function leafOf(dc: DialogContext): DialogContext {
+  // `child` makes a new DialogContext each time it is read: once per step down.
   let leaf = dc;
-  while (leaf.child) leaf = leaf.child;
+  for (let next = leaf.child; next; next = leaf.child) leaf = next;
   return leaf;
 }

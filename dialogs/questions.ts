@@ -37,8 +37,10 @@ function optionsOf(question: Extract<Question, { kind: 'choice' }>): Array<{ val
 }
 
 export function render(t: Translate, phrase: Phrase): string {
+  // Without parameters, the key alone: the translator remembers those (src/conversation/language.ts).
+  if (!phrase.params) return t(phrase.key);
   const params = Object.fromEntries(
-    Object.entries(phrase.params ?? {}).map(([name, value]) => [name, typeof value === 'object' ? render(t, value) : value]),
+    Object.entries(phrase.params).map(([name, value]) => [name, typeof value === 'object' ? render(t, value) : value]),
   );
   return t(phrase.key, params);
 }
@@ -96,8 +98,7 @@ export function questionOf(options: { validations?: unknown } | undefined): Ques
 
 /** What a prompt says when it asks (or, on a retry, asks again): its question rendered for this turn. */
 export function questionActivity(context: TurnContext, i18n: i18n, question: Question, cardId: string | undefined, isRetry: boolean): Partial<Activity> {
-  const rendered = renderQuestion(context, translatorFor(context, i18n), question, cardId);
-  const activity = isRetry ? rendered.retryPrompt : rendered.prompt;
+  const activity = renderQuestion(context, translatorFor(context, i18n), question, cardId, isRetry);
   return typeof activity.inputHint === 'string' ? activity : { ...activity, inputHint: InputHints.ExpectingInput };
 }
 
@@ -117,23 +118,21 @@ export function chosenTitle(t: Translate, question: Question, value: { choice?: 
   return undefined;
 }
 
-function renderQuestion(context: TurnContext, t: Translate, question: Question, cardId?: string): { prompt: Partial<Activity>; retryPrompt: Partial<Activity> } {
+/** The question as asked, or as asked again after an answer that did not fit: only the one that is sent is rendered. */
+function renderQuestion(context: TurnContext, t: Translate, question: Question, cardId: string | undefined, isRetry: boolean): Partial<Activity> {
   const channelId = context.activity.channelId;
   switch (question.kind) {
     case 'text':
-      return { prompt: MessageFactory.text(render(t, question.ask)), retryPrompt: MessageFactory.text(render(t, question.retry ?? question.ask)) };
+      return MessageFactory.text(render(t, isRetry ? (question.retry ?? question.ask) : question.ask));
     case 'yesNo': {
       const text = render(t, question.ask);
       const buttons = [t('common:yes'), t('common:no')].map((title) => ({ type: ActionTypes.ImBack, title, value: title }));
-      return {
-        prompt: MessageFactory.suggestedActions(buttons, text),
-        retryPrompt: MessageFactory.suggestedActions(buttons, t('common:answerYesNo', { question: text })),
-      };
+      return MessageFactory.suggestedActions(buttons, isRetry ? t('common:answerYesNo', { question: text }) : text);
     }
     case 'choice': {
       const options = optionsOf(question).map((option) => ({ value: option.value, title: render(t, option.title) }));
       const channel = question.style === 'buttons' ? undefined : channelId;
-      return { prompt: choiceReply(render(t, question.ask), options, channel, cardId), retryPrompt: choiceReply(render(t, question.retry), options, channel, cardId) };
+      return choiceReply(render(t, isRetry ? question.retry : question.ask), options, channel, cardId);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { findNumbers, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js';
 import type { VerificationItem } from '../policy';
 import { parseOrganisationName, parsePersonName, parsePostalAddress, parseUserId, type PartialAnswers } from '../verification/answers';
-import { editDistance, foldWord } from './typos';
+import { editDistance, foldWord, withinOneEdit } from './typos';
 
 /**
  * Every verification detail a caller may type in one message, in any order, labelled or not, in Swedish or English:
@@ -80,7 +80,7 @@ function tokenize(text: string): Token[] {
 
 /** A label word as typed: exact, or one typo away in a word of five letters or more (four when a colon follows). */
 const sameWord = (typed: string, word: string, colonFollows = false) =>
-  typed === word || (word.length >= (colonFollows ? 4 : 5) && !/\d/.test(typed) && editDistance(typed, word, 1) <= 1);
+  typed === word || (word.length >= (colonFollows ? 4 : 5) && !/\d/.test(typed) && withinOneEdit(typed, word));
 
 interface LabelHit {
   item: Label['item'];
@@ -91,19 +91,30 @@ interface LabelHit {
 
 const LABELS_LONGEST_FIRST = [...LABELS].sort((a, b) => b.words.length - a.words.length);
 
+/**
+ * The first of `labels` whose words start at token `i`. Plain loops: every label is tried at every word of every
+ * message, and a callback per label was a fortieth of what a turn allocates.
+ */
+function labelAt<L extends { words: readonly string[] }>(labels: readonly L[], tokens: Token[], i: number, colonAfter: boolean[]): L | undefined {
+  for (let l = 0; l < labels.length; l++) {
+    const { words } = labels[l];
+    let k = 0;
+    while (k < words.length && i + k < tokens.length && sameWord(tokens[i + k].folded, words[k], k === words.length - 1 && colonAfter[i + k])) k++;
+    if (k === words.length) return labels[l];
+  }
+  return undefined;
+}
+
 /** Every label in the text, longest first where two overlap. */
 function findLabels(text: string, tokens: Token[]): LabelHit[] {
   const hits: LabelHit[] = [];
   const sorted = LABELS_LONGEST_FIRST;
   const used = new Set<number>();
+  // Whether a colon follows each word, read once per word (not once per label tried on it).
+  const colonAfter = tokens.map((token) => /^\s*:/u.test(text.slice(token.end)));
   for (let i = 0; i < tokens.length; i++) {
     if (used.has(i)) continue;
-    const found = sorted.find((candidate) =>
-      candidate.words.every((word, k) => {
-        const token = tokens[i + k];
-        return token !== undefined && sameWord(token.folded, word, k === candidate.words.length - 1 && /^\s*:/u.test(text.slice(token.end)));
-      }),
-    );
+    const found = labelAt(sorted, tokens, i, colonAfter);
     if (!found) continue;
     // "org.nr", "tel.nr": an abbreviation inside another word is no label.
     if (/^\.\p{L}/u.test(text.slice(tokens[i + found.words.length - 1].end))) continue;

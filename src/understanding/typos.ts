@@ -105,6 +105,24 @@ export function editDistance(a: string, b: string, limit = Infinity): number {
   return previous[b.length];
 }
 
+/**
+ * Whether a and b are at most one edit apart — one letter changed, added or dropped, or two neighbours swapped: what
+ * `editDistance(a, b, 1) <= 1` says, without its rows. Label words are checked against every word of every message.
+ */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let at = 0;
+  while (at < a.length && at < b.length && a[at] === b[at]) at++;
+  const sameFrom = (i: number, j: number) => {
+    while (i < a.length && j < b.length && a[i] === b[j]) (i++, j++);
+    return i === a.length && j === b.length;
+  };
+  if (a.length > b.length) return sameFrom(at + 1, at);
+  if (a.length < b.length) return sameFrom(at, at + 1);
+  return sameFrom(at + 1, at + 1) || (a[at] === b[at + 1] && a[at + 1] === b[at] && sameFrom(at + 2, at + 2));
+}
+
 /** Whether b is a with one pair of neighbouring letters swapped ("trail" / "trial"). */
 function isSwap(a: string, b: string): boolean {
   if (a.length !== b.length) return false;

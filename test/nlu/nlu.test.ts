@@ -4,7 +4,7 @@ import { evaluate, readLabelled } from '../../src/understanding/evaluation';
 import { freeTextInterruption, phraseInterruption } from '../../src/understanding/interruptions';
 import { NLU_INTENTS, readCorpora } from '../../src/understanding/nlu';
 import { normalisePhrase } from '../../src/understanding/phrases';
-import { buildKnownWords, editDistance } from '../../src/understanding/typos';
+import { buildKnownWords, editDistance, withinOneEdit } from '../../src/understanding/typos';
 import { buildYesNoVocabulary, isOnlyYesNo, recognizeYesNo } from '../../src/understanding/yesNo';
 import { recognizer, vocabulary } from '../support/bot';
 
@@ -113,6 +113,16 @@ describe('typo correction', () => {
   it('counts an adjacent swap as one edit', () => {
     expect(editDistance('form', 'from')).toBe(1);
     expect(editDistance('kitten', 'sitting')).toBe(3);
+  });
+
+  it('says "at most one edit apart" exactly as the edit distance does, without its rows', () => {
+    expect(withinOneEdit('adress', 'address')).toBe(true);
+    expect(withinOneEdit('telefon', 'telefno')).toBe(true);
+    expect(withinOneEdit('postnummer', 'postnumre')).toBe(false);
+    // Every pair of short words over a small alphabet (where edits collide most): the same answer as editDistance.
+    const words = [''];
+    for (let length = 1; length <= 4; length++) for (const word of words.filter((w) => w.length === length - 1)) for (const letter of 'abå') words.push(word + letter);
+    for (const a of words) for (const b of words) expect(withinOneEdit(a, b), `${a} / ${b}`).toBe(editDistance(a, b, 1) <= 1);
   });
 });
 
