@@ -1,0 +1,64 @@
+// Two builds of the product side by side (issue 14): `node bench/compare.mjs <checkout A> <checkout B> [rounds]`, each
+// a checkout with its own `dist/` built (and `node_modules`, `locales` beside it). Both start on databases of their own,
+// are warmed up alike, then measured in turns — a closed loop of 300 conversations each, A then B, round after round —
+// so a machine whose speed drifts moves both. Prints CPU ms per turn round by round and the median of the differences.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { startConnector } from './lib/connector.mjs';
+import { closedLoop } from './lib/drive.mjs';
+import { startProcess } from './lib/processes.mjs';
+import { caller, seedAccounts } from './lib/accounts.mjs';
+
+const [a, b, roundsText] = process.argv.slice(2);
+if (!a || !b) {
+  console.error('usage: node bench/compare.mjs <checkout A> <checkout B> [rounds, default 7]');
+  process.exit(2);
+}
+const ROUNDS = Number(roundsText ?? 7);
+const CONVERSATIONS = 300;
+const WARM_UP = 200;
+const script = (i) => {
+  const c = caller(i);
+  return ['hej', 'Säg upp prenumerationen', c.userId, c.phone, c.contactName, c.organisationName, c.postalAddress, 'ja', 'Vid periodens slut', 'ja', 'För dyrt', 'Hur länge sparas datan?', 'nej', 'tack'];
+};
+const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+
+const work = mkdtempSync(join(tmpdir(), 'compare-'));
+const connector = await startConnector();
+const builds = [];
+try {
+  for (const [index, checkout] of [a, b].entries()) {
+    const root = resolve(checkout);
+    const path = join(work, `build-${index}.sqlite`);
+    // The schema from the build itself, then an account for every scripted caller.
+    createRequire(import.meta.url)(join(root, 'dist/src/storage/sqlite.js')).openSqliteDatabase(path).close();
+    seedAccounts(path, WARM_UP + ROUNDS * CONVERSATIONS);
+    const env = {
+      NODE_ENV: 'production', LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0', LOCAL_DIRECTLINE: 'off',
+      SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log', STORAGE: 'sqlite', SQLITE_PATH: path,
+    };
+    const running = { ...(await startProcess(checkout, join(root, 'dist/src/index.js'), env)), name: checkout, replies: true };
+    let callers = 0;
+    const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
+    await closedLoop(running, connector, scripts(WARM_UP), 50);
+    builds.push({ checkout, running, scripts, cpu: [] });
+  }
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const build of builds) {
+      const before = build.running.cpuMs();
+      const { turns } = await closedLoop(build.running, connector, build.scripts(CONVERSATIONS), 50);
+      build.cpu.push((build.running.cpuMs() - before) / turns);
+    }
+    console.log(`round ${round}: ${builds.map((build) => `${build.checkout} ${build.cpu.at(-1).toFixed(2)}`).join(', ')} CPU ms/turn`);
+  }
+  const differences = builds[1].cpu.map((cpu, i) => cpu - builds[0].cpu[i]);
+  console.log(`median CPU ms/turn: ${builds.map((build) => `${build.checkout} ${median(build.cpu).toFixed(2)}`).join(', ')}`);
+  console.log(`B − A round by round: ${differences.map((d) => d.toFixed(2)).join(' ')}; median ${median(differences).toFixed(2)} ms`);
+} finally {
+  await Promise.all(builds.map((build) => build.running.stop()));
+  await connector.close();
+  rmSync(work, { recursive: true, force: true });
+}
+process.exit(0);
