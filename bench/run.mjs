@@ -131,7 +131,7 @@ async function main() {
           // Every reply arriving is not enough: the product must really have done what these callers asked.
           if (database) {
             const done = await database.cancellations(first, callers());
-            if (done < CLOSED_CONVERSATIONS) throw new Error(`${target.name}: ${done} of ${CLOSED_CONVERSATIONS} scripted cancellations happened`);
+            if (done < CLOSED_CONVERSATIONS) throw new Error(`${target.name}: ${done} of ${CLOSED_CONVERSATIONS} scripted cancellations happened; it said:\n${proc.recentOutput()}`);
           }
           // The first round's conversations, every one finished now; after the open loops below, some are half-way.
           if (database && rep === 0) finishedState[key] = await database.stateBytes('bench-0-');

@@ -61,6 +61,8 @@ export async function startProcess(name, script, env, nodeOptions = []) {
       }
       throw new Error(`${name}: no heap reading within 10 s`);
     },
+    /** The last of what it said (its warnings and errors at LOG_LEVEL=warn): for when a run finds it did not do its job. */
+    recentOutput: () => stderr,
     cpuMs: () => {
       const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
       return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;

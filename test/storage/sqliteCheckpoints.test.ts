@@ -53,7 +53,7 @@ describe('WAL checkpoints in a thread of their own (issue 14: no commit of a tur
     expect(failures).toEqual([]);
   });
 
-  it('under commits without a pause, the WAL is still brought back to its beginning: it never grows without end', async () => {
+  it('under commits without a pause, the WAL never grows without end: at the latest the commits\' backstop rewinds it', async () => {
     const { path, db, entry } = database();
     entry.checkpoints = startBackgroundCheckpoints(db, path, () => undefined, FAST);
     await until(() => autocheckpoint(db) === 20_000, 'the thread took the checkpoints over');
@@ -67,8 +67,9 @@ describe('WAL checkpoints in a thread of their own (issue 14: no commit of a tur
       // As a server commits: a turn's commit, then other work (here a turn of the event loop every 20 commits).
       if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
-    // Measured: 24–49 MB over nine runs with the thread's rewinding; 83 MB without it (the backstop).
-    expect(largest).toBeLessThan(66_000_000);
+    // The backstop is 20,000 pages (80 MB) and the WAL's header and frame headers come on top: measured 83 MB. (A
+    // RESTART from the thread kept it at 24–49 MB, but held commits back for seconds on a busy disk: not done.)
+    expect(largest).toBeLessThan(90_000_000);
   });
 
   it('stopped, the thread ends and the commits checkpoint for themselves again', async () => {
