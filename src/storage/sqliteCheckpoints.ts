@@ -11,13 +11,12 @@ const START_AFTER_MS = 5_000;
 /** How often the thread copies the WAL into the file; between two, the WAL holds a few hundred turns' pages at most. */
 const EVERY_MS = 200;
 /**
- * No RESTART from the thread: a RESTART holds commits back while it copies and syncs, and on a disk busy with other
- * work (a PostgreSQL server beside it, in the bench's PostgreSQL run) that took past the commits' 5-second busy timeout
- * — turns failed with "database is locked" — even when it had only a few hundred pages left to copy. Under commits
- * without a pause the WAL then rewinds only when the thread's PASSIVE pass catches up between two of them, and at the
- * latest at the commits' own backstop below.
+ * Should the thread stall (a failing disk), the commits still checkpoint once the WAL holds this many (80 MB). It is
+ * also what bounds the WAL under commits without a pause, which rewinds only when a PASSIVE pass catches up between two
+ * of them: the thread never RESTARTs, for a RESTART holds commits back while it copies and syncs, and on a disk busy
+ * with other work (a PostgreSQL server beside it, in the bench's PostgreSQL run) that took past the commits' 5-second
+ * busy timeout — turns failed with "database is locked" — even with only a few hundred pages left to copy.
  */
-/** Should the thread stall (a failing disk), the commits still checkpoint once the WAL holds this many (80 MB). */
 const BACKSTOP_PAGES = 20_000;
 
 /**
