@@ -261,8 +261,9 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true,
       return items;
     },
     async write(changes) {
-      // Committed with the transcript lines and insights events waiting (sqliteCommits): one commit for the turn.
-      commits.now(() => writeAll(changes));
+      // Committed with the transcript lines and insights events waiting, and with the other turns' writes of the same
+      // round of the event loop (sqliteCommits.soon): one commit for all of them.
+      await commits.soon(() => writeAll(changes));
     },
     async delete(keys) {
       // All of them in one commit (a verified caller's failure counters go together), with whatever waits for one.

@@ -92,6 +92,81 @@ describe('sqliteCommits', () => {
     expect(states()).toEqual(['conversation-1']);
   });
 
+  describe('writes a turn awaits (soon): the turns that end in the same round of the event loop share one commit', () => {
+    /** Counts the file's commits: the transactions begun outside another (made before the file's commits are). */
+    const countCommits = () => {
+      const counted = { commits: 0 };
+      const original = db.transaction.bind(db);
+      db.transaction = ((fn: (...args: unknown[]) => unknown) => {
+        const transaction = original(fn);
+        return (...args: unknown[]) => {
+          if (!db.inTransaction) counted.commits++;
+          return transaction(...args);
+        };
+      }) as typeof db.transaction;
+      return counted;
+    };
+
+    it('three turns\' writes and the appends waiting go in with one commit, when the loop comes round, each resolving', async () => {
+      const counted = countCommits();
+      const commits = sqliteCommits(db);
+      commits.later(append('hej'));
+      const written = [commits.soon(writeState('conversation-1')), commits.soon(writeState('conversation-2')), commits.soon(() => 'value')];
+      expect(states()).toEqual([]);
+      expect(await Promise.all(written)).toEqual([expect.anything(), expect.anything(), 'value']);
+      expect(states()).toEqual(['conversation-1', 'conversation-2']);
+      expect(lines()).toEqual(['hej']);
+      expect(counted.commits).toBe(1);
+    });
+
+    it('a write that fails rejects alone: the other turns\' writes of the round are committed all the same', async () => {
+      const commits = sqliteCommits(db);
+      const failing = commits.soon(() => {
+        writeState('half-done')();
+        throw new Error('eTag conflict');
+      });
+      const fine = commits.soon(writeState('conversation-1'));
+      await expect(failing).rejects.toThrow('eTag conflict');
+      await fine;
+      expect(states()).toEqual(['conversation-1']);
+    });
+
+    it('a synchronous write (now) takes the writes awaited before it into its commit, in order, and settles them', async () => {
+      const counted = countCommits();
+      const commits = sqliteCommits(db);
+      const first = commits.soon(writeState('conversation-1'));
+      commits.now(writeState('conversation-2'));
+      expect(states()).toEqual(['conversation-1', 'conversation-2']);
+      await first;
+      await nextLoop();
+      expect(counted.commits).toBe(1);
+    });
+
+    it('a file that refuses the commit rejects every awaited write in it, writes none of them, and keeps the appends waiting', async () => {
+      db.pragma('busy_timeout = 0');
+      const commits = sqliteCommits(db);
+      const failures: unknown[] = [];
+      commits.onFailure = (error) => failures.push(error);
+      commits.later(append('ett'));
+      other.exec('BEGIN IMMEDIATE');
+      const written = [commits.soon(writeState('conversation-1')), commits.soon(writeState('conversation-2'))];
+      for (const write of written) await expect(write).rejects.toThrow(/locked|busy/i);
+      other.exec('COMMIT');
+      expect(states()).toEqual([]);
+      // While the appends wait out the pause after a failed commit, a turn's write is still tried at once.
+      await commits.soon(writeState('conversation-3'));
+      expect(states()).toEqual(['conversation-3']);
+      expect(lines()).toEqual(['ett']);
+    });
+
+    it('a closed file rejects a write awaited for it instead of leaving the turn waiting for ever', async () => {
+      const commits = sqliteCommits(db);
+      const write = commits.soon(writeState('conversation-1'));
+      db.close();
+      await expect(write).rejects.toThrow('closed');
+    });
+  });
+
   it('one set of commits per file, whichever store asks', () => {
     expect(sqliteCommits(db)).toBe(sqliteCommits(db));
     expect(sqliteCommits(db)).not.toBe(sqliteCommits(other));
