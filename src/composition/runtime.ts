@@ -12,6 +12,7 @@ import type { LiveHandoffs } from '../handoffs/handoffEvents';
 import type { AgentIdentity } from '../handoffs/handoffQueue';
 import type { AssistedCall } from '../conversation/assistedCall';
 import { openStores } from './stores';
+import { registerDialogComponentsOnce } from '../bot/dialogComponents';
 import { createAttemptLedger } from '../verification/attempts';
 import { createCodeLimits } from '../verification/codeLimits';
 import type { CallerSession } from '../verification/session';
@@ -91,6 +92,7 @@ export interface RuntimeOverrides {
 /** Everything a turn needs, built once at start-up and shared by the HTTP server and the terminal chat. */
 export async function createBotRuntime(config: AppConfig, logger: Logger, overrides: RuntimeOverrides = {}): Promise<BotRuntime> {
   const now = overrides.now ?? (() => new Date());
+  if (!registerDialogComponentsOnce()) logger.warn('sdk.dialog-components-per-context', { reason: 'botbuilder-dialogs no longer exports DialogsComponentRegistration as before' });
   const stores = await openStores(config, logger, now, overrides);
   const { state: store, directory, subscriptions, cases, outbox } = stores;
   const otpSender = overrides.otpSender ?? openOtpSender(config, logger);
