@@ -1,4 +1,5 @@
 import { ConversationState, UserState, type BotState, type TurnContext } from 'botbuilder';
+import { takeJsonAsRead, writeWithJson } from './stateJson';
 import { withoutETag } from './stateStore';
 
 /** What BotState keeps for the turn under its own key: the state, and what it looked like when loaded or last saved. */
@@ -36,7 +37,7 @@ function changeTracked<T extends StateClass>(Base: T): T {
       const key = await this.storageKey(context);
       const items = await this.storage.read([key]);
       const state = (items[key] as Record<string, unknown> | undefined) ?? {};
-      context.turnState.set(this.turnKey, { state, hash: withoutETag(state) } satisfies Cached);
+      context.turnState.set(this.turnKey, { state, hash: takeJsonAsRead(state) ?? withoutETag(state) } satisfies Cached);
       return state;
     }
 
@@ -48,6 +49,7 @@ function changeTracked<T extends StateClass>(Base: T): T {
       if (!force && now === cached.hash) return;
       const key = await this.storageKey(context);
       cached.state.eTag = '*';
+      writeWithJson(cached.state, now);
       await this.storage.write({ [key]: cached.state });
       cached.hash = now;
       context.turnState.set(this.turnKey, cached);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
-import { ETagConflictError, expectedETag, withoutETag, writeAllowed, type StateStore } from './stateStore';
+import { ETagConflictError, expectedETag, writeAllowed, type StateStore } from './stateStore';
+import { jsonToWrite } from './stateJson';
 
 export type { StateStore } from './stateStore';
 
@@ -20,7 +21,7 @@ export function memoryStateStore(): StateStore {
     async write(changes) {
       const entries = Object.entries(changes);
       for (const [key, item] of entries) if (!writeAllowed(expectedETag(item), memory.get(key)?.eTag)) throw new ETagConflictError(key);
-      for (const [key, item] of entries) memory.set(key, { doc: withoutETag(item), eTag: randomUUID(), at: Date.now() });
+      for (const [key, item] of entries) memory.set(key, { doc: jsonToWrite(item), eTag: randomUUID(), at: Date.now() });
     },
     async delete(keys) {
       for (const key of keys) memory.delete(key);

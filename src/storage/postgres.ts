@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
 import type { PostgresDatabase } from './postgresDatabase';
-import { ETagConflictError, expectedETag, ONLY_IF_ABSENT, withoutETag, type StateStore } from './stateStore';
+import { ETagConflictError, expectedETag, ONLY_IF_ABSENT, type StateStore } from './stateStore';
+import { jsonToWrite } from './stateJson';
 import { postgresStateKey } from './stateKey';
 import { createStateSeal, openStored, type StateSeal, type StateSealing } from './stateSeal';
 
@@ -54,14 +55,15 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       return items;
     },
     async write(changes) {
-      const entries = Object.entries(changes);
+      // The JSON of each item as it is now, before anything is awaited.
+      const entries = Object.entries(changes).map(([key, item]) => [key, item, jsonToWrite(item)] as const);
       if (entries.length === 0) return;
       const seal = await sealer();
       // In a transaction even for one item: committed only by a COMMIT this instance sends. A statement on its own would
       // commit by itself once a lock it waits for is free — after this instance lost the connection and apologised,
       // moving the caller's place to a question they never read.
       await db.transaction(async (client) => {
-        for (const [key, item] of entries) await writeOne(client, key, item, seal);
+        for (const [key, item, json] of entries) await writeOne(client, key, item, seal.seal(key, json));
       });
     },
     async delete(keys) {
@@ -85,9 +87,8 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
  * A conditional write that finds a different version and one that finds none are each one statement: UPDATE, then an
  * INSERT only when the UPDATE found nothing to update.
  */
-async function writeOne(db: { query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }> }, key: string, item: StoreItems[string], seal: StateSeal): Promise<void> {
+async function writeOne(db: { query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }> }, key: string, item: StoreItems[string], doc: string): Promise<void> {
   const expected = expectedETag(item);
-  const doc = seal.seal(key, withoutETag(item));
   if (expected === undefined) {
     await db.query(
       `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)

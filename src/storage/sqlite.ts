@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { StoreItems } from 'botbuilder';
-import { ETagConflictError, expectedETag, withoutETag, writeAllowed, type StateStore } from './stateStore';
+import { ETagConflictError, expectedETag, writeAllowed, type StateStore } from './stateStore';
+import { jsonToWrite } from './stateJson';
 import { sqliteCommits } from './sqliteCommits';
 import { sqliteStateKey } from './stateKey';
 import { createStateSeal, openStored, type StateSealing } from './stateSeal';
@@ -241,12 +242,14 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true,
 
   const commits = sqliteCommits(db);
   // All changes of one write land together or not at all: commits.now runs it in a savepoint of its own.
-  const writeAll = (changes: StoreItems) => {
-    for (const [key, item] of Object.entries(changes)) {
-      const expected = expectedETag(item);
+  /** The rows as the items are now (sealed when the write is asked for, not when it is committed). */
+  const rowsOf = (changes: StoreItems) =>
+    Object.entries(changes).map(([key, item]) => ({ key, expected: expectedETag(item), doc: seal.seal(key, jsonToWrite(item)) }));
+  const writeAll = (rows: ReturnType<typeof rowsOf>) => {
+    for (const { key, expected, doc } of rows) {
       // Only a conditional write reads what is stored, and only its eTag.
       if (expected !== undefined && !writeAllowed(expected, storedETag.get(key)?.etag)) throw new ETagConflictError(key);
-      upsert.run({ key, doc: seal.seal(key, withoutETag(item)), etag: randomUUID(), now: new Date().toISOString() });
+      upsert.run({ key, doc, etag: randomUUID(), now: new Date().toISOString() });
     }
   };
 
@@ -263,7 +266,8 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true,
     async write(changes) {
       // Committed with the transcript lines and insights events waiting, and with the other turns' writes of the same
       // round of the event loop (sqliteCommits.soon): one commit for all of them.
-      await commits.soon(() => writeAll(changes));
+      const rows = rowsOf(changes);
+      await commits.soon(() => writeAll(rows));
     },
     async delete(keys) {
       // All of them in one commit (a verified caller's failure counters go together), with whatever waits for one.

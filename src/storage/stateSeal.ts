@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomFillSync } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { readFromJson } from './stateJson';
 
 /**
  * Conversation state encrypted at rest. While a caller is half-way through verification, their state holds the answers
@@ -13,6 +14,8 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
  */
 export interface StateSeal {
   seal(storeKey: string, json: string): string;
+  /** The document's JSON as it was sealed (or as stored, from before sealing), or undefined when it does not open. */
+  openJson(storeKey: string, stored: string): string | undefined;
   /** The document, or undefined when it is sealed but does not open (another key, changed bytes, another row's). */
   open(storeKey: string, stored: string | Record<string, unknown>): Record<string, unknown> | undefined;
 }
@@ -66,9 +69,9 @@ export function createStateSeal(secret: Buffer): StateSeal {
       const body = Buffer.concat([cipher.update(deflateRawSync(json, SMALL_DOCUMENT)), cipher.final()]);
       return `${PREFIX}${VERSION}${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}"}`;
     },
-    open(storeKey, stored) {
+    openJson(storeKey, stored) {
       const sealed = sealedPart(stored);
-      if (sealed === undefined) return typeof stored === 'string' ? (JSON.parse(stored) as Record<string, unknown>) : stored;
+      if (sealed === undefined) return stored;
       if (!sealed.startsWith(VERSION)) return undefined;
       const raw = Buffer.from(sealed.slice(VERSION.length), 'base64url');
       if (raw.length < IV_BYTES + TAG_BYTES) return undefined;
@@ -77,7 +80,19 @@ export function createStateSeal(secret: Buffer): StateSeal {
         decipher.setAAD(Buffer.from(storeKey, 'utf8'));
         decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
         const deflated = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
-        return JSON.parse(inflateRawSync(deflated).toString('utf8')) as Record<string, unknown>;
+        return inflateRawSync(deflated).toString('utf8');
+      } catch {
+        return undefined;
+      }
+    },
+    open(storeKey, stored) {
+      if (typeof stored !== 'string') {
+        const sealed = sealedPart(stored);
+        return sealed === undefined ? stored : this.open(storeKey, `${PREFIX}${sealed}"}`);
+      }
+      const json = this.openJson(storeKey, stored);
+      try {
+        return json === undefined ? undefined : (JSON.parse(json) as Record<string, unknown>);
       } catch {
         return undefined;
       }
@@ -106,7 +121,29 @@ export interface StateSealing {
  * otherwise find the row there on every try, for ever.
  */
 export function openStored(seal: StateSeal, sealing: StateSealing, storeKey: string, stored: string | Record<string, unknown>, eTag: string): Record<string, unknown> {
-  const doc = seal.open(storeKey, stored);
-  if (!doc) sealing.onUnreadable?.(storeKey);
-  return { ...doc, eTag };
+  let doc: Record<string, unknown> | undefined;
+  if (typeof stored === 'string') {
+    const json = seal.openJson(storeKey, stored);
+    doc = json === undefined ? undefined : parsedObject(json);
+    // What it was read from: the turn's "before" for the state tracker, without writing it out again.
+    if (doc && json !== undefined) readFromJson(doc, json);
+  } else {
+    doc = seal.open(storeKey, stored);
+  }
+  if (!doc) {
+    sealing.onUnreadable?.(storeKey);
+    return { eTag };
+  }
+  doc.eTag = eTag;
+  return doc;
+}
+
+/** A stored document's JSON as an object; anything else (a value, malformed text) as none. */
+function parsedObject(json: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
