@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from '../storage/sqlite';
+import { sqliteCommits } from '../storage/sqliteCommits';
 import type { AuditRecord, CaseLog, FeedbackRecord, SupportCase } from './caseLog';
 import { newCaseReference } from './caseReference';
 import { caseFromRow, type CaseRow } from './caseRows';
@@ -38,6 +39,8 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
     'SELECT * FROM feedback WHERE case_reference = ? ORDER BY id',
   );
 
+  // Each change in a savepoint of its own, committed with the other turns' writes of the same round (sqliteCommits.soon).
+  const commits = sqliteCommits(db);
   const appendAudit = (record: AuditRecord) =>
     insertAudit.run({ ...record, rules: JSON.stringify(record.rules), details: JSON.stringify(record.details) });
 
@@ -67,7 +70,8 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
       // A reference is short; on the rare collision with another case, draw a new one.
       for (let attempt = 0; ; attempt++) {
         try {
-          return open.immediate(attempt === 0 ? supportCase : { ...supportCase, reference: newCaseReference() }, audit);
+          const candidate = attempt === 0 ? supportCase : { ...supportCase, reference: newCaseReference() };
+          return await commits.soon(() => open(candidate, audit));
         } catch (error) {
           const collision = error instanceof Error && /UNIQUE constraint failed: cases\.reference/.test(error.message);
           if (!collision || attempt >= 5) throw error;
@@ -75,7 +79,7 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
       }
     },
     async settleCase(reference, status, details, audit) {
-      return settle.immediate(reference, status, details, audit);
+      return commits.soon(() => settle(reference, status, details, audit));
     },
     async findByIdempotencyKey(key) {
       const row = byKey.get(key);
@@ -86,7 +90,7 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
       return row ? caseFromRow(row) : undefined;
     },
     async audit(record) {
-      appendAudit(record);
+      await commits.soon(() => appendAudit(record));
     },
     async auditFor(caseReference) {
       return auditRows.all(caseReference).map((row) => ({
@@ -101,7 +105,7 @@ export function createSqliteCaseLog(db: SqliteDatabase): CaseLog {
       }));
     },
     async recordFeedback(feedback: FeedbackRecord) {
-      insertFeedback.run(feedback);
+      await commits.soon(() => insertFeedback.run(feedback));
     },
     async feedbackFor(caseReference) {
       return feedbackRows.all(caseReference).map((row) => ({

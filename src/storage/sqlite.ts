@@ -270,8 +270,8 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true,
       await commits.soon(() => writeAll(rows));
     },
     async delete(keys) {
-      // All of them in one commit (a verified caller's failure counters go together), with whatever waits for one.
-      commits.now(() => {
+      // All of them together (a verified caller's failure counters go together), in the round's shared commit.
+      await commits.soon(() => {
         for (const key of keys) remove.run(key);
       });
     },

@@ -81,8 +81,7 @@ export function createSqliteOutbox(db: SqliteDatabase): Outbox {
       waiting.delete(id);
       // Said while still waiting for its commit (a turn whose state could not be saved): it is never written.
       if (takeBack?.()) return true;
-      commits.flush();
-      return remove.run(id, token).changes === 1;
+      return commits.soon(() => remove.run(id, token).changes === 1);
     },
     async retryLater({ id, token }, left, at, error) {
       waiting.delete(id);

@@ -1,4 +1,5 @@
 import type { SqliteDatabase } from '../storage/sqlite';
+import { sqliteCommits } from '../storage/sqliteCommits';
 import { subscriptionFactsSchema, type AccountAction } from '../policy';
 import { SubscriptionChangedError, subscriptionServiceOver, type SubscriptionChangeRequest, type SubscriptionChangeResult, type SubscriptionService } from './subscriptionService';
 
@@ -45,6 +46,8 @@ export function createSqliteSubscriptions(db: SqliteDatabase, now: () => Date): 
     return { facts: next, alreadyApplied: false };
   });
 
-  return subscriptionServiceOver('embedded subscription store', async (action, request) => apply.immediate(action, request));
+  // In a savepoint of its own, committed with the other turns' writes of the same round (sqliteCommits.soon).
+  const commits = sqliteCommits(db);
+  return subscriptionServiceOver('embedded subscription store', (action, request) => commits.soon(() => apply(action, request)));
 }
 
