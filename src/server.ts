@@ -26,6 +26,7 @@ import { createAgentAccounts } from './console/auth/agentAccounts';
 import { registerConsoleAssets, registerConsoleRoutes } from './console/consoleRoutes';
 import { registerAssistedRoutes } from './console/assistedRoutes';
 import { registerInsightsAssets, registerInsightsRoutes } from './console/insightsRoutes';
+import { skipBufferDeprecationCheck } from './http/bufferDeprecation';
 
 const HEALTH_TIMEOUT_MS = 1_000;
 
@@ -108,6 +109,7 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     : () => undefined;
   const sweep = startConversationSweep({ store: runtime.store, transcripts: runtime.transcripts, retentionMinutes: config.conversationRetentionMinutes, now: () => new Date(), logger });
 
+  skipBufferDeprecationCheck();
   const server = restify.createServer({ name: 'subscription-support-bot', handleUncaughtExceptions: false });
   // restify would inflate a compressed body without a limit: 200 kB of gzip can become 200 MB. Channels send plain JSON.
   server.pre((req: Request, res: RestifyResponse, next: () => void) => {

@@ -15,6 +15,8 @@ describe('maskPersonalData', () => {
     ['vi bor på skogsv. 5 i Sundsvall', 'vi bor på [address] i Sundsvall'],
     ['221 Baker Street, London NW1 6XE', '[address], London [postcode]'],
     ['My name is James Carter', 'My name is [name]'],
+    // No digit anywhere (the short way through): the address and the name are masked all the same.
+    ['Det är Anna Lindqvist, skriv till anna@fjordfika.se', 'Det är [name], skriv till a***@fjordfika.se'],
   ])('%s → %s', (raw, masked) => {
     expect(maskPersonalData(raw)).toBe(masked);
   });
