@@ -13,6 +13,7 @@ import type { AgentIdentity } from '../handoffs/handoffQueue';
 import type { AssistedCall } from '../conversation/assistedCall';
 import { openStores } from './stores';
 import { registerDialogComponentsOnce } from '../bot/dialogComponents';
+import { applyDialogStateShortcuts } from '../bot/dialogStateShortcuts';
 import { createAttemptLedger } from '../verification/attempts';
 import { createCodeLimits } from '../verification/codeLimits';
 import type { CallerSession } from '../verification/session';
@@ -93,6 +94,7 @@ export interface RuntimeOverrides {
 export async function createBotRuntime(config: AppConfig, logger: Logger, overrides: RuntimeOverrides = {}): Promise<BotRuntime> {
   const now = overrides.now ?? (() => new Date());
   if (!registerDialogComponentsOnce()) logger.warn('sdk.dialog-components-per-context', { reason: 'botbuilder-dialogs no longer exports DialogsComponentRegistration as before' });
+  if (!applyDialogStateShortcuts()) logger.warn('sdk.dialog-state-shortcuts', { reason: "botbuilder-dialogs' DialogStateManager no longer has parsePath, trackPaths and trackChange" });
   const stores = await openStores(config, logger, now, overrides);
   const { state: store, directory, subscriptions, cases, outbox } = stores;
   const otpSender = overrides.otpSender ?? openOtpSender(config, logger);
