@@ -2,9 +2,12 @@
 // a checkout with its own `dist/` built (and `node_modules`, `locales` beside it). Both start on databases of their own,
 // are warmed up alike, then measured in turns — a closed loop of 300 conversations each, A then B, round after round —
 // so a machine whose speed drifts moves both. Prints CPU ms per turn round by round and the median of the differences.
+// `sdk` in place of a checkout is the plain SDK waterfall bot of `npm run bench` (`node bench/compare.mjs sdk .`): the
+// product against it in longer, paired rounds than the benchmark's, with the median of the round-by-round ratios.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { startConnector } from './lib/connector.mjs';
 import { closedLoop } from './lib/drive.mjs';
@@ -30,6 +33,14 @@ const connector = await startConnector();
 const builds = [];
 try {
   for (const [index, checkout] of [a, b].entries()) {
+    let callers = 0;
+    const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
+    if (checkout === 'sdk') {
+      const running = { ...(await startProcess('sdk', fileURLToPath(new URL('./servers/plainSdkBot.mjs', import.meta.url)), {})), name: 'plain SDK waterfall', replies: true };
+      await closedLoop(running, connector, scripts(WARM_UP), 50);
+      builds.push({ checkout, running, scripts, cpu: [], throughput: [] });
+      continue;
+    }
     const root = resolve(checkout);
     const path = join(work, `build-${index}.sqlite`);
     // The schema from the build itself, then an account for every scripted caller.
@@ -40,22 +51,25 @@ try {
       SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log', STORAGE: 'sqlite', SQLITE_PATH: path,
     };
     const running = { ...(await startProcess(checkout, join(root, 'dist/src/index.js'), env)), name: checkout, replies: true };
-    let callers = 0;
-    const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
     await closedLoop(running, connector, scripts(WARM_UP), 50);
-    builds.push({ checkout, running, scripts, cpu: [] });
+    builds.push({ checkout, running, scripts, cpu: [], throughput: [] });
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const build of builds) {
       const before = build.running.cpuMs();
-      const { turns } = await closedLoop(build.running, connector, build.scripts(CONVERSATIONS), 50);
+      const { turns, turnsPerSecond } = await closedLoop(build.running, connector, build.scripts(CONVERSATIONS), 50);
       build.cpu.push((build.running.cpuMs() - before) / turns);
+      build.throughput.push(turnsPerSecond);
     }
-    console.log(`round ${round}: ${builds.map((build) => `${build.checkout} ${build.cpu.at(-1).toFixed(2)}`).join(', ')} CPU ms/turn`);
+    console.log(`round ${round}: ${builds.map((build) => `${build.checkout} ${build.cpu.at(-1).toFixed(2)} CPU ms/turn, ${build.throughput.at(-1).toFixed(0)} turns/s`).join('; ')}`);
   }
   const differences = builds[1].cpu.map((cpu, i) => cpu - builds[0].cpu[i]);
   console.log(`median CPU ms/turn: ${builds.map((build) => `${build.checkout} ${median(build.cpu).toFixed(2)}`).join(', ')}`);
   console.log(`B − A round by round: ${differences.map((d) => d.toFixed(2)).join(' ')}; median ${median(differences).toFixed(2)} ms`);
+  const ratios = builds[1].cpu.map((cpu, i) => cpu / builds[0].cpu[i]);
+  console.log(`CPU per turn, B ÷ A round by round: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
+  const speeds = builds[1].throughput.map((tps, i) => tps / builds[0].throughput[i]);
+  console.log(`turns/s, B ÷ A round by round: ${speeds.map((r) => r.toFixed(2)).join(' ')}; median ${median(speeds).toFixed(2)}`);
 } finally {
   await Promise.all(builds.map((build) => build.running.stop()));
   await connector.close();
