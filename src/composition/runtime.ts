@@ -13,7 +13,7 @@ import type { AgentIdentity } from '../handoffs/handoffQueue';
 import type { AssistedCall } from '../conversation/assistedCall';
 import { openStores } from './stores';
 import { registerDialogComponentsOnce } from '../bot/dialogComponents';
-import { applyDialogStateShortcuts } from '../bot/dialogStateShortcuts';
+import { applyDialogStateShortcuts } from '../conversation/dialogStateShortcuts';
 import { createAttemptLedger } from '../verification/attempts';
 import { createCodeLimits } from '../verification/codeLimits';
 import type { CallerSession } from '../verification/session';

@@ -7,5 +7,6 @@
 export { ComponentDialog } from 'botbuilder-dialogs/lib/componentDialog';
 export { DialogTurnStatus } from 'botbuilder-dialogs/lib/dialog';
 export { DialogSet } from 'botbuilder-dialogs/lib/dialogSet';
+export { DialogStateManager } from 'botbuilder-dialogs/lib/memory/dialogStateManager';
 export { Prompt } from 'botbuilder-dialogs/lib/prompts/prompt';
 export { WaterfallDialog } from 'botbuilder-dialogs/lib/waterfallDialog';

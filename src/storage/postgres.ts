@@ -67,10 +67,14 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       });
     },
     async delete(keys) {
-      if (keys.length > 0) await db.query('DELETE FROM bot_state WHERE key = ANY($1)', [keys]);
+      if (keys.length === 0) return;
+      await db.query('DELETE FROM bot_state WHERE key = ANY($1)', [keys]);
+      const seal = await sealReady?.catch(() => undefined);
+      for (const key of keys) seal?.forget(key);
     },
     async deleteIdle(keyContains, idleBefore) {
       const { rowCount } = await db.query("DELETE FROM bot_state WHERE strpos(key, $1) > 0 AND updated_at < $2", [keyContains, idleBefore]);
+      if (rowCount) (await sealReady?.catch(() => undefined))?.forget();
       return rowCount;
     },
     async ping() {

@@ -274,9 +274,12 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true,
       await commits.soon(() => {
         for (const key of keys) remove.run(key);
       });
+      for (const key of keys) seal.forget(key);
     },
     async deleteIdle(keyContains, idleBefore) {
-      return removeIdle.run(keyContains, idleBefore.toISOString()).changes;
+      const removed = removeIdle.run(keyContains, idleBefore.toISOString()).changes;
+      if (removed > 0) seal.forget();
+      return removed;
     },
     async ping() {
       ping.get();

@@ -97,11 +97,16 @@ export class SqliteCommits {
     this.schedule(0, waiting.settle !== undefined);
   }
 
-  /** `write` in a savepoint of its own: what it did is taken back alone when it throws. */
+  /**
+   * `write` in a savepoint of its own, inside the commit's transaction: what it did is taken back alone when it throws.
+   * Some errors (a full disk, an I/O error, no memory) make SQLite roll the whole transaction back itself: then nothing
+   * of the batch is left to commit, and going on would commit each later write on its own — thrown, to fail them all.
+   */
   private attempt(write: () => unknown): Outcome {
     try {
       return { ok: true, value: this.run(write) };
     } catch (error) {
+      if (!this.db.inTransaction) throw error;
       return { ok: false, error };
     }
   }

@@ -18,6 +18,8 @@ export interface StateSeal {
   openJson(storeKey: string, stored: string): string | undefined;
   /** The document, or undefined when it is sealed but does not open (another key, changed bytes, another row's). */
   open(storeKey: string, stored: string | Record<string, unknown>): Record<string, unknown> | undefined;
+  /** Forgets what it remembers of a deleted document, or (no key: after a sweep) of every document. */
+  forget(storeKey?: string): void;
 }
 
 const VERSION = '1.';
@@ -61,7 +63,8 @@ function nextIv(): Buffer {
 /**
  * How many documents a seal remembers, as sealed text and JSON, by store key: most reads are of what this process itself
  * sealed or opened a turn before, and text identical to it needs no decrypting and inflating (a fifth of what reading
- * and sealing state cost). A fixed bound, not one per conversation: a few megabytes at most, in memory only.
+ * and sealing state cost). A fixed bound, not one per conversation: a few megabytes at most, in memory only; a deleted
+ * document is forgotten with it, and a sweep of idle conversations forgets them all.
  */
 const RECENT_DOCUMENTS = 1000;
 
@@ -105,6 +108,11 @@ export function createStateSeal(secret: Buffer): StateSeal {
       }
       remember(storeKey, stored, json);
       return json;
+    },
+    forget(storeKey) {
+      // A deleted conversation's answers must not outlive it in memory either.
+      if (storeKey === undefined) recent.clear();
+      else recent.delete(storeKey);
     },
     open(storeKey, stored) {
       if (typeof stored !== 'string') {

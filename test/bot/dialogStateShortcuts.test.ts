@@ -1,7 +1,7 @@
 import { ConversationState, MemoryStorage, TestAdapter, TurnContext } from 'botbuilder';
 import { Dialog, DialogSet, DialogStateManager, WaterfallDialog, type DialogContext, type DialogState } from 'botbuilder-dialogs';
 import { describe, expect, it, vi } from 'vitest';
-import { applyDialogStateShortcuts } from '../../src/bot/dialogStateShortcuts';
+import { applyDialogStateShortcuts } from '../../src/conversation/dialogStateShortcuts';
 
 type Internals = { trackChange(path: string): void };
 const PATHS = ['turn.activity', 'dialog._tracker.paths', 'turn.lastresult', 'user.name', 'conversation.list[0]', "turn['with.dot']", 'turn[turn.activity.text]', 'turn.a..b', '.x.', 'x.$y'];

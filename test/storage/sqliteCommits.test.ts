@@ -159,6 +159,24 @@ describe('sqliteCommits', () => {
       expect(lines()).toEqual(['ett']);
     });
 
+    it('a write that makes SQLite roll the whole commit back (a full disk) fails every write of the round, each appended once', async () => {
+      const commits = sqliteCommits(db);
+      commits.onFailure = () => undefined;
+      const pages = db.pragma('page_count', { simple: true }) as number;
+      db.pragma(`max_page_count = ${pages + 3}`);
+      commits.later(append('ett'));
+      const big = commits.soon(() => db.prepare("INSERT INTO bot_state (key, doc, etag, updated_at) VALUES ('big', ?, 'e', 'now')").run('x'.repeat(100_000)));
+      const small = commits.soon(writeState('conversation-1'));
+      commits.later(append('två'));
+      await expect(big).rejects.toThrow(/full/i);
+      // Nothing of the round was committed, so nothing of it is said to be: the small write is not in either.
+      await expect(small).rejects.toThrow();
+      expect(states()).toEqual([]);
+      db.pragma('max_page_count = 1073741823');
+      commits.flush();
+      expect(lines()).toEqual(['ett', 'två']);
+    });
+
     it('a closed file rejects a write awaited for it instead of leaving the turn waiting for ever', async () => {
       const commits = sqliteCommits(db);
       const write = commits.soon(writeState('conversation-1'));

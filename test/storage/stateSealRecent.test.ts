@@ -14,6 +14,7 @@ vi.mock('node:crypto', async (importOriginal) => {
 });
 
 const { createStateSeal, newStateKey } = await import('../../src/storage/stateSeal');
+const { createSqliteStateStore, openSqliteDatabase } = await import('../../src/storage/sqlite');
 
 const KEY = 'webchat/conversations/c1/';
 const OTHER = 'webchat/conversations/c2/';
@@ -57,5 +58,45 @@ describe('the documents a seal remembers', () => {
     decipherings.count = 0;
     expect(seal.openJson('key-0', first)).toBe(json);
     expect(decipherings.count).toBe(1);
+  });
+
+  it('forgets a deleted document, and after a sweep every document: their answers do not outlive them in memory', () => {
+    const seal = createStateSeal(newStateKey());
+    const stored = seal.seal(KEY, json);
+    const other = seal.seal(OTHER, json);
+    seal.forget(KEY);
+    decipherings.count = 0;
+    expect(seal.openJson(KEY, stored)).toBe(json);
+    expect(seal.openJson(OTHER, other)).toBe(json);
+    expect(decipherings.count).toBe(1);
+    seal.forget();
+    expect(seal.openJson(OTHER, other)).toBe(json);
+    expect(decipherings.count).toBe(2);
+  });
+
+  it('the SQLite store forgets what it deletes and what its sweep removes', async () => {
+    const db = openSqliteDatabase(':memory:');
+    const store = createSqliteStateStore(db);
+    const storedText = () => (db.prepare('SELECT doc FROM bot_state WHERE key = ?').get(KEY) as { doc: string }).doc;
+    const putBack = (doc: string) => db.prepare("INSERT INTO bot_state (key, doc, etag, updated_at) VALUES (?, ?, 'e', '2000-01-01T00:00:00.000Z')").run(KEY, doc);
+    await store.write({ [KEY]: { n: 1 } });
+    const doc = storedText();
+    decipherings.count = 0;
+    await store.read([KEY]);
+    expect(decipherings.count).toBe(0);
+
+    // The same text back in the table after a delete (a restore): opened afresh, not taken from memory.
+    await store.delete([KEY]);
+    putBack(doc);
+    expect(await store.read([KEY])).toMatchObject({ [KEY]: { n: 1 } });
+    expect(decipherings.count).toBe(1);
+
+    await store.read([KEY]);
+    expect(decipherings.count).toBe(1);
+    expect(await store.deleteIdle('conversations', new Date())).toBe(1);
+    putBack(doc);
+    await store.read([KEY]);
+    expect(decipherings.count).toBe(2);
+    await store.close();
   });
 });

@@ -1,4 +1,4 @@
-import { DialogStateManager } from 'botbuilder-dialogs';
+import { DialogStateManager } from './sdkDialogs';
 
 /** The DialogStateManager methods changed here (trackChange is private in the SDK's typings). */
 interface StateManagerInternals {
