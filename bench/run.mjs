@@ -141,9 +141,10 @@ async function main() {
           for (const rate of key === 'bare' ? RATES.slice(-1) : RATES) {
             const open = await openLoop(proc, connector, scripts(`bench-${rep}`, Math.ceil((rate * OPEN_SECONDS) / 14) + 10), rate, OPEN_SECONDS);
             (results[key].open[rate] ??= []).push(open.p99);
+            if (rate === RATES.at(-1)) results[key].slowestSteps = open.slowestSteps;
           }
           if (database && rep === 0) state[key] = { ...(await database.stateBytes('bench-0-')), doc: await database.storedConversation?.() };
-          console.error(`${seconds(began)} repetition ${rep + 1}/${REPETITIONS}: ${target.name} ${results[key].throughput.at(-1).toFixed(0)} turns/s, ${results[key].cpu.at(-1).toFixed(2)} CPU ms/turn, p99 @200/s ${results[key].open[200].at(-1).toFixed(1)} ms`);
+          console.error(`${seconds(began)} repetition ${rep + 1}/${REPETITIONS}: ${target.name} ${results[key].throughput.at(-1).toFixed(0)} turns/s, ${results[key].cpu.at(-1).toFixed(2)} CPU ms/turn, p99 @200/s ${results[key].open[200].at(-1).toFixed(1)} ms (its slowest 1 % by step of the script: ${Object.entries(results[key].slowestSteps).map(([step, n]) => `${step} ×${n}`).join(', ')})`);
         }
       }
       // Heap per idle conversation, in the warm processes after the last round (their code compiled, so what grows is
