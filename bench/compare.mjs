@@ -28,6 +28,24 @@ const script = (i) => {
 };
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 
+/** A build of the product on an SQLite file of its own: the schema from the build itself, an account for every caller. */
+async function startBuild(checkout, index) {
+  const root = resolve(checkout);
+  const path = join(work, `build-${index}.sqlite`);
+  createRequire(import.meta.url)(join(root, 'dist/src/storage/sqlite.js')).openSqliteDatabase(path).close();
+  seedAccounts(path, WARM_UP + ROUNDS * CONVERSATIONS);
+  const env = {
+    NODE_ENV: 'production', LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0', LOCAL_DIRECTLINE: 'off',
+    SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log', STORAGE: 'sqlite', SQLITE_PATH: path,
+  };
+  return { ...(await startProcess(checkout, join(root, 'dist/src/index.js'), env)), name: checkout, replies: true };
+}
+
+/** The plain SDK waterfall bot of `npm run bench`. */
+async function startSdkBot() {
+  return { ...(await startProcess('sdk', fileURLToPath(new URL('./servers/plainSdkBot.mjs', import.meta.url)), {})), name: 'plain SDK waterfall', replies: true };
+}
+
 const work = mkdtempSync(join(tmpdir(), 'compare-'));
 const connector = await startConnector();
 const builds = [];
@@ -35,22 +53,7 @@ try {
   for (const [index, checkout] of [a, b].entries()) {
     let callers = 0;
     const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
-    if (checkout === 'sdk') {
-      const running = { ...(await startProcess('sdk', fileURLToPath(new URL('./servers/plainSdkBot.mjs', import.meta.url)), {})), name: 'plain SDK waterfall', replies: true };
-      await closedLoop(running, connector, scripts(WARM_UP), 50);
-      builds.push({ checkout, running, scripts, cpu: [], throughput: [] });
-      continue;
-    }
-    const root = resolve(checkout);
-    const path = join(work, `build-${index}.sqlite`);
-    // The schema from the build itself, then an account for every scripted caller.
-    createRequire(import.meta.url)(join(root, 'dist/src/storage/sqlite.js')).openSqliteDatabase(path).close();
-    seedAccounts(path, WARM_UP + ROUNDS * CONVERSATIONS);
-    const env = {
-      NODE_ENV: 'production', LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0', LOCAL_DIRECTLINE: 'off',
-      SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log', STORAGE: 'sqlite', SQLITE_PATH: path,
-    };
-    const running = { ...(await startProcess(checkout, join(root, 'dist/src/index.js'), env)), name: checkout, replies: true };
+    const running = checkout === 'sdk' ? await startSdkBot() : await startBuild(checkout, index);
     await closedLoop(running, connector, scripts(WARM_UP), 50);
     builds.push({ checkout, running, scripts, cpu: [], throughput: [] });
   }

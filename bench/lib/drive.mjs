@@ -73,9 +73,8 @@ export async function closedLoop(target, connector, scripts, concurrency) {
  */
 export async function openLoop(target, connector, scripts, rate, seconds) {
   const total = Math.round(rate * seconds);
-  const latencies = [];
-  /** [latency, step of the script] of every turn: which steps the slowest were. */
-  const steps = [];
+  /** [latency, step of the script] of every turn. */
+  const timed = [];
   const queues = scripts.map((script) => ({ ...script, at: 0, busy: Promise.resolve() }));
   const started = performance.now();
   const pending = [];
@@ -87,20 +86,17 @@ export async function openLoop(target, connector, scripts, rate, seconds) {
     if (conversation.at >= conversation.lines.length) throw new Error('open loop: not enough conversations for the rate');
     const index = conversation.at++;
     const line = conversation.lines[index];
-    const done = conversation.busy.then(() => turn(target, connector, conversation.id, line, index)).then(() => {
-      latencies.push(performance.now() - due);
-      steps.push([latencies.at(-1), index]);
-    });
+    const done = conversation.busy.then(() => turn(target, connector, conversation.id, line, index)).then(() => timed.push([performance.now() - due, index]));
     // A failed turn fails the run (Promise.all below), reported as such rather than as an unhandled rejection meanwhile.
     done.catch(() => undefined);
     conversation.busy = done;
     pending.push(done);
   }
   await Promise.all(pending);
-  latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  timed.sort((a, b) => a[0] - b[0]);
+  const at = (q) => timed[Math.min(timed.length - 1, Math.floor(q * timed.length))][0];
   // The slowest 1 % by the step of the script they were (the steps all conversations reach together queue there).
-  const slowest = {};
-  for (const [latency, step] of steps) if (latency >= at(0.99)) slowest[step] = (slowest[step] ?? 0) + 1;
-  return { offered: rate, turns: latencies.length, p50: at(0.5), p99: at(0.99), max: latencies.at(-1), slowestSteps: slowest };
+  const slowestSteps = {};
+  for (const [latency, step] of timed) if (latency >= at(0.99)) slowestSteps[step] = (slowestSteps[step] ?? 0) + 1;
+  return { offered: rate, turns: timed.length, p50: at(0.5), p99: at(0.99), max: timed.at(-1)[0], slowestSteps };
 }

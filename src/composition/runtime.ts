@@ -12,7 +12,7 @@ import type { LiveHandoffs } from '../handoffs/handoffEvents';
 import type { AgentIdentity } from '../handoffs/handoffQueue';
 import type { AssistedCall } from '../conversation/assistedCall';
 import { openStores } from './stores';
-import { registerDialogComponentsOnce } from '../bot/dialogComponents';
+import { registerDialogComponentsOnce } from '../conversation/dialogComponents';
 import { applyDialogStateShortcuts } from '../conversation/dialogStateShortcuts';
 import { createAttemptLedger } from '../verification/attempts';
 import { createCodeLimits } from '../verification/codeLimits';

@@ -22,6 +22,8 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
     });
     return sealReady;
   };
+  /** The seal if one was made (it holds the documents it remembers), without reading the key for it. */
+  const sealOpened = () => sealReady?.catch(() => undefined);
   /**
    * Reads asked for together (a turn loads its conversation's and its caller's state at once) go to the database as
    * one query: the keys gathered until the current tick's promise jobs are done, then read in one round trip.
@@ -69,12 +71,12 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
     async delete(keys) {
       if (keys.length === 0) return;
       await db.query('DELETE FROM bot_state WHERE key = ANY($1)', [keys]);
-      const seal = await sealReady?.catch(() => undefined);
+      const seal = await sealOpened();
       for (const key of keys) seal?.forget(key);
     },
     async deleteIdle(keyContains, idleBefore) {
       const { rowCount } = await db.query("DELETE FROM bot_state WHERE strpos(key, $1) > 0 AND updated_at < $2", [keyContains, idleBefore]);
-      if (rowCount) (await sealReady?.catch(() => undefined))?.forget();
+      if (rowCount) (await sealOpened())?.forget();
       return rowCount;
     },
     async ping() {

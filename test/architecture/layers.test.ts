@@ -38,7 +38,8 @@ function sources(dir: string): string[] {
 }
 
 const files = [...sources('src'), ...sources('dialogs')];
-const importsIn = (source: string) => [...source.matchAll(/^(?:import|export)[^;]*?from '([^']+)'/gms)].map((m) => m[1]);
+// `import x = require('…')` too: TypeScript's form for a module object, which a layer could otherwise be reached by.
+const importsIn = (source: string) => [...source.matchAll(/^(?:(?:import|export)[^;]*?from '([^']+)'|import \w+ = require\('([^']+)'\))/gms)].map((m) => m[1] ?? m[2]);
 const importsOf = (file: string) => importsIn(readFileSync(join(root, file), 'utf8'));
 
 /** The relative imports of `file` (with this source) that reach a layer above its own. */
@@ -71,6 +72,8 @@ describe('layers (README: policy ← domain ← conversation ← dialogs ← bot
     expect(upwardImports('src/bot/supportBot.ts', botUsingADialog)).toEqual([]);
     const policyUsingTheDomain = "export { x } from '../cases/caseLog';\n";
     expect(upwardImports('src/policy/index.ts', policyUsingTheDomain)).toEqual(['src/cases/caseLog']);
+    const policyRequiringTheDomain = "import caseLog = require('../cases/caseLog');\n";
+    expect(upwardImports('src/policy/index.ts', policyRequiringTheDomain)).toEqual(['src/cases/caseLog']);
   });
 
   it('the bot glue is handed the main dialog, never imports a dialog', () => {

@@ -2,7 +2,7 @@ import { ComponentRegistration, ConversationState, MemoryStorage, TestAdapter, T
 import { Dialog, DialogSet, WaterfallDialog, type DialogState } from 'botbuilder-dialogs';
 import registrationModule = require('botbuilder-dialogs/lib/dialogsComponentRegistration');
 import { describe, expect, it } from 'vitest';
-import { registerDialogComponentsOnce } from '../../src/bot/dialogComponents';
+import { registerDialogComponentsOnce } from '../../src/conversation/dialogComponents';
 
 /** The registration the SDK's dialog state managers registered last. */
 const registered = () => ComponentRegistration.components.find((component) => component.constructor.name === 'DialogsComponentRegistration');
