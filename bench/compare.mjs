@@ -4,6 +4,7 @@
 // so a machine whose speed drifts moves both. Prints CPU ms per turn round by round and the median of the differences.
 // `sdk` in place of a checkout is the plain SDK waterfall bot of `npm run bench` (`node bench/compare.mjs sdk .`): the
 // product against it in longer, paired rounds than the benchmark's, with the median of the round-by-round ratios.
+// With `DATABASE_URL` set, each build runs on a PostgreSQL schema of its own (dropped after) instead of an SQLite file.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { startConnector } from './lib/connector.mjs';
 import { closedLoop } from './lib/drive.mjs';
 import { startProcess } from './lib/processes.mjs';
 import { caller, seedAccounts } from './lib/accounts.mjs';
+import { postgresSchema } from './lib/postgres.mjs';
 
 const [a, b, roundsText] = process.argv.slice(2);
 if (!a || !b) {
@@ -26,19 +28,33 @@ const script = (i) => {
   const c = caller(i);
   return ['hej', 'Säg upp prenumerationen', c.userId, c.phone, c.contactName, c.organisationName, c.postalAddress, 'ja', 'Vid periodens slut', 'ja', 'För dyrt', 'Hur länge sparas datan?', 'nej', 'tack'];
 };
+const DATABASE_URL = process.env.DATABASE_URL;
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 
-/** A build of the product on an SQLite file of its own: the schema from the build itself, an account for every caller. */
+/**
+ * A build of the product on a database of its own — an SQLite file, or a PostgreSQL schema when DATABASE_URL is set —
+ * its tables made by the build itself, an account for every caller.
+ */
 async function startBuild(checkout, index) {
   const root = resolve(checkout);
-  const path = join(work, `build-${index}.sqlite`);
-  createRequire(import.meta.url)(join(root, 'dist/src/storage/sqlite.js')).openSqliteDatabase(path).close();
-  seedAccounts(path, WARM_UP + ROUNDS * CONVERSATIONS);
+  const accounts = WARM_UP + ROUNDS * CONVERSATIONS;
   const env = {
     NODE_ENV: 'production', LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0', LOCAL_DIRECTLINE: 'off',
-    SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log', STORAGE: 'sqlite', SQLITE_PATH: path,
+    SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log',
   };
-  return { ...(await startProcess(checkout, join(root, 'dist/src/index.js'), env)), name: checkout, replies: true };
+  if (!DATABASE_URL) {
+    const path = join(work, `build-${index}.sqlite`);
+    createRequire(import.meta.url)(join(root, 'dist/src/storage/sqlite.js')).openSqliteDatabase(path).close();
+    seedAccounts(path, accounts);
+    return { ...(await startProcess(checkout, join(root, 'dist/src/index.js'), { ...env, STORAGE: 'sqlite', SQLITE_PATH: path })), name: checkout, replies: true };
+  }
+  // As in `npm run bench`: a first start makes the tables, the accounts go in, the measured process starts on them.
+  const database = await postgresSchema(DATABASE_URL);
+  const start = () => startProcess(checkout, join(root, 'dist/src/index.js'), { ...env, STORAGE: 'postgres', DATABASE_URL, DATABASE_SCHEMA: database.schema });
+  await (await start()).stop();
+  await database.seedAccounts(accounts);
+  const running = await start();
+  return { ...running, name: checkout, replies: true, stop: async () => { await running.stop(); await database.drop(); } };
 }
 
 /** The plain SDK waterfall bot of `npm run bench`. */

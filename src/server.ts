@@ -165,8 +165,8 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
       authorization,
       // Inside the turn, so a database that cannot give the lock is an apology to the caller like any outage.
       (context) =>
-        runtime.conversationLock.run(key, (stillHeld) => {
-          setTurnLock(context, stillHeld);
+        runtime.conversationLock.run(key, (stillHeld, transaction) => {
+          setTurnLock(context, stillHeld, transaction);
           startReplyBudget(context);
           return runtime.bot.run(context);
         }),
@@ -194,8 +194,8 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
     function resumeTurn() {
       return turns.run(key, () =>
         adapterFor(conversation.serviceUrl).continueConversationAsync(config.auth.MicrosoftAppId, conversation, (context) =>
-          runtime.conversationLock.run(key, async (stillHeld) => {
-            setTurnLock(context, stillHeld);
+          runtime.conversationLock.run(key, async (stillHeld, transaction) => {
+            setTurnLock(context, stillHeld, transaction);
             startReplyBudget(context);
             context.onSendActivities(async (_context, activities, next) => {
               for (const sent of activities) delete sent.replyToId; // see deliverProactively

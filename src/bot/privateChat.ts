@@ -45,8 +45,8 @@ export function createPrivateChatOpener(deps: PrivateChatDeps): PrivateChatOpene
         try {
           created.activity.from = caller;
           const key = `${created.activity.channelId}/${created.activity.conversation.id}`;
-          await deps.conversationLock.run(key, (stillHeld) => {
-            setTurnLock(created, stillHeld);
+          await deps.conversationLock.run(key, (stillHeld, transaction) => {
+            setTurnLock(created, stillHeld, transaction);
             return deps.greet(created, language);
           });
         } catch (error) {

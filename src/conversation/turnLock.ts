@@ -1,10 +1,16 @@
 import type { TurnContext } from 'botbuilder';
+import type { TurnTransaction } from '../storage/conversationLock';
+import { setTurnTransaction } from '../storage/changeTrackedState';
 
 const STILL_HELD = Symbol('conversationLockStillHeld');
 
-/** The turn runs under its conversation's lock (across instances); this says whether the lock is still held. */
-export function setTurnLock(context: TurnContext, stillHeld: () => boolean): void {
+/**
+ * The turn runs under its conversation's lock (across instances): `stillHeld` says whether the lock is still held;
+ * the lock's own transaction, when it has one, is where the turn's state is written.
+ */
+export function setTurnLock(context: TurnContext, stillHeld: () => boolean, transaction?: TurnTransaction): void {
   context.turnState.set(STILL_HELD, stillHeld);
+  setTurnTransaction(context, transaction);
 }
 
 /** Whether the turn may still save: false once the lock's connection was lost (another instance may be running). */

@@ -1,6 +1,14 @@
 import { ConversationState, UserState, type BotState, type TurnContext } from 'botbuilder';
 import { takeJsonAsRead, writeWithJson } from './stateJson';
-import { withoutETag } from './stateStore';
+import { withoutETag, type StateStore } from './stateStore';
+import type { TurnTransaction } from './conversationLock';
+
+const TURN_TRANSACTION = Symbol('turnTransaction');
+
+/** The turn lock's own transaction (conversationLock), for the turn's state to be written in. */
+export function setTurnTransaction(context: TurnContext, transaction: TurnTransaction | undefined): void {
+  if (transaction) context.turnState.set(TURN_TRANSACTION, transaction);
+}
 
 /** What BotState keeps for the turn under its own key: the state, and what it looked like when loaded or last saved. */
 interface Cached {
@@ -50,7 +58,8 @@ function changeTracked<T extends StateClass>(Base: T): T {
       const key = await this.storageKey(context);
       cached.state.eTag = '*';
       writeWithJson(cached.state, now);
-      await this.storage.write({ [key]: cached.state });
+      // In the turn lock's transaction when it has one (PostgreSQL); any other Storage takes the one argument it knows.
+      await (this.storage as StateStore).write({ [key]: cached.state }, context.turnState.get(TURN_TRANSACTION) as TurnTransaction | undefined);
       cached.hash = now;
       context.turnState.set(this.turnKey, cached);
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
+import type { SqlClient } from './conversationLock';
 import type { PostgresDatabase } from './postgresDatabase';
 import { ETagConflictError, expectedETag, ONLY_IF_ABSENT, type StateStore } from './stateStore';
 import { jsonToWrite } from './stateJson';
@@ -56,15 +57,22 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       }
       return items;
     },
-    async write(changes) {
+    async write(changes, within) {
       // The JSON of each item as it is now, before anything is awaited.
       const entries = Object.entries(changes).map(([key, item]) => [key, item, jsonToWrite(item)] as const);
       if (entries.length === 0) return;
       const seal = await sealer();
       // In a transaction even for one item: committed only by a COMMIT this instance sends. A statement on its own would
       // commit by itself once a lock it waits for is free — after this instance lost the connection and apologised,
-      // moving the caller's place to a question they never read.
-      await db.transaction(async (client) => {
+      // moving the caller's place to a question they never read. In a turn, the transaction is the one its lock opened
+      // on the lock's connection (same database): no BEGIN round trip of its own, and committed before the replies go.
+      const turn = within?.database === db ? within : undefined;
+      // Unconditional writes (the bot's state, eTag `*`) need no answer before the next statement: sent with the COMMIT.
+      if (turn && entries.every(([, item]) => expectedETag(item) === undefined)) {
+        await turn.commitWith(entries.map(([key, , json]) => [UPSERT, [key, seal.seal(key, json), randomUUID()]] as const));
+        return;
+      }
+      await (turn ? turn.run : db.transaction)(async (client) => {
         for (const [key, item, json] of entries) await writeOne(client, key, item, seal.seal(key, json));
       });
     },
@@ -88,19 +96,19 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
   };
 }
 
+/** An unconditional write: ($1 key, $2 doc, $3 new eTag). */
+const UPSERT = `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)
+  ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = now()`;
+
 /**
  * One item: written if nobody changed it since it was read (its eTag), created if it is new, else an ETagConflictError.
  * A conditional write that finds a different version and one that finds none are each one statement: UPDATE, then an
  * INSERT only when the UPDATE found nothing to update.
  */
-async function writeOne(db: { query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }> }, key: string, item: StoreItems[string], doc: string): Promise<void> {
+async function writeOne(db: SqlClient, key: string, item: StoreItems[string], doc: string): Promise<void> {
   const expected = expectedETag(item);
   if (expected === undefined) {
-    await db.query(
-      `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)
-       ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = now()`,
-      [key, doc, randomUUID()],
-    );
+    await db.query(UPSERT, [key, doc, randomUUID()]);
     return;
   }
   // Conditional: update only the version the caller read; a row that does not exist yet may be created.

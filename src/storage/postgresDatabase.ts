@@ -55,6 +55,14 @@ export const LOCK_WAIT_MS = 30_000;
 const LOCK_IDLE_LIMIT_MS = 120_000;
 
 /**
+ * A lock's connection: a holder gone quiet inside its transaction is ended after LOCK_IDLE_LIMIT_MS; outside one (its
+ * state committed, its replies being sent, the lock still held) the database's own keepalive probes find a vanished host
+ * within about a minute instead of the operating system's two hours. (Ignored on a Unix socket, where there is no
+ * vanished host.)
+ */
+const LOCK_SESSION_SETTINGS = ` -c idle_in_transaction_session_timeout=${LOCK_IDLE_LIMIT_MS} -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3`;
+
+/**
  * A pool's connections. Store queries are small: a stalled database fails a turn within about six seconds, its apology
  * still inside a channel's 15-second budget. A turn lock waits longer — the turn before it, on another instance, may
  * take longer than a query may (backends, reply retries) — and a holder gone quiet (its host lost without closing
@@ -64,6 +72,8 @@ function newPool(url: string, schema: string, max: number, forLocks: boolean, on
   const pool = new Pool({
     connectionString: url,
     max,
+    // A lock's connection serves one turn at a time, and a turn's writes are sent together (conversationLock).
+    pipeline: forLocks,
     connectionTimeoutMillis: 5_000,
     // A host that vanished (a lost VM, a network split) is noticed in minutes, not the operating system's two hours.
     keepAlive: true,
@@ -73,7 +83,7 @@ function newPool(url: string, schema: string, max: number, forLocks: boolean, on
     query_timeout: QUERY_TIMEOUT_MS,
     statement_timeout: forLocks ? LOCK_WAIT_MS : QUERY_TIMEOUT_MS,
     // Every connection looks in the deployment's schema first; quoted, the name is taken literally.
-    options: `-c search_path="${schema}"${forLocks ? ` -c idle_in_transaction_session_timeout=${LOCK_IDLE_LIMIT_MS}` : ''}`,
+    options: `-c search_path="${schema}"${forLocks ? LOCK_SESSION_SETTINGS : ''}`,
   });
   // Without a listener, pg's 'error' on an idle client is an uncaught exception that ends the process — every
   // instance at once when the database restarts. The pool drops that client; the next query gets a fresh one.
@@ -82,18 +92,41 @@ function newPool(url: string, schema: string, max: number, forLocks: boolean, on
 }
 
 /**
- * Ends a transaction, or reports why it could not: a connection whose query timed out is still busy with it (pg queues
- * the next query behind), so a ROLLBACK or COMMIT there would wait out its own timeout. A second is plenty for a
- * healthy connection; past it, the connection is to be destroyed, which ends the transaction (and its locks) anyway.
+ * Sends a statement that ends a transaction (or gives a lock back) and waits for it, or reports why it could not: a
+ * connection whose query timed out is still busy with it (pg queues the next query behind), so a statement there would
+ * wait out its own timeout. A second is plenty for a healthy connection; past it, the connection is to be destroyed,
+ * which ends the transaction (and its locks) anyway.
  */
-export async function endTransaction(client: PoolClient, sql: 'COMMIT' | 'ROLLBACK'): Promise<Error | undefined> {
-  const ended = client.query(sql);
+export async function finishOn(client: { query(sql: string): Promise<unknown> }, sql: string): Promise<{ result: unknown } | { error: Error }> {
+  const sent = client.query(sql);
   try {
-    await withinTime(ended, 1_000);
-    return undefined;
+    return { result: await withinTime(sent, 1_000) };
   } catch (error) {
-    ended.catch(() => undefined); // it fails for good once the connection is destroyed
-    return error as Error;
+    sent.catch(() => undefined); // it fails for good once the connection is destroyed
+    return { error: error as Error };
+  }
+}
+
+/** Ends a transaction, or reports why it could not (finishOn). */
+export async function endTransaction(client: PoolClient, sql: 'COMMIT' | 'ROLLBACK'): Promise<Error | undefined> {
+  const finished = await finishOn(client, sql);
+  return 'error' in finished ? finished.error : undefined;
+}
+
+/**
+ * Runs `work` in a transaction on `client` — opened here unless it already is (`begun`) — committed when it returns,
+ * rolled back when it throws. A connection that could not even roll back is reported to `onBroken`: not to be reused.
+ */
+export async function transactionOn<T>(client: PoolClient, work: (client: PoolClient) => Promise<T>, options: { begun?: boolean; onBroken: (error: Error) => void }): Promise<T> {
+  try {
+    if (!options.begun) await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    const broken = await endTransaction(client, 'ROLLBACK');
+    if (broken) options.onBroken(broken);
+    throw error;
   }
 }
 
@@ -116,13 +149,7 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
     client.on('error', onLost);
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      broken = await endTransaction(client, 'ROLLBACK');
-      throw error;
+      return await transactionOn(client, work, { onBroken: (error) => (broken = error) });
     } finally {
       client.off('error', onLost);
       // A connection whose transaction may still be open (a ROLLBACK that failed) or that was ended is destroyed,

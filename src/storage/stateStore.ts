@@ -1,4 +1,5 @@
 import type { Storage, StoreItems } from 'botbuilder';
+import type { TurnTransaction } from './conversationLock';
 
 /**
  * Conversation and user state, behind the SDK's Storage contract, plus what the server needs around it: a health
@@ -7,6 +8,11 @@ import type { Storage, StoreItems } from 'botbuilder';
  */
 export interface StateStore extends Storage {
   readonly kind: 'sqlite' | 'postgres' | 'memory';
+  /**
+   * Writes as Storage does; `within`, a turn lock's own transaction (PostgreSQL), carries the write when the store's
+   * database is the lock's: fewer round trips than a transaction of its own. Other stores ignore it.
+   */
+  write(changes: StoreItems, within?: TurnTransaction): Promise<void>;
   ping(): Promise<void>;
   /**
    * Deletes the items whose key contains `keyContains` and that were last written before `idleBefore`; returns how

@@ -18,6 +18,7 @@ import { createSqliteSubscriptions } from '../../src/subscriptions/sqliteSubscri
 import { createPostgresSubscriptions } from '../../src/subscriptions/postgresSubscriptions';
 import type { CalendarDate, SubscriptionFacts } from '../../src/policy';
 import type { StateStore } from '../../src/storage';
+import { ETagConflictError } from '../../src/storage/stateStore';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
 import { createPostgresStateStore } from '../../src/storage/postgres';
 import { openPostgresDatabase, type PostgresDatabase } from '../../src/storage/postgresDatabase';
@@ -160,6 +161,16 @@ const closers: Array<() => Promise<void>> = [];
 
 const FJORDFIKA = { accountId: 'acc-fjordfika', subscriptionId: 'sub-fjordfika-1' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Notes the text of every query `client` is given from now on. */
+function spyOn(client: { query: (...args: never[]) => unknown }, texts: string[]): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const config = args[0] as string | { text: string };
+    texts.push(typeof config === 'string' ? config : config.text);
+    return query(...args);
+  }) as never;
+}
 
 describe.each(BACKENDS)('%s stores', (_kind, open) => {
   let backend: Backend;
@@ -726,6 +737,76 @@ describe('PostgreSQL only', () => {
         Promise.race([work, sleep(ms).then(() => Promise.reject(new Error(`still waiting for the lock after ${ms} ms`)))]);
       expect(await within(2_000, lockTwo.run(key, async () => 'two ran'))).toBe('two ran');
       expect(await within(2_000, lockOne.run(key, async () => 'one ran'))).toBe('one ran');
+    });
+
+    it("a turn's state is written and committed on the lock's own connection, and the lock is held until the turn ends", async () => {
+      const [one, two] = await Promise.all([openDb(schema), openDb(schema)]);
+      const [lockOne, lockTwo] = [createPostgresConversationLock(one), createPostgresConversationLock(two)];
+      const [storeOne, storeTwo] = [createPostgresStateStore(one, false), createPostgresStateStore(two, false)];
+      const key = `conformance/${randomUUID()}`;
+      // Every statement of the turn, on either pool of the first instance.
+      const statements: string[] = [];
+      const onMainPool: string[] = [];
+      one.lockPool.on('acquire', (client) => spyOn(client, statements));
+      const mainQuery = one.query.bind(one);
+      one.query = (async (sql: string, params?: unknown[]) => (onMainPool.push(sql), mainQuery(sql, params))) as typeof one.query;
+      let secondTurnRan = false;
+      let secondTurn: Promise<unknown> | undefined;
+      await lockOne.run(key, async (_stillHeld, transaction) => {
+        expect(transaction?.database).toBe(one);
+        await storeOne.write({ [`${key}/state`]: { step: 'asked', eTag: '*' } }, transaction);
+        // Committed: another instance reads it while this turn still runs.
+        expect(await storeTwo.read([`${key}/state`])).toMatchObject({ [`${key}/state`]: { step: 'asked' } });
+        // Still locked: the conversation's next turn, on the other instance, waits for this one to end.
+        secondTurn = lockTwo.run(key, async () => (secondTurnRan = true));
+        await sleep(300);
+        expect(secondTurnRan).toBe(false);
+      });
+      await secondTurn;
+      expect(secondTurnRan).toBe(true);
+      // Lock with its transaction, the write sent with its COMMIT, the unlock: three round trips, none on the main pool.
+      expect(statements.map((sql) => sql.split(' ')[0])).toEqual(['BEGIN;', 'INSERT', 'COMMIT', 'SELECT']);
+      expect(statements[0]).toMatch(/^BEGIN; SELECT pg_try_advisory_lock\(-?\d+\) AS locked$/);
+      expect(statements[3]).toMatch(/^SELECT pg_advisory_unlock\(-?\d+\)/);
+      // (The state's sealing key is read there once, on first use.)
+      expect(onMainPool.filter((sql) => !sql.includes('state_key'))).toEqual([]);
+    });
+
+    it("a failing statement rolls the turn's write back; the turn keeps its lock and can write again", async () => {
+      const db = await openDb(schema);
+      const lock = createPostgresConversationLock(db);
+      const store = createPostgresStateStore(db, false);
+      const key = `conformance/${randomUUID()}`;
+      const other = await openDb(schema);
+      await lock.run(key, async (_stillHeld, transaction) => {
+        await expect(transaction!.commitWith([
+          ["INSERT INTO bot_state (key, doc, etag) VALUES ($1, '{}', 'e')", [`${key}/half`]],
+          ['INSERT INTO no_such_table VALUES (1)', []],
+        ])).rejects.toThrow(/no_such_table/);
+        expect(await other.query('SELECT 1 FROM bot_state WHERE key = $1', [`${key}/half`])).toMatchObject({ rowCount: 0 });
+        // A conditional write that finds another version: refused, rolled back, nothing half-written.
+        await store.write({ [`${key}/state`]: { n: 1 } }, transaction);
+        await expect(store.write({ [`${key}/state`]: { n: 2, eTag: 'not-the-stored-one' }, [`${key}/more`]: { n: 3 } }, transaction)).rejects.toThrow(ETagConflictError);
+        expect(await other.query('SELECT 1 FROM bot_state WHERE key = $1', [`${key}/more`])).toMatchObject({ rowCount: 0 });
+        await store.write({ [`${key}/state`]: { n: 4, eTag: '*' } }, transaction);
+      });
+      expect(await createPostgresStateStore(other, false).read([`${key}/state`])).toMatchObject({ [`${key}/state`]: { n: 4 } });
+      // The lock was given back: another turn proceeds at once.
+      expect(await Promise.race([createPostgresConversationLock(other).run(key, async () => 'ran'), sleep(2_000).then(() => 'still waiting')])).toBe('ran');
+    });
+
+    it("a store on another database writes in a transaction of its own, not in the lock's", async () => {
+      const { schema: otherSchema, drop: dropOther } = newSchema();
+      try {
+        const [db, elsewhere] = await Promise.all([openDb(schema), openDb(otherSchema)]);
+        const key = `conformance/${randomUUID()}`;
+        await createPostgresConversationLock(db).run(key, (_stillHeld, transaction) => createPostgresStateStore(elsewhere, false).write({ [key]: { n: 1, eTag: '*' } }, transaction));
+        expect(await createPostgresStateStore(elsewhere, false).read([key])).toMatchObject({ [key]: { n: 1 } });
+        expect(await db.query('SELECT 1 FROM bot_state WHERE key = $1', [key])).toMatchObject({ rowCount: 0 });
+      } finally {
+        await Promise.all(opened.splice(0).map((db) => db.close()));
+        await dropOther();
+      }
     });
 
     it('a turn whose lock connection the database ends learns that it no longer holds the lock', async () => {
