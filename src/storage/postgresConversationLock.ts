@@ -1,7 +1,7 @@
 import type { PoolClient, QueryConfig, QueryResult } from 'pg';
 import type { ConversationLock, TurnTransaction } from './conversationLock';
 import type { PostgresDatabase } from './postgresDatabase';
-import { advisoryKey, finishOn, LOCK_WAIT_MS, transactionOn } from './postgresDatabase';
+import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, transactionOn } from './postgresDatabase';
 
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
@@ -57,17 +57,14 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
         };
         const commitWith: TurnTransaction['commitWith'] = async (statements) => {
           if (broken) throw broken;
-          // The lock's connections pipeline (postgresDatabase): each query is sent without waiting for the one before.
-          // Corked, they leave in one write; the database runs them in order and answers each.
-          const socket = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
           const sent: Array<Promise<QueryResult>> = [];
-          socket?.cork?.();
           try {
-            if (!open) sent.push(client.query('BEGIN'));
-            for (const [sql, params] of statements) sent.push(client.query(sql, params));
-            sent.push(client.query('COMMIT'));
+            inOneWrite(client, () => {
+              if (!open) sent.push(client.query('BEGIN'));
+              for (const [sql, params] of statements) sent.push(client.query(sql, params));
+              sent.push(client.query('COMMIT'));
+            });
           } finally {
-            socket?.uncork?.();
             open = false;
           }
           const results = await Promise.allSettled(sent);

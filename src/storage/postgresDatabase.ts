@@ -72,8 +72,8 @@ function newPool(url: string, schema: string, max: number, forLocks: boolean, on
   const pool = new Pool({
     connectionString: url,
     max,
-    // A lock's connection serves one turn at a time, and a turn's writes are sent together (conversationLock).
-    pipeline: forLocks,
+    // A checked-out connection serves one piece of work at a time; what it sends together goes out together (inOneWrite).
+    pipeline: true,
     connectionTimeoutMillis: 5_000,
     // A host that vanished (a lost VM, a network split) is noticed in minutes, not the operating system's two hours.
     keepAlive: true,
@@ -114,13 +114,42 @@ export async function endTransaction(client: PoolClient, sql: 'COMMIT' | 'ROLLBA
 }
 
 /**
+ * Whatever `send` asks of `client` before it first waits leaves in one write to the socket (one system call: on a
+ * connection to the database the costliest part of a statement for this process). The pools' connections pipeline
+ * (`pipeline: true`): each query is sent when asked, without waiting for the answer to the one before; the database
+ * runs them in order and answers each.
+ */
+export function inOneWrite<T>(client: PoolClient, send: () => T): T {
+  const socket = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+  socket?.cork?.();
+  try {
+    return send();
+  } finally {
+    socket?.uncork?.();
+  }
+}
+
+/**
  * Runs `work` in a transaction on `client` — opened here unless it already is (`begun`) — committed when it returns,
  * rolled back when it throws. A connection that could not even roll back is reported to `onBroken`: not to be reused.
  */
 export async function transactionOn<T>(client: PoolClient, work: (client: PoolClient) => Promise<T>, options: { begun?: boolean; onBroken: (error: Error) => void }): Promise<T> {
   try {
-    if (!options.begun) await client.query('BEGIN');
-    const result = await work(client);
+    let working: Promise<T>;
+    if (options.begun) {
+      working = work(client);
+    } else {
+      // The BEGIN leaves with the statements `work` sends before it first waits, in one write (the connections
+      // pipeline). Had the BEGIN failed, so would they: they are on the same connection, behind it.
+      let began: Promise<unknown> | undefined;
+      working = inOneWrite(client, () => {
+        began = client.query('BEGIN');
+        return work(client);
+      });
+      working.catch(() => undefined); // awaited below, once the BEGIN has answered
+      await began;
+    }
+    const result = await working;
     await client.query('COMMIT');
     return result;
   } catch (error) {
