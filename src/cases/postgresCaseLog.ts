@@ -8,48 +8,66 @@ import { caseFromRow, type CaseRow } from './caseRows';
 /** PostgreSQL's unique_violation. */
 const UNIQUE_VIOLATION = '23505';
 
+const AUDIT_COLUMNS = 'at, case_reference, account_id, action, rules, channel, caller, details';
+
+/** An audit row's values in column order (AUDIT_COLUMNS). */
+const auditValues = (record: AuditRecord) => [
+  record.at,
+  record.caseReference,
+  record.accountId,
+  record.action,
+  JSON.stringify(record.rules),
+  record.channel,
+  record.caller,
+  JSON.stringify(record.details),
+];
+
 async function appendAudit(client: { query(sql: string, params: unknown[]): Promise<unknown> }, record: AuditRecord): Promise<void> {
-  await client.query('INSERT INTO audit_log (at, case_reference, account_id, action, rules, channel, caller, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [
-    record.at,
-    record.caseReference,
-    record.accountId,
-    record.action,
-    JSON.stringify(record.rules),
-    record.channel,
-    record.caller,
-    JSON.stringify(record.details),
-  ]);
+  await client.query(`INSERT INTO audit_log (${AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, auditValues(record));
 }
+
+/**
+ * A statement's clause that appends the audit row (its values from parameter `$first` on, as auditValues gives them)
+ * only if `source` — the case written in the same statement — yields a row: a case and its audit in one statement,
+ * atomic without a transaction, and one round trip where BEGIN, the case, the audit and COMMIT took three.
+ */
+const auditIfAny = (source: string, first: number) => {
+  const [at, reference, account, action, rules, channel, caller, details] = Array.from({ length: 8 }, (_, i) => `$${first + i}`);
+  return `INSERT INTO audit_log (${AUDIT_COLUMNS})
+    SELECT ${at}, ${reference}, ${account}, ${action}, ${rules}::jsonb, ${channel}, ${caller}, ${details}::jsonb FROM ${source}`;
+};
 
 /** Cases, audit and feedback in PostgreSQL: one case per idempotency key and one settlement, whichever instance asks. */
 export function createPostgresCaseLog(db: PostgresDatabase): CaseLog {
-  const open = (supportCase: SupportCase, audit: Omit<AuditRecord, 'caseReference'>) =>
-    db.transaction(async (client) => {
-      const inserted = await client.query(
-        `INSERT INTO cases (reference, idempotency_key, kind, status, account_id, subscription_id, action, rules, channel, details, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (idempotency_key) DO NOTHING`,
-        [
-          supportCase.reference,
-          supportCase.idempotencyKey,
-          supportCase.kind,
-          supportCase.status,
-          supportCase.accountId,
-          supportCase.subscriptionId,
-          supportCase.action,
-          JSON.stringify(supportCase.rules),
-          supportCase.channel,
-          JSON.stringify(supportCase.details),
-          supportCase.createdAt,
-        ],
-      );
-      if (inserted.rowCount === 0) {
-        // Another turn (or instance) opened it first; its insert is committed, so this read sees it.
-        const { rows } = await client.query<CaseRow>('SELECT * FROM cases WHERE idempotency_key = $1', [supportCase.idempotencyKey]);
-        return { supportCase: caseFromRow(rows[0]), created: false };
-      }
-      await appendAudit(client, { ...audit, caseReference: supportCase.reference });
-      return { supportCase, created: true };
-    });
+  const open = async (supportCase: SupportCase, audit: Omit<AuditRecord, 'caseReference'>) => {
+    const caseValues = [
+      supportCase.reference,
+      supportCase.idempotencyKey,
+      supportCase.kind,
+      supportCase.status,
+      supportCase.accountId,
+      supportCase.subscriptionId,
+      supportCase.action,
+      JSON.stringify(supportCase.rules),
+      supportCase.channel,
+      JSON.stringify(supportCase.details),
+      supportCase.createdAt,
+    ];
+    const { rows: opened } = await db.query(
+      `WITH opened AS (
+         INSERT INTO cases (reference, idempotency_key, kind, status, account_id, subscription_id, action, rules, channel, details, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (idempotency_key) DO NOTHING RETURNING reference),
+       audited AS (${auditIfAny('opened', 12)})
+       SELECT reference FROM opened`,
+      [...caseValues, ...auditValues({ ...audit, caseReference: supportCase.reference })],
+    );
+    if (opened.length === 0) {
+      // Another turn (or instance) opened it first; its statement is committed, so this read sees it.
+      const { rows } = await db.query<CaseRow>('SELECT * FROM cases WHERE idempotency_key = $1', [supportCase.idempotencyKey]);
+      return { supportCase: caseFromRow(rows[0]), created: false };
+    }
+    return { supportCase, created: true };
+  };
 
   return {
     async openCase(supportCase, audit) {
@@ -64,20 +82,18 @@ export function createPostgresCaseLog(db: PostgresDatabase): CaseLog {
       }
     },
     async settleCase(reference, status, details, audit) {
-      return db.transaction(async (client) => {
-        // Settled once: a second, simultaneous settle waits for the row, finds it settled and writes no audit record.
-        const updated = await client.query<CaseRow>(
-          "UPDATE cases SET status = $2, details = details || $3::jsonb WHERE reference = $1 AND status IN ('pending', 'open') RETURNING *",
-          [reference, status, JSON.stringify(details)],
-        );
-        if (updated.rows[0]) {
-          await appendAudit(client, { ...audit, caseReference: reference });
-          return { supportCase: caseFromRow(updated.rows[0]), settled: true };
-        }
-        const { rows } = await client.query<CaseRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
-        if (!rows[0]) throw new Error(`no case ${reference}`);
-        return { supportCase: caseFromRow(rows[0]), settled: false };
-      });
+      // Settled once: a second, simultaneous settle waits for the row, finds it settled and writes no audit record.
+      const updated = await db.query<CaseRow>(
+        `WITH settled AS (
+           UPDATE cases SET status = $2, details = details || $3::jsonb WHERE reference = $1 AND status IN ('pending', 'open') RETURNING *),
+         audited AS (${auditIfAny('settled', 4)})
+         SELECT * FROM settled`,
+        [reference, status, JSON.stringify(details), ...auditValues({ ...audit, caseReference: reference })],
+      );
+      if (updated.rows[0]) return { supportCase: caseFromRow(updated.rows[0]), settled: true };
+      const { rows } = await db.query<CaseRow>('SELECT * FROM cases WHERE reference = $1', [reference]);
+      if (!rows[0]) throw new Error(`no case ${reference}`);
+      return { supportCase: caseFromRow(rows[0]), settled: false };
     },
     async findByIdempotencyKey(key) {
       const { rows } = await db.query<CaseRow>('SELECT * FROM cases WHERE idempotency_key = $1', [key]);
