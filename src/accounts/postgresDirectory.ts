@@ -6,7 +6,6 @@ import { accountFromRows, type AccountRow, type SubscriptionRow } from './accoun
 import { demoDirectory } from './demoAccounts';
 import { DirectoryUnavailableError, judgeAnswers, type AccountDirectory } from './directory';
 
-/** The embedded directory in PostgreSQL: the same accounts, seen by every instance. */
 /**
  * An account's columns with its subscriptions beside them (as JSON, in the order of their IDs): one query, one round
  * trip. The subscriptions' columns are text, integers, booleans and JSONB, which JSON carries as pg would parse them.

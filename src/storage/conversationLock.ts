@@ -27,8 +27,8 @@ export interface TurnTransaction {
    */
   run<T>(work: (client: SqlClient) => Promise<T>): Promise<T>;
   /**
-   * Statements that need nothing of each other's results, run and committed the same way — sent together with the
-   * COMMIT, one round trip for them all. Rejects (everything rolled back) if any of them fails.
+   * Statements that need nothing of each other's results, run and committed the same way — sent together, one round
+   * trip for them all, then committed. Rejects (everything rolled back) if any of them fails.
    */
   commitWith(statements: ReadonlyArray<readonly [sql: string, params: unknown[]]>): Promise<void>;
 }

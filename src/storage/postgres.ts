@@ -66,8 +66,9 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       // commit by itself once a lock it waits for is free — after this instance lost the connection and apologised,
       // moving the caller's place to a question they never read. In a turn, the transaction is the one its lock opened
       // on the lock's connection (same database): no BEGIN round trip of its own, and committed before the replies go.
+      // Either way the COMMIT is sent only once the writes have answered.
       const turn = within?.database === db ? within : undefined;
-      // Unconditional writes (the bot's state, eTag `*`) need no answer before the next statement: sent with the COMMIT.
+      // Unconditional writes (the bot's state, eTag `*`) need no answer before the next statement: sent together.
       if (turn && entries.every(([, item]) => expectedETag(item) === undefined)) {
         await turn.commitWith(entries.map(([key, , json]) => [UPSERT, [key, seal.seal(key, json), randomUUID()]] as const));
         return;

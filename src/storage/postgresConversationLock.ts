@@ -7,16 +7,17 @@ import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, transactionOn } from '
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
  *
  * Round trips are what a turn on PostgreSQL pays for most (each is a socket write and a wake-up on both sides), so the
- * lock is taken in the message that opens a transaction, the turn's state is written in that transaction and committed
- * (`transaction`), and the lock is given back in one message at the end: four round trips for lock and state where a
- * transaction-scoped lock beside a state transaction of its own took six. The lock is session-scoped so that it
- * outlives the commit: the state is kept before the turn's replies are released, and no other instance runs the
- * conversation's next turn until they have been.
+ * lock is tried in the message that opens a transaction, the turn's state is written in that transaction and committed
+ * once its statements have answered (`transaction`), and the lock is given back in one message at the end: four round
+ * trips for lock and state where a transaction-scoped lock beside a state transaction of its own took six. The lock is
+ * session-scoped so that it outlives the commit: the state is kept before the turn's replies are released, and no
+ * other instance runs the conversation's next turn until they have been.
  *
- * If the instance dies the database ends its session and the lock is free again: nothing to clean up. A holder gone
- * quiet (its host lost without closing the connection) loses it after the idle-in-transaction limit or, once its state
- * is committed, when the database's keepalive probes find the peer gone (postgresDatabase sets both for these
- * connections). Waiting for the lock is bounded by the statement timeout; the turn then fails like any outage.
+ * If the instance dies the database ends its session and the lock is free again: nothing to clean up. The connection
+ * stays inside a transaction until the lock is given back (a commit begins the next one in the same message), so a
+ * holder gone quiet — its process stuck, or its host lost without closing the connection — loses the lock after the
+ * idle-in-transaction limit (postgresDatabase; a vanished host sooner, by the database's keepalive probes). Waiting for
+ * the lock is bounded by the statement timeout; the turn then fails like any outage.
  */
 export function createPostgresConversationLock(db: PostgresDatabase, onConnectionLost?: (error: Error) => void): ConversationLock {
   return {
@@ -34,6 +35,9 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
       let broken: Error | undefined;
       /** The lock's transaction (opened with it) is open: the turn's first `transaction` uses it instead of a BEGIN. */
       let open = false;
+      let ended = false;
+      /** One use of the connection at a time, and none once the turn is over (the connection may serve another). */
+      let queue: Promise<unknown> = Promise.resolve();
       try {
         try {
           // Tried first, without waiting: a free lock (the usual case) costs this one message, and a network that hangs
@@ -47,39 +51,37 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           broken = error as Error;
           throw error;
         }
-        const run: TurnTransaction['run'] = async (work) => {
-          if (broken) throw broken;
-          try {
-            return await transactionOn(client, work, { begun: open, onBroken: (error) => (broken = error) });
-          } finally {
-            open = false;
-          }
+        const serially = <T>(work: () => Promise<T>): Promise<T> => {
+          const next = queue.then(() => {
+            if (ended) throw new Error('the turn is over: its lock and connection were given back');
+            if (broken) throw broken;
+            return work();
+          });
+          queue = next.catch(() => undefined);
+          return next;
         };
-        const commitWith: TurnTransaction['commitWith'] = async (statements) => {
-          if (broken) throw broken;
-          const sent: Array<Promise<QueryResult>> = [];
-          try {
-            inOneWrite(client, () => {
-              if (!open) sent.push(client.query('BEGIN'));
-              for (const [sql, params] of statements) sent.push(client.query(sql, params));
-              sent.push(client.query('COMMIT'));
-            });
-          } finally {
+        // Committed with `COMMIT; BEGIN`: between its writes and after them the connection stays inside a transaction,
+        // so a holder gone quiet (its process stuck, its host alive) still loses the lock after the idle limit.
+        const run: TurnTransaction['run'] = (work) =>
+          serially(async () => {
+            const begun = open;
             open = false;
-          }
-          const results = await Promise.allSettled(sent);
-          const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-          const ended = results.at(-1);
-          // A statement that failed aborted the transaction, and the COMMIT behind it rolled it back (PostgreSQL answers
-          // a COMMIT of an aborted transaction with ROLLBACK). A connection that failed is not used again.
-          if (ended?.status === 'rejected') broken = ended.reason as Error;
-          if (failed) throw failed.reason;
-          if (ended?.status !== 'fulfilled' || ended.value.command !== 'COMMIT') throw new Error('the turn transaction was not committed');
-        };
+            const result = await transactionOn(client, work, { begun, reopen: true, onBroken: (error) => (broken = error) });
+            open = true;
+            return result;
+          });
+        const commitWith: TurnTransaction['commitWith'] = (statements) =>
+          run(async () => {
+            const sent = inOneWrite(client, () => statements.map(([sql, params]) => client.query(sql, params)));
+            const failed = (await Promise.allSettled(sent)).find((result): result is PromiseRejectedResult => result.status === 'rejected');
+            if (failed) throw failed.reason;
+          });
         return await turn(() => lost === undefined, { database: db, run, commitWith });
       } finally {
         // Nothing of the turn is left uncommitted here (its writes commit in `transaction`); the lock is given back.
         // A connection that cannot give it back is destroyed, which gives it back too.
+        await queue;
+        ended = true;
         broken ??= await unlock(client, open ? `COMMIT; SELECT pg_advisory_unlock(${key}) AS unlocked` : `SELECT pg_advisory_unlock(${key}) AS unlocked`);
         client.off('error', onLost);
         client.release(lost ?? broken);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Client, Pool, type PoolClient, type QueryConfig, type QueryResultRow } from 'pg';
+import { Client, Pool, type PoolClient, type QueryConfig, type QueryResult, type QueryResultRow } from 'pg';
 import { POSTGRES_MIGRATIONS } from './postgresMigrations';
 import { withinTime } from '../timing';
 
@@ -133,7 +133,11 @@ export function inOneWrite<T>(client: PoolClient, send: () => T): T {
  * Runs `work` in a transaction on `client` — opened here unless it already is (`begun`) — committed when it returns,
  * rolled back when it throws. A connection that could not even roll back is reported to `onBroken`: not to be reused.
  */
-export async function transactionOn<T>(client: PoolClient, work: (client: PoolClient) => Promise<T>, options: { begun?: boolean; onBroken: (error: Error) => void }): Promise<T> {
+export async function transactionOn<T>(
+  client: PoolClient,
+  work: (client: PoolClient) => Promise<T>,
+  options: { begun?: boolean; reopen?: boolean; onBroken: (error: Error) => void },
+): Promise<T> {
   try {
     let working: Promise<T>;
     if (options.begun) {
@@ -150,13 +154,24 @@ export async function transactionOn<T>(client: PoolClient, work: (client: PoolCl
       await began;
     }
     const result = await working;
-    await client.query('COMMIT');
+    // Sent only once `work` has had every answer: a COMMIT sent ahead of them would still commit them after this
+    // instance had given up on a stalled database and apologised.
+    await commit(client, options.reopen);
     return result;
   } catch (error) {
     const broken = await endTransaction(client, 'ROLLBACK');
     if (broken) options.onBroken(broken);
     throw error;
   }
+}
+
+/**
+ * COMMIT, checked: PostgreSQL answers the COMMIT of a transaction that a failed statement aborted with ROLLBACK, not an
+ * error. With `reopen` the next transaction begins in the same message (a turn lock's connection stays inside one).
+ */
+async function commit(client: PoolClient, reopen = false): Promise<void> {
+  const answered = (await client.query(reopen ? 'COMMIT; BEGIN' : 'COMMIT')) as unknown as QueryResult | QueryResult[];
+  if ((Array.isArray(answered) ? answered[0] : answered)?.command !== 'COMMIT') throw new Error('the transaction was rolled back, not committed');
 }
 
 /** Opens the pools and brings the schema up to date (once, whichever instance gets there first). */

@@ -24,6 +24,7 @@ import { createPostgresStateStore } from '../../src/storage/postgres';
 import { openPostgresDatabase, type PostgresDatabase } from '../../src/storage/postgresDatabase';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgresMigrations';
 import { createPostgresConversationLock } from '../../src/storage/postgresConversationLock';
+import type { TurnTransaction } from '../../src/storage/conversationLock';
 import type { Outbox, OutboxItem } from '../../src/storage/outbox';
 import { createSqliteOutbox } from '../../src/storage/sqliteOutbox';
 import { createPostgresOutbox } from '../../src/storage/postgresOutbox';
@@ -764,10 +765,13 @@ describe('PostgreSQL only', () => {
       });
       await secondTurn;
       expect(secondTurnRan).toBe(true);
-      // Lock with its transaction, the write sent with its COMMIT, the unlock: three round trips, none on the main pool.
-      expect(statements.map((sql) => sql.split(' ')[0])).toEqual(['BEGIN;', 'INSERT', 'COMMIT', 'SELECT']);
+      // The lock with its transaction, the write, its COMMIT (once the write has answered; the connection stays in a
+      // transaction), the unlock: four round trips, none on the main pool.
+      expect(statements).toHaveLength(4);
       expect(statements[0]).toMatch(/^BEGIN; SELECT pg_try_advisory_lock\(-?\d+\) AS locked$/);
-      expect(statements[3]).toMatch(/^SELECT pg_advisory_unlock\(-?\d+\)/);
+      expect(statements[1]).toMatch(/^INSERT INTO bot_state/);
+      expect(statements[2]).toBe('COMMIT; BEGIN');
+      expect(statements[3]).toMatch(/^COMMIT; SELECT pg_advisory_unlock\(-?\d+\)/);
       // (The state's sealing key is read there once, on first use.)
       expect(onMainPool.filter((sql) => !sql.includes('state_key'))).toEqual([]);
     });
@@ -793,6 +797,43 @@ describe('PostgreSQL only', () => {
       expect(await createPostgresStateStore(other, false).read([`${key}/state`])).toMatchObject({ [`${key}/state`]: { n: 4 } });
       // The lock was given back: another turn proceeds at once.
       expect(await Promise.race([createPostgresConversationLock(other).run(key, async () => 'ran'), sleep(2_000).then(() => 'still waiting')])).toBe('ran');
+    });
+
+    it('a write the database answers too late is never committed: the COMMIT waits for its answer', { timeout: 20_000 }, async () => {
+      const db = await openDb(schema);
+      const other = await openDb(schema);
+      const store = createPostgresStateStore(db, false);
+      const key = `conformance/${randomUUID()}`;
+      await store.write({ [key]: { step: 'before' } });
+      // Another session holds the row, so the turn's write waits past the client's query timeout (5 s) and the turn
+      // gives up (it apologises); the row is let go after that, and the write, run at last, must not be kept.
+      const holding = await other.lockPool.connect();
+      await holding.query('BEGIN');
+      await holding.query('SELECT 1 FROM bot_state WHERE key = $1 FOR UPDATE', [key]);
+      const turn = createPostgresConversationLock(db).run(key, (_stillHeld, transaction) => store.write({ [key]: { step: 'after', eTag: '*' } }, transaction));
+      await expect(turn).rejects.toThrow();
+      await holding.query('COMMIT');
+      holding.release();
+      await sleep(500);
+      expect(await createPostgresStateStore(other, false).read([key])).toMatchObject({ [key]: { step: 'before' } });
+    });
+
+    it('between and after its writes the lock connection stays inside a transaction (the idle limit applies), and the transaction is unusable once the turn is over', async () => {
+      const name = `lock-${randomUUID().slice(0, 8)}`;
+      const db = await openPostgresDatabase(`${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${name}`, { schema });
+      opened.push(db);
+      const admin = await openDb(schema);
+      const key = `conformance/${randomUUID()}`;
+      let kept: TurnTransaction | undefined;
+      const states = await createPostgresConversationLock(db).run(key, async (_stillHeld, transaction) => {
+        kept = transaction;
+        await createPostgresStateStore(db, false).write({ [key]: { n: 1, eTag: '*' } }, transaction);
+        const { rows } = await admin.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [name]);
+        return rows.map((row) => row.state);
+      });
+      expect(states).toContain('idle in transaction');
+      await expect(kept!.commitWith([["INSERT INTO bot_state (key, doc, etag) VALUES ($1, '{}', 'e')", [`${key}/late`]]])).rejects.toThrow(/turn is over/);
+      expect(await admin.query('SELECT 1 FROM bot_state WHERE key = $1', [`${key}/late`])).toMatchObject({ rowCount: 0 });
     });
 
     it("a store on another database writes in a transaction of its own, not in the lock's", async () => {
