@@ -33,7 +33,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
       client.on('error', onLost);
       /** The connection may hold the lock or an unfinished transaction: never handed back to the pool as it is. */
       let broken: Error | undefined;
-      /** The lock's transaction (opened with it) is open: the turn's first `transaction` uses it instead of a BEGIN. */
+      /** A transaction is open on the connection (the lock's, or the one a commit began): the next write needs no BEGIN. */
       let open = false;
       let ended = false;
       /** One use of the connection at a time, and none once the turn is over (the connection may serve another). */

@@ -55,10 +55,9 @@ export const LOCK_WAIT_MS = 30_000;
 const LOCK_IDLE_LIMIT_MS = 120_000;
 
 /**
- * A lock's connection: a holder gone quiet inside its transaction is ended after LOCK_IDLE_LIMIT_MS; outside one (its
- * state committed, its replies being sent, the lock still held) the database's own keepalive probes find a vanished host
- * within about a minute instead of the operating system's two hours. (Ignored on a Unix socket, where there is no
- * vanished host.)
+ * A lock's connection, which stays inside a transaction while it holds a lock (conversationLock): a holder gone quiet
+ * is ended after LOCK_IDLE_LIMIT_MS, and the database's own keepalive probes find a vanished host within about a minute
+ * instead of the operating system's two hours. (The probes are ignored on a Unix socket, where no host can vanish.)
  */
 const LOCK_SESSION_SETTINGS = ` -c idle_in_transaction_session_timeout=${LOCK_IDLE_LIMIT_MS} -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3`;
 
