@@ -164,7 +164,7 @@ const FJORDFIKA = { accountId: 'acc-fjordfika', subscriptionId: 'sub-fjordfika-1
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Notes the text of every query `client` is given from now on. */
-function spyOn(client: { query: (...args: never[]) => unknown }, texts: string[]): void {
+function noteQueries(client: { query: (...args: never[]) => unknown }, texts: string[]): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   client.query = ((...args: unknown[]) => {
     const config = args[0] as string | { text: string };
@@ -748,7 +748,7 @@ describe('PostgreSQL only', () => {
       // Every statement of the turn, on either pool of the first instance.
       const statements: string[] = [];
       const onMainPool: string[] = [];
-      one.lockPool.on('acquire', (client) => spyOn(client, statements));
+      one.lockPool.on('acquire', (client) => noteQueries(client, statements));
       const mainQuery = one.query.bind(one);
       one.query = (async (sql: string, params?: unknown[]) => (onMainPool.push(sql), mainQuery(sql, params))) as typeof one.query;
       let secondTurnRan = false;
@@ -828,6 +828,9 @@ describe('PostgreSQL only', () => {
       const states = await createPostgresConversationLock(db).run(key, async (_stillHeld, transaction) => {
         kept = transaction;
         await createPostgresStateStore(db, false).write({ [key]: { n: 1, eTag: '*' } }, transaction);
+        // The database's own keepalive probes on the lock's connection (TCP here): a vanished host is found in about a minute.
+        const probes = await transaction!.run(async (client) => (await client.query('SHOW tcp_keepalives_idle')).rows);
+        expect(probes).toEqual([{ tcp_keepalives_idle: '30' }]);
         const { rows } = await admin.query<{ state: string }>('SELECT state FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [name]);
         return rows.map((row) => row.state);
       });
