@@ -136,3 +136,63 @@ describe('the recorder when the store fails', () => {
     expect(lines.some((line) => line.includes('insights.not-recorded'))).toBe(true);
   });
 });
+
+describe('the recorder under load', () => {
+  /** A log whose writes wait until let go, recording what each write held. */
+  const heldLog = () => {
+    const writes: Array<{ kinds: string[]; letGo: (error?: Error) => void }> = [];
+    const log: InsightsLog = {
+      record: (events) => new Promise<void>((resolve, reject) => writes.push({ kinds: events.map((event) => event.kind), letGo: (error) => (error ? reject(error) : resolve()) })),
+      read: async () => [],
+      isEmpty: async () => true,
+      replaceDemoEvents: async () => ({ removed: 0, added: 0 }),
+      hashKey: async () => Buffer.alloc(32, 1),
+    };
+    return { log, writes };
+  };
+  const source = (n: number) => ({ conversationKey: `webchat/c${n}`, channel: 'webchat', language: 'sv' as const });
+  const settledSoon = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+  it("turns that end while a write is on its way have their events written together in the next one, each turn waiting for its own", async () => {
+    const { log, writes } = heldLog();
+    const recorder = createInsightsRecorder({ log, logger: createLogger('error', () => undefined) });
+    const done: number[] = [];
+    const turn = (n: number, kind: 'conversation-started' | 'handoff') =>
+      recorder.record(source(n), [{ at: new Date(), facts: kind === 'handoff' ? { kind, reason: 'caller-asked' } : { kind } }]).then(() => done.push(n));
+    const first = turn(1, 'conversation-started');
+    await settledSoon();
+    const others = [turn(2, 'handoff'), turn(3, 'conversation-started')];
+    await settledSoon();
+    expect(writes.map((write) => write.kinds)).toEqual([['conversation-started']]);
+    writes[0].letGo();
+    await first;
+    await settledSoon();
+    expect(done).toEqual([1]);
+    expect(writes.map((write) => write.kinds)).toEqual([['conversation-started'], ['handoff', 'conversation-started']]);
+    writes[1].letGo();
+    await Promise.all(others);
+    expect(done.sort()).toEqual([1, 2, 3]);
+  });
+
+  it('a batch that fails is logged for every turn in it, and the next batch is still written', async () => {
+    const { log, writes } = heldLog();
+    const lines: string[] = [];
+    const recorder = createInsightsRecorder({ log, logger: createLogger('debug', (line) => lines.push(line)) });
+    const turn = (n: number) => recorder.record(source(n), [{ at: new Date(), facts: { kind: 'conversation-started' } }]);
+    const first = turn(1);
+    await settledSoon();
+    const batched = [turn(2), turn(3)];
+    await settledSoon();
+    writes[0].letGo();
+    await first;
+    await settledSoon();
+    writes[1].letGo(new Error('database is away'));
+    await Promise.all(batched);
+    expect(lines.filter((line) => line.includes('insights.not-recorded'))).toHaveLength(2);
+    const last = turn(4);
+    await settledSoon();
+    expect(writes).toHaveLength(3);
+    writes[2].letGo();
+    await last;
+  });
+});
