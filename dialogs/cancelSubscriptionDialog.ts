@@ -59,7 +59,7 @@ export class CancelSubscriptionDialog extends InterruptibleDialog {
 
   /** Reads the subscription fresh and asks the policy what is possible. */
   private async decision(step: WaterfallStepContext): Promise<{ facts: SubscriptionFacts; decision: CancellationDecision } | undefined> {
-    const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, (step.values as CancelValues).subscriptionId);
+    const read = await readSubscription(step.context, this.deps, (step.options as AccountFlowOptions).accountId, (step.values as CancelValues).subscriptionId);
     return read && { facts: read.facts, decision: this.deps.policy.cancellation(read.facts, this.deps.now()) };
   }
 

@@ -82,7 +82,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
     if (!selected) return step.endDialog();
     const t = translatorFor(step.context, this.deps.i18n);
     const values = step.values as FastRevokeValues;
-    const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
+    const read = await readSubscription(step.context, this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
     if (!read) return endUnavailable(step, this.deps);
     const { account, facts } = read;
     Object.assign(values, { flowId: newFlowId(), subscriptionId: selected.subscriptionId, phoneEnding: account.phone.slice(-2) });
@@ -191,7 +191,7 @@ export class FastRevokeDialog extends InterruptibleDialog {
       await step.context.sendActivity(t('fastRevoke:noMoreCodes', { minutes: ttlMinutes }));
       return this.askForCode(step, options.lastIssued);
     }
-    const read = await readSubscription(this.deps, options.accountId, options.subscriptionId);
+    const read = await readSubscription(step.context, this.deps, options.accountId, options.subscriptionId);
     if (!read) {
       await step.context.sendActivity(withSupportContact(t, t('account:unavailable'), this.deps.supportContact));
       return step.endDialog('stopped');

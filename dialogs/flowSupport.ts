@@ -28,6 +28,7 @@ import { render, type Phrase } from './questions';
 import { receiptReply, withSupportContact } from './replies';
 import type { InterruptibleDeps } from './interruptibleDialog';
 import { noteInsight } from '../src/conversation/insights';
+import { accountThisTurn } from '../src/conversation/accountsThisTurn';
 import { assistedCallOf } from '../src/conversation/assistedCall';
 
 /** What the account flows need, built once at start-up. */
@@ -100,7 +101,7 @@ export async function shownSubscription(context: TurnContext, requests: RequestA
 export async function flowSubscription(step: WaterfallStepContext, deps: Pick<FlowDeps, 'requests' | 'directory' | 'logger'>, subscriptionId: string): Promise<{ id: string; facts: SubscriptionFacts; label: Phrase } | undefined> {
   const shown = await shownSubscription(step.context, deps.requests, subscriptionId);
   if (shown) return { id: subscriptionId, ...shown };
-  const read = await readSubscription(deps, (step.options as AccountFlowOptions).accountId, subscriptionId);
+  const read = await readSubscription(step.context, deps, (step.options as AccountFlowOptions).accountId, subscriptionId);
   return read && { id: subscriptionId, facts: read.facts, label: subscriptionPhrase(read.facts) };
 }
 
@@ -122,12 +123,13 @@ export function idempotencyKey(context: TurnContext, flowId: string, action: Acc
 }
 
 /**
- * The account and one subscription, read fresh (the facts may have changed since the last turn). Undefined when the
+ * The account and one subscription, read fresh (the facts may have changed since the last turn; within a turn, one read
+ * serves every step: accountThisTurn). Undefined when the
  * directory cannot answer or the subscription is gone; the flow then apologises without changing anything.
  */
-export async function readSubscription(deps: Pick<FlowDeps, 'directory' | 'logger'>, accountId: string, subscriptionId: string): Promise<{ account: Account; facts: SubscriptionFacts } | undefined> {
+export async function readSubscription(context: TurnContext, deps: Pick<FlowDeps, 'directory' | 'logger'>, accountId: string, subscriptionId: string): Promise<{ account: Account; facts: SubscriptionFacts } | undefined> {
   try {
-    const account = await deps.directory.findAccount(accountId);
+    const account = await accountThisTurn(context, deps.directory, accountId);
     const facts = account?.subscriptions.find((s) => s.id === subscriptionId)?.facts;
     return account && facts ? { account, facts } : undefined;
   } catch (error) {

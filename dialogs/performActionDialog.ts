@@ -15,6 +15,7 @@ import { markCommitted } from '../src/conversation/committed';
 import { tenantOf } from '../src/conversation/scope';
 import { InterruptibleDialog } from './interruptibleDialog';
 import { noteInsight } from '../src/conversation/insights';
+import { forgetAccountsThisTurn } from '../src/conversation/accountsThisTurn';
 import { YesNoPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
 import { receiptReply } from './replies';
@@ -79,6 +80,9 @@ export class PerformActionDialog extends InterruptibleDialog {
       this.deps.logger.error('flow.backend-unavailable', { action: options.action, error });
       if (options.retried) return this.handOver(step);
       return step.prompt(RETRY, ask({ kind: 'yesNo', ask: { key: 'action:unavailable' } }));
+    } finally {
+      // Done or not, the subscription may have changed: nothing later in this turn may use the account as read before.
+      forgetAccountsThisTurn(step.context);
     }
 
     const subscription = render(t, shown.label);

@@ -38,7 +38,7 @@ export class ReactivateDialog extends InterruptibleDialog {
     if (!selected) return step.endDialog();
     const t = translatorFor(step.context, this.deps.i18n);
     const language = turnLanguage(step.context);
-    const read = await readSubscription(this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
+    const read = await readSubscription(step.context, this.deps, (step.options as AccountFlowOptions).accountId, selected.subscriptionId);
     if (!read) return endUnavailable(step, this.deps);
     const { facts } = read;
     const values = step.values as ReactivateValues;

@@ -9,6 +9,7 @@ import { InterruptibleDialog } from './interruptibleDialog';
 import { OptionPrompt } from './prompts';
 import { ask, render, type Phrase } from './questions';
 import { withSupportContact } from './replies';
+import { accountThisTurn } from '../src/conversation/accountsThisTurn';
 
 export const SELECT_SUBSCRIPTION_DIALOG = 'selectSubscription';
 const STEPS = 'selectSubscription.steps';
@@ -38,7 +39,7 @@ export class SelectSubscriptionDialog extends InterruptibleDialog {
     const t = translatorFor(step.context, this.deps.i18n);
     let account;
     try {
-      account = await this.deps.directory.findAccount(accountId);
+      account = await accountThisTurn(step.context, this.deps.directory, accountId);
     } catch (error) {
       if (!(error instanceof DirectoryUnavailableError)) throw error;
       this.deps.logger.error('flow.directory-unavailable', { error });

@@ -19,6 +19,7 @@ import { withholdCallerMessage } from '../src/conversation/transcript';
 import { typingWhileSlow } from '../src/conversation/typing';
 import { sayWithReason } from './flowSupport';
 import { noteInsight } from '../src/conversation/insights';
+import { rememberAccountThisTurn } from '../src/conversation/accountsThisTurn';
 import { InterruptibleDialog, leafOf, type InterruptibleDeps } from './interruptibleDialog';
 import type { AccountWish } from '../src/understanding/interruptions';
 import { AnswerPrompt, DetailsPrompt, FreeTextPrompt, YesNoPrompt } from './prompts';
@@ -328,6 +329,8 @@ export class VerifyIdentityDialog extends InterruptibleDialog {
       if (result.status !== 'locked') noteInsight(step.context, { kind: 'verification', outcome: result.status }); // locked: in endLocked
       switch (result.status) {
         case 'verified': {
+          // The verdict read the account whole: the subscription list and the flow this turn goes on to use it.
+          rememberAccountThisTurn(step.context, result.account);
           const organisation = result.account.organisationName;
           if (result.isAdmin) await step.context.sendActivity(t('verify:verifiedAdmin', { organisation }));
           else await sayWithReason(step, this.deps, withSupportContact(t, t('verify:verifiedNotAdmin', { organisation }), this.deps.supportContact), { reason: 'not-admin', params: { organisation } });

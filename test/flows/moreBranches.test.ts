@@ -11,8 +11,10 @@ import type { Language, Translate } from '../../src/i18n';
 import type { SubscriptionFacts } from '../../src/policy';
 import { openSqliteDatabase } from '../../src/storage/sqlite';
 import { casesOf, RULE_ID_IN_TEXT } from '../support/branches';
-import { CASE_IN_TEXT, startConversation } from '../support/conversation';
-import { DEMO_CALLERS } from '../support/demoCallers';
+import { CASE_IN_TEXT, startConversation, WORDS } from '../support/conversation';
+import { titles } from '../support/bot';
+import type { Account } from '../../src/accounts/account';
+import { answersOf, DEMO_CALLERS } from '../support/demoCallers';
 import { facts, NOW } from '../support/facts';
 
 /**
@@ -103,6 +105,12 @@ function label(t: Translate, subscription: SubscriptionFacts): string {
 }
 
 /** Questions only a flow that goes on asks; none may follow a refusal or an apology. */
+/** A request for the flow again, in the caller's words (at the flow's first question: a new request, not an answer). */
+const ASKED_AGAIN = {
+  sv: { cancel: 'Jag vill säga upp min prenumeration', fastRevoke: 'Jag vill göra en snabb återkallelse av prenumerationen', reactivate: 'jag vill återaktivera prenumerationen' },
+  en: { cancel: 'I want to cancel my subscription', fastRevoke: 'I want to fast revoke my subscription', reactivate: 'I want to reactivate my subscription' },
+} as const;
+
 const FLOW_QUESTIONS = {
   sv: ['Hur vill du säga upp', 'Ska jag skicka den?', 'Ska jag återaktivera', 'Vilken prenumeration', 'Godkänner du det?'],
   en: ['How would you like to cancel', 'Shall I send it?', 'Shall I reactivate', 'Which subscription', 'Do you accept that?'],
@@ -141,35 +149,33 @@ describe.each(['sv', 'en'] as const)('more account branches in %s', (language: L
   });
 
   describe('the directory stops answering after verification: an apology, nothing changed, the way to support', () => {
-    /** `okReads`: how many account reads still succeed after verification (0: the pick, 1: the flow's own read). */
+    // The verification reads the account whole, so the turn that verifies needs nothing more of the directory (the
+    // pick and the flow use what it read); the caller then asks again, in a later turn, and that read fails.
     const SCENARIOS = [
-      { caller: 'anna', subscriptionId: 'sub-fjordfika-1', intent: 'cancel', okReads: 0, contact: undefined },
-      { caller: 'anna', subscriptionId: 'sub-fjordfika-1', intent: 'cancel', okReads: 1, contact: CONTACT },
-      { caller: 'anna', subscriptionId: 'sub-fjordfika-1', intent: 'fastRevoke', okReads: 0, contact: CONTACT },
-      { caller: 'anna', subscriptionId: 'sub-fjordfika-1', intent: 'fastRevoke', okReads: 1, contact: undefined },
-      { caller: 'lena', subscriptionId: 'sub-havsbris-1', intent: 'reactivate', okReads: 0, contact: undefined },
-      { caller: 'lena', subscriptionId: 'sub-havsbris-1', intent: 'reactivate', okReads: 1, contact: CONTACT },
+      { caller: 'anna', subscriptionId: 'sub-fjordfika-1', intent: 'cancel', contact: undefined },
+      { caller: 'anna', subscriptionId: 'sub-fjordfika-1', intent: 'cancel', contact: CONTACT },
+      { caller: 'anna', subscriptionId: 'sub-fjordfika-1', intent: 'fastRevoke', contact: CONTACT },
+      { caller: 'anna', subscriptionId: 'sub-fjordfika-1', intent: 'fastRevoke', contact: undefined },
+      { caller: 'lena', subscriptionId: 'sub-havsbris-1', intent: 'reactivate', contact: undefined },
+      { caller: 'lena', subscriptionId: 'sub-havsbris-1', intent: 'reactivate', contact: CONTACT },
     ] as const;
 
-    it.each(SCENARIOS.map((s) => [`${s.caller} asks to ${s.intent}; ${s.okReads} read(s) succeed; SUPPORT_CONTACT ${s.contact ? 'set' : 'unset'}`, s] as const))(
+    it.each(SCENARIOS.map((s) => [`${s.caller} asks to ${s.intent}; SUPPORT_CONTACT ${s.contact ? 'set' : 'unset'}`, s] as const))(
       '%s',
       async (_name, scenario) => {
-        // The real SQLite directory, seeded as the runtime would, wrapped so that it fails once verification has succeeded.
+        // The real SQLite directory, seeded as the runtime would, wrapped so that it fails once told to.
         const path = join(mkdtempSync(join(tmpdir(), 'flow-')), 'bot.sqlite');
         const directoryDb = openSqliteDatabase(path);
         seedDemoAccounts(directoryDb, NOW);
         const real = createSqliteDirectory(directoryDb);
-        let verified = false;
-        let okReads = 0;
+        let stopped = false;
+        let reads = 0;
         let failures = 0;
         const directory: AccountDirectory = {
-          async verify(answers) {
-            const verdict = await real.verify(answers);
-            if (verdict.status === 'verified') verified = true;
-            return verdict;
-          },
+          verify: (answers) => real.verify(answers),
           async findAccount(accountId) {
-            if (verified && okReads++ >= scenario.okReads) {
+            reads += 1;
+            if (stopped) {
               failures += 1;
               throw new DirectoryUnavailableError('test: the directory stopped answering');
             }
@@ -184,10 +190,13 @@ describe.each(['sv', 'en'] as const)('more account branches in %s', (language: L
           const row = () => directoryDb.prepare(ROW_SQL).get(scenario.subscriptionId) as Row;
           const before = row();
           expect(before.status).toBe(scenario.caller === 'lena' ? 'CANCELLED' : 'ACTIVE');
-          const said = (await c.verifyFor(scenario.intent, scenario.caller)).join('\n');
+          const verified = (await c.verifyFor(scenario.intent, scenario.caller)).join('\n');
+          expect(verified).toContain(t('verify:verifiedAdmin', { organisation: DEMO_CALLERS[scenario.caller].organisationName }));
+          expect(reads).toBe(0);
 
-          expect(said).toContain(t('verify:verifiedAdmin', { organisation: DEMO_CALLERS[scenario.caller].organisationName }));
-          expect(failures).toBe(1);
+          stopped = true;
+          const said = (await c.say(ASKED_AGAIN[language][scenario.intent])).join('\n');
+          expect(failures, said).toBe(1);
           const support = scenario.contact ? t('common:supportContact', { contact: scenario.contact }) : t('common:supportContactUnset');
           expect(said).toContain(`${t('account:unavailable')} ${support}`);
           for (const question of FLOW_QUESTIONS[language]) expect(said).not.toContain(question);
@@ -199,6 +208,54 @@ describe.each(['sv', 'en'] as const)('more account branches in %s', (language: L
           expect(row()).toEqual(before);
           expect(directoryDb.prepare('SELECT COUNT(*) AS n FROM cases').get()).toEqual({ n: 0 });
           expect(directoryDb.prepare('SELECT COUNT(*) AS n FROM audit_log').get()).toEqual({ n: 0 });
+          expect(c.otp.sent).toEqual([]);
+        } finally {
+          await c.close();
+          directoryDb.close();
+        }
+      },
+    );
+  });
+
+  describe('the directory stops answering between the pick and the flow: an apology, nothing changed', () => {
+    it.each([['anna', 'sub-fjordfika-1', 'cancel'], ['anna', 'sub-fjordfika-1', 'fastRevoke'], ['lena', 'sub-havsbris-1', 'reactivate']] as const)(
+      '%s picks %s from a list to %s; the flow cannot read it',
+      async (caller, subscriptionId, intent) => {
+        const path = join(mkdtempSync(join(tmpdir(), 'flow-')), 'bot.sqlite');
+        const directoryDb = openSqliteDatabase(path);
+        seedDemoAccounts(directoryDb, NOW);
+        const real = createSqliteDirectory(directoryDb);
+        // A second subscription (a plan of its own, so its title differs) makes the pick a list, answered in a turn of its own.
+        const withSecond = (account: Account): Account => ({ ...account, subscriptions: [...account.subscriptions, { id: 'sub-second', facts: { ...account.subscriptions[0].facts, plan: account.subscriptions[0].facts.plan === 'ENTERPRISE' ? 'SMALL_BUSINESS' : 'ENTERPRISE' } }] });
+        let stopped = false;
+        const directory: AccountDirectory = {
+          async verify(answers) {
+            const verdict = await real.verify(answers);
+            return verdict.status === 'verified' ? { ...verdict, account: withSecond(verdict.account) } : verdict;
+          },
+          async findAccount(accountId) {
+            if (stopped) throw new DirectoryUnavailableError('test: the directory stopped answering');
+            const account = await real.findAccount(accountId);
+            return account && withSecond(account);
+          },
+          close: () => real.close(),
+        };
+        const c = await startConversation({ language, config: { sqlitePath: path, storage: { kind: 'sqlite', path } }, overrides: { directory } });
+        const t = c.runtime.i18n.getFixedT(language);
+        try {
+          const before = directoryDb.prepare(ROW_SQL).get(subscriptionId) as Row;
+          const words = WORDS[language];
+          await c.say(words[intent], ...answersOf(DEMO_CALLERS[caller]));
+          const pick = await c.send({ text: words.yes });
+          const list = pick.flatMap((reply) => titles(reply));
+          expect(list, 'the pick is a list').toHaveLength(2);
+          stopped = true;
+          const said = (await c.say(list[0])).join('\n');
+          expect(said).toContain(t('account:unavailable'));
+          for (const question of FLOW_QUESTIONS[language]) expect(said).not.toContain(question);
+          expect(said).not.toMatch(CASE_IN_TEXT);
+          expect(directoryDb.prepare(ROW_SQL).get(subscriptionId)).toEqual(before);
+          expect(directoryDb.prepare('SELECT COUNT(*) AS n FROM cases').get()).toEqual({ n: 0 });
           expect(c.otp.sent).toEqual([]);
         } finally {
           await c.close();
