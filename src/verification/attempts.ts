@@ -10,8 +10,18 @@ import { normaliseUserId } from './normalise';
  */
 export interface AttemptLedger {
   read(keys: string[]): Promise<AttemptHistory[]>;
-  update(keys: string[], change: (history: AttemptHistory) => AttemptHistory): Promise<AttemptHistory[]>;
+  /** Reads histories that an update may follow: handed to `update`, it writes over them without reading them again. */
+  readToUpdate(keys: string[]): Promise<AttemptSnapshot>;
+  /** `change` applied to each history and written at once; read again and retried if another turn wrote meanwhile. */
+  update(keys: string[], change: (history: AttemptHistory) => AttemptHistory, read?: AttemptSnapshot): Promise<AttemptHistory[]>;
   clear(keys: string[]): Promise<void>;
+}
+
+/** Histories as read, and what the store needs to write over exactly those (their versions). */
+export interface AttemptSnapshot {
+  readonly histories: AttemptHistory[];
+  readonly keys: readonly string[];
+  readonly stored: Readonly<Record<string, StoredHistory>>;
 }
 
 const hashed = (text: string) => hash('sha256', text, 'hex');
@@ -47,15 +57,21 @@ export function createAttemptLedger(store: StateStore): AttemptLedger {
     return { failures: last ? Array.from({ length: item.failedAttempts ?? 0 }, () => last) : [] };
   };
 
+  const readToUpdate = async (keys: string[]): Promise<AttemptSnapshot> => {
+    const stored = (await store.read(keys)) as Record<string, StoredHistory>;
+    return { histories: keys.map((key) => toHistory(stored[key])), keys: [...keys], stored };
+  };
+  const sameKeys = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((key, i) => key === b[i]);
+
   return {
     async read(keys) {
-      const items = (await store.read(keys)) as Record<string, StoredHistory>;
-      return keys.map((key) => toHistory(items[key]));
+      return (await readToUpdate(keys)).histories;
     },
-    async update(keys, change) {
+    readToUpdate,
+    async update(keys, change, read) {
       // Optimistic: re-read and retry when another turn (or instance) counted a failure at the same moment.
       for (let attempt = 0; ; attempt++) {
-        const items = (await store.read(keys)) as Record<string, StoredHistory>;
+        const items = attempt === 0 && read && sameKeys(read.keys, keys) ? read.stored : ((await store.read(keys)) as Record<string, StoredHistory>);
         const next = keys.map((key) => change(toHistory(items[key])));
         const changes = Object.fromEntries(
           keys.map((key, i) => [key, { failures: next[i].failures.map((at) => at.toISOString()), eTag: items[key]?.eTag ?? ONLY_IF_ABSENT }]),

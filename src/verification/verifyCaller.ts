@@ -54,13 +54,14 @@ export function createCallerVerification(deps: CallerVerificationDeps): CallerVe
 
   async function decide(conversation: ConversationKey, answers: VerificationAnswers): Promise<VerificationResult> {
     const now = deps.now();
-    const current = await lockout(conversation, answers.userId);
+    const keys = keysFor(conversation, answers.userId);
+    const seen = await deps.attempts.readToUpdate(keys);
+    const current = worstLock(seen.histories, now);
     if (current.locked) return { status: 'locked', until: current.until };
 
-    // The attempt is counted *before* the directory answers, atomically: guesses sent in parallel cannot all pass
-    // the check above, because each one sees the others' counts.
-    const keys = keysFor(conversation, answers.userId);
-    const counted = await deps.attempts.update(keys, (history) => deps.policy.recordFailedAttempt(history, now));
+    // The attempt is counted *before* the directory answers, atomically (written over exactly what was read, else read
+    // again): guesses sent in parallel cannot all pass the check above, because each one sees the others' counts.
+    const counted = await deps.attempts.update(keys, (history) => deps.policy.recordFailedAttempt(history, now), seen);
     if (!counted.every((history) => deps.policy.attemptWithinAllowance(history, now))) {
       // Refused unheard: it was no guess, so it must not feed the doubling locks (ID-3) — else a burst of parallel
       // requests could lock anyone's user ID for a day.

@@ -216,6 +216,17 @@ describe('caller verification timing (ID-3)', () => {
     expect(await ledger.read([userAttemptKey('anna.lindqvist@fjordfika.se'), accountAttemptKey('acc-fjordfika')])).toEqual([NO_FAILED_ATTEMPTS, NO_FAILED_ATTEMPTS]);
   });
 
+  it('a verdict reads the attempts it checks once: the count it writes goes over what it read (and a verified caller clears all)', async () => {
+    const store = memoryStateStore();
+    const reads: string[][] = [];
+    const counting = { ...store, read: (keys: string[]) => (reads.push(keys), store.read(keys)) };
+    const verification = createCallerVerification({ directory: seededDirectory(), attempts: createAttemptLedger(counting), policy, now: () => NOW, minimumDurationMs: 0 });
+    const { accountAttemptKey, conversationAttemptKey, userAttemptKey } = await import('../../src/verification/attempts');
+    expect((await verification.verify({ channelId: 'test', conversationId: 'once' }, answers('anna'))).status).toBe('verified');
+    // The conversation's and the user ID's attempts, read together; then the account's, once the directory named it.
+    expect(reads).toEqual([[conversationAttemptKey('test', 'once'), userAttemptKey('anna.lindqvist@fjordfika.se')], [accountAttemptKey('acc-fjordfika')]]);
+  });
+
   it('guesses sent in parallel cannot get past the limit (ID-3)', async () => {
     const verification = createCallerVerification({ directory: seededDirectory(), attempts: createAttemptLedger(memoryStateStore()), policy, now: () => NOW, minimumDurationMs: 0 });
     const wrong = { ...answers('anna'), postalAddress: 'Storgatan 99, 114 55 Stockholm' };
