@@ -13,6 +13,7 @@ import { committedThisTurn } from '../conversation/committed';
 import type { Logger } from '../log';
 import { continueSession, type CallerSession } from '../verification/session';
 import type { Outbox, OutboxClaim } from '../storage/outbox';
+import { commitStagedWrites } from '../storage/changeTrackedState';
 import { asJson, referenceFor } from '../conversation/reference';
 import { TurnLockLostError, turnLockHeld } from '../conversation/turnLock';
 import { safeToSendAgain } from './replyRetry';
@@ -197,6 +198,7 @@ export class SupportBot extends TeamsActivityHandler {
       if (!turnLockHeld(context)) throw new TurnLockLostError();
       await this.deps.transcript.save(context);
       await this.deps.conversationState.saveChanges(context);
+      await commitStagedWrites(context);
     } catch (error) {
       replies.discard();
       throw error;
@@ -332,6 +334,8 @@ export class SupportBot extends TeamsActivityHandler {
       await this.deps.transcript.save(context);
       await this.deps.userState.saveChanges(context);
       await this.deps.conversationState.saveChanges(context);
+      // The transcript lines, if no state write took them along (an unchanged state).
+      await commitStagedWrites(context);
     } catch (error) {
       if (!committedThisTurn(context)) {
         // Nothing of a turn that could not be kept is said: the apology (onTurnError) is all the caller reads.

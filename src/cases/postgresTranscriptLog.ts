@@ -12,9 +12,9 @@ export function createPostgresTranscriptLog(db: PostgresDatabase): TranscriptLog
       );
       return rows.reverse().map((row) => ({ from: row.sender, text: row.text, at: row.at.toISOString() }));
     },
-    async append(key, lines, keep) {
+    async append(key, lines, keep, within) {
       if (lines.length === 0) return;
-      await db.query(
+      const statement: [string, unknown[]] = [
         `WITH added AS (
            INSERT INTO transcript_lines (conversation_key, sender, text, at)
            SELECT $1, line.sender, line.text, line.at FROM unnest($2::text[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS line (sender, text, at, n)
@@ -24,7 +24,10 @@ export function createPostgresTranscriptLog(db: PostgresDatabase): TranscriptLog
            SELECT id FROM (SELECT id FROM transcript_lines WHERE conversation_key = $1 UNION ALL SELECT id FROM added) AS kept
            ORDER BY id DESC LIMIT 1 OFFSET $5)`,
         [key, lines.map((line) => line.from), lines.map((line) => line.text), lines.map((line) => line.at), keep],
-      );
+      ];
+      // In a turn, with the turn's state: one round trip and one commit for both, and the lines kept exactly when it is.
+      if (within?.database === db) within.stage(statement);
+      else await db.query(...statement);
     },
     async forget(key) {
       await db.query('DELETE FROM transcript_lines WHERE conversation_key = $1', [key]);

@@ -1,4 +1,5 @@
 import type { TranscriptLine } from './handoffPacket';
+import type { TurnTransaction } from '../storage/conversationLock';
 
 /**
  * The conversation so far, masked, as hand-off packets carry it (AS-2): kept apart from conversation state, line by
@@ -8,8 +9,11 @@ import type { TranscriptLine } from './handoffPacket';
 export interface TranscriptLog {
   /** The last `limit` lines of a conversation, oldest first. */
   recent(conversationKey: string, limit: number): Promise<TranscriptLine[]>;
-  /** Adds a turn's lines (in order) and lets go of all but the last `keep` of the conversation. */
-  append(conversationKey: string, lines: readonly TranscriptLine[], keep: number): Promise<void>;
+  /**
+   * Adds a turn's lines (in order) and lets go of all but the last `keep` of the conversation. `within`, the turn
+   * lock's transaction on the same database, takes the statement to commit it with the turn's state.
+   */
+  append(conversationKey: string, lines: readonly TranscriptLine[], keep: number, within?: TurnTransaction): Promise<void>;
   /** Forgets a conversation's lines (a new caller in an agent's chat). */
   forget(conversationKey: string): Promise<void>;
   /** Deletes lines said before `before` (the sweep of abandoned conversations); returns how many. */

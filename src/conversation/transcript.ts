@@ -2,6 +2,7 @@ import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
 import type { TranscriptLine } from '../cases/handoffPacket';
 import type { TranscriptLog } from '../cases/transcriptLog';
 import { withoutControlCharacters } from '../format';
+import { turnTransaction } from '../storage/changeTrackedState';
 
 /** The conversation an agent receives with a hand-off (AS-2): the most recent lines, each of bounded length. */
 const TRANSCRIPT_LINES = 40;
@@ -22,7 +23,8 @@ export function withheldFromTranscript<T extends Partial<Activity>>(activity: T)
 
 /**
  * The conversation so far, masked (AS-2), as a hand-off packet carries it: the lines kept in the transcript log, then
- * the ones said in this turn. A turn's lines are kept when its state is (`save`, called by the bot just before): the
+ * the ones said in this turn. A turn's lines are kept when its state is (`save`, called by the bot just before; on
+ * PostgreSQL in the same transaction, TurnTransaction.stage): the
  * conversation state itself holds no transcript, so it stays small however long the conversation grows.
  */
 export interface TranscriptAccessor {
@@ -68,7 +70,7 @@ export function conversationTranscripts(log: TranscriptLog): ConversationTranscr
       const turn = turnTranscript(context);
       if (!turn) return;
       if (turn.forgotten) await log.forget(turn.key);
-      await log.append(turn.key, turn.lines.slice(-TRANSCRIPT_LINES), TRANSCRIPT_LINES);
+      await log.append(turn.key, turn.lines.slice(-TRANSCRIPT_LINES), TRANSCRIPT_LINES, turnTransaction(context));
       // Kept: what the turn says from here on (its held replies going out) is not kept twice.
       context.turnState.delete(TURN_TRANSCRIPT);
     },

@@ -10,6 +10,19 @@ export function setTurnTransaction(context: TurnContext, transaction: TurnTransa
   if (transaction) context.turnState.set(TURN_TRANSACTION, transaction);
 }
 
+/** The turn lock's own transaction, if it has one: for a write that is to be kept with the turn's state. */
+export function turnTransaction(context: TurnContext): TurnTransaction | undefined {
+  return context.turnState.get(TURN_TRANSACTION) as TurnTransaction | undefined;
+}
+
+/**
+ * Commits what was staged for the turn's state write (TurnTransaction.stage) when there was no state to write — once
+ * the turn's state is saved, so that what is staged is kept exactly when the state is.
+ */
+export async function commitStagedWrites(context: TurnContext): Promise<void> {
+  await turnTransaction(context)?.commitWith([]);
+}
+
 /** What BotState keeps for the turn under its own key: the state, and what it looked like when loaded or last saved. */
 interface Cached {
   state: Record<string, unknown>;
@@ -59,7 +72,7 @@ function changeTracked<T extends StateClass>(Base: T): T {
       cached.state.eTag = '*';
       writeWithJson(cached.state, now);
       // In the turn lock's transaction when it has one (PostgreSQL); any other Storage takes the one argument it knows.
-      await (this.storage as StateStore).write({ [key]: cached.state }, context.turnState.get(TURN_TRANSACTION) as TurnTransaction | undefined);
+      await (this.storage as StateStore).write({ [key]: cached.state }, turnTransaction(context));
       cached.hash = now;
       context.turnState.set(this.turnKey, cached);
     }

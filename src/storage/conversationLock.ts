@@ -31,6 +31,12 @@ export interface TurnTransaction {
    * trip for them all, then committed. Rejects (everything rolled back) if any of them fails.
    */
   commitWith(statements: ReadonlyArray<readonly [sql: string, params: unknown[]]>): Promise<void>;
+  /**
+   * A statement to go with the turn's next write (`run` or `commitWith`), in its transaction and its round trip: a
+   * write that must be kept exactly when the turn's state is (its transcript lines). Nothing is sent now; a failure
+   * fails that write. Left over when the turn ends without another write, it is never sent (commitStagedWrites).
+   */
+  stage(statement: readonly [sql: string, params: unknown[]]): void;
 }
 
 /** One instance, or an embedded database only one instance uses: the in-process queue is all that is needed. */

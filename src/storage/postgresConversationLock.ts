@@ -60,23 +60,46 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           queue = next.catch(() => undefined);
           return next;
         };
+        /** Statements waiting for the turn's next write (`stage`). */
+        const staged: Array<readonly [string, unknown[]]> = [];
+        /** Sends `statements` now, together; resolves once all have answered, rejects with the first that failed. */
+        const sendAll = (statements: ReadonlyArray<readonly [string, unknown[]]>): Promise<void> => {
+          const sent = inOneWrite(client, () => statements.map(([sql, params]) => client.query(sql, params)));
+          return Promise.allSettled(sent).then((results) => {
+            const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+            if (failed) throw failed.reason;
+          });
+        };
         // Committed with `COMMIT; BEGIN`: between its writes and after them the connection stays inside a transaction,
         // so a holder gone quiet (its process stuck, its host alive) still loses the lock after the idle limit.
         const run: TurnTransaction['run'] = (work) =>
           serially(async () => {
             const begun = open;
             open = false;
-            const result = await transactionOn(client, work, { begun, reopen: true, onBroken: (error) => (broken = error) });
+            const result = await transactionOn(
+              client,
+              async (inTransaction) => {
+                // The staged statements leave first, in the same write as the BEGIN (if any) and `work`'s first statements.
+                const early = sendAll(staged.splice(0));
+                early.catch(() => undefined); // awaited below, after `work`
+                const done = await work(inTransaction);
+                await early;
+                return done;
+              },
+              { begun, reopen: true, onBroken: (error) => (broken = error) },
+            );
             open = true;
             return result;
           });
-        const commitWith: TurnTransaction['commitWith'] = (statements) =>
-          run(async () => {
-            const sent = inOneWrite(client, () => statements.map(([sql, params]) => client.query(sql, params)));
-            const failed = (await Promise.allSettled(sent)).find((result): result is PromiseRejectedResult => result.status === 'rejected');
-            if (failed) throw failed.reason;
-          });
-        return await turn(() => lost === undefined, { database: db, run, commitWith });
+        const commitWith: TurnTransaction['commitWith'] = async (statements) => {
+          if (statements.length === 0 && staged.length === 0) return;
+          await run(() => sendAll(statements));
+        };
+        const stage: TurnTransaction['stage'] = (statement) => {
+          if (ended) throw new Error('the turn is over: its lock and connection were given back');
+          staged.push(statement);
+        };
+        return await turn(() => lost === undefined, { database: db, run, commitWith, stage });
       } finally {
         // Nothing of the turn is left uncommitted here (its writes commit in `transaction`); the lock is given back.
         // A connection that cannot give it back is destroyed, which gives it back too.

@@ -12,6 +12,7 @@ import type { Account } from '../../src/accounts/account';
 import type { AuditRecord, CaseLog, FeedbackRecord, SupportCase } from '../../src/cases/caseLog';
 import { createSqliteCaseLog } from '../../src/cases/sqliteCaseLog';
 import { createPostgresCaseLog } from '../../src/cases/postgresCaseLog';
+import { createPostgresTranscriptLog } from '../../src/cases/postgresTranscriptLog';
 import { CASE_REFERENCE, newCaseReference } from '../../src/cases/caseReference';
 import { SubscriptionChangedError, type SubscriptionChangeRequest, type SubscriptionService } from '../../src/subscriptions/subscriptionService';
 import { createSqliteSubscriptions } from '../../src/subscriptions/sqliteSubscriptions';
@@ -676,6 +677,49 @@ describe('PostgreSQL only', () => {
     }
   });
 
+  describe('prepared statements', () => {
+    let db: PostgresDatabase;
+    let drop: () => Promise<void>;
+    beforeEach(async () => {
+      const made = newSchema();
+      drop = made.drop;
+      // One connection, so the catalogue read below looks at the connection that ran the statements.
+      db = await openPostgresDatabase(PG_URL, { schema: made.schema, poolSize: 1 });
+      opened.push(db);
+    });
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((database) => database.close()));
+      await drop();
+    });
+    const preparedLike = async (start: string) =>
+      (await db.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements')).rows.filter((row) => row.statement.startsWith(start)).length;
+
+    it('a statement with parameters is prepared once on a connection and then only executed; one without is not prepared', async () => {
+      for (let n = 0; n < 3; n++) expect((await db.query<{ n: number }>('SELECT $1::int + 1 AS n', [n])).rows[0].n).toBe(n + 1);
+      await db.query('SELECT 41 + 1 AS n');
+      expect(await preparedLike('SELECT $1::int + 1')).toBe(1);
+      expect(await preparedLike('SELECT 41 + 1')).toBe(0);
+    });
+
+    it('a bulk statement (more than 64 parameters) is not prepared', async () => {
+      const values = Array.from({ length: 65 }, (_unused, i) => i);
+      const { rows } = await db.query<{ n: number }>(`SELECT ${values.map((_unused, i) => `$${i + 1}::int`).join(' + ')} AS n`, values);
+      expect(rows[0].n).toBe((64 * 65) / 2);
+      expect(await preparedLike('SELECT $1::int + $2::int')).toBe(0);
+    });
+
+    it('after a migration changes a column the statement reads, one query fails and the next is prepared afresh', async () => {
+      await db.query('CREATE TABLE widths (k TEXT PRIMARY KEY, v INTEGER)');
+      await db.query("INSERT INTO widths VALUES ('a', 1)");
+      const read = () => db.query<{ v: unknown }>('SELECT v FROM widths WHERE k = $1', ['a']);
+      expect((await read()).rows[0].v).toBe(1);
+      await db.query('ALTER TABLE widths ALTER COLUMN v TYPE TEXT');
+      await expect(read()).rejects.toMatchObject({ code: '0A000' });
+      expect((await read()).rows[0].v).toBe('1');
+      expect((await read()).rows[0].v).toBe('1');
+    });
+  });
+
   it('refuses a schema name that is not a plain identifier', async () => {
     await expect(openPostgresDatabase(PG_URL, { schema: 'x"; DROP SCHEMA public; --' })).rejects.toThrow(/invalid PostgreSQL schema name/);
   });
@@ -774,6 +818,41 @@ describe('PostgreSQL only', () => {
       expect(statements[3]).toMatch(/^COMMIT; SELECT pg_advisory_unlock\(-?\d+\)/);
       // (The state's sealing key is read there once, on first use.)
       expect(onMainPool.filter((sql) => !sql.includes('state_key'))).toEqual([]);
+    });
+
+    it("a turn's transcript lines go with its state write (one round trip, one commit) and are kept exactly when it is", async () => {
+      const db = await openDb(schema);
+      const lock = createPostgresConversationLock(db);
+      const store = createPostgresStateStore(db, false);
+      const transcripts = createPostgresTranscriptLog(db);
+      const key = `conformance/${randomUUID()}`;
+      const said = (text: string) => [{ from: 'caller' as const, text, at: NOW.toISOString() }];
+      const kept = async () => (await transcripts.recent(key, 10)).map((line) => line.text);
+      const statements: string[] = [];
+      db.lockPool.on('acquire', (client) => noteQueries(client, statements));
+      await lock.run(key, async (_stillHeld, transaction) => {
+        await transcripts.append(key, said('första'), 50, transaction);
+        expect(await kept()).toEqual([]); // staged, not sent
+        await store.write({ [`${key}/state`]: { n: 1, eTag: '*' } }, transaction);
+      });
+      expect(await kept()).toEqual(['första']);
+      expect(statements.slice(1, 4).map((sql) => sql.split(/\s+/).slice(0, 3).join(' '))).toEqual(['WITH added AS', 'INSERT INTO bot_state', 'COMMIT; BEGIN']);
+      // The turn's write fails: its lines are not kept either.
+      await lock.run(key, async (_stillHeld, transaction) => {
+        await transcripts.append(key, said('andra'), 50, transaction);
+        await expect(transaction!.commitWith([['INSERT INTO no_such_table VALUES ($1)', [1]]])).rejects.toThrow(/no_such_table/);
+      });
+      expect(await kept()).toEqual(['första']);
+      // No state to write (commitStagedWrites): the lines are committed on their own.
+      await lock.run(key, async (_stillHeld, transaction) => {
+        await transcripts.append(key, said('tredje'), 50, transaction);
+        await transaction!.commitWith([]);
+      });
+      expect(await kept()).toEqual(['första', 'tredje']);
+      // A turn that ends without saving (it failed before) keeps nothing it staged; outside a turn, lines are written at once.
+      await lock.run(key, async (_stillHeld, transaction) => transcripts.append(key, said('fjärde'), 50, transaction));
+      await transcripts.append(key, said('femte'), 50);
+      expect(await kept()).toEqual(['första', 'tredje', 'femte']);
     });
 
     it("a failing statement rolls the turn's write back; the turn keeps its lock and can write again", async () => {
