@@ -330,11 +330,11 @@ export class SupportBot extends TeamsActivityHandler {
       // Another instance may be running this conversation once the lock is gone: saving now could overwrite its turn.
       if (!turnLockHeld(context)) throw new TurnLockLostError();
       // The conversation last: if it is saved, the caller's place moved, and the replies must be said. (The transcript
-      // before it: a turn whose state is kept has its lines kept too.)
-      await this.deps.transcript.save(context);
+      // just before it: a turn whose state is kept has its lines kept too — on PostgreSQL in the same transaction.)
       await this.deps.userState.saveChanges(context);
+      await this.deps.transcript.save(context);
       await this.deps.conversationState.saveChanges(context);
-      // The transcript lines, if no state write took them along (an unchanged state).
+      // The transcript lines, if no state write took them along (an unchanged conversation).
       await commitStagedWrites(context);
     } catch (error) {
       if (!committedThisTurn(context)) {
@@ -343,8 +343,10 @@ export class SupportBot extends TeamsActivityHandler {
         throw error;
       }
       // An action was done (or a case opened) before the save failed: its receipt is true and is said; the place in
-      // the conversation is not kept, and a repeated answer finds the same case (idempotency).
+      // the conversation is not kept, and a repeated answer finds the same case (idempotency). The lines that led to
+      // it are kept all the same, for whoever reads the transcript next (a hand-off).
       this.deps.logger.error('turn.state-not-saved-after-action', { error: error as Error });
+      await this.deps.transcript.keepWithoutState(context).catch((failure: unknown) => this.deps.logger.warn('transcript.not-kept', { error: failure as Error }));
     }
     let failure: unknown;
     try {

@@ -29,8 +29,10 @@ export function createPostgresTranscriptLog(db: PostgresDatabase): TranscriptLog
       if (within?.database === db) within.stage(statement);
       else await db.query(...statement);
     },
-    async forget(key) {
-      await db.query('DELETE FROM transcript_lines WHERE conversation_key = $1', [key]);
+    async forget(key, within) {
+      const statement: [string, unknown[]] = ['DELETE FROM transcript_lines WHERE conversation_key = $1', [key]];
+      if (within?.database === db) within.stage(statement);
+      else await db.query(...statement);
     },
     async deleteOlderThan(before) {
       return (await db.query('DELETE FROM transcript_lines WHERE at < $1', [before])).rowCount;

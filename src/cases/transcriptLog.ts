@@ -14,8 +14,8 @@ export interface TranscriptLog {
    * lock's transaction on the same database, takes the statement to commit it with the turn's state.
    */
   append(conversationKey: string, lines: readonly TranscriptLine[], keep: number, within?: TurnTransaction): Promise<void>;
-  /** Forgets a conversation's lines (a new caller in an agent's chat). */
-  forget(conversationKey: string): Promise<void>;
+  /** Forgets a conversation's lines (a new caller in an agent's chat); `within` as for `append`. */
+  forget(conversationKey: string, within?: TurnTransaction): Promise<void>;
   /** Deletes lines said before `before` (the sweep of abandoned conversations); returns how many. */
   deleteOlderThan(before: Date): Promise<number>;
 }

@@ -47,7 +47,14 @@ const turnTranscript = (context: TurnContext) => context.turnState.get(TURN_TRAN
 /** The transcript as the bot holds it: `save` keeps what the turn said, when the turn's state is saved (see SupportBot). */
 export interface ConversationTranscripts extends TranscriptAccessor {
   save(context: TurnContext): Promise<void>;
+  /**
+   * After a turn that changed something (its receipt is said) could not save its state: its lines, which were to be
+   * kept with that state, are kept on their own — the transcript of a hand-off must show the "yes" that did it.
+   */
+  keepWithoutState(context: TurnContext): Promise<void>;
 }
+
+const STAGED = Symbol('transcriptStaged');
 
 /** The transcript accessor over a transcript log. */
 export function conversationTranscripts(log: TranscriptLog): ConversationTranscripts {
@@ -69,10 +76,21 @@ export function conversationTranscripts(log: TranscriptLog): ConversationTranscr
     async save(context) {
       const turn = turnTranscript(context);
       if (!turn) return;
-      if (turn.forgotten) await log.forget(turn.key);
-      await log.append(turn.key, turn.lines.slice(-TRANSCRIPT_LINES), TRANSCRIPT_LINES, turnTransaction(context));
+      const within = turnTransaction(context);
+      if (turn.forgotten) await log.forget(turn.key, within);
+      await log.append(turn.key, turn.lines.slice(-TRANSCRIPT_LINES), TRANSCRIPT_LINES, within);
+      // Staged with the state's write (PostgreSQL): kept with it, or — if that write fails — kept alone after all.
+      if (within) context.turnState.set(STAGED, turn);
       // Kept: what the turn says from here on (its held replies going out) is not kept twice.
       context.turnState.delete(TURN_TRANSCRIPT);
+    },
+    async keepWithoutState(context) {
+      const turn = turnTranscript(context) ?? (context.turnState.get(STAGED) as TurnTranscript | undefined);
+      context.turnState.delete(TURN_TRANSCRIPT);
+      context.turnState.delete(STAGED);
+      if (!turn) return;
+      if (turn.forgotten) await log.forget(turn.key);
+      await log.append(turn.key, turn.lines.slice(-TRANSCRIPT_LINES), TRANSCRIPT_LINES);
     },
   };
 }

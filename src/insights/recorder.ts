@@ -34,6 +34,9 @@ export function anonymousConversationKey(hashKey: Buffer, conversationKey: strin
   return createHmac('sha256', hashKey).update(conversationKey).digest('hex').slice(0, 32);
 }
 
+/** Events waiting for the write before theirs, at most (a few seconds of a busy instance's turns). */
+const MAX_WAITING_EVENTS = 5_000;
+
 /** How long a turn waits for its events to be written. */
 const WAIT_MS = 1_000;
 
@@ -42,12 +45,13 @@ const WAIT_MS = 1_000;
  * together — under load, one statement for many turns' events instead of one each (a group commit). Each caller's
  * promise settles with the batch that held its items.
  */
-function inBatches<T>(write: (items: T[]) => Promise<void>): (items: readonly T[]) => Promise<void> {
+function inBatches<T>(write: (items: T[]) => Promise<void>, maxWaiting: number): (items: readonly T[]) => Promise<void> {
   let writing = false;
   let next: { items: T[]; written: Promise<void>; settle: (outcome: Promise<void>) => void } | undefined;
   const start = (items: T[]): Promise<void> => {
     writing = true;
-    const written = write(items);
+    // Never a throw here (a write that throws at once is a failed write): `writing` must always be reset.
+    const written = Promise.resolve().then(() => write(items));
     const after = () => {
       writing = false;
       const batch = next;
@@ -59,6 +63,8 @@ function inBatches<T>(write: (items: T[]) => Promise<void>): (items: readonly T[
   };
   return (items) => {
     if (!writing) return start([...items]);
+    // A database much slower than the turns: what would wait beyond this is refused (logged by the turn) instead.
+    if ((next?.items.length ?? 0) + items.length > maxWaiting) return Promise.reject(new Error('too many insights events waiting for the database'));
     if (!next) {
       let settle!: (outcome: Promise<void>) => void;
       const written = new Promise<void>((resolve) => (settle = resolve));
@@ -70,7 +76,7 @@ function inBatches<T>(write: (items: T[]) => Promise<void>): (items: readonly T[
 }
 
 export function createInsightsRecorder(deps: { log: InsightsLog; logger: Logger }): InsightsRecorder {
-  const recordInBatches = inBatches<InsightEvent>((events) => deps.log.record(events));
+  const recordInBatches = inBatches<InsightEvent>((events) => deps.log.record(events), MAX_WAITING_EVENTS);
   let hashKey: Promise<Buffer> | undefined;
   const key = () => {
     // Read once; a failed read is tried again with the next event rather than remembered.

@@ -61,18 +61,31 @@ const LOCK_IDLE_LIMIT_MS = 120_000;
  */
 const LOCK_SESSION_SETTINGS = ` -c idle_in_transaction_session_timeout=${LOCK_IDLE_LIMIT_MS} -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3`;
 
-/** At most this many statement names are given out (each prepared on every connection that runs it): the hot path has a few dozen. */
+/** At most this many texts are prepared at a time (each on every connection that runs it): the hot path has a few dozen. */
 const MAX_PREPARED_STATEMENTS = 200;
+/** Names given out in all, renamings included (each leaves its old statement on the connections that prepared it). */
+const MAX_NAMES_GIVEN = 1_000;
 /** A bulk statement (hundreds of rows, its text different for every count) is rare: preparing it only fills memory. */
 const MAX_PREPARED_PARAMETERS = 64;
 const statementNames = new Map<string, string>();
 let namesGiven = 0;
 
+/**
+ * Errors a prepared statement can get once the tables under it changed (a migration of another instance, in a rolling
+ * upgrade): its result's columns (0A000 "cached plan must not change result type", after ADD COLUMN under `*`), its
+ * parameters' types fixed when it was first parsed (42804, 42883, 42P18), or the statement gone (26000). All are
+ * raised before the statement runs.
+ */
+const OUTDATED_STATEMENT = new Set(['0A000', '42804', '42883', '42P18', '26000']);
+
+/** Set on an error of a statement that has been given a new name since: sent again, it is prepared afresh. */
+export const PREPARED_AFRESH = Symbol('preparedAfresh');
+
 /** The name a parameterised statement is prepared under — the same text, the same name, on every connection. */
 function preparedName(text: string, parameters: number): string | undefined {
-  if (parameters > MAX_PREPARED_PARAMETERS) return undefined;
+  if (parameters === 0 || parameters > MAX_PREPARED_PARAMETERS) return undefined;
   let name = statementNames.get(text);
-  if (name === undefined && namesGiven < MAX_PREPARED_STATEMENTS) {
+  if (name === undefined && statementNames.size < MAX_PREPARED_STATEMENTS && namesGiven < MAX_NAMES_GIVEN) {
     name = `prepared_${++namesGiven}`;
     statementNames.set(text, name);
   }
@@ -93,9 +106,12 @@ class PreparingClient extends Client {
     const send = super.query as (...a: unknown[]) => never;
     if (!name) return send.apply(this, args);
     const answered = (send.call(this, { name, text, values }) as Promise<unknown>).catch((error: unknown) => {
-      // A migration that changed a column's type (another instance's, in a rolling upgrade) leaves the statement
-      // prepared as it was unusable: that query fails, and the text gets a new name, prepared afresh on every connection.
-      if ((error as { code?: string }).code === '0A000' && statementNames.get(text as string) === name) statementNames.delete(text as string);
+      // The statement as prepared no longer fits the tables: the text gets a new name, prepared afresh wherever it
+      // runs next (database.query sends an autocommit statement once more at once; in a transaction the turn fails).
+      if (OUTDATED_STATEMENT.has((error as { code?: string }).code ?? '')) {
+        if (statementNames.get(text as string) === name) statementNames.delete(text as string);
+        if (error && typeof error === 'object') Object.assign(error, { [PREPARED_AFRESH]: true });
+      }
       throw error;
     });
     if (typeof callback !== 'function') return answered as never;
@@ -302,7 +318,15 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
 
   const database: PostgresDatabase = {
     async query<Row extends QueryResultRow>(sql: string, params?: unknown[]) {
-      const result = await pool.query<Row>(sql, params);
+      let result: QueryResult<Row>;
+      try {
+        result = await pool.query<Row>(sql, params);
+      } catch (error) {
+        // A statement prepared before a migration: it never ran, and on its own it commits nothing, so it is sent once
+        // more, prepared afresh (PreparingClient).
+        if (!(error as Record<symbol, unknown>)[PREPARED_AFRESH]) throw error;
+        result = await pool.query<Row>(sql, params);
+      }
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
     },
     transaction,

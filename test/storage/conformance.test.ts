@@ -697,8 +697,10 @@ describe('PostgreSQL only', () => {
     it('a statement with parameters is prepared once on a connection and then only executed; one without is not prepared', async () => {
       for (let n = 0; n < 3; n++) expect((await db.query<{ n: number }>('SELECT $1::int + 1 AS n', [n])).rows[0].n).toBe(n + 1);
       await db.query('SELECT 41 + 1 AS n');
+      await db.query('SELECT 40 + 2 AS n', []);
       expect(await preparedLike('SELECT $1::int + 1')).toBe(1);
       expect(await preparedLike('SELECT 41 + 1')).toBe(0);
+      expect(await preparedLike('SELECT 40 + 2')).toBe(0);
     });
 
     it('a bulk statement (more than 64 parameters) is not prepared', async () => {
@@ -708,15 +710,23 @@ describe('PostgreSQL only', () => {
       expect(await preparedLike('SELECT $1::int + $2::int')).toBe(0);
     });
 
-    it('after a migration changes a column the statement reads, one query fails and the next is prepared afresh', async () => {
+    it('after a migration changes what a prepared statement reads or writes, the statement is prepared afresh: a query on its own goes through, one in a transaction fails once', async () => {
       await db.query('CREATE TABLE widths (k TEXT PRIMARY KEY, v INTEGER)');
       await db.query("INSERT INTO widths VALUES ('a', 1)");
-      const read = () => db.query<{ v: unknown }>('SELECT v FROM widths WHERE k = $1', ['a']);
+      const read = () => db.query<{ v: unknown }>('SELECT * FROM widths WHERE k = $1', ['a']);
+      const write = (v: unknown) => db.query('UPDATE widths SET v = $2 WHERE k = $1', ['a', v]);
       expect((await read()).rows[0].v).toBe(1);
-      await db.query('ALTER TABLE widths ALTER COLUMN v TYPE TEXT');
-      await expect(read()).rejects.toMatchObject({ code: '0A000' });
-      expect((await read()).rows[0].v).toBe('1');
-      expect((await read()).rows[0].v).toBe('1');
+      await write(2);
+      // A column added under `*` (0A000), a column's type changed under a parameter typed when first parsed (42804).
+      await db.query('ALTER TABLE widths ADD COLUMN note TEXT');
+      expect((await read()).rows[0]).toEqual({ k: 'a', v: 2, note: null });
+      await db.query('ALTER TABLE widths ALTER COLUMN v TYPE JSONB USING to_jsonb(v)');
+      await write(JSON.stringify({ n: 3 }));
+      expect((await read()).rows[0].v).toEqual({ n: 3 });
+      // In a transaction the statement is not sent again (the transaction is lost): the turn fails once, then it works.
+      await db.query('ALTER TABLE widths ADD COLUMN more TEXT');
+      await expect(db.transaction((client) => client.query('SELECT * FROM widths WHERE k = $1', ['a']))).rejects.toMatchObject({ code: '0A000' });
+      expect((await db.transaction((client) => client.query('SELECT * FROM widths WHERE k = $1', ['a']))).rows[0]).toMatchObject({ more: null });
     });
   });
 

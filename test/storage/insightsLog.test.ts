@@ -196,3 +196,27 @@ describe('the recorder under load', () => {
     await last;
   });
 });
+
+describe('the recorder with a log that throws at once', () => {
+  it('a write that throws instead of rejecting is a failed write: logged, and the next one is still made', async () => {
+    const lines: string[] = [];
+    let calls = 0;
+    const throwing: InsightsLog = {
+      record: ((events: readonly InsightEvent[]) => {
+        calls += 1;
+        if (calls === 1) throw new Error('not even a promise');
+        return Promise.resolve(void events);
+      }) as InsightsLog['record'],
+      read: async () => [],
+      isEmpty: async () => true,
+      replaceDemoEvents: async () => ({ removed: 0, added: 0 }),
+      hashKey: async () => Buffer.alloc(32, 1),
+    };
+    const recorder = createInsightsRecorder({ log: throwing, logger: createLogger('debug', (line) => lines.push(line)) });
+    const source = { conversationKey: 'webchat/x', channel: 'webchat', language: 'en' as const };
+    await recorder.record(source, [{ at: new Date(), facts: { kind: 'conversation-started' } }]);
+    await recorder.record(source, [{ at: new Date(), facts: { kind: 'conversation-started' } }]);
+    expect(calls).toBe(2);
+    expect(lines.filter((line) => line.includes('insights.not-recorded'))).toHaveLength(1);
+  });
+});
