@@ -57,19 +57,21 @@ describe('WAL checkpoints in a thread of their own (issue 14: no commit of a tur
     const { path, db, entry } = database();
     entry.checkpoints = startBackgroundCheckpoints(db, path, () => undefined, FAST);
     await until(() => autocheckpoint(db) === 20_000, 'the thread took the checkpoints over');
-    // 60 MB in commits close together (each checkpoint of the thread has commits landing while it runs); the WAL file
-    // is measured as it goes. Left to grow, it would reach the commits' own backstop of 20,000 pages (80 MB).
+    // 120 MB in commits close together (each checkpoint of the thread has commits landing while it runs); the WAL file
+    // is measured as it goes. Never rewound, it would hold every frame: 378 MB (measured with checkpoints off; each
+    // commit writes its row's page and the pages above it). The file is not truncated when rewound: its size is its high-water mark.
     const insert = db.prepare('INSERT INTO filler (text) VALUES (?)');
     let largest = 0;
-    for (let i = 0; i < 15_000; i++) {
+    for (let i = 0; i < 30_000; i++) {
       insert.run('x'.repeat(4_000));
       if (i % 100 === 0) largest = Math.max(largest, statSync(`${path}-wal`).size);
       // As a server commits: a turn's commit, then other work (here a turn of the event loop every 20 commits).
       if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
-    // The backstop is 20,000 pages (80 MB) and the WAL's header and frame headers come on top: measured 83 MB. (A
-    // RESTART from the thread kept it at 24–49 MB, but held commits back for seconds on a busy disk: not done.)
-    expect(largest).toBeLessThan(90_000_000);
+    // The backstop is 20,000 pages (80 MB), the WAL's headers come on top: measured 83–117 MB, the most while the test
+    // suite ran beside it (a rewind can then come a checkpoint or two late). (A RESTART from the thread kept it at
+    // 24–49 MB, but held commits back for seconds on a busy disk: not done.)
+    expect(largest).toBeLessThan(150_000_000);
   });
 
   it('stopped, the thread ends and the commits checkpoint for themselves again', async () => {
