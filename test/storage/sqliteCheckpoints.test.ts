@@ -59,7 +59,8 @@ describe('WAL checkpoints in a thread of their own (issue 14: no commit of a tur
     await until(() => autocheckpoint(db) === 20_000, 'the thread took the checkpoints over');
     // 120 MB in commits close together (each checkpoint of the thread has commits landing while it runs); the WAL file
     // is measured as it goes. Never rewound, it would hold every frame: 378 MB (measured with checkpoints off; each
-    // commit writes its row's page and the pages above it). The file is not truncated when rewound: its size is its high-water mark.
+    // commit writes its row's page and the pages above it). A rewound WAL is not truncated: its size is its high-water
+    // mark.
     const insert = db.prepare('INSERT INTO filler (text) VALUES (?)');
     let largest = 0;
     for (let i = 0; i < 30_000; i++) {
