@@ -124,8 +124,8 @@ export function idempotencyKey(context: TurnContext, flowId: string, action: Acc
 
 /**
  * The account and one subscription, read fresh (the facts may have changed since the last turn; within a turn, one read
- * serves every step: accountThisTurn). Undefined when the
- * directory cannot answer or the subscription is gone; the flow then apologises without changing anything.
+ * serves every step: accountThisTurn). Undefined when the directory cannot answer or the subscription is gone; the
+ * flow then apologises without changing anything.
  */
 export async function readSubscription(context: TurnContext, deps: Pick<FlowDeps, 'directory' | 'logger'>, accountId: string, subscriptionId: string): Promise<{ account: Account; facts: SubscriptionFacts } | undefined> {
   try {

@@ -24,8 +24,8 @@ export function withheldFromTranscript<T extends Partial<Activity>>(activity: T)
 /**
  * The conversation so far, masked (AS-2), as a hand-off packet carries it: the lines kept in the transcript log, then
  * the ones said in this turn. A turn's lines are kept when its state is (`save`, called by the bot just before; on
- * PostgreSQL in the same transaction, TurnTransaction.stage): the
- * conversation state itself holds no transcript, so it stays small however long the conversation grows.
+ * PostgreSQL in the same transaction, TurnTransaction.stage): the conversation state itself holds no transcript, so it
+ * stays small however long the conversation grows.
  */
 export interface TranscriptAccessor {
   get(context: TurnContext, defaultValue?: TranscriptLine[]): Promise<TranscriptLine[]>;

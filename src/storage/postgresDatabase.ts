@@ -79,7 +79,7 @@ let namesGiven = 0;
 const OUTDATED_STATEMENT = new Set(['0A000', '42804', '42883', '42P18', '26000']);
 
 /** Set on an error of a statement that has been given a new name since: sent again, it is prepared afresh. */
-export const PREPARED_AFRESH = Symbol('preparedAfresh');
+const PREPARED_AFRESH = Symbol('preparedAfresh');
 
 /** The name a parameterised statement is prepared under — the same text, the same name, on every connection. */
 function preparedName(text: string, parameters: number): string | undefined {
