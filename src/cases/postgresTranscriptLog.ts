@@ -13,7 +13,7 @@ export function createPostgresTranscriptLog(db: PostgresDatabase): TranscriptLog
       return rows.reverse().map((row) => ({ from: row.sender, text: row.text, at: row.at.toISOString() }));
     },
     async append(key, lines, keep, within) {
-      if (lines.length === 0) return;
+      if (lines.length === 0) return false;
       const statement: [string, unknown[]] = [
         `WITH added AS (
            INSERT INTO transcript_lines (conversation_key, sender, text, at)
@@ -26,8 +26,12 @@ export function createPostgresTranscriptLog(db: PostgresDatabase): TranscriptLog
         [key, lines.map((line) => line.from), lines.map((line) => line.text), lines.map((line) => line.at), keep],
       ];
       // In a turn, with the turn's state: one round trip and one commit for both, and the lines kept exactly when it is.
-      if (within?.database === db) within.stage(statement);
-      else await db.query(...statement);
+      if (within?.database === db) {
+        within.stage(statement);
+        return true;
+      }
+      await db.query(...statement);
+      return false;
     },
     async forget(key, within) {
       const statement: [string, unknown[]] = ['DELETE FROM transcript_lines WHERE conversation_key = $1', [key]];

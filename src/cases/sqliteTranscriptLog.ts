@@ -30,6 +30,7 @@ export function createSqliteTranscriptLog(db: SqliteDatabase): TranscriptLog {
     },
     async append(key, lines, keep) {
       if (lines.length > 0) commits.later(() => appendAll(key, lines, keep));
+      return false;
     },
     async forget(key) {
       commits.flush();

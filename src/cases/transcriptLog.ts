@@ -11,9 +11,10 @@ export interface TranscriptLog {
   recent(conversationKey: string, limit: number): Promise<TranscriptLine[]>;
   /**
    * Adds a turn's lines (in order) and lets go of all but the last `keep` of the conversation. `within`, the turn
-   * lock's transaction on the same database, takes the statement to commit it with the turn's state.
+   * lock's transaction on the same database, takes the statement to commit it with the turn's state: resolves true
+   * when the lines were staged there (not yet kept), false when they went their own way.
    */
-  append(conversationKey: string, lines: readonly TranscriptLine[], keep: number, within?: TurnTransaction): Promise<void>;
+  append(conversationKey: string, lines: readonly TranscriptLine[], keep: number, within?: TurnTransaction): Promise<boolean>;
   /** Forgets a conversation's lines (a new caller in an agent's chat); `within` as for `append`. */
   forget(conversationKey: string, within?: TurnTransaction): Promise<void>;
   /** Deletes lines said before `before` (the sweep of abandoned conversations); returns how many. */

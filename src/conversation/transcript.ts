@@ -78,9 +78,8 @@ export function conversationTranscripts(log: TranscriptLog): ConversationTranscr
       if (!turn) return;
       const within = turnTransaction(context);
       if (turn.forgotten) await log.forget(turn.key, within);
-      await log.append(turn.key, turn.lines.slice(-TRANSCRIPT_LINES), TRANSCRIPT_LINES, within);
       // Staged with the state's write (PostgreSQL): kept with it, or — if that write fails — kept alone after all.
-      if (within) context.turnState.set(STAGED, turn);
+      if (await log.append(turn.key, turn.lines.slice(-TRANSCRIPT_LINES), TRANSCRIPT_LINES, within)) context.turnState.set(STAGED, turn);
       // Kept: what the turn says from here on (its held replies going out) is not kept twice.
       context.turnState.delete(TURN_TRANSCRIPT);
     },

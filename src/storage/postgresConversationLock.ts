@@ -79,10 +79,10 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
             const result = await transactionOn(
               client,
               async (inTransaction) => {
-                // The staged statements leave first, in the same write as the BEGIN (if any) and `work`'s first statements.
-                const early = sendAll(staged.splice(0));
+                // The staged statements leave first, in one write with `work`'s first statements (and the BEGIN, if any).
+                const [early, working] = inOneWrite(client, () => [sendAll(staged.splice(0)), work(inTransaction)] as const);
                 early.catch(() => undefined); // awaited below, after `work`
-                const done = await work(inTransaction);
+                const done = await working;
                 await early;
                 return done;
               },

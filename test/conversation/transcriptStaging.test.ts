@@ -12,7 +12,10 @@ function notingLog() {
   const appends: Array<{ texts: string[]; staged: boolean }> = [];
   const log: TranscriptLog = {
     recent: async () => [],
-    append: async (_key, lines: readonly TranscriptLine[], _keep, within) => void appends.push({ texts: lines.map((line) => line.text), staged: within !== undefined }),
+    append: async (_key, lines: readonly TranscriptLine[], _keep, within) => {
+      appends.push({ texts: lines.map((line) => line.text), staged: within !== undefined });
+      return within !== undefined;
+    },
     forget: async () => undefined,
     deleteOlderThan: async () => 0,
   };
@@ -46,6 +49,16 @@ describe("a turn's transcript lines and its state", () => {
     const { log, appends } = notingLog();
     const transcripts = conversationTranscripts(log);
     const context = turn();
+    await transcripts.save(context);
+    await transcripts.keepWithoutState(context);
+    expect(appends).toEqual([{ texts: ['ja'], staged: false }]);
+  });
+
+  it('a log on another database than the lock writes the lines at once even in a turn: nothing to keep again', async () => {
+    const { log, appends } = notingLog();
+    const elsewhere: TranscriptLog = { ...log, append: async (key, lines, keep) => log.append(key, lines, keep) };
+    const transcripts = conversationTranscripts(elsewhere);
+    const context = turn(transaction);
     await transcripts.save(context);
     await transcripts.keepWithoutState(context);
     expect(appends).toEqual([{ texts: ['ja'], staged: false }]);

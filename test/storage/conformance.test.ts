@@ -839,11 +839,23 @@ describe('PostgreSQL only', () => {
       const said = (text: string) => [{ from: 'caller' as const, text, at: NOW.toISOString() }];
       const kept = async () => (await transcripts.recent(key, 10)).map((line) => line.text);
       const statements: string[] = [];
-      db.lockPool.on('acquire', (client) => noteQueries(client, statements));
+      /** Writes to the lock connection's socket (system calls: a corked burst is one). */
+      let socketWrites = 0;
+      db.lockPool.on('acquire', (client) => {
+        noteQueries(client, statements);
+        const socket = (client as unknown as { connection: { stream: Record<'_write' | '_writev', (...args: unknown[]) => unknown> } }).connection.stream;
+        for (const method of ['_write', '_writev'] as const) {
+          const original = socket[method].bind(socket);
+          socket[method] = (...args: unknown[]) => (socketWrites++, original(...args));
+        }
+      });
       await lock.run(key, async (_stillHeld, transaction) => {
         await transcripts.append(key, said('första'), 50, transaction);
         expect(await kept()).toEqual([]); // staged, not sent
+        const before = socketWrites;
         await store.write({ [`${key}/state`]: { n: 1, eTag: '*' } }, transaction);
+        // The lines and the state in one write; then the `COMMIT; BEGIN` once they have answered.
+        expect(socketWrites - before).toBe(2);
       });
       expect(await kept()).toEqual(['första']);
       expect(statements.slice(1, 4).map((sql) => sql.split(/\s+/).slice(0, 3).join(' '))).toEqual(['WITH added AS', 'INSERT INTO bot_state', 'COMMIT; BEGIN']);
