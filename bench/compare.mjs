@@ -5,6 +5,9 @@
 // `sdk` in place of a checkout is the plain SDK waterfall bot of `npm run bench` (`node bench/compare.mjs sdk .`): the
 // product against it in longer, paired rounds than the benchmark's, with the median of the round-by-round ratios.
 // With `DATABASE_URL` set, each build runs on a PostgreSQL schema of its own (dropped after) instead of an SQLite file.
+// `BENCH_COMPARE_CONCURRENCY=1` (and fewer `BENCH_COMPARE_CONVERSATIONS`) runs conversations one at a time: a turn's
+// latency without queueing, its median compared too — with `bench/delayProxy.mjs` in front of PostgreSQL, what a
+// database on another host costs each build.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,7 +25,8 @@ if (!a || !b) {
   process.exit(2);
 }
 const ROUNDS = Number(roundsText ?? 7);
-const CONVERSATIONS = 300;
+const CONVERSATIONS = Number(process.env.BENCH_COMPARE_CONVERSATIONS ?? 300);
+const CONCURRENCY = Number(process.env.BENCH_COMPARE_CONCURRENCY ?? 50);
 const WARM_UP = 200;
 const script = (i) => {
   const c = caller(i);
@@ -71,16 +75,17 @@ try {
     const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
     const running = checkout === 'sdk' ? await startSdkBot() : await startBuild(checkout, index);
     await closedLoop(running, connector, scripts(WARM_UP), 50);
-    builds.push({ checkout, running, scripts, cpu: [], throughput: [] });
+    builds.push({ checkout, running, scripts, cpu: [], throughput: [], p50: [] });
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const build of builds) {
       const before = build.running.cpuMs();
-      const { turns, turnsPerSecond } = await closedLoop(build.running, connector, build.scripts(CONVERSATIONS), 50);
+      const { turns, turnsPerSecond, p50 } = await closedLoop(build.running, connector, build.scripts(CONVERSATIONS), CONCURRENCY);
       build.cpu.push((build.running.cpuMs() - before) / turns);
       build.throughput.push(turnsPerSecond);
+      build.p50.push(p50);
     }
-    console.log(`round ${round}: ${builds.map((build) => `${build.checkout} ${build.cpu.at(-1).toFixed(2)} CPU ms/turn, ${build.throughput.at(-1).toFixed(0)} turns/s`).join('; ')}`);
+    console.log(`round ${round}: ${builds.map((build) => `${build.checkout} ${build.cpu.at(-1).toFixed(2)} CPU ms/turn, ${build.throughput.at(-1).toFixed(0)} turns/s, p50 ${build.p50.at(-1).toFixed(1)} ms`).join('; ')}`);
   }
   const differences = builds[1].cpu.map((cpu, i) => cpu - builds[0].cpu[i]);
   console.log(`median CPU ms/turn: ${builds.map((build) => `${build.checkout} ${median(build.cpu).toFixed(2)}`).join(', ')}`);
@@ -89,6 +94,8 @@ try {
   console.log(`CPU per turn, B ÷ A round by round: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
   const speeds = builds[1].throughput.map((tps, i) => tps / builds[0].throughput[i]);
   console.log(`turns/s, B ÷ A round by round: ${speeds.map((r) => r.toFixed(2)).join(' ')}; median ${median(speeds).toFixed(2)}`);
+  const latencies = builds[1].p50.map((p50, i) => p50 - builds[0].p50[i]);
+  console.log(`turn p50, B − A round by round: ${latencies.map((d) => d.toFixed(1)).join(' ')}; median ${median(latencies).toFixed(1)} ms`);
 } finally {
   await Promise.all(builds.map((build) => build.running.stop()));
   await connector.close();

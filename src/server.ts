@@ -165,11 +165,15 @@ export async function createApp(config: AppConfig, logger: Logger, overrides?: R
       authorization,
       // Inside the turn, so a database that cannot give the lock is an apology to the caller like any outage.
       (context) =>
-        runtime.conversationLock.run(key, (stillHeld, transaction) => {
-          setTurnLock(context, stillHeld, transaction);
-          startReplyBudget(context);
-          return runtime.bot.run(context);
-        }),
+        runtime.conversationLock.run(
+          key,
+          (stillHeld, transaction) => {
+            setTurnLock(context, stillHeld, transaction);
+            startReplyBudget(context);
+            return runtime.bot.run(context);
+          },
+          runtime.stateKeys(context),
+        ),
       (turn) => turns.run(key, turn),
     );
   }

@@ -61,6 +61,8 @@ export interface BotRuntime {
   actions: AccountActions;
   /** Held for the length of a turn, so turns of one conversation never overlap across instances. */
   conversationLock: ConversationLock;
+  /** The keys of the state every turn reads first (its conversation's and its caller's), for the lock to read ahead. */
+  stateKeys(context: TurnContext): string[];
   i18n: i18n;
   policy: Policy;
   conversationState: ConversationState;
@@ -181,6 +183,13 @@ export async function createBotRuntime(config: AppConfig, logger: Logger, overri
     outbox,
     actions,
     conversationLock: stores.conversationLock,
+    stateKeys: (context) => {
+      try {
+        return [conversationState.getStorageKey(context), userState.getStorageKey(context)].filter((key) => key !== undefined);
+      } catch {
+        return []; // an activity without the IDs a key is made of: the turn reads (and fails) as it always did
+      }
+    },
     liveHandoffs,
     verification,
     otp,

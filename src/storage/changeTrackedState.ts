@@ -56,7 +56,8 @@ function changeTracked<T extends StateClass>(Base: T): T {
       const cached = context.turnState.get(this.turnKey) as Cached | undefined;
       if (!force && cached?.state) return cached.state;
       const key = await this.storageKey(context);
-      const items = await this.storage.read([key]);
+      // The lock may have read it already (PostgreSQL); any other Storage takes the one argument it knows.
+      const items = await (this.storage as StateStore).read([key], turnTransaction(context));
       const state = (items[key] as Record<string, unknown> | undefined) ?? {};
       context.turnState.set(this.turnKey, { state, hash: takeJsonAsRead(state) ?? withoutETag(state) } satisfies Cached);
       return state;

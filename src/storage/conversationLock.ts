@@ -8,8 +8,16 @@ export interface ConversationLock {
    * Runs the turn holding the lock; `stillHeld` says whether it is still held (its connection may have been lost).
    * A lock that keeps a database connection of its own hands the turn `transaction` too: the turn's state written on
    * that connection, in the transaction the lock already opened, costs fewer round trips than on another connection.
+   * `stateKeys`, the state the turn reads first, such a lock reads as soon as it holds the lock, in the same round trip
+   * (`TurnTransaction.takeReadAhead`); other locks ignore them.
    */
-  run<T>(conversationKey: string, turn: (stillHeld: () => boolean, transaction?: TurnTransaction) => Promise<T>): Promise<T>;
+  run<T>(conversationKey: string, turn: (stillHeld: () => boolean, transaction?: TurnTransaction) => Promise<T>, stateKeys?: readonly string[]): Promise<T>;
+}
+
+/** A state row as the state store reads it from the lock's database. */
+export interface StateRow {
+  doc: Record<string, unknown> | string;
+  etag: string;
 }
 
 /** What a store's statements run on inside a transaction (a pg client, structurally). */
@@ -37,6 +45,12 @@ export interface TurnTransaction {
    * fails that write. Left over when the turn ends without another write, it is never sent (commitStagedWrites).
    */
   stage(statement: readonly [sql: string, params: unknown[]]): void;
+  /**
+   * The rows of `keys` (a key without a row: no state yet) as read right after the lock was taken — or undefined when
+   * they were not all read so: not asked for, read while another turn still held the lock (stale), taken already, or
+   * the turn has written since. Each key is handed out once; the store reads anything else itself.
+   */
+  takeReadAhead(keys: readonly string[]): ReadonlyMap<string, StateRow> | undefined;
 }
 
 /** One instance, or an embedded database only one instance uses: the in-process queue is all that is needed. */

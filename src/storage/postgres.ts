@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
-import type { SqlClient } from './conversationLock';
+import type { SqlClient, StateRow } from './conversationLock';
 import type { PostgresDatabase } from './postgresDatabase';
 import { ETagConflictError, expectedETag, ONLY_IF_ABSENT, type StateStore } from './stateStore';
 import { jsonToWrite } from './stateJson';
 import { postgresStateKey } from './stateKey';
 import { createStateSeal, openStored, type StateSeal, type StateSealing } from './stateSeal';
 
-interface StateRow {
-  doc: Record<string, unknown> | string;
-  etag: string;
-}
+/** The state of `$1` (an array of keys): one row for each key that has any. */
+export const READ_STATE = 'SELECT key, doc, etag FROM bot_state WHERE key = ANY($1)';
 
 /** The scale-out state store: several stateless bot instances share one PostgreSQL database. */
 export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = true, sealing: StateSealing = {}): StateStore {
@@ -36,7 +34,7 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       batch.rows = new Promise((resolve, reject) =>
         process.nextTick(() => {
           if (gathering === batch) gathering = undefined;
-          db.query<StateRow & { key: string }>('SELECT key, doc, etag FROM bot_state WHERE key = ANY($1)', [[...batch.keys]])
+          db.query<StateRow & { key: string }>(READ_STATE, [[...batch.keys]])
             .then(({ rows }) => resolve(new Map(rows.map((row) => [row.key, row]))), reject);
         }),
       );
@@ -47,10 +45,12 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
   };
   return {
     kind: 'postgres',
-    async read(keys) {
+    async read(keys, within) {
       const items: StoreItems = {};
       if (keys.length === 0) return items;
-      const [seal, found] = await Promise.all([sealer(), readTogether(keys)]);
+      // Read with the turn's lock when it was (same database): no round trip of its own.
+      const readAhead = within?.database === db ? within.takeReadAhead(keys) : undefined;
+      const [seal, found] = await Promise.all([sealer(), readAhead ?? readTogether(keys)]);
       for (const key of keys) {
         const row = found.get(key);
         if (row) items[key] = openStored(seal, sealing, key, row.doc, row.etag);

@@ -1,7 +1,8 @@
 import type { PoolClient, QueryConfig, QueryResult } from 'pg';
-import type { ConversationLock, TurnTransaction } from './conversationLock';
+import type { ConversationLock, StateRow, TurnTransaction } from './conversationLock';
 import type { PostgresDatabase } from './postgresDatabase';
 import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, transactionOn } from './postgresDatabase';
+import { READ_STATE } from './postgres';
 
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
@@ -9,7 +10,9 @@ import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, transactionOn } from '
  * Round trips are what a turn on PostgreSQL pays for most (each is a socket write and a wake-up on both sides), so the
  * lock is tried in the message that opens a transaction, the turn's state is written in that transaction and committed
  * once its statements have answered (`transaction`), and the lock is given back in one message at the end: four round
- * trips for lock and state where a transaction-scoped lock beside a state transaction of its own took six. The lock is
+ * trips for lock and state where a transaction-scoped lock beside a state transaction of its own took six — and the
+ * state a caller's turn reads first (its conversation's and caller's) goes in the lock's opening write, read as soon as
+ * the lock is taken: no round trip of its own on another connection. The lock is
  * session-scoped so that it outlives the commit: the state is kept before the turn's replies are released, and no
  * other instance runs the conversation's next turn until they have been.
  *
@@ -21,7 +24,7 @@ import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, transactionOn } from '
  */
 export function createPostgresConversationLock(db: PostgresDatabase, onConnectionLost?: (error: Error) => void): ConversationLock {
   return {
-    async run(conversationKey, turn) {
+    async run(conversationKey, turn, stateKeys) {
       // Digits only (a signed 64-bit integer): written into the text, so opening and closing are one message each.
       const key = advisoryKey(`${db.schema}/conversation/${conversationKey}`);
       const client = await db.lockPool.connect();
@@ -38,16 +41,43 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
       let ended = false;
       /** One use of the connection at a time, and none once the turn is over (the connection may serve another). */
       let queue: Promise<unknown> = Promise.resolve();
+      /** The state read with the lock, until the turn takes it (takeReadAhead) or writes. */
+      let readAhead: Map<string, StateRow | undefined> | undefined;
       try {
         try {
           // Tried first, without waiting: a free lock (the usual case) costs this one message, and a network that hangs
           // fails it within the pool's query timeout. Only waiting for a held lock (the turn before, on another
           // instance) may take LOCK_WAIT_MS; the lock pool's connections are set up for that wait (postgresDatabase).
-          const tried = (await client.query(`BEGIN; SELECT pg_try_advisory_lock(${key}) AS locked`)) as unknown as QueryResult[];
+          // The state read goes in the same write, between the lock and the turn's BEGIN: the connection runs it once
+          // the lock query has answered, as a statement of its own (its own snapshot whatever the isolation level, its
+          // table lock let go at once — a migration never waits for a turn), so once the lock was free it reads what
+          // the turn before committed; a read that fails leaves nothing to undo.
+          let rows: Array<StateRow & { key: string }> | undefined;
+          const answers = await inOneWrite(client, () => {
+            if (!stateKeys?.length) return client.query(`BEGIN; SELECT pg_try_advisory_lock(${key}) AS locked`) as unknown as Promise<QueryResult[]>;
+            const sent = [
+              client.query(`SELECT pg_try_advisory_lock(${key}) AS locked`),
+              client.query<StateRow & { key: string }>(READ_STATE, [[...stateKeys]]).then(
+                (result) => {
+                  rows = result.rows;
+                },
+                () => undefined, // read by the store itself
+              ),
+              client.query('BEGIN'),
+            ] as const;
+            return Promise.all(sent).then(([tried]) => [tried]);
+          });
           open = true;
-          if (tried.at(-1)?.rows[0]?.locked !== true) await client.query({ text: `SELECT pg_advisory_lock(${key})`, query_timeout: LOCK_WAIT_MS + 1_000 } as QueryConfig);
+          const tried = answers.at(-1);
+          if (tried?.rows[0]?.locked === true) {
+            // Every key asked for is known: a key without a row has no state yet.
+            if (rows && stateKeys) readAhead = new Map([...stateKeys.map((stateKey) => [stateKey, undefined] as const), ...rows.map(({ key: rowKey, doc, etag }) => [rowKey, { doc, etag }] as const)]);
+          } else {
+            // Read while the turn before still held the lock: stale, dropped; the store reads afresh.
+            await client.query({ text: `SELECT pg_advisory_lock(${key})`, query_timeout: LOCK_WAIT_MS + 1_000 } as QueryConfig);
+          }
         } catch (error) {
-          // Not locked (the database is away or stalled): this connection may still be busy with the failed query.
+          // Not locked, or not begun (the database is away or stalled): the connection may still be busy with the query.
           broken = error as Error;
           throw error;
         }
@@ -72,8 +102,9 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
         };
         // Committed with `COMMIT; BEGIN`: between its writes and after them the connection stays inside a transaction,
         // so a holder gone quiet (its process stuck, its host alive) still loses the lock after the idle limit.
-        const run: TurnTransaction['run'] = (work) =>
-          serially(async () => {
+        const run: TurnTransaction['run'] = (work) => {
+          readAhead = undefined; // what the turn writes now is newer than what was read
+          return serially(async () => {
             const begun = open;
             open = false;
             const result = await transactionOn(
@@ -91,15 +122,26 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
             open = true;
             return result;
           });
+        };
         const commitWith: TurnTransaction['commitWith'] = async (statements) => {
           if (statements.length === 0 && staged.length === 0) return;
           await run(() => sendAll(statements));
         };
         const stage: TurnTransaction['stage'] = (statement) => {
           if (ended) throw new Error('the turn is over: its lock and connection were given back');
-          staged.push(statement);
+          staged.push(statement); // nothing is written until the next `run`, which drops what was read ahead
         };
-        return await turn(() => lost === undefined, { database: db, run, commitWith, stage });
+        const takeReadAhead: TurnTransaction['takeReadAhead'] = (keys) => {
+          if (!readAhead || !keys.every((stateKey) => readAhead!.has(stateKey))) return undefined;
+          const taken = new Map<string, StateRow>();
+          for (const stateKey of keys) {
+            const row = readAhead.get(stateKey);
+            readAhead.delete(stateKey);
+            if (row) taken.set(stateKey, row);
+          }
+          return taken;
+        };
+        return await turn(() => lost === undefined, { database: db, run, commitWith, stage, takeReadAhead });
       } finally {
         // Nothing of the turn is left uncommitted here (its writes commit in `transaction`); the lock is given back.
         // A connection that cannot give it back is destroyed, which gives it back too.

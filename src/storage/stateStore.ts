@@ -8,6 +8,8 @@ import type { TurnTransaction } from './conversationLock';
  */
 export interface StateStore extends Storage {
   readonly kind: 'sqlite' | 'postgres' | 'memory';
+  /** Reads as Storage does; `within`, a turn lock's own transaction, may have read them already (PostgreSQL). */
+  read(keys: string[], within?: TurnTransaction): Promise<StoreItems>;
   /**
    * Writes as Storage does; `within`, a turn lock's own transaction (PostgreSQL), carries the write when the store's
    * database is the lock's: fewer round trips than a transaction of its own. Other stores ignore it.

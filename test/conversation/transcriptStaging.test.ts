@@ -29,7 +29,7 @@ const turn = (transaction?: TurnTransaction) => {
   recordTranscript(context, () => NOW, same);
   return context;
 };
-const transaction = { database: {}, run: async () => undefined, commitWith: async () => undefined, stage: () => undefined } as unknown as TurnTransaction;
+const transaction = { database: {}, run: async () => undefined, commitWith: async () => undefined, stage: () => undefined, takeReadAhead: () => undefined } as unknown as TurnTransaction;
 
 describe("a turn's transcript lines and its state", () => {
   it("staged with the state's write, and kept alone when a turn that changed something could not save its state", async () => {

@@ -69,6 +69,31 @@ describe('STORAGE=postgres over HTTP', () => {
     }
   });
 
+  it("reads a turn's state in the round trip that takes its lock, on the lock's connection: no read of its own", async () => {
+    const c = await startHttpConversation('en', 'test', { storage: fresh() });
+    /** Every statement the bot sends, with the database process that ran it (one per connection). */
+    const sent: Array<{ backend: number; text: string }> = [];
+    const query = Client.prototype.query;
+    Client.prototype.query = function (this: Client & { processID: number }, ...args: unknown[]) {
+      const config = args[0] as string | { text: string };
+      sent.push({ backend: this.processID, text: typeof config === 'string' ? config : config.text });
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      await c.say('hello');
+      sent.length = 0;
+      expect((await c.say('General questions')).join('\n')).toContain('Here is how cancelling works:');
+      const lock = sent.find((statement) => statement.text.includes('pg_try_advisory_lock'));
+      const reads = sent.filter((statement) => statement.text.startsWith('SELECT key, doc, etag FROM bot_state'));
+      expect(reads).toHaveLength(1); // the conversation's state and the caller's, together
+      expect(reads[0].backend).toBe(lock?.backend);
+      expect(sent.indexOf(reads[0])).toBe(sent.indexOf(lock!) + 1);
+    } finally {
+      Client.prototype.query = query;
+      await c.close();
+    }
+  });
+
   it('keeps the conversation in PostgreSQL through verification and a cancellation', async () => {
     const c = await startHttpConversation('en', 'test', { storage: fresh() });
     try {

@@ -877,6 +877,123 @@ describe('PostgreSQL only', () => {
       expect(await kept()).toEqual(['första', 'tredje', 'femte']);
     });
 
+    describe("the state a turn reads first, read with the lock", () => {
+      /** Two instances on one schema; the first one's statements on its lock connection and on its main pool. */
+      const instances = async () => {
+        const [one, two] = await Promise.all([openDb(schema), openDb(schema)]);
+        const lock = createPostgresConversationLock(one);
+        const [store, other] = [createPostgresStateStore(one, false), createPostgresStateStore(two, false)];
+        const onLockConnection: string[] = [];
+        /** Writes to the lock connection's socket (system calls: a corked burst is one). */
+        const socket = { writes: 0 };
+        one.lockPool.on('acquire', (client) => {
+          noteQueries(client, onLockConnection);
+          const stream = (client as unknown as { connection: { stream: Record<'_write' | '_writev', (...args: unknown[]) => unknown> } }).connection.stream;
+          for (const method of ['_write', '_writev'] as const) {
+            const original = stream[method].bind(stream);
+            stream[method] = (...args: unknown[]) => (socket.writes++, original(...args));
+          }
+        });
+        /** The database process of the lock's connection (the one the turn runs on). */
+        const lockBackend = { pid: 0 };
+        one.lockPool.on('acquire', (client) => (lockBackend.pid = (client as unknown as { processID: number }).processID));
+        const onMainPool: string[] = [];
+        const mainQuery = one.query.bind(one);
+        one.query = (async (sql: string, params?: unknown[]) => (onMainPool.push(sql), mainQuery(sql, params))) as typeof one.query;
+        // The sealing key is read once, on first use: read before anything is counted.
+        await store.read(['warm-up']);
+        onMainPool.length = 0;
+        const key = `conformance/${randomUUID()}`;
+        return { lock, store, other, two, onLockConnection, socket, onMainPool, lockBackend, key, conversation: `${key}/conversation`, caller: `${key}/caller`, otherLock: createPostgresConversationLock(two) };
+      };
+
+      it('comes in the lock\'s own message and round trip, each key handed out once; none of it on the main pool', async () => {
+        const { lock, store, other, onLockConnection, socket, onMainPool, key, conversation, caller } = await instances();
+        await other.write({ [conversation]: { step: 'asked', eTag: '*' } });
+        await lock.run(
+          key,
+          async (_stillHeld, transaction) => {
+            expect(socket.writes).toBe(1); // the lock and the read, in one write
+            expect(await store.read([conversation], transaction)).toMatchObject({ [conversation]: { step: 'asked' } });
+            expect(await store.read([caller], transaction)).toEqual({}); // no state yet: read too, and found missing
+            expect(onMainPool).toEqual([]);
+            // The lock, the read once it is taken, and the turn's transaction.
+            expect(onLockConnection).toHaveLength(3);
+            expect(onLockConnection[0]).toMatch(/^SELECT pg_try_advisory_lock\(-?\d+\) AS locked$/);
+            expect(onLockConnection[1]).toMatch(/^SELECT key, doc, etag FROM bot_state/);
+            expect(onLockConnection[2]).toBe('BEGIN');
+            // Taken: a second read is the store's own.
+            expect(await store.read([conversation], transaction)).toMatchObject({ [conversation]: { step: 'asked' } });
+            expect(onMainPool).toHaveLength(1);
+          },
+          [conversation, caller],
+        );
+      });
+
+      it('is not used once the turn has written, nor when it was read while another turn held the lock', async () => {
+        const { lock, store, other, onMainPool, key, conversation, otherLock } = await instances();
+        await other.write({ [conversation]: { step: 'asked', eTag: '*' } });
+        // Written over in the turn before it is read: the read is of what the turn wrote.
+        await lock.run(
+          key,
+          async (_stillHeld, transaction) => {
+            await store.write({ [conversation]: { step: 'answered', eTag: '*' } }, transaction);
+            expect(await store.read([conversation], transaction)).toMatchObject({ [conversation]: { step: 'answered' } });
+            expect(onMainPool).toHaveLength(1);
+          },
+          [conversation],
+        );
+        // The other instance holds the lock and changes the state before it lets go: the read that came with the
+        // first try is of the state before; the turn reads the state after.
+        let letGo!: () => void;
+        let holding!: () => void;
+        const held = new Promise<void>((resolve) => (holding = resolve));
+        const otherTurn = otherLock.run(key, async (_stillHeld, transaction) => {
+          holding();
+          await new Promise<void>((resolve) => (letGo = resolve));
+          await other.write({ [conversation]: { step: 'changed', eTag: '*' } }, transaction);
+        });
+        await held;
+        const turn = lock.run(key, async (_stillHeld, transaction) => store.read([conversation], transaction), [conversation]);
+        await sleep(200);
+        letGo();
+        await otherTurn;
+        expect(await turn).toMatchObject({ [conversation]: { step: 'changed' } });
+      });
+
+      it('a read that fails leaves the turn its lock and its transaction: the store reads itself, the turn writes', async () => {
+        const { lock, store, other, two, onLockConnection, lockBackend, key, conversation } = await instances();
+        await other.write({ [conversation]: { step: 'asked', eTag: '*' } });
+        // A key PostgreSQL refuses (a NUL character) fails the read that comes with the lock.
+        await lock.run(
+          key,
+          async (_stillHeld, transaction) => {
+            const held = await two.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1", [lockBackend.pid]);
+            expect(held.rows[0]).toEqual({ n: 1 });
+            expect(await store.read([conversation], transaction)).toMatchObject({ [conversation]: { step: 'asked' } });
+            await store.write({ [conversation]: { step: 'answered', eTag: '*' } }, transaction);
+          },
+          [conversation, 'no\u0000key'],
+        );
+        expect(onLockConnection.slice(0, 3).map((sql) => sql.replace(/-?\d+/g, 'n').split(/\s+/).slice(0, 2).join(' '))).toEqual(['SELECT pg_try_advisory_lock(n)', 'SELECT key,', 'BEGIN']);
+        expect(await other.read([conversation])).toMatchObject({ [conversation]: { step: 'answered' } });
+      });
+
+      it('holds no lock on the state table while the turn runs: a migration needing the whole table is not kept waiting', async () => {
+        const { lock, store, two, key, conversation } = await instances();
+        await lock.run(
+          key,
+          async (_stillHeld, transaction) => {
+            await store.read([conversation], transaction);
+            await two.transaction(async (client) => {
+              await client.query('LOCK TABLE bot_state IN ACCESS EXCLUSIVE MODE NOWAIT');
+            });
+          },
+          [conversation],
+        );
+      });
+    });
+
     it("a failing statement rolls the turn's write back; the turn keeps its lock and can write again", async () => {
       const db = await openDb(schema);
       const lock = createPostgresConversationLock(db);
