@@ -1,14 +1,14 @@
 import type { PoolClient, QueryConfig, QueryResult } from 'pg';
 import type { ConversationLock, StateRow, TurnTransaction } from './conversationLock';
 import type { PostgresDatabase } from './postgresDatabase';
-import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, transactionOn } from './postgresDatabase';
+import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, QUERY_TIMEOUT_MS, transactionOn } from './postgresDatabase';
 import { READ_STATE } from './postgres';
 
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
  *
  * Round trips are what a turn on PostgreSQL pays for most (each is a socket write and a wake-up on both sides), so the
- * lock is tried in the message that opens a transaction, the turn's state is written in that transaction and committed
+ * lock is tried in the write that opens a transaction, the turn's state is written in that transaction and committed
  * once its statements have answered (`transaction`), and the lock is given back in one message at the end: four round
  * trips for lock and state where a transaction-scoped lock beside a state transaction of its own took six — and the
  * state a caller's turn reads first (its conversation's and caller's) goes in the lock's opening write, read as soon as
@@ -47,11 +47,12 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
         try {
           // Tried first, without waiting: a free lock (the usual case) costs this one message, and a network that hangs
           // fails it within the pool's query timeout. Only waiting for a held lock (the turn before, on another
-          // instance) may take LOCK_WAIT_MS; the lock pool's connections are set up for that wait (postgresDatabase).
+          // instance) may take LOCK_WAIT_MS, in the turn's transaction: every other statement keeps the query timeout.
           // The state read goes in the same write, between the lock and the turn's BEGIN: the connection runs it once
           // the lock query has answered, as a statement of its own (its own snapshot whatever the isolation level, its
           // table lock let go at once — a migration never waits for a turn), so once the lock was free it reads what
-          // the turn before committed; a read that fails leaves nothing to undo.
+          // the turn before committed; a read the database refuses leaves nothing to undo (one it does not answer in
+          // time ends the connection, and the turn, like any outage).
           let rows: Array<StateRow & { key: string }> | undefined;
           const answers = await inOneWrite(client, () => {
             if (!stateKeys?.length) return client.query(`BEGIN; SELECT pg_try_advisory_lock(${key}) AS locked`) as unknown as Promise<QueryResult[]>;
@@ -61,7 +62,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
                 (result) => {
                   rows = result.rows;
                 },
-                () => undefined, // read by the store itself
+                () => undefined, // refused: read by the store itself
               ),
               client.query('BEGIN'),
             ] as const;
@@ -74,7 +75,8 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
             if (rows && stateKeys) readAhead = new Map([...stateKeys.map((stateKey) => [stateKey, undefined] as const), ...rows.map(({ key: rowKey, doc, etag }) => [rowKey, { doc, etag }] as const)]);
           } else {
             // Read while the turn before still held the lock: stale, dropped; the store reads afresh.
-            await client.query({ text: `SELECT pg_advisory_lock(${key})`, query_timeout: LOCK_WAIT_MS + 1_000 } as QueryConfig);
+            const wait = `SET LOCAL statement_timeout = ${LOCK_WAIT_MS}; SELECT pg_advisory_lock(${key}); SET LOCAL statement_timeout = ${QUERY_TIMEOUT_MS}`;
+            await client.query({ text: wait, query_timeout: LOCK_WAIT_MS + 1_000 } as QueryConfig);
           }
         } catch (error) {
           // Not locked, or not begun (the database is away or stalled): the connection may still be busy with the query.
@@ -132,7 +134,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           staged.push(statement); // nothing is written until the next `run`, which drops what was read ahead
         };
         const takeReadAhead: TurnTransaction['takeReadAhead'] = (keys) => {
-          if (!readAhead || !keys.every((stateKey) => readAhead!.has(stateKey))) return undefined;
+          if (ended || !readAhead || !keys.every((stateKey) => readAhead!.has(stateKey))) return undefined;
           const taken = new Map<string, StateRow>();
           for (const stateKey of keys) {
             const row = readAhead.get(stateKey);

@@ -24,8 +24,9 @@ export interface PostgresDatabase {
   /** Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws. */
   transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T>;
   /**
-   * The pool for turn locks: kept apart so turns holding a lock can never starve the queries they are waiting for. Its
-   * statements may wait LOCK_WAIT_MS; a transaction left idle ends after two minutes (its lock with it).
+   * The pool for turn locks: kept apart so turns holding a lock can never starve the queries they are waiting for. The
+   * wait for a held lock may take LOCK_WAIT_MS (its own `SET LOCAL`), any other statement QUERY_TIMEOUT_MS; a
+   * transaction left idle ends after two minutes (its lock with it).
    */
   readonly lockPool: Pool;
   readonly schema: string;
@@ -123,8 +124,9 @@ class PreparingClient extends Client {
 /**
  * A pool's connections. Store queries are small: a stalled database fails a turn within about six seconds, its apology
  * still inside a channel's 15-second budget. A turn lock waits longer — the turn before it, on another instance, may
- * take longer than a query may (backends, reply retries) — and a holder gone quiet (its host lost without closing
- * the connection) loses the lock after LOCK_IDLE_LIMIT_MS. Set for the connection once, not in every turn's transaction.
+ * take longer than a query may (backends, reply retries): that wait, rare, sets its own limit (conversationLock) —
+ * and a holder gone quiet (its host lost without closing the connection) loses the lock after LOCK_IDLE_LIMIT_MS, set
+ * for the connection once, not in every turn's transaction.
  */
 function newPool(url: string, schema: string, max: number, forLocks: boolean, onConnectionLost?: (error: Error) => void): Pool {
   const pool = new Pool({
@@ -140,7 +142,9 @@ function newPool(url: string, schema: string, max: number, forLocks: boolean, on
     // The client gives up on a silent connection (a hung network) after QUERY_TIMEOUT_MS whatever the pool: only the
     // lock query itself is given longer (conversationLock).
     query_timeout: QUERY_TIMEOUT_MS,
-    statement_timeout: forLocks ? LOCK_WAIT_MS : QUERY_TIMEOUT_MS,
+    // The database gives up when the client does: a statement the client has given up on (and closed the connection
+    // over) must not keep a turn lock's session, and the lock, alive for longer. Only the wait for a lock is longer.
+    statement_timeout: QUERY_TIMEOUT_MS,
     // Every connection looks in the deployment's schema first; quoted, the name is taken literally.
     options: `-c search_path="${schema}"${forLocks ? LOCK_SESSION_SETTINGS : ''}`,
   });

@@ -22,7 +22,7 @@ import type { StateStore } from '../../src/storage';
 import { ETagConflictError } from '../../src/storage/stateStore';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
 import { createPostgresStateStore } from '../../src/storage/postgres';
-import { openPostgresDatabase, type PostgresDatabase } from '../../src/storage/postgresDatabase';
+import { openPostgresDatabase, QUERY_TIMEOUT_MS, type PostgresDatabase } from '../../src/storage/postgresDatabase';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgresMigrations';
 import { createPostgresConversationLock } from '../../src/storage/postgresConversationLock';
 import type { TurnTransaction } from '../../src/storage/conversationLock';
@@ -772,6 +772,23 @@ describe('PostgreSQL only', () => {
       for (let i = 1; i < ordered.length; i++) expect(ordered[i].enter, `${ordered[i].name} entered before ${ordered[i - 1].name} left`).toBeGreaterThanOrEqual(ordered[i - 1].exit);
     });
 
+    it('waits for a lock held longer than a query may take (the wait has a limit of its own), then runs with the query timeout', { timeout: 20_000 }, async () => {
+      const [one, two] = await Promise.all([openDb(schema), openDb(schema)]);
+      const [lockOne, lockTwo] = [createPostgresConversationLock(one), createPostgresConversationLock(two)];
+      const key = `conformance/${randomUUID()}`;
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      const first = lockTwo.run(key, async () => {
+        holding();
+        await sleep(QUERY_TIMEOUT_MS + 500);
+      });
+      await held;
+      // Waited past the query timeout; what the turn sends after the wait is held to the query timeout again.
+      const timeout = await lockOne.run(key, (_stillHeld, transaction) => transaction!.run(async (client) => (await client.query('SHOW statement_timeout')).rows[0]));
+      await first;
+      expect(timeout).toEqual({ statement_timeout: `${QUERY_TIMEOUT_MS / 1000}s` });
+    });
+
     it('turns of different conversations run at the same time', async () => {
       const [one, two] = await Promise.all([openDb(schema), openDb(schema)]);
       const [lockOne, lockTwo] = [createPostgresConversationLock(one), createPostgresConversationLock(two)];
@@ -931,7 +948,7 @@ describe('PostgreSQL only', () => {
       });
 
       it('is not used once the turn has written, nor when it was read while another turn held the lock', async () => {
-        const { lock, store, other, onMainPool, key, conversation, otherLock } = await instances();
+        const { lock, store, other, onLockConnection, onMainPool, key, conversation, otherLock } = await instances();
         await other.write({ [conversation]: { step: 'asked', eTag: '*' } });
         // Written over in the turn before it is read: the read is of what the turn wrote.
         await lock.run(
@@ -959,6 +976,8 @@ describe('PostgreSQL only', () => {
         letGo();
         await otherTurn;
         expect(await turn).toMatchObject({ [conversation]: { step: 'changed' } });
+        // It did find the lock held, and waited (the read that came with the try was of the state before).
+        expect(onLockConnection.some((sql) => /SELECT pg_advisory_lock\(/.test(sql))).toBe(true);
       });
 
       it('a read that fails leaves the turn its lock and its transaction: the store reads itself, the turn writes', async () => {
