@@ -61,7 +61,7 @@ export interface BotRuntime {
   actions: AccountActions;
   /** Held for the length of a turn, so turns of one conversation never overlap across instances. */
   conversationLock: ConversationLock;
-  /** The keys of the state every turn reads first (its conversation's and its caller's), for the lock to read ahead. */
+  /** The keys of the state a caller's turn reads first (its conversation's and its caller's), for the lock to read ahead. */
   stateKeys(context: TurnContext): string[];
   i18n: i18n;
   policy: Policy;

@@ -47,8 +47,8 @@ export interface TurnTransaction {
   stage(statement: readonly [sql: string, params: unknown[]]): void;
   /**
    * The rows of `keys` (a key without a row: no state yet) as read right after the lock was taken — or undefined when
-   * they were not all read so: not asked for, read while another turn still held the lock (stale), taken already, or
-   * the turn has written since. Each key is handed out once; the store reads anything else itself.
+   * they were not all read so: not asked for, read while another turn still held the lock (stale), taken already, the
+   * turn has written since, or the turn is over. Each key is handed out once; the store reads anything else itself.
    */
   takeReadAhead(keys: readonly string[]): ReadonlyMap<string, StateRow> | undefined;
 }
