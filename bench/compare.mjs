@@ -7,8 +7,9 @@
 // With `DATABASE_URL` set, each build runs on a PostgreSQL schema of its own (dropped after) instead of an SQLite file.
 // `BENCH_COMPARE_CONCURRENCY=1` (and fewer `BENCH_COMPARE_CONVERSATIONS`) runs conversations one at a time: a turn's
 // latency without queueing, its median compared too — with `bench/delayProxy.mjs` in front of PostgreSQL, what a
-// database on another host costs each build.
-import { mkdtempSync, rmSync } from 'node:fs';
+// database on another host costs each build. On PostgreSQL it also prints the database's CPU per turn while each
+// build runs: every `postgres` process of this machine (/proc; autovacuum included), so keep the database otherwise idle.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,37 @@ const script = (i) => {
 };
 const DATABASE_URL = process.env.DATABASE_URL;
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+
+/** The CPU ticks of every `postgres` process of this machine by pid, and what its ended children used (`reaped`). */
+function databaseTicks() {
+  const byPid = new Map();
+  let reaped = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'postgres\n') continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      byPid.set(pid, Number(fields[11]) + Number(fields[12]));
+      reaped += Number(fields[13]) + Number(fields[14]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { byPid, reaped };
+}
+
+/**
+ * PostgreSQL's CPU ms between two readings: what each process still running used since the first (all of it if it
+ * started since), and what those that ended since used after the first reading — their whole time reaches the
+ * postmaster's children's times when it reaps them, less what the first reading had already counted of them.
+ */
+function databaseCpuMsBetween(before, after) {
+  let ticks = after.reaped - before.reaped;
+  for (const [pid, used] of after.byPid) ticks += used - (before.byPid.get(pid) ?? 0);
+  for (const [pid, used] of before.byPid) if (!after.byPid.has(pid)) ticks -= used;
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+const TICKS_PER_SECOND = 100;
 
 /**
  * A build of the product on a database of its own — an SQLite file, or a PostgreSQL schema when DATABASE_URL is set —
@@ -75,20 +107,25 @@ try {
     const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
     const running = checkout === 'sdk' ? await startSdkBot() : await startBuild(checkout, index);
     await closedLoop(running, connector, scripts(WARM_UP), 50);
-    builds.push({ checkout, running, scripts, cpu: [], throughput: [], p50: [] });
+    builds.push({ checkout, running, scripts, cpu: [], databaseCpu: [], throughput: [], p50: [] });
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const build of builds) {
       const before = build.running.cpuMs();
+      const databaseBefore = DATABASE_URL && build.checkout !== 'sdk' ? databaseTicks() : undefined;
       const { turns, turnsPerSecond, p50 } = await closedLoop(build.running, connector, build.scripts(CONVERSATIONS), CONCURRENCY);
       build.cpu.push((build.running.cpuMs() - before) / turns);
+      if (databaseBefore) build.databaseCpu.push(databaseCpuMsBetween(databaseBefore, databaseTicks()) / turns);
       build.throughput.push(turnsPerSecond);
       build.p50.push(p50);
     }
-    console.log(`round ${round}: ${builds.map((build) => `${build.checkout} ${build.cpu.at(-1).toFixed(2)} CPU ms/turn, ${build.throughput.at(-1).toFixed(0)} turns/s, p50 ${build.p50.at(-1).toFixed(1)} ms`).join('; ')}`);
+    const database = (build) => (build.databaseCpu.length ? ` (database ${build.databaseCpu.at(-1).toFixed(2)})` : '');
+    console.log(`round ${round}: ${builds.map((build) => `${build.checkout} ${build.cpu.at(-1).toFixed(2)} CPU ms/turn${database(build)}, ${build.throughput.at(-1).toFixed(0)} turns/s, p50 ${build.p50.at(-1).toFixed(1)} ms`).join('; ')}`);
   }
   const differences = builds[1].cpu.map((cpu, i) => cpu - builds[0].cpu[i]);
   console.log(`median CPU ms/turn: ${builds.map((build) => `${build.checkout} ${median(build.cpu).toFixed(2)}`).join(', ')}`);
+  const onDatabase = builds.filter((build) => build.databaseCpu.length);
+  if (onDatabase.length) console.log(`median database CPU ms/turn (every postgres process of this machine): ${onDatabase.map((build) => `${build.checkout} ${median(build.databaseCpu).toFixed(2)}`).join(', ')}`);
   console.log(`B − A round by round: ${differences.map((d) => d.toFixed(2)).join(' ')}; median ${median(differences).toFixed(2)} ms`);
   const ratios = builds[1].cpu.map((cpu, i) => cpu / builds[0].cpu[i]);
   console.log(`CPU per turn, B ÷ A round by round: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
