@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { startConnector } from './lib/connector.mjs';
 import { closedLoop } from './lib/drive.mjs';
-import { startProcess } from './lib/processes.mjs';
+import { cpuTimes, startProcess } from './lib/processes.mjs';
 import { caller, seedAccounts } from './lib/accounts.mjs';
 import { postgresSchema } from './lib/postgres.mjs';
 
@@ -36,17 +36,17 @@ const script = (i) => {
 const DATABASE_URL = process.env.DATABASE_URL;
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 
-/** The CPU ticks of every `postgres` process of this machine by pid, and what its ended children used (`reaped`). */
-function databaseTicks() {
+/** The CPU ms of every `postgres` process of this machine by pid, and what their ended children used (`reaped`). */
+function databaseTimes() {
   const byPid = new Map();
   let reaped = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'postgres\n') continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      byPid.set(pid, Number(fields[11]) + Number(fields[12]));
-      reaped += Number(fields[13]) + Number(fields[14]);
+      const times = cpuTimes(pid);
+      byPid.set(pid, times.used);
+      reaped += times.reaped;
     } catch {
       // gone meanwhile
     }
@@ -60,12 +60,11 @@ function databaseTicks() {
  * postmaster's children's times when it reaps them, less what the first reading had already counted of them.
  */
 function databaseCpuMsBetween(before, after) {
-  let ticks = after.reaped - before.reaped;
-  for (const [pid, used] of after.byPid) ticks += used - (before.byPid.get(pid) ?? 0);
-  for (const [pid, used] of before.byPid) if (!after.byPid.has(pid)) ticks -= used;
-  return (ticks * 1000) / TICKS_PER_SECOND;
+  let ms = after.reaped - before.reaped;
+  for (const [pid, used] of after.byPid) ms += used - (before.byPid.get(pid) ?? 0);
+  for (const [pid, used] of before.byPid) if (!after.byPid.has(pid)) ms -= used;
+  return ms;
 }
-const TICKS_PER_SECOND = 100;
 
 /**
  * A build of the product on a database of its own — an SQLite file, or a PostgreSQL schema when DATABASE_URL is set —
@@ -112,10 +111,10 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const build of builds) {
       const before = build.running.cpuMs();
-      const databaseBefore = DATABASE_URL && build.checkout !== 'sdk' ? databaseTicks() : undefined;
+      const databaseBefore = DATABASE_URL && build.checkout !== 'sdk' ? databaseTimes() : undefined;
       const { turns, turnsPerSecond, p50 } = await closedLoop(build.running, connector, build.scripts(CONVERSATIONS), CONCURRENCY);
       build.cpu.push((build.running.cpuMs() - before) / turns);
-      if (databaseBefore) build.databaseCpu.push(databaseCpuMsBetween(databaseBefore, databaseTicks()) / turns);
+      if (databaseBefore) build.databaseCpu.push(databaseCpuMsBetween(databaseBefore, databaseTimes()) / turns);
       build.throughput.push(turnsPerSecond);
       build.p50.push(p50);
     }

@@ -7,6 +7,16 @@ import { existsSync, readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 /**
+ * CPU ms a process has used (user + system) and what its ended children used once it reaped them (`reaped`), from
+ * `/proc/<pid>/stat`. Throws if the process is gone.
+ */
+export function cpuTimes(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ms = (...indexes) => (indexes.reduce((sum, i) => sum + Number(fields[i]), 0) * 1000) / TICKS_PER_SECOND;
+  return { used: ms(11, 12), reaped: ms(13, 14) };
+}
+
+/**
  * A port nobody listens on now, from the system: a fixed range would meet the ephemeral ports of the run's own many
  * connections (the driver's, PostgreSQL's) now and then, and the bot would not start.
  */
@@ -63,10 +73,7 @@ export async function startProcess(name, script, env, nodeOptions = []) {
     },
     /** The last of what it said (its warnings and errors at LOG_LEVEL=warn): for when a run finds it did not do its job. */
     recentOutput: () => stderr,
-    cpuMs: () => {
-      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-    },
+    cpuMs: () => cpuTimes(child.pid).used,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
