@@ -9,16 +9,14 @@
 // latency without queueing, its median compared too — with `bench/delayProxy.mjs` in front of PostgreSQL, what a
 // database on another host costs each build. On PostgreSQL it also prints the database's CPU per turn while each
 // build runs: every `postgres` process of this machine (/proc; autovacuum included), so keep the database otherwise idle.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { startConnector } from './lib/connector.mjs';
 import { closedLoop } from './lib/drive.mjs';
-import { cpuTimes, startProcess } from './lib/processes.mjs';
-import { caller, seedAccounts } from './lib/accounts.mjs';
-import { postgresSchema } from './lib/postgres.mjs';
+import { script } from './lib/accounts.mjs';
+import { startBuild, startSdkBot } from './lib/builds.mjs';
+import { databaseCpuMsBetween, databaseTimes } from './lib/postgres.mjs';
 
 const [a, b, roundsText] = process.argv.slice(2);
 if (!a || !b) {
@@ -29,73 +27,8 @@ const ROUNDS = Number(roundsText ?? 7);
 const CONVERSATIONS = Number(process.env.BENCH_COMPARE_CONVERSATIONS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_COMPARE_CONCURRENCY ?? 50);
 const WARM_UP = 200;
-const script = (i) => {
-  const c = caller(i);
-  return ['hej', 'Säg upp prenumerationen', c.userId, c.phone, c.contactName, c.organisationName, c.postalAddress, 'ja', 'Vid periodens slut', 'ja', 'För dyrt', 'Hur länge sparas datan?', 'nej', 'tack'];
-};
 const DATABASE_URL = process.env.DATABASE_URL;
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
-
-/** The CPU ms of every `postgres` process of this machine by pid, and what their ended children used (`reaped`). */
-function databaseTimes() {
-  const byPid = new Map();
-  let reaped = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'postgres\n') continue;
-      const times = cpuTimes(pid);
-      byPid.set(pid, times.used);
-      reaped += times.reaped;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return { byPid, reaped };
-}
-
-/**
- * PostgreSQL's CPU ms between two readings: what each process still running used since the first (all of it if it
- * started since), and what those that ended since used after the first reading — their whole time reaches the
- * postmaster's children's times when it reaps them, less what the first reading had already counted of them.
- */
-function databaseCpuMsBetween(before, after) {
-  let ms = after.reaped - before.reaped;
-  for (const [pid, used] of after.byPid) ms += used - (before.byPid.get(pid) ?? 0);
-  for (const [pid, used] of before.byPid) if (!after.byPid.has(pid)) ms -= used;
-  return ms;
-}
-
-/**
- * A build of the product on a database of its own — an SQLite file, or a PostgreSQL schema when DATABASE_URL is set —
- * its tables made by the build itself, an account for every caller.
- */
-async function startBuild(checkout, index) {
-  const root = resolve(checkout);
-  const accounts = WARM_UP + ROUNDS * CONVERSATIONS;
-  const env = {
-    NODE_ENV: 'production', LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0', LOCAL_DIRECTLINE: 'off',
-    SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log',
-  };
-  if (!DATABASE_URL) {
-    const path = join(work, `build-${index}.sqlite`);
-    createRequire(import.meta.url)(join(root, 'dist/src/storage/sqlite.js')).openSqliteDatabase(path).close();
-    seedAccounts(path, accounts);
-    return { ...(await startProcess(checkout, join(root, 'dist/src/index.js'), { ...env, STORAGE: 'sqlite', SQLITE_PATH: path })), name: checkout, replies: true };
-  }
-  // As in `npm run bench`: a first start makes the tables, the accounts go in, the measured process starts on them.
-  const database = await postgresSchema(DATABASE_URL);
-  const start = () => startProcess(checkout, join(root, 'dist/src/index.js'), { ...env, STORAGE: 'postgres', DATABASE_URL, DATABASE_SCHEMA: database.schema });
-  await (await start()).stop();
-  await database.seedAccounts(accounts);
-  const running = await start();
-  return { ...running, name: checkout, replies: true, stop: async () => { await running.stop(); await database.drop(); } };
-}
-
-/** The plain SDK waterfall bot of `npm run bench`. */
-async function startSdkBot() {
-  return { ...(await startProcess('sdk', fileURLToPath(new URL('./servers/plainSdkBot.mjs', import.meta.url)), {})), name: 'plain SDK waterfall', replies: true };
-}
 
 const work = mkdtempSync(join(tmpdir(), 'compare-'));
 const connector = await startConnector();
@@ -104,7 +37,7 @@ try {
   for (const [index, checkout] of [a, b].entries()) {
     let callers = 0;
     const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
-    const running = checkout === 'sdk' ? await startSdkBot() : await startBuild(checkout, index);
+    const running = checkout === 'sdk' ? await startSdkBot() : await startBuild(checkout, { work, index, accounts: WARM_UP + ROUNDS * CONVERSATIONS, databaseUrl: DATABASE_URL });
     await closedLoop(running, connector, scripts(WARM_UP), 50);
     builds.push({ checkout, running, scripts, cpu: [], databaseCpu: [], throughput: [], p50: [] });
   }

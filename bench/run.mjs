@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { startConnector } from './lib/connector.mjs';
 import { closedLoop, openLoop } from './lib/drive.mjs';
 import { startProcess } from './lib/processes.mjs';
-import { caller, endOfTermCancellations, fillConversations, seedAccounts, stateBytes, storedConversation } from './lib/accounts.mjs';
+import { endOfTermCancellations, fillConversations, script, seedAccounts, stateBytes, storedConversation } from './lib/accounts.mjs';
 import { checkpoint, postgresSchema } from './lib/postgres.mjs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -33,12 +33,6 @@ const STORED = (process.env.BENCH_STORED ?? '10000,100000,1000000').split(',').m
 const SCALE_WARM_UP = 30;
 const SCALE_CONVERSATIONS = 20;
 const SCALE_WINDOWS = 2;
-
-/** The caller's 14 messages: greeting, cancel, the six verification answers, end of term, yes, a reason, a question, no, thanks. */
-function script(i) {
-  const c = caller(i);
-  return ['hej', 'Säg upp prenumerationen', c.userId, c.phone, c.contactName, c.organisationName, c.postalAddress, 'ja', 'Vid periodens slut', 'ja', 'För dyrt', 'Hur länge sparas datan?', 'nej', 'tack'];
-}
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 

@@ -13,6 +13,12 @@ export function caller(i) {
   };
 }
 
+/** Caller i's 14 messages: greeting, cancel, the six verification answers, end of term, yes, a reason, a question, no, thanks. */
+export function script(i) {
+  const c = caller(i);
+  return ['hej', 'Säg upp prenumerationen', c.userId, c.phone, c.contactName, c.organisationName, c.postalAddress, 'ja', 'Vid periodens slut', 'ja', 'För dyrt', 'Hur länge sparas datan?', 'nej', 'tack'];
+}
+
 export function seedAccounts(path, count) {
   const db = new Database(path);
   const termEnd = new Date(Date.now() + 120 * 86_400_000).toISOString().slice(0, 10);

@@ -1,6 +1,8 @@
 // The product on PostgreSQL (issue 14): a schema of its own for each run, accounts generated into it, dropped after.
+import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { caller } from './accounts.mjs';
+import { cpuTimes } from './processes.mjs';
 
 export async function postgresSchema(url) {
   const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
@@ -77,4 +79,34 @@ export async function checkpoint(url) {
   } finally {
     await client.end();
   }
+}
+
+/** The CPU ms of every `postgres` process of this machine by pid, and what their ended children used (`reaped`). */
+export function databaseTimes() {
+  const byPid = new Map();
+  let reaped = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'postgres\n') continue;
+      const times = cpuTimes(pid);
+      byPid.set(pid, times.used);
+      reaped += times.reaped;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { byPid, reaped };
+}
+
+/**
+ * PostgreSQL's CPU ms between two readings: what each process still running used since the first (all of it if it
+ * started since), and what those that ended since used after the first reading — their whole time reaches the
+ * postmaster's children's times when it reaps them, less what the first reading had already counted of them.
+ */
+export function databaseCpuMsBetween(before, after) {
+  let ms = after.reaped - before.reaped;
+  for (const [pid, used] of after.byPid) ms += used - (before.byPid.get(pid) ?? 0);
+  for (const [pid, used] of before.byPid) if (!after.byPid.has(pid)) ms -= used;
+  return ms;
 }
