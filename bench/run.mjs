@@ -10,6 +10,7 @@ import { closedLoop, openLoop } from './lib/drive.mjs';
 import { startProcess } from './lib/processes.mjs';
 import { endOfTermCancellations, fillConversations, script, seedAccounts, stateBytes, storedConversation } from './lib/accounts.mjs';
 import { checkpoint, postgresSchema } from './lib/postgres.mjs';
+import { PRODUCT_ENV } from './lib/builds.mjs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -42,8 +43,7 @@ async function main() {
   const began = performance.now();
   let sequence = 0;
   const productEnv = (database) => ({
-    NODE_ENV: 'production', LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0',
-    LOCAL_DIRECTLINE: 'off', SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log',
+    ...PRODUCT_ENV,
     ...(database.schema ? { STORAGE: 'postgres', DATABASE_URL, DATABASE_SCHEMA: database.schema } : { STORAGE: 'sqlite', SQLITE_PATH: database.path }),
   });
   // The bots run with the heap probe (heapProbe.cjs: it only listens for a signal), so the last repetition's warm

@@ -1,4 +1,4 @@
-// The bots the side-by-side probes start (compare.mjs, steps.mjs): a build of the product on a database of its own, or
+// The bots the side-by-side probes start (compare.mjs, steps.mjs; run.mjs takes the product's settings): a build of the product on a database of its own, or
 // the plain SDK waterfall bot of `npm run bench`.
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { seedAccounts } from './accounts.mjs';
 import { postgresSchema } from './postgres.mjs';
 
 /** The product as `npm run bench` runs it: production settings, authentication off, logging at `warn`, no padding. */
-const PRODUCT_ENV = {
+export const PRODUCT_ENV = {
   NODE_ENV: 'production', LOG_LEVEL: 'warn', MicrosoftAppId: '', VERIFICATION_MIN_RESPONSE_MS: '0', LOCAL_DIRECTLINE: 'off',
   SEED_DEMO_ACCOUNTS: 'true', HOST: '127.0.0.1', OTP_SENDER: 'log',
 };
