@@ -37,6 +37,12 @@ const SCALE_WINDOWS = 2;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** What stopped a bot during its 200/s open loop (heapProbe.cjs), in a few words. */
+const pausesText = (reading) =>
+  reading
+    ? `; while at 200/s: ${reading.scavenge.count} scavenges (longest ${reading.scavenge.maxMs.toFixed(1)} ms), ${reading.markCompact.count} mark-compacts${reading.markCompact.count ? ` (longest ${reading.markCompact.maxMs.toFixed(1)} ms)` : ''}, event-loop delay p99 ${reading.loopDelayP99Ms.toFixed(1)} ms, max ${reading.loopDelayMaxMs.toFixed(1)} ms`
+    : '';
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'bench-'));
   const connector = await startConnector();
@@ -50,7 +56,9 @@ async function main() {
   // process can be weighed with conversations parked in it.
   const PROBED = ['--expose-gc', '--require', HEAP_PROBE];
   const heapFile = (key) => join(work, `heap-${key}.json`);
-  const startProduct = (key, database) => startProcess(key, join(ROOT, 'dist/src/index.js'), { ...productEnv(database), BENCH_HEAP_FILE: heapFile(key) }, PROBED);
+  const pausesFile = (key) => join(work, `pauses-${key}.json`);
+  const probeFiles = (key) => ({ BENCH_HEAP_FILE: heapFile(key), BENCH_PAUSES_FILE: pausesFile(key) });
+  const startProduct = (key, database) => startProcess(key, join(ROOT, 'dist/src/index.js'), { ...productEnv(database), ...probeFiles(key) }, PROBED);
 
   /** A fresh database for the product, with an account for each of `count` callers: an SQLite file, or a PostgreSQL schema. */
   const sqliteDatabase = (name) => {
@@ -86,7 +94,7 @@ async function main() {
   const targets = {
     product: { name: 'product (SQLite)', replies: true, start: productOn('product', sqliteDatabase) },
     ...(DATABASE_URL ? { productPg: { name: 'product (PostgreSQL)', replies: true, start: productOn('productPg', postgresDatabase) } } : {}),
-    sdk: { name: 'plain SDK waterfall', replies: true, start: async () => ({ running: await startProcess('sdk', join(ROOT, 'bench/servers/plainSdkBot.mjs'), { BENCH_HEAP_FILE: heapFile('sdk') }, PROBED) }) },
+    sdk: { name: 'plain SDK waterfall', replies: true, start: async () => ({ running: await startProcess('sdk', join(ROOT, 'bench/servers/plainSdkBot.mjs'), probeFiles('sdk'), PROBED) }) },
     bare: { name: 'bare restify', replies: false, start: async () => ({ running: await startProcess('bare', join(ROOT, 'bench/servers/bareRestify.mjs'), {}) }) },
   };
   const keys = Object.keys(targets);
@@ -132,13 +140,18 @@ async function main() {
           results[key].throughput.push(closed.turnsPerSecond);
           results[key].cpu.push(cpuMs / closed.turns);
           // Bare restify answers in microseconds at any rate: it is offered the highest only, as the floor.
+          // The bots with the probe also say what stopped them during the highest rate: collections and event-loop delay.
+          const probed = key !== 'bare';
           for (const rate of key === 'bare' ? RATES.slice(-1) : RATES) {
+            const last = rate === RATES.at(-1);
+            if (probed && last) await proc.pauses(pausesFile(key));
             const open = await openLoop(proc, connector, scripts(`bench-${rep}`, Math.ceil((rate * OPEN_SECONDS) / 14) + 10), rate, OPEN_SECONDS);
             (results[key].open[rate] ??= []).push(open.p99);
-            if (rate === RATES.at(-1)) results[key].slowestSteps = open.slowestSteps;
+            if (last) results[key].slowestSteps = open.slowestSteps;
+            if (probed && last) (results[key].pausesAt200 ??= []).push(await proc.pauses(pausesFile(key)));
           }
           if (database && rep === 0) state[key] = { ...(await database.stateBytes('bench-0-')), doc: await database.storedConversation?.() };
-          console.error(`${seconds(began)} repetition ${rep + 1}/${REPETITIONS}: ${target.name} ${results[key].throughput.at(-1).toFixed(0)} turns/s, ${results[key].cpu.at(-1).toFixed(2)} CPU ms/turn, p99 @200/s ${results[key].open[200].at(-1).toFixed(1)} ms (its slowest 1 % by step of the script: ${Object.entries(results[key].slowestSteps).map(([step, n]) => `${step} ×${n}`).join(', ')})`);
+          console.error(`${seconds(began)} repetition ${rep + 1}/${REPETITIONS}: ${target.name} ${results[key].throughput.at(-1).toFixed(0)} turns/s, ${results[key].cpu.at(-1).toFixed(2)} CPU ms/turn, p99 @200/s ${results[key].open[200].at(-1).toFixed(1)} ms (its slowest 1 % by step of the script: ${Object.entries(results[key].slowestSteps).map(([step, n]) => `${step} ×${n}`).join(', ')})${pausesText(results[key].pausesAt200?.at(-1))}`);
         }
       }
       // Heap per idle conversation, in the warm processes after the last round (their code compiled, so what grows is
@@ -184,6 +197,8 @@ async function main() {
       turnsPerSecond: median(results[key].throughput),
       cpuMsPerTurn: median(results[key].cpu),
       p99MsByRate: Object.fromEntries(RATES.filter((rate) => results[key].open[rate]).map((rate) => [rate, median(results[key].open[rate])])),
+      // Each repetition's reading of what stopped the bot during its 200/s open loop (not for bare restify).
+      ...(results[key].pausesAt200 ? { pausesAt200: results[key].pausesAt200 } : {}),
     });
     const sdk = figure('sdk');
     const bare = figure('bare');
@@ -279,6 +294,11 @@ function printTable(latest) {
   figures('closed-loop turns/s, 50 conversations', (f) => f.turnsPerSecond.toFixed(0));
   figures('CPU ms per turn (bot process)', (f) => f.cpuMsPerTurn.toFixed(2));
   for (const rate of RATES) figures(`p99 ms at ${rate} turns/s offered`, (f) => f.p99MsByRate[rate]?.toFixed(1) ?? '—');
+  // Medians over the repetitions of what each reading counted during the 200/s open loop.
+  const paused = (f, pick) => (f.pausesAt200 ? median(f.pausesAt200.map(pick)).toFixed(1) : '—');
+  figures('while at 200/s: scavenges, longest ms', (f) => (f.pausesAt200 ? `${paused(f, (r) => r.scavenge.count)}, ${paused(f, (r) => r.scavenge.maxMs)}` : '—'));
+  figures('while at 200/s: mark-compacts, longest ms', (f) => (f.pausesAt200 ? `${paused(f, (r) => r.markCompact.count)}, ${paused(f, (r) => r.markCompact.maxMs)}` : '—'));
+  figures('while at 200/s: event-loop delay p99 / max ms', (f) => (f.pausesAt200 ? `${paused(f, (r) => r.loopDelayP99Ms)} / ${paused(f, (r) => r.loopDelayMaxMs)}` : '—'));
   row('stored state per conversation, B (finished and half-way)', [latest.stateBytesPerConversation.toFixed(0), ...(pg ? [pg.stateBytesPerConversation.toFixed(0)] : []), 'in memory', '—']);
   row('stored state per finished conversation, B', [latest.stateBytesPerFinishedConversation.toFixed(0), ...(pg ? [pg.stateBytesPerFinishedConversation.toFixed(0)] : []), 'in memory', '—']);
   row('heap per idle conversation, B', [latest.heapBytesPerIdleConversation.toFixed(0), ...(pg ? [dash(pg.heapBytesPerIdleConversation?.toFixed(0))] : []), latest.sdkHeapBytesPerIdleConversation.toFixed(0), '—']);

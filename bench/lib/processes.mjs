@@ -88,6 +88,22 @@ export async function startProcess(name, script, env, nodeOptions = []) {
       }
       throw new Error(`${name}: no heap reading within 10 s`);
     },
+    /**
+     * The garbage collector's pauses and the event loop's delay since the last reading, when started with the heap
+     * probe (heapProbe.cjs); the first reading only starts the count.
+     */
+    pauses: async (file) => {
+      const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      child.kill('SIGWINCH');
+      for (let waited = 0; waited < 5_000; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        if (existsSync(file)) {
+          const now = readFileSync(file, 'utf8');
+          if (now && now !== before) return JSON.parse(now);
+        }
+      }
+      throw new Error(`${name}: no pause reading within 5 s`);
+    },
     /** The last of what it said (its warnings and errors at LOG_LEVEL=warn): for when a run finds it did not do its job. */
     recentOutput: () => stderr,
     cpuMs: () => cpuTimes(child.pid).used,
