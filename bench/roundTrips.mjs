@@ -8,8 +8,9 @@
 // inter-processor wake-ups go through the hypervisor), the first two cost tens of microseconds each.
 import { fork } from 'node:child_process';
 import { connect, createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { cpuTimes } from './lib/processes.mjs';
+import { runTimeMs } from './lib/processes.mjs';
 
 const COUNT = Number(process.env.BENCH_ROUND_TRIPS ?? 5_000);
 const WARM_UP = 500;
@@ -22,24 +23,38 @@ const cpuMs = () => {
 async function timed(once, backendPid) {
   for (let i = 0; i < WARM_UP; i++) await once();
   const cpu = cpuMs();
-  const backend = backendPid ? cpuTimes(backendPid).used : 0;
+  const backend = backendPid ? runTimeMs(backendPid) : 0;
   const wall = performance.now();
   for (let i = 0; i < COUNT; i++) await once();
   const per = (ms) => (ms * 1000) / COUNT;
-  return { cpu: per(cpuMs() - cpu), wall: per(performance.now() - wall), backend: backendPid ? per(cpuTimes(backendPid).used - backend) : undefined };
+  return { cpu: per(cpuMs() - cpu), wall: per(performance.now() - wall), backend: backendPid ? per(runTimeMs(backendPid) - backend) : undefined };
 }
 
 async function echoPeer() {
-  const peer = fork(new URL(import.meta.url).pathname, ['echo-server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise((resolve, reject) => {
-    peer.once('message', resolve);
-    peer.once('exit', () => reject(new Error('the echo server did not start')));
-  });
-  const socket = connect(port, '127.0.0.1');
-  socket.setNoDelay(true);
-  await new Promise((resolve) => socket.once('connect', resolve));
+  const peer = fork(fileURLToPath(import.meta.url), ['echo-server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let socket;
+  try {
+    const port = await new Promise((resolve, reject) => {
+      peer.once('message', resolve);
+      peer.once('exit', () => reject(new Error('the echo server did not start')));
+    });
+    socket = connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    await new Promise((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return await timed(echoOnce(socket));
+  } finally {
+    socket?.destroy();
+    peer.kill();
+  }
+}
+
+/** One 100-byte message to the echo server and back. */
+function echoOnce(socket) {
   const message = Buffer.alloc(100, 1);
-  const once = () =>
+  return () =>
     new Promise((resolve) => {
       let received = 0;
       const onData = (chunk) => {
@@ -51,12 +66,6 @@ async function echoPeer() {
       socket.on('data', onData);
       socket.write(message);
     });
-  try {
-    return await timed(once);
-  } finally {
-    socket.destroy();
-    peer.kill();
-  }
 }
 
 async function postgres(url) {
@@ -78,6 +87,8 @@ if (process.argv[2] === 'echo-server') {
     socket.on('data', (chunk) => socket.write(chunk));
   });
   server.listen(0, '127.0.0.1', () => process.send(server.address().port));
+  // Whatever becomes of the measuring process, the echo server does not outlive it.
+  process.on('disconnect', () => process.exit(0));
 } else {
   const line = (what, { cpu, wall, backend }) =>
     console.log(`${what.padEnd(48)} ${cpu.toFixed(1).padStart(6)} µs CPU${backend === undefined ? '' : `, the backend ${backend.toFixed(1)} µs`}, ${wall.toFixed(1)} µs wall`);

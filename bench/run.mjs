@@ -40,7 +40,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 /** What stopped a bot during its 200/s open loop (heapProbe.cjs), in a few words. */
 const pausesText = (reading) =>
   reading
-    ? `; while at 200/s: ${reading.scavenge.count} scavenges (longest ${reading.scavenge.maxMs.toFixed(1)} ms), ${reading.markCompact.count} mark-compacts${reading.markCompact.count ? ` (longest ${reading.markCompact.maxMs.toFixed(1)} ms)` : ''}, event-loop delay p99 ${reading.loopDelayP99Ms.toFixed(1)} ms, max ${reading.loopDelayMaxMs.toFixed(1)} ms`
+    ? `; while at 200/s: ${reading.scavenge.count} scavenges (longest ${reading.scavenge.maxMs.toFixed(1)} ms), ${reading.markCompact.count} mark-compacts${reading.markCompact.count ? ` (longest ${reading.markCompact.maxMs.toFixed(1)} ms)` : ''}, ${reading.other.count} other pauses${reading.other.count ? ` (longest ${reading.other.maxMs.toFixed(1)} ms)` : ''}, event-loop delay p99 ${reading.loopDelayP99Ms.toFixed(1)} ms, max ${reading.loopDelayMaxMs.toFixed(1)} ms`
     : '';
 
 async function main() {
@@ -52,8 +52,8 @@ async function main() {
     ...PRODUCT_ENV,
     ...(database.schema ? { STORAGE: 'postgres', DATABASE_URL, DATABASE_SCHEMA: database.schema } : { STORAGE: 'sqlite', SQLITE_PATH: database.path }),
   });
-  // The bots run with the heap probe (heapProbe.cjs: it only listens for a signal), so the last repetition's warm
-  // process can be weighed with conversations parked in it.
+  // The bots run with the heap probe (heapProbe.cjs: it answers signals and observes nothing until asked), so the last
+  // repetition's warm process can be weighed with conversations parked in it, and each can say what stopped it at 200/s.
   const PROBED = ['--expose-gc', '--require', HEAP_PROBE];
   const heapFile = (key) => join(work, `heap-${key}.json`);
   const pausesFile = (key) => join(work, `pauses-${key}.json`);
@@ -295,9 +295,9 @@ function printTable(latest) {
   figures('CPU ms per turn (bot process)', (f) => f.cpuMsPerTurn.toFixed(2));
   for (const rate of RATES) figures(`p99 ms at ${rate} turns/s offered`, (f) => f.p99MsByRate[rate]?.toFixed(1) ?? '—');
   // Medians over the repetitions of what each reading counted during the 200/s open loop.
-  const paused = (f, pick) => (f.pausesAt200 ? median(f.pausesAt200.map(pick)).toFixed(1) : '—');
-  figures('while at 200/s: scavenges, longest ms', (f) => (f.pausesAt200 ? `${paused(f, (r) => r.scavenge.count)}, ${paused(f, (r) => r.scavenge.maxMs)}` : '—'));
-  figures('while at 200/s: mark-compacts, longest ms', (f) => (f.pausesAt200 ? `${paused(f, (r) => r.markCompact.count)}, ${paused(f, (r) => r.markCompact.maxMs)}` : '—'));
+  const paused = (f, pick, digits = 1) => (f.pausesAt200 ? median(f.pausesAt200.map(pick)).toFixed(digits) : '—');
+  figures('while at 200/s: scavenges, longest ms', (f) => (f.pausesAt200 ? `${paused(f, (r) => r.scavenge.count, 0)}, ${paused(f, (r) => r.scavenge.maxMs)}` : '—'));
+  figures('while at 200/s: mark-compacts, longest ms', (f) => (f.pausesAt200 ? `${paused(f, (r) => r.markCompact.count, 0)}, ${paused(f, (r) => r.markCompact.maxMs)}` : '—'));
   figures('while at 200/s: event-loop delay p99 / max ms', (f) => (f.pausesAt200 ? `${paused(f, (r) => r.loopDelayP99Ms)} / ${paused(f, (r) => r.loopDelayMaxMs)}` : '—'));
   row('stored state per conversation, B (finished and half-way)', [latest.stateBytesPerConversation.toFixed(0), ...(pg ? [pg.stateBytesPerConversation.toFixed(0)] : []), 'in memory', '—']);
   row('stored state per finished conversation, B', [latest.stateBytesPerFinishedConversation.toFixed(0), ...(pg ? [pg.stateBytesPerFinishedConversation.toFixed(0)] : []), 'in memory', '—']);

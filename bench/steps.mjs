@@ -4,8 +4,8 @@
 // message (step 0) to all of them at once, waits for every answer, then the next, and so on — the way the open loop's
 // round-robin brings a round's conversations to each step together. Around each step it reads the bot's CPU (the
 // scheduler's exact run time of its threads) and counts the replies the connector stand-in received; on PostgreSQL
-// (`DATABASE_URL` set) also the database's CPU (every `postgres` process of this machine, /proc: keep it otherwise
-// idle). Prints the median over the rounds per step, and each round's.
+// (`DATABASE_URL` set) also the database's CPU (every `postgres` process of this machine, the same way: keep it
+// otherwise idle). Prints the median over the rounds per step, and each round's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,7 @@ try {
   }
 
   const sample = script(0);
-  console.log(`${bot.name}${DATABASE_URL ? ' on PostgreSQL' : checkout === 'sdk' ? '' : ' on SQLite'}: CPU ms per turn by step of the script, median of ${ROUNDS} rounds of ${CONVERSATIONS} conversations in lockstep (the bot: its threads' run time; the database: /proc ticks, ±${(10 / CONVERSATIONS).toFixed(2)} ms)`);
+  console.log(`${bot.name}${DATABASE_URL ? ' on PostgreSQL' : checkout === 'sdk' ? '' : ' on SQLite'}: CPU ms per turn by step of the script, median of ${ROUNDS} rounds of ${CONVERSATIONS} conversations in lockstep (the scheduler's run time of the bot's threads${DATABASE_URL ? ' and of the database\'s processes' : ''})`);
   for (const [step, { cpu, database, replies }] of byStep.entries()) {
     const databaseText = database.length ? `, database ${median(database).toFixed(2)}` : '';
     console.log(`step ${String(step).padStart(2)} ${JSON.stringify(sample[step]).padEnd(36)} bot ${median(cpu).toFixed(2)}${databaseText}, replies ${median(replies).toFixed(2)}   (rounds: ${cpu.map((ms) => ms.toFixed(2)).join(' ')})`);

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { caller } from './accounts.mjs';
-import { cpuTimes } from './processes.mjs';
+import { cpuTimes, runTimeMs } from './processes.mjs';
 
 export async function postgresSchema(url) {
   const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
@@ -81,7 +81,10 @@ export async function checkpoint(url) {
   }
 }
 
-/** The CPU ms of every `postgres` process of this machine by pid, and what their ended children used (`reaped`). */
+/**
+ * The CPU ms of every `postgres` process of this machine by pid — exact, the scheduler's run time — and what their ended
+ * children used (`reaped`, from `/proc/<pid>/stat`: in hundredths of a second).
+ */
 export function databaseTimes() {
   const byPid = new Map();
   let reaped = 0;
@@ -89,9 +92,9 @@ export function databaseTimes() {
     if (!/^\d+$/.test(pid)) continue;
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8') !== 'postgres\n') continue;
-      const times = cpuTimes(pid);
-      byPid.set(pid, times.used);
-      reaped += times.reaped;
+      const { reaped: ended } = cpuTimes(pid);
+      byPid.set(pid, runTimeMs(pid));
+      reaped += ended;
     } catch {
       // gone meanwhile
     }

@@ -2,7 +2,7 @@
 // answers 200 (cold start), and how much CPU the process has used (/proc/<pid>/stat: user + system ticks).
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100;
 
@@ -48,6 +48,8 @@ function freePort() {
   });
 }
 
+let pauseRequests = 0;
+
 export async function startProcess(name, script, env, nodeOptions = []) {
   const port = await freePort();
   const started = performance.now();
@@ -89,17 +91,21 @@ export async function startProcess(name, script, env, nodeOptions = []) {
       throw new Error(`${name}: no heap reading within 10 s`);
     },
     /**
-     * The garbage collector's pauses and the event loop's delay since the last reading, when started with the heap
-     * probe (heapProbe.cjs); the first reading only starts the count.
+     * With the heap probe (heapProbe.cjs): the first call starts counting the garbage collector's pauses and the event
+     * loop's delay, the next returns what was counted since and stops. Each request carries an id of its own, so a stray
+     * SIGWINCH (a terminal resized) is not taken for one, nor an earlier answer for this one.
      */
     pauses: async (file) => {
-      const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
+      const id = `${child.pid}-${++pauseRequests}`;
+      writeFileSync(`${file}.request`, id);
       child.kill('SIGWINCH');
       for (let waited = 0; waited < 5_000; waited += 10) {
         await new Promise((resolve) => setTimeout(resolve, 10));
-        if (existsSync(file)) {
-          const now = readFileSync(file, 'utf8');
-          if (now && now !== before) return JSON.parse(now);
+        try {
+          const answer = JSON.parse(readFileSync(file, 'utf8'));
+          if (answer.id === id) return answer;
+        } catch {
+          // not written yet, or being written
         }
       }
       throw new Error(`${name}: no pause reading within 5 s`);
