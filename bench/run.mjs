@@ -231,6 +231,7 @@ async function main() {
       parkedConversations: PARKED,
       coldStartMs: Math.max(...coldStarts),
       coldStartMedianMs: median(coldStarts),
+      coldStartsMs: coldStarts,
       product,
       ...(targets.productPg ? { postgres: summary('productPg') } : {}),
       sdk,
@@ -314,7 +315,7 @@ function printTable(latest) {
   };
   verdict('SQLite', latest, '1.0', 20);
   if (pg) verdict('PostgreSQL', pg, '0.8', 40);
-  console.log(`heap per idle conversation (${latest.parkedConversations} parked at a prompt, after GC): ${latest.heapBytesPerIdleConversation.toFixed(0)} B (≤ 200); cold start max ${latest.coldStartMs.toFixed(0)} ms, median ${latest.coldStartMedianMs.toFixed(0)} ms over ${COLD_STARTS} starts (≤ 2,000 every start)`);
+  console.log(`heap per idle conversation (${latest.parkedConversations} parked at a prompt, after GC): ${latest.heapBytesPerIdleConversation.toFixed(0)} B (≤ 200); cold start max ${latest.coldStartMs.toFixed(0)} ms, median ${latest.coldStartMedianMs.toFixed(0)} ms over ${COLD_STARTS} starts (≤ 2,000 every start; in order: ${latest.coldStartsMs.map((ms) => ms.toFixed(0)).join(' ')})`);
   if (!pg) console.log('PostgreSQL not measured: set DATABASE_URL (for example postgres://postgres@127.0.0.1:5432/test) to run it too');
 }
 
