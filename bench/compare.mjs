@@ -17,6 +17,7 @@ import { closedLoop } from './lib/drive.mjs';
 import { script } from './lib/accounts.mjs';
 import { startBuild, startSdkBot } from './lib/builds.mjs';
 import { databaseCpuMsBetween, databaseTimes } from './lib/postgres.mjs';
+import { median } from './lib/stats.mjs';
 
 const [a, b, roundsText] = process.argv.slice(2);
 if (!a || !b) {
@@ -28,7 +29,6 @@ const CONVERSATIONS = Number(process.env.BENCH_COMPARE_CONVERSATIONS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_COMPARE_CONCURRENCY ?? 50);
 const WARM_UP = 200;
 const DATABASE_URL = process.env.DATABASE_URL;
-const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 
 const work = mkdtempSync(join(tmpdir(), 'compare-'));
 const connector = await startConnector();

@@ -11,6 +11,7 @@ import { startProcess } from './lib/processes.mjs';
 import { endOfTermCancellations, fillConversations, script, seedAccounts, stateBytes, storedConversation } from './lib/accounts.mjs';
 import { checkpoint, postgresSchema } from './lib/postgres.mjs';
 import { PRODUCT_ENV } from './lib/builds.mjs';
+import { median } from './lib/stats.mjs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -35,7 +36,6 @@ const SCALE_WARM_UP = 30;
 const SCALE_CONVERSATIONS = 20;
 const SCALE_WINDOWS = 2;
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** What stopped a bot during its 200/s open loop (heapProbe.cjs), in a few words. */
 const pausesText = (reading) =>

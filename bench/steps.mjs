@@ -15,6 +15,7 @@ import { script } from './lib/accounts.mjs';
 import { startBuild, startSdkBot } from './lib/builds.mjs';
 import { databaseCpuMsBetween, databaseTimes } from './lib/postgres.mjs';
 import { runTimeMs } from './lib/processes.mjs';
+import { median } from './lib/stats.mjs';
 
 const [checkout = '.', roundsText] = process.argv.slice(2);
 const ROUNDS = Number(roundsText ?? 5);
@@ -22,7 +23,6 @@ const CONVERSATIONS = Number(process.env.BENCH_STEPS_CONVERSATIONS ?? 50);
 const WARM_UP = 200;
 const STEPS = script(0).length;
 const DATABASE_URL = checkout === 'sdk' ? undefined : process.env.DATABASE_URL;
-const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 
 const work = mkdtempSync(join(tmpdir(), 'steps-'));
 const connector = await startConnector();

@@ -50,6 +50,24 @@ function freePort() {
 
 let pauseRequests = 0;
 
+/**
+ * Signals the heap probe in `child` and waits until `file` holds its answer (`isAnswer(text)`, text that does not parse
+ * is not one yet): the answer, parsed.
+ */
+async function askProbe(child, signal, file, isAnswer, limitMs, failure) {
+  child.kill(signal);
+  for (let waited = 0; waited < limitMs; waited += 10) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    try {
+      const text = readFileSync(file, 'utf8');
+      if (text && isAnswer(text)) return JSON.parse(text);
+    } catch {
+      // not written yet, or being written
+    }
+  }
+  throw new Error(`${failure} within ${limitMs / 1000} s`);
+}
+
 export async function startProcess(name, script, env, nodeOptions = []) {
   const port = await freePort();
   const started = performance.now();
@@ -80,15 +98,8 @@ export async function startProcess(name, script, env, nodeOptions = []) {
     /** The heap in use after a full collection, when started with the heap probe (see heapProbe.cjs). */
     heapUsed: async (file) => {
       const before = existsSync(file) ? readFileSync(file, 'utf8') : '';
-      child.kill('SIGUSR2');
-      for (let waited = 0; waited < 10_000; waited += 20) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        if (existsSync(file)) {
-          const now = readFileSync(file, 'utf8');
-          if (now && now !== before) return JSON.parse(now).heapUsed;
-        }
-      }
-      throw new Error(`${name}: no heap reading within 10 s`);
+      const answer = await askProbe(child, 'SIGUSR2', file, (text) => text !== before, 10_000, `${name}: no heap reading`);
+      return answer.heapUsed;
     },
     /**
      * With the heap probe (heapProbe.cjs): the first call starts counting the garbage collector's pauses and the event
@@ -98,17 +109,7 @@ export async function startProcess(name, script, env, nodeOptions = []) {
     pauses: async (file) => {
       const id = `${child.pid}-${++pauseRequests}`;
       writeFileSync(`${file}.request`, id);
-      child.kill('SIGWINCH');
-      for (let waited = 0; waited < 5_000; waited += 10) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        try {
-          const answer = JSON.parse(readFileSync(file, 'utf8'));
-          if (answer.id === id) return answer;
-        } catch {
-          // not written yet, or being written
-        }
-      }
-      throw new Error(`${name}: no pause reading within 5 s`);
+      return askProbe(child, 'SIGWINCH', file, (text) => JSON.parse(text).id === id, 5_000, `${name}: no pause reading`);
     },
     /** The last of what it said (its warnings and errors at LOG_LEVEL=warn): for when a run finds it did not do its job. */
     recentOutput: () => stderr,
