@@ -665,7 +665,7 @@ describe('PostgreSQL only', () => {
       await store.write({ 'webchat/conversations/c2/': { answers: { name: 'Åsa Öberg' }, n: 1 } });
       const stored = await db.query<{ doc: string }>("SELECT doc::text AS doc FROM bot_state WHERE key = 'webchat/conversations/c2/'");
       // Byte for byte what was written — sealed: nothing of the answers readable in the table.
-      expect(stored.rows[0].doc).toMatch(/^\{"sealed":"1\.[\w-]+"\}$/);
+      expect(stored.rows[0].doc).toMatch(/^\{"sealed":"2\.[\w-]+"\}$/);
       expect(await store.read(['webchat/conversations/c2/'])).toMatchObject({ 'webchat/conversations/c2/': { answers: { name: 'Åsa Öberg' }, n: 1 } });
       // The old conversation, written again, is sealed too.
       await store.write({ 'webchat/conversations/c1/': { dialogState: { dialogStack: [] }, handledActivityIds: 'abcdef', eTag: 'e1' } });

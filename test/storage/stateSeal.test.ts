@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createCipheriv, hkdfSync } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +23,7 @@ describe('conversation state sealed at rest', () => {
 
   it('shows nothing of the document, and opens to exactly what was sealed', () => {
     const stored = seal.seal(KEY, JSON.stringify(doc));
-    expect(stored).toMatch(/^\{"sealed":"1\.[\w-]+"\}$/);
+    expect(stored).toMatch(/^\{"sealed":"2\.[\w-]+"\}$/);
     expect(stored).not.toContain('anna');
     expect(seal.open(KEY, stored)).toEqual(doc);
     // PostgreSQL hands the JSON column back parsed.
@@ -44,6 +46,32 @@ describe('conversation state sealed at rest', () => {
     expect(seal.open(KEY, changed)).toBeUndefined();
     expect(seal.open(KEY, '{"sealed":"2.abc"}')).toBeUndefined();
     expect(seal.open(KEY, '{"sealed":"1.abc"}')).toBeUndefined();
+  });
+
+  it('deflates what the dictionary cannot take (a control character), and still opens what was deflated before it', () => {
+    const withControl = '{"note":"a\u0001b"}';
+    const stored = seal.seal(KEY, withControl);
+    expect(stored).toMatch(/^\{"sealed":"1\.[\w-]+"\}$/);
+    // Not from what this seal remembers: a seal that never saw it opens it from the text alone.
+    const key = newStateKey();
+    const deflatedBefore = createStateSeal(key).seal(KEY, withControl);
+    expect(createStateSeal(key).openJson(KEY, deflatedBefore)).toBe(withControl);
+    // Format 1 as written before the dictionary: deflated, the store key alone as associated data.
+    const iv = Buffer.alloc(12, 7);
+    const aesKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'conversation-state-v1', 32));
+    const cipher = createCipheriv('aes-256-gcm', aesKey, iv);
+    cipher.setAAD(Buffer.from(KEY, 'utf8'));
+    const body = Buffer.concat([cipher.update(deflateRawSync(JSON.stringify(doc))), cipher.final()]);
+    const formatOne = `{"sealed":"1.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}"}`;
+    expect(createStateSeal(key).open(KEY, formatOne)).toEqual(doc);
+  });
+
+  it('binds the format in: the same bytes under the other format do not open', () => {
+    const key = newStateKey();
+    const shortened = createStateSeal(key).seal(KEY, JSON.stringify(doc));
+    expect(createStateSeal(key).open(KEY, shortened.replace('"2.', '"1.'))).toBeUndefined();
+    const deflated = createStateSeal(key).seal(KEY, '{"x":"\u0002"}');
+    expect(createStateSeal(key).open(KEY, deflated.replace('"1.', '"2.'))).toBeUndefined();
   });
 
   it('still reads a document stored before sealing (plain JSON), as text or parsed', () => {
