@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../storage/sqlite';
+import { inOneRead, type SqliteDatabase } from '../storage/sqlite';
 import type { VerificationAnswers } from '../verification/answers';
 import { normaliseUserId } from '../verification/normalise';
 import type { Account } from './account';
@@ -19,9 +19,11 @@ export function createSqliteDirectory(db: SqliteDatabase): AccountDirectory {
     return accountFromRows(row, subscriptionsOf.all(accountId));
   };
 
+  // The caller's user row, account and subscriptions as of one moment.
+  const together = inOneRead(db);
   const guard = <T>(work: () => T): T => {
     try {
-      return work();
+      return together(work);
     } catch (error) {
       throw new DirectoryUnavailableError('the embedded account directory could not be read', { cause: error });
     }

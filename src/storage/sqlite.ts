@@ -220,6 +220,17 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
   return db;
 }
 
+/**
+ * `work`'s reads in one snapshot, under one read lock. Outside a transaction each statement takes and gives back the
+ * WAL's read lock itself — two or four system calls, some 12 µs on this machine where the read itself takes one — so
+ * reads that go together (a turn's conversation and caller state, an account and its subscriptions) are made in one.
+ * Inside another transaction, a savepoint of it.
+ */
+export function inOneRead(db: SqliteDatabase): <T>(work: () => T) => T {
+  const transaction = db.transaction((work: () => unknown) => work());
+  return <T>(work: () => T) => transaction(work) as T;
+}
+
 function migrate(db: SqliteDatabase): void {
   const applied = db.pragma('user_version', { simple: true }) as number;
   db.transaction(() => {
@@ -240,6 +251,7 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true,
   const ping = db.prepare('SELECT 1');
   const removeIdle = db.prepare('DELETE FROM bot_state WHERE instr(key, ?) > 0 AND updated_at < ?');
 
+  const together = inOneRead(db);
   const commits = sqliteCommits(db);
   // All changes of one write land together or not at all: commits.now runs it in a savepoint of its own.
   /** The rows as the items are now (sealed when the write is asked for, not when it is committed). */
@@ -256,9 +268,10 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true,
   return {
     kind: 'sqlite',
     async read(keys) {
+      const rows = keys.length > 1 ? together(() => keys.map((key) => select.get(key))) : keys.map((key) => select.get(key));
       const items: StoreItems = {};
-      for (const key of keys) {
-        const row = select.get(key);
+      for (const [i, key] of keys.entries()) {
+        const row = rows[i];
         if (row) items[key] = openStored(seal, sealing, key, row.doc, row.etag);
       }
       return items;
