@@ -223,8 +223,8 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
 /**
  * `work`'s reads in one snapshot, under one read lock. Outside a transaction each statement takes and gives back the
  * WAL's read lock itself — two or four system calls, some 12 µs on this machine where the read itself takes one — so
- * reads that go together (a turn's conversation and caller state, an account and its subscriptions) are made in one.
- * Inside another transaction, a savepoint of it.
+ * reads that go together (the verification ledgers' keys, a user with their account and its subscriptions) are made
+ * in one. Inside another transaction, a savepoint of it. `work` is synchronous, as every better-sqlite3 call is.
  */
 export function inOneRead(db: SqliteDatabase): <T>(work: () => T) => T {
   const transaction = db.transaction((work: () => unknown) => work());

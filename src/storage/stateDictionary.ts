@@ -4,11 +4,13 @@
  * document is a kilobyte or two of mostly these; a general compressor (deflate) made them about half as long but cost
  * some 20 µs a document here, 70 µs in a turn — a twentieth of the turn — where this costs about 5 (issue 14).
  *
- * JSON text never holds a character below U+0020 (`JSON.stringify` escapes them), so those are free to stand for the
- * pieces: U+0001–U+001E for the first 30, U+001F followed by a printable ASCII character for up to 95 more.
+ * `JSON.stringify`'s output never holds a character below U+0020 (it escapes them in strings and adds no whitespace),
+ * so those are free to stand for the pieces: U+0001–U+001E for the first 30, U+001F followed by a printable ASCII
+ * character for up to 95 more. Text holding one anyway is not shortened (the seal deflates it instead).
  *
- * The list is part of the stored format: never change or remove an entry, nor reorder — a document written with it
- * would read differently. New entries go at the end (documents written before never hold their codes).
+ * The list IS the stored format (format 2 of stateSeal): never change, remove, reorder or add an entry — a document
+ * written with it would read differently, or not at all where an older instance runs. Another list is another format,
+ * with this one kept for reading what was written with it.
  */
 const PIECES: readonly string[] = [
   // 1–30: one character each, the most frequent.

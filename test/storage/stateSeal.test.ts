@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { createCipheriv, hkdfSync } from 'node:crypto';
+import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
 import { sqliteStateKey } from '../../src/storage/stateKey';
+import { shortenJson } from '../../src/storage/stateDictionary';
 import { createStateSeal, newStateKey, parseStateKey } from '../../src/storage/stateSeal';
 import { createAttemptLedger, userAttemptKey } from '../../src/verification/attempts';
 import type { AttemptHistory } from '../../src/policy';
@@ -16,6 +17,15 @@ const dir = mkdtempSync(join(tmpdir(), 'seal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const KEY = 'webchat/conversations/c1/';
+
+/** A stored document made without the seal: `plain` under the key derived with `info`, labelled `format`. */
+function sealedByHand(secret: Buffer, info: string, format: string, plain: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32)), iv);
+  cipher.setAAD(Buffer.from(KEY, 'utf8'));
+  const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return `{"sealed":"${format}${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}"}`;
+}
 const doc = { answers: { userId: 'anna@contoso.se', contactName: 'Åsa Öberg' }, n: 1 };
 
 describe('conversation state sealed at rest', () => {
@@ -50,28 +60,26 @@ describe('conversation state sealed at rest', () => {
 
   it('deflates what the dictionary cannot take (a control character), and still opens what was deflated before it', () => {
     const withControl = '{"note":"a\u0001b"}';
-    const stored = seal.seal(KEY, withControl);
-    expect(stored).toMatch(/^\{"sealed":"1\.[\w-]+"\}$/);
-    // Not from what this seal remembers: a seal that never saw it opens it from the text alone.
+    expect(seal.seal(KEY, withControl)).toMatch(/^\{"sealed":"1\.[\w-]+"\}$/);
+    // Opened by a seal that never saw it (nothing remembered): from the text alone.
     const key = newStateKey();
-    const deflatedBefore = createStateSeal(key).seal(KEY, withControl);
-    expect(createStateSeal(key).openJson(KEY, deflatedBefore)).toBe(withControl);
-    // Format 1 as written before the dictionary: deflated, the store key alone as associated data.
-    const iv = Buffer.alloc(12, 7);
-    const aesKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'conversation-state-v1', 32));
-    const cipher = createCipheriv('aes-256-gcm', aesKey, iv);
-    cipher.setAAD(Buffer.from(KEY, 'utf8'));
-    const body = Buffer.concat([cipher.update(deflateRawSync(JSON.stringify(doc))), cipher.final()]);
-    const formatOne = `{"sealed":"1.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}"}`;
-    expect(createStateSeal(key).open(KEY, formatOne)).toEqual(doc);
+    expect(createStateSeal(key).openJson(KEY, createStateSeal(key).seal(KEY, withControl))).toBe(withControl);
+    // Format 1 as written before the dictionary: deflated, under the format-1 key, the store key as associated data.
+    expect(createStateSeal(key).open(KEY, sealedByHand(key, 'conversation-state-v1', '1.', deflateRawSync(JSON.stringify(doc))))).toEqual(doc);
   });
 
-  it('binds the format in: the same bytes under the other format do not open', () => {
+  it('opens a format only under its own key: bytes relabelled as the other format do not open', () => {
     const key = newStateKey();
-    const shortened = createStateSeal(key).seal(KEY, JSON.stringify(doc));
-    expect(createStateSeal(key).open(KEY, shortened.replace('"2.', '"1.'))).toBeUndefined();
-    const deflated = createStateSeal(key).seal(KEY, '{"x":"\u0002"}');
-    expect(createStateSeal(key).open(KEY, deflated.replace('"1.', '"2.'))).toBeUndefined();
+    const fresh = () => createStateSeal(key); // nothing remembered: each open decrypts
+    const short = Buffer.from(shortenJson(JSON.stringify(doc))!, 'utf8');
+    expect(fresh().open(KEY, sealedByHand(key, 'conversation-state-v2', '2.', short))).toEqual(doc);
+    // The same shortened bytes under the format-1 key, labelled 2 (or the reverse): refused, not decoded another way.
+    expect(fresh().open(KEY, sealedByHand(key, 'conversation-state-v1', '2.', short))).toBeUndefined();
+    const deflated = deflateRawSync(JSON.stringify(doc));
+    expect(fresh().open(KEY, sealedByHand(key, 'conversation-state-v2', '1.', deflated))).toBeUndefined();
+    // And a seal's own documents, relabelled.
+    const sealed = fresh().seal(KEY, JSON.stringify(doc));
+    expect(fresh().open(KEY, sealed.replace('"2.', '"1.'))).toBeUndefined();
   });
 
   it('still reads a document stored before sealing (plain JSON), as text or parsed', () => {
