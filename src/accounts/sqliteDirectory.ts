@@ -1,4 +1,5 @@
-import { inOneRead, type SqliteDatabase } from '../storage/sqlite';
+import type { SqliteDatabase } from '../storage/sqlite';
+import { inOneTransaction } from '../storage/sqliteCommits';
 import type { VerificationAnswers } from '../verification/answers';
 import { normaliseUserId } from '../verification/normalise';
 import type { Account } from './account';
@@ -20,7 +21,7 @@ export function createSqliteDirectory(db: SqliteDatabase): AccountDirectory {
   };
 
   // The caller's user row, account and subscriptions as of one moment.
-  const together = inOneRead(db);
+  const together = inOneTransaction(db);
   const guard = <T>(work: () => T): T => {
     try {
       return together(work);

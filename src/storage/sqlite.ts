@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { StoreItems } from 'botbuilder';
 import { ETagConflictError, expectedETag, writeAllowed, type StateStore } from './stateStore';
 import { jsonToWrite } from './stateJson';
-import { sqliteCommits } from './sqliteCommits';
+import { inOneTransaction, sqliteCommits } from './sqliteCommits';
 import { sqliteStateKey } from './stateKey';
 import { createStateSeal, openStored, type StateSealing } from './stateSeal';
 
@@ -220,17 +220,6 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
   return db;
 }
 
-/**
- * `work`'s reads in one snapshot, under one read lock. Outside a transaction each statement takes and gives back the
- * WAL's read lock itself — two or four system calls, some 12 µs on this machine where the read itself takes one — so
- * reads that go together (the verification ledgers' keys, a user with their account and its subscriptions) are made
- * in one. Inside another transaction, a savepoint of it. `work` is synchronous, as every better-sqlite3 call is.
- */
-export function inOneRead(db: SqliteDatabase): <T>(work: () => T) => T {
-  const transaction = db.transaction((work: () => unknown) => work());
-  return <T>(work: () => T) => transaction(work) as T;
-}
-
 function migrate(db: SqliteDatabase): void {
   const applied = db.pragma('user_version', { simple: true }) as number;
   db.transaction(() => {
@@ -251,7 +240,7 @@ export function createSqliteStateStore(db: SqliteDatabase, closeDatabase = true,
   const ping = db.prepare('SELECT 1');
   const removeIdle = db.prepare('DELETE FROM bot_state WHERE instr(key, ?) > 0 AND updated_at < ?');
 
-  const together = inOneRead(db);
+  const together = inOneTransaction(db);
   const commits = sqliteCommits(db);
   // All changes of one write land together or not at all: commits.now runs it in a savepoint of its own.
   /** The rows as the items are now (sealed when the write is asked for, not when it is committed). */

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inOneRead, openSqliteDatabase, type SqliteDatabase } from '../../src/storage/sqlite';
-import { sqliteCommits } from '../../src/storage/sqliteCommits';
+import { openSqliteDatabase, type SqliteDatabase } from '../../src/storage/sqlite';
+import { inOneTransaction, sqliteCommits } from '../../src/storage/sqliteCommits';
 
 /** Reads that go together see the file as of one moment: one read lock for them all. */
-describe('inOneRead', () => {
+describe('inOneTransaction, for reads', () => {
   let dir: string;
   let db: SqliteDatabase;
   /** Another connection to the same file (another instance of the process, or a tool). */
@@ -30,7 +30,7 @@ describe('inOneRead', () => {
   });
 
   it('sees one snapshot: a commit made between its reads shows only after it', () => {
-    const together = inOneRead(db);
+    const together = inOneTransaction(db);
     const read = together(() => {
       const a = docOf('a');
       writeFrom(other, 'a', '2');
@@ -46,7 +46,7 @@ describe('inOneRead', () => {
   });
 
   it('inside a commit of waiting writes, reads what that commit wrote so far; an error rolls nothing else back and is thrown', () => {
-    const together = inOneRead(db);
+    const together = inOneTransaction(db);
     const commits = sqliteCommits(db);
     const seen = commits.now(() => {
       writeFrom(db, 'a', 'in the commit');
