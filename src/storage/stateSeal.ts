@@ -78,7 +78,10 @@ export function createStateSeal(secret: Buffer): StateSeal {
   // Keys of their own, derived: the secret could one day serve something else too without the two meeting. One per
   // format, so that bytes sealed in one format never open as the other (the format is in the text, unauthenticated).
   const derived = (info: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
-  const keys: Record<string, Buffer> = { [DEFLATED]: derived('conversation-state-v1'), [SHORTENED]: derived('conversation-state-v2') };
+  const keys = new Map([
+    [DEFLATED, derived('conversation-state-v1')],
+    [SHORTENED, derived('conversation-state-v2')],
+  ]);
   const recent = new Map<string, { stored: string; json: string }>();
   const remember = (storeKey: string, stored: string, json: string) => {
     recent.delete(storeKey);
@@ -90,7 +93,7 @@ export function createStateSeal(secret: Buffer): StateSeal {
       const iv = nextIv();
       const short = shortenJson(json);
       const format = short === undefined ? DEFLATED : SHORTENED;
-      const cipher = createCipheriv('aes-256-gcm', keys[format], iv);
+      const cipher = createCipheriv('aes-256-gcm', keys.get(format)!, iv);
       cipher.setAAD(Buffer.from(storeKey, 'utf8'));
       const plain = short === undefined ? deflateRawSync(json, SMALL_DOCUMENT) : Buffer.from(short, 'utf8');
       const body = Buffer.concat([cipher.update(plain), cipher.final()]);
@@ -105,12 +108,13 @@ export function createStateSeal(secret: Buffer): StateSeal {
       const sealed = sealedPart(stored);
       if (sealed === undefined) return stored;
       const format = sealed.slice(0, DEFLATED.length);
-      if (format !== DEFLATED && format !== SHORTENED) return undefined;
+      const formatKey = keys.get(format);
+      if (formatKey === undefined) return undefined; // a format this version does not know
       const raw = Buffer.from(sealed.slice(format.length), 'base64url');
       if (raw.length < IV_BYTES + TAG_BYTES) return undefined;
       let json: string | undefined;
       try {
-        const decipher = createDecipheriv('aes-256-gcm', keys[format], raw.subarray(0, IV_BYTES));
+        const decipher = createDecipheriv('aes-256-gcm', formatKey, raw.subarray(0, IV_BYTES));
         decipher.setAAD(Buffer.from(storeKey, 'utf8'));
         decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
         const plain = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
