@@ -35,8 +35,9 @@ export interface TurnTransaction {
    */
   run<T>(work: (client: SqlClient) => Promise<T>): Promise<T>;
   /**
-   * Statements that need nothing of each other's results, run and committed the same way — sent together, one round
-   * trip for them all, then committed. Rejects (everything rolled back) if any of them fails.
+   * Statements that need nothing of each other's results, run and committed the same way — sent together with their
+   * COMMIT, one round trip for them all. Rejects (everything rolled back) if any of them fails or the database cancels
+   * one for taking too long (it does so before the client gives up, so nothing the turn apologised for is kept).
    */
   commitWith(statements: ReadonlyArray<readonly [sql: string, params: unknown[]]>): Promise<void>;
   /**

@@ -1,16 +1,16 @@
 import type { PoolClient, QueryConfig, QueryResult } from 'pg';
 import type { ConversationLock, StateRow, TurnTransaction } from './conversationLock';
 import type { PostgresDatabase } from './postgresDatabase';
-import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, QUERY_TIMEOUT_MS, transactionOn } from './postgresDatabase';
+import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, SERVER_STATEMENT_TIMEOUT_MS, transactionOn } from './postgresDatabase';
 import { READ_STATE } from './postgres';
 
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
  *
  * Round trips are what a turn on PostgreSQL pays for most (each is a socket write and a wake-up on both sides), so the
- * lock is tried in the write that opens a transaction, the turn's state is written in that transaction and committed
- * once its statements have answered (`transaction`), and the lock is given back in one message at the end: four round
- * trips for lock and state where a transaction-scoped lock beside a state transaction of its own took six — and the
+ * lock is tried in the write that opens a transaction, the turn's state is written in that transaction with its
+ * COMMIT in the same message (`commitWith`), and the lock is given back in one message at the end: three round trips
+ * for lock and state where a transaction-scoped lock beside a state transaction of its own took six — and the
  * state a caller's turn reads first (its conversation's and caller's) goes in the lock's opening write, read as soon as
  * the lock is taken: no round trip of its own on another connection. The lock is
  * session-scoped so that it outlives the commit: the state is kept before the turn's replies are released, and no
@@ -75,7 +75,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
             if (rows && stateKeys) readAhead = new Map([...stateKeys.map((stateKey) => [stateKey, undefined] as const), ...rows.map(({ key: rowKey, doc, etag }) => [rowKey, { doc, etag }] as const)]);
           } else {
             // Read while the turn before still held the lock: stale, dropped; the store reads afresh.
-            const wait = `SET LOCAL statement_timeout = ${LOCK_WAIT_MS}; SELECT pg_advisory_lock(${key}); SET LOCAL statement_timeout = ${QUERY_TIMEOUT_MS}`;
+            const wait = `SET LOCAL statement_timeout = ${LOCK_WAIT_MS}; SELECT pg_advisory_lock(${key}); SET LOCAL statement_timeout = ${SERVER_STATEMENT_TIMEOUT_MS}`;
             await client.query({ text: wait, query_timeout: LOCK_WAIT_MS + 1_000 } as QueryConfig);
           }
         } catch (error) {
@@ -125,9 +125,32 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
             return result;
           });
         };
+        // Statements that need no answer before the next (the turn's state, its transcript lines) go with their
+        // COMMIT in one write: one round trip. A statement the database cannot finish in time is cancelled by the
+        // database itself (SERVER_STATEMENT_TIMEOUT_MS, shorter than the client's wait), so its transaction is aborted
+        // and the COMMIT behind it answers ROLLBACK: what the client gave up on is never kept.
         const commitWith: TurnTransaction['commitWith'] = async (statements) => {
           if (statements.length === 0 && staged.length === 0) return;
-          await run(() => sendAll(statements));
+          readAhead = undefined; // what the turn writes now is newer than what was read
+          await serially(async () => {
+            const all = [...staged.splice(0), ...statements];
+            const begun = open;
+            open = false;
+            const { writes, commit } = inOneWrite(client, () => {
+              const opening = begun ? [] : [client.query('BEGIN')];
+              const statementsSent = all.map(([sql, params]) => client.query(sql, params));
+              return { writes: [...opening, ...statementsSent], commit: client.query('COMMIT; BEGIN') as unknown as Promise<QueryResult[]> };
+            });
+            const [answered, ...results] = await Promise.allSettled([commit, ...writes]);
+            if (answered.status === 'rejected') {
+              broken = answered.reason as Error; // the connection is gone or stuck: the transaction ends with it
+              throw answered.reason;
+            }
+            open = true; // `COMMIT; BEGIN` answered: a new transaction is open, whatever became of the last one
+            const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+            if (failed) throw failed.reason;
+            if (answered.value[0]?.command !== 'COMMIT') throw new Error('the transaction was rolled back, not committed');
+          });
         };
         const stage: TurnTransaction['stage'] = (statement) => {
           if (ended) throw new Error('the turn is over: its lock and connection were given back');

@@ -22,7 +22,7 @@ import type { StateStore } from '../../src/storage';
 import { ETagConflictError } from '../../src/storage/stateStore';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
 import { createPostgresStateStore } from '../../src/storage/postgres';
-import { openPostgresDatabase, QUERY_TIMEOUT_MS, type PostgresDatabase } from '../../src/storage/postgresDatabase';
+import { openPostgresDatabase, QUERY_TIMEOUT_MS, SERVER_STATEMENT_TIMEOUT_MS, type PostgresDatabase } from '../../src/storage/postgresDatabase';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgresMigrations';
 import { createPostgresConversationLock } from '../../src/storage/postgresConversationLock';
 import type { TurnTransaction } from '../../src/storage/conversationLock';
@@ -772,7 +772,7 @@ describe('PostgreSQL only', () => {
       for (let i = 1; i < ordered.length; i++) expect(ordered[i].enter, `${ordered[i].name} entered before ${ordered[i - 1].name} left`).toBeGreaterThanOrEqual(ordered[i - 1].exit);
     });
 
-    it('waits for a lock held longer than a query may take (the wait has a limit of its own), then runs with the query timeout', { timeout: 20_000 }, async () => {
+    it("waits for a lock held longer than a query may take (the wait has a limit of its own), then runs with the database's statement timeout again", { timeout: 20_000 }, async () => {
       const [one, two] = await Promise.all([openDb(schema), openDb(schema)]);
       const [lockOne, lockTwo] = [createPostgresConversationLock(one), createPostgresConversationLock(two)];
       const key = `conformance/${randomUUID()}`;
@@ -783,10 +783,13 @@ describe('PostgreSQL only', () => {
         await sleep(QUERY_TIMEOUT_MS + 500);
       });
       await held;
-      // Waited past the query timeout; what the turn sends after the wait is held to the query timeout again.
+      // Waited past the query timeout; what the turn sends after the wait is held to the statement timeout again, which
+      // the database reaches before the client gives up.
       const timeout = await lockOne.run(key, (_stillHeld, transaction) => transaction!.run(async (client) => (await client.query('SHOW statement_timeout')).rows[0]));
       await first;
-      expect(timeout).toEqual({ statement_timeout: `${QUERY_TIMEOUT_MS / 1000}s` });
+      expect(SERVER_STATEMENT_TIMEOUT_MS).toBeLessThan(QUERY_TIMEOUT_MS);
+      expect(timeout).toEqual({ statement_timeout: `${SERVER_STATEMENT_TIMEOUT_MS / 1000}s` });
+      expect((await one.query('SHOW statement_timeout')).rows[0]).toEqual({ statement_timeout: `${SERVER_STATEMENT_TIMEOUT_MS / 1000}s` });
     });
 
     it('turns of different conversations run at the same time', async () => {
@@ -836,8 +839,8 @@ describe('PostgreSQL only', () => {
       });
       await secondTurn;
       expect(secondTurnRan).toBe(true);
-      // The lock with its transaction, the write, its COMMIT (once the write has answered; the connection stays in a
-      // transaction), the unlock: four round trips, none on the main pool.
+      // The lock with its transaction, the write with its COMMIT behind it (the connection stays in a transaction), the
+      // unlock: three round trips, none on the main pool.
       expect(statements).toHaveLength(4);
       expect(statements[0]).toMatch(/^BEGIN; SELECT pg_try_advisory_lock\(-?\d+\) AS locked$/);
       expect(statements[1]).toMatch(/^INSERT INTO bot_state/);
@@ -871,17 +874,20 @@ describe('PostgreSQL only', () => {
         expect(await kept()).toEqual([]); // staged, not sent
         const before = socketWrites;
         await store.write({ [`${key}/state`]: { n: 1, eTag: '*' } }, transaction);
-        // The lines and the state in one write; then the `COMMIT; BEGIN` once they have answered.
-        expect(socketWrites - before).toBe(2);
+        // The lines, the state and the `COMMIT; BEGIN` in one write.
+        expect(socketWrites - before).toBe(1);
       });
       expect(await kept()).toEqual(['första']);
       expect(statements.slice(1, 4).map((sql) => sql.split(/\s+/).slice(0, 3).join(' '))).toEqual(['WITH added AS', 'INSERT INTO bot_state', 'COMMIT; BEGIN']);
-      // The turn's write fails: its lines are not kept either.
+      // The turn's write fails: its lines are not kept either (the COMMIT behind it answered ROLLBACK), and the lock's
+      // connection is in a new transaction, in which the turn can still write.
       await lock.run(key, async (_stillHeld, transaction) => {
         await transcripts.append(key, said('andra'), 50, transaction);
         await expect(transaction!.commitWith([['INSERT INTO no_such_table VALUES ($1)', [1]]])).rejects.toThrow(/no_such_table/);
+        await store.write({ [`${key}/state`]: { n: 2, eTag: '*' } }, transaction);
       });
       expect(await kept()).toEqual(['första']);
+      expect(await store.read([`${key}/state`])).toMatchObject({ [`${key}/state`]: { n: 2 } });
       // No state to write (commitStagedWrites): the lines are committed on their own.
       await lock.run(key, async (_stillHeld, transaction) => {
         await transcripts.append(key, said('tredje'), 50, transaction);
@@ -1042,14 +1048,23 @@ describe('PostgreSQL only', () => {
       const store = createPostgresStateStore(db, false);
       const key = `conformance/${randomUUID()}`;
       await store.write({ [key]: { step: 'before' } });
-      // Another session holds the row, so the turn's write waits past the client's query timeout (5 s) and the turn
-      // gives up (it apologises); the row is let go after that, and the write, run at last, must not be kept.
+      // Another session holds the row, so the turn's write (its COMMIT sent behind it) waits, and the turn gives up (it
+      // apologises); the row is let go the moment the write has failed, and the write, run at last, must not be kept.
+      // The database gives up first: the write fails with its cancellation, not the client's timeout, so the COMMIT
+      // behind it answers ROLLBACK.
       const holding = await other.lockPool.connect();
       await holding.query('BEGIN');
       await holding.query('SELECT 1 FROM bot_state WHERE key = $1 FOR UPDATE', [key]);
-      const turn = createPostgresConversationLock(db).run(key, (_stillHeld, transaction) => store.write({ [key]: { step: 'after', eTag: '*' } }, transaction));
+      let failure: unknown;
+      const turn = createPostgresConversationLock(db).run(key, (_stillHeld, transaction) =>
+        store.write({ [key]: { step: 'after', eTag: '*' } }, transaction).catch(async (error: unknown) => {
+          failure = error;
+          await holding.query('COMMIT');
+          throw error;
+        }),
+      );
       await expect(turn).rejects.toThrow();
-      await holding.query('COMMIT');
+      expect(failure).toMatchObject({ code: '57014' }); // query_canceled: the statement timeout, on the database's side
       holding.release();
       await sleep(500);
       expect(await createPostgresStateStore(other, false).read([key])).toMatchObject({ [key]: { step: 'before' } });
