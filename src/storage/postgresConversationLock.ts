@@ -1,20 +1,22 @@
-import type { PoolClient, QueryConfig, QueryResult } from 'pg';
+import type { QueryConfig, QueryResult } from 'pg';
 import type { ConversationLock, StateRow, TurnTransaction } from './conversationLock';
 import type { PostgresDatabase } from './postgresDatabase';
-import { advisoryKey, finishOn, inOneWrite, LOCK_WAIT_MS, SERVER_STATEMENT_TIMEOUT_MS, transactionOn } from './postgresDatabase';
+import { advisoryKey, inOneWrite, LOCK_WAIT_MS, SERVER_STATEMENT_TIMEOUT_MS, transactionOn } from './postgresDatabase';
 import { READ_STATE } from './postgres';
+import { createLockConnections, endingSql, unlockedIn } from './postgresLockConnections';
 
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
  *
  * Round trips are what a turn on PostgreSQL pays for most (each is a socket write and a wake-up on both sides), so the
  * lock is tried in the write that opens a transaction, the turn's state is written in that transaction with its
- * COMMIT in the same message (`commitWith`), and the lock is given back in one message at the end: three round trips
- * for lock and state where a transaction-scoped lock beside a state transaction of its own took six — and the
- * state a caller's turn reads first (its conversation's and caller's) goes in the lock's opening write, read as soon as
- * the lock is taken: no round trip of its own on another connection. The lock is
- * session-scoped so that it outlives the commit: the state is kept before the turn's replies are released, and no
- * other instance runs the conversation's next turn until they have been.
+ * COMMIT in the same message (`commitWith`), and the lock, once the turn is over, goes back in the first message of
+ * the next turn to use the connection (postgresLockConnections; within GIVE_BACK_MS on its own when none comes): two
+ * round trips a turn for lock and state where a transaction-scoped lock beside a state transaction of its own took
+ * six — and the state a caller's turn reads first (its conversation's and caller's) goes in the lock's opening write,
+ * read as soon as the lock is taken: no round trip of its own on another connection. The lock is session-scoped so
+ * that it outlives the commit: the state is kept before the turn's replies are released, and no other instance runs
+ * the conversation's next turn until they have been.
  *
  * If the instance dies the database ends its session and the lock is free again: nothing to clean up. The connection
  * stays inside a transaction until the lock is given back (a commit begins the next one in the same message), so a
@@ -23,11 +25,15 @@ import { READ_STATE } from './postgres';
  * the lock is bounded by the statement timeout; the turn then fails like any outage.
  */
 export function createPostgresConversationLock(db: PostgresDatabase, onConnectionLost?: (error: Error) => void): ConversationLock {
+  const connections = createLockConnections(db, onConnectionLost);
+
   return {
     async run(conversationKey, turn, stateKeys) {
       // Digits only (a signed 64-bit integer): written into the text, so opening and closing are one message each.
       const key = advisoryKey(`${db.schema}/conversation/${conversationKey}`);
-      const client = await db.lockPool.connect();
+      // The connection of this conversation's last turn here, the lock still held; else another turn's, whose lock
+      // goes back in this turn's first message; else one from the pool.
+      const { client, held, owed } = await connections.acquire(key);
       let lost: Error | undefined;
       const onLost = (error: Error) => {
         lost = error;
@@ -37,7 +43,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
       /** The connection may hold the lock or an unfinished transaction: never handed back to the pool as it is. */
       let broken: Error | undefined;
       /** A transaction is open on the connection (the lock's, or the one a commit began): the next write needs no BEGIN. */
-      let open = false;
+      let open = (held ?? owed)?.open ?? false;
       let ended = false;
       /** One use of the connection at a time, and none once the turn is over (the connection may serve another). */
       let queue: Promise<unknown> = Promise.resolve();
@@ -52,25 +58,29 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           // the lock query has answered, as a statement of its own (its own snapshot whatever the isolation level, its
           // table lock let go at once — a migration never waits for a turn), so once the lock was free it reads what
           // the turn before committed; a read the database refuses leaves nothing to undo (one it does not answer in
-          // time ends the connection, and the turn, like any outage).
+          // time ends the connection, and the turn, like any outage). Another turn's lock, owed, goes back first.
           let rows: Array<StateRow & { key: string }> | undefined;
-          const answers = await inOneWrite(client, () => {
-            if (!stateKeys?.length) return client.query(`BEGIN; SELECT pg_try_advisory_lock(${key}) AS locked`) as unknown as Promise<QueryResult[]>;
+          const [closed, tried] = await inOneWrite(client, () => {
+            const closing = owed ? endingSql(owed) : open ? 'COMMIT' : undefined;
             const sent = [
-              client.query(`SELECT pg_try_advisory_lock(${key}) AS locked`),
-              client.query<StateRow & { key: string }>(READ_STATE, [[...stateKeys]]).then(
-                (result) => {
-                  rows = result.rows;
-                },
-                () => undefined, // refused: read by the store itself
-              ),
+              closing ? (client.query(closing) as unknown as Promise<QueryResult | QueryResult[]>) : undefined,
+              held ? undefined : client.query(`SELECT pg_try_advisory_lock(${key}) AS locked`),
+              stateKeys?.length
+                ? client.query<StateRow & { key: string }>(READ_STATE, [[...stateKeys]]).then(
+                    (result) => {
+                      rows = result.rows;
+                    },
+                    () => undefined, // refused: read by the store itself
+                  )
+                : undefined,
               client.query('BEGIN'),
             ] as const;
-            return Promise.all(sent).then(([tried]) => [tried]);
+            return Promise.all(sent);
           });
           open = true;
-          const tried = answers.at(-1);
-          if (tried?.rows[0]?.locked === true) {
+          if (owed && unlockedIn(closed) !== true) throw new Error('the conversation lock an earlier turn owed was not held');
+          const locked = held !== undefined || tried?.rows[0]?.locked === true;
+          if (locked) {
             // Every key asked for is known: a key without a row has no state yet.
             if (rows && stateKeys) readAhead = new Map([...stateKeys.map((stateKey) => [stateKey, undefined] as const), ...rows.map(({ key: rowKey, doc, etag }) => [rowKey, { doc, etag }] as const)]);
           } else {
@@ -168,24 +178,15 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
         };
         return await turn(() => lost === undefined, { database: db, run, commitWith, stage, takeReadAhead });
       } finally {
-        // Nothing of the turn is left uncommitted here (its writes commit in `transaction`); the lock is given back.
-        // A connection that cannot give it back is destroyed, which gives it back too.
+        // Nothing of the turn is left uncommitted here (its writes commit in `transaction`); the lock is owed, given
+        // back with the next turn's first message or within GIVE_BACK_MS. A connection in doubt is destroyed instead,
+        // which gives it back too.
         await queue;
         ended = true;
-        broken ??= await unlock(client, open ? `COMMIT; SELECT pg_advisory_unlock(${key}) AS unlocked` : `SELECT pg_advisory_unlock(${key}) AS unlocked`);
         client.off('error', onLost);
-        client.release(lost ?? broken);
+        if (lost ?? broken) client.release(lost ?? broken);
+        else connections.giveBack(client, key, open);
       }
     },
   };
-}
-
-/** Gives the lock back, or says why it could not (then the connection is destroyed rather than pooled holding it). */
-async function unlock(client: PoolClient, sql: string): Promise<Error | undefined> {
-  const finished = await finishOn(client, sql);
-  if ('error' in finished) return finished.error;
-  // After a COMMIT, pg answers with one result per statement; the unlock's is the last.
-  const result = finished.result as QueryResult | QueryResult[];
-  const unlocked = (Array.isArray(result) ? result.at(-1) : result)?.rows[0]?.unlocked;
-  return unlocked === true ? undefined : new Error('the conversation lock was not held at the end of the turn');
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config';
+import { GIVE_BACK_MS } from '../../src/storage/postgresLockConnections';
 import { freshPostgresSchema, PG_URL } from '../support/postgres';
 import { startHttpConversation } from '../support/httpConversation';
 import { CASE_IN_TEXT } from '../support/conversation';
@@ -81,6 +83,8 @@ describe('STORAGE=postgres over HTTP', () => {
     } as typeof query;
     try {
       await c.say('hello');
+      // The first turn's lock goes back on its own (no other turn came for its connection): the next turn takes it afresh.
+      await sleep(GIVE_BACK_MS * 10);
       sent.length = 0;
       expect((await c.say('General questions')).join('\n')).toContain('Here is how cancelling works:');
       const lock = sent.find((statement) => statement.text.includes('pg_try_advisory_lock'));

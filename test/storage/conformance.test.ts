@@ -839,15 +839,77 @@ describe('PostgreSQL only', () => {
       });
       await secondTurn;
       expect(secondTurnRan).toBe(true);
-      // The lock with its transaction, the write with its COMMIT behind it (the connection stays in a transaction), the
-      // unlock: three round trips, none on the main pool.
-      expect(statements).toHaveLength(4);
-      expect(statements[0]).toMatch(/^BEGIN; SELECT pg_try_advisory_lock\(-?\d+\) AS locked$/);
-      expect(statements[1]).toMatch(/^INSERT INTO bot_state/);
-      expect(statements[2]).toBe('COMMIT; BEGIN');
-      expect(statements[3]).toMatch(/^COMMIT; SELECT pg_advisory_unlock\(-?\d+\)/);
+      // The lock with its transaction, then the write with its COMMIT behind it (the connection stays in a transaction):
+      // two round trips in the turn, none on the main pool. The lock went back after the turn, on its own (no other
+      // turn on this instance came to carry it).
+      expect(statements).toHaveLength(5);
+      expect(statements.slice(0, 2)).toEqual([expect.stringMatching(/^SELECT pg_try_advisory_lock\(-?\d+\) AS locked$/), 'BEGIN']);
+      expect(statements[2]).toMatch(/^INSERT INTO bot_state/);
+      expect(statements[3]).toBe('COMMIT; BEGIN');
+      expect(statements[4]).toMatch(/^COMMIT; SELECT pg_advisory_unlock\(-?\d+\)/);
       // (The state's sealing key is read there once, on first use.)
       expect(onMainPool.filter((sql) => !sql.includes('state_key'))).toEqual([]);
+    });
+
+    describe('a lock whose turn is over', () => {
+      /** An instance whose lock connections' statements are noted, and how many it took from the pool. */
+      const noted = async () => {
+        const db = await openDb(schema);
+        const statements: string[] = [];
+        let fromPool = 0;
+        db.lockPool.on('acquire', (client) => {
+          fromPool++;
+          noteQueries(client, statements);
+        });
+        return { db, lock: createPostgresConversationLock(db), statements, fromPool: () => fromPool };
+      };
+      const within = <T>(ms: number, work: Promise<T>) => Promise.race([work, sleep(ms).then(() => 'still waiting' as const)]);
+
+      it("goes back in the first message of this instance's next turn, on the same connection", async () => {
+        const one = await noted();
+        const lockTwo = createPostgresConversationLock(await openDb(schema));
+        const [first, second] = [`conformance/${randomUUID()}`, `conformance/${randomUUID()}`];
+        await one.lock.run(first, async () => 'first');
+        const during = await one.lock.run(second, async () => {
+          // The first conversation's lock is free while this turn runs: another instance takes it at once.
+          return within(1_000, lockTwo.run(first, async () => 'two ran'));
+        });
+        expect(during).toBe('two ran');
+        expect(one.fromPool()).toBe(1);
+        const unlocks = one.statements.filter((sql) => sql.includes('pg_advisory_unlock'));
+        expect(one.statements.indexOf(unlocks[0])).toBeLessThan(one.statements.findLastIndex((sql) => sql.includes('pg_try_advisory_lock')));
+        expect(unlocks[0]).toMatch(/^COMMIT; SELECT pg_advisory_unlock\(-?\d+\) AS unlocked$/);
+        // With no turn after it, the second goes back on its own within moments.
+        expect(await within(1_000, lockTwo.run(second, async () => 'two ran again'))).toBe('two ran again');
+      });
+
+      it("stays held for the same conversation's next turn on this instance: no lock statement, and another instance still waits", async () => {
+        const one = await noted();
+        const lockTwo = createPostgresConversationLock(await openDb(schema));
+        const key = `conformance/${randomUUID()}`;
+        await one.lock.run(key, async () => 'first');
+        const before = one.statements.length;
+        let twoRan = false;
+        let two: Promise<unknown> | undefined;
+        await one.lock.run(key, async () => {
+          two = lockTwo.run(key, async () => (twoRan = true));
+          await sleep(300);
+          expect(twoRan).toBe(false);
+        });
+        await two;
+        expect(twoRan).toBe(true);
+        expect(one.fromPool()).toBe(1);
+        expect(one.statements.slice(before).filter((sql) => sql.includes('pg_try_advisory_lock'))).toEqual([]);
+      });
+
+      it('goes back before its database closes', async () => {
+        const db = await openPostgresDatabase(PG_URL, { schema }); // closed here, not after the test
+        const lockTwo = createPostgresConversationLock(await openDb(schema));
+        const key = `conformance/${randomUUID()}`;
+        await createPostgresConversationLock(db).run(key, async () => 'ran');
+        await db.close();
+        expect(await within(1_000, lockTwo.run(key, async () => 'two ran'))).toBe('two ran');
+      });
     });
 
     it("a turn's transcript lines go with its state write (one round trip, one commit) and are kept exactly when it is", async () => {
@@ -878,7 +940,7 @@ describe('PostgreSQL only', () => {
         expect(socketWrites - before).toBe(1);
       });
       expect(await kept()).toEqual(['första']);
-      expect(statements.slice(1, 4).map((sql) => sql.split(/\s+/).slice(0, 3).join(' '))).toEqual(['WITH added AS', 'INSERT INTO bot_state', 'COMMIT; BEGIN']);
+      expect(statements.slice(2, 5).map((sql) => sql.split(/\s+/).slice(0, 3).join(' '))).toEqual(['WITH added AS', 'INSERT INTO bot_state', 'COMMIT; BEGIN']);
       // The turn's write fails: its lines are not kept either (the COMMIT behind it answered ROLLBACK), and the lock's
       // connection is in a new transaction, in which the turn can still write.
       await lock.run(key, async (_stillHeld, transaction) => {

@@ -1,0 +1,126 @@
+import type { PoolClient, QueryResult } from 'pg';
+import type { PostgresDatabase } from './postgresDatabase';
+import { finishOn } from './postgresDatabase';
+
+/**
+ * How long a lock stays owed once its turn is over, when no turn on this instance comes for its connection sooner. A
+ * turn of the same conversation on another instance waits at most this much longer than it would otherwise.
+ */
+export const GIVE_BACK_MS = 10;
+
+/**
+ * A connection whose turn is over, still holding its conversation's lock (and maybe inside a transaction): its replies
+ * are out, so the lock may go, but giving it back in a message of its own is a round trip every turn would pay for.
+ * The next turn on this instance to take the connection gives it back in its own first message (`endingSql`).
+ */
+export interface OwedLock {
+  readonly client: PoolClient;
+  /** The lock it holds (advisoryKey). */
+  readonly key: string;
+  /** Inside a transaction (the one a commit began), ended with the lock. */
+  readonly open: boolean;
+}
+
+/** A connection for a turn: with the turn's own lock still held (`held`), with another turn's lock to give back (`owed`), or fresh. */
+export interface LockConnection {
+  client: PoolClient;
+  held?: OwedLock;
+  owed?: OwedLock;
+}
+
+interface Parked extends OwedLock {
+  onLost: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** The statement that gives an owed lock back (and ends its transaction). */
+export function endingSql(owed: OwedLock): string {
+  return `${owed.open ? 'COMMIT; ' : ''}SELECT pg_advisory_unlock(${owed.key}) AS unlocked`;
+}
+
+/** What `pg_advisory_unlock` answered; after a COMMIT, pg answers with one result per statement, the unlock's last. */
+export function unlockedIn(result: QueryResult | QueryResult[] | undefined): unknown {
+  return (Array.isArray(result) ? result.at(-1) : result)?.rows[0]?.unlocked;
+}
+
+/**
+ * The turn locks' connections of one instance. A connection whose turn is over is parked with its lock (giveBack):
+ * handed at once to a turn waiting for a connection, else kept for GIVE_BACK_MS for the next turn to start here — the
+ * same conversation's keeps the lock, any other gives it back in its first message — else unlocked and returned to the
+ * pool. Turns wait in arrival order, so a conversation whose turns follow each other closely cannot keep a connection
+ * from the turns waiting for one.
+ */
+export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (error: Error) => void) {
+  const parked = new Map<string, Parked>();
+  /** Turns waiting for a connection, oldest first; each takes the first of a handed-over one or the pool's. */
+  const waiting: Array<(handed: OwedLock) => boolean> = [];
+
+  const unpark = (lock: Parked): OwedLock => {
+    parked.delete(lock.key);
+    clearTimeout(lock.timer);
+    lock.client.off('error', lock.onLost);
+    return lock;
+  };
+
+  /** Unlocks on the connection's own message and returns it to the pool (destroyed if that fails). */
+  const release = async (lock: OwedLock) => {
+    const finished = await finishOn(lock.client, endingSql(lock));
+    const broken = 'error' in finished ? finished.error : unlockedIn(finished.result as QueryResult | QueryResult[]) === true ? undefined : new Error('the conversation lock was not held at the end of the turn');
+    lock.client.release(broken);
+  };
+
+  return {
+    /** A connection for a turn of the conversation locked as `key`. */
+    acquire(key: string): Promise<LockConnection> {
+      const held = parked.get(key);
+      if (held) return Promise.resolve({ client: unpark(held).client, held });
+      const other = parked.values().next().value;
+      if (other) return Promise.resolve({ client: unpark(other).client, owed: other });
+      return new Promise<LockConnection>((resolve, reject) => {
+        let settled = false;
+        const handedOver = (owed: OwedLock) => {
+          if (settled) return false;
+          settled = true;
+          resolve({ client: owed.client, owed });
+          return true;
+        };
+        waiting.push(handedOver);
+        const stopWaiting = () => {
+          settled = true;
+          const at = waiting.indexOf(handedOver);
+          if (at >= 0) waiting.splice(at, 1);
+        };
+        db.lockPool.connect().then(
+          (client) => {
+            if (settled) return client.release(); // a connection was handed over first: this one goes back unused
+            stopWaiting();
+            resolve({ client });
+          },
+          (error: unknown) => {
+            if (settled) return;
+            stopWaiting();
+            reject(error);
+          },
+        );
+      });
+    },
+
+    /** The connection of a turn that is over, still holding its lock `key`, and inside a transaction if `open`. */
+    giveBack(client: PoolClient, key: string, open: boolean): void {
+      const lock: OwedLock = { client, key, open };
+      while (waiting.length > 0) if (waiting.shift()!(lock)) return;
+      const parkedLock: Parked = {
+        ...lock,
+        // A connection the database ends gives its locks back by itself.
+        onLost: (error) => {
+          unpark(parkedLock);
+          onConnectionLost?.(error);
+          client.release(error);
+        },
+        timer: setTimeout(() => void release(unpark(parkedLock)), GIVE_BACK_MS),
+      };
+      client.on('error', parkedLock.onLost);
+      parked.set(key, parkedLock);
+    },
+  };
+}
