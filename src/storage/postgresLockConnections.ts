@@ -64,8 +64,12 @@ export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (
 
   /** Unlocks on the connection's own message and returns it to the pool (destroyed if that fails). */
   const release = async (lock: OwedLock) => {
+    // Heard while the unlock is under way: a connection's 'error' with no listener would end the process.
+    const onLost = (error: Error) => onConnectionLost?.(error);
+    lock.client.on('error', onLost);
     const finished = await finishOn(lock.client, endingSql(lock));
     const broken = 'error' in finished ? finished.error : unlockedIn(finished.result as QueryResult | QueryResult[]) === true ? undefined : new Error('the conversation lock was not held at the end of the turn');
+    lock.client.off('error', onLost);
     lock.client.release(broken);
   };
 
