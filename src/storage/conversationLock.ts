@@ -36,8 +36,9 @@ export interface TurnTransaction {
   run<T>(work: (client: SqlClient) => Promise<T>): Promise<T>;
   /**
    * Statements that need nothing of each other's results, run and committed the same way — sent together with their
-   * COMMIT, one round trip for them all. Rejects (everything rolled back) if any of them fails or the database cancels
-   * one for taking too long (it does so before the client gives up, so nothing the turn apologised for is kept).
+   * COMMIT, one round trip for them all. Rejects if any of them fails (everything rolled back), if they ran past the
+   * time the client waits for them (rolled back too: nothing the turn apologised for is kept), or if the COMMIT went
+   * unanswered (then, as for any COMMIT, whether it was kept is not known).
    */
   commitWith(statements: ReadonlyArray<readonly [sql: string, params: unknown[]]>): Promise<void>;
   /**

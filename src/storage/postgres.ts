@@ -66,9 +66,9 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       // commit by itself once a lock it waits for is free — after this instance lost the connection and apologised,
       // moving the caller's place to a question they never read. In a turn, the transaction is the one its lock opened
       // on the lock's connection (same database): no BEGIN round trip of its own, and committed before the replies go.
-      // There, unconditional writes go with their COMMIT in one message: a write the database cannot run in time it
-      // cancels itself before this instance gives up (SERVER_STATEMENT_TIMEOUT_MS), so that COMMIT answers ROLLBACK.
-      // Elsewhere the COMMIT is sent only once the writes have answered.
+      // There, unconditional writes go with their COMMIT in one message, behind a check that they ran before this
+      // instance would give up (commitWith): late, that COMMIT answers ROLLBACK. Elsewhere the COMMIT is sent only once
+      // the writes have answered.
       const turn = within?.database === db ? within : undefined;
       // Unconditional writes (the bot's state, eTag `*`) need no answer before the next statement: sent together.
       if (turn && entries.every(([, item]) => expectedETag(item) === undefined)) {

@@ -1,7 +1,7 @@
 import type { QueryConfig, QueryResult } from 'pg';
 import type { ConversationLock, StateRow, TurnTransaction } from './conversationLock';
 import type { PostgresDatabase } from './postgresDatabase';
-import { advisoryKey, inOneWrite, LOCK_WAIT_MS, SERVER_STATEMENT_TIMEOUT_MS, transactionOn } from './postgresDatabase';
+import { advisoryKey, inOneWrite, LOCK_WAIT_MS, QUERY_TIMEOUT_MS, transactionOn } from './postgresDatabase';
 import { READ_STATE } from './postgres';
 import { createLockConnections, endingSql, unlockedIn } from './postgresLockConnections';
 
@@ -24,16 +24,21 @@ import { createLockConnections, endingSql, unlockedIn } from './postgresLockConn
  * idle-in-transaction limit (postgresDatabase; a vanished host sooner, by the database's keepalive probes). Waiting for
  * the lock is bounded by the statement timeout; the turn then fails like any outage.
  */
+/**
+ * How long before pg gives up on a turn's write the database must have run it all: room for the COMMIT and for the
+ * clocks of two hosts to differ.
+ */
+const WRITE_DEADLINE_MARGIN_MS = 1_000;
+
 export function createPostgresConversationLock(db: PostgresDatabase, onConnectionLost?: (error: Error) => void): ConversationLock {
   const connections = createLockConnections(db, onConnectionLost);
 
   return {
     async run(conversationKey, turn, stateKeys) {
-      // Digits only (a signed 64-bit integer): written into the text, so opening and closing are one message each.
+      // Digits only (a signed 64-bit integer): written into the text, so the lock's statements need no parameters.
       const key = advisoryKey(`${db.schema}/conversation/${conversationKey}`);
-      // The connection of this conversation's last turn here, the lock still held; else another turn's, whose lock
-      // goes back in this turn's first message; else one from the pool.
-      const { client, held, owed } = await connections.acquire(key);
+      // Maybe a connection an earlier turn left holding its lock: given back in this turn's first message.
+      const { client, owed } = await connections.acquire(key);
       let lost: Error | undefined;
       const onLost = (error: Error) => {
         lost = error;
@@ -43,7 +48,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
       /** The connection may hold the lock or an unfinished transaction: never handed back to the pool as it is. */
       let broken: Error | undefined;
       /** A transaction is open on the connection (the lock's, or the one a commit began): the next write needs no BEGIN. */
-      let open = (held ?? owed)?.open ?? false;
+      let open = false;
       let ended = false;
       /** One use of the connection at a time, and none once the turn is over (the connection may serve another). */
       let queue: Promise<unknown> = Promise.resolve();
@@ -61,10 +66,9 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           // time ends the connection, and the turn, like any outage). Another turn's lock, owed, goes back first.
           let rows: Array<StateRow & { key: string }> | undefined;
           const [closed, tried] = await inOneWrite(client, () => {
-            const closing = owed ? endingSql(owed) : open ? 'COMMIT' : undefined;
             const sent = [
-              closing ? (client.query(closing) as unknown as Promise<QueryResult | QueryResult[]>) : undefined,
-              held ? undefined : client.query(`SELECT pg_try_advisory_lock(${key}) AS locked`),
+              owed ? (client.query(endingSql(owed)) as unknown as Promise<QueryResult | QueryResult[]>) : undefined,
+              client.query(`SELECT pg_try_advisory_lock(${key}) AS locked`),
               stateKeys?.length
                 ? client.query<StateRow & { key: string }>(READ_STATE, [[...stateKeys]]).then(
                     (result) => {
@@ -79,13 +83,13 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           });
           open = true;
           if (owed && unlockedIn(closed) !== true) throw new Error('the conversation lock an earlier turn owed was not held');
-          const locked = held !== undefined || tried?.rows[0]?.locked === true;
+          const locked = tried.rows[0]?.locked === true;
           if (locked) {
             // Every key asked for is known: a key without a row has no state yet.
             if (rows && stateKeys) readAhead = new Map([...stateKeys.map((stateKey) => [stateKey, undefined] as const), ...rows.map(({ key: rowKey, doc, etag }) => [rowKey, { doc, etag }] as const)]);
           } else {
             // Read while the turn before still held the lock: stale, dropped; the store reads afresh.
-            const wait = `SET LOCAL statement_timeout = ${LOCK_WAIT_MS}; SELECT pg_advisory_lock(${key}); SET LOCAL statement_timeout = ${SERVER_STATEMENT_TIMEOUT_MS}`;
+            const wait = `SET LOCAL statement_timeout = ${LOCK_WAIT_MS}; SELECT pg_advisory_lock(${key}); SET LOCAL statement_timeout = ${QUERY_TIMEOUT_MS}`;
             await client.query({ text: wait, query_timeout: LOCK_WAIT_MS + 1_000 } as QueryConfig);
           }
         } catch (error) {
@@ -136,9 +140,11 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           });
         };
         // Statements that need no answer before the next (the turn's state, its transcript lines) go with their
-        // COMMIT in one write: one round trip. A statement the database cannot finish in time is cancelled by the
-        // database itself (SERVER_STATEMENT_TIMEOUT_MS, shorter than the client's wait), so its transaction is aborted
-        // and the COMMIT behind it answers ROLLBACK: what the client gave up on is never kept.
+        // COMMIT in one write: one round trip. Right before the COMMIT the database checks the time against a deadline
+        // this instance sets a second short of giving up (turn_write_in_time, a function of the schema): writes that
+        // ran on past it — one slow statement or several adding up, or a message that reached the database late —
+        // fail the transaction, and the COMMIT behind them answers ROLLBACK. So what the turn apologised for is not
+        // kept, unless the COMMIT itself outlasts the second: a COMMIT sent on its own is in the same doubt.
         const commitWith: TurnTransaction['commitWith'] = async (statements) => {
           if (statements.length === 0 && staged.length === 0) return;
           readAhead = undefined; // what the turn writes now is newer than what was read
@@ -146,14 +152,19 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
             const all = [...staged.splice(0), ...statements];
             const begun = open;
             open = false;
+            // pg's own wait for each answer (QUERY_TIMEOUT_MS) starts now, as these are sent.
+            const deadline = new Date(Date.now() + QUERY_TIMEOUT_MS - WRITE_DEADLINE_MARGIN_MS);
             const { writes, commit } = inOneWrite(client, () => {
               const opening = begun ? [] : [client.query('BEGIN')];
               const statementsSent = all.map(([sql, params]) => client.query(sql, params));
-              return { writes: [...opening, ...statementsSent], commit: client.query('COMMIT; BEGIN') as unknown as Promise<QueryResult[]> };
+              const inTime = client.query('SELECT turn_write_in_time($1)', [deadline]);
+              return { writes: [...opening, ...statementsSent, inTime], commit: client.query('COMMIT; BEGIN') as unknown as Promise<QueryResult[]> };
             });
             const [answered, ...results] = await Promise.allSettled([commit, ...writes]);
             if (answered.status === 'rejected') {
-              broken = answered.reason as Error; // the connection is gone or stuck: the transaction ends with it
+              // Not answered (the connection lost, or given up on) or refused: whether it committed is not known here,
+              // and the connection is not to be used again — destroying it ends the transaction and the lock.
+              broken = answered.reason as Error;
               throw answered.reason;
             }
             open = true; // `COMMIT; BEGIN` answered: a new transaction is open, whatever became of the last one
@@ -178,9 +189,9 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
         };
         return await turn(() => lost === undefined, { database: db, run, commitWith, stage, takeReadAhead });
       } finally {
-        // Nothing of the turn is left uncommitted here (its writes commit in `transaction`); the lock is owed, given
-        // back with the next turn's first message or within GIVE_BACK_MS. A connection in doubt is destroyed instead,
-        // which gives it back too.
+        // Nothing of the turn is left uncommitted here (its writes commit in `run` or `commitWith`); the lock is owed,
+        // given back with the next turn's first message or within GIVE_BACK_MS. A connection in doubt is destroyed
+        // instead, which gives it back too.
         await queue;
         ended = true;
         client.off('error', onLost);

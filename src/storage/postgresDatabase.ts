@@ -41,12 +41,6 @@ export interface PostgresDatabase {
 }
 
 export const QUERY_TIMEOUT_MS = 5_000;
-/**
- * The database gives up on a statement a second before the client does: a statement the client gave up on has been
- * cancelled already, its transaction aborted, so a COMMIT sent behind it in the same write (conversationLock) answers
- * ROLLBACK instead of keeping a write after the caller heard an apology.
- */
-export const SERVER_STATEMENT_TIMEOUT_MS = QUERY_TIMEOUT_MS - 1_000;
 const MIGRATION_TIMEOUT_MS = 300_000;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -148,10 +142,9 @@ function newPool(url: string, schema: string, max: number, forLocks: boolean, on
     // The client gives up on a silent connection (a hung network) after QUERY_TIMEOUT_MS whatever the pool: only the
     // lock query itself is given longer (conversationLock).
     query_timeout: QUERY_TIMEOUT_MS,
-    // The database gives up before the client does: a statement the client has given up on (and closed the connection
-    // over) must not keep a turn lock's session, and the lock, alive for longer, nor be committed by a COMMIT sent
-    // behind it. Only the wait for a lock is longer.
-    statement_timeout: SERVER_STATEMENT_TIMEOUT_MS,
+    // The database gives up when the client does: a statement the client has given up on (and closed the connection
+    // over) must not keep a turn lock's session, and the lock, alive for longer. Only the wait for a lock is longer.
+    statement_timeout: QUERY_TIMEOUT_MS,
     // Every connection looks in the deployment's schema first; quoted, the name is taken literally.
     options: `-c search_path="${schema}"${forLocks ? LOCK_SESSION_SETTINGS : ''}`,
   });

@@ -4,7 +4,9 @@ import { finishOn } from './postgresDatabase';
 
 /**
  * How long a lock stays owed once its turn is over, when no turn on this instance comes for its connection sooner. A
- * turn of the same conversation on another instance waits at most this much longer than it would otherwise.
+ * turn of the same conversation on another instance waits at most this much longer than it would otherwise: a turn
+ * that takes the connection gives the lock back before trying its own, and the database hands a released lock to
+ * the turn that waited for it first.
  */
 export const GIVE_BACK_MS = 10;
 
@@ -21,10 +23,9 @@ export interface OwedLock {
   readonly open: boolean;
 }
 
-/** A connection for a turn: with the turn's own lock still held (`held`), with another turn's lock to give back (`owed`), or fresh. */
+/** A connection for a turn: fresh from the pool, or with an earlier turn's lock to give back first (`owed`). */
 export interface LockConnection {
   client: PoolClient;
-  held?: OwedLock;
   owed?: OwedLock;
 }
 
@@ -45,10 +46,10 @@ export function unlockedIn(result: QueryResult | QueryResult[] | undefined): unk
 
 /**
  * The turn locks' connections of one instance. A connection whose turn is over is parked with its lock (giveBack):
- * handed at once to a turn waiting for a connection, else kept for GIVE_BACK_MS for the next turn to start here — the
- * same conversation's keeps the lock, any other gives it back in its first message — else unlocked and returned to the
- * pool. Turns wait in arrival order, so a conversation whose turns follow each other closely cannot keep a connection
- * from the turns waiting for one.
+ * handed at once to a turn waiting for a connection, else kept for GIVE_BACK_MS for the next turn to start here, else
+ * unlocked and returned to the pool. Whichever turn takes it gives the lock back in its first message, before trying
+ * its own. Turns wait in arrival order, so a conversation whose turns follow each other closely cannot keep a
+ * connection from the turns waiting for one.
  */
 export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (error: Error) => void) {
   const parked = new Map<string, Parked>();
@@ -56,7 +57,7 @@ export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (
   const waiting: Array<(handed: OwedLock) => boolean> = [];
 
   const unpark = (lock: Parked): OwedLock => {
-    parked.delete(lock.key);
+    if (parked.get(lock.key) === lock) parked.delete(lock.key);
     clearTimeout(lock.timer);
     lock.client.off('error', lock.onLost);
     return lock;
@@ -74,12 +75,14 @@ export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (
   };
 
   return {
-    /** A connection for a turn of the conversation locked as `key`. */
+    /**
+     * A connection for a turn of the conversation locked as `key`: the one its last turn here left, if still parked —
+     * giving the lock back and taking it again in one message, so a turn of another instance waiting for it goes
+     * first — else any parked one, else the pool's.
+     */
     acquire(key: string): Promise<LockConnection> {
-      const held = parked.get(key);
-      if (held) return Promise.resolve({ client: unpark(held).client, held });
-      const other = parked.values().next().value;
-      if (other) return Promise.resolve({ client: unpark(other).client, owed: other });
+      const parkedOne = parked.get(key) ?? parked.values().next().value;
+      if (parkedOne) return Promise.resolve({ client: unpark(parkedOne).client, owed: parkedOne });
       return new Promise<LockConnection>((resolve, reject) => {
         let settled = false;
         const handedOver = (owed: OwedLock) => {

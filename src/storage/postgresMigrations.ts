@@ -170,4 +170,14 @@ export const POSTGRES_MIGRATIONS: string[] = [
      id INTEGER PRIMARY KEY CHECK (id = 1),
      key BYTEA NOT NULL
    );`,
+  // A turn's writes go with their COMMIT in one message (conversationLock): this, run last before the COMMIT, fails the
+  // transaction — the COMMIT then answers ROLLBACK — once the client that sent them has given up waiting (issue 14).
+  `CREATE OR REPLACE FUNCTION turn_write_in_time(deadline TIMESTAMPTZ) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+   BEGIN
+     IF clock_timestamp() > deadline THEN
+       RAISE EXCEPTION 'the turn''s write ran past its deadline' USING ERRCODE = 'query_canceled';
+     END IF;
+     RETURN true;
+   END
+   $$`,
 ];
