@@ -5,6 +5,9 @@ import { advisoryKey, inOneWrite, LOCK_WAIT_MS, QUERY_TIMEOUT_MS, transactionOn 
 import { READ_STATE } from './postgres';
 import { createLockConnections, endingSql, unlockedIn } from './postgresLockConnections';
 
+/** How long before pg gives up on a turn's write the database must have run it all: room for the COMMIT. */
+const WRITE_DEADLINE_MARGIN_MS = 1_000;
+
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
  *
@@ -19,17 +22,11 @@ import { createLockConnections, endingSql, unlockedIn } from './postgresLockConn
  * the conversation's next turn until they have been.
  *
  * If the instance dies the database ends its session and the lock is free again: nothing to clean up. The connection
- * stays inside a transaction until the lock is given back (a commit begins the next one in the same message), so a
- * holder gone quiet — its process stuck, or its host lost without closing the connection — loses the lock after the
+ * stays inside a transaction until the lock is given back (a commit begins the next one in the same message; only a
+ * write that failed and was rolled back leaves it outside one until the turn's next write), so a holder gone quiet — its process stuck, or its host lost without closing the connection — loses the lock after the
  * idle-in-transaction limit (postgresDatabase; a vanished host sooner, by the database's keepalive probes). Waiting for
  * the lock is bounded by the statement timeout; the turn then fails like any outage.
  */
-/**
- * How long before pg gives up on a turn's write the database must have run it all: room for the COMMIT and for the
- * clocks of two hosts to differ.
- */
-const WRITE_DEADLINE_MARGIN_MS = 1_000;
-
 export function createPostgresConversationLock(db: PostgresDatabase, onConnectionLost?: (error: Error) => void): ConversationLock {
   const connections = createLockConnections(db, onConnectionLost);
 
@@ -54,6 +51,8 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
       let queue: Promise<unknown> = Promise.resolve();
       /** The state read with the lock, until the turn takes it (takeReadAhead) or writes. */
       let readAhead: Map<string, StateRow | undefined> | undefined;
+      /** How far the database's clock is ahead of this instance's, at least (negative: behind): its deadlines are in its own. */
+      let databaseAheadMs = 0;
       try {
         try {
           // Tried first, without waiting: a free lock (the usual case) costs this one message, and a network that hangs
@@ -68,7 +67,11 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           const [closed, tried] = await inOneWrite(client, () => {
             const sent = [
               owed ? (client.query(endingSql(owed)) as unknown as Promise<QueryResult | QueryResult[]>) : undefined,
-              client.query(`SELECT pg_try_advisory_lock(${key}) AS locked`),
+              client.query<{ locked: boolean; at: Date }>(`SELECT pg_try_advisory_lock(${key}) AS locked, clock_timestamp() AS at`).then((result) => {
+                // The database's clock read before this answer arrived: at most this far ahead of this instance's.
+                databaseAheadMs = result.rows[0].at.getTime() - Date.now();
+                return result;
+              }),
               stateKeys?.length
                 ? client.query<StateRow & { key: string }>(READ_STATE, [[...stateKeys]]).then(
                     (result) => {
@@ -140,7 +143,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           });
         };
         // Statements that need no answer before the next (the turn's state, its transcript lines) go with their
-        // COMMIT in one write: one round trip. Right before the COMMIT the database checks the time against a deadline
+        // COMMIT in one write: one round trip. Right before the COMMIT the database checks its clock against a deadline
         // this instance sets a second short of giving up (turn_write_in_time, a function of the schema): writes that
         // ran on past it — one slow statement or several adding up, or a message that reached the database late —
         // fail the transaction, and the COMMIT behind them answers ROLLBACK. So what the turn apologised for is not
@@ -152,8 +155,9 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
             const all = [...staged.splice(0), ...statements];
             const begun = open;
             open = false;
-            // pg's own wait for each answer (QUERY_TIMEOUT_MS) starts now, as these are sent.
-            const deadline = new Date(Date.now() + QUERY_TIMEOUT_MS - WRITE_DEADLINE_MARGIN_MS);
+            // pg's own wait for each answer (QUERY_TIMEOUT_MS) starts now, as these are sent; the deadline is on the
+            // database's clock, which may differ from this host's (measured with the lock, on the safe side).
+            const deadline = new Date(Date.now() + databaseAheadMs + QUERY_TIMEOUT_MS - WRITE_DEADLINE_MARGIN_MS);
             const { writes, commit } = inOneWrite(client, () => {
               const opening = begun ? [] : [client.query('BEGIN')];
               const statementsSent = all.map(([sql, params]) => client.query(sql, params));

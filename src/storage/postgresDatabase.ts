@@ -218,7 +218,8 @@ export async function transactionOn<T>(
     }
     const result = await working;
     // Sent only once `work` has had every answer: a COMMIT sent ahead of them would still commit them after this
-    // instance had given up on a stalled database and apologised.
+    // instance had given up on a stalled database and apologised. (A turn lock's `commitWith` sends its COMMIT with
+    // its writes instead, behind a check of the time in the database: conversationLock.)
     await commit(client, options.reopen);
     return result;
   } catch (error) {

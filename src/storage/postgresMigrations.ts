@@ -175,7 +175,7 @@ export const POSTGRES_MIGRATIONS: string[] = [
   `CREATE OR REPLACE FUNCTION turn_write_in_time(deadline TIMESTAMPTZ) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
    BEGIN
      IF clock_timestamp() > deadline THEN
-       RAISE EXCEPTION 'the turn''s write ran past its deadline' USING ERRCODE = 'query_canceled';
+       RAISE EXCEPTION 'the turn''s write ran past its deadline (%)', deadline;
      END IF;
      RETURN true;
    END

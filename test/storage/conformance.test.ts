@@ -23,6 +23,7 @@ import { ETagConflictError } from '../../src/storage/stateStore';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
 import { createPostgresStateStore } from '../../src/storage/postgres';
 import { openPostgresDatabase, QUERY_TIMEOUT_MS, type PostgresDatabase } from '../../src/storage/postgresDatabase';
+import { GIVE_BACK_MS } from '../../src/storage/postgresLockConnections';
 import { POSTGRES_MIGRATIONS } from '../../src/storage/postgresMigrations';
 import { createPostgresConversationLock } from '../../src/storage/postgresConversationLock';
 import type { TurnTransaction } from '../../src/storage/conversationLock';
@@ -840,7 +841,7 @@ describe('PostgreSQL only', () => {
       // in a transaction): two round trips in the turn, none on the main pool. The lock went back after the turn, on its
       // own (no other turn on this instance came to carry it).
       expect(statements).toHaveLength(6);
-      expect(statements.slice(0, 2)).toEqual([expect.stringMatching(/^SELECT pg_try_advisory_lock\(-?\d+\) AS locked$/), 'BEGIN']);
+      expect(statements.slice(0, 2)).toEqual([expect.stringMatching(/^SELECT pg_try_advisory_lock\(-?\d+\) AS locked, clock_timestamp\(\) AS at$/), 'BEGIN']);
       expect(statements[2]).toMatch(/^INSERT INTO bot_state/);
       expect(statements.slice(3, 5)).toEqual(['SELECT turn_write_in_time($1)', 'COMMIT; BEGIN']);
       expect(statements[5]).toMatch(/^COMMIT; SELECT pg_advisory_unlock\(-?\d+\)/);
@@ -899,6 +900,33 @@ describe('PostgreSQL only', () => {
         await Promise.all([ones, two]);
         expect(order).toEqual(['one#1', 'two', 'one#2', 'one#3']);
         expect(one.fromPool()).toBe(1);
+      });
+
+      it('once given back, leaves its connection idle, outside a transaction and holding no lock — after a turn that wrote and after one whose write failed', async () => {
+        const name = `owed-${randomUUID().slice(0, 8)}`;
+        const db = await openPostgresDatabase(`${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${name}`, { schema });
+        opened.push(db);
+        const admin = await openDb(schema);
+        const lock = createPostgresConversationLock(db);
+        const store = createPostgresStateStore(db, false);
+        const key = `conformance/${randomUUID()}`;
+        const lockConnections = async () =>
+          (
+            await admin.query<{ state: string; locks: number }>(
+              "SELECT a.state, (SELECT count(*)::int FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'advisory') AS locks FROM pg_stat_activity a WHERE a.application_name = $1 AND a.pid <> pg_backend_pid()",
+              [name],
+            )
+          ).rows;
+        await lock.run(key, (_stillHeld, transaction) => store.write({ [key]: { n: 1, eTag: '*' } }, transaction));
+        await sleep(GIVE_BACK_MS * 10);
+        const afterWrite = await lockConnections(); // the lock's connection, and the main pool's (the state's key)
+        expect(afterWrite.length).toBeGreaterThan(0);
+        for (const connection of afterWrite) expect(connection).toEqual({ state: 'idle', locks: 0 });
+        await lock.run(key, async (_stillHeld, transaction) => {
+          await expect(transaction!.run((client) => client.query('SELECT * FROM no_such_table'))).rejects.toThrow(/no_such_table/);
+        });
+        await sleep(GIVE_BACK_MS * 10);
+        for (const connection of await lockConnections()) expect(connection).toEqual({ state: 'idle', locks: 0 });
       });
 
       it('does not keep its database from closing', async () => {
@@ -1003,7 +1031,7 @@ describe('PostgreSQL only', () => {
             expect(onMainPool).toEqual([]);
             // The lock, the read once it is taken, and the turn's transaction.
             expect(onLockConnection).toHaveLength(3);
-            expect(onLockConnection[0]).toMatch(/^SELECT pg_try_advisory_lock\(-?\d+\) AS locked$/);
+            expect(onLockConnection[0]).toMatch(/^SELECT pg_try_advisory_lock\(-?\d+\) AS locked, clock_timestamp\(\) AS at$/);
             expect(onLockConnection[1]).toMatch(/^SELECT key, doc, etag FROM bot_state/);
             expect(onLockConnection[2]).toBe('BEGIN');
             // Taken: a second read is the store's own.
@@ -1125,6 +1153,31 @@ describe('PostgreSQL only', () => {
       holding.release();
       await sleep(500);
       expect(await createPostgresStateStore(other, false).read([key])).toMatchObject({ [key]: { step: 'before' } });
+    });
+
+    it('writes the database finishes after their deadline, though before the client gives up, are rolled back; the turn goes on', { timeout: 20_000 }, async () => {
+      const db = await openDb(schema);
+      const other = await openDb(schema);
+      const store = createPostgresStateStore(db, false);
+      const key = `conformance/${randomUUID()}`;
+      await store.write({ [key]: { step: 'before' } });
+      // The row is let go at 90 % of the client's wait: past the deadline (a second short of it), before pg gives up.
+      const holding = await other.lockPool.connect();
+      await holding.query('BEGIN');
+      await holding.query('SELECT 1 FROM bot_state WHERE key = $1 FOR UPDATE', [key]);
+      const released = sleep(QUERY_TIMEOUT_MS * 0.9).then(async () => {
+        await holding.query('COMMIT');
+        holding.release();
+      });
+      released.catch(() => undefined); // awaited below
+      await createPostgresConversationLock(db).run(key, async (_stillHeld, transaction) => {
+        await expect(store.write({ [key]: { step: 'late', eTag: '*' } }, transaction)).rejects.toThrow(/past its deadline/);
+        expect(await createPostgresStateStore(other, false).read([key])).toMatchObject({ [key]: { step: 'before' } });
+        // The connection answered, in a new transaction: the turn's next write is kept.
+        await store.write({ [key]: { step: 'after', eTag: '*' } }, transaction);
+      });
+      await released;
+      expect(await createPostgresStateStore(other, false).read([key])).toMatchObject({ [key]: { step: 'after' } });
     });
 
     it('writes that each run in time but together outlast the client are not committed either', { timeout: 20_000 }, async () => {
