@@ -1131,6 +1131,17 @@ describe('PostgreSQL only', () => {
       expect(await Promise.race([createPostgresConversationLock(other).run(key, async () => 'ran'), sleep(2_000).then(() => 'still waiting')])).toBe('ran');
     });
 
+    /** Another session holds `key`'s row (FOR UPDATE) until the function returned is called: then it lets go. */
+    const holdRow = async (other: PostgresDatabase, key: string) => {
+      const holding = await other.lockPool.connect();
+      await holding.query('BEGIN');
+      await holding.query('SELECT 1 FROM bot_state WHERE key = $1 FOR UPDATE', [key]);
+      return async () => {
+        await holding.query('COMMIT');
+        holding.release();
+      };
+    };
+
     it('a write the database answers too late is never committed, though its COMMIT went with it', { timeout: 20_000 }, async () => {
       const db = await openDb(schema);
       const other = await openDb(schema);
@@ -1140,17 +1151,14 @@ describe('PostgreSQL only', () => {
       // Another session holds the row, so the turn's write (its COMMIT sent behind it) waits past the client's query
       // timeout and the turn gives up (it apologises); the row is let go the moment the write has failed, and the
       // write, run at last, must not be kept.
-      const holding = await other.lockPool.connect();
-      await holding.query('BEGIN');
-      await holding.query('SELECT 1 FROM bot_state WHERE key = $1 FOR UPDATE', [key]);
+      const letGo = await holdRow(other, key);
       const turn = createPostgresConversationLock(db).run(key, (_stillHeld, transaction) =>
         store.write({ [key]: { step: 'after', eTag: '*' } }, transaction).catch(async (error: unknown) => {
-          await holding.query('COMMIT');
+          await letGo();
           throw error;
         }),
       );
       await expect(turn).rejects.toThrow();
-      holding.release();
       await sleep(500);
       expect(await createPostgresStateStore(other, false).read([key])).toMatchObject({ [key]: { step: 'before' } });
     });
@@ -1162,13 +1170,8 @@ describe('PostgreSQL only', () => {
       const key = `conformance/${randomUUID()}`;
       await store.write({ [key]: { step: 'before' } });
       // The row is let go at 90 % of the client's wait: past the deadline (a second short of it), before pg gives up.
-      const holding = await other.lockPool.connect();
-      await holding.query('BEGIN');
-      await holding.query('SELECT 1 FROM bot_state WHERE key = $1 FOR UPDATE', [key]);
-      const released = sleep(QUERY_TIMEOUT_MS * 0.9).then(async () => {
-        await holding.query('COMMIT');
-        holding.release();
-      });
+      const letGo = await holdRow(other, key);
+      const released = sleep(QUERY_TIMEOUT_MS * 0.9).then(letGo);
       released.catch(() => undefined); // awaited below
       await createPostgresConversationLock(db).run(key, async (_stillHeld, transaction) => {
         await expect(store.write({ [key]: { step: 'late', eTag: '*' } }, transaction)).rejects.toThrow(/past its deadline/);
@@ -1188,19 +1191,9 @@ describe('PostgreSQL only', () => {
       await store.write({ [conversation]: { step: 'before' }, [caller]: { step: 'before' } });
       // Two sessions hold one row each and let go at 60 % and 120 % of the client's wait: neither write waits long on
       // its own, the two together outlast the client, which gives up; the database runs both after that.
-      const hold = async (key: string) => {
-        const holding = await other.lockPool.connect();
-        await holding.query('BEGIN');
-        await holding.query('SELECT 1 FROM bot_state WHERE key = $1 FOR UPDATE', [key]);
-        return (afterMs: number) =>
-          sleep(afterMs).then(async () => {
-            await holding.query('COMMIT');
-            holding.release();
-          });
-      };
       // Both rows held before the turn starts; let go from then on.
-      const [letGoOfConversation, letGoOfCaller] = await Promise.all([hold(conversation), hold(caller)]);
-      const released = Promise.all([letGoOfConversation(QUERY_TIMEOUT_MS * 0.6), letGoOfCaller(QUERY_TIMEOUT_MS * 1.2)]);
+      const [letGoOfConversation, letGoOfCaller] = await Promise.all([holdRow(other, conversation), holdRow(other, caller)]);
+      const released = Promise.all([sleep(QUERY_TIMEOUT_MS * 0.6).then(letGoOfConversation), sleep(QUERY_TIMEOUT_MS * 1.2).then(letGoOfCaller)]);
       released.catch(() => undefined); // awaited below; not an unhandled rejection if the test fails before
       const turn = createPostgresConversationLock(db).run(conversation, (_stillHeld, transaction) =>
         store.write({ [conversation]: { step: 'after', eTag: '*' }, [caller]: { step: 'after', eTag: '*' } }, transaction),
