@@ -23,8 +23,9 @@ const WRITE_DEADLINE_MARGIN_MS = 1_000;
  *
  * If the instance dies the database ends its session and the lock is free again: nothing to clean up. The connection
  * stays inside a transaction until the lock is given back (a commit begins the next one in the same message; only a
- * write that failed and was rolled back leaves it outside one until the turn's next write), so a holder gone quiet — its process stuck, or its host lost without closing the connection — loses the lock after the
- * idle-in-transaction limit (postgresDatabase; a vanished host sooner, by the database's keepalive probes). Waiting for
+ * write that failed and was rolled back leaves it outside one until the turn's next write), so a holder gone quiet —
+ * its process stuck, or its host lost without closing the connection — loses the lock after the idle-in-transaction
+ * limit (postgresDatabase; a vanished host sooner, by the database's keepalive probes). Waiting for
  * the lock is bounded by the statement timeout; the turn then fails like any outage.
  */
 export function createPostgresConversationLock(db: PostgresDatabase, onConnectionLost?: (error: Error) => void): ConversationLock {
