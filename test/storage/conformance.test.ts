@@ -1131,6 +1131,15 @@ describe('PostgreSQL only', () => {
       expect(await Promise.race([createPostgresConversationLock(other).run(key, async () => 'ran'), sleep(2_000).then(() => 'still waiting')])).toBe('ran');
     });
 
+    /** Two instances on the schema, the first one's state store, and a row of its stored as `{ step: 'before' }`. */
+    const rowStoredBefore = async () => {
+      const db = await openDb(schema);
+      const other = await openDb(schema);
+      const store = createPostgresStateStore(db, false);
+      const key = `conformance/${randomUUID()}`;
+      await store.write({ [key]: { step: 'before' } });
+      return { db, other, store, key };
+    };
     /** Another session holds `key`'s row (FOR UPDATE) until the function returned is called: then it lets go. */
     const holdRow = async (other: PostgresDatabase, key: string) => {
       const holding = await other.lockPool.connect();
@@ -1143,11 +1152,7 @@ describe('PostgreSQL only', () => {
     };
 
     it('a write the database answers too late is never committed, though its COMMIT went with it', { timeout: 20_000 }, async () => {
-      const db = await openDb(schema);
-      const other = await openDb(schema);
-      const store = createPostgresStateStore(db, false);
-      const key = `conformance/${randomUUID()}`;
-      await store.write({ [key]: { step: 'before' } });
+      const { db, other, store, key } = await rowStoredBefore();
       // Another session holds the row, so the turn's write (its COMMIT sent behind it) waits past the client's query
       // timeout and the turn gives up (it apologises); the row is let go the moment the write has failed, and the
       // write, run at last, must not be kept.
@@ -1164,11 +1169,7 @@ describe('PostgreSQL only', () => {
     });
 
     it('writes the database finishes after their deadline, though before the client gives up, are rolled back; the turn goes on', { timeout: 20_000 }, async () => {
-      const db = await openDb(schema);
-      const other = await openDb(schema);
-      const store = createPostgresStateStore(db, false);
-      const key = `conformance/${randomUUID()}`;
-      await store.write({ [key]: { step: 'before' } });
+      const { db, other, store, key } = await rowStoredBefore();
       // The row is let go at 90 % of the client's wait: past the deadline (a second short of it), before pg gives up.
       const letGo = await holdRow(other, key);
       const released = sleep(QUERY_TIMEOUT_MS * 0.9).then(letGo);
