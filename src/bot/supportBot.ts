@@ -330,11 +330,13 @@ export class SupportBot extends TeamsActivityHandler {
       // Another instance may be running this conversation once the lock is gone: saving now could overwrite its turn.
       if (!turnLockHeld(context)) throw new TurnLockLostError();
       // The conversation last: if it is saved, the caller's place moved, and the replies must be said. (The transcript
-      // just before it: a turn whose state is kept has its lines kept too — on PostgreSQL in the same transaction.)
+      // and the insights events just before it: a turn whose state is kept has its lines and events kept too — on
+      // PostgreSQL in the same transaction.)
       await this.deps.userState.saveChanges(context);
       await this.deps.transcript.save(context);
+      await this.deps.insights?.keepWithState(context);
       await this.deps.conversationState.saveChanges(context);
-      // The transcript lines, if no state write took them along (an unchanged conversation).
+      // The transcript lines and events, if no state write took them along (an unchanged conversation).
       await commitStagedWrites(context);
     } catch (error) {
       if (!committedThisTurn(context)) {
@@ -347,6 +349,7 @@ export class SupportBot extends TeamsActivityHandler {
       // it are kept all the same, for whoever reads the transcript next (a hand-off).
       this.deps.logger.error('turn.state-not-saved-after-action', { error: error as Error });
       await this.deps.transcript.keepWithoutState(context).catch((failure: unknown) => this.deps.logger.warn('transcript.not-kept', { error: failure as Error }));
+      this.deps.insights?.keepWithoutState(context);
     }
     let failure: unknown;
     try {

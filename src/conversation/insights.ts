@@ -1,14 +1,16 @@
 import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { InsightFacts, InsightLanguage } from '../insights/events';
-import type { InsightsRecorder, NotedInsight } from '../insights/recorder';
+import type { InsightSource, InsightsRecorder, NotedInsight } from '../insights/recorder';
 import type { Logger } from '../log';
+import { turnTransaction } from '../storage/changeTrackedState';
 import { turnLanguageIfKnown } from './language';
 
 /**
  * The insights of one turn (src/insights): dialogs note what happened — a verification question asked, a refusal, an
- * action done — with one line each, and the bot writes the turn's notes once the turn is kept. A turn that fails and
- * is answered with the apology leaves no events, so a retried message is not counted twice. Noting never throws and
- * needs nothing of the dialog's own dependencies: without insights (a dialog tested alone) it does nothing.
+ * action done — with one line each, and the bot writes the turn's notes with its state (PostgreSQL: in the turn's own
+ * transaction) or once the turn is kept. A turn that fails and is answered with the apology leaves no events, so a
+ * retried message is not counted twice. Noting never throws and needs nothing of the dialog's own dependencies: without
+ * insights (a dialog tested alone) it does nothing.
  */
 
 /** What the conversation state keeps for insights: when the caller first wrote, how often since, and in which language. */
@@ -24,6 +26,8 @@ export type InsightNote = Exclude<InsightFacts, { kind: 'receipt' | 'conversatio
 
 interface TurnNotes {
   noted: NotedInsight[];
+  /** Notes staged with the turn's state write (keepWithState): kept exactly when that write is. */
+  staged: NotedInsight[];
   progress: InsightsProgress | undefined;
   now: () => Date;
 }
@@ -33,7 +37,14 @@ const NOTES = Symbol('insightNotes');
 export interface TurnInsights {
   /** At the start of a turn, once its language is known: counts a caller's message, and opens the turn's notes. */
   beginTurn(context: TurnContext): Promise<void>;
-  /** After the turn was kept (or a receipt said although it was not): writes what was noted. */
+  /** Right before the turn's state is saved: what was noted goes with that write, where the store can take it along. */
+  keepWithState(context: TurnContext): Promise<void>;
+  /**
+   * The state write failed after something was done (its receipt is said): what was staged with it is written on its
+   * own by `endTurn` after all.
+   */
+  keepWithoutState(context: TurnContext): void;
+  /** After the turn was kept (or a receipt said although it was not): writes what was noted and not kept with the state. */
   endTurn(context: TurnContext): Promise<void>;
 }
 
@@ -50,7 +61,7 @@ export function createTurnInsights(deps: TurnInsightsDeps): TurnInsights {
     async beginTurn(context) {
       try {
         const now = deps.now();
-        const notes: TurnNotes = { noted: [], progress: await deps.progress.get(context), now: deps.now };
+        const notes: TurnNotes = { noted: [], staged: [], progress: await deps.progress.get(context), now: deps.now };
         const language = turnLanguageIfKnown(context);
         if (isCallersMessage(context) && language) {
           if (!notes.progress) {
@@ -66,17 +77,39 @@ export function createTurnInsights(deps: TurnInsightsDeps): TurnInsights {
       }
     },
 
+    async keepWithState(context) {
+      const notes = context.turnState.get(NOTES) as TurnNotes | undefined;
+      const within = turnTransaction(context);
+      const source = notes && sourceOf(context, notes);
+      if (!notes?.noted.length || !within || !source) return;
+      if (!(await deps.recorder.stage(source, notes.noted, within))) return;
+      notes.staged.push(...notes.noted);
+      notes.noted = [];
+    },
+
+    keepWithoutState(context) {
+      const notes = context.turnState.get(NOTES) as TurnNotes | undefined;
+      if (!notes?.staged.length) return;
+      notes.noted = [...notes.staged, ...notes.noted];
+      notes.staged = [];
+    },
+
     async endTurn(context) {
       const notes = context.turnState.get(NOTES) as TurnNotes | undefined;
-      if (!notes?.noted.length) return;
-      // The conversation's own language, the one it began in: every event of it counts under that language.
-      const language = notes.progress?.language ?? turnLanguageIfKnown(context);
-      if (!language) return;
-      const { channelId, conversation } = context.activity;
-      await deps.recorder.record({ conversationKey: `${channelId}/${conversation.id}`, channel: channelId, language }, notes.noted);
+      const source = notes && sourceOf(context, notes);
+      if (!notes?.noted.length || !source) return;
+      await deps.recorder.record(source, notes.noted);
       notes.noted = [];
     },
   };
+}
+
+/** The conversation the events are of, in its own language, the one it began in: every event of it counts under that. */
+function sourceOf(context: TurnContext, notes: TurnNotes): InsightSource | undefined {
+  const language = notes.progress?.language ?? turnLanguageIfKnown(context);
+  if (!language) return undefined;
+  const { channelId, conversation } = context.activity;
+  return { conversationKey: `${channelId}/${conversation.id}`, channel: channelId, language };
 }
 
 /** Notes one thing that happened in this turn, for the insights page. */

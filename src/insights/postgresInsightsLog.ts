@@ -18,18 +18,19 @@ const BATCH = 1000;
 
 /** The insights events in PostgreSQL, shared by every instance. */
 export function createPostgresInsightsLog(db: PostgresDatabase): InsightsLog {
-  /** One multi-row INSERT per batch: the demo data is tens of thousands of rows. */
+  /** One multi-row INSERT: `$1…$7` for the first row, and so on. */
+  const insertOf = (events: readonly InsightEvent[], demo: boolean): [string, unknown[]] => {
+    const params: unknown[] = [];
+    const rows = events.map((event) => {
+      params.push(event.at, event.kind, event.conversation, event.channel, event.language, JSON.stringify(factsOf(event)), demo);
+      const n = params.length - 7;
+      return `($${n + 1}::timestamptz, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}::jsonb, $${n + 7})`;
+    });
+    return [`INSERT INTO insights_events (at, kind, conversation, channel, language, data, demo) VALUES ${rows.join(', ')}`, params];
+  };
+  /** One statement per batch: the demo data is tens of thousands of rows. */
   const insertAll = async (query: (sql: string, params: unknown[]) => Promise<unknown>, events: readonly InsightEvent[], demo: boolean) => {
-    for (let start = 0; start < events.length; start += BATCH) {
-      const batch = events.slice(start, start + BATCH);
-      const params: unknown[] = [];
-      const rows = batch.map((event) => {
-        params.push(event.at, event.kind, event.conversation, event.channel, event.language, JSON.stringify(factsOf(event)), demo);
-        const n = params.length - 7;
-        return `($${n + 1}::timestamptz, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}::jsonb, $${n + 7})`;
-      });
-      await query(`INSERT INTO insights_events (at, kind, conversation, channel, language, data, demo) VALUES ${rows.join(', ')}`, params);
-    }
+    for (let start = 0; start < events.length; start += BATCH) await query(...insertOf(events.slice(start, start + BATCH), demo));
   };
 
   return {
@@ -38,6 +39,12 @@ export function createPostgresInsightsLog(db: PostgresDatabase): InsightsLog {
       // Most turns note one or two events: one statement, no transaction of its own.
       if (events.length <= BATCH) await insertAll((sql, params) => db.query(sql, params), events, false);
       else await db.transaction((client) => insertAll((sql, params) => client.query(sql, params), events, false));
+    },
+    stage(events, within) {
+      // A turn notes a few events, never a batch's worth.
+      if (within.database !== db || events.length === 0 || events.length > BATCH) return false;
+      within.stage(insertOf(events, false));
+      return true;
     },
     async read({ from, to, language }) {
       const { rows } = await db.query<Row>(

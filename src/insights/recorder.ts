@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from '../log';
+import type { TurnTransaction } from '../storage/conversationLock';
 import { withinTime } from '../timing';
 import { insightEventSchema, type InsightEvent, type InsightFacts, type InsightLanguage } from './events';
 import type { InsightsLog } from './insightsLog';
@@ -23,6 +24,12 @@ export interface InsightsRecorder {
    * less than the caller's conversation, so an event that cannot be written is logged (its kind only) and dropped.
    */
   record(source: InsightSource, noted: readonly NotedInsight[]): Promise<void>;
+  /**
+   * Stages what was noted in a turn with the turn's state write, where the log can (InsightsLog.stage): true when it
+   * did, and the events are then kept exactly when the turn's state is. False when it did not or could not — nothing
+   * is written then, and the caller `record`s the notes once the turn is kept. Never throws.
+   */
+  stage(source: InsightSource, noted: readonly NotedInsight[], within: TurnTransaction): Promise<boolean>;
 }
 
 /**
@@ -87,17 +94,23 @@ export function createInsightsRecorder(deps: { log: InsightsLog; logger: Logger 
     return hashKey;
   };
 
+  /** The events of `noted`, under the conversation's anonymous key; an event the schema refuses is logged and left out. */
+  const eventsOf = async (source: InsightSource, noted: readonly NotedInsight[]): Promise<InsightEvent[]> => {
+    const conversation = anonymousConversationKey(await withinTime(key(), WAIT_MS), source.conversationKey);
+    const events: InsightEvent[] = [];
+    for (const { facts, at } of noted) {
+      const parsed = insightEventSchema.safeParse({ ...facts, at: at.toISOString(), conversation, channel: source.channel, language: source.language });
+      if (parsed.success) events.push(parsed.data);
+      else deps.logger.warn('insights.event-invalid', { kind: facts.kind, issues: parsed.error.issues.map((issue) => issue.path.join('.')) });
+    }
+    return events;
+  };
+
   return {
     async record(source, noted) {
       if (noted.length === 0) return;
       try {
-        const conversation = anonymousConversationKey(await withinTime(key(), WAIT_MS), source.conversationKey);
-        const events: InsightEvent[] = [];
-        for (const { facts, at } of noted) {
-          const parsed = insightEventSchema.safeParse({ ...facts, at: at.toISOString(), conversation, channel: source.channel, language: source.language });
-          if (parsed.success) events.push(parsed.data);
-          else deps.logger.warn('insights.event-invalid', { kind: facts.kind, issues: parsed.error.issues.map((issue) => issue.path.join('.')) });
-        }
+        const events = await eventsOf(source, noted);
         if (events.length === 0) return;
         const written = recordInBatches(events);
         // A stalled database gets a second of the turn; the write goes on (or fails) without it.
@@ -105,6 +118,18 @@ export function createInsightsRecorder(deps: { log: InsightsLog; logger: Logger 
         await withinTime(written, WAIT_MS).catch(() => undefined);
       } catch (error) {
         deps.logger.warn('insights.not-recorded', { kinds: noted.map((n) => n.facts.kind), error: error as Error });
+      }
+    },
+    async stage(source, noted, within) {
+      if (noted.length === 0 || !deps.log.stage) return false;
+      try {
+        const events = await eventsOf(source, noted);
+        // Every one refused (logged): nothing to write, now or later.
+        return events.length === 0 || deps.log.stage(events, within);
+      } catch (error) {
+        // The key could not be read: `record` tries again once the turn is kept.
+        deps.logger.warn('insights.not-staged', { kinds: noted.map((n) => n.facts.kind), error: error as Error });
+        return false;
       }
     },
   };

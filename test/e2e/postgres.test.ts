@@ -34,6 +34,44 @@ async function botWithItsOwnConnections() {
   return { name, c, admin, schema: database.schema };
 }
 
+/** Every statement the bot sends from now until `stop`, with the database process that ran it (one per connection). */
+function recordStatements() {
+  const sent: Array<{ backend: number; text: string }> = [];
+  const query = Client.prototype.query;
+  Client.prototype.query = function (this: Client & { processID: number }, ...args: unknown[]) {
+    const config = args[0] as string | { text: string };
+    sent.push({ backend: this.processID, text: typeof config === 'string' ? config : config.text });
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  return { sent, stop: () => void (Client.prototype.query = query) };
+}
+
+/**
+ * Holds the state table for writes (reads go on) until `release`; `writeWaiting` finds the bot's connection whose write
+ * waits for it, once there is one.
+ */
+async function holdStateWrites(admin: Client, schema: string, name: string) {
+  await admin.query('BEGIN');
+  await admin.query(`LOCK TABLE "${schema}".bot_state IN EXCLUSIVE MODE`);
+  return {
+    async writeWaiting(): Promise<number> {
+      for (let tries = 0; tries < 100; tries++) {
+        const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [name]);
+        if (rows[0]) return rows[0].pid;
+        await sleep(30);
+      }
+      throw new Error('no write of the bot waited for the table');
+    },
+    release: () => admin.query('COMMIT'),
+  };
+}
+
+/** The kinds of the insights events stored in a schema, oldest first (a question by which one). */
+async function eventsIn(admin: Client, schema: string): Promise<string[]> {
+  const { rows } = await admin.query<{ kind: string; data: { question?: string; action?: string } }>(`SELECT kind, data FROM "${schema}".insights_events ORDER BY id`);
+  return rows.map(({ kind, data }) => [kind, data.question ?? data.action].filter(Boolean).join(':'));
+}
+
 describe('STORAGE=postgres over HTTP', () => {
   it('survives the database ending its connections (restart, failover): the next turn works', async () => {
     const { name, c, admin } = await botWithItsOwnConnections();
@@ -73,19 +111,13 @@ describe('STORAGE=postgres over HTTP', () => {
 
   it("reads a turn's state in the round trip that takes its lock, on the lock's connection: no read of its own", async () => {
     const c = await startHttpConversation('en', 'test', { storage: fresh() });
-    /** Every statement the bot sends, with the database process that ran it (one per connection). */
-    const sent: Array<{ backend: number; text: string }> = [];
-    const query = Client.prototype.query;
-    Client.prototype.query = function (this: Client & { processID: number }, ...args: unknown[]) {
-      const config = args[0] as string | { text: string };
-      sent.push({ backend: this.processID, text: typeof config === 'string' ? config : config.text });
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
+    let statements: ReturnType<typeof recordStatements> | undefined;
     try {
       await c.say('hello');
       // The first turn's lock goes back on its own (no other turn came for its connection): the next turn takes it afresh.
       await sleep(GIVE_BACK_MS * 10);
-      sent.length = 0;
+      statements = recordStatements();
+      const { sent } = statements;
       expect((await c.say('General questions')).join('\n')).toContain('Here is how cancelling works:');
       const lock = sent.find((statement) => statement.text.includes('pg_try_advisory_lock'));
       const reads = sent.filter((statement) => statement.text.startsWith('SELECT key, doc, etag FROM bot_state'));
@@ -93,7 +125,75 @@ describe('STORAGE=postgres over HTTP', () => {
       expect(reads[0].backend).toBe(lock?.backend);
       expect(sent.indexOf(reads[0])).toBe(sent.indexOf(lock!) + 1);
     } finally {
-      Client.prototype.query = query;
+      statements?.stop();
+      await c.close();
+    }
+  });
+
+  it("writes a turn's insights events with its state: on the lock's connection, in the transaction that commits the state", async () => {
+    const { c, admin, schema } = await botWithItsOwnConnections();
+    let statements: ReturnType<typeof recordStatements> | undefined;
+    try {
+      await c.say('hello');
+      await sleep(GIVE_BACK_MS * 10);
+      statements = recordStatements();
+      const { sent } = statements;
+      await c.say('Cancel subscription'); // asks for the user ID: a question noted
+      const lock = sent.find((statement) => statement.text.includes('pg_try_advisory_lock'));
+      const events = sent.filter((statement) => statement.text.startsWith('INSERT INTO insights_events'));
+      expect(events).toHaveLength(1);
+      expect(events[0].backend).toBe(lock?.backend);
+      // Between the events and the check that runs right before the state's COMMIT: the state itself, and no commit.
+      const between = sent.slice(sent.indexOf(events[0]), sent.findIndex((statement) => statement.text.includes('turn_write_in_time')));
+      expect(between.some((statement) => statement.text.startsWith('INSERT INTO bot_state'))).toBe(true);
+      expect(between.some((statement) => statement.text.includes('COMMIT'))).toBe(false);
+      expect(await eventsIn(admin, schema)).toEqual(['conversation-started', 'verification-question:userId']);
+    } finally {
+      statements?.stop();
+      await admin.end();
+      await c.close();
+    }
+  });
+
+  it('keeps no insights events of a turn that is not kept: the message said again is counted once', async () => {
+    const { c, admin, schema, name } = await botWithItsOwnConnections();
+    try {
+      await c.say('hello');
+      // The turn's state write (its events before it, in the same transaction) waits; then its connection ends.
+      const held = await holdStateWrites(admin, schema, name);
+      const pending = c.say('Cancel subscription');
+      await admin.query('SELECT pg_terminate_backend($1)', [await held.writeWaiting()]);
+      await held.release();
+      expect((await pending).join('\n')).toContain('Sorry, something went wrong');
+      expect(await eventsIn(admin, schema)).toEqual(['conversation-started']);
+      expect((await c.say('Cancel subscription')).join('\n')).not.toContain('Sorry, something went wrong');
+      expect(await eventsIn(admin, schema)).toEqual(['conversation-started', 'verification-question:userId']);
+    } finally {
+      await admin.query('ROLLBACK').catch(() => undefined);
+      await admin.end();
+      await c.close();
+    }
+  });
+
+  it('keeps the events of a turn that made a change although its state could not be saved, and the "yes" again is no second one', async () => {
+    const { c, admin, schema, name } = await botWithItsOwnConnections();
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say(c.words.endOfTerm);
+      // The change is made (on a connection of its own); then the turn's state write waits, and its connection ends.
+      const held = await holdStateWrites(admin, schema, name);
+      const pending = c.say(c.words.yes);
+      await admin.query('SELECT pg_terminate_backend($1)', [await held.writeWaiting()]);
+      await held.release();
+      expect((await pending).join('\n')).toMatch(CASE_IN_TEXT);
+      const kept = await eventsIn(admin, schema);
+      expect(kept.filter((kind) => kind.startsWith('action'))).toEqual(['action:turn-off-auto-renew']);
+      expect(kept.filter((kind) => kind === 'receipt')).toHaveLength(1);
+      expect((await c.say(c.words.yes)).join('\n')).toMatch(CASE_IN_TEXT);
+      expect((await eventsIn(admin, schema)).filter((kind) => kind.startsWith('action'))).toHaveLength(1);
+    } finally {
+      await admin.query('ROLLBACK').catch(() => undefined);
+      await admin.end();
       await c.close();
     }
   });

@@ -7,6 +7,7 @@ import { createPostgresInsightsLog } from '../../src/insights/postgresInsightsLo
 import { anonymousConversationKey, createInsightsRecorder } from '../../src/insights/recorder';
 import { generateDemoEvents } from '../../src/insights/demoData';
 import { createLogger } from '../../src/log';
+import type { TurnTransaction } from '../../src/storage/conversationLock';
 
 /**
  * The insights events table, on the embedded SQLite file and on PostgreSQL alike: what is written is read back as it
@@ -134,6 +135,26 @@ describe('the recorder when the store fails', () => {
     await expect(recorder.record({ conversationKey: 'webchat/x', channel: 'webchat', language: 'en' }, [{ at: new Date(), facts: { kind: 'conversation-started' } }])).resolves.toBeUndefined();
     expect(writes).toBe(0);
     expect(lines.some((line) => line.includes('insights.not-recorded'))).toBe(true);
+  });
+
+  it('without a key, nothing is staged with the turn\'s state: the turn is told so (it records the notes later), and nothing is thrown', async () => {
+    const lines: string[] = [];
+    const staged: unknown[] = [];
+    const noKey: InsightsLog = {
+      record: async () => undefined,
+      stage: (events) => Boolean(staged.push(events)),
+      read: async () => [],
+      isEmpty: async () => true,
+      replaceDemoEvents: async () => ({ removed: 0, added: 0 }),
+      hashKey: async () => {
+        throw new Error('connection refused');
+      },
+    };
+    const recorder = createInsightsRecorder({ log: noKey, logger: createLogger('debug', (line) => lines.push(line)) });
+    const within = { database: {}, stage: () => undefined } as unknown as TurnTransaction;
+    await expect(recorder.stage({ conversationKey: 'webchat/x', channel: 'webchat', language: 'en' }, [{ at: new Date(), facts: { kind: 'conversation-started' } }], within)).resolves.toBe(false);
+    expect(staged).toHaveLength(0);
+    expect(lines.some((line) => line.includes('insights.not-staged'))).toBe(true);
   });
 });
 
