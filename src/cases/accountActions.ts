@@ -127,6 +127,10 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       const standing = context.verifiedCaller?.accountId === context.accountId ? context.verifiedCaller.standing : NOT_VERIFIED;
       const access = deps.policy.access(standing, deps.now());
       if (access.level !== 'account-actions') return { status: 'not-permitted', rules: access.rules, reason: access.reason };
+      // Asked together — the subscription's facts are what a first request needs — on PostgreSQL two connections at
+      // once: one round trip's wait instead of two. A replayed request needs no facts: their failure is its own.
+      const factsRead = currentFacts(context.accountId, context.subscriptionId);
+      factsRead.catch(() => undefined); // awaited below, only where needed
       const existing = await deps.cases.findByIdempotencyKey(context.idempotencyKey);
       // A key stands for one request: replayed for anything else, it settles nothing.
       if (existing && (existing.kind !== 'action' || existing.accountId !== context.accountId || existing.subscriptionId !== context.subscriptionId || existing.action !== action)) {
@@ -136,7 +140,7 @@ export function createAccountActions(deps: AccountActionsDeps): AccountActions {
       if (existing?.status === 'pending') return settle(existing, action, context);
       if (existing?.status === 'not-done') return { status: 'changed' };
 
-      const facts = await currentFacts(context.accountId, context.subscriptionId);
+      const facts = await factsRead;
       if (!facts) return { status: 'not-allowed', rules: [], reason: 'no-such-subscription' };
       if (context.shown && !sameFacts(context.shown, facts)) return { status: 'changed' };
       const now = deps.now();

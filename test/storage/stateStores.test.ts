@@ -139,6 +139,35 @@ describe('postgres state store', () => {
     }
   });
 
+  it('the items of one write go together: the BEGIN and every item in one message (the COMMIT once they answered)', async () => {
+    const db = await openPostgresDatabase(PG_URL, { schema: pg.schema });
+    /** Writes to the transaction's socket while its work runs (system calls: a corked burst is one). */
+    let socketWrites = 0;
+    const counted = {
+      ...db,
+      transaction: ((work) =>
+        db.transaction((client) => {
+          const socket = (client as unknown as { connection: { stream: Record<'_write' | '_writev', (...args: unknown[]) => unknown> } }).connection.stream;
+          for (const method of ['_write', '_writev'] as const) {
+            const original = socket[method];
+            socket[method] = (...args: unknown[]) => (socketWrites++, original.apply(socket, args));
+          }
+          return work(client).finally(() => {
+            for (const method of ['_write', '_writev'] as const) delete socket[method]; // the prototype's again
+          });
+        })) as typeof db.transaction,
+    };
+    const store = createPostgresStateStore(counted, false);
+    try {
+      const [k1, k2] = [`test/${randomUUID()}`, `test/${randomUUID()}`];
+      await store.write({ [k1]: { n: 1 }, [k2]: { n: 1 } });
+      expect(socketWrites).toBe(1);
+      expect(await store.read([k1, k2])).toEqual({ [k1]: expect.objectContaining({ n: 1 }), [k2]: expect.objectContaining({ n: 1 }) });
+    } finally {
+      await db.close();
+    }
+  });
+
   it('the items of one write are written all or none', async () => {
     const db = await openPostgresDatabase(PG_URL, { schema: pg.schema });
     const store = createPostgresStateStore(db, false);

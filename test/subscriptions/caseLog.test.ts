@@ -50,6 +50,18 @@ describe('account actions', () => {
     expect(db.prepare("SELECT status FROM subscriptions WHERE id = 'sub-fjordfika-1'").get()).toEqual({ status: 'CANCELLED' });
   });
 
+  it('a repeat finds its case done even while the directory cannot answer (it needs no facts); a first request fails', async () => {
+    const { db, cases, context } = rig();
+    const directory = createSqliteDirectory(db);
+    let directoryDown = false;
+    const flaky = { ...directory, findAccount: async (id: string) => (directoryDown ? Promise.reject(new Error('directory unavailable')) : directory.findAccount(id)) };
+    const actions = createAccountActions({ directory: flaky, subscriptions: createSqliteSubscriptions(db, () => NOW), cases, policy, now: () => NOW, mask: maskPersonalData });
+    const first = await actions.perform('cancel-now', context);
+    directoryDown = true;
+    expect(await actions.perform('cancel-now', context)).toMatchObject({ status: 'done', alreadyDone: true, supportCase: { reference: first.status === 'done' ? first.supportCase.reference : '' } });
+    await expect(actions.perform('cancel-now', { ...context, subscriptionId: 'sub-fjordfika-2', idempotencyKey: 'k2' })).rejects.toThrow('directory unavailable');
+  });
+
   it('two simultaneous confirmations act once and write one "done" record', async () => {
     const { db, cases, actions, context } = rig();
     const [a, b] = await Promise.all([actions.perform('cancel-now', context), actions.perform('cancel-now', context)]);
