@@ -12,8 +12,8 @@ import { holdReplies } from './heldReplies';
 import { committedThisTurn } from '../conversation/committed';
 import type { Logger } from '../log';
 import { continueSession, type CallerSession } from '../verification/session';
-import type { Outbox, OutboxClaim } from '../storage/outbox';
-import { commitStagedWrites } from '../storage/changeTrackedState';
+import type { Outbox, OutboxClaim, OutboxItem } from '../storage/outbox';
+import { commitStagedWrites, turnTransaction } from '../storage/changeTrackedState';
 import { asJson, referenceFor } from '../conversation/reference';
 import { TurnLockLostError, turnLockHeld } from '../conversation/turnLock';
 import { safeToSendAgain } from './replyRetry';
@@ -43,6 +43,12 @@ const FINGERPRINT_CHARS = 6;
  * constant, not exported): it builds them anew on every turn's first dialog context, the same every turn.
  */
 const DIALOG_STATE_CONFIGURATION = 'DialogStateManagerConfiguration';
+
+/** A receipt the outbox holds for the turn; `keptWithState` when it went with the turn's state write (Outbox.stage). */
+interface OwedReceipt {
+  claim: OutboxClaim;
+  keptWithState?: { item: OutboxItem; firstAttemptAt: Date };
+}
 
 /** What the bot remembers about a caller across conversations. Deliberately small: no personal data. */
 export interface UserProfile {
@@ -305,7 +311,7 @@ export class SupportBot extends TeamsActivityHandler {
     if (!tooLong) recordTranscript(context, this.deps.now, this.deps.masks);
     adaptRepliesToChannel(context);
     const replies = holdReplies(context);
-    let owed: OutboxClaim | undefined;
+    let owed: OwedReceipt | undefined;
     try {
       if (!tooLong && (await this.relayedToAgent(context))) {
         // An agent holds the conversation: the message went to them, and the bot says nothing.
@@ -323,9 +329,9 @@ export class SupportBot extends TeamsActivityHandler {
         profile.language = turnLanguage(context);
         profile.languageChosen = true;
       }
-      // A receipt (something was done this turn) goes into the outbox before the state is saved: once the turn
-      // counts as handled, the receipt reaches the caller even if the connector does not take it now, or this
-      // instance dies before it is sent.
+      // A receipt (something was done this turn) goes into the outbox before the state is saved, or with it (in its
+      // transaction, on PostgreSQL): once the turn counts as handled, the receipt reaches the caller even if the
+      // connector does not take it now, or this instance dies before it is sent.
       if (committedThisTurn(context)) owed = await this.keepInOutbox(context, replies.held());
       // Another instance may be running this conversation once the lock is gone: saving now could overwrite its turn.
       if (!turnLockHeld(context)) throw new TurnLockLostError();
@@ -350,6 +356,7 @@ export class SupportBot extends TeamsActivityHandler {
       this.deps.logger.error('turn.state-not-saved-after-action', { error: error as Error });
       await this.deps.transcript.keepWithoutState(context).catch((failure: unknown) => this.deps.logger.warn('transcript.not-kept', { error: failure as Error }));
       this.deps.insights?.keepWithoutState(context);
+      if (owed) await this.keepInOutboxWithoutState(owed);
     }
     let failure: unknown;
     try {
@@ -360,7 +367,7 @@ export class SupportBot extends TeamsActivityHandler {
       // has been changed" (something may have been).
       this.deps.logger.error('turn.replies-not-delivered', { error: error as Error, inOutbox: owed !== undefined });
     }
-    if (owed) await this.settleOutbox(owed, failure === undefined ? undefined : { unsent: replies.unsent(), error: failure });
+    if (owed) await this.settleOutbox(owed.claim, failure === undefined ? undefined : { unsent: replies.unsent(), error: failure });
     await this.deps.insights?.endTurn(context);
   }
 
@@ -385,15 +392,31 @@ export class SupportBot extends TeamsActivityHandler {
     return true;
   }
 
-  private async keepInOutbox(context: TurnContext, activities: Array<Partial<Activity>>): Promise<OutboxClaim | undefined> {
+  private async keepInOutbox(context: TurnContext, activities: Array<Partial<Activity>>): Promise<OwedReceipt | undefined> {
     if (activities.length === 0) return undefined;
     try {
       const item = { kind: 'replies' as const, conversation: referenceFor(context), activities: asJson(activities), otherwise: [], caseReference: null };
-      return await this.deps.outbox.add(item, new Date(Date.now() + this.deps.outboxGraceMs));
+      const firstAttemptAt = new Date(Date.now() + this.deps.outboxGraceMs);
+      // With the turn's state where the store can (PostgreSQL: its transaction and round trip), else on its own first.
+      const within = turnTransaction(context);
+      const staged = within && this.deps.outbox.stage?.(item, firstAttemptAt, within);
+      if (staged) return { claim: staged, keptWithState: { item, firstAttemptAt } };
+      return { claim: await this.deps.outbox.add(item, firstAttemptAt) };
     } catch (error) {
       // The store is away: the receipt is still said now, only without the safety net.
       this.deps.logger.error('turn.outbox-unavailable', { error: error as Error });
       return undefined;
+    }
+  }
+
+  /** The state write that was to keep the receipt failed (or may have): the entry is kept on its own, under the same claim. */
+  private async keepInOutboxWithoutState(owed: OwedReceipt): Promise<void> {
+    if (!owed.keptWithState) return;
+    const { item, firstAttemptAt } = owed.keptWithState;
+    try {
+      await this.deps.outbox.add(item, firstAttemptAt, owed.claim);
+    } catch (error) {
+      this.deps.logger.error('turn.outbox-unavailable', { error: error as Error });
     }
   }
 

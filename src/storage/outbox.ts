@@ -1,3 +1,5 @@
+import type { TurnTransaction } from './conversationLock';
+
 /**
  * Messages owed to a caller that the connector has not taken yet, kept in the store so "done but never told" cannot
  * happen: a receipt whose delivery failed in its turn, or the receipt of an action that waits for a backend to come
@@ -37,8 +39,18 @@ export interface OutboxEntry extends OutboxItem {
 }
 
 export interface Outbox {
-  /** Keeps the item, held by the caller of add; the worker first looks at it at `firstAttemptAt` (the turn tries first). */
-  add(item: OutboxItem, firstAttemptAt: Date): Promise<OutboxClaim>;
+  /**
+   * Keeps the item, held by the caller of add; the worker first looks at it at `firstAttemptAt` (the turn tries first).
+   * With `claim`, the one it was staged under (`stage`) in a write that may or may not have been kept: kept under that
+   * claim unless it is there already — one entry, never two.
+   */
+  add(item: OutboxItem, firstAttemptAt: Date, claim?: OutboxClaim): Promise<OutboxClaim>;
+  /**
+   * Stages the item with the turn's state write when `within`, the turn lock's transaction, is on this outbox's
+   * database: kept exactly when the turn's state is, in its round trip and commit. The claim, or undefined when it
+   * cannot (then `add`).
+   */
+  stage?(item: OutboxItem, firstAttemptAt: Date, within: TurnTransaction): OutboxClaim | undefined;
   /**
    * The oldest entry due at `now`, claimed: no other claim (on any instance) sees it again before `leaseUntil`, so two
    * workers never send the same receipt at once; undefined when none is due.

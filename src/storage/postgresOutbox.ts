@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PostgresDatabase } from './postgresDatabase';
-import type { Outbox, OutboxEntry } from './outbox';
+import type { Outbox, OutboxClaim, OutboxEntry, OutboxItem } from './outbox';
 
 interface OutboxRow {
   id: string;
@@ -16,14 +16,24 @@ interface OutboxRow {
 
 /** The outbox in PostgreSQL: instances claim entries with SKIP LOCKED, so each is delivered by one of them. */
 export function createPostgresOutbox(db: PostgresDatabase): Outbox {
+  /** The entry's row; one already there under the same claim (a staged write that was kept after all) is left as it is. */
+  const insertOf = (item: OutboxItem, firstAttemptAt: Date, held: OutboxClaim): [string, unknown[]] => [
+    `INSERT INTO outbox (id, kind, conversation, activities, otherwise, case_reference, status, attempts, next_attempt_at, claim_token)
+     VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8) ON CONFLICT (id) DO NOTHING`,
+    [held.id, item.kind, JSON.stringify(item.conversation), JSON.stringify(item.activities), JSON.stringify(item.otherwise), item.caseReference, firstAttemptAt, held.token],
+  ];
+  const newClaim = (): OutboxClaim => ({ id: randomUUID(), token: randomUUID() });
+
   return {
-    async add(item, firstAttemptAt) {
-      const held = { id: randomUUID(), token: randomUUID() };
-      await db.query(
-        `INSERT INTO outbox (id, kind, conversation, activities, otherwise, case_reference, status, attempts, next_attempt_at, claim_token)
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $8)`,
-        [held.id, item.kind, JSON.stringify(item.conversation), JSON.stringify(item.activities), JSON.stringify(item.otherwise), item.caseReference, firstAttemptAt, held.token],
-      );
+    async add(item, firstAttemptAt, claim) {
+      const held = claim ?? newClaim();
+      await db.query(...insertOf(item, firstAttemptAt, held));
+      return held;
+    },
+    stage(item, firstAttemptAt, within) {
+      if (within.database !== db) return undefined;
+      const held = newClaim();
+      within.stage(insertOf(item, firstAttemptAt, held));
       return held;
     },
     async claimNext(now, leaseUntil) {

@@ -27,7 +27,8 @@ export function createSqliteOutbox(db: SqliteDatabase): Outbox {
   const waiting = new Map<string, () => boolean>();
   const insert = db.prepare(
     `INSERT INTO outbox (id, kind, conversation, activities, otherwise, case_reference, status, attempts, next_attempt_at, created_at, claim_token)
-     VALUES (@id, @kind, @conversation, @activities, @otherwise, @caseReference, 'pending', 0, @at, @createdAt, @token)`,
+     VALUES (@id, @kind, @conversation, @activities, @otherwise, @caseReference, 'pending', 0, @at, @createdAt, @token)
+     ON CONFLICT (id) DO NOTHING`,
   );
   const due = db.prepare<[string], OutboxRow>("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT 1");
   const lease = db.prepare('UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1, claim_token = ? WHERE id = ?');
@@ -55,8 +56,8 @@ export function createSqliteOutbox(db: SqliteDatabase): Outbox {
   });
 
   return {
-    async add(item, firstAttemptAt) {
-      const held = { id: randomUUID(), token: randomUUID() };
+    async add(item, firstAttemptAt, claim) {
+      const held = claim ?? { id: randomUUID(), token: randomUUID() };
       const row = {
         id: held.id,
         token: held.token,

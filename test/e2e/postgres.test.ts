@@ -36,11 +36,11 @@ async function botWithItsOwnConnections() {
 
 /** Every statement the bot sends from now until `stop`, with the database process that ran it (one per connection). */
 function recordStatements() {
-  const sent: Array<{ backend: number; text: string }> = [];
+  const sent: Array<{ backend: number; text: string; values?: unknown[] }> = [];
   const query = Client.prototype.query;
   Client.prototype.query = function (this: Client & { processID: number }, ...args: unknown[]) {
-    const config = args[0] as string | { text: string };
-    sent.push({ backend: this.processID, text: typeof config === 'string' ? config : config.text });
+    const config = args[0] as string | { text: string; values?: unknown[] };
+    sent.push({ backend: this.processID, text: typeof config === 'string' ? config : config.text, values: typeof config === 'string' ? (args[1] as unknown[] | undefined) : config.values });
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
   return { sent, stop: () => void (Client.prototype.query = query) };
@@ -155,6 +155,30 @@ describe('STORAGE=postgres over HTTP', () => {
     }
   });
 
+  it("keeps an action's receipt in the outbox with the turn's state (its transaction, on the lock's connection), and forgets it once delivered", async () => {
+    const { c, admin, schema } = await botWithItsOwnConnections();
+    let statements: ReturnType<typeof recordStatements> | undefined;
+    try {
+      await c.verifyFor('cancel', 'anna');
+      await c.say(c.words.endOfTerm);
+      statements = recordStatements();
+      const { sent } = statements;
+      expect((await c.say(c.words.yes)).join('\n')).toMatch(CASE_IN_TEXT);
+      const lock = sent.find((statement) => statement.text.includes('pg_try_advisory_lock'));
+      const kept = sent.filter((statement) => statement.text.trim().startsWith('INSERT INTO outbox'));
+      expect(kept).toHaveLength(1);
+      expect(kept[0].backend).toBe(lock?.backend);
+      const between = sent.slice(sent.indexOf(kept[0]), sent.findIndex((statement) => statement.text.includes('turn_write_in_time')));
+      expect(between.some((statement) => statement.text.startsWith('INSERT INTO bot_state'))).toBe(true);
+      expect(between.some((statement) => statement.text.includes('COMMIT'))).toBe(false);
+      expect((await admin.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)).rows[0].n).toBe(0);
+    } finally {
+      statements?.stop();
+      await admin.end();
+      await c.close();
+    }
+  });
+
   it('keeps no insights events of a turn that is not kept: the message said again is counted once', async () => {
     const { c, admin, schema, name } = await botWithItsOwnConnections();
     try {
@@ -175,23 +199,34 @@ describe('STORAGE=postgres over HTTP', () => {
     }
   });
 
-  it('keeps the events of a turn that made a change although its state could not be saved, and the "yes" again is no second one', async () => {
+  it('keeps the events and the receipt of a turn that made a change although its state could not be saved, and the "yes" again is no second one', async () => {
     const { c, admin, schema, name } = await botWithItsOwnConnections();
+    let statements: ReturnType<typeof recordStatements> | undefined;
     try {
       await c.verifyFor('cancel', 'anna');
       await c.say(c.words.endOfTerm);
       // The change is made (on a connection of its own); then the turn's state write waits, and its connection ends.
       const held = await holdStateWrites(admin, schema, name);
+      statements = recordStatements();
       const pending = c.say(c.words.yes);
-      await admin.query('SELECT pg_terminate_backend($1)', [await held.writeWaiting()]);
+      const waiting = await held.writeWaiting();
+      await admin.query('SELECT pg_terminate_backend($1)', [waiting]);
       await held.release();
       expect((await pending).join('\n')).toMatch(CASE_IN_TEXT);
+      statements.stop();
+      // The receipt's outbox entry went with the state write that failed: it is kept again on its own, under the same id.
+      const outboxed = statements.sent.filter((statement) => statement.text.trim().startsWith('INSERT INTO outbox'));
+      expect(outboxed.map((statement) => statement.backend === waiting)).toEqual([true, false]);
+      expect(outboxed[1].values?.[0]).toBe(outboxed[0].values?.[0]);
       const kept = await eventsIn(admin, schema);
       expect(kept.filter((kind) => kind.startsWith('action'))).toEqual(['action:turn-off-auto-renew']);
       expect(kept.filter((kind) => kind === 'receipt')).toHaveLength(1);
+      // The receipt was delivered: its outbox entry, kept on its own once the state's write failed, is gone again.
+      expect((await admin.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)).rows[0].n).toBe(0);
       expect((await c.say(c.words.yes)).join('\n')).toMatch(CASE_IN_TEXT);
       expect((await eventsIn(admin, schema)).filter((kind) => kind.startsWith('action'))).toHaveLength(1);
     } finally {
+      statements?.stop();
       await admin.query('ROLLBACK').catch(() => undefined);
       await admin.end();
       await c.close();

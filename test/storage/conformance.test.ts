@@ -563,6 +563,15 @@ describe.each(BACKENDS)('%s stores', (_kind, open) => {
     });
     const at = (ms: number) => new Date(Date.now() + ms);
 
+    it('an entry added again under its claim (a staged write that may have been kept) is one entry, not two', async () => {
+      const added = await backend.outbox.add(item('kvitto'), at(60_000));
+      expect(await backend.outbox.add(item('kvitto'), at(60_000), added)).toEqual(added);
+      expect(await backend.outbox.counts()).toEqual({ pending: 1, failed: 0 });
+      const entry = await backend.outbox.claimNext(at(61_000), at(90_000));
+      expect(entry?.claim.id).toBe(added.id);
+      expect(await backend.outbox.claimNext(at(61_000), at(90_000))).toBeUndefined();
+    });
+
     it('keeps an entry until it is due, hands it out with what it holds, and forgets it once delivered', async () => {
       const added = await backend.outbox.add(item('kvitto'), at(60_000));
       expect(await backend.outbox.claimNext(at(0), at(30_000))).toBeUndefined();
