@@ -44,10 +44,10 @@ const FINGERPRINT_CHARS = 6;
  */
 const DIALOG_STATE_CONFIGURATION = 'DialogStateManagerConfiguration';
 
-/** A receipt the outbox holds for the turn; `keptWithState` when it went with the turn's state write (Outbox.stage). */
+/** A receipt the outbox holds for the turn; `stagedWithState` when it went with the turn's state write (Outbox.stage). */
 interface OwedReceipt {
   claim: OutboxClaim;
-  keptWithState?: { item: OutboxItem; firstAttemptAt: Date };
+  stagedWithState?: { item: OutboxItem; firstAttemptAt: Date };
 }
 
 /** What the bot remembers about a caller across conversations. Deliberately small: no personal data. */
@@ -340,7 +340,7 @@ export class SupportBot extends TeamsActivityHandler {
       // PostgreSQL in the same transaction.)
       await this.deps.userState.saveChanges(context);
       await this.deps.transcript.save(context);
-      await this.deps.insights?.keepWithState(context);
+      this.deps.insights?.keepWithState(context);
       await this.deps.conversationState.saveChanges(context);
       // The transcript lines and events, if no state write took them along (an unchanged conversation).
       await commitStagedWrites(context);
@@ -400,7 +400,7 @@ export class SupportBot extends TeamsActivityHandler {
       // With the turn's state where the store can (PostgreSQL: its transaction and round trip), else on its own first.
       const within = turnTransaction(context);
       const staged = within && this.deps.outbox.stage?.(item, firstAttemptAt, within);
-      if (staged) return { claim: staged, keptWithState: { item, firstAttemptAt } };
+      if (staged) return { claim: staged, stagedWithState: { item, firstAttemptAt } };
       return { claim: await this.deps.outbox.add(item, firstAttemptAt) };
     } catch (error) {
       // The store is away: the receipt is still said now, only without the safety net.
@@ -411,8 +411,8 @@ export class SupportBot extends TeamsActivityHandler {
 
   /** The state write that was to keep the receipt failed (or may have): the entry is kept on its own, under the same claim. */
   private async keepInOutboxWithoutState(owed: OwedReceipt): Promise<void> {
-    if (!owed.keptWithState) return;
-    const { item, firstAttemptAt } = owed.keptWithState;
+    if (!owed.stagedWithState) return;
+    const { item, firstAttemptAt } = owed.stagedWithState;
     try {
       await this.deps.outbox.add(item, firstAttemptAt, owed.claim);
     } catch (error) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ActivityTypes, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { InsightFacts, InsightLanguage } from '../insights/events';
 import type { InsightSource, InsightsRecorder, NotedInsight } from '../insights/recorder';
@@ -8,8 +9,8 @@ import { turnLanguageIfKnown } from './language';
 /**
  * The insights of one turn (src/insights): dialogs note what happened — a verification question asked, a refusal, an
  * action done — with one line each, and the bot writes the turn's notes with its state (PostgreSQL: in the turn's own
- * transaction) or once the turn is kept. A turn that fails and is answered with the apology leaves no events, so a
- * retried message is not counted twice. Noting never throws and needs nothing of the dialog's own dependencies: without
+ * transaction) or once the turn is kept. A turn whose state is not kept (answered with the apology) leaves no events,
+ * so a retried message is not counted twice; one that changed something keeps them even so, each once (by its id). Noting never throws and needs nothing of the dialog's own dependencies: without
  * insights (a dialog tested alone) it does nothing.
  */
 
@@ -38,10 +39,10 @@ export interface TurnInsights {
   /** At the start of a turn, once its language is known: counts a caller's message, and opens the turn's notes. */
   beginTurn(context: TurnContext): Promise<void>;
   /** Right before the turn's state is saved: what was noted goes with that write, where the store can take it along. */
-  keepWithState(context: TurnContext): Promise<void>;
+  keepWithState(context: TurnContext): void;
   /**
    * The state write failed after something was done (its receipt is said): what was staged with it is written on its
-   * own by `endTurn` after all.
+   * own by `endTurn` after all, under the same ids — kept once, even if that write's COMMIT went unanswered but was kept.
    */
   keepWithoutState(context: TurnContext): void;
   /** After the turn was kept (or a receipt said although it was not): writes what was noted and not kept with the state. */
@@ -77,12 +78,13 @@ export function createTurnInsights(deps: TurnInsightsDeps): TurnInsights {
       }
     },
 
-    async keepWithState(context) {
+    keepWithState(context) {
       const notes = context.turnState.get(NOTES) as TurnNotes | undefined;
       const within = turnTransaction(context);
       const source = notes && sourceOf(context, notes);
       if (!notes?.noted.length || !within || !source) return;
-      if (!(await deps.recorder.stage(source, notes.noted, within))) return;
+      for (const note of notes.noted) note.id ??= randomUUID();
+      if (!deps.recorder.stage(source, notes.noted, within)) return;
       notes.staged.push(...notes.noted);
       notes.noted = [];
     },

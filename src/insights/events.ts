@@ -71,8 +71,14 @@ export type InsightCommon = Pick<InsightEvent, 'at' | 'conversation' | 'channel'
 /** An event without its common fields: what a hook in the conversation notes. */
 export type InsightFacts = InsightEvent extends infer E ? (E extends InsightEvent ? Omit<E, keyof InsightCommon> : never) : never;
 
-/** An event's own fields (beyond the common ones), as stored in a row's `data` column. */
-export function factsOf(event: InsightEvent): Record<string, unknown> {
-  const { at: _at, conversation: _conversation, channel: _channel, language: _language, kind: _kind, ...facts } = event;
+/**
+ * An event as it is written: `eventId`, where the writer gives one, makes writing the same event again a no-op (a
+ * turn's events staged with a write whose COMMIT went unanswered, then written on their own: conversation/insights.ts).
+ */
+export type LoggedInsightEvent = InsightEvent & { eventId?: string };
+
+/** An event's own fields (beyond the common ones and its id), as stored in a row's `data` column. */
+export function factsOf(event: LoggedInsightEvent): Record<string, unknown> {
+  const { at: _at, conversation: _conversation, channel: _channel, language: _language, kind: _kind, eventId: _eventId, ...facts } = event;
   return facts;
 }

@@ -1,5 +1,5 @@
 import type { TurnTransaction } from '../storage/conversationLock';
-import { insightEventSchema, type InsightEvent, type InsightLanguage } from './events';
+import { insightEventSchema, type InsightEvent, type InsightLanguage, type LoggedInsightEvent } from './events';
 
 /** Events from `from` (inclusive) to `to` (exclusive), of conversations in one language or both. */
 export interface InsightsQuery {
@@ -13,13 +13,14 @@ export interface InsightsQuery {
  * events; the demo data (`npm run demo:data`) is marked as such and only ever replaces itself.
  */
 export interface InsightsLog {
-  record(events: readonly InsightEvent[]): Promise<void>;
+  /** Events with an `eventId` already kept under it are not kept again (where a log can stage: PostgreSQL). */
+  record(events: readonly LoggedInsightEvent[]): Promise<void>;
   /**
    * A turn's events, to be kept exactly when its state is: staged with the turn's state write when `within`, the turn
    * lock's transaction, is on this log's database (one statement in the turn's own round trip and commit, none on a
    * connection of its own). True when staged (not yet kept); false when not (another database, or a log that cannot).
    */
-  stage?(events: readonly InsightEvent[], within: TurnTransaction): boolean;
+  stage?(events: readonly LoggedInsightEvent[], within: TurnTransaction): boolean;
   /** Oldest first. */
   read(query: InsightsQuery): Promise<InsightEvent[]>;
   /** Whether there is any event at all, live or demo (the demo fill at start-up only fills an empty table). */

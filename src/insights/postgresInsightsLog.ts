@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { QueryConfig } from 'pg';
 import type { PostgresDatabase } from '../storage/postgresDatabase';
-import { factsOf, type InsightEvent } from './events';
+import { factsOf, type InsightEvent, type LoggedInsightEvent } from './events';
 import { eventFromRow, type InsightsLog } from './insightsLog';
 
 interface Row {
@@ -13,23 +13,23 @@ interface Row {
   data: Record<string, unknown>;
 }
 
-/** Rows per INSERT: well under PostgreSQL's 65,535 parameters at seven a row. */
+/** Rows per INSERT: well under PostgreSQL's 65,535 parameters at eight a row. */
 const BATCH = 1000;
 
 /** The insights events in PostgreSQL, shared by every instance. */
 export function createPostgresInsightsLog(db: PostgresDatabase): InsightsLog {
-  /** One multi-row INSERT: `$1…$7` for the first row, and so on. */
-  const insertOf = (events: readonly InsightEvent[], demo: boolean): [string, unknown[]] => {
+  /** One multi-row INSERT: `$1…$8` for the first row, and so on; an event whose id is there already is left out. */
+  const insertOf = (events: readonly LoggedInsightEvent[], demo: boolean): [string, unknown[]] => {
     const params: unknown[] = [];
     const rows = events.map((event) => {
-      params.push(event.at, event.kind, event.conversation, event.channel, event.language, JSON.stringify(factsOf(event)), demo);
-      const n = params.length - 7;
-      return `($${n + 1}::timestamptz, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}::jsonb, $${n + 7})`;
+      params.push(event.at, event.kind, event.conversation, event.channel, event.language, JSON.stringify(factsOf(event)), demo, event.eventId ?? null);
+      const n = params.length - 8;
+      return `($${n + 1}::timestamptz, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}::jsonb, $${n + 7}, $${n + 8})`;
     });
-    return [`INSERT INTO insights_events (at, kind, conversation, channel, language, data, demo) VALUES ${rows.join(', ')}`, params];
+    return [`INSERT INTO insights_events (at, kind, conversation, channel, language, data, demo, event_id) VALUES ${rows.join(', ')} ON CONFLICT (event_id) DO NOTHING`, params];
   };
   /** One statement per batch: the demo data is tens of thousands of rows. */
-  const insertAll = async (query: (sql: string, params: unknown[]) => Promise<unknown>, events: readonly InsightEvent[], demo: boolean) => {
+  const insertAll = async (query: (sql: string, params: unknown[]) => Promise<unknown>, events: readonly LoggedInsightEvent[], demo: boolean) => {
     for (let start = 0; start < events.length; start += BATCH) await query(...insertOf(events.slice(start, start + BATCH), demo));
   };
 

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Logger } from '../log';
 import type { TurnTransaction } from '../storage/conversationLock';
 import { withinTime } from '../timing';
-import { insightEventSchema, type InsightEvent, type InsightFacts, type InsightLanguage } from './events';
+import { insightEventSchema, type InsightFacts, type InsightLanguage, type LoggedInsightEvent } from './events';
 import type { InsightsLog } from './insightsLog';
 
 /** Where events come from: one conversation, as the bot knows it (never stored as such). */
@@ -16,6 +16,8 @@ export interface InsightSource {
 export interface NotedInsight {
   facts: InsightFacts;
   at: Date;
+  /** Given when the note is staged with a turn's state write: written again under it, the event is kept once. */
+  id?: string;
 }
 
 export interface InsightsRecorder {
@@ -25,11 +27,12 @@ export interface InsightsRecorder {
    */
   record(source: InsightSource, noted: readonly NotedInsight[]): Promise<void>;
   /**
-   * Stages what was noted in a turn with the turn's state write, where the log can (InsightsLog.stage): true when it
-   * did, and the events are then kept exactly when the turn's state is. False when it did not or could not — nothing
-   * is written then, and the caller `record`s the notes once the turn is kept. Never throws.
+   * Stages what was noted in a turn with the turn's state write, where the log can (InsightsLog.stage) and the key is
+   * read already (so the write never waits for it): true when it did, and the events are then kept exactly when the
+   * turn's state is — under the notes' ids, given by the caller. False when it did not or could not — nothing is
+   * written then, and the caller `record`s the notes once the turn is kept. Never throws.
    */
-  stage(source: InsightSource, noted: readonly NotedInsight[], within: TurnTransaction): Promise<boolean>;
+  stage(source: InsightSource, noted: readonly NotedInsight[], within: TurnTransaction): boolean;
 }
 
 /**
@@ -83,24 +86,29 @@ function inBatches<T>(write: (items: T[]) => Promise<void>, maxWaiting: number):
 }
 
 export function createInsightsRecorder(deps: { log: InsightsLog; logger: Logger }): InsightsRecorder {
-  const recordInBatches = inBatches<InsightEvent>((events) => deps.log.record(events), MAX_WAITING_EVENTS);
+  const recordInBatches = inBatches<LoggedInsightEvent>((events) => deps.log.record(events), MAX_WAITING_EVENTS);
   let hashKey: Promise<Buffer> | undefined;
+  /** The key once read: a turn's events go with its state write only then, so that write never waits for it. */
+  let keyRead: Buffer | undefined;
   const key = () => {
     // Read once; a failed read is tried again with the next event rather than remembered.
-    hashKey ??= deps.log.hashKey().catch((error: unknown) => {
-      hashKey = undefined;
-      throw error;
-    });
+    hashKey ??= deps.log.hashKey().then(
+      (read) => (keyRead = read),
+      (error: unknown) => {
+        hashKey = undefined;
+        throw error;
+      },
+    );
     return hashKey;
   };
 
   /** The events of `noted`, under the conversation's anonymous key; an event the schema refuses is logged and left out. */
-  const eventsOf = async (source: InsightSource, noted: readonly NotedInsight[]): Promise<InsightEvent[]> => {
-    const conversation = anonymousConversationKey(await withinTime(key(), WAIT_MS), source.conversationKey);
-    const events: InsightEvent[] = [];
-    for (const { facts, at } of noted) {
+  const eventsOf = (hashKey: Buffer, source: InsightSource, noted: readonly NotedInsight[]): LoggedInsightEvent[] => {
+    const conversation = anonymousConversationKey(hashKey, source.conversationKey);
+    const events: LoggedInsightEvent[] = [];
+    for (const { facts, at, id } of noted) {
       const parsed = insightEventSchema.safeParse({ ...facts, at: at.toISOString(), conversation, channel: source.channel, language: source.language });
-      if (parsed.success) events.push(parsed.data);
+      if (parsed.success) events.push(id ? { ...parsed.data, eventId: id } : parsed.data);
       else deps.logger.warn('insights.event-invalid', { kind: facts.kind, issues: parsed.error.issues.map((issue) => issue.path.join('.')) });
     }
     return events;
@@ -110,7 +118,7 @@ export function createInsightsRecorder(deps: { log: InsightsLog; logger: Logger 
     async record(source, noted) {
       if (noted.length === 0) return;
       try {
-        const events = await eventsOf(source, noted);
+        const events = eventsOf(await withinTime(key(), WAIT_MS), source, noted);
         if (events.length === 0) return;
         const written = recordInBatches(events);
         // A stalled database gets a second of the turn; the write goes on (or fails) without it.
@@ -120,14 +128,15 @@ export function createInsightsRecorder(deps: { log: InsightsLog; logger: Logger 
         deps.logger.warn('insights.not-recorded', { kinds: noted.map((n) => n.facts.kind), error: error as Error });
       }
     },
-    async stage(source, noted, within) {
-      if (noted.length === 0 || !deps.log.stage) return false;
+    stage(source, noted, within) {
+      // Without the key read yet (the instance's first events, or the database away), `record` writes them once the
+      // turn is kept, and reads it.
+      if (noted.length === 0 || !deps.log.stage || !keyRead) return false;
       try {
-        const events = await eventsOf(source, noted);
+        const events = eventsOf(keyRead, source, noted);
         // Every one refused (logged): nothing to write, now or later.
         return events.length === 0 || deps.log.stage(events, within);
       } catch (error) {
-        // The key could not be read: `record` tries again once the turn is kept.
         deps.logger.warn('insights.not-staged', { kinds: noted.map((n) => n.facts.kind), error: error as Error });
         return false;
       }

@@ -76,9 +76,13 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
         return;
       }
       // Each item's statements wait only for that item's own answers: the items go together (the connection pipelines
-      // them, the BEGIN in the same write), so two counters written at once take one round trip before the COMMIT, not two.
+      // them, the BEGIN in the same write), so two counters created at once (a statement each) wait for one round
+      // trip before the COMMIT, not two. Every item is seen to its end before the transaction ends, failed or not: an item still sending its
+      // second statement after a ROLLBACK would send it outside the transaction, kept on its own.
       await (turn ? turn.run : db.transaction)(async (client) => {
-        await Promise.all(entries.map(([key, item, json]) => writeOne(client, key, item, seal.seal(key, json))));
+        const written = await Promise.allSettled(entries.map(([key, item, json]) => writeOne(client, key, item, seal.seal(key, json))));
+        const failed = written.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        if (failed) throw failed.reason;
       });
     },
     async delete(keys) {

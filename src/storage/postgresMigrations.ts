@@ -180,4 +180,8 @@ export const POSTGRES_MIGRATIONS: string[] = [
      RETURN true;
    END
    $$`,
+  // A turn's insights events go with its state write (src/conversation/insights.ts); when that write's COMMIT went
+  // unanswered they are written again on their own under the ids they were staged with: kept once, however it went.
+  `ALTER TABLE insights_events ADD COLUMN IF NOT EXISTS event_id TEXT;
+   CREATE UNIQUE INDEX IF NOT EXISTS insights_events_by_event_id ON insights_events (event_id);`,
 ];

@@ -57,6 +57,8 @@ export function createSqliteOutbox(db: SqliteDatabase): Outbox {
 
   return {
     async add(item, firstAttemptAt, claim) {
+      // Already waiting for its commit under this claim: one entry, whose taking back (done) stays the one that counts.
+      if (claim && waiting.has(claim.id)) return claim;
       const held = claim ?? { id: randomUUID(), token: randomUUID() };
       const row = {
         id: held.id,

@@ -144,7 +144,9 @@ describe('STORAGE=postgres over HTTP', () => {
       expect(events).toHaveLength(1);
       expect(events[0].backend).toBe(lock?.backend);
       // Between the events and the check that runs right before the state's COMMIT: the state itself, and no commit.
-      const between = sent.slice(sent.indexOf(events[0]), sent.findIndex((statement) => statement.text.includes('turn_write_in_time')));
+      const check = sent.findIndex((statement) => statement.text.includes('turn_write_in_time'));
+      expect(check).toBeGreaterThan(sent.indexOf(events[0]));
+      const between = sent.slice(sent.indexOf(events[0]), check);
       expect(between.some((statement) => statement.text.startsWith('INSERT INTO bot_state'))).toBe(true);
       expect(between.some((statement) => statement.text.includes('COMMIT'))).toBe(false);
       expect(await eventsIn(admin, schema)).toEqual(['conversation-started', 'verification-question:userId']);
@@ -168,7 +170,9 @@ describe('STORAGE=postgres over HTTP', () => {
       const kept = sent.filter((statement) => statement.text.trim().startsWith('INSERT INTO outbox'));
       expect(kept).toHaveLength(1);
       expect(kept[0].backend).toBe(lock?.backend);
-      const between = sent.slice(sent.indexOf(kept[0]), sent.findIndex((statement) => statement.text.includes('turn_write_in_time')));
+      const check = sent.findIndex((statement) => statement.text.includes('turn_write_in_time'));
+      expect(check).toBeGreaterThan(sent.indexOf(kept[0]));
+      const between = sent.slice(sent.indexOf(kept[0]), check);
       expect(between.some((statement) => statement.text.startsWith('INSERT INTO bot_state'))).toBe(true);
       expect(between.some((statement) => statement.text.includes('COMMIT'))).toBe(false);
       expect((await admin.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)).rows[0].n).toBe(0);

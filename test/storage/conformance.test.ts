@@ -572,6 +572,14 @@ describe.each(BACKENDS)('%s stores', (_kind, open) => {
       expect(await backend.outbox.claimNext(at(61_000), at(90_000))).toBeUndefined();
     });
 
+    it('an entry added again under its claim before it was committed, then delivered, is gone: nothing left to send twice', async () => {
+      const added = await backend.outbox.add(item('kvitto'), at(60_000));
+      await backend.outbox.add(item('kvitto'), at(60_000), added);
+      expect(await backend.outbox.done(added)).toBe(true);
+      expect(await backend.outbox.counts()).toEqual({ pending: 0, failed: 0 });
+      expect(await backend.outbox.claimNext(at(61_000), at(90_000))).toBeUndefined();
+    });
+
     it('keeps an entry until it is due, hands it out with what it holds, and forgets it once delivered', async () => {
       const added = await backend.outbox.add(item('kvitto'), at(60_000));
       expect(await backend.outbox.claimNext(at(0), at(30_000))).toBeUndefined();

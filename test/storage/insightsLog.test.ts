@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { storeBackends, type StoreBackend } from '../support/storeBackends';
-import type { InsightEvent } from '../../src/insights/events';
+import type { InsightEvent, LoggedInsightEvent } from '../../src/insights/events';
 import type { InsightsLog } from '../../src/insights/insightsLog';
 import { createSqliteInsightsLog } from '../../src/insights/sqliteInsightsLog';
 import { createPostgresInsightsLog } from '../../src/insights/postgresInsightsLog';
@@ -98,6 +98,19 @@ describe.each(BACKENDS)('%s insights log', (_kind, open) => {
     expect(JSON.stringify(written)).not.toContain('anna');
     expect(lines.some((line) => line.includes('insights.event-invalid'))).toBe(true);
   });
+
+  it.skipIf(_kind === 'sqlite')('an event written again under its id is kept once (a turn\'s events may be: PostgreSQL stages them)', async () => {
+    const [first] = EVERY_KIND;
+    await log.record([{ ...first, eventId: 'e-1' }, { ...EVERY_KIND[1], eventId: 'e-2' }]);
+    await log.record([{ ...first, eventId: 'e-1' }, EVERY_KIND[2]]);
+    await log.record([EVERY_KIND[2]]); // without an id: an event of its own every time
+    expect((await log.read(range('2026-11-02T00:00:00Z', '2026-11-03T00:00:00Z'))).map((event) => event.kind)).toEqual([
+      'conversation-started',
+      'verification-question',
+      'verification',
+      'verification',
+    ]);
+  });
 });
 
 describe('the recorder when the store fails', () => {
@@ -137,24 +150,31 @@ describe('the recorder when the store fails', () => {
     expect(lines.some((line) => line.includes('insights.not-recorded'))).toBe(true);
   });
 
-  it('without a key, nothing is staged with the turn\'s state: the turn is told so (it records the notes later), and nothing is thrown', async () => {
+  it('stages nothing until the key has been read (the state write never waits for it), nor without one; then under the notes\' ids', async () => {
     const lines: string[] = [];
-    const staged: unknown[] = [];
-    const noKey: InsightsLog = {
+    const staged: LoggedInsightEvent[][] = [];
+    let keyReadable = false;
+    const log: InsightsLog = {
       record: async () => undefined,
-      stage: (events) => Boolean(staged.push(events)),
+      stage: (events) => Boolean(staged.push([...events])),
       read: async () => [],
       isEmpty: async () => true,
       replaceDemoEvents: async () => ({ removed: 0, added: 0 }),
-      hashKey: async () => {
-        throw new Error('connection refused');
-      },
+      hashKey: async () => (keyReadable ? Buffer.alloc(32, 1) : Promise.reject(new Error('connection refused'))),
     };
-    const recorder = createInsightsRecorder({ log: noKey, logger: createLogger('debug', (line) => lines.push(line)) });
+    const recorder = createInsightsRecorder({ log, logger: createLogger('debug', (line) => lines.push(line)) });
     const within = { database: {}, stage: () => undefined } as unknown as TurnTransaction;
-    await expect(recorder.stage({ conversationKey: 'webchat/x', channel: 'webchat', language: 'en' }, [{ at: new Date(), facts: { kind: 'conversation-started' } }], within)).resolves.toBe(false);
-    expect(staged).toHaveLength(0);
-    expect(lines.some((line) => line.includes('insights.not-staged'))).toBe(true);
+    const source = { conversationKey: 'webchat/x', channel: 'webchat', language: 'en' } as const;
+    const noted = [{ at: new Date('2026-11-05T10:00:00.000Z'), facts: { kind: 'conversation-started' as const }, id: 'e-1' }];
+    expect(recorder.stage(source, noted, within)).toBe(false);
+    await recorder.record(source, noted); // the key cannot be read: logged, nothing thrown
+    expect(recorder.stage(source, noted, within)).toBe(false);
+    keyReadable = true;
+    expect(recorder.stage(source, noted, within)).toBe(false); // not read yet: `record` reads it
+    await recorder.record(source, noted);
+    expect(recorder.stage(source, noted, within)).toBe(true);
+    expect(staged).toEqual([[expect.objectContaining({ kind: 'conversation-started', eventId: 'e-1' })]]);
+    expect(lines.some((line) => line.includes('insights.not-recorded'))).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryStateStore, type StateStore } from '../../src/storage';
 import { createPostgresStateStore } from '../../src/storage/postgres';
@@ -163,6 +164,45 @@ describe('postgres state store', () => {
       await store.write({ [k1]: { n: 1 }, [k2]: { n: 1 } });
       expect(socketWrites).toBe(1);
       expect(await store.read([k1, k2])).toEqual({ [k1]: expect.objectContaining({ n: 1 }), [k2]: expect.objectContaining({ n: 1 }) });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('an item whose write fails ends the transaction only once every other item has had its answers: none kept on its own', async () => {
+    const db = await openPostgresDatabase(PG_URL, { schema: pg.schema });
+    /** Statements sent after the transaction's work was over (after its ROLLBACK): they would run outside it. */
+    const late: string[] = [];
+    const slowed = {
+      ...db,
+      transaction: ((work) =>
+        db.transaction((client) => {
+          let over = false;
+          const query = client.query.bind(client) as (sql: string, params?: unknown[]) => Promise<unknown>;
+          const watched = new Proxy(client, {
+            get: (target, property) =>
+              property === 'query'
+                ? (sql: string, params?: unknown[]) => {
+                    if (over) late.push(sql);
+                    // The conditional update's answer comes late (as behind a busy row): the other item has failed by then.
+                    const answered = query(sql, params);
+                    return sql.startsWith('UPDATE') ? answered.then((result) => sleep(50).then(() => result)) : answered;
+                  }
+                : Reflect.get(target, property),
+          });
+          return work(watched).finally(() => (over = true));
+        })) as typeof db.transaction,
+    };
+    const store = createPostgresStateStore(slowed, false);
+    try {
+      const [created, gone] = [`test/${randomUUID()}`, `test/${randomUUID()}`];
+      await store.write({ [created]: { n: 1 } });
+      // `created` may only be created (it exists: a conflict at once); `gone` has an eTag whose row is not there (an
+      // UPDATE that finds nothing, then an INSERT).
+      await expect(store.write({ [created]: { n: 2, eTag: ONLY_IF_ABSENT }, [gone]: { n: 1, eTag: 'gone' } })).rejects.toThrow(/eTag conflict/);
+      await sleep(100);
+      expect(late).toEqual([]);
+      expect(await store.read([created, gone])).toEqual({ [created]: expect.objectContaining({ n: 1 }) });
     } finally {
       await db.close();
     }
