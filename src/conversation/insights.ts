@@ -10,8 +10,9 @@ import { turnLanguageIfKnown } from './language';
  * The insights of one turn (src/insights): dialogs note what happened — a verification question asked, a refusal, an
  * action done — with one line each, and the bot writes the turn's notes with its state (PostgreSQL: in the turn's own
  * transaction) or once the turn is kept. A turn whose state is not kept (answered with the apology) leaves no events,
- * so a retried message is not counted twice; one that changed something keeps them even so, each once (by its id). Noting never throws and needs nothing of the dialog's own dependencies: without
- * insights (a dialog tested alone) it does nothing.
+ * so a retried message is not counted twice; one that changed something keeps them even so, each once (by its id).
+ * Noting never throws and needs nothing of the dialog's own dependencies: without insights (a dialog tested alone) it
+ * does nothing.
  */
 
 /** What the conversation state keeps for insights: when the caller first wrote, how often since, and in which language. */

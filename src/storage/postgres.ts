@@ -77,8 +77,8 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       }
       // Each item's statements wait only for that item's own answers: the items go together (the connection pipelines
       // them, the BEGIN in the same write), so two counters created at once (a statement each) wait for one round
-      // trip before the COMMIT, not two. Every item is seen to its end before the transaction ends, failed or not: an item still sending its
-      // second statement after a ROLLBACK would send it outside the transaction, kept on its own.
+      // trip before the COMMIT, not two. Every item is seen to its end before the transaction ends, failed or not:
+      // an item still sending its second statement after a ROLLBACK would send it outside the transaction, kept alone.
       await (turn ? turn.run : db.transaction)(async (client) => {
         const written = await Promise.allSettled(entries.map(([key, item, json]) => writeOne(client, key, item, seal.seal(key, json))));
         const failed = written.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

@@ -47,6 +47,20 @@ function recordStatements() {
 }
 
 /**
+ * That `statement` went with the turn's state: on the lock's connection, in the transaction that commits the state —
+ * the state's write after it, and no COMMIT between it and the check that runs right before that COMMIT.
+ */
+function expectWithTheState(sent: ReturnType<typeof recordStatements>['sent'], statement: (typeof sent)[number]) {
+  const lock = sent.find((each) => each.text.includes('pg_try_advisory_lock'));
+  expect(statement.backend).toBe(lock?.backend);
+  const check = sent.findIndex((each) => each.text.includes('turn_write_in_time'));
+  expect(check).toBeGreaterThan(sent.indexOf(statement));
+  const between = sent.slice(sent.indexOf(statement), check);
+  expect(between.some((each) => each.text.startsWith('INSERT INTO bot_state'))).toBe(true);
+  expect(between.some((each) => each.text.includes('COMMIT'))).toBe(false);
+}
+
+/**
  * Holds the state table for writes (reads go on) until `release`; `writeWaiting` finds the bot's connection whose write
  * waits for it, once there is one.
  */
@@ -139,16 +153,9 @@ describe('STORAGE=postgres over HTTP', () => {
       statements = recordStatements();
       const { sent } = statements;
       await c.say('Cancel subscription'); // asks for the user ID: a question noted
-      const lock = sent.find((statement) => statement.text.includes('pg_try_advisory_lock'));
       const events = sent.filter((statement) => statement.text.startsWith('INSERT INTO insights_events'));
       expect(events).toHaveLength(1);
-      expect(events[0].backend).toBe(lock?.backend);
-      // Between the events and the check that runs right before the state's COMMIT: the state itself, and no commit.
-      const check = sent.findIndex((statement) => statement.text.includes('turn_write_in_time'));
-      expect(check).toBeGreaterThan(sent.indexOf(events[0]));
-      const between = sent.slice(sent.indexOf(events[0]), check);
-      expect(between.some((statement) => statement.text.startsWith('INSERT INTO bot_state'))).toBe(true);
-      expect(between.some((statement) => statement.text.includes('COMMIT'))).toBe(false);
+      expectWithTheState(sent, events[0]);
       expect(await eventsIn(admin, schema)).toEqual(['conversation-started', 'verification-question:userId']);
     } finally {
       statements?.stop();
@@ -166,15 +173,9 @@ describe('STORAGE=postgres over HTTP', () => {
       statements = recordStatements();
       const { sent } = statements;
       expect((await c.say(c.words.yes)).join('\n')).toMatch(CASE_IN_TEXT);
-      const lock = sent.find((statement) => statement.text.includes('pg_try_advisory_lock'));
       const kept = sent.filter((statement) => statement.text.trim().startsWith('INSERT INTO outbox'));
       expect(kept).toHaveLength(1);
-      expect(kept[0].backend).toBe(lock?.backend);
-      const check = sent.findIndex((statement) => statement.text.includes('turn_write_in_time'));
-      expect(check).toBeGreaterThan(sent.indexOf(kept[0]));
-      const between = sent.slice(sent.indexOf(kept[0]), check);
-      expect(between.some((statement) => statement.text.startsWith('INSERT INTO bot_state'))).toBe(true);
-      expect(between.some((statement) => statement.text.includes('COMMIT'))).toBe(false);
+      expectWithTheState(sent, kept[0]);
       expect((await admin.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)).rows[0].n).toBe(0);
     } finally {
       statements?.stop();
