@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../../src/config';
 import { GIVE_BACK_MS } from '../../src/storage/postgresLockConnections';
 import { freshPostgresSchema, PG_URL } from '../support/postgres';
+import type { Conversation } from '../support/branches';
 import { startHttpConversation } from '../support/httpConversation';
 import { CASE_IN_TEXT } from '../support/conversation';
 
@@ -20,10 +21,11 @@ afterAll(async () => {
 });
 
 /**
- * A bot whose PostgreSQL connections carry a name of their own, so a test can end exactly those (other test files
- * share the database), and an admin connection to do it with.
+ * Runs `test` against a bot whose PostgreSQL connections carry a name of their own, so a test can end exactly those
+ * (other test files share the database), with an admin connection to do it with and `record` (recordStatements);
+ * everything is let go after, whatever the test left open (an admin transaction, a recording).
  */
-async function botWithItsOwnConnections() {
+async function withItsOwnConnections(test: (bot: { name: string; c: Conversation; admin: Client; schema: string; record: () => Recording }) => Promise<void>) {
   const name = `bot-${randomUUID().slice(0, 8)}`;
   const database = freshPostgresSchema();
   schemas.push(database);
@@ -31,8 +33,28 @@ async function botWithItsOwnConnections() {
   const c = await startHttpConversation('en', 'test', { storage: { ...database.storage, url } as AppConfig['storage'] });
   const admin = new Client({ connectionString: PG_URL });
   await admin.connect();
-  return { name, c, admin, schema: database.schema };
+  const recordings: Recording[] = [];
+  const record = () => {
+    const recording = recordStatements();
+    recordings.push(recording);
+    return recording;
+  };
+  try {
+    await test({ name, c, admin, schema: database.schema, record });
+  } finally {
+    for (const recording of recordings) recording.stop();
+    await admin.query('ROLLBACK').catch(() => undefined);
+    await admin.end();
+    await c.close();
+  }
 }
+
+/** How many entries the outbox of a schema holds. */
+async function outboxEntries(admin: Client, schema: string): Promise<number> {
+  return (await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".outbox`)).rows[0].n;
+}
+
+type Recording = ReturnType<typeof recordStatements>;
 
 /** Every statement the bot sends from now until `stop`, with the database process that ran it (one per connection). */
 function recordStatements() {
@@ -50,7 +72,7 @@ function recordStatements() {
  * That `statement` went with the turn's state: on the lock's connection, in the transaction that commits the state —
  * the state's write after it, and no COMMIT between it and the check that runs right before that COMMIT.
  */
-function expectWithTheState(sent: ReturnType<typeof recordStatements>['sent'], statement: (typeof sent)[number]) {
+function expectWithTheState(sent: Recording['sent'], statement: (typeof sent)[number]) {
   const lock = sent.find((each) => each.text.includes('pg_try_advisory_lock'));
   expect(statement.backend).toBe(lock?.backend);
   const check = sent.findIndex((each) => each.text.includes('turn_write_in_time'));
@@ -87,23 +109,17 @@ async function eventsIn(admin: Client, schema: string): Promise<string[]> {
 }
 
 describe('STORAGE=postgres over HTTP', () => {
-  it('survives the database ending its connections (restart, failover): the next turn works', async () => {
-    const { name, c, admin } = await botWithItsOwnConnections();
-    try {
+  it('survives the database ending its connections (restart, failover): the next turn works', () =>
+    withItsOwnConnections(async ({ name, c, admin }) => {
       await c.say('hello');
       const ended = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
       expect(ended.rowCount).toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect((await c.say('General questions')).join('\n')).toContain('Here is how cancelling works:');
-    } finally {
-      await admin.end();
-      await c.close();
-    }
-  });
+    }));
 
-  it('survives the database ending the connection while a save waits: the caller is told, and goes on from the same place', async () => {
-    const { name, c, admin, schema } = await botWithItsOwnConnections();
-    try {
+  it('survives the database ending the connection while a save waits: the caller is told, and goes on from the same place', () =>
+    withItsOwnConnections(async ({ name, c, admin, schema }) => {
       await c.say('hello');
       // Hold the table, so the next save waits inside its transaction; then end the bot's connections.
       await admin.query('BEGIN');
@@ -116,77 +132,48 @@ describe('STORAGE=postgres over HTTP', () => {
       expect(said).toContain('Sorry, something went wrong');
       expect(said).not.toContain('Here is how cancelling works:');
       expect((await c.say('General questions')).join('\n')).toContain('Here is how cancelling works:');
-    } finally {
-      await admin.query('ROLLBACK').catch(() => undefined);
-      await admin.end();
-      await c.close();
-    }
-  });
+    }));
 
-  it("reads a turn's state in the round trip that takes its lock, on the lock's connection: no read of its own", async () => {
-    const c = await startHttpConversation('en', 'test', { storage: fresh() });
-    let statements: ReturnType<typeof recordStatements> | undefined;
-    try {
+  it("reads a turn's state in the round trip that takes its lock, on the lock's connection: no read of its own", () =>
+    withItsOwnConnections(async ({ c, record }) => {
       await c.say('hello');
       // The first turn's lock goes back on its own (no other turn came for its connection): the next turn takes it afresh.
       await sleep(GIVE_BACK_MS * 10);
-      statements = recordStatements();
-      const { sent } = statements;
+      const { sent } = record();
       expect((await c.say('General questions')).join('\n')).toContain('Here is how cancelling works:');
       const lock = sent.find((statement) => statement.text.includes('pg_try_advisory_lock'));
       const reads = sent.filter((statement) => statement.text.startsWith('SELECT key, doc, etag FROM bot_state'));
       expect(reads).toHaveLength(1); // the conversation's state and the caller's, together
       expect(reads[0].backend).toBe(lock?.backend);
       expect(sent.indexOf(reads[0])).toBe(sent.indexOf(lock!) + 1);
-    } finally {
-      statements?.stop();
-      await c.close();
-    }
-  });
+    }));
 
-  it("writes a turn's insights events with its state: on the lock's connection, in the transaction that commits the state", async () => {
-    const { c, admin, schema } = await botWithItsOwnConnections();
-    let statements: ReturnType<typeof recordStatements> | undefined;
-    try {
+  it("writes a turn's insights events with its state: on the lock's connection, in the transaction that commits the state", () =>
+    withItsOwnConnections(async ({ c, admin, schema, record }) => {
       await c.say('hello');
       await sleep(GIVE_BACK_MS * 10);
-      statements = recordStatements();
-      const { sent } = statements;
+      const { sent } = record();
       await c.say('Cancel subscription'); // asks for the user ID: a question noted
       const events = sent.filter((statement) => statement.text.startsWith('INSERT INTO insights_events'));
       expect(events).toHaveLength(1);
       expectWithTheState(sent, events[0]);
       expect(await eventsIn(admin, schema)).toEqual(['conversation-started', 'verification-question:userId']);
-    } finally {
-      statements?.stop();
-      await admin.end();
-      await c.close();
-    }
-  });
+    }));
 
-  it("keeps an action's receipt in the outbox with the turn's state (its transaction, on the lock's connection), and forgets it once delivered", async () => {
-    const { c, admin, schema } = await botWithItsOwnConnections();
-    let statements: ReturnType<typeof recordStatements> | undefined;
-    try {
+  it("keeps an action's receipt in the outbox with the turn's state (its transaction, on the lock's connection), and forgets it once delivered", () =>
+    withItsOwnConnections(async ({ c, admin, schema, record }) => {
       await c.verifyFor('cancel', 'anna');
       await c.say(c.words.endOfTerm);
-      statements = recordStatements();
-      const { sent } = statements;
+      const { sent } = record();
       expect((await c.say(c.words.yes)).join('\n')).toMatch(CASE_IN_TEXT);
       const kept = sent.filter((statement) => statement.text.trim().startsWith('INSERT INTO outbox'));
       expect(kept).toHaveLength(1);
       expectWithTheState(sent, kept[0]);
-      expect((await admin.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)).rows[0].n).toBe(0);
-    } finally {
-      statements?.stop();
-      await admin.end();
-      await c.close();
-    }
-  });
+      expect(await outboxEntries(admin, schema)).toBe(0);
+    }));
 
-  it('keeps no insights events of a turn that is not kept: the message said again is counted once', async () => {
-    const { c, admin, schema, name } = await botWithItsOwnConnections();
-    try {
+  it('keeps no insights events of a turn that is not kept: the message said again is counted once', () =>
+    withItsOwnConnections(async ({ c, admin, schema, name }) => {
       await c.say('hello');
       // The turn's state write (its events before it, in the same transaction) waits; then its connection ends.
       const held = await holdStateWrites(admin, schema, name);
@@ -197,22 +184,15 @@ describe('STORAGE=postgres over HTTP', () => {
       expect(await eventsIn(admin, schema)).toEqual(['conversation-started']);
       expect((await c.say('Cancel subscription')).join('\n')).not.toContain('Sorry, something went wrong');
       expect(await eventsIn(admin, schema)).toEqual(['conversation-started', 'verification-question:userId']);
-    } finally {
-      await admin.query('ROLLBACK').catch(() => undefined);
-      await admin.end();
-      await c.close();
-    }
-  });
+    }));
 
-  it('keeps the events and the receipt of a turn that made a change although its state could not be saved, and the "yes" again is no second one', async () => {
-    const { c, admin, schema, name } = await botWithItsOwnConnections();
-    let statements: ReturnType<typeof recordStatements> | undefined;
-    try {
+  it('keeps the events and the receipt of a turn that made a change although its state could not be saved, and the "yes" again is no second one', () =>
+    withItsOwnConnections(async ({ c, admin, schema, name, record }) => {
       await c.verifyFor('cancel', 'anna');
       await c.say(c.words.endOfTerm);
       // The change is made (on a connection of its own); then the turn's state write waits, and its connection ends.
       const held = await holdStateWrites(admin, schema, name);
-      statements = recordStatements();
+      const statements = record();
       const pending = c.say(c.words.yes);
       const waiting = await held.writeWaiting();
       await admin.query('SELECT pg_terminate_backend($1)', [waiting]);
@@ -227,16 +207,10 @@ describe('STORAGE=postgres over HTTP', () => {
       expect(kept.filter((kind) => kind.startsWith('action'))).toEqual(['action:turn-off-auto-renew']);
       expect(kept.filter((kind) => kind === 'receipt')).toHaveLength(1);
       // The receipt was delivered: its outbox entry, kept on its own once the state's write failed, is gone again.
-      expect((await admin.query(`SELECT count(*)::int AS n FROM "${schema}".outbox`)).rows[0].n).toBe(0);
+      expect(await outboxEntries(admin, schema)).toBe(0);
       expect((await c.say(c.words.yes)).join('\n')).toMatch(CASE_IN_TEXT);
       expect((await eventsIn(admin, schema)).filter((kind) => kind.startsWith('action'))).toHaveLength(1);
-    } finally {
-      statements?.stop();
-      await admin.query('ROLLBACK').catch(() => undefined);
-      await admin.end();
-      await c.close();
-    }
-  });
+    }));
 
   it('keeps the conversation in PostgreSQL through verification and a cancellation', async () => {
     const c = await startHttpConversation('en', 'test', { storage: fresh() });
