@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
 import type { SqlClient, StateRow } from './conversationLock';
-import type { PostgresDatabase } from './postgresDatabase';
+import { FailedStatementError, type PostgresDatabase } from './postgresDatabase';
 import { ETagConflictError, expectedETag, ONLY_IF_ABSENT, type StateStore } from './stateStore';
 import { jsonToWrite } from './stateJson';
 import { postgresStateKey } from './stateKey';
@@ -67,19 +67,32 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       // moving the caller's place to a question they never read. In a turn, the transaction is the one its lock opened
       // on the lock's connection (same database): no BEGIN round trip of its own, and committed before the replies go.
       // There, unconditional writes go with their COMMIT in one message, behind a check that they ran before this
-      // instance would give up (commitWith): late, that COMMIT answers ROLLBACK. Elsewhere the COMMIT is sent only once
-      // the writes have answered.
+      // instance would give up (commitWith): late, that COMMIT answers ROLLBACK. Outside a turn every write goes so,
+      // with its BEGIN too (commitTogether).
       const turn = within?.database === db ? within : undefined;
       // Unconditional writes (the bot's state, eTag `*`) need no answer before the next statement: sent together.
       if (turn && entries.every(([, item]) => expectedETag(item) === undefined)) {
         await turn.commitWith(entries.map(([key, , json]) => [UPSERT, [key, seal.seal(key, json), randomUUID()]] as const));
         return;
       }
+      if (!turn) {
+        // Outside a turn (the verification counters), each item is one statement that fails on a conflict, and the
+        // items go with their BEGIN and COMMIT in one message: one round trip where waiting for the items' answers
+        // before sending the COMMIT took two. A conflict fails the transaction: nothing of the write is kept.
+        const statements = entries.map(([key, item, json]) => conditionalWrite(key, item, seal.seal(key, json)));
+        try {
+          await db.commitTogether(statements);
+        } catch (error) {
+          if (error instanceof FailedStatementError && error.cause.code === UNIQUE_VIOLATION) throw new ETagConflictError(entries[error.index][0]);
+          throw error;
+        }
+        return;
+      }
       // Each item's statements wait only for that item's own answers: the items go together (the connection pipelines
-      // them, the BEGIN in the same write), so two counters created at once (a statement each) wait for one round
-      // trip before the COMMIT, not two. Every item is seen to its end before the transaction ends, failed or not:
-      // an item still sending its second statement after a ROLLBACK would send it outside the transaction, kept alone.
-      await (turn ? turn.run : db.transaction)(async (client) => {
+      // them), so two counters created at once (a statement each) wait for one round trip, not two. Every item is
+      // seen to its end before the transaction ends, failed or not: an item still sending its second statement after
+      // a ROLLBACK would send it outside the transaction, kept alone.
+      await turn.run(async (client) => {
         const written = await Promise.allSettled(entries.map(([key, item, json]) => writeOne(client, key, item, seal.seal(key, json))));
         const failed = written.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
         if (failed) throw failed.reason;
@@ -108,6 +121,25 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
 /** An unconditional write: ($1 key, $2 doc, $3 new eTag). */
 const UPSERT = `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)
   ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = now()`;
+
+/** PostgreSQL's error for a key already taken: here, a conditional write that found another version. */
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * One item in one statement that fails (UNIQUE_VIOLATION) when it may not be written: unconditional (no eTag), only if
+ * absent (a plain INSERT), or over the version the caller read — an UPDATE of that version, else an INSERT, which finds
+ * the key taken when another version is stored. A write waiting for a parallel one's row sees what that one committed.
+ */
+function conditionalWrite(key: string, item: StoreItems[string], doc: string): readonly [string, unknown[]] {
+  const expected = expectedETag(item);
+  if (expected === undefined) return [UPSERT, [key, doc, randomUUID()]];
+  if (expected === ONLY_IF_ABSENT) return ['INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)', [key, doc, randomUUID()]];
+  return [
+    `WITH updated AS (UPDATE bot_state SET doc = $2, etag = $3, updated_at = now() WHERE key = $1 AND etag = $4 RETURNING key)
+     INSERT INTO bot_state (key, doc, etag) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT FROM updated)`,
+    [key, doc, randomUUID(), expected],
+  ];
+}
 
 /**
  * One item: written if nobody changed it since it was read (its eTag), created if it is new, else an ETagConflictError.

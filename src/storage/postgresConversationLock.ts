@@ -1,12 +1,10 @@
 import type { QueryConfig, QueryResult } from 'pg';
 import type { ConversationLock, StateRow, TurnTransaction } from './conversationLock';
 import type { PostgresDatabase } from './postgresDatabase';
-import { advisoryKey, inOneWrite, LOCK_WAIT_MS, QUERY_TIMEOUT_MS, transactionOn } from './postgresDatabase';
+import { advisoryKey, inOneWrite, LOCK_WAIT_MS, QUERY_TIMEOUT_MS, transactionOn, WRITE_WITHIN_MS } from './postgresDatabase';
 import { READ_STATE } from './postgres';
 import { createLockConnections, endingSql, unlockedIn } from './postgresLockConnections';
 
-/** How long before pg gives up on a turn's write the database must have run it all: room for the COMMIT. */
-const WRITE_DEADLINE_MARGIN_MS = 1_000;
 
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
@@ -158,7 +156,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
             open = false;
             // pg's own wait for each answer (QUERY_TIMEOUT_MS) starts now, as these are sent; the deadline is on the
             // database's clock, which may differ from this host's (measured with the lock, on the safe side).
-            const deadline = new Date(Date.now() + databaseAheadMs + QUERY_TIMEOUT_MS - WRITE_DEADLINE_MARGIN_MS);
+            const deadline = new Date(Date.now() + databaseAheadMs + WRITE_WITHIN_MS);
             const { writes, commit } = inOneWrite(client, () => {
               const opening = begun ? [] : [client.query('BEGIN')];
               const statementsSent = all.map(([sql, params]) => client.query(sql, params));

@@ -24,6 +24,12 @@ export interface PostgresDatabase {
   /** Runs `work` in one transaction on one connection: committed when it returns, rolled back when it throws. */
   transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T>;
   /**
+   * Statements that need no answer before the next, in one transaction whose BEGIN and COMMIT go with them in one
+   * message: one round trip. A statement that fails — an error the database raises, a conflict — fails the transaction
+   * and the COMMIT answers ROLLBACK: nothing is kept, and the first failure is thrown as a FailedStatementError.
+   */
+  commitTogether(statements: ReadonlyArray<readonly [sql: string, params: unknown[]]>): Promise<void>;
+  /**
    * The pool for turn locks: kept apart so turns holding a lock can never starve the queries they are waiting for. The
    * wait for a held lock may take LOCK_WAIT_MS (its own `SET LOCAL`), any other statement QUERY_TIMEOUT_MS; a
    * transaction left idle ends after two minutes (its lock with it).
@@ -41,6 +47,13 @@ export interface PostgresDatabase {
 }
 
 export const QUERY_TIMEOUT_MS = 5_000;
+/**
+ * How long after it started a write that commits in the same message as it is sent (a turn's, a subscription's change)
+ * may run before the database refuses to keep it: the rest of QUERY_TIMEOUT_MS is room for its COMMIT and answer, so
+ * this instance never gives up on a write the database went on to keep.
+ */
+export const WRITE_DEADLINE_MARGIN_MS = 1_000;
+export const WRITE_WITHIN_MS = QUERY_TIMEOUT_MS - WRITE_DEADLINE_MARGIN_MS;
 const MIGRATION_TIMEOUT_MS = 300_000;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -238,6 +251,17 @@ async function commit(client: PoolClient, reopen = false): Promise<void> {
   if ((Array.isArray(answered) ? answered[0] : answered)?.command !== 'COMMIT') throw new Error('the transaction was rolled back, not committed');
 }
 
+/** The statement of a `commitTogether` that failed first (`index` in the list given), with the database's error. */
+export class FailedStatementError extends Error {
+  constructor(
+    readonly index: number,
+    readonly cause: Error & { code?: string },
+  ) {
+    super(cause.message, { cause });
+    this.name = 'FailedStatementError';
+  }
+}
+
 /** Opens the pools and brings the schema up to date (once, whichever instance gets there first). */
 export async function openPostgresDatabase(url: string, options: PostgresOptions = {}): Promise<PostgresDatabase> {
   const schema = options.schema ?? 'public';
@@ -245,10 +269,14 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
   const pool = newPool(url, schema, options.poolSize ?? 10, false, options.onConnectionLost);
   const lockPool = newPool(url, schema, options.lockPoolSize ?? 20, true, options.onConnectionLost);
 
-  const transaction = async <T>(work: (client: PoolClient) => Promise<T>): Promise<T> => {
+  /**
+   * `work` on a connection of the pool, listened to while it is out: the database ending it mid-transaction would
+   * otherwise be an uncaught 'error' that ends the process (the failed query rejects as well). A connection whose
+   * transaction may still be open (a ROLLBACK that failed, a COMMIT unanswered: `work` calls `broken`) or that was
+   * ended is destroyed, not reused: the next turn must never commit this one's half.
+   */
+  const onPoolConnection = async <T>(work: (client: PoolClient, broken: (error: Error) => void) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
-    // A checked-out client has no pool listener: the database ending it mid-transaction would otherwise be an
-    // uncaught 'error' that ends the process. The failed query rejects as well.
     let lost: Error | undefined;
     const onLost = (error: Error) => {
       lost = error;
@@ -257,14 +285,43 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
     client.on('error', onLost);
     let broken: Error | undefined;
     try {
-      return await transactionOn(client, work, { onBroken: (error) => (broken = error) });
+      return await work(client, (error) => (broken = error));
     } finally {
       client.off('error', onLost);
-      // A connection whose transaction may still be open (a ROLLBACK that failed) or that was ended is destroyed,
-      // not reused: the next turn must never commit this one's half.
       client.release(lost ?? broken);
     }
   };
+
+  const transaction = <T>(work: (client: PoolClient) => Promise<T>): Promise<T> =>
+    onPoolConnection((client, broken) => transactionOn(client, work, { onBroken: broken }));
+
+  // Like a turn's `commitWith` (conversationLock), but on a connection of the pool, whose database clock is not
+  // measured: the deadline counts from the transaction's start on the database's own clock, which is later than
+  // this instance's wait for the answer began — by the time the message took to arrive, well inside the margin.
+  const commitTogether = (statements: ReadonlyArray<readonly [string, unknown[]]>): Promise<void> =>
+    onPoolConnection(async (client, broken) => {
+      const { writes, commit } = inOneWrite(client, () => ({
+        writes: [
+          client.query('BEGIN'),
+          ...statements.map(([sql, params]) => client.query(sql, params)),
+          client.query(`SELECT turn_write_in_time(transaction_timestamp() + ${WRITE_WITHIN_MS} * INTERVAL '1 millisecond')`),
+        ],
+        commit: client.query('COMMIT'),
+      }));
+      const [answered, ...results] = await Promise.allSettled([commit, ...writes]);
+      if (answered.status === 'rejected') {
+        // Whether it committed is not known, and the connection is not to be used again: destroyed, its transaction ends.
+        broken(answered.reason as Error);
+        throw answered.reason;
+      }
+      const failedAt = results.findIndex((result) => result.status === 'rejected');
+      if (failedAt >= 0) {
+        const error = (results[failedAt] as PromiseRejectedResult).reason as Error;
+        // 0 is the BEGIN; the statements follow; the last is the deadline's check.
+        throw failedAt >= 1 && failedAt <= statements.length ? new FailedStatementError(failedAt - 1, error) : error;
+      }
+      if ((answered.value as unknown as QueryResult).command !== 'COMMIT') throw new Error('the transaction was rolled back, not committed');
+    });
 
   const listeners = new Set<() => Promise<void>>();
   /**
@@ -335,6 +392,7 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
     },
     transaction,
+    commitTogether,
     lockPool,
     schema,
     listen,

@@ -184,4 +184,40 @@ export const POSTGRES_MIGRATIONS: string[] = [
   // unanswered they are written again on their own under the ids they were staged with: kept once, however it went.
   `ALTER TABLE insights_events ADD COLUMN IF NOT EXISTS event_id TEXT;
    CREATE UNIQUE INDEX IF NOT EXISTS insights_events_by_event_id ON insights_events (event_id);`,
+  // A subscription's change in one statement, so one round trip (postgresSubscriptions; issue 14): the row locked, the
+  // key looked up, the facts compared, the change and its record written — each statement with a snapshot of its own,
+  // as when they were sent one by one, so a call that waited for the row lock finds the change its twin just made.
+  // Past \`within_ms\` of the statement's start it fails, and nothing is kept: the client gives up soon after.
+  `CREATE OR REPLACE FUNCTION apply_subscription_change(change_key TEXT, change_subscription_id TEXT, change_account_id TEXT,
+       change_action TEXT, expected_facts JSONB, next_facts JSONB, change_applied_at TIMESTAMPTZ, within_ms INTEGER) RETURNS JSONB LANGUAGE plpgsql AS $$
+   DECLARE
+     locked_row subscriptions%ROWTYPE;
+     earlier subscription_changes%ROWTYPE;
+   BEGIN
+     SELECT * INTO locked_row FROM subscriptions WHERE id = change_subscription_id AND account_id = change_account_id FOR UPDATE;
+     SELECT * INTO earlier FROM subscription_changes WHERE idempotency_key = change_key;
+     IF earlier.idempotency_key IS NOT NULL THEN
+       IF earlier.action <> change_action OR earlier.subscription_id <> change_subscription_id THEN
+         RETURN jsonb_build_object('outcome', 'key-reused');
+       END IF;
+       RETURN jsonb_build_object('outcome', 'applied-before', 'facts', earlier.result);
+     END IF;
+     IF locked_row.id IS NULL
+       OR locked_row.status IS DISTINCT FROM expected_facts->>'status'
+       OR locked_row.auto_renew IS DISTINCT FROM (expected_facts->>'autoRenew')::BOOLEAN
+       OR locked_row.cancelled_at IS DISTINCT FROM expected_facts->>'cancelledAt'
+       OR locked_row.term_end IS DISTINCT FROM expected_facts->>'termEnd' THEN
+       RETURN jsonb_build_object('outcome', 'changed');
+     END IF;
+     UPDATE subscriptions SET status = next_facts->>'status', auto_renew = (next_facts->>'autoRenew')::BOOLEAN, cancelled_at = next_facts->>'cancelledAt',
+       data_deletion_at = next_facts->>'dataDeletionAt', term_end = next_facts->>'termEnd'
+       WHERE id = change_subscription_id;
+     INSERT INTO subscription_changes (idempotency_key, subscription_id, action, result, applied_at)
+       VALUES (change_key, change_subscription_id, change_action, next_facts, change_applied_at);
+     IF clock_timestamp() > statement_timestamp() + within_ms * INTERVAL '1 millisecond' THEN
+       RAISE EXCEPTION 'the subscription change ran past % ms', within_ms;
+     END IF;
+     RETURN jsonb_build_object('outcome', 'applied');
+   END
+   $$`,
 ];

@@ -2,11 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
+import { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memoryStateStore, type StateStore } from '../../src/storage';
 import { createPostgresStateStore } from '../../src/storage/postgres';
 import { openPostgresDatabase } from '../../src/storage/postgresDatabase';
+import { createPostgresConversationLock } from '../../src/storage/postgresConversationLock';
 import { createSqliteStateStore, openSqliteDatabase } from '../../src/storage/sqlite';
 import { ONLY_IF_ABSENT } from '../../src/storage/stateStore';
 import { freshPostgresSchema, PG_URL } from '../support/postgres';
@@ -140,70 +143,80 @@ describe('postgres state store', () => {
     }
   });
 
-  it('the items of one write go together: the BEGIN and every item in one message (the COMMIT once they answered)', async () => {
+  it('the items of one write outside a turn go with their BEGIN and COMMIT in one message: one round trip', async () => {
     const db = await openPostgresDatabase(PG_URL, { schema: pg.schema });
-    /** Writes to the transaction's socket while its work runs (system calls: a corked burst is one). */
-    let socketWrites = 0;
-    const counted = {
-      ...db,
-      transaction: ((work) =>
-        db.transaction((client) => {
-          const socket = (client as unknown as { connection: { stream: Record<'_write' | '_writev', (...args: unknown[]) => unknown> } }).connection.stream;
-          for (const method of ['_write', '_writev'] as const) {
-            const original = socket[method];
-            socket[method] = (...args: unknown[]) => (socketWrites++, original.apply(socket, args));
-          }
-          return work(client).finally(() => {
-            for (const method of ['_write', '_writev'] as const) delete socket[method]; // the prototype's again
-          });
-        })) as typeof db.transaction,
-    };
-    const store = createPostgresStateStore(counted, false);
+    const store = createPostgresStateStore(db, false);
+    /** What went to the database, one entry per write to a socket (a system call: a corked burst is one). */
+    const sent: string[] = [];
+    const socket = Socket.prototype as unknown as Record<'_write' | '_writev', (this: Socket, ...args: unknown[]) => unknown>;
+    const originals = { _write: socket._write, _writev: socket._writev };
     try {
       const [k1, k2] = [`test/${randomUUID()}`, `test/${randomUUID()}`];
-      await store.write({ [k1]: { n: 1 }, [k2]: { n: 1 } });
-      expect(socketWrites).toBe(1);
-      expect(await store.read([k1, k2])).toEqual({ [k1]: expect.objectContaining({ n: 1 }), [k2]: expect.objectContaining({ n: 1 }) });
+      await store.write({ [k1]: { n: 1 } }); // the key read and a connection opened, first
+      const before = (await store.read([k1]))[k1];
+      for (const method of ['_write', '_writev'] as const) {
+        socket[method] = function (this: Socket, chunks: unknown, ...rest: unknown[]) {
+          if (this.remotePort === 5432) sent.push(bytesOf(chunks).toString('latin1'));
+          return originals[method].call(this, chunks, ...rest);
+        };
+      }
+      // Conditional, as the verification counters are: one over the version read, one only if absent.
+      await store.write({ [k1]: { ...before, n: 2 }, [k2]: { n: 1, eTag: ONLY_IF_ABSENT } });
+      Object.assign(socket, originals);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatch(/BEGIN[^]*UPDATE bot_state[^]*INSERT INTO bot_state[^]*turn_write_in_time[^]*COMMIT/);
+      expect(await store.read([k1, k2])).toEqual({ [k1]: expect.objectContaining({ n: 2 }), [k2]: expect.objectContaining({ n: 1 }) });
+    } finally {
+      Object.assign(socket, originals);
+      await db.close();
+    }
+  });
+
+  it('outside a turn, an item that may only be created and exists fails the whole write: nothing kept, the connection fit for the next', async () => {
+    const db = await openPostgresDatabase(PG_URL, { schema: pg.schema, poolSize: 1 });
+    const store = createPostgresStateStore(db, false);
+    try {
+      const [created, gone] = [`test/${randomUUID()}`, `test/${randomUUID()}`];
+      await store.write({ [created]: { n: 1 } });
+      // `gone` has an eTag whose row is not there: created, were it not for `created`'s conflict.
+      await expect(store.write({ [gone]: { n: 1, eTag: 'gone' }, [created]: { n: 2, eTag: ONLY_IF_ABSENT } })).rejects.toThrow(/eTag conflict/);
+      expect(await store.read([created, gone])).toEqual({ [created]: expect.objectContaining({ n: 1 }) });
+      // The pool's one connection is out of the failed transaction: the next write on it is kept.
+      await store.write({ [gone]: { n: 1, eTag: 'gone' } });
+      expect(await store.read([gone])).toEqual({ [gone]: expect.objectContaining({ n: 1 }) });
     } finally {
       await db.close();
     }
   });
 
-  it('an item whose write fails ends the transaction only once every other item has had its answers: none kept on its own', async () => {
+  it('in a turn, an item whose write fails ends the transaction only once every other item has had its answers: none kept on its own', async () => {
     const db = await openPostgresDatabase(PG_URL, { schema: pg.schema });
-    /** Statements sent after the transaction's work was over (after its ROLLBACK): they would run outside it. */
+    const store = createPostgresStateStore(db, false);
+    const lock = createPostgresConversationLock(db);
+    /** Statements sent once the write had failed (after its ROLLBACK): they would run outside the transaction. */
     const late: string[] = [];
-    const slowed = {
-      ...db,
-      transaction: ((work) =>
-        db.transaction((client) => {
-          let over = false;
-          const query = client.query.bind(client) as (sql: string, params?: unknown[]) => Promise<unknown>;
-          const watched = new Proxy(client, {
-            get: (target, property) =>
-              property === 'query'
-                ? (sql: string, params?: unknown[]) => {
-                    if (over) late.push(sql);
-                    // The conditional update's answer comes late (as behind a busy row): the other item has failed by then.
-                    const answered = query(sql, params);
-                    return sql.startsWith('UPDATE') ? answered.then((result) => sleep(50).then(() => result)) : answered;
-                  }
-                : Reflect.get(target, property),
-          });
-          return work(watched).finally(() => (over = true));
-        })) as typeof db.transaction,
-    };
-    const store = createPostgresStateStore(slowed, false);
+    let over = false;
+    const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
     try {
       const [created, gone] = [`test/${randomUUID()}`, `test/${randomUUID()}`];
       await store.write({ [created]: { n: 1 } });
+      Client.prototype.query = function (this: Client, ...args: unknown[]) {
+        const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text ?? '';
+        if (over && sql.includes('bot_state')) late.push(sql); // the lock's own statements go on after the turn
+        const answered = query.apply(this, args);
+        // The conditional update's answer comes late (as behind a busy row): the other item has failed by then.
+        return sql.startsWith('UPDATE') ? (answered as Promise<unknown>).then((result) => sleep(50).then(() => result)) : answered;
+      } as typeof Client.prototype.query;
       // `created` may only be created (it exists: a conflict at once); `gone` has an eTag whose row is not there (an
       // UPDATE that finds nothing, then an INSERT).
-      await expect(store.write({ [created]: { n: 2, eTag: ONLY_IF_ABSENT }, [gone]: { n: 1, eTag: 'gone' } })).rejects.toThrow(/eTag conflict/);
+      const written = lock.run(`test/${randomUUID()}`, (_held, turn) => store.write({ [created]: { n: 2, eTag: ONLY_IF_ABSENT }, [gone]: { n: 1, eTag: 'gone' } }, turn));
+      await expect(written.finally(() => (over = true))).rejects.toThrow(/eTag conflict/);
       await sleep(100);
       expect(late).toEqual([]);
+      Client.prototype.query = query as typeof Client.prototype.query;
       expect(await store.read([created, gone])).toEqual({ [created]: expect.objectContaining({ n: 1 }) });
     } finally {
+      Client.prototype.query = query as typeof Client.prototype.query;
       await db.close();
     }
   });
@@ -224,3 +237,9 @@ describe('postgres state store', () => {
     }
   });
 });
+
+/** The bytes of what `_write` or `_writev` was given. */
+function bytesOf(chunks: unknown): Buffer {
+  const parts = Array.isArray(chunks) ? chunks.map((entry: { chunk: unknown }) => entry.chunk) : [chunks];
+  return Buffer.concat(parts.map((part) => (Buffer.isBuffer(part) ? part : Buffer.from(String(part)))));
+}
