@@ -1,12 +1,7 @@
-import type { PostgresDatabase } from '../storage/postgresDatabase';
+import { UNIQUE_VIOLATION, type PostgresDatabase } from '../storage/postgresDatabase';
 import type { AuditRecord, CaseLog, SupportCase } from './caseLog';
 import { newCaseReference } from './caseReference';
 import { caseFromRow, type CaseRow } from './caseRows';
-
-
-
-/** PostgreSQL's unique_violation. */
-const UNIQUE_VIOLATION = '23505';
 
 const AUDIT_COLUMNS = 'at, case_reference, account_id, action, rules, channel, caller, details';
 

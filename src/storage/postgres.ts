@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreItems } from 'botbuilder';
 import type { SqlClient, StateRow } from './conversationLock';
-import { FailedStatementError, type PostgresDatabase } from './postgresDatabase';
+import { FailedStatementError, UNIQUE_VIOLATION, type PostgresDatabase } from './postgresDatabase';
 import { ETagConflictError, expectedETag, ONLY_IF_ABSENT, type StateStore } from './stateStore';
 import { jsonToWrite } from './stateJson';
 import { postgresStateKey } from './stateKey';
@@ -62,13 +62,12 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
       const entries = Object.entries(changes).map(([key, item]) => [key, item, jsonToWrite(item)] as const);
       if (entries.length === 0) return;
       const seal = await sealer();
-      // In a transaction even for one item: committed only by a COMMIT this instance sends. A statement on its own would
-      // commit by itself once a lock it waits for is free — after this instance lost the connection and apologised,
-      // moving the caller's place to a question they never read. In a turn, the transaction is the one its lock opened
-      // on the lock's connection (same database): no BEGIN round trip of its own, and committed before the replies go.
-      // There, unconditional writes go with their COMMIT in one message, behind a check that they ran before this
-      // instance would give up (commitWith): late, that COMMIT answers ROLLBACK. Outside a turn every write goes so,
-      // with its BEGIN too (commitTogether).
+      // In a transaction even for one item, behind a check that it ran before this instance would give up: a statement
+      // on its own would commit by itself once a lock it waits for is free — after this instance lost the connection
+      // and apologised, moving the caller's place to a question they never read. In a turn, the transaction is the one
+      // its lock opened on the lock's connection (same database): no BEGIN of its own, and committed before the replies
+      // go. There, unconditional writes go with their COMMIT in one message (commitWith): late, that COMMIT answers
+      // ROLLBACK. Outside a turn every write goes so, with its BEGIN too (commitTogether).
       const turn = within?.database === db ? within : undefined;
       // Unconditional writes (the bot's state, eTag `*`) need no answer before the next statement: sent together.
       if (turn && entries.every(([, item]) => expectedETag(item) === undefined)) {
@@ -122,11 +121,8 @@ export function createPostgresStateStore(db: PostgresDatabase, closeDatabase = t
 const UPSERT = `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)
   ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = now()`;
 
-/** PostgreSQL's error for a key already taken: here, a conditional write that found another version. */
-const UNIQUE_VIOLATION = '23505';
-
 /**
- * One item in one statement that fails (UNIQUE_VIOLATION) when it may not be written: unconditional (no eTag), only if
+ * One item in one statement that fails (UNIQUE_VIOLATION: the key taken) when it may not be written: unconditional (no eTag), only if
  * absent (a plain INSERT), or over the version the caller read — an UPDATE of that version, else an INSERT, which finds
  * the key taken when another version is stored. A write waiting for a parallel one's row sees what that one committed.
  */

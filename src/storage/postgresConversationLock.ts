@@ -5,7 +5,6 @@ import { advisoryKey, inOneWrite, LOCK_WAIT_MS, QUERY_TIMEOUT_MS, transactionOn,
 import { READ_STATE } from './postgres';
 import { createLockConnections, endingSql, unlockedIn } from './postgresLockConnections';
 
-
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
  *

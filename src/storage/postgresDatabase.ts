@@ -251,6 +251,9 @@ async function commit(client: PoolClient, reopen = false): Promise<void> {
   if ((Array.isArray(answered) ? answered[0] : answered)?.command !== 'COMMIT') throw new Error('the transaction was rolled back, not committed');
 }
 
+/** PostgreSQL's error for a key already taken. */
+export const UNIQUE_VIOLATION = '23505';
+
 /** The statement of a `commitTogether` that failed first (`index` in the list given), with the database's error. */
 export class FailedStatementError extends Error {
   constructor(
@@ -298,29 +301,41 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
   // Like a turn's `commitWith` (conversationLock), but on a connection of the pool, whose database clock is not
   // measured: the deadline counts from the transaction's start on the database's own clock, which is later than
   // this instance's wait for the answer began — by the time the message took to arrive, well inside the margin.
+  // (A message held up on its way — a lost packet sent again, after 200 ms and more — uses up some of the margin.)
   const commitTogether = (statements: ReadonlyArray<readonly [string, unknown[]]>): Promise<void> =>
     onPoolConnection(async (client, broken) => {
-      const { writes, commit } = inOneWrite(client, () => ({
-        writes: [
-          client.query('BEGIN'),
-          ...statements.map(([sql, params]) => client.query(sql, params)),
-          client.query(`SELECT turn_write_in_time(transaction_timestamp() + ${WRITE_WITHIN_MS} * INTERVAL '1 millisecond')`),
-        ],
-        commit: client.query('COMMIT'),
-      }));
-      const [answered, ...results] = await Promise.allSettled([commit, ...writes]);
+      let sent: { writes: Array<Promise<unknown>>; commit: Promise<unknown> };
+      try {
+        sent = inOneWrite(client, () => ({
+          writes: [
+            client.query('BEGIN'),
+            ...statements.map(([sql, params]) => client.query(sql, params)),
+            client.query(`SELECT turn_write_in_time(transaction_timestamp() + ${WRITE_WITHIN_MS} * INTERVAL '1 millisecond')`),
+          ],
+          commit: client.query('COMMIT'),
+        }));
+      } catch (error) {
+        // Some of it may have gone (the BEGIN without its COMMIT): the connection is not to be used again.
+        broken(error as Error);
+        throw error;
+      }
+      const [answered, ...results] = await Promise.allSettled([sent.commit, ...sent.writes]);
       if (answered.status === 'rejected') {
         // Whether it committed is not known, and the connection is not to be used again: destroyed, its transaction ends.
         broken(answered.reason as Error);
         throw answered.reason;
       }
+      const committed = (answered.value as QueryResult).command === 'COMMIT';
       const failedAt = results.findIndex((result) => result.status === 'rejected');
       if (failedAt >= 0) {
         const error = (results[failedAt] as PromiseRejectedResult).reason as Error;
+        // Refused before it was sent (pg checks a statement's parameters first), the rest went on and committed
+        // without it: not all or nothing, and no way to take it back here. Said as a broken connection, loudly.
+        if (committed) broken(new Error(`a statement of a write failed and the rest was committed: ${error.message}`));
         // 0 is the BEGIN; the statements follow; the last is the deadline's check.
         throw failedAt >= 1 && failedAt <= statements.length ? new FailedStatementError(failedAt - 1, error) : error;
       }
-      if ((answered.value as unknown as QueryResult).command !== 'COMMIT') throw new Error('the transaction was rolled back, not committed');
+      if (!committed) throw new Error('the transaction was rolled back, not committed');
     });
 
   const listeners = new Set<() => Promise<void>>();

@@ -156,7 +156,7 @@ describe('postgres state store', () => {
       const before = (await store.read([k1]))[k1];
       for (const method of ['_write', '_writev'] as const) {
         socket[method] = function (this: Socket, chunks: unknown, ...rest: unknown[]) {
-          if (this.remotePort === 5432) sent.push(bytesOf(chunks).toString('latin1'));
+          if (this.remotePort === Number(new URL(PG_URL).port || 5432)) sent.push(bytesOf(chunks).toString('latin1'));
           return originals[method].call(this, chunks, ...rest);
         };
       }
@@ -179,11 +179,32 @@ describe('postgres state store', () => {
       const [created, gone] = [`test/${randomUUID()}`, `test/${randomUUID()}`];
       await store.write({ [created]: { n: 1 } });
       // `gone` has an eTag whose row is not there: created, were it not for `created`'s conflict.
-      await expect(store.write({ [gone]: { n: 1, eTag: 'gone' }, [created]: { n: 2, eTag: ONLY_IF_ABSENT } })).rejects.toThrow(/eTag conflict/);
+      // The error names the item that could not be written, not the first.
+      await expect(store.write({ [gone]: { n: 1, eTag: 'gone' }, [created]: { n: 2, eTag: ONLY_IF_ABSENT } })).rejects.toThrow(`"${created}" due to eTag conflict`);
       expect(await store.read([created, gone])).toEqual({ [created]: expect.objectContaining({ n: 1 }) });
       // The pool's one connection is out of the failed transaction: the next write on it is kept.
       await store.write({ [gone]: { n: 1, eTag: 'gone' } });
       expect(await store.read([gone])).toEqual({ [gone]: expect.objectContaining({ n: 1 }) });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('outside a turn, of parallel writes over one version (or creating one item) exactly one wins, the others conflict', async () => {
+    const db = await openPostgresDatabase(PG_URL, { schema: pg.schema });
+    const store = createPostgresStateStore(db, false);
+    const winners = (outcomes: PromiseSettledResult<void>[]) => {
+      for (const outcome of outcomes) if (outcome.status === 'rejected') expect(String(outcome.reason)).toMatch(/eTag conflict/);
+      return outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
+    };
+    try {
+      for (let round = 0; round < 5; round++) {
+        const [counter, created] = [`test/${randomUUID()}`, `test/${randomUUID()}`];
+        await store.write({ [counter]: { n: 0 } });
+        const read = (await store.read([counter]))[counter];
+        expect(winners(await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.write({ [counter]: { ...read, n: i + 1 } }))))).toBe(1);
+        expect(winners(await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.write({ [created]: { n: i, eTag: ONLY_IF_ABSENT } }))))).toBe(1);
+      }
     } finally {
       await db.close();
     }

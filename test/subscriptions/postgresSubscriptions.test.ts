@@ -70,10 +70,10 @@ describe('the PostgreSQL subscription store', () => {
     // The row held by another transaction until both calls are waiting for it; then the first one through makes the
     // change and the second, reading with a snapshot taken after its wait, finds it.
     const holder = await db.transaction(async (client) => {
-      await client.query('SELECT 1 FROM subscriptions WHERE id = $1 FOR UPDATE', [fjordfika.subscriptionId]);
+      const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid FROM subscriptions WHERE id = $1 FOR UPDATE', [fjordfika.subscriptionId]);
       const calls = [subscriptions.turnOffAutoRenew(turnOffRenewal(before)), subscriptions.turnOffAutoRenew(turnOffRenewal(before))];
       for (const call of calls) call.catch(() => undefined);
-      await waitForLockWaiters(db, 2);
+      await waitForWaitersBehind(db, rows[0].pid, 2);
       return calls;
     });
     const results = await Promise.all(holder);
@@ -82,11 +82,19 @@ describe('the PostgreSQL subscription store', () => {
   });
 });
 
-/** Waits until `count` statements of this database wait for a row lock. */
-async function waitForLockWaiters(db: PostgresDatabase, count: number): Promise<void> {
+/**
+ * Waits until `count` statements wait behind the backend `holder`: for its lock, or in the queue behind one that does
+ * (a second waiter for a row waits for the first one's place in line).
+ */
+async function waitForWaitersBehind(db: PostgresDatabase, holder: number, count: number): Promise<void> {
   for (let tries = 0; tries < 200; tries++) {
-    const { rows } = await db.query<{ n: string }>("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%apply_subscription_change%'");
-    if (Number(rows[0].n) >= count) return;
+    const { rows } = await db.query<{ pid: number; blockers: number[] }>("SELECT pid, pg_blocking_pids(pid) AS blockers FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
+    const behind = new Set([holder]);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const { pid, blockers } of rows) if (!behind.has(pid) && blockers.some((blocker) => behind.has(blocker))) grew = Boolean(behind.add(pid));
+    }
+    if (behind.size - 1 >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`fewer than ${count} statements waited for the row`);
