@@ -122,9 +122,10 @@ const UPSERT = `INSERT INTO bot_state (key, doc, etag) VALUES ($1, $2, $3)
   ON CONFLICT (key) DO UPDATE SET doc = excluded.doc, etag = excluded.etag, updated_at = now()`;
 
 /**
- * One item in one statement that fails (UNIQUE_VIOLATION: the key taken) when it may not be written: unconditional (no eTag), only if
- * absent (a plain INSERT), or over the version the caller read — an UPDATE of that version, else an INSERT, which finds
- * the key taken when another version is stored. A write waiting for a parallel one's row sees what that one committed.
+ * One item in one statement that fails (UNIQUE_VIOLATION: the key taken) when it may not be written: unconditional (no
+ * eTag), only if absent (a plain INSERT), or over the version the caller read — an UPDATE of that version, else an
+ * INSERT, which finds the key taken when another version is stored. A write waiting for a parallel one's row sees what
+ * that one committed.
  */
 function conditionalWrite(key: string, item: StoreItems[string], doc: string): readonly [string, unknown[]] {
   const expected = expectedETag(item);

@@ -1,5 +1,4 @@
-import type { PostgresDatabase } from '../storage/postgresDatabase';
-import { WRITE_WITHIN_MS } from '../storage/postgresDatabase';
+import { WRITE_WITHIN_MS, type PostgresDatabase } from '../storage/postgresDatabase';
 import { subscriptionFactsSchema, type AccountAction } from '../policy';
 import { SubscriptionChangedError, subscriptionServiceOver, type SubscriptionChangeRequest, type SubscriptionChangeResult, type SubscriptionService } from './subscriptionService';
 
