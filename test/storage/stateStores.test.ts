@@ -150,13 +150,14 @@ describe('postgres state store', () => {
     const sent: string[] = [];
     const socket = Socket.prototype as unknown as Record<'_write' | '_writev', (this: Socket, ...args: unknown[]) => unknown>;
     const originals = { _write: socket._write, _writev: socket._writev };
+    const databasePort = Number(new URL(PG_URL).port || 5432);
     try {
       const [k1, k2] = [`test/${randomUUID()}`, `test/${randomUUID()}`];
       await store.write({ [k1]: { n: 1 } }); // the key read and a connection opened, first
       const before = (await store.read([k1]))[k1];
       for (const method of ['_write', '_writev'] as const) {
         socket[method] = function (this: Socket, chunks: unknown, ...rest: unknown[]) {
-          if (this.remotePort === Number(new URL(PG_URL).port || 5432)) sent.push(bytesOf(chunks).toString('latin1'));
+          if (this.remotePort === databasePort) sent.push(bytesOf(chunks).toString('latin1'));
           return originals[method].call(this, chunks, ...rest);
         };
       }

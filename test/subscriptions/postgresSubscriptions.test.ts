@@ -26,6 +26,7 @@ describe('the PostgreSQL subscription store', () => {
   });
 
   const facts = async (): Promise<SubscriptionFacts> => (await createPostgresDirectory(db).findAccount(fjordfika.accountId))!.subscriptions[0].facts;
+  const changesRecorded = async () => Number((await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM subscription_changes')).rows[0].n);
   const turnOffRenewal = (before: SubscriptionFacts, idempotencyKey = 'renew-1'): SubscriptionChangeRequest => ({ ...fjordfika, idempotencyKey, expected: before, next: { ...before, autoRenew: false } });
 
   it('makes a change in one statement, committed on its own: no BEGIN, no COMMIT, one round trip', async () => {
@@ -58,7 +59,7 @@ describe('the PostgreSQL subscription store', () => {
     await expect(refused).rejects.toBeInstanceOf(SubscriptionServiceUnavailableError);
     await expect(refused).rejects.toMatchObject({ cause: { message: expect.stringMatching(/ran past 0 ms/) } });
     expect(await facts()).toEqual(before);
-    expect(Number((await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM subscription_changes')).rows[0].n)).toBe(0);
+    expect(await changesRecorded()).toBe(0);
     // Tried again with the same key and time enough: made once.
     expect(await createPostgresSubscriptions(db, () => NOW).turnOffAutoRenew(turnOffRenewal(before))).toMatchObject({ alreadyApplied: false });
     expect((await facts()).autoRenew).toBe(false);
@@ -78,7 +79,7 @@ describe('the PostgreSQL subscription store', () => {
     });
     const results = await Promise.all(holder);
     expect(results.map((result) => result.alreadyApplied).sort()).toEqual([false, true]);
-    expect(Number((await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM subscription_changes')).rows[0].n)).toBe(1);
+    expect(await changesRecorded()).toBe(1);
   });
 });
 
@@ -90,10 +91,11 @@ async function waitForWaitersBehind(db: PostgresDatabase, holder: number, count:
   for (let tries = 0; tries < 200; tries++) {
     const { rows } = await db.query<{ pid: number; blockers: number[] }>("SELECT pid, pg_blocking_pids(pid) AS blockers FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
     const behind = new Set([holder]);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const { pid, blockers } of rows) if (!behind.has(pid) && blockers.some((blocker) => behind.has(blocker))) grew = Boolean(behind.add(pid));
-    }
+    let before: number;
+    do {
+      before = behind.size;
+      for (const { pid, blockers } of rows) if (blockers.some((blocker) => behind.has(blocker))) behind.add(pid);
+    } while (behind.size > before);
     if (behind.size - 1 >= count) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
