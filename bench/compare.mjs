@@ -4,6 +4,8 @@
 // so a machine whose speed drifts moves both. Prints CPU ms per turn round by round and the median of the differences.
 // `sdk` in place of a checkout is the plain SDK waterfall bot of `npm run bench` (`node bench/compare.mjs sdk .`): the
 // product against it in longer, paired rounds than the benchmark's, with the median of the round-by-round ratios.
+// A side given with Node flags after it, quoted (`node bench/compare.mjs sdk 'sdk --max-semi-space-size=32'`), runs
+// with them: what a runtime setting does to a bot.
 // With `DATABASE_URL` set, each build runs on a PostgreSQL schema of its own (dropped after) instead of an SQLite file.
 // `BENCH_COMPARE_CONCURRENCY=1` (and fewer `BENCH_COMPARE_CONVERSATIONS`) runs conversations one at a time: a turn's
 // latency without queueing, its median compared too — with `bench/delayProxy.mjs` in front of PostgreSQL, what a
@@ -34,17 +36,18 @@ const work = mkdtempSync(join(tmpdir(), 'compare-'));
 const connector = await startConnector();
 const builds = [];
 try {
-  for (const [index, checkout] of [a, b].entries()) {
+  for (const [index, side] of [a, b].entries()) {
+    const [checkout, ...nodeOptions] = side.trim().split(/\s+/);
     let callers = 0;
     const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
-    const running = checkout === 'sdk' ? await startSdkBot() : await startBuild(checkout, { work, index, accounts: WARM_UP + ROUNDS * CONVERSATIONS, databaseUrl: DATABASE_URL });
+    const running = checkout === 'sdk' ? await startSdkBot(nodeOptions) : await startBuild(checkout, { work, index, accounts: WARM_UP + ROUNDS * CONVERSATIONS, databaseUrl: DATABASE_URL, nodeOptions });
     await closedLoop(running, connector, scripts(WARM_UP), 50);
-    builds.push({ checkout, running, scripts, cpu: [], databaseCpu: [], throughput: [], p50: [] });
+    builds.push({ checkout: side, sdk: checkout === 'sdk', running, scripts, cpu: [], databaseCpu: [], throughput: [], p50: [] });
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const build of builds) {
       const before = build.running.cpuMs();
-      const databaseBefore = DATABASE_URL && build.checkout !== 'sdk' ? databaseTimes() : undefined;
+      const databaseBefore = DATABASE_URL && !build.sdk ? databaseTimes() : undefined;
       const { turns, turnsPerSecond, p50 } = await closedLoop(build.running, connector, build.scripts(CONVERSATIONS), CONCURRENCY);
       build.cpu.push((build.running.cpuMs() - before) / turns);
       if (databaseBefore) build.databaseCpu.push(databaseCpuMsBetween(databaseBefore, databaseTimes()) / turns);

@@ -16,27 +16,28 @@ export const PRODUCT_ENV = {
 /**
  * A build of the product (a checkout with its own `dist/`, `node_modules` and `locales`) on a database of its own — an
  * SQLite file in `work`, or a PostgreSQL schema (dropped when it stops) when `databaseUrl` is given — its tables made
- * by the build itself, an account for each of `accounts` callers.
+ * by the build itself, an account for each of `accounts` callers. `nodeOptions`: flags for its Node (none by default, as
+ * in `npm run bench`).
  */
-export async function startBuild(checkout, { work, index = 0, accounts, databaseUrl }) {
+export async function startBuild(checkout, { work, index = 0, accounts, databaseUrl, nodeOptions = [] }) {
   const root = resolve(checkout);
   const entry = join(root, 'dist/src/index.js');
   if (!databaseUrl) {
     const path = join(work, `build-${index}.sqlite`);
     createRequire(import.meta.url)(join(root, 'dist/src/storage/sqlite.js')).openSqliteDatabase(path).close();
     seedAccounts(path, accounts);
-    return { ...(await startProcess(checkout, entry, { ...PRODUCT_ENV, STORAGE: 'sqlite', SQLITE_PATH: path })), name: checkout, replies: true };
+    return { ...(await startProcess(checkout, entry, { ...PRODUCT_ENV, STORAGE: 'sqlite', SQLITE_PATH: path }, nodeOptions)), name: checkout, replies: true };
   }
   // As in `npm run bench`: a first start makes the tables, the accounts go in, the measured process starts on them.
   const database = await postgresSchema(databaseUrl);
-  const start = () => startProcess(checkout, entry, { ...PRODUCT_ENV, STORAGE: 'postgres', DATABASE_URL: databaseUrl, DATABASE_SCHEMA: database.schema });
+  const start = () => startProcess(checkout, entry, { ...PRODUCT_ENV, STORAGE: 'postgres', DATABASE_URL: databaseUrl, DATABASE_SCHEMA: database.schema }, nodeOptions);
   await (await start()).stop();
   await database.seedAccounts(accounts);
   const running = await start();
   return { ...running, name: checkout, replies: true, stop: async () => { await running.stop(); await database.drop(); } };
 }
 
-/** The plain SDK waterfall bot of `npm run bench`. */
-export async function startSdkBot() {
-  return { ...(await startProcess('sdk', fileURLToPath(new URL('../servers/plainSdkBot.mjs', import.meta.url)), {})), name: 'plain SDK waterfall', replies: true };
+/** The plain SDK waterfall bot of `npm run bench` (`nodeOptions`: flags for its Node, none by default). */
+export async function startSdkBot(nodeOptions = []) {
+  return { ...(await startProcess('sdk', fileURLToPath(new URL('../servers/plainSdkBot.mjs', import.meta.url)), {}, nodeOptions)), name: 'plain SDK waterfall', replies: true };
 }

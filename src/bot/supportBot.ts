@@ -367,7 +367,7 @@ export class SupportBot extends TeamsActivityHandler {
       // has been changed" (something may have been).
       this.deps.logger.error('turn.replies-not-delivered', { error: error as Error, inOutbox: owed !== undefined });
     }
-    if (owed) await this.settleOutbox(owed.claim, failure === undefined ? undefined : { unsent: replies.unsent(), error: failure });
+    if (owed) await this.settleOutbox(context, owed.claim, failure === undefined ? undefined : { unsent: replies.unsent(), error: failure });
     await this.deps.insights?.endTurn(context);
   }
 
@@ -421,8 +421,16 @@ export class SupportBot extends TeamsActivityHandler {
   }
 
   /** Delivered: the entry goes. Not delivered: what is left waits for the worker, unless it may have been posted. */
-  private async settleOutbox(owed: OutboxClaim, failed: { unsent: Array<Partial<Activity>>; error: unknown } | undefined): Promise<void> {
+  private async settleOutbox(context: TurnContext, owed: OutboxClaim, failed: { unsent: Array<Partial<Activity>>; error: unknown } | undefined): Promise<void> {
     try {
+      // Delivered: on PostgreSQL forgotten with the turn lock's give-back (no round trip before the turn ends); if that
+      // delete fails, once more on its own.
+      const within = turnTransaction(context);
+      const forgetAgain = (error: Error) => {
+        this.deps.logger.warn('turn.outbox-not-forgotten-after-turn', { error });
+        this.deps.outbox.done(owed).catch((storeError: unknown) => this.deps.logger.error('turn.outbox-unavailable', { error: storeError as Error }));
+      };
+      if (!failed && within && this.deps.outbox.doneAfterTurn?.(owed, within, forgetAgain)) return;
       if (!failed) await this.deps.outbox.done(owed);
       else if (safeToSendAgain(failed.error)) await this.deps.outbox.retryLater(owed, { kind: 'replies', activities: asJson(failed.unsent) }, new Date(), (failed.error as Error)?.message ?? String(failed.error));
       else await this.deps.outbox.giveUp(owed, (failed.error as Error)?.message ?? String(failed.error)); // it may have been posted: an agent looks, the caller is not told twice

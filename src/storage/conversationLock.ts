@@ -48,6 +48,14 @@ export interface TurnTransaction {
    */
   stage(statement: readonly [sql: string, params: unknown[]]): void;
   /**
+   * A statement for after the turn, when its answer changes nothing the turn does (an outbox entry whose replies were
+   * delivered, deleted): sent with the message that gives the lock back — the next turn's first on this connection,
+   * or its own within GIVE_BACK_MS — in the transaction the last commit began, so it costs no round trip of its own.
+   * False when it cannot be (the turn is over, or its connection in doubt): then it is the caller's to send. Once taken
+   * it is sent, on another connection if this one is found broken by the end of the turn; `onFailed` hears if it fails.
+   */
+  afterTurn(statement: readonly [sql: string, params: unknown[]], onFailed: (error: Error) => void): boolean;
+  /**
    * The rows of `keys` (a key without a row: no state yet) as read right after the lock was taken — or undefined when
    * they were not all read so: not asked for, read while another turn still held the lock (stale), taken already, the
    * turn has written since, or the turn is over. Each key is handed out once; the store reads anything else itself.

@@ -58,6 +58,12 @@ export interface Outbox {
   claimNext(now: Date, leaseUntil: Date): Promise<OutboxEntry | undefined>;
   /** Delivered (or nothing left to deliver): forgotten. False when the claim was no longer this holder's. */
   done(claim: OutboxClaim): Promise<boolean>;
+  /**
+   * Delivered in the turn that holds the claim: forgotten after the turn, with no round trip of its own, when `within`
+   * is on this outbox's database (TurnTransaction.afterTurn). False when it cannot (then `done`); `onFailed` hears if
+   * the delete, once taken, fails — the entry is still there then, and `done` may be tried again.
+   */
+  doneAfterTurn?(claim: OutboxClaim, within: TurnTransaction, onFailed: (error: Error) => void): boolean;
   /** What is left (and how it is to be sent now) is tried again at `at`. False when the claim was no longer this holder's. */
   retryLater(claim: OutboxClaim, left: Pick<OutboxItem, 'kind' | 'activities'>, at: Date, error: string): Promise<boolean>;
   /** Will not be delivered by the worker (too old, or the connector may have posted it): kept, failed, for a person to see. */

@@ -3,7 +3,7 @@ import type { ConversationLock, StateRow, TurnTransaction } from './conversation
 import type { PostgresDatabase } from './postgresDatabase';
 import { advisoryKey, inOneWrite, LOCK_WAIT_MS, QUERY_TIMEOUT_MS, transactionOn, WRITE_WITHIN_MS } from './postgresDatabase';
 import { READ_STATE } from './postgres';
-import { createLockConnections, endingSql, unlockedIn } from './postgresLockConnections';
+import { createLockConnections, endingSql, sendAfterTurn, unlockedIn, type AfterTurn } from './postgresLockConnections';
 
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
@@ -51,6 +51,8 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
       let readAhead: Map<string, StateRow | undefined> | undefined;
       /** How far the database's clock is ahead of this instance's, at least (negative: behind): its deadlines are in its own. */
       let databaseAheadMs = 0;
+      /** What the turn left for after it (afterTurn): sent with the lock's give-back. */
+      const after: AfterTurn[] = [];
       try {
         try {
           // Tried first, without waiting: a free lock (the usual case) costs this one message, and a network that hangs
@@ -63,6 +65,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           // time ends the connection, and the turn, like any outage). Another turn's lock, owed, goes back first.
           let rows: Array<StateRow & { key: string }> | undefined;
           const [closed, tried] = await inOneWrite(client, () => {
+            if (owed) sendAfterTurn(client, owed.after);
             const sent = [
               owed ? (client.query(endingSql(owed)) as unknown as Promise<QueryResult | QueryResult[]>) : undefined,
               client.query<{ locked: boolean; at: Date }>(`SELECT pg_try_advisory_lock(${key}) AS locked, clock_timestamp() AS at`).then((result) => {
@@ -189,7 +192,12 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           }
           return taken;
         };
-        return await turn(() => lost === undefined, { database: db, run, commitWith, stage, takeReadAhead });
+        const afterTurn: TurnTransaction['afterTurn'] = (statement, onFailed) => {
+          if (ended || broken || lost) return false;
+          after.push({ statement, onFailed });
+          return true;
+        };
+        return await turn(() => lost === undefined, { database: db, run, commitWith, stage, takeReadAhead, afterTurn });
       } finally {
         // Nothing of the turn is left uncommitted here (its writes commit in `run` or `commitWith`); the lock is owed,
         // given back with the next turn's first message or within GIVE_BACK_MS. A connection in doubt is destroyed
@@ -197,8 +205,11 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
         await queue;
         ended = true;
         client.off('error', onLost);
-        if (lost ?? broken) client.release(lost ?? broken);
-        else connections.giveBack(client, key, open);
+        if (lost ?? broken) {
+          client.release(lost ?? broken);
+          // Taken while the connection was still sound: sent now on another, unawaited — nothing of the turn waits for it.
+          for (const { statement, onFailed } of after) db.query(statement[0], statement[1]).catch((error: unknown) => onFailed(error as Error));
+        } else connections.giveBack(client, key, open, after);
       }
     },
   };

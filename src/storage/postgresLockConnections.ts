@@ -1,6 +1,6 @@
 import type { PoolClient, QueryResult } from 'pg';
 import type { PostgresDatabase } from './postgresDatabase';
-import { finishOn } from './postgresDatabase';
+import { finishOn, inOneWrite } from './postgresDatabase';
 
 /**
  * How long a lock stays owed once its turn is over, when no turn on this instance comes for its connection sooner. A
@@ -21,6 +21,22 @@ export interface OwedLock {
   readonly key: string;
   /** Inside a transaction (the one a commit began), ended with the lock. */
   readonly open: boolean;
+  /** Statements the turn left for after it (TurnTransaction.afterTurn), sent right before the lock is given back. */
+  readonly after: readonly AfterTurn[];
+}
+
+/** A statement for after a turn, and who hears if it fails. */
+export interface AfterTurn {
+  readonly statement: readonly [sql: string, params: unknown[]];
+  readonly onFailed: (error: Error) => void;
+}
+
+/**
+ * Sends what a turn left for after it on `client`, unanswered here (each failure goes to its `onFailed`): called
+ * inside the write that gives the lock back, before its `endingSql`, so it runs in the transaction that COMMIT ends.
+ */
+export function sendAfterTurn(client: PoolClient, after: readonly AfterTurn[]): void {
+  for (const { statement, onFailed } of after) client.query(statement[0], statement[1]).catch((error: unknown) => onFailed(error as Error));
 }
 
 /** A connection for a turn: fresh from the pool, or with an earlier turn's lock to give back first (`owed`). */
@@ -68,7 +84,10 @@ export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (
     // Heard while the unlock is under way: a connection's 'error' with no listener would end the process.
     const onLost = (error: Error) => onConnectionLost?.(error);
     lock.client.on('error', onLost);
-    const finished = await finishOn(lock.client, endingSql(lock));
+    const finished = await inOneWrite(lock.client, () => {
+      sendAfterTurn(lock.client, lock.after);
+      return finishOn(lock.client, endingSql(lock));
+    });
     const broken = 'error' in finished ? finished.error : unlockedIn(finished.result as QueryResult | QueryResult[]) === true ? undefined : new Error('the conversation lock was not held at the end of the turn');
     lock.client.off('error', onLost);
     lock.client.release(broken);
@@ -112,9 +131,12 @@ export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (
       });
     },
 
-    /** The connection of a turn that is over, still holding its lock `key`, and inside a transaction if `open`. */
-    giveBack(client: PoolClient, key: string, open: boolean): void {
-      const lock: OwedLock = { client, key, open };
+    /**
+     * The connection of a turn that is over, still holding its lock `key`, inside a transaction if `open`, with what the
+     * turn left for `after` it.
+     */
+    giveBack(client: PoolClient, key: string, open: boolean, after: readonly AfterTurn[] = []): void {
+      const lock: OwedLock = { client, key, open, after };
       while (waiting.length > 0) if (waiting.shift()!(lock)) return;
       const parkedLock: Parked = {
         ...lock,

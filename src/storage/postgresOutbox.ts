@@ -23,6 +23,7 @@ export function createPostgresOutbox(db: PostgresDatabase): Outbox {
     [held.id, item.kind, JSON.stringify(item.conversation), JSON.stringify(item.activities), JSON.stringify(item.otherwise), item.caseReference, firstAttemptAt, held.token],
   ];
   const newClaim = (): OutboxClaim => ({ id: randomUUID(), token: randomUUID() });
+  const deleteOf = ({ id, token }: OutboxClaim): [string, unknown[]] => ['DELETE FROM outbox WHERE id = $1 AND claim_token = $2', [id, token]];
 
   return {
     async add(item, firstAttemptAt, claim) {
@@ -56,8 +57,11 @@ export function createPostgresOutbox(db: PostgresDatabase): Outbox {
         createdAt: row.created_at,
       };
     },
-    async done({ id, token }) {
-      return (await db.query('DELETE FROM outbox WHERE id = $1 AND claim_token = $2', [id, token])).rowCount === 1;
+    async done(claim) {
+      return (await db.query(...deleteOf(claim))).rowCount === 1;
+    },
+    doneAfterTurn(claim, within, onFailed) {
+      return within.database === db && within.afterTurn(deleteOf(claim), onFailed);
     },
     async retryLater({ id, token }, left, at, error) {
       const { rowCount } = await db.query("UPDATE outbox SET kind = $3, activities = $4, next_attempt_at = $5, last_error = $6 WHERE id = $1 AND claim_token = $2 AND status = 'pending'", [

@@ -160,7 +160,7 @@ describe('STORAGE=postgres over HTTP', () => {
       expect(await eventsIn(admin, schema)).toEqual(['conversation-started', 'verification-question:userId']);
     }));
 
-  it("keeps an action's receipt in the outbox with the turn's state (its transaction, on the lock's connection), and forgets it once delivered", () =>
+  it("keeps an action's receipt in the outbox with the turn's state (its transaction, on the lock's connection), and forgets it once delivered, with the lock's give-back", () =>
     withItsOwnConnections(async ({ c, admin, schema, record }) => {
       await c.verifyFor('cancel', 'anna');
       await c.say(c.words.endOfTerm);
@@ -169,6 +169,12 @@ describe('STORAGE=postgres over HTTP', () => {
       const kept = sent.filter((statement) => statement.text.trim().startsWith('INSERT INTO outbox'));
       expect(kept).toHaveLength(1);
       expectWithTheState(sent, kept[0]);
+      await sleep(GIVE_BACK_MS * 10);
+      // Delivered: deleted after the turn, on the lock's connection, right before the COMMIT that gives the lock back.
+      const forgotten = sent.filter((statement) => statement.text.startsWith('DELETE FROM outbox'));
+      expect(forgotten).toHaveLength(1);
+      expect(forgotten[0].backend).toBe(sent.find((each) => each.text.includes('pg_try_advisory_lock'))?.backend);
+      expect(sent[sent.indexOf(forgotten[0]) + 1]?.text).toMatch(/^COMMIT; SELECT pg_advisory_unlock/);
       expect(await outboxEntries(admin, schema)).toBe(0);
     }));
 

@@ -1006,6 +1006,61 @@ describe('PostgreSQL only', () => {
       expect(await kept()).toEqual(['första', 'tredje', 'femte']);
     });
 
+    it("what a turn leaves for after it goes with the lock's give-back — in the next turn's first write, or on its own — and a failure of it is heard", async () => {
+      const db = await openDb(schema);
+      const lock = createPostgresConversationLock(db);
+      const store = createPostgresStateStore(db, false);
+      const key = `conformance/${randomUUID()}`;
+      const marks = [1, 2, 3].map((n) => `${key}/mark-${n}`);
+      const marked = async () => Object.keys(await store.read(marks)).sort();
+      const forget = (mark: string) => ['DELETE FROM bot_state WHERE key = $1', [mark]] as const;
+      await store.write(Object.fromEntries(marks.map((mark) => [mark, { n: 1 }])));
+      const statements: string[] = [];
+      let socketWrites = 0;
+      db.lockPool.on('acquire', (client) => {
+        noteQueries(client, statements);
+        const socket = (client as unknown as { connection: { stream: Record<'_write' | '_writev', (...args: unknown[]) => unknown> } }).connection.stream;
+        for (const method of ['_write', '_writev'] as const) {
+          const original = socket[method].bind(socket);
+          socket[method] = (...args: unknown[]) => (socketWrites++, original(...args));
+        }
+      });
+      const failures: Error[] = [];
+      let leftOver: TurnTransaction | undefined;
+      await lock.run(key, async (_stillHeld, transaction) => {
+        await store.write({ [`${key}/state`]: { n: 1, eTag: '*' } }, transaction);
+        const before = socketWrites;
+        expect(transaction!.afterTurn(forget(marks[0]), (error) => failures.push(error))).toBe(true);
+        expect(socketWrites).toBe(before); // nothing sent in the turn
+        expect(await marked()).toEqual(marks);
+        leftOver = transaction;
+      });
+      // The turn is over: nothing more is taken.
+      expect(leftOver!.afterTurn(forget(marks[1]), (error) => failures.push(error))).toBe(false);
+      // The next turn of the conversation here takes the connection at once: the delete leaves in its first write,
+      // right before the COMMIT that gives the lock back, and the turn takes the lock again.
+      const before = statements.length;
+      const writesBefore = socketWrites;
+      await lock.run(key, async () => {
+        expect(socketWrites - writesBefore).toBe(1);
+        const shape = (sql: string) => sql.replace(/-?\d+/g, 'N');
+        expect(statements.slice(before, before + 3).map(shape)).toEqual(['DELETE FROM bot_state WHERE key = $N', 'COMMIT; SELECT pg_advisory_unlock(N) AS unlocked', 'SELECT pg_try_advisory_lock(N) AS locked, clock_timestamp() AS at']);
+        expect(await marked()).toEqual(marks.slice(1));
+      });
+      // No turn comes: on its own, with the lock's give-back within GIVE_BACK_MS.
+      await lock.run(key, async (_stillHeld, transaction) => {
+        expect(transaction!.afterTurn(forget(marks[1]), (error) => failures.push(error))).toBe(true);
+        // One that fails, in the same transaction: heard; the lock is given back all the same.
+        expect(transaction!.afterTurn(['INSERT INTO no_such_table VALUES ($1)', [1]], (error) => failures.push(error))).toBe(true);
+      });
+      await sleep(GIVE_BACK_MS * 10);
+      expect(failures.map((error) => error.message)).toEqual([expect.stringMatching(/no_such_table/)]);
+      const other = createPostgresConversationLock(await openDb(schema));
+      expect(await Promise.race([other.run(key, async () => 'free'), sleep(1_000).then(() => 'still waiting')])).toBe('free');
+      // The failure ended their transaction: the delete before it was not kept either, as its caller learns.
+      expect(await marked()).toEqual(marks.slice(1));
+    });
+
     describe("the state a turn reads first, read with the lock", () => {
       /** Two instances on one schema; the first one's statements on its lock connection and on its main pool. */
       const instances = async () => {
