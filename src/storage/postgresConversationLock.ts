@@ -3,7 +3,7 @@ import type { ConversationLock, StateRow, TurnTransaction } from './conversation
 import type { PostgresDatabase } from './postgresDatabase';
 import { advisoryKey, inOneWrite, LOCK_WAIT_MS, QUERY_TIMEOUT_MS, transactionOn, WRITE_WITHIN_MS } from './postgresDatabase';
 import { READ_STATE } from './postgres';
-import { createLockConnections, endingSql, sendAfterTurn, unlockedIn, type AfterTurn } from './postgresLockConnections';
+import { createLockConnections, endingSql, sendAfterTurn, sendAfterTurnElsewhere, unlockedIn, type AfterTurn } from './postgresLockConnections';
 
 /**
  * A PostgreSQL advisory lock on the conversation, held on a connection of its own for the length of the turn.
@@ -65,9 +65,11 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           // time ends the connection, and the turn, like any outage). Another turn's lock, owed, goes back first.
           let rows: Array<StateRow & { key: string }> | undefined;
           const [closed, tried] = await inOneWrite(client, () => {
-            if (owed) sendAfterTurn(client, owed.after);
+            const afterTurnEnded = owed && sendAfterTurn(owed);
+            const ending = owed ? (client.query(endingSql(owed)) as unknown as Promise<QueryResult | QueryResult[]>) : undefined;
+            ending?.then(afterTurnEnded, () => afterTurnEnded?.(undefined));
             const sent = [
-              owed ? (client.query(endingSql(owed)) as unknown as Promise<QueryResult | QueryResult[]>) : undefined,
+              ending,
               client.query<{ locked: boolean; at: Date }>(`SELECT pg_try_advisory_lock(${key}) AS locked, clock_timestamp() AS at`).then((result) => {
                 // The database's clock read before this answer arrived: at most this far ahead of this instance's.
                 databaseAheadMs = result.rows[0].at.getTime() - Date.now();
@@ -208,7 +210,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
         if (lost ?? broken) {
           client.release(lost ?? broken);
           // Taken while the connection was still sound: sent now on another, unawaited — nothing of the turn waits for it.
-          for (const { statement, onFailed } of after) db.query(statement[0], statement[1]).catch((error: unknown) => onFailed(error as Error));
+          sendAfterTurnElsewhere(db, after);
         } else connections.giveBack(client, key, open, after);
       }
     },

@@ -416,7 +416,10 @@ export async function openPostgresDatabase(url: string, options: PostgresOptions
     },
     async close() {
       await Promise.all([...listeners].map((stop) => stop()));
-      await Promise.all([pool.end(), lockPool.end()]);
+      // The lock pool first: what parked turn locks still send with their give-back (TurnTransaction.afterTurn) may
+      // fall back on the main pool.
+      await lockPool.end();
+      await pool.end();
     },
   };
   try {

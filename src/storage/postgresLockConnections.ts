@@ -32,11 +32,36 @@ export interface AfterTurn {
 }
 
 /**
- * Sends what a turn left for after it on `client`, unanswered here (each failure goes to its `onFailed`): called
- * inside the write that gives the lock back, before its `endingSql`, so it runs in the transaction that COMMIT ends.
+ * Sends what a turn left for after it on the lock's connection, right before the lock's `endingSql` (in the same
+ * write): inside the transaction that COMMIT ends, when `open`. Returns what to call with that ending's answer
+ * (undefined: refused or not answered): each statement is heard of (`onFailed`, once) if it failed, or if the COMMIT it
+ * depended on did not commit — PostgreSQL answers a COMMIT in a failed transaction with ROLLBACK, not an error.
  */
-export function sendAfterTurn(client: PoolClient, after: readonly AfterTurn[]): void {
-  for (const { statement, onFailed } of after) client.query(statement[0], statement[1]).catch((error: unknown) => onFailed(error as Error));
+export function sendAfterTurn(lock: OwedLock): (ending: unknown) => void {
+  const unheard = lock.after.map(({ statement, onFailed }) => {
+    let heard = false;
+    const fail = (error: Error) => {
+      if (heard) return;
+      heard = true;
+      onFailed(error);
+    };
+    lock.client.query(statement[0], statement[1]).catch((error: unknown) => fail(error as Error));
+    return fail;
+  });
+  return (ending) => {
+    if (!lock.open || committedIn(ending)) return;
+    for (const fail of unheard) fail(new Error('not committed: the transaction it was sent in was rolled back, or its COMMIT went unanswered'));
+  };
+}
+
+/** What a turn left for after it, sent on the main pool: its lock's connection was lost before the give-back. */
+export function sendAfterTurnElsewhere(db: PostgresDatabase, after: readonly AfterTurn[]): void {
+  for (const { statement, onFailed } of after) db.query(statement[0], statement[1]).catch((error: unknown) => onFailed(error as Error));
+}
+
+/** Whether `COMMIT; …` committed: PostgreSQL answers one result per statement, the COMMIT's first. */
+function committedIn(ending: unknown): boolean {
+  return Array.isArray(ending) && (ending[0] as QueryResult | undefined)?.command === 'COMMIT';
 }
 
 /** A connection for a turn: fresh from the pool, or with an earlier turn's lock to give back first (`owed`). */
@@ -85,8 +110,10 @@ export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (
     const onLost = (error: Error) => onConnectionLost?.(error);
     lock.client.on('error', onLost);
     const finished = await inOneWrite(lock.client, () => {
-      sendAfterTurn(lock.client, lock.after);
-      return finishOn(lock.client, endingSql(lock));
+      const afterTurnEnded = sendAfterTurn(lock);
+      const ending = finishOn(lock.client, endingSql(lock));
+      void ending.then((outcome) => afterTurnEnded('result' in outcome ? outcome.result : undefined));
+      return ending;
     });
     const broken = 'error' in finished ? finished.error : unlockedIn(finished.result as QueryResult | QueryResult[]) === true ? undefined : new Error('the conversation lock was not held at the end of the turn');
     lock.client.off('error', onLost);
@@ -145,6 +172,7 @@ export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (
           unpark(parkedLock);
           onConnectionLost?.(error);
           client.release(error);
+          sendAfterTurnElsewhere(db, after);
         },
         timer: setTimeout(() => void release(unpark(parkedLock)), GIVE_BACK_MS),
       };

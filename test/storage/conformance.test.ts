@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccountDirectory } from '../../src/accounts/directory';
 import { createSqliteDirectory } from '../../src/accounts/sqliteDirectory';
 import { createPostgresDirectory, seedDemoAccountsInPostgres } from '../../src/accounts/postgresDirectory';
@@ -1013,7 +1013,7 @@ describe('PostgreSQL only', () => {
       const key = `conformance/${randomUUID()}`;
       const marks = [1, 2, 3].map((n) => `${key}/mark-${n}`);
       const marked = async () => Object.keys(await store.read(marks)).sort();
-      const forget = (mark: string) => ['DELETE FROM bot_state WHERE key = $1', [mark]] as const;
+      const forget = (mark: string): [string, unknown[]] => ['DELETE FROM bot_state WHERE key = $1', [mark]];
       await store.write(Object.fromEntries(marks.map((mark) => [mark, { n: 1 }])));
       const statements: string[] = [];
       let socketWrites = 0;
@@ -1053,12 +1053,33 @@ describe('PostgreSQL only', () => {
         // One that fails, in the same transaction: heard; the lock is given back all the same.
         expect(transaction!.afterTurn(['INSERT INTO no_such_table VALUES ($1)', [1]], (error) => failures.push(error))).toBe(true);
       });
-      await sleep(GIVE_BACK_MS * 10);
-      expect(failures.map((error) => error.message)).toEqual([expect.stringMatching(/no_such_table/)]);
+      // The failure ended their transaction: the delete before it was not kept either, and its caller hears so too
+      // (the COMMIT that gives the lock back answered ROLLBACK).
+      await vi.waitFor(() => expect(failures).toHaveLength(2));
+      expect(failures.map((error) => error.message)).toEqual([expect.stringMatching(/no_such_table/), expect.stringMatching(/^not committed/)]);
+      expect(await marked()).toEqual(marks.slice(1));
       const other = createPostgresConversationLock(await openDb(schema));
       expect(await Promise.race([other.run(key, async () => 'free'), sleep(1_000).then(() => 'still waiting')])).toBe('free');
-      // The failure ended their transaction: the delete before it was not kept either, as its caller learns.
-      expect(await marked()).toEqual(marks.slice(1));
+    });
+
+    it("what a turn leaves for after it is sent on the main pool when its lock's connection is lost before the give-back", async () => {
+      const db = await openDb(schema);
+      const lock = createPostgresConversationLock(db);
+      const store = createPostgresStateStore(db, false);
+      const key = `conformance/${randomUUID()}`;
+      const mark = `${key}/mark`;
+      await store.write({ [mark]: { n: 1 } });
+      let lockClient: { connection: { stream: { destroy(): void } } } | undefined;
+      db.lockPool.on('acquire', (client) => (lockClient = client as unknown as typeof lockClient));
+      const failures: Error[] = [];
+      await lock.run(key, async (_stillHeld, transaction) => {
+        await store.write({ [`${key}/state`]: { n: 1, eTag: '*' } }, transaction);
+        expect(transaction!.afterTurn(['DELETE FROM bot_state WHERE key = $1', [mark]], (error) => failures.push(error))).toBe(true);
+      });
+      // Parked with its lock for GIVE_BACK_MS: the connection goes before it gives the lock back.
+      lockClient!.connection.stream.destroy();
+      await vi.waitFor(async () => expect(await store.read([mark])).toEqual({}));
+      expect(failures).toEqual([]);
     });
 
     describe("the state a turn reads first, read with the lock", () => {
