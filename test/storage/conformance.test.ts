@@ -175,6 +175,24 @@ function noteQueries(client: { query: (...args: never[]) => unknown }, texts: st
   }) as never;
 }
 
+/** The statements sent on `db`'s turn-lock connections, and how many writes their sockets took (a corked burst is one). */
+function watchLockConnections(db: PostgresDatabase): { statements: string[]; socketWrites: () => number } {
+  const statements: string[] = [];
+  const watched = new WeakSet<object>();
+  let writes = 0;
+  db.lockPool.on('acquire', (client) => {
+    if (watched.has(client)) return; // checked out again: watched already
+    watched.add(client);
+    noteQueries(client, statements);
+    const socket = (client as unknown as { connection: { stream: Record<'_write' | '_writev', (...args: unknown[]) => unknown> } }).connection.stream;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = socket[method].bind(socket);
+      socket[method] = (...args: unknown[]) => (writes++, original(...args));
+    }
+  });
+  return { statements, socketWrites: () => writes };
+}
+
 describe.each(BACKENDS)('%s stores', (_kind, open) => {
   let backend: Backend;
 
@@ -964,24 +982,14 @@ describe('PostgreSQL only', () => {
       const key = `conformance/${randomUUID()}`;
       const said = (text: string) => [{ from: 'caller' as const, text, at: NOW.toISOString() }];
       const kept = async () => (await transcripts.recent(key, 10)).map((line) => line.text);
-      const statements: string[] = [];
-      /** Writes to the lock connection's socket (system calls: a corked burst is one). */
-      let socketWrites = 0;
-      db.lockPool.on('acquire', (client) => {
-        noteQueries(client, statements);
-        const socket = (client as unknown as { connection: { stream: Record<'_write' | '_writev', (...args: unknown[]) => unknown> } }).connection.stream;
-        for (const method of ['_write', '_writev'] as const) {
-          const original = socket[method].bind(socket);
-          socket[method] = (...args: unknown[]) => (socketWrites++, original(...args));
-        }
-      });
+      const { statements, socketWrites } = watchLockConnections(db);
       await lock.run(key, async (_stillHeld, transaction) => {
         await transcripts.append(key, said('första'), 50, transaction);
         expect(await kept()).toEqual([]); // staged, not sent
-        const before = socketWrites;
+        const before = socketWrites();
         await store.write({ [`${key}/state`]: { n: 1, eTag: '*' } }, transaction);
         // The lines, the state, the deadline's check and the `COMMIT; BEGIN` in one write.
-        expect(socketWrites - before).toBe(1);
+        expect(socketWrites() - before).toBe(1);
       });
       expect(await kept()).toEqual(['första']);
       expect(statements.slice(2, 6).map((sql) => sql.split(/\s+/).slice(0, 3).join(' '))).toEqual(['WITH added AS', 'INSERT INTO bot_state', 'SELECT turn_write_in_time($1)', 'COMMIT; BEGIN']);
@@ -1015,23 +1023,14 @@ describe('PostgreSQL only', () => {
       const marked = async () => Object.keys(await store.read(marks)).sort();
       const forget = (mark: string): [string, unknown[]] => ['DELETE FROM bot_state WHERE key = $1', [mark]];
       await store.write(Object.fromEntries(marks.map((mark) => [mark, { n: 1 }])));
-      const statements: string[] = [];
-      let socketWrites = 0;
-      db.lockPool.on('acquire', (client) => {
-        noteQueries(client, statements);
-        const socket = (client as unknown as { connection: { stream: Record<'_write' | '_writev', (...args: unknown[]) => unknown> } }).connection.stream;
-        for (const method of ['_write', '_writev'] as const) {
-          const original = socket[method].bind(socket);
-          socket[method] = (...args: unknown[]) => (socketWrites++, original(...args));
-        }
-      });
+      const { statements, socketWrites } = watchLockConnections(db);
       const failures: Error[] = [];
       let leftOver: TurnTransaction | undefined;
       await lock.run(key, async (_stillHeld, transaction) => {
         await store.write({ [`${key}/state`]: { n: 1, eTag: '*' } }, transaction);
-        const before = socketWrites;
+        const before = socketWrites();
         expect(transaction!.afterTurn(forget(marks[0]), (error) => failures.push(error))).toBe(true);
-        expect(socketWrites).toBe(before); // nothing sent in the turn
+        expect(socketWrites()).toBe(before); // nothing sent in the turn
         expect(await marked()).toEqual(marks);
         leftOver = transaction;
       });
@@ -1040,9 +1039,9 @@ describe('PostgreSQL only', () => {
       // The next turn of the conversation here takes the connection at once: the delete leaves in its first write,
       // right before the COMMIT that gives the lock back, and the turn takes the lock again.
       const before = statements.length;
-      const writesBefore = socketWrites;
+      const writesBefore = socketWrites();
       await lock.run(key, async () => {
-        expect(socketWrites - writesBefore).toBe(1);
+        expect(socketWrites() - writesBefore).toBe(1);
         const shape = (sql: string) => sql.replace(/-?\d+/g, 'N');
         expect(statements.slice(before, before + 3).map(shape)).toEqual(['DELETE FROM bot_state WHERE key = $N', 'COMMIT; SELECT pg_advisory_unlock(N) AS unlocked', 'SELECT pg_try_advisory_lock(N) AS locked, clock_timestamp() AS at']);
         expect(await marked()).toEqual(marks.slice(1));
