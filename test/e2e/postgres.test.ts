@@ -177,6 +177,26 @@ describe('STORAGE=postgres over HTTP', () => {
       expect(sent[sent.indexOf(forgotten()[0]) + 1]?.text).toMatch(/^COMMIT; SELECT pg_advisory_unlock/);
     }));
 
+  it("deletes a delivered receipt's outbox entry once more on its own when the delete sent with the lock's give-back is not kept", () =>
+    withItsOwnConnections(async ({ c, admin, schema, record }) => {
+      // Deletes from the outbox are refused on the turn locks' connections (the only ones with an idle-in-transaction limit).
+      await admin.query(`CREATE FUNCTION "${schema}".refused_on_lock_connections() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF current_setting('idle_in_transaction_session_timeout') <> '0' THEN RAISE EXCEPTION 'refused on a lock connection'; END IF;
+          RETURN OLD;
+        END $$`);
+      await admin.query(`CREATE TRIGGER refused BEFORE DELETE ON "${schema}".outbox FOR EACH ROW EXECUTE FUNCTION "${schema}".refused_on_lock_connections()`);
+      await c.verifyFor('cancel', 'anna');
+      await c.say(c.words.endOfTerm);
+      const { sent } = record();
+      expect((await c.say(c.words.yes)).join('\n')).toMatch(CASE_IN_TEXT);
+      const deletes = () => sent.filter((statement) => statement.text.startsWith('DELETE FROM outbox'));
+      await vi.waitFor(() => expect(deletes()).toHaveLength(2));
+      const lockBackend = sent.find((each) => each.text.includes('pg_try_advisory_lock'))?.backend;
+      expect(deletes().map((statement) => statement.backend === lockBackend)).toEqual([true, false]);
+      await vi.waitFor(async () => expect(await outboxEntries(admin, schema)).toBe(0));
+    }));
+
   it('keeps no insights events of a turn that is not kept: the message said again is counted once', () =>
     withItsOwnConnections(async ({ c, admin, schema, name }) => {
       await c.say('hello');
