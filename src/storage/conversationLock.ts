@@ -52,7 +52,8 @@ export interface TurnTransaction {
    * delivered, deleted): sent with the message that gives the lock back — the next turn's first on this connection,
    * or its own within GIVE_BACK_MS — in the transaction the last commit began, so it costs no round trip of its own.
    * False when it cannot be (the turn is over, or its connection in doubt): then it is the caller's to send. Once taken
-   * it is sent, on another connection if this one is found broken by the end of the turn; `onFailed` hears if it fails.
+   * it is sent, on another connection if this one is found broken by the end of the turn; `onFailed` hears, once, if it
+   * fails or may not have been kept (its COMMIT answered ROLLBACK, or went unanswered). It must not throw.
    */
   afterTurn(statement: readonly [sql: string, params: unknown[]], onFailed: (error: Error) => void): boolean;
   /**

@@ -61,7 +61,8 @@ export interface Outbox {
   /**
    * Delivered in the turn that holds the claim: forgotten after the turn, with no round trip of its own, when `within`
    * is on this outbox's database (TurnTransaction.afterTurn). False when it cannot (then `done`); `onFailed` hears if
-   * the delete, once taken, fails — the entry is still there then, and `done` may be tried again.
+   * the delete, once taken, failed or may not have been kept — the entry may still be there then, and `done` is tried
+   * again (deleting twice is deleting once).
    */
   doneAfterTurn?(claim: OutboxClaim, within: TurnTransaction, onFailed: (error: Error) => void): boolean;
   /** What is left (and how it is to be sent now) is tried again at `at`. False when the claim was no longer this holder's. */

@@ -67,7 +67,7 @@ export function createPostgresConversationLock(db: PostgresDatabase, onConnectio
           const [closed, tried] = await inOneWrite(client, () => {
             const afterTurnEnded = owed && sendAfterTurn(owed);
             const ending = owed ? (client.query(endingSql(owed)) as unknown as Promise<QueryResult | QueryResult[]>) : undefined;
-            ending?.then(afterTurnEnded, () => afterTurnEnded?.(undefined));
+            if (ending && afterTurnEnded) void ending.then(afterTurnEnded, () => afterTurnEnded(undefined));
             const sent = [
               ending,
               client.query<{ locked: boolean; at: Date }>(`SELECT pg_try_advisory_lock(${key}) AS locked, clock_timestamp() AS at`).then((result) => {

@@ -34,16 +34,18 @@ export interface AfterTurn {
 /**
  * Sends what a turn left for after it on the lock's connection, right before the lock's `endingSql` (in the same
  * write): inside the transaction that COMMIT ends, when `open`. Returns what to call with that ending's answer
- * (undefined: refused or not answered): each statement is heard of (`onFailed`, once) if it failed, or if the COMMIT it
- * depended on did not commit — PostgreSQL answers a COMMIT in a failed transaction with ROLLBACK, not an error.
+ * (undefined: refused or not answered), or undefined when there is nothing to send: each statement is heard of
+ * (`onFailed`, once) if it failed, or if the COMMIT it depended on did not commit — PostgreSQL answers a COMMIT in a
+ * failed transaction with ROLLBACK, not an error — or went unanswered (then it may have been kept after all).
  */
-export function sendAfterTurn(lock: OwedLock): (ending: unknown) => void {
+export function sendAfterTurn(lock: OwedLock): ((ending: unknown) => void) | undefined {
+  if (lock.after.length === 0) return undefined;
   const unheard = lock.after.map(({ statement, onFailed }) => {
     let heard = false;
     const fail = (error: Error) => {
       if (heard) return;
       heard = true;
-      onFailed(error);
+      report(onFailed, error);
     };
     lock.client.query(statement[0], statement[1]).catch((error: unknown) => fail(error as Error));
     return fail;
@@ -56,7 +58,16 @@ export function sendAfterTurn(lock: OwedLock): (ending: unknown) => void {
 
 /** What a turn left for after it, sent on the main pool: its lock's connection was lost before the give-back. */
 export function sendAfterTurnElsewhere(db: PostgresDatabase, after: readonly AfterTurn[]): void {
-  for (const { statement, onFailed } of after) db.query(statement[0], statement[1]).catch((error: unknown) => onFailed(error as Error));
+  for (const { statement, onFailed } of after) db.query(statement[0], statement[1]).catch((error: unknown) => report(onFailed, error as Error));
+}
+
+/** A report of a failure that itself fails has nowhere left to go: it must not become an unhandled rejection. */
+function report(onFailed: (error: Error) => void, error: Error): void {
+  try {
+    onFailed(error);
+  } catch {
+    // nothing more to do
+  }
 }
 
 /** Whether `COMMIT; …` committed: PostgreSQL answers one result per statement, the COMMIT's first. */
@@ -112,7 +123,7 @@ export function createLockConnections(db: PostgresDatabase, onConnectionLost?: (
     const finished = await inOneWrite(lock.client, () => {
       const afterTurnEnded = sendAfterTurn(lock);
       const ending = finishOn(lock.client, endingSql(lock));
-      void ending.then((outcome) => afterTurnEnded('result' in outcome ? outcome.result : undefined));
+      if (afterTurnEnded) void ending.then((outcome) => afterTurnEnded('result' in outcome ? outcome.result : undefined));
       return ending;
     });
     const broken = 'error' in finished ? finished.error : unlockedIn(finished.result as QueryResult | QueryResult[]) === true ? undefined : new Error('the conversation lock was not held at the end of the turn');

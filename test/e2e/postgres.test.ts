@@ -171,15 +171,16 @@ describe('STORAGE=postgres over HTTP', () => {
       expectWithTheState(sent, kept[0]);
       // Delivered: deleted after the turn, on the lock's connection, right before the COMMIT that gives the lock back.
       const forgotten = () => sent.filter((statement) => statement.text.startsWith('DELETE FROM outbox'));
-      await vi.waitFor(() => expect(forgotten()).toHaveLength(1));
-      await vi.waitFor(async () => expect(await outboxEntries(admin, schema)).toBe(0));
+      await vi.waitFor(() => expect(forgotten()).toHaveLength(1), { timeout: 5_000 });
+      await vi.waitFor(async () => expect(await outboxEntries(admin, schema)).toBe(0), { timeout: 5_000 });
       expect(forgotten()[0].backend).toBe(sent.find((each) => each.text.includes('pg_try_advisory_lock'))?.backend);
       expect(sent[sent.indexOf(forgotten()[0]) + 1]?.text).toMatch(/^COMMIT; SELECT pg_advisory_unlock/);
     }));
 
   it("deletes a delivered receipt's outbox entry once more on its own when the delete sent with the lock's give-back is not kept", () =>
     withItsOwnConnections(async ({ c, admin, schema, record }) => {
-      // Deletes from the outbox are refused on the turn locks' connections (the only ones with an idle-in-transaction limit).
+      // Deletes from the outbox are refused on the turn locks' connections (the only ones with an idle-in-transaction
+      // limit: the server's default is none).
       await admin.query(`CREATE FUNCTION "${schema}".refused_on_lock_connections() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF current_setting('idle_in_transaction_session_timeout') <> '0' THEN RAISE EXCEPTION 'refused on a lock connection'; END IF;
@@ -191,10 +192,10 @@ describe('STORAGE=postgres over HTTP', () => {
       const { sent } = record();
       expect((await c.say(c.words.yes)).join('\n')).toMatch(CASE_IN_TEXT);
       const deletes = () => sent.filter((statement) => statement.text.startsWith('DELETE FROM outbox'));
-      await vi.waitFor(() => expect(deletes()).toHaveLength(2));
+      await vi.waitFor(() => expect(deletes()).toHaveLength(2), { timeout: 5_000 });
       const lockBackend = sent.find((each) => each.text.includes('pg_try_advisory_lock'))?.backend;
       expect(deletes().map((statement) => statement.backend === lockBackend)).toEqual([true, false]);
-      await vi.waitFor(async () => expect(await outboxEntries(admin, schema)).toBe(0));
+      await vi.waitFor(async () => expect(await outboxEntries(admin, schema)).toBe(0), { timeout: 5_000 });
     }));
 
   it('keeps no insights events of a turn that is not kept: the message said again is counted once', () =>

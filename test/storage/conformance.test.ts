@@ -1054,7 +1054,7 @@ describe('PostgreSQL only', () => {
       });
       // The failure ended their transaction: the delete before it was not kept either, and its caller hears so too
       // (the COMMIT that gives the lock back answered ROLLBACK).
-      await vi.waitFor(() => expect(failures).toHaveLength(2));
+      await vi.waitFor(() => expect(failures).toHaveLength(2), { timeout: 5_000 });
       expect(failures.map((error) => error.message)).toEqual([expect.stringMatching(/no_such_table/), expect.stringMatching(/^not committed/)]);
       expect(await marked()).toEqual(marks.slice(1));
       const other = createPostgresConversationLock(await openDb(schema));
@@ -1077,7 +1077,7 @@ describe('PostgreSQL only', () => {
       });
       // Parked with its lock for GIVE_BACK_MS: the connection goes before it gives the lock back.
       lockClient!.connection.stream.destroy();
-      await vi.waitFor(async () => expect(await store.read([mark])).toEqual({}));
+      await vi.waitFor(async () => expect(await store.read([mark])).toEqual({}), { timeout: 5_000 });
       expect(failures).toEqual([]);
     });
 
