@@ -91,7 +91,8 @@ async function holdStateWrites(admin: Client, schema: string, name: string) {
   await admin.query(`LOCK TABLE "${schema}".bot_state IN EXCLUSIVE MODE`);
   return {
     async writeWaiting(): Promise<number> {
-      for (let tries = 0; tries < 100; tries++) {
+      // Up to 10 s: on a machine busy with other test files (a browser's, say) the turn may take seconds to get there.
+      for (let tries = 0; tries < 333; tries++) {
         const { rows } = await admin.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'", [name]);
         if (rows[0]) return rows[0].pid;
         await sleep(30);
