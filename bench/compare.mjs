@@ -42,7 +42,7 @@ try {
     const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
     const running = checkout === 'sdk' ? await startSdkBot(nodeOptions) : await startBuild(checkout, { work, index, accounts: WARM_UP + ROUNDS * CONVERSATIONS, databaseUrl: DATABASE_URL, nodeOptions });
     await closedLoop(running, connector, scripts(WARM_UP), 50);
-    builds.push({ checkout: side, sdk: checkout === 'sdk', running, scripts, cpu: [], databaseCpu: [], throughput: [], p50: [] });
+    builds.push({ label: side, sdk: checkout === 'sdk', running, scripts, cpu: [], databaseCpu: [], throughput: [], p50: [] });
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const build of builds) {
@@ -55,12 +55,12 @@ try {
       build.p50.push(p50);
     }
     const database = (build) => (build.databaseCpu.length ? ` (database ${build.databaseCpu.at(-1).toFixed(2)})` : '');
-    console.log(`round ${round}: ${builds.map((build) => `${build.checkout} ${build.cpu.at(-1).toFixed(2)} CPU ms/turn${database(build)}, ${build.throughput.at(-1).toFixed(0)} turns/s, p50 ${build.p50.at(-1).toFixed(1)} ms`).join('; ')}`);
+    console.log(`round ${round}: ${builds.map((build) => `${build.label} ${build.cpu.at(-1).toFixed(2)} CPU ms/turn${database(build)}, ${build.throughput.at(-1).toFixed(0)} turns/s, p50 ${build.p50.at(-1).toFixed(1)} ms`).join('; ')}`);
   }
   const differences = builds[1].cpu.map((cpu, i) => cpu - builds[0].cpu[i]);
-  console.log(`median CPU ms/turn: ${builds.map((build) => `${build.checkout} ${median(build.cpu).toFixed(2)}`).join(', ')}`);
+  console.log(`median CPU ms/turn: ${builds.map((build) => `${build.label} ${median(build.cpu).toFixed(2)}`).join(', ')}`);
   const onDatabase = builds.filter((build) => build.databaseCpu.length);
-  if (onDatabase.length) console.log(`median database CPU ms/turn (every postgres process of this machine): ${onDatabase.map((build) => `${build.checkout} ${median(build.databaseCpu).toFixed(2)}`).join(', ')}`);
+  if (onDatabase.length) console.log(`median database CPU ms/turn (every postgres process of this machine): ${onDatabase.map((build) => `${build.label} ${median(build.databaseCpu).toFixed(2)}`).join(', ')}`);
   console.log(`B − A round by round: ${differences.map((d) => d.toFixed(2)).join(' ')}; median ${median(differences).toFixed(2)} ms`);
   const ratios = builds[1].cpu.map((cpu, i) => cpu / builds[0].cpu[i]);
   console.log(`CPU per turn, B ÷ A round by round: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(2)}`);
