@@ -3,7 +3,9 @@
 // the price apart from the product: the CPU of the sending process (process.cpuUsage) and, for PostgreSQL, of the
 // backend that answers (/proc), per round trip, one at a time, `BENCH_ROUND_TRIPS` (5,000) times after a warm-up:
 //   - a Node process sending 100 bytes to an echo server in another Node process and waiting for them back;
-//   - pg sending `SELECT 1` and waiting for the answer, then four `SELECT 1` in one message.
+//   - pg sending `SELECT 1` and waiting for the answer, then four `SELECT 1` in one message;
+//   - a prepared statement eight at a time, pipelined, per statement: given to pg as a configuration object, and as pg's
+//     own Query (how the product sends them).
 // On a machine where waking a process that waits on a socket is dear (a virtual machine whose interrupts and
 // inter-processor wake-ups go through the hypervisor), the first two cost tens of microseconds each.
 import { fork } from 'node:child_process';
@@ -75,7 +77,36 @@ async function postgres(url) {
     const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
     const one = await timed(() => client.query('SELECT 1'), rows[0].pid);
     const four = await timed(() => client.query('SELECT 1; SELECT 1; SELECT 1; SELECT 1'), rows[0].pid);
-    return { one, four };
+    return { one, four, ...(await preparedEights(url)) };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A prepared statement with parameters, eight at a time on a pipelining connection, as the product sends its turns'
+ * statements: handed to pg as a configuration object (`{ name, text, values }`, which pg copies property by property
+ * descriptor) and as pg's own Query, made from the text and named after (what src/storage/postgresDatabase.ts does).
+ */
+async function preparedEights(url) {
+  const client = new pg.Client({ connectionString: url, pipeline: true });
+  await client.connect();
+  const text = 'SELECT $1::text AS key, $2::int AS n';
+  const eight = Array.from({ length: 8 }, (_, i) => i);
+  const asQuery = (values) =>
+    new Promise((resolve, reject) => {
+      const query = new pg.Query(text, values, (error, result) => (error ? reject(error) : resolve(result)));
+      query.name = 'as-query';
+      client.query(query);
+    });
+  try {
+    const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+    const configObject = () => timed(() => Promise.all(eight.map((i) => client.query({ name: 'as-config', text, values: ['k', i] }))), rows[0].pid);
+    const pgQuery = () => timed(() => Promise.all(eight.map((i) => asQuery(['k', i]))), rows[0].pid);
+    // Taking turns, twice each, so neither has the machine's quieter moment to itself.
+    const [a1, b1, a2, b2] = [await configObject(), await pgQuery(), await configObject(), await pgQuery()];
+    const mean = (x, y) => ({ cpu: (x.cpu + y.cpu) / 2, wall: (x.wall + y.wall) / 2, backend: (x.backend + y.backend) / 2 });
+    return { asConfigObject: mean(a1, a2), asPgQuery: mean(b1, b2) };
   } finally {
     await client.end();
   }
@@ -95,9 +126,13 @@ if (process.argv[2] === 'echo-server') {
   console.log(`round trips over loopback, one at a time, ${COUNT} each (the sender's CPU per round trip)`);
   line('Node → Node echo, 100 bytes', await echoPeer());
   if (process.env.DATABASE_URL) {
-    const { one, four } = await postgres(process.env.DATABASE_URL);
+    const { one, four, asConfigObject, asPgQuery } = await postgres(process.env.DATABASE_URL);
     line('pg: SELECT 1', one);
     line('pg: four SELECT 1 in one message', four);
+    // Per statement: eight go out together, pipelined.
+    const perStatement = ({ cpu, wall, backend }) => ({ cpu: cpu / 8, wall: wall / 8, backend: backend / 8 });
+    line('pg: prepared, 8 pipelined, as a config object', perStatement(asConfigObject));
+    line('pg: prepared, 8 pipelined, as pg.Query', perStatement(asPgQuery));
   } else {
     console.log('(DATABASE_URL not set: PostgreSQL not measured)');
   }
