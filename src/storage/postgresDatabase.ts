@@ -120,7 +120,7 @@ class PreparingClient extends Client {
     const send = super.query as (...a: unknown[]) => never;
     if (!name) return send.apply(this, args);
     // pg's own Query made from the text, named after: pg copies a configuration object given to `query` property by
-    // property descriptor, every statement (1.7 % of the bot.s CPU a turn on PostgreSQL, profiled), and a text it need not copy.
+    // property descriptor, every statement (1.7 % of the bot's CPU a turn on PostgreSQL, profiled), and a text it need not copy.
     const answered = new Promise((resolve, reject) => {
       const statement = new Query(text as string, values as unknown[], (error: unknown, result: unknown) => (error ? reject(error) : resolve(result)));
       (statement as unknown as { name: string }).name = name;
