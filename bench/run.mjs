@@ -164,7 +164,7 @@ async function main() {
         const before = await proc.heapUsed(heapFile(key));
         await closedLoop(proc, connector, park, CONCURRENCY);
         heap[key] = ((await proc.heapUsed(heapFile(key))) - before) / PARKED;
-        console.error(`heap per idle conversation (${PARKED} parked): ${target.name} ${heap[key].toFixed(0)} B`);
+        console.error(`${seconds(began)} heap per idle conversation (${PARKED} parked): ${target.name} ${heap[key].toFixed(0)} B`);
       }
     } finally {
       for (const { proc } of Object.values(running)) await proc.stop();
@@ -185,6 +185,7 @@ async function main() {
     await sdkStart.stop();
     const { running: bareStart } = await targets.bare.start();
     await bareStart.stop();
+    console.error(`${seconds(began)} cold starts: product max ${Math.max(...coldStarts).toFixed(0)} ms (${COLD_STARTS} starts)`);
 
     // How cost grows: the same turns with 10 k, 100 k and 1 M conversations already stored (copies of a real one).
     const scale = {};
@@ -266,7 +267,9 @@ async function main() {
     try {
       for (const size of STORED) {
         await proc.stop();
+        const filling = performance.now();
         await database.fill(stored, size, doc);
+        console.error(`${seconds(began)} ${targets[key].name}: ${size.toLocaleString('en')} conversations stored (filled in ${((performance.now() - filling) / 1000).toFixed(1)} s)`);
         stored = size;
         proc = { ...targets[key], ...(await startProduct(key, database)) };
         await closedLoop(proc, connector, scripts(SCALE_WARM_UP), CONCURRENCY);
