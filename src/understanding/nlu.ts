@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { LANGUAGES, LOCALES_DIR, type Language } from '../i18n';
 import { withBoundedWords } from './phrases';
-import { buildKnownWords, casedWords, foldWord, words, type KnownWords } from './typos';
+import { buildKnownWords, casedWords, foldWord, knownWordList, knownWordsOf, words, type KnownWords } from './typos';
 import type { PartialAnswers } from '../verification/answers';
 import { extractDetails } from './details';
 import { withoutNegatedActions } from './negation';
@@ -13,7 +13,7 @@ import { nearbyChangeAskedFor } from './nearbyChange';
 import { isAccountWish } from './actionWords';
 import { asksForAFact, asksForTheAction } from './questionForm';
 import { isQuestionTopic } from './interruptions';
-import { deserialiseModel, linearClassifier, trainLinearClassifier, type Classification, type LinearClassifier } from './linearClassifier';
+import { deserialiseModel, linearClassifier, serialiseModel, trainLinearClassifier, trainLinearModel, type Classification, type LinearClassifier, type LinearModel } from './linearClassifier';
 
 export const NLU_INTENTS = [
   'cancel', 'fastRevoke', 'reactivate',
@@ -89,6 +89,9 @@ export function examplesDigest(examples: Array<{ text: string; label: string }>)
 
 export const modelFile = (dir: string, language: Language) => join(dir, `intents.${language}.bin`);
 
+/** A language's training corpus under the locales. */
+export const corpusFile = (dir: string, language: Language) => join(dir, language, 'nlu', 'intents.json');
+
 function classifierFor(language: Language, corpus: Corpus, modelDir: string | undefined): LinearClassifier {
   const examples = intentExamples(corpus);
   const file = modelDir && modelFile(modelDir, language);
@@ -109,7 +112,7 @@ function readWords(text: string, vocabulary: KnownWords): { tokens: string[]; co
 
 /** Reads the training corpus of both languages (locales/<lang>/nlu/intents.json), validated. */
 export function readCorpora(dir = LOCALES_DIR): Record<Language, Corpus> {
-  const read = (language: Language) => corpusSchema.parse(JSON.parse(readFileSync(join(dir, language, 'nlu', 'intents.json'), 'utf8'))) as Corpus;
+  const read = (language: Language) => corpusSchema.parse(JSON.parse(readFileSync(corpusFile(dir, language), 'utf8'))) as Corpus;
   return { sv: read('sv'), en: read('en') };
 }
 
@@ -120,12 +123,61 @@ export function readCorpora(dir = LOCALES_DIR): Record<Language, Corpus> {
  */
 export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, options: RecognizerOptions): Promise<IntentRecognizer> {
   const classifiers = Object.fromEntries(LANGUAGES.map((language) => [language, classifierFor(language, corpora[language], options.modelDir)])) as Record<Language, LinearClassifier>;
-  const classify = (language: Language, understood: string): Classification[] => classifiers[language].classify(understood);
-
   const knownWords: Record<Language, KnownWords> = {
     sv: buildKnownWords(Object.values(corpora.sv).flat()),
     en: buildKnownWords(Object.values(corpora.en).flat()),
   };
+  return recognizerOf(classifiers, knownWords, options.threshold);
+}
+
+/**
+ * What a prebuilt model and its vocabulary were made from: the corpus file as it is on disk, with the code that reads
+ * its words (typos.js, this file) and the training's settings. A digest of the file's bytes, not of the examples
+ * derived from them: deriving those (and the vocabulary) took a fifth of a start-up, which is what the build saves.
+ */
+export function corpusDigest(corpusText: string): string {
+  const code = [join(__dirname, 'typos.js'), __filename].map((file) => (existsSync(file) ? readFileSync(file, 'utf8') : file));
+  return createHash('sha256').update(`linear-v2 (rate 6, l2 1e-4)\n${code.join('\n')}\n${corpusText}`).digest('hex');
+}
+
+
+/**
+ * A language's model file as the build writes it (src/tools/trainIntentModels.ts): the classifier trained on the
+ * corpus, with the digests of what it was made from and the corpus's vocabulary (the folded words typos are corrected
+ * to), so that a start-up need not parse the corpus. `corpusText`: the corpus file as read.
+ */
+export function shippedModel(corpus: Corpus, corpusText: string): { bytes: Buffer; model: LinearModel; utterances: number } {
+  const examples = intentExamples(corpus);
+  const model = trainLinearModel(examples);
+  const about = { digest: examplesDigest(examples), corpusDigest: corpusDigest(corpusText), knownWords: knownWordList(Object.values(corpus).flat()) };
+  return { bytes: serialiseModel(model, about), model, utterances: examples.length };
+}
+
+/**
+ * The recogniser from the build's models alone — each language's classifier and vocabulary read from its file, the
+ * corpus not parsed — when every model was made from the corpus files as they are now (corpusDigest); else undefined,
+ * and the corpora are read and trained as before.
+ */
+export function prebuiltIntentRecognizer(options: Required<RecognizerOptions> & { localesDir?: string }): IntentRecognizer | undefined {
+  const classifiers = {} as Record<Language, LinearClassifier>;
+  const knownWords = {} as Record<Language, KnownWords>;
+  for (const language of LANGUAGES) {
+    const file = modelFile(options.modelDir, language);
+    const corpus = corpusFile(options.localesDir ?? LOCALES_DIR, language);
+    if (!existsSync(file) || !existsSync(corpus)) return undefined;
+    const { model, about } = deserialiseModel(readFileSync(file));
+    const vocabulary = about.knownWords;
+    if (about.corpusDigest !== corpusDigest(readFileSync(corpus, 'utf8')) || !Array.isArray(vocabulary) || !vocabulary.every((word) => typeof word === 'string')) return undefined;
+    classifiers[language] = linearClassifier(model);
+    knownWords[language] = knownWordsOf(vocabulary as string[]);
+  }
+  return recognizerOf(classifiers, knownWords, options.threshold);
+}
+
+/** Reads messages with these classifiers and vocabularies (trained here or read from the build's models). */
+function recognizerOf(classifiers: Record<Language, LinearClassifier>, knownWords: Record<Language, KnownWords>, threshold: number): IntentRecognizer {
+  const classify = (language: Language, understood: string): Classification[] => classifiers[language].classify(understood);
+  const options = { threshold };
 
   return {
     async recognize(raw, language) {
@@ -223,7 +275,8 @@ export const SHIPPED_MODELS = join(__dirname, '..', '..', 'models');
 export function loadIntentRecognizer(options: RecognizerOptions = { threshold: 0.4 }): Promise<IntentRecognizer> {
   let recognizer = trained.get(options.threshold);
   if (!recognizer) {
-    recognizer = trainIntentRecognizer(readCorpora(), { modelDir: SHIPPED_MODELS, ...options });
+    const prebuilt = prebuiltIntentRecognizer({ modelDir: SHIPPED_MODELS, ...options });
+    recognizer = prebuilt ? Promise.resolve(prebuilt) : trainIntentRecognizer(readCorpora(), { modelDir: SHIPPED_MODELS, ...options });
     trained.set(options.threshold, recognizer);
   }
   return recognizer;

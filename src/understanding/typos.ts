@@ -29,8 +29,18 @@ export interface KnownWords {
   correct(word: string): string | undefined;
 }
 
+/** The words of `sentences`, folded as the classifier reads them, each once: what the build keeps with a model. */
+export function knownWordList(sentences: string[]): string[] {
+  return [...new Set(sentences.flatMap((sentence) => words(sentence).map(foldWord)))];
+}
+
 export function buildKnownWords(sentences: string[]): KnownWords {
-  const known = new Set(sentences.flatMap((sentence) => words(sentence).map(foldWord)));
+  return knownWordsOf(knownWordList(sentences));
+}
+
+/** The vocabulary of these folded words (knownWordList's, or as the build kept them). */
+export function knownWordsOf(foldedWords: readonly string[]): KnownWords {
+  const known = new Set(foldedWords);
   // Candidates by length, so a lookup compares only words that could be within the allowed distance.
   const byLength = new Map<number, string[]>();
   for (const word of known) {
