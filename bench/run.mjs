@@ -21,18 +21,24 @@ const { openSqliteDatabase } = createRequire(import.meta.url)(join(ROOT, 'dist/s
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
 const CONCURRENCY = 50;
 const CLOSED_CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100);
+/**
+ * Seconds of each open loop: the highest rate, where the targets are, runs longest; the lower rates run shorter, so the
+ * whole bench stays under five minutes with its build on this machine kind.
+ */
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 3);
+const LOWER_RATES_SECONDS = Number(process.env.BENCH_LOWER_RATES_SECONDS ?? 2);
 /** Conversations run before anything is measured, so each process is measured warm (its code compiled), as a server runs. */
 const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 200);
 const RATES = [50, 100, 200];
+const openSeconds = (rate) => (rate === RATES.at(-1) ? OPEN_SECONDS : LOWER_RATES_SECONDS);
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
 const PARKED = Number(process.env.BENCH_PARKED ?? 10_000);
 const HEAP_PROBE = join(dirname(fileURLToPath(import.meta.url)), 'lib/heapProbe.cjs');
 const DATABASE_URL = process.env.DATABASE_URL;
 /** How cost grows: a turn's latency with this many conversations already stored. */
 const STORED = (process.env.BENCH_STORED ?? '10000,100000,1000000').split(',').map(Number);
-/** Per size: conversations to warm up with, then each of three windows' conversations, one at a time. */
-const SCALE_WARM_UP = 30;
+/** Per size: conversations to warm up with, then each of SCALE_WINDOWS windows' conversations, one at a time. */
+const SCALE_WARM_UP = 20;
 const SCALE_CONVERSATIONS = 20;
 const SCALE_WINDOWS = 2;
 
@@ -111,17 +117,23 @@ async function main() {
     // some 200 conversations for it) — then measured in REPETITIONS rounds, the targets taking turns in each round.
     const running = {};
     try {
+      // The targets start one after another (each on a free port of its own), then warm up side by side: nothing is
+      // timed yet, and each process gets the same turns whatever runs beside it (what compiles its code is how often
+      // it runs, not when) — a quarter minute saved.
       for (const key of keys) {
         const target = targets[key];
-        const perRound = CLOSED_CONVERSATIONS + RATES.reduce((n, rate) => n + Math.ceil((rate * OPEN_SECONDS) / 14) + 10, 0);
+        const perRound = CLOSED_CONVERSATIONS + RATES.reduce((n, rate) => n + Math.ceil((rate * openSeconds(rate)) / 14) + 10, 0);
         const { database, running: started } = await target.start(0, WARM_UP + REPETITIONS * perRound);
         // Each conversation is a caller of its own, with an account of their own (caller i ↔ account i).
         let callers = 0;
         const scripts = (label, count) => Array.from({ length: count }, () => ({ id: `${label}-${key}-${++sequence}`, lines: script(callers++) }));
         running[key] = { target, database, proc: { ...target, ...started }, scripts, callers: () => callers };
-        await closedLoop(running[key].proc, connector, scripts('warm', WARM_UP), CONCURRENCY);
-        console.error(`${seconds(began)} warmed up: ${target.name}`);
       }
+      await Promise.all(keys.map(async (key) => {
+        const { target, proc, scripts } = running[key];
+        await closedLoop(proc, connector, scripts('warm', WARM_UP), CONCURRENCY);
+        console.error(`${seconds(began)} warmed up: ${target.name}`);
+      }));
       for (let rep = 0; rep < REPETITIONS; rep++) {
         for (const key of keys) {
           const { target, database, proc, scripts, callers } = running[key];
@@ -145,7 +157,7 @@ async function main() {
           for (const rate of key === 'bare' ? RATES.slice(-1) : RATES) {
             const last = rate === RATES.at(-1);
             if (probed && last) await proc.pauses(pausesFile(key));
-            const open = await openLoop(proc, connector, scripts(`bench-${rep}`, Math.ceil((rate * OPEN_SECONDS) / 14) + 10), rate, OPEN_SECONDS);
+            const open = await openLoop(proc, connector, scripts(`bench-${rep}`, Math.ceil((rate * openSeconds(rate)) / 14) + 10), rate, openSeconds(rate));
             (results[key].open[rate] ??= []).push(open.p99);
             if (last) results[key].slowestSteps = open.slowestSteps;
             if (probed && last) (results[key].pausesAt200 ??= []).push(await proc.pauses(pausesFile(key)));
@@ -157,15 +169,16 @@ async function main() {
       // Heap per idle conversation, in the warm processes after the last round (their code compiled, so what grows is
       // what conversations keep): PARKED callers each left at a prompt ("hej" → the menu, or the SDK bot's first
       // question), the heap weighed after full collections before and after. (The product is weighed once, on SQLite:
-      // on PostgreSQL it is the same process keeping the same nothing.)
-      for (const key of ['product', 'sdk']) {
+      // on PostgreSQL it is the same process keeping the same nothing.) Both bots park side by side: what is weighed
+      // is each process's own heap, which nothing beside it changes, and nothing is timed.
+      await Promise.all(['product', 'sdk'].map(async (key) => {
         const { target, proc } = running[key];
         const park = Array.from({ length: PARKED }, () => ({ id: `park-${key}-${++sequence}`, lines: ['hej'] }));
         const before = await proc.heapUsed(heapFile(key));
         await closedLoop(proc, connector, park, CONCURRENCY);
         heap[key] = ((await proc.heapUsed(heapFile(key))) - before) / PARKED;
         console.error(`${seconds(began)} heap per idle conversation (${PARKED} parked): ${target.name} ${heap[key].toFixed(0)} B`);
-      }
+      }));
     } finally {
       for (const { proc } of Object.values(running)) await proc.stop();
     }
