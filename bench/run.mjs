@@ -22,15 +22,17 @@ const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
 const CONCURRENCY = 50;
 const CLOSED_CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 100);
 /**
- * Seconds of each open loop: the highest rate, where the targets are, runs longest; the lower rates run shorter, so the
- * whole bench stays under five minutes with its build on this machine kind.
+ * Seconds of each open loop: the highest rate, where the targets are, BENCH_OPEN_SECONDS; a lower rate
+ * BENCH_LOWER_RATES_SECONDS, but never fewer than 150 turns, so its p99 is never simply the slowest turn (at 50/s 3 s,
+ * at 100/s 2 s) — and the whole bench stays under five minutes with its build on this machine kind.
  */
 const OPEN_SECONDS = Number(process.env.BENCH_OPEN_SECONDS ?? 3);
 const LOWER_RATES_SECONDS = Number(process.env.BENCH_LOWER_RATES_SECONDS ?? 2);
+const MIN_OPEN_TURNS = 150;
 /** Conversations run before anything is measured, so each process is measured warm (its code compiled), as a server runs. */
 const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 200);
 const RATES = [50, 100, 200];
-const openSeconds = (rate) => (rate === RATES.at(-1) ? OPEN_SECONDS : LOWER_RATES_SECONDS);
+const openSeconds = (rate) => (rate === RATES.at(-1) ? OPEN_SECONDS : Math.max(LOWER_RATES_SECONDS, MIN_OPEN_TURNS / rate));
 const COLD_STARTS = Number(process.env.BENCH_COLD_STARTS ?? 15);
 const PARKED = Number(process.env.BENCH_PARKED ?? 10_000);
 const HEAP_PROBE = join(dirname(fileURLToPath(import.meta.url)), 'lib/heapProbe.cjs');
@@ -129,7 +131,7 @@ async function main() {
         const scripts = (label, count) => Array.from({ length: count }, () => ({ id: `${label}-${key}-${++sequence}`, lines: script(callers++) }));
         running[key] = { target, database, proc: { ...target, ...started }, scripts, callers: () => callers };
       }
-      await Promise.all(keys.map(async (key) => {
+      await allDone(keys.map(async (key) => {
         const { target, proc, scripts } = running[key];
         await closedLoop(proc, connector, scripts('warm', WARM_UP), CONCURRENCY);
         console.error(`${seconds(began)} warmed up: ${target.name}`);
@@ -171,7 +173,7 @@ async function main() {
       // question), the heap weighed after full collections before and after. (The product is weighed once, on SQLite:
       // on PostgreSQL it is the same process keeping the same nothing.) Both bots park side by side: what is weighed
       // is each process's own heap, which nothing beside it changes, and nothing is timed.
-      await Promise.all(['product', 'sdk'].map(async (key) => {
+      await allDone(['product', 'sdk'].map(async (key) => {
         const { target, proc } = running[key];
         const park = Array.from({ length: PARKED }, () => ({ id: `park-${key}-${++sequence}`, lines: ['hej'] }));
         const before = await proc.heapUsed(heapFile(key));
@@ -295,6 +297,12 @@ async function main() {
     }
     return measured;
   }
+}
+
+/** Waits for every one of `work`, then fails with the first failure: no process is stopped while another still drives it. */
+async function allDone(work) {
+  const failed = (await Promise.allSettled(work)).find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 const seconds = (began) => `[${((performance.now() - began) / 1000).toFixed(0)} s]`;

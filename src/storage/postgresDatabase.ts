@@ -126,6 +126,8 @@ class PreparingClient extends Client {
       (statement as unknown as { name: string }).name = name;
       send.call(this, statement);
     }).catch((error: unknown) => {
+      // Where the statement was sent from, not pg's parser (as pg's own promise does): the log shows the caller.
+      if (error instanceof Error) Error.captureStackTrace(error);
       // The statement as prepared no longer fits the tables: the text gets a new name, prepared afresh wherever it
       // runs next (database.query sends an autocommit statement once more at once; in a transaction the turn fails).
       if (OUTDATED_STATEMENT.has((error as { code?: string }).code ?? '')) {

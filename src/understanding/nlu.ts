@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { z } from 'zod';
 import { LANGUAGES, LOCALES_DIR, type Language } from '../i18n';
 import { withBoundedWords } from './phrases';
@@ -92,12 +92,21 @@ export const modelFile = (dir: string, language: Language) => join(dir, `intents
 /** A language's training corpus under the locales. */
 export const corpusFile = (dir: string, language: Language) => join(dir, language, 'nlu', 'intents.json');
 
+/** A model file as the build wrote it, or undefined when it cannot be read as one (cut short, damaged): then the corpus is trained. */
+function readModel(file: string): ReturnType<typeof deserialiseModel> | undefined {
+  try {
+    return deserialiseModel(readFileSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
 function classifierFor(language: Language, corpus: Corpus, modelDir: string | undefined): LinearClassifier {
   const examples = intentExamples(corpus);
   const file = modelDir && modelFile(modelDir, language);
   if (file && existsSync(file)) {
-    const { model, about } = deserialiseModel(readFileSync(file));
-    if (about.digest === examplesDigest(examples)) return linearClassifier(model);
+    const read = readModel(file);
+    if (read && read.about.digest === examplesDigest(examples)) return linearClassifier(read.model);
   }
   return trainLinearClassifier(examples);
 }
@@ -136,8 +145,10 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
  * derived from them: deriving those (and the vocabulary) took a fifth of a start-up, which is what the build saves.
  */
 export function corpusDigest(corpusText: string): string {
-  const code = [join(__dirname, 'typos.js'), __filename].map((file) => (existsSync(file) ? readFileSync(file, 'utf8') : file));
-  return createHash('sha256').update(`linear-v2 (rate 6, l2 1e-4)\n${code.join('\n')}\n${corpusText}`).digest('hex');
+  // This file's siblings as they run (.js when built, .ts under the tests): the words' reading, the features' making.
+  const code = [__filename, ...['typos', 'linearClassifier'].map((name) => join(__dirname, `${name}${extname(__filename)}`))].map((file) => readFileSync(file, 'utf8'));
+  // The words are split and folded by Unicode's rules, which come with Node (a model built on another Node is checked).
+  return createHash('sha256').update(`linear-v2 (rate 6, l2 1e-4), Unicode ${process.versions.unicode}\n${code.join('\n')}\n${corpusText}`).digest('hex');
 }
 
 
@@ -165,7 +176,9 @@ export function prebuiltIntentRecognizer(options: Required<RecognizerOptions> & 
     const file = modelFile(options.modelDir, language);
     const corpus = corpusFile(options.localesDir ?? LOCALES_DIR, language);
     if (!existsSync(file) || !existsSync(corpus)) return undefined;
-    const { model, about } = deserialiseModel(readFileSync(file));
+    const read = readModel(file);
+    if (!read) return undefined;
+    const { model, about } = read;
     const vocabulary = about.knownWords;
     if (about.corpusDigest !== corpusDigest(readFileSync(corpus, 'utf8')) || !Array.isArray(vocabulary) || !vocabulary.every((word) => typeof word === 'string')) return undefined;
     classifiers[language] = linearClassifier(model);

@@ -85,7 +85,7 @@ describe('a prebuilt intent model', () => {
     );
 
     it(
-      'is not used when a corpus file changed since the build, or a model lacks its vocabulary: the corpora are read and trained',
+      'is not used when a corpus file changed since the build, a model file is damaged or lacks its vocabulary: the corpora are read and trained',
       withModels(writeShipped, (dir) => {
         expect(prebuiltIntentRecognizer({ modelDir: dir, threshold: 0.4 })).toBeDefined();
         // The English corpus with one more utterance than the build saw.
@@ -97,10 +97,24 @@ describe('a prebuilt intent model', () => {
         expect(prebuiltIntentRecognizer({ modelDir: dir, threshold: 0.4, localesDir: locales })).toBeUndefined();
         writeFileSync(corpusFile(locales, 'en'), corpusText('en'));
         expect(prebuiltIntentRecognizer({ modelDir: dir, threshold: 0.4, localesDir: locales })).toBeDefined();
+        // A model file cut short (a disk that filled up during the build): not read, and nothing thrown.
+        writeFileSync(modelFile(dir, 'en'), readFileSync(modelFile(dir, 'en')).subarray(0, 1000));
+        expect(prebuiltIntentRecognizer({ modelDir: dir, threshold: 0.4, localesDir: locales })).toBeUndefined();
         // A model of an earlier build: the examples' digest only, no vocabulary.
         writeFileSync(modelFile(dir, 'en'), serialiseModel(model, { digest: examplesDigest(intentExamples(corpora.en)), corpusDigest: corpusDigest(corpusText('en')) }));
         expect(prebuiltIntentRecognizer({ modelDir: dir, threshold: 0.4, localesDir: locales })).toBeUndefined();
       }),
     );
+  });
+
+  it('a damaged model file is trained over at start-up, not a start that fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'intent-model-'));
+    try {
+      writeFileSync(modelFile(dir, 'sv'), Buffer.from('not a model'));
+      const recognizer = await trainIntentRecognizer(corpora, { threshold: 0.4, modelDir: dir });
+      expect((await recognizer.recognize('vi vill säga upp vårt abonnemang', 'sv')).intent).toBe('cancel');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
