@@ -141,8 +141,9 @@ export async function trainIntentRecognizer(corpora: Record<Language, Corpus>, o
 
 /**
  * What a prebuilt model and its vocabulary were made from: the corpus file as it is on disk, with the code that reads
- * its words (typos.js, this file) and the training's settings. A digest of the file's bytes, not of the examples
- * derived from them: deriving those (and the vocabulary) took a fifth of a start-up, which is what the build saves.
+ * its words and makes its features (this file, typos, linearClassifier), the training's settings and Node's Unicode
+ * version. A digest of the file's bytes, not of the examples derived from them: deriving those (and the vocabulary)
+ * took a fifth of a start-up, which is what the build saves.
  */
 export function corpusDigest(corpusText: string): string {
   // This file's siblings as they run (.js when built, .ts under the tests): the words' reading, the features' making.
@@ -150,7 +151,6 @@ export function corpusDigest(corpusText: string): string {
   // The words are split and folded by Unicode's rules, which come with Node (a model built on another Node is checked).
   return createHash('sha256').update(`linear-v2 (rate 6, l2 1e-4), Unicode ${process.versions.unicode}\n${code.join('\n')}\n${corpusText}`).digest('hex');
 }
-
 
 /**
  * A language's model file as the build writes it (src/tools/trainIntentModels.ts): the classifier trained on the
