@@ -1,6 +1,7 @@
 import type { TurnContext } from 'botbuilder';
 import type { i18n } from 'i18next';
 import { languageFromLocale, type Language, type Translate } from '../i18n';
+import { rememberingTemplates } from './rememberedTemplates';
 
 const TURN_LANGUAGE = Symbol('turnLanguage');
 
@@ -57,28 +58,6 @@ export function translatorFor(context: TurnContext, i18n: i18n): Translate {
   let ofInstance = translators.get(i18n);
   if (!ofInstance) translators.set(i18n, (ofInstance = new Map()));
   let translate = ofInstance.get(language);
-  if (!translate) ofInstance.set(language, (translate = rememberingPlainKeys(i18n.getFixedT(language))));
+  if (!translate) ofInstance.set(language, (translate = rememberingTemplates(i18n.getFixedT(language))));
   return translate;
-}
-
-/**
- * A sentence without parameters reads the same every time in one language: looked up once, then remembered. A turn
- * renders dozens (the menu's buttons, the questions), and each lookup through i18next builds its options, the
- * languages to fall back on and the key's parts anew — a tenth of what a turn allocates. The locales are loaded once,
- * at start, so what is remembered never goes stale.
- */
-function rememberingPlainKeys(t: Translate): Translate {
-  const said = new Map<string, string>();
-  const remembering = (key: unknown, ...rest: unknown[]) => {
-    if (rest.length > 0 || typeof key !== 'string') return (t as unknown as (...args: unknown[]) => unknown)(key, ...rest);
-    let text = said.get(key);
-    if (text === undefined) {
-      text = t(key) as string;
-      said.set(key, text);
-    }
-    return text;
-  };
-  // What a fixed translator says of itself (its language, namespace, key prefix), which callers read: kept.
-  const { lng, ns, keyPrefix } = t as unknown as { lng: string; ns: unknown; keyPrefix: unknown };
-  return Object.assign(remembering, { lng, ns, keyPrefix }) as unknown as Translate;
 }

@@ -270,7 +270,9 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
   // 2. Labels: "telefon: …", "kontaktperson är …", "Address - …". A labelled value is read up to the next label.
   const tokens = tokenize(text);
   const labels = findLabels(text, tokens).filter((hit) => isFree(hit.start, hit.valueStart));
-  const boundaries = [...labels.map((hit) => hit.start), ...adminPhrases(text).map((span) => span.start)].sort((a, b) => a - b);
+  // Found once: they end a labelled value here, and are taken as the admin claim below (step 6).
+  const admin = adminPhrases(text);
+  const boundaries = [...labels.map((hit) => hit.start), ...admin.map((span) => span.start)].sort((a, b) => a - b);
   for (const hit of labels) {
     const next = boundaries.find((at) => at >= hit.valueStart) ?? text.length;
     const raw = text.slice(hit.valueStart, next);
@@ -333,7 +335,7 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
   }
 
   // 6. The admin claim.
-  for (const span of adminPhrases(text)) if (isFree(span.start, span.end)) take(span.start, span.end);
+  for (const span of admin) if (isFree(span.start, span.end)) take(span.start, span.end);
   const claim = adminClaim(text);
   if (claim !== undefined) answers.claimsAdmin = claim;
 
