@@ -78,9 +78,12 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-/** A label word as typed: exact, or one typo away in a word of five letters or more (four when a colon follows). */
+/**
+ * A label word as typed: exact, or one typo away in a word of five letters or more (four when a colon follows) — and
+ * not a word with a digit in it. The edit distance first: it rules out nearly every pair at once by their lengths.
+ */
 const sameWord = (typed: string, word: string, colonFollows = false) =>
-  typed === word || (word.length >= (colonFollows ? 4 : 5) && !/\d/.test(typed) && withinOneEdit(typed, word));
+  typed === word || (word.length >= (colonFollows ? 4 : 5) && withinOneEdit(typed, word) && !/\d/.test(typed));
 
 interface LabelHit {
   item: Label['item'];
@@ -183,6 +186,11 @@ const ADMIN_YES = new RegExp(
 );
 /** Both, for finding every place an admin claim is made (to cut it from the wish). */
 const ADMIN_PHRASES = [ADMIN_NO, ADMIN_YES].map((pattern) => new RegExp(pattern.source, 'giu'));
+/**
+ * What every admin phrase holds (each of ADMIN_WORD's words, and the bare "admin" of ADMIN_YES), read with the same
+ * flags: a message without any of them has no admin phrase, and the two long patterns are not run on it ("ja", "säg upp").
+ */
+const MAY_NAME_ADMIN = /adm|amdin|adnim|owner|ägare/iu;
 
 /** Capitalised words of a name without a legal form: "Reid's Coffee House", "Möllans Frisör", "Brown & Kaur". */
 const ORGANISATION_WORDS = String.raw`\p{Lu}[\p{L}\p{N}'’-]*(?:[^\S\n]+(?:\p{Lu}[\p{L}\p{N}'’-]*|(?:&|och|and)(?=[^\S\n]+\p{Lu})))*`;
@@ -468,11 +476,17 @@ function trimAddressStart(address: string): string {
 }
 
 function findPhone(text: string, region: CountryCode | undefined): { found?: { number: string; start: number; end: number } } {
+  // No digit, no number (the library reads digits of any script, as \p{Nd} does): most messages skip its search.
+  if (!/\p{Nd}/u.test(text)) return {};
   const regions = [...new Set([...(region ? [region] : []), ...FALLBACK_REGIONS])];
   const candidates = new Map<string, { start: number; end: number }>();
   // A phone number never spans a comma, a semicolon or a line: each piece is searched on its own, so "0161 496 0742,
   // 8 Mill Road" does not run into the house number.
-  const pieces = [...text.matchAll(/[^,;\n/|]+/gu)].map((m) => ({ text: m[0], offset: m.index ?? 0 }));
+  // Only a piece with a "+" or a "0" (the check on each match below) and more than one digit can hold a number written
+  // as one: the library's search, dear where it meets what is no number ("Storgatan 12", "114 55", "Bolaget 0 AB"), is
+  // not run on the others.
+  const mayHoldNumber = (piece: string) => /[+0]/.test(piece) && /\p{Nd}\D*\p{Nd}/u.test(piece);
+  const pieces = [...text.matchAll(/[^,;\n/|]+/gu)].filter((m) => mayHoldNumber(m[0])).map((m) => ({ text: m[0], offset: m.index ?? 0 }));
   for (const tryRegion of regions) {
     // POSSIBLE, not just VALID: a number in a series the library does not list is still a number the caller wrote.
     const matches = pieces.flatMap((piece) =>
@@ -513,6 +527,7 @@ function fullLengthPossible(phone: PhoneNumber): boolean {
 
 function adminPhrases(text: string): Span[] {
   const spans: Span[] = [];
+  if (!MAY_NAME_ADMIN.test(text)) return spans;
   for (const pattern of ADMIN_PHRASES) {
     for (const m of text.matchAll(pattern)) spans.push({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length });
   }
@@ -521,8 +536,9 @@ function adminPhrases(text: string): Span[] {
 
 /** "jag är admin" → true, "I'm not the admin" → false; nothing said → undefined. */
 function adminClaim(text: string): boolean | undefined {
-  if (ADMIN_NO.test(text)) return false;
-  if (ADMIN_YES.test(text)) return true;
+  const mayNameAdmin = MAY_NAME_ADMIN.test(text);
+  if (mayNameAdmin && ADMIN_NO.test(text)) return false;
+  if (mayNameAdmin && ADMIN_YES.test(text)) return true;
   // A labelled line with a misspelt label: "Admininistratör: ja", "Adminstrator - no".
   for (const m of text.matchAll(/^[^\S\n]*[-•*]?[^\S\n]*([\p{L}-]{4,})[^\S\n]*[:–-][^\S\n]*(ja|nej|yes|no)(?![\p{L}])/gimu)) {
     const label = foldWord(m[1]);
