@@ -108,13 +108,19 @@ function labelAt<L extends { words: readonly string[] }>(labels: readonly L[], t
   return undefined;
 }
 
+/** A colon right where a word ends (spaces between allowed), read in place rather than on the rest of the text cut off. */
+const COLON_AT = /\s*:/uy;
+
 /** Every label in the text, longest first where two overlap. */
 function findLabels(text: string, tokens: Token[]): LabelHit[] {
   const hits: LabelHit[] = [];
   const sorted = LABELS_LONGEST_FIRST;
   const used = new Set<number>();
   // Whether a colon follows each word, read once per word (not once per label tried on it).
-  const colonAfter = tokens.map((token) => /^\s*:/u.test(text.slice(token.end)));
+  const colonAfter = tokens.map((token) => {
+    COLON_AT.lastIndex = token.end;
+    return COLON_AT.test(text);
+  });
   for (let i = 0; i < tokens.length; i++) {
     if (used.has(i)) continue;
     const found = labelAt(sorted, tokens, i, colonAfter);
@@ -148,6 +154,8 @@ const LEGAL_FORMS = String.raw`(?:AB|Ab|HB|KB|Ek\.\s?för\.?|ek\.\s?för\.?|ekon
 /** A word of a name: letters and digits, an inner dot only before more letters ("St.Eriks"), never the full stop after it. */
 const NAME_WORD = String.raw`[\p{L}\p{N}'’-]*(?:\.(?=[\p{L}\p{N}])[\p{L}\p{N}'’-]*)*`;
 const ONLY_LEGAL_FORM = new RegExp(`^${LEGAL_FORMS}$`, 'u');
+/** A legal form anywhere: a message without one holds no organisation by its legal form (ORGANISATION is not run). */
+const ANY_LEGAL_FORM = new RegExp(LEGAL_FORMS, 'u');
 const ORGANISATION = new RegExp(String.raw`(?<![\p{L}\p{N}])((?:\p{Lu}${NAME_WORD}|\p{N}+\p{L}${NAME_WORD})(?:[^\S\n]+(?:[\p{Lu}\p{N}]${NAME_WORD}|&|och|and|i(?=[^\S\n]+\p{Lu})))*?[^\S\n]+${LEGAL_FORMS}(?:[^\S\n]+${LEGAL_FORMS})?)(?![\p{L}\p{N}])`, 'gu');
 
 const SE_POSTCODE = String.raw`\d{3}\s?\d{2}`;
@@ -313,7 +321,7 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
   }
 
   // 4. An organisation by its legal form.
-  if (answers.organisationName === undefined) {
+  if (answers.organisationName === undefined && ANY_LEGAL_FORM.test(text)) {
     for (const m of text.matchAll(ORGANISATION)) {
       const start = m.index ?? 0;
       const trimmed = trimOrganisation(m[1]);
@@ -325,8 +333,8 @@ function readDetails(text: string, options: ExtractionOptions & { retyped?: bool
     }
   }
 
-  // 5. A postal address by its shape.
-  if (answers.postalAddress === undefined) {
+  // 5. A postal address by its shape: every shape has a house number (\d, as in the patterns).
+  if (answers.postalAddress === undefined && /\d/.test(text)) {
     outer: for (const pattern of ADDRESS_PATTERNS) {
       for (const m of text.matchAll(pattern)) {
         const start = m.index ?? 0;
