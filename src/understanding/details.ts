@@ -484,16 +484,14 @@ function trimAddressStart(address: string): string {
 }
 
 function findPhone(text: string, region: CountryCode | undefined): { found?: { number: string; start: number; end: number } } {
-  // No digit, no number (the library reads digits of any script, as \p{Nd} does): most messages skip its search.
-  if (!/\p{Nd}/u.test(text)) return {};
   const regions = [...new Set([...(region ? [region] : []), ...FALLBACK_REGIONS])];
   const candidates = new Map<string, { start: number; end: number }>();
   // A phone number never spans a comma, a semicolon or a line: each piece is searched on its own, so "0161 496 0742,
   // 8 Mill Road" does not run into the house number.
-  // Only a piece with a "+" or a "0" (the check on each match below) and more than one digit can hold a number written
-  // as one: the library's search, dear where it meets what is no number ("Storgatan 12", "114 55", "Bolaget 0 AB"), is
-  // not run on the others.
-  const mayHoldNumber = (piece: string) => /[+0]/.test(piece) && /\p{Nd}\D*\p{Nd}/u.test(piece);
+  // Only a piece with a "+" or a "0" (the check on each match below) and more than one digit (of any script, as the
+  // library reads them) can hold a number written as one: the library's search, dear where it meets what is no number
+  // ("Storgatan 12", "114 55", "Bolaget 0 AB"), is not run on the others — most messages, with no digit at all.
+  const mayHoldNumber = (piece: string) => /[+0]/.test(piece) && (piece.match(/\p{Nd}/gu)?.length ?? 0) >= 2;
   const pieces = [...text.matchAll(/[^,;\n/|]+/gu)].filter((m) => mayHoldNumber(m[0])).map((m) => ({ text: m[0], offset: m.index ?? 0 }));
   for (const tryRegion of regions) {
     // POSSIBLE, not just VALID: a number in a series the library does not list is still a number the caller wrote.
