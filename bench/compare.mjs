@@ -11,14 +11,18 @@
 // latency without queueing, its median compared too — with `bench/delayProxy.mjs` in front of PostgreSQL, what a
 // database on another host costs each build. On PostgreSQL it also prints the database's CPU per turn while each
 // build runs: every `postgres` process of this machine (/proc; autovacuum included), so keep the database otherwise idle.
+// For each build it also prints the whole machine's CPU per turn (every process and the kernel, /proc/stat), the share
+// of the machine its loop kept busy and this process's own CPU per turn (the load generator and the connector stand-in):
+// `DATABASE_URL=… node bench/compare.mjs sdk .` shows whether a build's closed loop is bound by its bot or by the machine.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startConnector } from './lib/connector.mjs';
 import { closedLoop } from './lib/drive.mjs';
 import { script } from './lib/accounts.mjs';
 import { startBuild, startSdkBot } from './lib/builds.mjs';
 import { databaseCpuMsBetween, databaseTimes } from './lib/postgres.mjs';
+import { machineTimes } from './lib/processes.mjs';
 import { median } from './lib/stats.mjs';
 
 const [a, b, roundsText] = process.argv.slice(2);
@@ -42,14 +46,21 @@ try {
     const scripts = (count) => Array.from({ length: count }, () => ({ id: `compare-${index}-${callers}`, lines: script(callers++) }));
     const running = checkout === 'sdk' ? await startSdkBot(nodeOptions) : await startBuild(checkout, { work, index, accounts: WARM_UP + ROUNDS * CONVERSATIONS, databaseUrl: DATABASE_URL, nodeOptions });
     await closedLoop(running, connector, scripts(WARM_UP), 50);
-    builds.push({ label: side, sdk: checkout === 'sdk', running, scripts, cpu: [], databaseCpu: [], throughput: [], p50: [] });
+    builds.push({ label: side, sdk: checkout === 'sdk', running, scripts, cpu: [], databaseCpu: [], machineCpu: [], busy: [], driverCpu: [], throughput: [], p50: [] });
   }
   for (let round = 1; round <= ROUNDS; round++) {
     for (const build of builds) {
       const before = build.running.cpuMs();
       const databaseBefore = DATABASE_URL && !build.sdk ? databaseTimes() : undefined;
+      const machineBefore = machineTimes();
+      const driverBefore = process.cpuUsage();
       const { turns, turnsPerSecond, p50 } = await closedLoop(build.running, connector, build.scripts(CONVERSATIONS), CONCURRENCY);
+      const driver = process.cpuUsage(driverBefore);
+      const machine = machineTimes();
       build.cpu.push((build.running.cpuMs() - before) / turns);
+      build.machineCpu.push((machine.busyMs - machineBefore.busyMs) / turns);
+      build.busy.push((machine.busyMs - machineBefore.busyMs) / (machine.allMs - machineBefore.allMs));
+      build.driverCpu.push((driver.user + driver.system) / 1000 / turns);
       if (databaseBefore) build.databaseCpu.push(databaseCpuMsBetween(databaseBefore, databaseTimes()) / turns);
       build.throughput.push(turnsPerSecond);
       build.p50.push(p50);
@@ -59,6 +70,11 @@ try {
   }
   const differences = builds[1].cpu.map((cpu, i) => cpu - builds[0].cpu[i]);
   console.log(`median CPU ms/turn: ${builds.map((build) => `${build.label} ${median(build.cpu).toFixed(2)}`).join(', ')}`);
+  // Whose CPU a turn costs besides the bot's (the database's, this process's as load generator and connector), and how
+  // much of the machine the loop kept busy: a loop that keeps every vCPU busy is bound by the sum, not by the bot.
+  console.log(`median machine CPU ms/turn (every process and the kernel): ${builds.map((build) => `${build.label} ${median(build.machineCpu).toFixed(2)}`).join(', ')}`);
+  console.log(`median share of the machine busy (${availableParallelism()} vCPU): ${builds.map((build) => `${build.label} ${(100 * median(build.busy)).toFixed(0)} %`).join(', ')}`);
+  console.log(`median CPU ms/turn of this process (load generator and connector stand-in): ${builds.map((build) => `${build.label} ${median(build.driverCpu).toFixed(2)}`).join(', ')}`);
   const onDatabase = builds.filter((build) => build.databaseCpu.length);
   if (onDatabase.length) console.log(`median database CPU ms/turn (every postgres process of this machine): ${onDatabase.map((build) => `${build.label} ${median(build.databaseCpu).toFixed(2)}`).join(', ')}`);
   console.log(`B − A round by round: ${differences.map((d) => d.toFixed(2)).join(' ')}; median ${median(differences).toFixed(2)} ms`);

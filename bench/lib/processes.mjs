@@ -34,6 +34,17 @@ export function runTimeMs(pid) {
 }
 
 /**
+ * The whole machine's CPU time so far, from `/proc/stat`'s first line (every vCPU, in hundredths of a second): `busyMs`
+ * what any process or the kernel used (user, nice, system, interrupts), `allMs` that and the idle, I/O-wait and stolen
+ * time besides. Between two readings: how much of the machine a loop kept busy, and its CPU per turn whoever used it.
+ */
+export function machineTimes() {
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const busy = user + nice + system + irq + softirq;
+  return { busyMs: (busy * 1000) / TICKS_PER_SECOND, allMs: ((busy + idle + iowait + steal) * 1000) / TICKS_PER_SECOND };
+}
+
+/**
  * A port nobody listens on now, from the system: a fixed range would meet the ephemeral ports of the run's own many
  * connections (the driver's, PostgreSQL's) now and then, and the bot would not start.
  */
