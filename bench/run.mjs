@@ -112,6 +112,8 @@ async function main() {
   const finishedState = {};
   const results = Object.fromEntries(keys.map((key) => [key, { throughput: [], cpu: [], open: {} }]));
   const dropped = [];
+  /** The first round's PostgreSQL schema (accounts, tables, a round's conversations): what the cold starts start on. */
+  let postgresForColdStarts;
 
   try {
     // Every target is started once and warmed up once — WARM_UP conversations, by when its code is compiled and
@@ -168,12 +170,13 @@ async function main() {
           console.error(`${seconds(began)} repetition ${rep + 1}/${REPETITIONS}: ${target.name} ${results[key].throughput.at(-1).toFixed(0)} turns/s, ${results[key].cpu.at(-1).toFixed(2)} CPU ms/turn, p99 @200/s ${results[key].open[200].at(-1).toFixed(1)} ms (its slowest 1 % by step of the script: ${Object.entries(results[key].slowestSteps).map(([step, n]) => `${step} ×${n}`).join(', ')})${pausesText(results[key].pausesAt200?.at(-1))}`);
         }
       }
+      postgresForColdStarts = running.productPg?.database;
       // Heap per idle conversation, in the warm processes after the last round (their code compiled, so what grows is
       // what conversations keep): PARKED callers each left at a prompt ("hej" → the menu, or the SDK bot's first
-      // question), the heap weighed after full collections before and after. (The product is weighed once, on SQLite:
-      // on PostgreSQL it is the same process keeping the same nothing.) Both bots park side by side: what is weighed
-      // is each process's own heap, which nothing beside it changes, and nothing is timed.
-      await allDone(['product', 'sdk'].map(async (key) => {
+      // question), the heap weighed after full collections before and after; the product on each of its stores. The
+      // bots park side by side: what is weighed is each process's own heap, which nothing beside it changes, and
+      // nothing is timed.
+      await allDone(keys.filter((key) => key !== 'bare').map(async (key) => {
         const { target, proc } = running[key];
         const park = Array.from({ length: PARKED }, () => ({ id: `park-${key}-${++sequence}`, lines: ['hej'] }));
         const before = await proc.heapUsed(heapFile(key));
@@ -185,22 +188,26 @@ async function main() {
       for (const { proc } of Object.values(running)) await proc.stop();
     }
 
-    // Cold start: the product from an existing database (as a restart is), every start counted. Timed once the
-    // machine has settled — the runs' files written out, PostgreSQL's checkpoint done — and before the stored
-    // conversations below, so no start is timed while the disk still writes out what came before.
+    // Cold start: the product from an existing database (as a restart is), every start counted; on PostgreSQL too,
+    // its starts taking turns with SQLite's, so both meet the machine alike. Timed once the machine has settled — the
+    // runs' files written out, PostgreSQL's checkpoint done — and before the stored conversations below, so no start
+    // is timed while the disk still writes out what came before.
     execFileSync('sync');
     if (DATABASE_URL) await checkpoint(DATABASE_URL);
-    const coldStarts = [];
+    const coldStartsOn = { product: { path: join(work, 'product-0.sqlite') }, ...(postgresForColdStarts ? { productPg: postgresForColdStarts } : {}) };
+    const coldStarts = Object.fromEntries(Object.keys(coldStartsOn).map((key) => [key, []]));
     for (let i = 0; i < COLD_STARTS; i++) {
-      const proc = await startProduct('product', { path: join(work, 'product-0.sqlite') });
-      coldStarts.push(proc.coldStartMs);
-      await proc.stop();
+      for (const [key, database] of Object.entries(coldStartsOn)) {
+        const proc = await startProduct(key, database);
+        coldStarts[key].push(proc.coldStartMs);
+        await proc.stop();
+      }
     }
     const { running: sdkStart } = await targets.sdk.start();
     await sdkStart.stop();
     const { running: bareStart } = await targets.bare.start();
     await bareStart.stop();
-    console.error(`${seconds(began)} cold starts: product max ${Math.max(...coldStarts).toFixed(0)} ms (${COLD_STARTS} starts)`);
+    for (const key of Object.keys(coldStarts)) console.error(`${seconds(began)} cold starts: ${targets[key].name} max ${Math.max(...coldStarts[key]).toFixed(0)} ms (${COLD_STARTS} starts)`);
 
     // How cost grows: the same turns with 10 k, 100 k and 1 M conversations already stored (copies of a real one).
     const scale = {};
@@ -231,6 +238,9 @@ async function main() {
         stateBytesPerConversation: state[key].bytes / Math.max(1, state[key].conversations),
         stateBytesPerFinishedConversation: finishedState[key].bytes / Math.max(1, finishedState[key].conversations),
         heapBytesPerIdleConversation: heap[key],
+        coldStartMs: Math.max(...coldStarts[key]),
+        coldStartMedianMs: median(coldStarts[key]),
+        coldStartsMs: coldStarts[key],
         latencyWithStored: { oneAtATime: true, ...scale[key] },
         // The median turn's latency with the most stored over the fewest (target: within 10 %).
         storedGrowth: last.p50 / first.p50,
@@ -245,9 +255,6 @@ async function main() {
       ...sqliteSummary,
       sdkHeapBytesPerIdleConversation: heap.sdk,
       parkedConversations: PARKED,
-      coldStartMs: Math.max(...coldStarts),
-      coldStartMedianMs: median(coldStarts),
-      coldStartsMs: coldStarts,
       product,
       ...(targets.productPg ? { postgres: summary('productPg') } : {}),
       sdk,
@@ -312,7 +319,6 @@ function printTable(latest) {
   const columns = [latest.product, ...(pg ? [pg.product] : []), latest.sdk, latest.bare];
   const row = (label, cells) => console.log(`| ${label} | ${cells.join(' | ')} |`);
   const figures = (label, fn) => row(label, columns.map(fn));
-  const dash = (value) => (value === undefined || value === null ? '—' : value);
   console.log(`\n${latest.machine.cpus} vCPU (${latest.machine.cpu}), Node ${latest.machine.node}, median of ${latest.repetitions} interleaved repetitions, ${latest.benchSeconds.toFixed(0)} s\n`);
   row('figure (median)', ['product, SQLite', ...(pg ? ['product, PostgreSQL'] : []), 'plain SDK waterfall', 'bare restify']);
   row('---', columns.map(() => '---'));
@@ -326,8 +332,8 @@ function printTable(latest) {
   figures('while at 200/s: event-loop delay p99 / max ms', (f) => (f.pausesAt200 ? `${paused(f, (r) => r.loopDelayP99Ms)} / ${paused(f, (r) => r.loopDelayMaxMs)}` : '—'));
   row('stored state per conversation, B (finished and half-way)', [latest.stateBytesPerConversation.toFixed(0), ...(pg ? [pg.stateBytesPerConversation.toFixed(0)] : []), 'in memory', '—']);
   row('stored state per finished conversation, B', [latest.stateBytesPerFinishedConversation.toFixed(0), ...(pg ? [pg.stateBytesPerFinishedConversation.toFixed(0)] : []), 'in memory', '—']);
-  row('heap per idle conversation, B', [latest.heapBytesPerIdleConversation.toFixed(0), ...(pg ? [dash(pg.heapBytesPerIdleConversation?.toFixed(0))] : []), latest.sdkHeapBytesPerIdleConversation.toFixed(0), '—']);
-  row('cold start to /healthz 200, ms (max)', [latest.coldStartMs.toFixed(0), ...(pg ? ['—'] : []), latest.sdkColdStartMs.toFixed(0), latest.bareColdStartMs.toFixed(0)]);
+  row('heap per idle conversation, B', [latest.heapBytesPerIdleConversation.toFixed(0), ...(pg ? [pg.heapBytesPerIdleConversation.toFixed(0)] : []), latest.sdkHeapBytesPerIdleConversation.toFixed(0), '—']);
+  row('cold start to /healthz 200, ms (max)', [latest.coldStartMs.toFixed(0), ...(pg ? [pg.coldStartMs.toFixed(0)] : []), latest.sdkColdStartMs.toFixed(0), latest.bareColdStartMs.toFixed(0)]);
   for (const n of STORED) {
     const at = (summary) => `${summary.latencyWithStored[n].p50.toFixed(1)} / ${summary.latencyWithStored[n].p99.toFixed(1)}`;
     row(`turn p50 / p99 ms, ${n.toLocaleString('en')} stored`, [at(latest), ...(pg ? [at(pg)] : []), '—', '—']);
@@ -339,7 +345,10 @@ function printTable(latest) {
   };
   verdict('SQLite', latest, '1.0', 20);
   if (pg) verdict('PostgreSQL', pg, '0.8', 40);
-  console.log(`heap per idle conversation (${latest.parkedConversations} parked at a prompt, after GC): ${latest.heapBytesPerIdleConversation.toFixed(0)} B (≤ 200); cold start max ${latest.coldStartMs.toFixed(0)} ms, median ${latest.coldStartMedianMs.toFixed(0)} ms over ${COLD_STARTS} starts (≤ 2,000 every start; in order: ${latest.coldStartsMs.map((ms) => ms.toFixed(0)).join(' ')})`);
+  const starts = (name, summary) =>
+    console.log(`${name}: heap per idle conversation (${latest.parkedConversations} parked at a prompt, after GC) ${summary.heapBytesPerIdleConversation.toFixed(0)} B (≤ 200); cold start max ${summary.coldStartMs.toFixed(0)} ms, median ${summary.coldStartMedianMs.toFixed(0)} ms over ${summary.coldStartsMs.length} starts (≤ 2,000 every start; in order: ${summary.coldStartsMs.map((ms) => ms.toFixed(0)).join(' ')})`);
+  starts('SQLite', latest);
+  if (pg) starts('PostgreSQL', pg);
   if (!pg) console.log('PostgreSQL not measured: set DATABASE_URL (for example postgres://postgres@127.0.0.1:5432/test) to run it too');
 }
 
