@@ -112,7 +112,10 @@ async function main() {
   const finishedState = {};
   const results = Object.fromEntries(keys.map((key) => [key, { throughput: [], cpu: [], open: {} }]));
   const dropped = [];
-  /** The first round's PostgreSQL schema (accounts, tables, a round's conversations): what the cold starts start on. */
+  /**
+   * The PostgreSQL schema the measured rounds ran on (its tables, accounts, the warm-up's, every round's and the parked
+   * conversations), as product-0.sqlite is SQLite's: what the cold starts start on.
+   */
   let postgresForColdStarts;
 
   try {
@@ -188,16 +191,18 @@ async function main() {
       for (const { proc } of Object.values(running)) await proc.stop();
     }
 
-    // Cold start: the product from an existing database (as a restart is), every start counted; on PostgreSQL too,
-    // its starts taking turns with SQLite's, so both meet the machine alike. Timed once the machine has settled — the
-    // runs' files written out, PostgreSQL's checkpoint done — and before the stored conversations below, so no start
-    // is timed while the disk still writes out what came before.
+    // Cold start: the product from an existing database (as a restart is), every start counted; on PostgreSQL too, its
+    // starts taking turns with SQLite's, in the other order every other time, so that neither store's starts always
+    // come right after the other's process has exited. Timed once the machine has settled — the runs' files written
+    // out, PostgreSQL's checkpoint done — and before the stored conversations below, so no start is timed while the
+    // disk still writes out what came before.
     execFileSync('sync');
     if (DATABASE_URL) await checkpoint(DATABASE_URL);
     const coldStartsOn = { product: { path: join(work, 'product-0.sqlite') }, ...(postgresForColdStarts ? { productPg: postgresForColdStarts } : {}) };
     const coldStarts = Object.fromEntries(Object.keys(coldStartsOn).map((key) => [key, []]));
     for (let i = 0; i < COLD_STARTS; i++) {
-      for (const [key, database] of Object.entries(coldStartsOn)) {
+      const inTurn = Object.entries(coldStartsOn);
+      for (const [key, database] of i % 2 ? inTurn.reverse() : inTurn) {
         const proc = await startProduct(key, database);
         coldStarts[key].push(proc.coldStartMs);
         await proc.stop();
@@ -268,7 +273,7 @@ async function main() {
     printTable(latest);
   } finally {
     await connector.close();
-    for (const database of dropped) await database.drop().catch(() => undefined);
+    for (const database of dropped) await database.drop().catch((error) => console.error(`a benchmark database was not dropped: ${error.message}`));
     rmSync(work, { recursive: true, force: true });
   }
 

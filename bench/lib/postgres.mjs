@@ -64,8 +64,11 @@ export async function postgresSchema(url) {
       await run('CHECKPOINT').catch(() => undefined); // needs a superuser; without one, the database checkpoints in time
     },
     async drop() {
-      await run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
+      try {
+        await run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
     },
   };
 }

@@ -89,15 +89,20 @@ export async function startProcess(name, script, env, nodeOptions = []) {
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
+  // A start that fails leaves no process behind: one still starting would hold its database (a schema the run drops).
+  const failed = (message) => {
+    child.kill('SIGKILL');
+    return new Error(message);
+  };
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited during start-up: ${stderr}`);
+    if (child.exitCode !== null) throw failed(`${name} exited during start-up: ${stderr}`);
     try {
       const res = await fetch(`${url}/healthz`);
       if (res.status === 200) break;
     } catch {
       // not listening yet
     }
-    if (performance.now() - started > 30_000) throw new Error(`${name}: no /healthz 200 within 30 s: ${stderr}`);
+    if (performance.now() - started > 30_000) throw failed(`${name}: no /healthz 200 within 30 s: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   const coldStartMs = performance.now() - started;
