@@ -542,9 +542,11 @@ function adminPhrases(text: string): Span[] {
 
 /** "jag är admin" → true, "I'm not the admin" → false; nothing said → undefined. */
 function adminClaim(text: string): boolean | undefined {
-  const mayNameAdmin = MAY_NAME_ADMIN.test(text);
-  if (mayNameAdmin && ADMIN_NO.test(text)) return false;
-  if (mayNameAdmin && ADMIN_YES.test(text)) return true;
+  // Both phrases hold one of MAY_NAME_ADMIN's words: without one, neither long pattern is run.
+  if (MAY_NAME_ADMIN.test(text)) {
+    if (ADMIN_NO.test(text)) return false;
+    if (ADMIN_YES.test(text)) return true;
+  }
   // A labelled line with a misspelt label: "Admininistratör: ja", "Adminstrator - no".
   for (const m of text.matchAll(/^[^\S\n]*[-•*]?[^\S\n]*([\p{L}-]{4,})[^\S\n]*[:–-][^\S\n]*(ja|nej|yes|no)(?![\p{L}])/gimu)) {
     const label = foldWord(m[1]);
